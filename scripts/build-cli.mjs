@@ -1,0 +1,20 @@
+// Bundles the CLI (and the browser-mode server it hosts) into out/cli with code splitting,
+// so `hsc inspect` loads only what inspect needs.
+import { build } from 'esbuild'
+
+await build({
+  entryPoints: { hsc: 'src/cli/index.ts' },
+  outdir: 'out/cli',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
+  // Native addons and Electron-only modules stay outside the bundle.
+  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'bufferutil', 'utf-8-validate'],
+  banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
+  sourcemap: 'linked',
+  logLevel: 'warning'
+})

@@ -1,0 +1,49 @@
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { AppError } from '../../shared/contract'
+import { value } from '../args'
+import type { Command } from '../command'
+import { startWebServer } from '../../web/server'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+export const commands: Command[] = [
+  {
+    path: ['gui'],
+    summary: 'Open the desktop app, or with --browser serve it on 127.0.0.1 for a browser (e.g. over an SSH tunnel)',
+    maxArgs: 0,
+    options: [
+      { name: 'browser', kind: 'flag', summary: 'browser mode: print a URL with a one-time token instead of opening a window' },
+      { name: 'port', kind: 'value', valueName: 'N', summary: 'browser mode port (default: a random free port)' }
+    ],
+    async run(args, ctx) {
+      if (!args.flags.has('browser')) {
+        const launcher = path.join(here, '../../scripts/start-electron.mjs')
+        const child = spawn(process.execPath, [launcher], { stdio: 'inherit' })
+        return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)))
+      }
+      const rendererDir = path.join(here, '../renderer')
+      if (!existsSync(path.join(rendererDir, 'index.html'))) {
+        throw new AppError('NotBuilt', `the renderer is not built (${rendererDir} is missing)`, { hint: 'Run `npm run build` first, or use `npm run web`.' })
+      }
+      const portText = value(args, 'port')
+      const port = portText === undefined ? 0 : Number(portText)
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('UsageError', `--port: not a port number: ${portText}`)
+      const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN })
+      ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
+      ctx.out(`Open: ${server.url}`)
+      ctx.out(ctx.style.dim('Over SSH: ssh -L PORT:127.0.0.1:PORT host, then open the URL locally. Ctrl+C stops.'))
+      await new Promise<void>((resolve) => {
+        const stop = (): void => {
+          void server.close().then(resolve)
+        }
+        process.once('SIGINT', stop)
+        process.once('SIGTERM', stop)
+      })
+      ctx.services.events.close()
+      return 0
+    }
+  }
+]

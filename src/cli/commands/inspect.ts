@@ -1,0 +1,60 @@
+import { promises as fsp } from 'node:fs'
+import type { Check, CheckGroup, InspectReport } from '../../shared/contract'
+import { value } from '../args'
+import type { Command } from '../command'
+import type { CliContext } from '../context'
+import { table } from '../output'
+
+const GROUP_TITLES: Record<CheckGroup, string> = {
+  system: 'System',
+  kernel: 'Kernel',
+  'kernel-config': 'Kernel configuration',
+  cgroup: 'cgroups',
+  psi: 'Pressure stall information',
+  btrfs: 'btrfs',
+  storage: 'Storage',
+  security: 'Security',
+  hardware: 'Hardware'
+}
+
+function render(report: InspectReport, ctx: CliContext): string {
+  const s = ctx.style
+  const byGroup = new Map<CheckGroup, Check[]>()
+  for (const c of report.checks) byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), c])
+  const out: string[] = []
+  for (const [group, checks] of byGroup) {
+    out.push(s.bold(GROUP_TITLES[group] ?? group))
+    out.push(table(checks.map((c) => ['  ' + s.status(c.status, c.status.padEnd(7)), c.title, c.value.split('\n')[0]])))
+    for (const c of checks) {
+      if (c.status !== 'ok' && c.remedy) out.push(s.dim(`    → ${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`))
+    }
+    out.push('')
+  }
+  const { ok, warn, fail, unknown } = report.summary
+  out.push(`${s.green(`${ok} ok`)}, ${s.yellow(`${warn} warn`)}, ${s.red(`${fail} fail`)}, ${unknown} unknown  ${s.dim(`(${report.durationMs} ms, root ${report.root})`)}`)
+  return out.join('\n')
+}
+
+export const commands: Command[] = [
+  {
+    path: ['inspect'],
+    summary: 'Inspect kernel, cgroup, PSI, btrfs, systemd and RPM copy-on-write support',
+    readOnly: true,
+    maxArgs: 0,
+    options: [
+      { name: 'markdown', kind: 'flag', summary: 'print the report as Markdown (for bug reports)' },
+      { name: 'output', kind: 'value', valueName: 'FILE', summary: 'also save the report to FILE (.md or .json)' }
+    ],
+    async run(args, ctx) {
+      const report = await ctx.call('inspect.report', { root: ctx.root })
+      const save = value(args, 'output')
+      const markdown = args.flags.has('markdown') || save?.endsWith('.md')
+      const md = markdown ? await ctx.call('inspect.exportMarkdown', { root: ctx.root }) : ''
+      if (save) await fsp.writeFile(save, save.endsWith('.md') ? md : JSON.stringify(report, null, 2) + '\n')
+      if (ctx.json) ctx.out(JSON.stringify(report, null, 2))
+      else if (args.flags.has('markdown')) ctx.out(md)
+      else ctx.out(render(report, ctx))
+      return report.summary.fail > 0 ? 1 : 0
+    }
+  }
+]

@@ -1,0 +1,43 @@
+import { AppError, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
+import { createRouter, type Router } from '../main/router'
+import { createHandlers } from '../main/services'
+import { createServiceContext } from '../main/services/create-context'
+import type { ServiceContext } from '../main/services/context'
+import { defaultSettingsFile, fileBackend } from '../main/services/settings/backend'
+import { createSettingsService } from '../main/services/settings/service'
+import type { Style } from './output'
+
+export interface CliContext {
+  services: ServiceContext
+  router: Router
+  /** Calls a contract method through the router (same validation as IPC); throws AppError. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>
+  json: boolean
+  root?: string
+  style: Style
+  out(text: string): void
+  err(text: string): void
+  isTTY: boolean
+}
+
+export function createCliContext(opts: { json: boolean; root?: string; style: Style; env?: NodeJS.ProcessEnv }): CliContext {
+  const env = opts.env ?? process.env
+  const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
+  const services = createServiceContext({ transport: 'cli', settings, root: opts.root, env })
+  const router = createRouter(createHandlers(services))
+  return {
+    services,
+    router,
+    json: opts.json,
+    root: opts.root,
+    style: opts.style,
+    isTTY: Boolean(process.stdout.isTTY),
+    out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    async call(method, input) {
+      const r = await router.call(method, input)
+      if (!r.ok) throw new AppError(r.error.name, r.error.message, { stage: r.error.stage, hint: r.error.hint })
+      return r.value as MethodOutput<typeof method>
+    }
+  }
+}

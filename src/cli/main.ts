@@ -1,0 +1,77 @@
+import { statSync } from 'node:fs'
+import { APP_VERSION } from '../shared/version'
+import { parseArgs, UsageError, value, type OptionSpec } from './args'
+import type { Command } from './command'
+import { groups } from './commands'
+import { createCliContext } from './context'
+import { makeStyle } from './output'
+import { formatHelp, formatCommandHelp } from './help'
+
+export const GLOBAL_OPTIONS: OptionSpec[] = [
+  { name: 'json', kind: 'flag', summary: 'machine-readable JSON on stdout (stable, see README)' },
+  { name: 'root', kind: 'value', valueName: 'DIR', summary: 'read-only commands: read the system under DIR instead of /' },
+  { name: 'no-color', kind: 'flag', summary: 'no ANSI colour (also NO_COLOR=1)' },
+  { name: 'help', kind: 'flag', summary: 'show help' },
+  { name: 'version', kind: 'flag', summary: 'print the version' }
+]
+
+function pick(commands: Command[], words: string[]): Command | undefined {
+  return commands
+    .filter((c) => c.path.every((w, i) => words[i] === w))
+    .sort((a, b) => b.path.length - a.path.length)[0]
+}
+
+/** Runs `hsc` and returns the exit status: 0 ok, 1 failure, 2 usage. */
+export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const color = Boolean(process.stdout.isTTY) && !env.NO_COLOR && !argv.includes('--no-color') && !argv.includes('--json')
+  const style = makeStyle(color)
+  const err = (line: string): void => void process.stderr.write(`hsc: ${line}\n`)
+  try {
+    const word = argv.find((a) => !a.startsWith('-'))
+    if (argv.includes('--version') && !word) {
+      process.stdout.write(`hsc ${APP_VERSION}\n`)
+      return 0
+    }
+    if (!word) {
+      if (argv.length && !argv.every((a) => a === '--help' || a === '--no-color')) throw new UsageError(`unknown option ${argv[0]}`)
+      process.stdout.write(formatHelp(groups, GLOBAL_OPTIONS))
+      return argv.includes('--help') ? 0 : 2
+    }
+    const group = groups.find((g) => g.word === word)
+    if (!group) throw new UsageError(`unknown command "${word}" (see hsc --help)`)
+    const commands = await group.load()
+    const words = argv.filter((a) => !a.startsWith('-'))
+    const command = pick(commands, words)
+    if (!command) {
+      if (argv.includes('--help')) {
+        process.stdout.write(commands.map((c) => formatCommandHelp(c, GLOBAL_OPTIONS)).join('\n'))
+        return 0
+      }
+      throw new UsageError(`"${words.slice(0, 2).join(' ')}" needs a subcommand: ${commands.map((c) => c.path.slice(1).join(' ')).join(', ')}`)
+    }
+    // Drop the command words (first occurrences, in order) and parse the rest.
+    const rest = [...argv]
+    for (const w of command.path) rest.splice(rest.indexOf(w), 1)
+    const args = parseArgs(rest, [...GLOBAL_OPTIONS, ...(command.options ?? [])])
+    if (args.flags.has('help')) {
+      process.stdout.write(formatCommandHelp(command, GLOBAL_OPTIONS))
+      return 0
+    }
+    const root = value(args, 'root')
+    if (root !== undefined && !command.readOnly) throw new UsageError(`--root only applies to read-only commands, not "${command.path.join(' ')}"`)
+    if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${root}: not a directory`)
+    const n = args.positionals.length
+    if (command.minArgs !== undefined && n < command.minArgs) throw new UsageError(`${command.path.join(' ')}: missing ${command.args ?? 'argument'}`)
+    if (command.maxArgs !== undefined && n > command.maxArgs) throw new UsageError(`${command.path.join(' ')}: unexpected argument "${args.positionals[command.maxArgs]}"`)
+    const ctx = createCliContext({ json: args.flags.has('json'), root, style, env })
+    return await command.run(args, ctx)
+  } catch (e) {
+    if (e instanceof UsageError || (e instanceof Error && (e.name === 'UsageError' || e.name === 'ValidationError'))) {
+      err(e.message)
+      return 2
+    }
+    const error = e as Error & { stage?: string; hint?: string }
+    err(`${error.stage ? `${error.stage}: ` : ''}${error.message}${error.hint ? ` (${error.hint})` : ''}`)
+    return 1
+  }
+}

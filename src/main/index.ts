@@ -1,0 +1,51 @@
+import { app, BrowserWindow } from 'electron'
+import path from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { createRouter } from './router'
+import { createHandlers } from './services'
+import { createServiceContext } from './services/create-context'
+import { createSettingsService } from './services/settings/service'
+import { electronStoreBackend } from './settings-electron-store'
+import { createMainWindow, hardenSession } from './window'
+import { registerIpc } from './ipc'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(here, '../renderer/index.html')).href
+
+// One instance: a second launch focuses the first window instead of racing it for drives.
+if (!app.requestSingleInstanceLock()) app.quit()
+
+let mainWindow: BrowserWindow | null = null
+
+app.whenReady().then(() => {
+  hardenSession()
+  const settings = createSettingsService(electronStoreBackend(app.getPath('userData')))
+  const ctx = createServiceContext({ transport: 'electron', settings })
+  const router = createRouter(createHandlers(ctx))
+  registerIpc(router, ctx.events, () => mainWindow, appUrl)
+
+  const open = (): void => {
+    mainWindow = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })
+    mainWindow.on('closed', () => (mainWindow = null))
+  }
+  open()
+  app.on('second-instance', () => {
+    if (mainWindow) {
+      if (mainWindow.isMinimized()) mainWindow.restore()
+      mainWindow.focus()
+    }
+  })
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) open()
+  })
+  app.on('before-quit', () => ctx.events.close())
+})
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit()
+})
+
+// Any navigation or new window in any webContents (incl. ones we did not create) is denied.
+app.on('web-contents-created', (_e, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+})

@@ -1,0 +1,60 @@
+/**
+ * Electron security policy in one place, so the window code and its tests share it.
+ * See Electron's security checklist: https://www.electronjs.org/docs/latest/tutorial/security
+ */
+import type { WebPreferences } from 'electron'
+
+export const CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  // Vue scoped styles are files, but xterm.js injects a <style> element for its theme.
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+  "object-src 'none'"
+].join('; ')
+
+export function secureWebPreferences(preload: string): WebPreferences {
+  return {
+    preload,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false
+  }
+}
+
+/** https links the app may open in the user's browser; nothing else leaves the app. */
+const EXTERNAL_HOSTS = new Set(['github.com', 'sigs.centos.org', 'wiki.centos.org', 'www.centos.org', 'docs.fedoraproject.org', 'udisks.freedesktop.org'])
+
+export function isAllowedExternalUrl(raw: string): boolean {
+  try {
+    const u = new URL(raw)
+    return u.protocol === 'https:' && EXTERNAL_HOSTS.has(u.hostname) && !u.username && !u.password
+  } catch {
+    return false
+  }
+}
+
+/** True when `url` is the app's own page (the packaged file or the dev server). */
+export function isAppUrl(url: string, appUrl: string): boolean {
+  try {
+    const a = new URL(url)
+    const b = new URL(appUrl)
+    if (a.protocol === 'file:' && b.protocol === 'file:') return a.pathname === b.pathname
+    return a.origin === b.origin
+  } catch {
+    return false
+  }
+}

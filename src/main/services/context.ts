@@ -1,0 +1,18 @@
+import type { CommandRunner } from './system/command'
+import type { EventHub } from './system/events'
+import type { RootFs } from './system/rootfs'
+import type { SettingsService } from './settings/service'
+
+/** Everything a service may touch of the system, injected so tests can swap any part. */
+export interface ServiceContext {
+  /** The file tree read by read-only checks ("/" live, a fixture dir in tests / --root). */
+  fs: RootFs
+  run: CommandRunner
+  events: EventHub
+  settings: SettingsService
+  /** Process environment, for test-only switches that the renderer can never set. */
+  env: Readonly<Record<string, string | undefined>>
+  transport: 'electron' | 'browser' | 'cli'
+  /** Creates a RootFs for a per-call root override (the CLI's --root, contract inputs). */
+  rootFs(root?: string): RootFs
+}

@@ -1,0 +1,14 @@
+import type { Handlers } from './handlers'
+import type { ServiceContext } from './context'
+import { appHandlers } from './app/handlers'
+import { inspectHandlers } from './inspect/handlers'
+import { settingsHandlers } from './settings/handlers'
+
+/** Every contract method bound to its service. A capability adds one line here. */
+export function createHandlers(ctx: ServiceContext): Handlers {
+  return {
+    ...appHandlers(ctx),
+    ...inspectHandlers(ctx),
+    ...settingsHandlers(ctx)
+  }
+}

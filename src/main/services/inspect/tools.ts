@@ -1,0 +1,50 @@
+import { promises as fsp } from 'node:fs'
+import type { CommandResult, CommandRunner } from '../system/command'
+import type { Facts } from './facts'
+
+const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']
+
+/** Where a program is installed under the root (fixed system dirs, not $PATH: the root may be a fixture). */
+export async function findTool(facts: Facts, name: string): Promise<string | undefined> {
+  const hits = await Promise.all(BIN_DIRS.map(async (d) => ((await facts.fs.exists(`${d}/${name}`)) ? `${d}/${name}` : undefined)))
+  return hits.find((h) => h !== undefined)
+}
+
+const cache = new WeakMap<CommandRunner, Map<string, Promise<CommandResult>>>()
+
+export interface ToolRun {
+  /** The installed program, or undefined when not installed. */
+  path?: string
+  /** Its output; undefined under a fixture root (running it would describe the host, not the root). */
+  result?: CommandResult
+  /** True when the result came from this process's cache (same binary, unchanged on disk). */
+  cached?: boolean
+}
+
+/**
+ * Runs `name args` on the live root. Version output only changes when the binary does, so
+ * results are cached per process keyed by the binary's inode, size and mtime: a refresh
+ * after `dnf install` sees the new version, and repeated reports spawn nothing.
+ */
+export async function runTool(facts: Facts, name: string, args: string[], timeoutMs = 3000): Promise<ToolRun> {
+  const path = await findTool(facts, name)
+  if (!path) return {}
+  if (!facts.live) return { path }
+  let key: string
+  try {
+    const st = await fsp.stat(facts.fs.resolve(path))
+    key = `${path}|${st.ino}|${st.size}|${st.mtimeMs}|${args.join('\0')}`
+  } catch {
+    return { path }
+  }
+  let byRunner = cache.get(facts.run)
+  if (!byRunner) cache.set(facts.run, (byRunner = new Map()))
+  const hit = byRunner.get(key)
+  if (hit) return { path, result: await hit, cached: true }
+  const p = facts.run([path, ...args], { timeoutMs, env: { LC_ALL: 'C' } })
+  byRunner.set(key, p)
+  const result = await p
+  // A timeout or crash is not a fact about the binary: let the next report try again.
+  if (result.spawnError || result.code !== 0) byRunner.delete(key)
+  return { path, result }
+}

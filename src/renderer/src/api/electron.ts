@@ -1,0 +1,17 @@
+import { AppError, type Api, type CallResult } from '../../../shared/contract'
+
+/** The contract over the preload bridge (Electron). */
+export function electronApi(bridge: HscBridge): Api {
+  return {
+    async call(method, input) {
+      const fn = bridge.methods[method]
+      if (!fn) throw new AppError('ValidationError', `unknown method ${method}`)
+      const r = (await fn(input)) as CallResult<never>
+      if (!r.ok) throw new AppError(r.error.name, r.error.message, { stage: r.error.stage, hint: r.error.hint })
+      return r.value
+    },
+    on(event, listener) {
+      return bridge.on(event, listener as (p: unknown) => void)
+    }
+  }
+}

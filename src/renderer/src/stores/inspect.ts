@@ -1,0 +1,43 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
+import { api } from '../api'
+
+export const GROUP_TITLES: Record<CheckGroup, string> = {
+  system: 'System',
+  kernel: 'Kernel',
+  'kernel-config': 'Kernel configuration',
+  cgroup: 'cgroups',
+  psi: 'Pressure stall information',
+  btrfs: 'btrfs',
+  storage: 'Storage & RPM copy-on-write',
+  security: 'Security',
+  hardware: 'Hardware'
+}
+
+export const useInspectStore = defineStore('inspect', () => {
+  const report = ref<InspectReport | null>(null)
+  const loading = ref(false)
+  const error = ref<string | null>(null)
+
+  const groups = computed(() => {
+    const map = new Map<CheckGroup, Check[]>()
+    for (const c of report.value?.checks ?? []) map.set(c.group, [...(map.get(c.group) ?? []), c])
+    return [...map].map(([id, checks]) => ({ id, title: GROUP_TITLES[id] ?? id, checks }))
+  })
+  const needsAction = computed(() => (report.value?.checks ?? []).filter((c) => c.status === 'fail' || c.status === 'warn'))
+
+  async function refresh(): Promise<void> {
+    loading.value = true
+    error.value = null
+    try {
+      report.value = await api.call('inspect.report', {})
+    } catch (e) {
+      error.value = (e as Error).message
+    } finally {
+      loading.value = false
+    }
+  }
+  const markdown = (): Promise<string> => api.call('inspect.exportMarkdown', {})
+  return { report, loading, error, groups, needsAction, refresh, markdown }
+})

@@ -1,0 +1,34 @@
+/** The only error shape that crosses a transport. */
+export interface ErrorInfo {
+  name: string
+  message: string
+  /** Which step failed, e.g. "read /proc/config.gz", "write", "verify". */
+  stage?: string
+  /** What the user can do about it. */
+  hint?: string
+}
+
+export type CallResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
+
+/** Thrown by services for failures the user should read; anything else becomes "InternalError". */
+export class AppError extends Error {
+  readonly stage?: string
+  readonly hint?: string
+  constructor(name: string, message: string, opts: { stage?: string; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.name = name
+    this.stage = opts.stage
+    this.hint = opts.hint
+  }
+}
+
+export function toErrorInfo(err: unknown): ErrorInfo {
+  if (err instanceof AppError) {
+    const info: ErrorInfo = { name: err.name, message: err.message }
+    if (err.stage) info.stage = err.stage
+    if (err.hint) info.hint = err.hint
+    return info
+  }
+  if (err instanceof Error) return { name: 'InternalError', message: err.message }
+  return { name: 'InternalError', message: String(err) }
+}

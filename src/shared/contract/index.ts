@@ -1,0 +1,46 @@
+import type { z } from 'zod'
+import type { EventSpec, MethodSpec } from './define'
+import { appMethods } from './app'
+import { inspectMethods } from './inspect'
+import { settingsMethods } from './settings'
+
+export * from './errors'
+export * from './app'
+export * from './inspect'
+export * from './settings'
+
+/** Every method any transport may call. Adding a capability = spreading its methods here. */
+export const contract = {
+  ...appMethods,
+  ...inspectMethods,
+  ...settingsMethods
+} satisfies Record<string, MethodSpec>
+
+/** Every event the services push to clients. */
+export const events = {} satisfies Record<string, EventSpec>
+
+export type Contract = typeof contract
+export type MethodName = keyof Contract
+export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>
+export type ParsedInput<M extends MethodName> = z.output<Contract[M]['input']>
+export type MethodOutput<M extends MethodName> = Contract[M] extends MethodSpec<z.ZodType, infer O> ? O : never
+export type Events = typeof events
+export type EventName = keyof Events
+export type EventPayload<E extends EventName> = Events[E] extends EventSpec<infer P> ? P : never
+
+export const methodNames = Object.keys(contract) as MethodName[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name)
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name)
+}
+
+/** The client-side API shape, identical for Electron IPC and the browser-mode WebSocket. */
+export interface Api {
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<MethodOutput<M>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void
+}

@@ -1,0 +1,196 @@
+import { z } from 'zod'
+import { method } from './define'
+import type { PrivilegedPlan, TerminalSessionInfo } from './terminal'
+
+/** A value as written in the .repo file and with dnf's variables substituted. */
+export interface Expandable {
+  raw: string
+  expanded: string
+}
+
+export type HyperscaleVariant = 'main' | 'experimental' | 'kernel' | 'spin' | 'hotfixes' | 'facebook' | 'intel' | 'asahi' | 'other'
+
+export interface HyperscaleInfo {
+  variant: HyperscaleVariant
+  /** A testing (pre-release) repository of that variant. */
+  testing: boolean
+  kind: 'binary' | 'debuginfo' | 'source'
+  /** The release package that would bring this repo (centos-release-hyperscale[-variant]). */
+  releasePackage: string
+}
+
+export interface RepoEntry {
+  id: string
+  /** System path of the .repo file, e.g. /etc/yum.repos.d/hs.repo. */
+  file: string
+  /** 1-based line of the [section] header. */
+  line: number
+  name: Expandable
+  enabled: boolean
+  baseurl: Expandable[]
+  metalink?: Expandable
+  mirrorlist?: Expandable
+  /** Effective gpgcheck (the repo's own value, else dnf.conf [main], else dnf's default). */
+  gpgcheck: boolean
+  gpgcheckSource: 'repo' | 'dnf.conf' | 'default'
+  gpgkey: Expandable[]
+  /** dnf's default is 99; lower wins. */
+  priority: number
+  /** Set when a dnf5 repos.override.d file changed this repo; the file's path. */
+  overriddenBy?: string
+  hyperscale?: HyperscaleInfo
+}
+
+export interface RepoProblem {
+  file: string
+  /** 1-based; 0 when the problem is about the whole file. */
+  line: number
+  message: string
+  /** "error": the file was skipped like dnf skips it; "warning": it loaded. */
+  severity: 'error' | 'warning'
+}
+
+export interface RepoFileInfo {
+  path: string
+  repoIds: string[]
+  /** The package that owns the file (rpm -qf), when any. */
+  owner?: string
+  /** True when the file failed to parse (see problems). */
+  malformed: boolean
+}
+
+export interface DnfInfo {
+  /** 4, 5, or null when dnf was not found. */
+  major: 4 | 5 | null
+  version: string
+  /** The dnf options that aim every command at an installroot (empty on the live system). */
+  targetArgs: string[]
+}
+
+export interface RepoList {
+  reposDir: string
+  /** The installroot the service works on, when not the live system. */
+  installroot?: string
+  vars: Record<string, string>
+  repos: RepoEntry[]
+  files: RepoFileInfo[]
+  problems: RepoProblem[]
+  dnf: DnfInfo
+}
+
+export type PrerequisiteId = 'stream' | 'extras-common' | 'epel' | 'crb' | 'gpg-key'
+
+export interface Prerequisite {
+  id: PrerequisiteId
+  title: string
+  status: 'ok' | 'missing' | 'not-applicable' | 'unknown'
+  detail: string
+  /** The one-click fix, when one exists: pass this id to repos.plan/run as {kind:'fix'}. */
+  fixable: boolean
+  hint?: string
+}
+
+export interface HyperscalePackage {
+  name: string
+  epoch: string
+  version: string
+  release: string
+  arch: string
+  /** The build marker found in the release: hs, hsx, hsk, hs+fb, ... */
+  marker: string
+  variant: HyperscaleVariant
+  /** The repo dnf installed it from, when dnf recorded one. */
+  fromRepo?: string
+}
+
+export interface HyperscaleUpdate {
+  name: string
+  arch: string
+  /** version-release available from an enabled Hyperscale repo. */
+  available: string
+  installed?: string
+  repo: string
+}
+
+export interface Provenance {
+  packages: HyperscalePackage[]
+  /** Installed packages with a newer build in the enabled Hyperscale repos. */
+  updates: HyperscaleUpdate[]
+  /** Installed non-Hyperscale builds that an enabled Hyperscale repo also ships (what "move" would switch). */
+  switchable: string[]
+  enabledHyperscaleRepos: string[]
+  /** Set when dnf could not answer (e.g. metadata unreachable); packages still come from rpm. */
+  error?: string
+}
+
+export interface KernelBuild {
+  /** version-release.arch, as in /boot/vmlinuz-<this>. */
+  release: string
+  hyperscale: boolean
+  marker?: string
+}
+
+export interface KernelInfo {
+  /** uname -r; null when the service works on an installroot. */
+  running: KernelBuild | null
+  /** From grubby --default-kernel; null when grubby is missing or failed. */
+  defaultBoot: KernelBuild | null
+  defaultBootError?: string
+  installed: KernelBuild[]
+  kernelRepoConfigured: boolean
+  kernelReleasePackageInstalled: boolean
+}
+
+const repoId = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'repo ids contain only letters, digits and . _ : -')
+  .refine((s) => !s.startsWith('-'), 'repo ids must not start with "-"')
+
+export const kernelRelease = z
+  .string()
+  .min(3)
+  .max(200)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._+~^-]*$/, 'not a kernel version-release.arch')
+
+export const reposAction = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('setup'),
+      experimental: z.boolean().default(false),
+      kernel: z.boolean().default(false),
+      spin: z.boolean().default(false),
+      testing: z.boolean().default(false)
+    })
+    .strict(),
+  z.object({ kind: z.literal('toggle'), id: repoId, enabled: z.boolean() }).strict(),
+  z.object({ kind: z.literal('fix'), prerequisite: z.enum(['stream', 'extras-common', 'epel', 'crb', 'gpg-key']) }).strict(),
+  /** assumeYes false: dnf shows the transaction and asks in the terminal. */
+  z.object({ kind: z.literal('sync'), assumeYes: z.boolean().default(false) }).strict(),
+  z.object({ kind: z.literal('undo'), assumeYes: z.boolean().default(false) }).strict(),
+  z.object({ kind: z.literal('installKernel') }).strict(),
+  z.object({ kind: z.literal('setDefaultKernel'), release: kernelRelease }).strict()
+])
+
+export type ReposAction = z.output<typeof reposAction>
+export type ReposActionInput = z.input<typeof reposAction>
+
+export interface ReposRunResult {
+  plan: PrivilegedPlan
+  session: TerminalSessionInfo
+}
+
+const empty = z.object({}).strict()
+const actionInput = z.object({ action: reposAction }).strict()
+
+export const reposMethods = {
+  'repos.list': method<RepoList>()(empty),
+  'repos.prerequisites': method<Prerequisite[]>()(empty),
+  'repos.packages': method<Provenance>()(empty),
+  'repos.kernel': method<KernelInfo>()(empty),
+  /** The exact commands an action would run; nothing is started. */
+  'repos.plan': method<PrivilegedPlan>()(actionInput),
+  /** Builds the plan again (never trusting a client's argv) and starts it in a terminal session. */
+  'repos.run': method<ReposRunResult>()(actionInput)
+}

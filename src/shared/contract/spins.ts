@@ -1,0 +1,173 @@
+import { z } from 'zod'
+import { event, method } from './define'
+
+export type HashAlgorithm = 'sha256' | 'sha512'
+
+/**
+ * How far an image is trusted. Shown everywhere the image appears; the writer refuses
+ * 'hash-mismatch' and 'bad-signature' unless the user explicitly overrides.
+ */
+export type VerificationState = 'verified-signed' | 'verified-unsigned' | 'hash-mismatch' | 'bad-signature' | 'unverified'
+
+export interface SignatureInfo {
+  /** 'unknown-key': signed, but by no key we have, so the signature could not be checked. */
+  status: 'good' | 'bad' | 'unknown-key' | 'unsigned'
+  /** 16-hex-digit key ids named by the signature packets (upper case). */
+  keyIds: string[]
+  /** Full fingerprint of the key that verified it, when good or bad. */
+  fingerprint?: string
+  /** First user id of that key. */
+  signer?: string
+  /** Signature creation time (ISO), when known. */
+  created?: string
+  message: string
+}
+
+export interface VerifyResult {
+  state: VerificationState
+  file: string
+  algorithm: HashAlgorithm
+  /** Hash of the file (lower-case hex). */
+  actual: string
+  expected?: string
+  /** Where the expected hash came from: a path, a URL, "pasted", or "catalogue". */
+  checksumSource?: string
+  /** The name looked up in the checksum file. */
+  entryName?: string
+  /** Size the checksum file states (`# name: N bytes`), when it does. */
+  expectedSize?: number
+  signature: SignatureInfo
+  /** One-line summary for people. */
+  message: string
+  warnings: string[]
+}
+
+export interface SpinChecksum {
+  /** Checksum file URLs, one per mirror, same file. */
+  urls: string[]
+  /** The checksum file was confirmed to list this image (it was fetched and parsed). */
+  confirmed: boolean
+  algorithm?: HashAlgorithm
+  hash?: string
+  /** Clear-signed (PGP) checksum file. */
+  signed?: boolean
+  /** Hash from metadata (productmd images.json) when no checksum file lists the image. */
+  fromMetadata?: boolean
+}
+
+export interface SpinImage {
+  /** Stable across refreshes: `<stream>-<arch>-<variant>` in lower case, e.g. "9-x86_64-gnome". */
+  id: string
+  /** File name of the ISO. */
+  name: string
+  title: string
+  variant: string
+  arch: string
+  stream: string
+  /** Compose id or date from the name or metadata, e.g. "20240301.0". */
+  compose?: string
+  size?: number
+  /** ISO date-time: compose date, else the listing's modification time. */
+  date?: string
+  /** Download URLs, one per mirror, preferred first. */
+  urls: string[]
+  checksum?: SpinChecksum
+  sourceId: string
+  /** Served from the previous catalogue because its source failed this time. */
+  stale?: boolean
+}
+
+export interface SourceReport {
+  id: string
+  url: string
+  ok: boolean
+  /** ISOs found before picking the newest per variant. */
+  found: number
+  error?: string
+}
+
+export interface Catalogue {
+  schema: 1
+  refreshedAt: string
+  spins: SpinImage[]
+  sources: SourceReport[]
+}
+
+export interface CatalogueState {
+  catalogue: Catalogue | null
+  /** Seconds since the catalogue was refreshed. */
+  ageSeconds?: number
+  /** True when this is the cached catalogue because a refresh could not reach any source. */
+  offline: boolean
+  error?: string
+}
+
+export type DownloadStatus = 'queued' | 'checking' | 'hashing-part' | 'downloading' | 'verifying' | 'paused' | 'done' | 'failed' | 'cancelled'
+
+export interface DownloadInfo {
+  id: string
+  name: string
+  /** Final path of the image. */
+  path: string
+  spinId?: string
+  status: DownloadStatus
+  bytes: number
+  total?: number
+  percent?: number
+  /** Smoothed bytes per second. */
+  speed?: number
+  etaSeconds?: number
+  /** URL currently (or last) used. */
+  mirror?: string
+  /** Failover notes, newest last (e.g. "mirror A: stalled 15 s"). */
+  notes: string[]
+  sha256?: string
+  verification?: VerifyResult
+  error?: { name: string; message: string; stage?: string; hint?: string }
+  startedAt: string
+  updatedAt: string
+}
+
+const id = z.string().min(1).max(200)
+const path = z.string().min(1).max(4096)
+const hex = z.string().regex(/^[0-9a-fA-F]{64}$|^[0-9a-fA-F]{128}$/, 'a SHA-256 (64) or SHA-512 (128) hex digest')
+
+export const spinsMethods = {
+  'spins.list': method<CatalogueState>()(z.object({}).strict()),
+  'spins.refresh': method<CatalogueState>()(z.object({}).strict()),
+  'spins.download.start': method<DownloadInfo>()(
+    z
+      .object({
+        spinId: id.optional(),
+        /** A custom URL instead of a catalogue entry. */
+        url: z.string().url().max(4096).optional(),
+        dest: path.optional(),
+        /** Expected hash for a custom URL. */
+        sha256: hex.optional(),
+        checksumUrl: z.string().url().max(4096).optional()
+      })
+      .strict()
+      .refine((v) => Boolean(v.spinId) !== Boolean(v.url), 'give exactly one of spinId or url')
+  ),
+  'spins.download.pause': method<DownloadInfo>()(z.object({ id }).strict()),
+  'spins.download.resume': method<DownloadInfo>()(z.object({ id }).strict()),
+  'spins.download.cancel': method<DownloadInfo>()(z.object({ id }).strict()),
+  'spins.download.list': method<DownloadInfo[]>()(z.object({}).strict()),
+  'spins.verify': method<VerifyResult>()(
+    z
+      .object({
+        file: path,
+        /** A checksum file path or an http(s) URL. */
+        checksum: z.string().min(1).max(4096).optional(),
+        /** A pasted SHA-256 or SHA-512 hex digest. */
+        hash: hex.optional(),
+        /** Extra armored public keys for this call (besides bundled and imported ones). */
+        keys: z.array(z.string().max(65536)).max(8).optional()
+      })
+      .strict()
+  )
+}
+
+export const spinsEvents = {
+  'spins.progress': event<DownloadInfo>()
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    environment: 'node',
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Root-only tests share loop devices, nginx ports and the system bus: keep files apart.
+    fileParallelism: true,
+    maxWorkers: 2,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+    outputFile: { json: 'test-results/vitest.json' }
+  }
+})
