@@ -1,6 +1,6 @@
 import { app, BrowserWindow } from 'electron'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { createRouter } from './router'
 import { createHandlers } from './services'
 import { createServiceContext } from './services/create-context'
@@ -8,9 +8,13 @@ import { createSettingsService } from './services/settings/service'
 import { electronStoreBackend } from './settings-electron-store'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
+import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const appUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(path.join(here, '../renderer/index.html')).href
+const devServer = process.env.ELECTRON_RENDERER_URL
+const appUrl = devServer ?? APP_URL
+
+registerAppScheme()
 
 // One instance: a second launch focuses the first window instead of racing it for drives.
 if (!app.requestSingleInstanceLock()) app.quit()
@@ -19,6 +23,7 @@ let mainWindow: BrowserWindow | null = null
 
 app.whenReady().then(() => {
   hardenSession()
+  if (!devServer) serveAppScheme(path.join(here, '../renderer'))
   const settings = createSettingsService(electronStoreBackend(app.getPath('userData')))
   const ctx = createServiceContext({ transport: 'electron', settings })
   const router = createRouter(createHandlers(ctx))

@@ -52,8 +52,10 @@ export function isAppUrl(url: string, appUrl: string): boolean {
   try {
     const a = new URL(url)
     const b = new URL(appUrl)
-    if (a.protocol === 'file:' && b.protocol === 'file:') return a.pathname === b.pathname
-    return a.origin === b.origin
+    if (a.protocol !== b.protocol) return false
+    if (a.protocol === 'file:') return a.pathname === b.pathname
+    // Not `origin`: Node's URL gives every non-special scheme (app:) the opaque origin "null".
+    return a.host === b.host && a.username === '' && a.password === ''
   } catch {
     return false
   }

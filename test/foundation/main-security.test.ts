@@ -75,7 +75,7 @@ const { CSP } = await import('../../src/main/security')
 const { EventHub } = await import('../../src/main/services/system/events')
 const { IPC } = await import('../../src/shared/ipc-channels')
 
-const APP_URL = 'file:///opt/hsc/out/renderer/index.html'
+const APP_URL = 'app://hsc/index.html'
 
 describe('Electron main window (stand-in electron module)', () => {
   beforeEach(() => {
@@ -111,6 +111,7 @@ describe('Electron main window (stand-in electron module)', () => {
     }
     expect(attempt('https://evil.example/')).toBe(true)
     expect(attempt('file:///etc/passwd')).toBe(true)
+    expect(attempt('app://other/index.html')).toBe(true)
     expect(attempt(APP_URL + '#/settings')).toBe(false)
     expect(win.webContents.events.has('will-attach-webview')).toBe(true)
   })
@@ -145,5 +146,33 @@ describe('IPC sender validation', () => {
     const navigated = await handle(event(win.webContents, 'https://evil.example/'), 'app.info', {})
     for (const r of [foreign, iframe, navigated]) expect(r).toMatchObject({ ok: false, error: { name: 'ForbiddenSender' } })
     expect(calls).toHaveLength(1)
+  })
+})
+
+describe('isAppUrl', async () => {
+  const { isAppUrl } = await import('../../src/main/security')
+  it('matches the app origin only', () => {
+    expect(isAppUrl('app://hsc/index.html#/repos', 'app://hsc/index.html')).toBe(true)
+    expect(isAppUrl('app://evil/index.html', 'app://hsc/index.html')).toBe(false)
+    expect(isAppUrl('evil://hsc/index.html', 'app://hsc/index.html')).toBe(false)
+    expect(isAppUrl('http://localhost:5173/', 'http://localhost:5173/')).toBe(true)
+    expect(isAppUrl('http://localhost:5174/', 'http://localhost:5173/')).toBe(false)
+    expect(isAppUrl('not a url', 'app://hsc/index.html')).toBe(false)
+  })
+})
+
+describe('app:// scheme', async () => {
+  const { resolveAppRequest } = await import('../../src/main/app-protocol')
+  it('serves only files inside the renderer directory', () => {
+    expect(resolveAppRequest('app://hsc/index.html', '/opt/r')).toBe('/opt/r/index.html')
+    expect(resolveAppRequest('app://hsc/', '/opt/r')).toBe('/opt/r/index.html')
+    expect(resolveAppRequest('app://hsc/assets/a.js', '/opt/r')).toBe('/opt/r/assets/a.js')
+    expect(resolveAppRequest('app://hsc/../../etc/passwd', '/opt/r')).toBe('/opt/r/etc/passwd')
+    for (const sneaky of ['app://hsc/%2e%2e/%2e%2e/etc/passwd', 'app://hsc/..%2f..%2fetc/passwd', 'app://hsc/a/..%5c..%5cx']) {
+      const file = resolveAppRequest(sneaky, '/opt/r')
+      expect(file === undefined || file.startsWith('/opt/r/'), sneaky).toBe(true)
+    }
+    expect(resolveAppRequest('app://other/index.html', '/opt/r')).toBeUndefined()
+    expect(resolveAppRequest('file:///etc/passwd', '/opt/r')).toBeUndefined()
   })
 })
