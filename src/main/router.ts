@@ -23,8 +23,9 @@ export function createRouter(handlers: Handlers): Router {
       if (!parsed.success) {
         const issues = parsed.error.issues
           .slice(0, MAX_ISSUES)
-          .map((i) => `${i.path.length ? i.path.join('.') : 'input'}: ${i.message}`)
+          .map((i) => `${i.path.length ? i.path.map((p) => String(p).slice(0, 40)).join('.') : 'input'}: ${i.message.slice(0, 160)}`)
           .join('; ')
+          .slice(0, 600)
         return { ok: false, error: validationError(`${method}: ${issues}`) }
       }
       try {

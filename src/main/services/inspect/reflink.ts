@@ -2,10 +2,23 @@ import { promises as fsp, constants as fsc } from 'node:fs'
 import path from 'node:path'
 import type { ReflinkResult } from '../../../shared/contract'
 import { AppError } from '../../../shared/contract'
+import { fsTypeName } from './statfs'
 
-/** Copies a small file with FICLONE_FORCE inside a temp dir under `dir`: proof, not a guess. */
+/**
+ * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not
+ * a guess from the filesystem type (XFS without reflink=1, or NFS, look similar from outside).
+ */
 export async function reflinkTest(dir: string): Promise<ReflinkResult> {
-  if (!path.isAbsolute(dir)) throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`)
+  if (!path.isAbsolute(dir)) throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })
+  let filesystem = ''
+  try {
+    const st = await fsp.stat(dir)
+    if (!st.isDirectory()) throw new AppError('ValidationError', `${dir} is not a directory`, { stage: 'stat', hint: 'Pick a directory on the filesystem you want to test.' })
+    filesystem = fsTypeName((await fsp.statfs(dir)).type)
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    throw new AppError('ReflinkError', `cannot inspect ${dir}: ${(err as Error).message}`, { stage: 'stat', hint: 'Pick an existing directory.' })
+  }
   let tmp: string
   try {
     tmp = await fsp.mkdtemp(path.join(dir, '.hsc-reflink-'))
@@ -17,9 +30,10 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
     await fsp.writeFile(src, Buffer.alloc(64 * 1024, 7))
     try {
       await fsp.copyFile(src, path.join(tmp, 'dst'), fsc.COPYFILE_FICLONE_FORCE)
-      return { path: dir, supported: true, filesystem: '', message: 'reflink copy succeeded' }
+      return { path: dir, supported: true, filesystem, message: `reflink copy succeeded on ${filesystem}` }
     } catch (err) {
-      return { path: dir, supported: false, filesystem: '', message: `reflink copy failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }
+      const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
+      return { path: dir, supported: false, filesystem, message: `reflink copy failed on ${filesystem}: ${code}` }
     }
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true })

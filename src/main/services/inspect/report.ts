@@ -1,19 +1,59 @@
-import type { Check, InspectReport } from '../../../shared/contract'
-import type { CommandRunner } from '../system/command'
-import type { RootFs } from '../system/rootfs'
-import { osCheck } from './checks/os'
+import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
+import { checkGroupOrder } from '../../../shared/contract'
+import { Facts, type InspectDeps } from './facts'
+import { osChecks } from './checks/os'
+import { kernelChecks } from './checks/kernel'
+import { kconfigChecks } from './checks/kconfig'
+import { cgroupChecks } from './checks/cgroup'
+import { psiChecks } from './checks/psi'
+import { btrfsChecks } from './checks/btrfs'
+import { systemdChecks } from './checks/systemd'
+import { swapChecks } from './checks/swap'
+import { secureBootChecks, selinuxChecks } from './checks/security'
+import { rpmCowChecks } from './checks/rpm-cow'
+import { hardwareChecks } from './checks/hardware'
+import { brokenCheck } from './checks/helpers'
 
-export interface InspectDeps {
-  fs: RootFs
-  run: CommandRunner
+export type { InspectDeps } from './facts'
+
+interface Producer {
+  id: string
+  group: CheckGroup
+  title: string
+  run: (facts: Facts) => Promise<Check[]>
 }
 
-/** Runs every check concurrently; one failing check becomes "unknown", never a failed report. */
+const PRODUCERS: Producer[] = [
+  { id: 'os', group: 'system', title: 'Operating system', run: osChecks },
+  { id: 'systemd', group: 'system', title: 'systemd', run: systemdChecks },
+  { id: 'swap', group: 'system', title: 'Swap', run: swapChecks },
+  { id: 'kernel', group: 'kernel', title: 'Kernel', run: kernelChecks },
+  { id: 'kconfig', group: 'kernel-config', title: 'Kernel config', run: kconfigChecks },
+  { id: 'cgroup', group: 'cgroup', title: 'cgroups', run: cgroupChecks },
+  { id: 'psi', group: 'psi', title: 'PSI', run: psiChecks },
+  { id: 'btrfs', group: 'btrfs', title: 'btrfs', run: btrfsChecks },
+  { id: 'rpm', group: 'storage', title: 'RPM copy-on-write', run: rpmCowChecks },
+  { id: 'selinux', group: 'security', title: 'SELinux', run: selinuxChecks },
+  { id: 'secureboot', group: 'security', title: 'Secure Boot', run: secureBootChecks },
+  { id: 'hardware', group: 'hardware', title: 'Hardware', run: hardwareChecks }
+]
+
+/** Runs every check concurrently over shared, read-once facts; one failing check becomes "unknown", never a failed report. */
 export async function runInspection(deps: InspectDeps): Promise<InspectReport> {
   const started = performance.now()
-  const producers: Array<(d: InspectDeps) => Promise<Check[]>> = [osCheck]
-  const results = await Promise.all(producers.map((p) => p(deps)))
-  const checks = results.flat()
+  const facts = new Facts(deps)
+  const results = await Promise.all(
+    PRODUCERS.map(async (p) => {
+      try {
+        return await p.run(facts)
+      } catch (err) {
+        return [brokenCheck(`${p.id}.error`, p.group, p.title, err)]
+      }
+    })
+  )
+  const order = new Map(checkGroupOrder.map((g, i) => [g, i]))
+  // Stable sort: groups in display order, checks within a group in producer order.
+  const checks = results.flat().sort((a, b) => (order.get(a.group) ?? 99) - (order.get(b.group) ?? 99))
   const summary = { ok: 0, warn: 0, fail: 0, unknown: 0 }
   for (const c of checks) summary[c.status]++
   return {

@@ -51,7 +51,8 @@ export async function secureBootChecks(facts: Facts): Promise<Check[]> {
   const details = { efi: true, secureBoot: secureBoot ?? null, setupMode: setupMode ?? null }
   if (secureBoot === undefined) return [{ ...base, status: 'unknown', value: 'EFI, but the SecureBoot variable is not readable', evidence, details }]
   if (secureBoot) {
-    return [{ ...base, status: 'ok', value: 'enabled', evidence, details, remedy: { text: 'With Secure Boot on, only signed kernels and modules load: kernels and kmods from SIG repositories must be signed with a key the firmware or MOK list trusts.' } }]
+    const note = 'With Secure Boot on, only signed kernels and modules load: kernels and kmods from SIG repositories must be signed with a key the firmware or MOK list trusts.'
+    return [{ ...base, status: 'ok', value: 'enabled', evidence, details: { ...details, note } }]
   }
   return [{ ...base, status: 'ok', value: setupMode ? 'disabled (firmware in setup mode)' : 'disabled', evidence, details }]
 }
