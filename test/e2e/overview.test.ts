@@ -5,6 +5,7 @@ import WebSocket from 'ws'
 import type { Browser } from 'playwright-core'
 import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
 import { chromiumAvailable, launchChromium, screenshot, watchPage } from '../support/chromium'
+import { axeViolations } from '../support/axe'
 
 const skip = !rendererBuilt || !chromiumAvailable
 const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : 'Debian chromium is not installed'
@@ -34,6 +35,16 @@ describe.skipIf(skip)(`browser mode + Overview in Chromium${skip ? ` (skipped: $
     expect(await page.getByTestId('cgroup-mode').textContent()).toMatch(expected)
     await screenshot(page, 'overview')
     expect(watch.errors).toEqual([])
+  })
+
+  it('has no serious accessibility violations (axe-core) on Overview and Settings', async () => {
+    const page = await browser.newPage()
+    await page.goto(server.url)
+    await page.getByTestId('kernel-release').waitFor()
+    expect(await axeViolations(page)).toEqual([])
+    await page.goto(`${server.origin}/#/settings`)
+    await page.getByRole('heading', { name: 'Settings' }).waitFor()
+    expect(await axeViolations(page)).toEqual([])
   })
 
   it('keeps the token out of the address bar after loading', async () => {

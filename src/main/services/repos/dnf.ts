@@ -1,0 +1,93 @@
+import type { DnfInfo } from '../../../shared/contract/repos'
+import type { CommandResult, CommandRunner } from '../system/command'
+import { assertAbsolutePath, assertReleasever } from '../terminal/validate'
+
+export interface DnfTarget {
+  /** Absolute host path of an installroot; unset = the live system. */
+  installroot?: string
+  /** Needed with an installroot (nothing there tells dnf which release it is). */
+  releasever?: string
+}
+
+const QUERY_TIMEOUT_MS = 180_000
+
+/**
+ * Builds dnf and rpm argv aimed at the live system or an installroot, and runs the
+ * unprivileged queries. With an installroot, reposdir is given explicitly: dnf would
+ * otherwise fall back to the host's /etc/yum.repos.d when the root has none.
+ */
+export class Dnf {
+  private infoPromise?: Promise<DnfInfo>
+
+  constructor(
+    private readonly run: CommandRunner,
+    readonly target: DnfTarget,
+    /** Whether a host path exists (for /usr/bin/dnf5 when `dnf --version` is inconclusive). */
+    private readonly hostExists: (p: string) => Promise<boolean>
+  ) {
+    if (target.installroot) assertAbsolutePath(target.installroot, 'installroot')
+    if (target.releasever) assertReleasever(target.releasever)
+  }
+
+  get reposDir(): string {
+    return '/etc/yum.repos.d'
+  }
+
+  targetArgs(): string[] {
+    const ir = this.target.installroot
+    if (!ir) return this.target.releasever ? [`--releasever=${this.target.releasever}`] : []
+    const args = [`--installroot=${ir}`]
+    if (this.target.releasever) args.push(`--releasever=${this.target.releasever}`)
+    args.push(`--setopt=reposdir=${ir === '/' ? '' : ir}${this.reposDir}`)
+    return args
+  }
+
+  argv(...args: string[]): string[] {
+    return ['dnf', ...this.targetArgs(), ...args]
+  }
+
+  rpmArgv(...args: string[]): string[] {
+    const ir = this.target.installroot
+    return ['rpm', ...(ir && ir !== '/' ? ['--root', ir] : []), ...args]
+  }
+
+  query(args: string[]): Promise<CommandResult> {
+    return this.run(this.argv(...args), { timeoutMs: QUERY_TIMEOUT_MS, env: { LC_ALL: 'C.UTF-8' } })
+  }
+
+  rpm(args: string[]): Promise<CommandResult> {
+    return this.run(this.rpmArgv(...args), { timeoutMs: 60_000, env: { LC_ALL: 'C.UTF-8' } })
+  }
+
+  info(): Promise<DnfInfo> {
+    this.infoPromise ??= this.detect()
+    return this.infoPromise
+  }
+
+  private async detect(): Promise<DnfInfo> {
+    const res = await this.run(['dnf', '--version'], { timeoutMs: 60_000, env: { LC_ALL: 'C.UTF-8' } })
+    const first = res.stdout.split('\n')[0]?.trim() ?? ''
+    let major: DnfInfo['major'] = null
+    let version = ''
+    // dnf5 prints "dnf5 version 5.2.8.1"; dnf4 prints the bare version "4.14.0".
+    const five = /^dnf5 version (\S+)/.exec(first)
+    if (five) {
+      major = 5
+      version = five[1]
+    } else if (/^4\.\d/.test(first)) {
+      major = 4
+      version = first
+    } else if (!res.spawnError && (await this.hostExists('/usr/bin/dnf5'))) {
+      major = 5
+    } else if (!res.spawnError) {
+      major = 4
+    }
+    return { major, version, targetArgs: this.targetArgs() }
+  }
+}
+
+/** dnf4 `config-manager --set-enabled ID`; dnf5 writes an override with `setopt ID.enabled=1`. */
+export function toggleArgs(major: 4 | 5, id: string, enabled: boolean): string[] {
+  if (major === 5) return ['config-manager', 'setopt', '--create-missing-dir', `${id}.enabled=${enabled ? 1 : 0}`]
+  return ['config-manager', enabled ? '--set-enabled' : '--set-disabled', id]
+}
