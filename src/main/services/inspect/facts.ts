@@ -152,6 +152,6 @@ export function excerpt(text: string, maxLines = 12, maxChars = 1500): string {
   const lines = text.trim().split('\n')
   let out = lines.slice(0, maxLines).join('\n')
   if (out.length > maxChars) out = out.slice(0, maxChars) + '…'
-  if (lines.length > maxLines) out += `\n… (${lines.length - maxLines} more lines)`
+  if (lines.length > maxLines) out += `\n… (${lines.length - maxLines} more line${lines.length - maxLines === 1 ? '' : 's'})`
   return out
 }

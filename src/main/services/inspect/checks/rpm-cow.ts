@@ -26,15 +26,17 @@ export async function rpmCowChecks(facts: Facts): Promise<Check[]> {
   }
   const mount = mounts ? mountFor(mounts.value, real) : undefined
   let fsType = mount?.fsType
+  let magic: number | null = null
   if (facts.live) {
     const st = await statfsType(facts.fs, path)
     if (st) {
       evidence.push({ source: `statfs ${path}`, excerpt: `${st.type} (0x${st.magic.toString(16)})` })
       fsType = st.type
+      magic = st.magic
     }
   }
   if (mount && mounts) evidence.push({ source: mounts.source, excerpt: `${mount.mountPoint} ${mount.fsType} ${mount.source} ${mount.superOptions.join(',')}` })
-  const details: Record<string, unknown> = { path, filesystem: fsType ?? null, mountPoint: mount?.mountPoint ?? null, reflink: null }
+  const details: Record<string, unknown> = { path, filesystem: fsType ?? null, magic, mountPoint: mount?.mountPoint ?? null, reflink: null }
   if (!fsType) return [{ ...base, status: 'unknown', value: `filesystem of ${path} unknown`, evidence: evidence.length ? evidence : [{ source: '/proc/self/mountinfo', excerpt: 'missing' }], details }]
   if (fsType === 'btrfs') {
     details.reflink = true

@@ -52,5 +52,5 @@ export async function systemdChecks(facts: Facts): Promise<Check[]> {
       }
     ]
   }
-  return [{ ...base, status: 'ok', value: `systemd ${version.full}`, evidence, details }]
+  return [{ ...base, status: 'ok', value: `systemd ${version.major}${version.full !== String(version.major) ? ` (${version.full})` : ''}`, evidence, details }]
 }

@@ -1,0 +1,384 @@
+import { createHash, type Hash } from 'node:crypto'
+import { rename, rm, statfs } from 'node:fs/promises'
+import path from 'node:path'
+import { AppError } from '../../../shared/contract/errors'
+import type { HashAlgorithm } from '../../../shared/contract/spins'
+import { hashInto } from './hash'
+import { PartWriter, partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
+import { SpeedMeter, etaSeconds, percentOf } from './speed'
+
+export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
+
+export interface DownloadSpec {
+  /** The same file on several mirrors, preferred first. */
+  urls: string[]
+  /** Final path; the data goes to DEST.part (+ DEST.part.json) until complete. */
+  dest: string
+  expectedSize?: number
+  algorithm?: HashAlgorithm
+  /** When given, a different final digest is reported as a mismatch. */
+  expectedHash?: string
+}
+
+export interface DownloadDeps {
+  fetch: FetchLike
+  /** No byte for this long (before headers or mid-body) counts as a stall: next mirror. */
+  stallMs?: number
+  progressIntervalMs?: number
+  /** Free bytes of the filesystem holding a directory (default: fs.statfs). */
+  freeSpace?: (dir: string) => Promise<number>
+  /** Full passes over the mirror list while at least one pass makes progress. */
+  maxRounds?: number
+  now?: () => number
+}
+
+export type Phase = 'checking' | 'hashing-part' | 'downloading'
+
+export interface ProgressSample {
+  phase: Phase
+  bytes: number
+  total?: number
+  percent?: number
+  speed?: number
+  etaSeconds?: number
+  mirror?: string
+}
+
+export interface DownloadHooks {
+  /** Abort to pause or cancel; the .part and its sidecar are kept either way. */
+  signal?: AbortSignal
+  onProgress?: (p: ProgressSample) => void
+  /** Failover and restart notes, for the user ("mirror X: HTTP 404"). */
+  onNote?: (note: string) => void
+}
+
+export type DownloadOutcome =
+  | { status: 'done'; path: string; size: number; algorithm: HashAlgorithm; hash: string; hashMatches?: boolean; mirror: string }
+  | { status: 'aborted'; bytes: number; total?: number }
+
+export const DEFAULT_STALL_MS = 15_000
+const SPACE_MARGIN = 16 * 1024 * 1024
+
+/** Why one mirror attempt ended early; decides between "next mirror" and "give up". */
+class MirrorFailure extends Error {
+  constructor(
+    message: string,
+    /** 4xx: this mirror will not have it on a retry either. */
+    readonly permanent = false
+  ) {
+    super(message)
+  }
+}
+class StallFailure extends MirrorFailure {}
+/** The part on disk does not belong to what the server now sends: start from byte 0. */
+class RestartNeeded extends Error {}
+
+export function parseContentRange(value: string | null): { start: number; end: number; total?: number } | undefined {
+  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(value?.trim() ?? '')
+  if (!m) return undefined
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) }
+}
+
+export async function defaultFreeSpace(dir: string): Promise<number> {
+  const s = await statfs(dir)
+  return Number(s.bavail) * Number(s.bsize)
+}
+
+export function formatBytes(n: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let u = 0
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024
+    u++
+  }
+  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`
+}
+
+function describe(err: unknown): string {
+  if (err instanceof MirrorFailure) return err.message
+  const e = err as { message?: string; cause?: { code?: string; message?: string } }
+  const cause = e.cause?.code ?? e.cause?.message
+  return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err))
+}
+
+function isAbort(signal: AbortSignal | undefined): boolean {
+  return Boolean(signal?.aborted)
+}
+
+/**
+ * Downloads one file into DEST.part with resume, failover and on-the-fly hashing, then
+ * renames it to DEST. Safe to call again after an abort or a crash: the existing part is
+ * hashed first and the transfer continues with a Range request.
+ */
+export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks: DownloadHooks = {}): Promise<DownloadOutcome> {
+  if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
+  const algorithm = spec.algorithm ?? 'sha256'
+  const stallMs = deps.stallMs ?? DEFAULT_STALL_MS
+  const now = deps.now ?? Date.now
+  const freeSpace = deps.freeSpace ?? defaultFreeSpace
+  const dir = path.dirname(spec.dest)
+  const part = partPath(spec.dest)
+  const signal = hooks.signal
+  const note = (n: string): void => hooks.onNote?.(n)
+
+  // --- Trust what is on disk only if its sidecar describes the same download.
+  let meta = await readPartMeta(spec.dest)
+  let bytes = await partSize(spec.dest)
+  const fresh = (): PartMeta => ({
+    schema: 1,
+    name: path.basename(spec.dest),
+    urls: spec.urls,
+    total: spec.expectedSize,
+    algorithm,
+    expectedHash: spec.expectedHash,
+    validators: {},
+    createdAt: new Date(now()).toISOString()
+  })
+  const sameFile =
+    meta !== undefined &&
+    meta.algorithm === algorithm &&
+    (spec.expectedSize === undefined || meta.total === undefined || meta.total === spec.expectedSize) &&
+    (spec.expectedHash === undefined || meta.expectedHash === undefined || meta.expectedHash === spec.expectedHash) &&
+    (meta.total === undefined || bytes <= meta.total)
+  if (bytes > 0 && !sameFile) {
+    note(meta ? 'the partial download belongs to another file version; starting over' : 'partial download without its record; starting over')
+    bytes = 0
+  }
+  if (!meta || !sameFile) meta = fresh()
+  meta.urls = spec.urls
+  meta.expectedHash ??= spec.expectedHash
+  let total = meta.total ?? spec.expectedSize
+
+  let phase: Phase = 'checking'
+  let mirror: string | undefined
+  const speed = new SpeedMeter()
+  const emit = (): void => {
+    const s = phase === 'downloading' ? speed.sample(bytes, now()) : undefined
+    hooks.onProgress?.({ phase, bytes, total, percent: percentOf(bytes, total), speed: s, etaSeconds: etaSeconds(bytes, total, s), mirror })
+  }
+
+  const ensureSpace = async (need: number): Promise<void> => {
+    if (need <= 0) return
+    const free = await freeSpace(dir)
+    if (free < need + SPACE_MARGIN) {
+      throw new AppError('NotEnoughSpace', `${formatBytes(need)} more are needed in ${dir} but only ${formatBytes(free)} are free`, {
+        stage: 'check disk space',
+        hint: 'Free some space or choose another download folder.'
+      })
+    }
+  }
+
+  await ensureSpace((total ?? 0) - bytes)
+  emit()
+
+  // --- Hash what is already there so the digest covers the whole file without a second pass.
+  let hasher: Hash = createHash(algorithm)
+  if (bytes > 0) {
+    phase = 'hashing-part'
+    emit()
+    await hashInto(part, hasher, bytes, { signal, onProgress: () => emit() }).catch((err) => {
+      if (isAbort(signal)) throw err
+      throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
+    })
+  }
+  if (isAbort(signal)) return { status: 'aborted', bytes, total }
+  await writePartMeta(spec.dest, meta)
+  const writer = await PartWriter.open(part, bytes)
+
+  const restart = async (why: string): Promise<void> => {
+    note(why)
+    await writer.reset()
+    hasher = createHash(algorithm)
+    bytes = 0
+    speed.reset()
+    meta!.validators = {}
+  }
+
+  const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
+  ticker.unref?.()
+
+  /** One attempt against one mirror; resolves when the file is complete. */
+  const attempt = async (url: string): Promise<void> => {
+    const ac = new AbortController()
+    const onAbort = (): void => ac.abort(signal?.reason)
+    signal?.addEventListener('abort', onAbort, { once: true })
+    const stall = setTimeout(() => ac.abort(new StallFailure(`stalled (no data for ${Math.round(stallMs / 100) / 10} s)`)), stallMs)
+    try {
+      const headers: Record<string, string> = { 'accept-encoding': 'identity' }
+      const known = meta!.validators[url]
+      if (bytes > 0) {
+        headers.range = `bytes=${bytes}-`
+        // If-Range makes the server send the whole new file when it changed since the part began.
+        const strongEtag = known?.etag && !known.etag.startsWith('W/') ? known.etag : undefined
+        const ifRange = strongEtag ?? known?.lastModified
+        if (ifRange) headers['if-range'] = ifRange
+      }
+      let res: Response
+      try {
+        res = await deps.fetch(url, { headers, signal: ac.signal, redirect: 'follow' })
+      } catch (err) {
+        throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
+      }
+      stall.refresh()
+      const etag = res.headers.get('etag') ?? undefined
+      const lastModified = res.headers.get('last-modified') ?? undefined
+
+      if (res.status === 416 && bytes > 0 && total !== undefined && bytes === total) {
+        await res.body?.cancel().catch(() => undefined)
+        return
+      }
+      if (res.status >= 400) {
+        await res.body?.cancel().catch(() => undefined)
+        throw new MirrorFailure(`HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+      }
+      if (res.status === 206) {
+        const range = parseContentRange(res.headers.get('content-range'))
+        const changed =
+          (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
+        if (!range || range.start !== bytes || (total !== undefined && range.total !== undefined && range.total !== total) || changed) {
+          await res.body?.cancel().catch(() => undefined)
+          throw new RestartNeeded(changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.headers.get('content-range')}"; starting over`)
+        }
+        total ??= range.total
+      } else if (res.status === 200) {
+        if (bytes > 0) await restart(`${new URL(url).host} ignored the Range request (200 instead of 206); starting over from byte 0`)
+        const length = res.headers.get('content-length')
+        if (length !== null && res.headers.get('content-encoding') === null) total = Number(length)
+      } else {
+        await res.body?.cancel().catch(() => undefined)
+        throw new MirrorFailure(`unexpected HTTP ${res.status}`)
+      }
+      if (spec.expectedSize !== undefined && total !== undefined && total !== spec.expectedSize) {
+        await res.body?.cancel().catch(() => undefined)
+        throw new MirrorFailure(`serves ${total} bytes, the catalogue says ${spec.expectedSize}`, true)
+      }
+      if (meta!.total !== total || known?.etag !== etag || known?.lastModified !== lastModified) {
+        meta!.total = total
+        meta!.validators[url] = { etag, lastModified }
+        await writePartMeta(spec.dest, meta!)
+      }
+      await ensureSpace((total ?? 0) - bytes)
+      if (!res.body) throw new MirrorFailure('empty response body')
+
+      mirror = url
+      phase = 'downloading'
+      const reader = res.body.getReader()
+      try {
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>
+          try {
+            chunk = await reader.read()
+          } catch (err) {
+            throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
+          }
+          if (chunk.done) break
+          stall.refresh()
+          const value = chunk.value
+          hasher.update(value)
+          bytes += value.byteLength
+          const wait = writer.push(value)
+          if (wait) await wait
+          if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
+        }
+      } finally {
+        reader.releaseLock()
+      }
+      await writer.flush()
+      if (total !== undefined && bytes < total) throw new MirrorFailure(`connection closed at ${bytes} of ${total} bytes`)
+      total ??= bytes
+    } finally {
+      clearTimeout(stall)
+      signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  try {
+    const maxRounds = deps.maxRounds ?? 5
+    const dead = new Set<string>()
+    let restarts = 0
+    const failures: string[] = []
+    let done = false
+    for (let round = 0; round < maxRounds && !done; round++) {
+      const before = bytes
+      let progressed = false
+      for (const url of spec.urls) {
+        if (dead.has(url)) continue
+        const start = bytes
+        try {
+          await attempt(url)
+          done = true
+          break
+        } catch (err) {
+          // Data received before the failure is hashed and must reach the disk before moving on.
+          await writer.flush()
+          if (isAbort(signal)) return { status: 'aborted', bytes, total }
+          if (err instanceof RestartNeeded) {
+            if (++restarts > 3) throw new AppError('DownloadFailed', `${err.message} (gave up after 3 restarts)`, { stage: 'download' })
+            await restart(err.message)
+            // Retry the same mirror from byte 0 right away.
+            try {
+              await attempt(url)
+              done = true
+              break
+            } catch (again) {
+              await writer.flush()
+              if (isAbort(signal)) return { status: 'aborted', bytes, total }
+              if (!(again instanceof MirrorFailure) && !(again instanceof TypeError) && !(again instanceof RestartNeeded)) throw again
+              err = again
+            }
+          }
+          if (err instanceof AppError) throw err
+          const host = safeHost(url)
+          const message = `${host}: ${describe(err)}`
+          failures.push(message)
+          note(`${message}${bytes > start ? ` after ${formatBytes(bytes - start)}` : ''}; trying the next mirror`)
+          if (err instanceof MirrorFailure && err.permanent) dead.add(url)
+          if (bytes > start) progressed = true
+        }
+      }
+      if (done) break
+      if (!progressed && bytes === before) break
+    }
+    if (!done) {
+      throw new AppError('DownloadFailed', `every mirror failed: ${failures.slice(-spec.urls.length).join('; ')}`, {
+        stage: 'download',
+        hint: 'Check the network or add mirrors; the partial download is kept and resumes next time.'
+      })
+    }
+    await writer.close()
+    phase = 'downloading'
+    emit()
+    const hash = hasher.digest('hex')
+    await rm(spec.dest, { force: true })
+    await rename(part, spec.dest)
+    await rm(`${spec.dest}.part.json`, { force: true })
+    const expected = meta.expectedHash?.toLowerCase()
+    return {
+      status: 'done',
+      path: spec.dest,
+      size: bytes,
+      algorithm,
+      hash,
+      hashMatches: expected ? expected === hash : undefined,
+      mirror: mirror ?? spec.urls[0]
+    }
+  } finally {
+    clearInterval(ticker)
+    await writer.closeQuietly()
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    const u = new URL(url)
+    return u.host + u.pathname.replace(/\/[^/]*$/, '/')
+  } catch {
+    return url
+  }
+}
+
+/** Deletes the partial download and its sidecar (cancel). */
+export async function discardPartial(dest: string): Promise<void> {
+  await removePart(dest)
+}
