@@ -10,6 +10,8 @@ export interface Command {
   options?: OptionSpec[]
   /** Read-only commands accept the global --root DIR. */
   readOnly?: boolean
+  /** The services see this transport (browser mode serves the renderer). Default "cli". */
+  transport?: 'cli' | 'browser'
   minArgs?: number
   maxArgs?: number
   /** Returns the exit status: 0 ok, 1 a check or action failed. */

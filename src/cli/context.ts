@@ -20,10 +20,10 @@ export interface CliContext {
   isTTY: boolean
 }
 
-export function createCliContext(opts: { json: boolean; root?: string; style: Style; env?: NodeJS.ProcessEnv }): CliContext {
+export function createCliContext(opts: { json: boolean; root?: string; style: Style; env?: NodeJS.ProcessEnv; transport?: 'cli' | 'browser' }): CliContext {
   const env = opts.env ?? process.env
   const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
-  const services = createServiceContext({ transport: 'cli', settings, root: opts.root, env })
+  const services = createServiceContext({ transport: opts.transport ?? 'cli', settings, root: opts.root, env })
   const router = createRouter(createHandlers(services))
   return {
     services,

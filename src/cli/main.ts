@@ -63,7 +63,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const n = args.positionals.length
     if (command.minArgs !== undefined && n < command.minArgs) throw new UsageError(`${command.path.join(' ')}: missing ${command.args ?? 'argument'}`)
     if (command.maxArgs !== undefined && n > command.maxArgs) throw new UsageError(`${command.path.join(' ')}: unexpected argument "${args.positionals[command.maxArgs]}"`)
-    const ctx = createCliContext({ json: args.flags.has('json'), root, style, env })
+    const ctx = createCliContext({ json: args.flags.has('json'), root, style, env, transport: command.transport })
     return await command.run(args, ctx)
   } catch (e) {
     if (e instanceof UsageError || (e instanceof Error && (e.name === 'UsageError' || e.name === 'ValidationError'))) {

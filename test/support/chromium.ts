@@ -27,7 +27,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const dir = path.join(PROJECT_ROOT, 'test-results')
   mkdirSync(dir, { recursive: true })
   const file = path.join(dir, `${name}.png`)
-  await page.screenshot({ path: file, fullPage: true })
+  await page.screenshot({ path: file })
   return file
 }
 

@@ -14,6 +14,7 @@ export const commands: Command[] = [
     path: ['gui'],
     summary: 'Open the desktop app, or with --browser serve it on 127.0.0.1 for a browser (e.g. over an SSH tunnel)',
     maxArgs: 0,
+    transport: 'browser',
     options: [
       { name: 'browser', kind: 'flag', summary: 'browser mode: print a URL with a one-time token instead of opening a window' },
       { name: 'port', kind: 'value', valueName: 'N', summary: 'browser mode port (default: a random free port)' }

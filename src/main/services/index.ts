@@ -3,12 +3,16 @@ import type { ServiceContext } from './context'
 import { appHandlers } from './app/handlers'
 import { inspectHandlers } from './inspect/handlers'
 import { settingsHandlers } from './settings/handlers'
+import { reposHandlers } from './repos/handlers'
+import { terminalHandlers } from './terminal/handlers'
 
 /** Every contract method bound to its service. A capability adds one line here. */
 export function createHandlers(ctx: ServiceContext): Handlers {
   return {
     ...appHandlers(ctx),
     ...inspectHandlers(ctx),
-    ...settingsHandlers(ctx)
+    ...settingsHandlers(ctx),
+    ...reposHandlers(ctx),
+    ...terminalHandlers(ctx)
   }
 }

@@ -3,21 +3,33 @@ import type { EventSpec, MethodSpec } from './define'
 import { appMethods } from './app'
 import { inspectMethods } from './inspect'
 import { settingsMethods } from './settings'
+import { reposMethods } from './repos'
+import { terminalEvents, terminalMethods } from './terminal'
+import { oomdEvents, oomdMethods } from './oomd'
 
 export * from './errors'
 export * from './app'
 export * from './inspect'
 export * from './settings'
+export * from './repos'
+export * from './terminal'
+export * from './oomd'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
   ...appMethods,
   ...inspectMethods,
-  ...settingsMethods
+  ...settingsMethods,
+  ...reposMethods,
+  ...terminalMethods,
+  ...oomdMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */
-export const events = {} satisfies Record<string, EventSpec>
+export const events = {
+  ...terminalEvents,
+  ...oomdEvents
+} satisfies Record<string, EventSpec>
 
 export type Contract = typeof contract
 export type MethodName = keyof Contract

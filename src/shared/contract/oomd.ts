@@ -71,6 +71,8 @@ export interface EffectiveValue {
 export interface OomdConfig {
   /** Files read, in the order systemd applies them (main file first). */
   files: string[]
+  /** Files that mask a lower-priority file of the same name (symlink to /dev/null or empty). */
+  masked: string[]
   settings: Record<ThresholdKey, EffectiveValue>
   /** Ignored assignments and values systemd-oomd would refuse. */
   warnings: string[]
@@ -166,16 +168,17 @@ export interface OomdPressureSample {
 
 const rootField = z.string().min(1).max(4096).optional()
 const thresholdValue = z.string().max(64).nullable().optional()
+const none = z.object({}).strict()
 
+/** Only the read accepts a root; changes always act on the running system. */
 export const oomdMethods = {
   'oomd.status': method<OomdStatus>()(z.object({ root: rootField }).strict()),
-  'oomd.enable': method<OomdToggleResult>()(z.object({ root: rootField }).strict()),
-  'oomd.disable': method<OomdToggleResult>()(z.object({ root: rootField }).strict()),
+  'oomd.enable': method<OomdToggleResult>()(none),
+  'oomd.disable': method<OomdToggleResult>()(none),
   /** A value of null removes that key from the app's file; absent keys keep their current value. */
   'oomd.setThresholds': method<OomdThresholdsResult>()(
     z
       .object({
-        root: rootField,
         values: z
           .object({
             SwapUsedLimit: thresholdValue,
@@ -186,7 +189,7 @@ export const oomdMethods = {
       })
       .strict()
   ),
-  'oomd.reset': method<OomdThresholdsResult>()(z.object({ root: rootField }).strict())
+  'oomd.reset': method<OomdThresholdsResult>()(none)
 }
 
 export const oomdEvents = {

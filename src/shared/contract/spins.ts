@@ -84,6 +84,8 @@ export interface SourceReport {
   /** ISOs found before picking the newest per variant. */
   found: number
   error?: string
+  /** Subdirectories that could not be read, and similar partial failures. */
+  warnings?: string[]
 }
 
 export interface Catalogue {

@@ -42,12 +42,19 @@ async function fromStatfs(fs: RootFs): Promise<CgroupInfo | undefined> {
   const hex = (n: number): string => `0x${n.toString(16)}`
   const topText = `statfs /sys/fs/cgroup: ${fsName(top)} (${hex(top)})`
   if (top === CGROUP2_SUPER_MAGIC) return { mode: 'unified', unifiedPath: '/sys/fs/cgroup', evidence: topText }
-  if (top !== TMPFS_MAGIC) return { mode: 'unknown', unifiedPath: null, evidence: topText }
+  // Not a cgroup mount at all (e.g. a plain directory): let the mount table decide.
+  if (top !== TMPFS_MAGIC) return undefined
   const sub = await statfsType(fs.resolve('/sys/fs/cgroup/unified'))
   if (sub === CGROUP2_SUPER_MAGIC) {
     return { mode: 'hybrid', unifiedPath: '/sys/fs/cgroup/unified', evidence: `${topText}; statfs /sys/fs/cgroup/unified: cgroup2fs (${hex(sub)})` }
   }
-  return { mode: 'legacy', unifiedPath: null, evidence: topText }
+  for (const v1 of ['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/memory']) {
+    if ((await statfsType(fs.resolve(v1))) === CGROUP_SUPER_MAGIC) {
+      return { mode: 'legacy', unifiedPath: null, evidence: `${topText}; statfs ${v1}: cgroupfs (${hex(CGROUP_SUPER_MAGIC)})` }
+    }
+  }
+  // A tmpfs without cgroup mounts below is no cgroup tree (e.g. a directory under /tmp).
+  return undefined
 }
 
 /** For an offline root: the mount table captured in its /proc/self/mountinfo, if any. */

@@ -54,8 +54,9 @@ export async function readConf(fs: RootFs, systemPath: string): Promise<{ text?:
 /**
  * conf_files_list_strv: every `*.conf` in the given directories (highest priority first),
  * one file per name (the first directory wins, masks included), sorted by file name.
+ * Masks (symlinks to /dev/null, empty files) take their name but contribute nothing.
  */
-export async function listDropIns(fs: RootFs, dirs: readonly string[]): Promise<ConfFile[]> {
+export async function listDropInsWithMasks(fs: RootFs, dirs: readonly string[]): Promise<{ files: ConfFile[]; masked: string[] }> {
   const chosen = new Map<string, string>()
   for (const dir of dirs) {
     for (const name of await fs.list(dir)) {
@@ -63,30 +64,38 @@ export async function listDropIns(fs: RootFs, dirs: readonly string[]): Promise<
       chosen.set(name, path.posix.join(dir, name))
     }
   }
-  const out: ConfFile[] = []
+  const files: ConfFile[] = []
+  const masked: string[] = []
   for (const name of [...chosen.keys()].sort()) {
     const p = chosen.get(name) as string
     const r = await readConf(fs, p)
-    if (r.text !== undefined) out.push({ path: p, text: r.text })
+    if (r.text !== undefined) files.push({ path: p, text: r.text })
+    else if (r.masked) masked.push(p)
   }
-  return out
+  return { files, masked }
+}
+
+export async function listDropIns(fs: RootFs, dirs: readonly string[]): Promise<ConfFile[]> {
+  return (await listDropInsWithMasks(fs, dirs)).files
 }
 
 /**
  * The files systemd reads for a "systemd/NAME.conf" style config: the first main file found
  * in /etc, /run, /usr/local/lib, /usr/lib, then the NAME.conf.d drop-ins of all four.
  */
-export async function standardConfigFiles(fs: RootFs, relative: string): Promise<ConfFile[]> {
+export async function standardConfigFiles(fs: RootFs, relative: string): Promise<{ files: ConfFile[]; masked: string[] }> {
   const files: ConfFile[] = []
+  const masked: string[] = []
   for (const dir of CONF_DIRS) {
     const p = `${dir}/${relative}`
     const r = await readConf(fs, p)
     if (!r.exists) continue
     if (r.text !== undefined) files.push({ path: p, text: r.text })
+    else if (r.masked) masked.push(p)
     break
   }
-  files.push(...(await listDropIns(fs, CONF_DIRS.map((d) => `${d}/${relative}.d`))))
-  return files
+  const dropIns = await listDropInsWithMasks(fs, CONF_DIRS.map((d) => `${d}/${relative}.d`))
+  return { files: [...files, ...dropIns.files], masked: [...masked, ...dropIns.masked] }
 }
 
 /** Drop-in directory names for a unit: itself, its template, its dash prefixes (systemd's unit_file_find_dirs). */

@@ -23,7 +23,7 @@ function interpret(key: ThresholdKey, raw: string): { ok: true; shown: string; w
 }
 
 /** Applies [OOM] assignments of the files in order; the last valid assignment of a key wins. */
-export function mergeOomdConfig(files: ConfFile[]): OomdConfig {
+export function mergeOomdConfig(files: ConfFile[], masked: string[] = []): OomdConfig {
   const settings = Object.fromEntries(
     thresholdKeys.map((k): [ThresholdKey, EffectiveValue] => [k, { key: k, value: thresholdDefaults[k], source: null, default: thresholdDefaults[k] }])
   ) as Record<ThresholdKey, EffectiveValue>
@@ -45,10 +45,11 @@ export function mergeOomdConfig(files: ConfFile[]): OomdConfig {
       settings[key] = { key, value: r.shown, source: file.path, line: a.line, default: thresholdDefaults[key] }
     }
   }
-  return { files: files.map((f) => f.path), settings, warnings }
+  return { files: files.map((f) => f.path), masked, settings, warnings }
 }
 
 /** The effective oomd.conf as systemd-oomd reads it under `fs`. */
 export async function readOomdConfig(fs: RootFs): Promise<OomdConfig> {
-  return mergeOomdConfig(await standardConfigFiles(fs, 'systemd/oomd.conf'))
+  const { files, masked } = await standardConfigFiles(fs, 'systemd/oomd.conf')
+  return mergeOomdConfig(files, masked)
 }

@@ -161,7 +161,7 @@ async function swapCheck(fs: RootFs): Promise<OomdRequirement> {
     ...base,
     status: 'warn',
     value: 'none',
-    reason: 'No swap is active. systemd-oomd still acts on memory pressure, but ManagedOOMSwap= and SwapUsedLimit= never trigger, and pressure builds up later and faster.',
+    reason: 'No swap is active. systemd-oomd still acts on memory pressure, but ManagedOOMSwap= and SwapUsedLimit= never trigger, and without swap the kernel can only reclaim file pages, so pressure tends to rise abruptly.',
     evidence,
     remedy: { text: 'Add a swap device or compressed swap in RAM (zram, e.g. from the zram-generator package).' }
   }

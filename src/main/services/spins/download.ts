@@ -3,6 +3,7 @@ import { rename, rm, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
+import { runCommand } from '../system/command'
 import { hashInto } from './hash'
 import { PartWriter, partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
@@ -27,6 +28,12 @@ export interface DownloadDeps {
   progressIntervalMs?: number
   /** Free bytes of the filesystem holding a directory (default: fs.statfs). */
   freeSpace?: (dir: string) => Promise<number>
+  /**
+   * Reserves the file's blocks up front without changing its size (Linux fallocate
+   * --keep-size). On ext4 block allocation dominates the cost of writing a large new file;
+   * reserving first also fails early when the disk is too small. Failure is ignored.
+   */
+  preallocate?: (path: string, size: number) => Promise<void>
   /** Full passes over the mirror list while at least one pass makes progress. */
   maxRounds?: number
   now?: () => number
@@ -72,6 +79,10 @@ class MirrorFailure extends Error {
 class StallFailure extends MirrorFailure {}
 /** The part on disk does not belong to what the server now sends: start from byte 0. */
 class RestartNeeded extends Error {}
+
+export async function fallocateKeepSize(file: string, size: number): Promise<void> {
+  await runCommand(['fallocate', '--keep-size', '--length', String(size), file], { timeoutMs: 30_000 })
+}
 
 export function parseContentRange(value: string | null): { start: number; end: number; total?: number } | undefined {
   const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(value?.trim() ?? '')
@@ -170,33 +181,49 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   }
 
   await ensureSpace((total ?? 0) - bytes)
-  emit()
-
-  // --- Hash what is already there so the digest covers the whole file without a second pass.
+  // Progress goes out on this timer only, which caps it at one sample per interval.
+  const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
+  ticker.unref?.()
+  let writer: PartWriter
   let hasher: Hash = createHash(algorithm)
-  if (bytes > 0) {
-    phase = 'hashing-part'
-    emit()
-    await hashInto(part, hasher, bytes, { signal, onProgress: () => emit() }).catch((err) => {
-      if (isAbort(signal)) throw err
-      throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
-    })
+  try {
+    // Hash what is already there so the digest covers the whole file without a second pass.
+    if (bytes > 0) {
+      phase = 'hashing-part'
+      const partBytes = bytes
+      bytes = 0
+      try {
+        await hashInto(part, hasher, partBytes, { signal, onProgress: (n) => (bytes = n) })
+      } catch (err) {
+        if (isAbort(signal)) return { status: 'aborted', bytes: partBytes, total }
+        throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
+      }
+    }
+    if (isAbort(signal)) return { status: 'aborted', bytes, total }
+    await writePartMeta(spec.dest, meta)
+    writer = await PartWriter.open(part, bytes)
+  } catch (err) {
+    clearInterval(ticker)
+    throw err
   }
-  if (isAbort(signal)) return { status: 'aborted', bytes, total }
-  await writePartMeta(spec.dest, meta)
-  const writer = await PartWriter.open(part, bytes)
+
+  const preallocate = deps.preallocate ?? fallocateKeepSize
+  let reserved = 0
+  const reserve = async (): Promise<void> => {
+    if (total === undefined || total <= reserved || total <= bytes) return
+    reserved = total
+    await preallocate(part, total).catch(() => undefined)
+  }
 
   const restart = async (why: string): Promise<void> => {
     note(why)
+    reserved = 0
     await writer.reset()
     hasher = createHash(algorithm)
     bytes = 0
     speed.reset()
     meta!.validators = {}
   }
-
-  const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
-  ticker.unref?.()
 
   /** One attempt against one mirror; resolves when the file is complete. */
   const attempt = async (url: string): Promise<void> => {
@@ -259,6 +286,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         await writePartMeta(spec.dest, meta!)
       }
       await ensureSpace((total ?? 0) - bytes)
+      await reserve()
       if (!res.body) throw new MirrorFailure('empty response body')
 
       mirror = url
@@ -266,19 +294,19 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       const reader = res.body.getReader()
       try {
         for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>
-          try {
-            chunk = await reader.read()
-          } catch (err) {
+          const chunk = await reader.read().catch((err: unknown) => {
             throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
-          }
+          })
           if (chunk.done) break
           stall.refresh()
           const value = chunk.value
           hasher.update(value)
           bytes += value.byteLength
           const wait = writer.push(value)
-          if (wait) await wait
+          if (wait) {
+            await wait
+            stall.refresh()
+          }
           if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
         }
       } finally {
@@ -296,49 +324,40 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   try {
     const maxRounds = deps.maxRounds ?? 5
     const dead = new Set<string>()
-    let restarts = 0
     const failures: string[] = []
+    let restarts = 0
     let done = false
     for (let round = 0; round < maxRounds && !done; round++) {
-      const before = bytes
-      let progressed = false
-      for (const url of spec.urls) {
+      const roundStart = bytes
+      for (let i = 0; i < spec.urls.length && !done; i++) {
+        const url = spec.urls[i]
         if (dead.has(url)) continue
         const start = bytes
         try {
           await attempt(url)
           done = true
-          break
         } catch (err) {
-          // Data received before the failure is hashed and must reach the disk before moving on.
-          await writer.flush()
+          // Bytes received before the failure are already hashed: they must reach the disk.
+          await writer.flush().catch((e: unknown) => {
+            throw localError(e)
+          })
           if (isAbort(signal)) return { status: 'aborted', bytes, total }
+          if (err instanceof AppError) throw err
+          if (isLocalError(err)) throw localError(err)
           if (err instanceof RestartNeeded) {
             if (++restarts > 3) throw new AppError('DownloadFailed', `${err.message} (gave up after 3 restarts)`, { stage: 'download' })
             await restart(err.message)
-            // Retry the same mirror from byte 0 right away.
-            try {
-              await attempt(url)
-              done = true
-              break
-            } catch (again) {
-              await writer.flush()
-              if (isAbort(signal)) return { status: 'aborted', bytes, total }
-              if (!(again instanceof MirrorFailure) && !(again instanceof TypeError) && !(again instanceof RestartNeeded)) throw again
-              err = again
-            }
+            i-- // the same mirror again, from byte 0
+            continue
           }
-          if (err instanceof AppError) throw err
-          const host = safeHost(url)
-          const message = `${host}: ${describe(err)}`
+          const message = `${safeHost(url)}: ${describe(err)}`
           failures.push(message)
           note(`${message}${bytes > start ? ` after ${formatBytes(bytes - start)}` : ''}; trying the next mirror`)
           if (err instanceof MirrorFailure && err.permanent) dead.add(url)
-          if (bytes > start) progressed = true
         }
       }
-      if (done) break
-      if (!progressed && bytes === before) break
+      // Another pass only helps when this one got somewhere (e.g. connections that keep dropping).
+      if (!done && bytes === roundStart) break
     }
     if (!done) {
       throw new AppError('DownloadFailed', `every mirror failed: ${failures.slice(-spec.urls.length).join('; ')}`, {
@@ -346,8 +365,9 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         hint: 'Check the network or add mirrors; the partial download is kept and resumes next time.'
       })
     }
-    await writer.close()
-    phase = 'downloading'
+    await writer.close().catch((e: unknown) => {
+      throw localError(e)
+    })
     emit()
     const hash = hasher.digest('hex')
     await rm(spec.dest, { force: true })
@@ -367,6 +387,20 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     clearInterval(ticker)
     await writer.closeQuietly()
   }
+}
+
+/** File-system errors (disk full, permissions) end the download instead of trying another mirror. */
+function isLocalError(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).syscall === 'string'
+}
+
+function localError(err: unknown): AppError {
+  const e = err as NodeJS.ErrnoException
+  return new AppError('WriteError', `could not write the download: ${e.message}`, {
+    stage: 'write',
+    hint: e.code === 'ENOSPC' ? 'The disk is full; free some space and resume.' : undefined,
+    cause: err
+  })
 }
 
 function safeHost(url: string): string {

@@ -44,8 +44,16 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
   const [mounts, cmd, procCgroupsText] = await Promise.all([facts.mounts(), facts.cmdline(), facts.text('/proc/cgroups')])
   let mode: CgroupMode
   let evidence: Evidence[]
-  if (facts.live) ({ mode, evidence } = await liveMode(facts))
-  else {
+  if (facts.live) {
+    const live = await liveMode(facts)
+    mode = live.mode
+    evidence = live.evidence
+    // Unusual layouts (e.g. a v1 controller mounted straight on /sys/fs/cgroup in a container): trust the mount table.
+    if (mode === 'unknown' && mounts) {
+      mode = cgroupModeFromMounts(mounts.value)
+      evidence.push({ source: mounts.source, excerpt: `cgroup mounts imply ${mode}` })
+    }
+  } else {
     mode = mounts ? cgroupModeFromMounts(mounts.value) : 'unknown'
     const lines = mounts ? mounts.text.split('\n').filter((l) => / - (cgroup2?|tmpfs) /.test(l) && l.includes('/sys/fs/cgroup')) : []
     evidence = [{ source: mounts?.source ?? '/proc/self/mountinfo', excerpt: mounts ? lines.join('\n') || 'no cgroup mounts' : 'missing' }]

@@ -1,0 +1,192 @@
+import type { RootFs } from '../system/rootfs'
+import { IFACE, num, str, strs, parseMajorMinor, type ObjectTree } from './udisks/tree'
+
+/**
+ * Which whole disks hold the running system: /, /boot, /boot/efi, /home, /var (and /efi,
+ * /usr), or active swap. Read from /proc and /sys, never from UDisks2 hints alone, and
+ * followed through partitions, device-mapper/md slaves and btrfs member devices.
+ */
+export const PROTECTED_MOUNTS = ['/', '/boot', '/boot/efi', '/efi', '/home', '/var', '/usr']
+
+export interface SystemDisks {
+  /** dev_t of each whole disk -> what it holds ("/", "swap /dev/sda3", ...). */
+  disks: Map<number, string[]>
+  /** Set when /proc could not be read: then no drive may be offered (fail closed). */
+  error?: string
+}
+
+export interface MountEntry {
+  devnum?: number
+  mountPoint: string
+  fsType: string
+  source: string
+}
+
+/** Octal escapes (\040 for space) as the kernel writes them in mountinfo and swaps. */
+function unescape(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+}
+
+export function parseMountinfo(text: string): MountEntry[] {
+  const out: MountEntry[] = []
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue
+    const [left, right] = line.split(' - ')
+    if (!right) continue
+    const f = left.split(' ')
+    const r = right.split(' ')
+    if (f.length < 5 || r.length < 2) continue
+    out.push({ devnum: parseMajorMinor(f[2]), mountPoint: unescape(f[4]), fsType: r[0], source: unescape(r[1]) })
+  }
+  return out
+}
+
+export interface SwapEntry {
+  file: string
+  type: string
+}
+
+export function parseSwaps(text: string): SwapEntry[] {
+  return text
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f.length >= 2 && f[0])
+    .map((f) => ({ file: unescape(f[0]), type: f[1] }))
+}
+
+interface SysBlock {
+  devnum?: number
+  partition: boolean
+  slaves: string[]
+  parent?: string
+}
+
+/** /sys/class/block: kernel names, dev_t, partitions' parents and stacked devices' slaves. */
+async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
+  const names = await fs.list('/sys/class/block')
+  const map = new Map<string, SysBlock>()
+  await Promise.all(
+    names.map(async (name) => {
+      const base = `/sys/class/block/${name}`
+      const [dev, partition, slaves] = await Promise.all([fs.tryReadText(`${base}/dev`), fs.exists(`${base}/partition`), fs.list(`${base}/slaves`)])
+      map.set(name, { devnum: dev ? parseMajorMinor(dev) : undefined, partition, slaves })
+    })
+  )
+  // A partition is a sub-directory of its disk's directory.
+  await Promise.all(
+    [...map].filter(([, b]) => !b.partition).map(async ([disk]) => {
+      for (const entry of await fs.list(`/sys/class/block/${disk}`)) {
+        const child = map.get(entry)
+        if (child?.partition) child.parent = disk
+      }
+    })
+  )
+  return map
+}
+
+export async function findSystemDisks(fs: RootFs, tree: ObjectTree): Promise<SystemDisks> {
+  const disks = new Map<number, string[]>()
+  let mounts: MountEntry[]
+  let swaps: SwapEntry[]
+  try {
+    mounts = parseMountinfo(await fs.readText('/proc/self/mountinfo'))
+    swaps = parseSwaps(await fs.readText('/proc/swaps'))
+  } catch (err) {
+    return { disks, error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
+  }
+  if (!mounts.some((m) => m.mountPoint === '/')) return { disks, error: 'the root filesystem is not in /proc/self/mountinfo' }
+  const sys = await readSysBlock(fs)
+  const byDevnum = new Map<number, string>()
+  for (const [name, b] of sys) if (b.devnum !== undefined) byDevnum.set(b.devnum, name)
+
+  // UDisks2 blocks by every name they are known under (/dev/sda1, /dev/disk/by-uuid/..., /dev/mapper/...).
+  const blockByName = new Map<string, { path: string; devnum: number }>()
+  const blockByPath = new Map<string, { devnum: number; table: string; backing: string; uuid: string }>()
+  for (const [path, ifaces] of Object.entries(tree)) {
+    const b = ifaces[IFACE.block]
+    if (!b) continue
+    const devnum = num(b, 'DeviceNumber')
+    for (const n of [str(b, 'Device'), str(b, 'PreferredDevice'), ...strs(b, 'Symlinks')]) if (n) blockByName.set(n, { path, devnum })
+    blockByPath.set(path, { devnum, table: str(ifaces[IFACE.partition], 'Table'), backing: str(b, 'CryptoBackingDevice'), uuid: str(b, 'IdUUID') })
+  }
+  const devnumByPath = (p: string): number | undefined => blockByPath.get(p)?.devnum
+
+  /** Every whole disk under a device: through partitions, slaves (dm, md, LUKS) and UDisks2 links. */
+  const wholeDisks = (start: number): number[] => {
+    const found = new Set<number>()
+    const seen = new Set<number>()
+    const stack = [start]
+    while (stack.length) {
+      const d = stack.pop() as number
+      if (seen.has(d)) continue
+      seen.add(d)
+      const name = byDevnum.get(d)
+      const s = name ? sys.get(name) : undefined
+      const udisks = [...blockByPath.values()].find((b) => b.devnum === d)
+      const parents: number[] = []
+      if (s?.parent) parents.push(sys.get(s.parent)?.devnum ?? -1)
+      for (const slave of s?.slaves ?? []) parents.push(sys.get(slave)?.devnum ?? -1)
+      if (udisks?.table && udisks.table !== '/') parents.push(devnumByPath(udisks.table) ?? -1)
+      if (udisks?.backing && udisks.backing !== '/') parents.push(devnumByPath(udisks.backing) ?? -1)
+      const real = parents.filter((p) => p >= 0)
+      if (real.length === 0) found.add(d)
+      else stack.push(...real)
+    }
+    return [...found]
+  }
+
+  const hold = (devnums: number[], what: string): void => {
+    for (const d of devnums)
+      for (const disk of wholeDisks(d)) {
+        const list = disks.get(disk) ?? []
+        if (!list.includes(what)) list.push(what)
+        disks.set(disk, list)
+      }
+  }
+
+  const devicesOfMount = async (m: MountEntry): Promise<number[]> => {
+    const out: number[] = []
+    // btrfs and friends report an anonymous dev_t (major 0): go by the source device instead.
+    if (m.devnum !== undefined && m.devnum >= 256) out.push(m.devnum)
+    const named = blockByName.get(m.source)
+    if (named) out.push(named.devnum)
+    else if (m.source.startsWith('/dev/')) {
+      const s = sys.get(m.source.slice(5).replace(/\//g, '!'))
+      if (s?.devnum !== undefined) out.push(s.devnum)
+    }
+    if (m.fsType === 'btrfs' && named) {
+      // Every member device of a multi-device btrfs holds the filesystem.
+      const uuid = blockByPath.get(named.path)?.uuid
+      if (uuid) for (const member of await fs.list(`/sys/fs/btrfs/${uuid}/devices`)) {
+        const d = sys.get(member)?.devnum
+        if (d !== undefined) out.push(d)
+      }
+    }
+    return out
+  }
+
+  for (const m of mounts) {
+    if (!PROTECTED_MOUNTS.includes(m.mountPoint)) continue
+    const devs = await devicesOfMount(m)
+    if (m.mountPoint === '/' && devs.length === 0 && !['overlay', 'tmpfs', 'rootfs'].includes(m.fsType)) {
+      return { disks, error: `cannot tell which device holds / (${m.source})` }
+    }
+    hold(devs, m.mountPoint)
+  }
+  for (const s of swaps) {
+    if (s.type === 'partition') {
+      const named = blockByName.get(s.file)
+      const devnum = named?.devnum ?? sys.get(s.file.replace(/^\/dev\//, ''))?.devnum
+      if (devnum !== undefined) hold([devnum], `swap ${s.file}`)
+      else return { disks, error: `cannot resolve the active swap device ${s.file}` }
+    } else {
+      // A swap file: the disk holding the filesystem it lives on.
+      const owner = mounts
+        .filter((m) => s.file === m.mountPoint || s.file.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/'))
+        .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0]
+      if (owner) hold(await devicesOfMount(owner), `swap file ${s.file}`)
+    }
+  }
+  return { disks }
+}

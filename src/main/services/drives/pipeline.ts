@@ -1,0 +1,286 @@
+import { createHash, type Hash } from 'node:crypto'
+import { promises as fsp, write as fsWrite } from 'node:fs'
+import { alignedBuffers, roundUp } from './aligned'
+import { cancelled, ioError, DriveIoError } from './errors'
+import { AppError } from '../../../shared/contract/errors'
+
+export const MiB = 1024 * 1024
+
+export interface PipelineTarget {
+  id: string
+  device: string
+  /** Descriptor opened with O_DIRECT (from UDisks2 OpenDevice, or a file in unit use). */
+  fd: number
+  size: number
+  /** Logical block size: O_DIRECT lengths and offsets must be multiples of it. */
+  blockSize: number
+}
+
+export type WriteKind = 'wipe' | 'data' | 'head'
+
+export interface WriteEvent {
+  target: string
+  offset: number
+  length: number
+  kind: WriteKind
+  phase: 'start' | 'done'
+}
+
+export interface PipelineOptions {
+  imagePath: string
+  targets: PipelineTarget[]
+  signal: AbortSignal
+  /** Compute the SHA-256 of the image while writing (needed for verify or an expected hash). */
+  hash: boolean
+  chunkSize?: number
+  /** Buffers shared by reading and all targets: reads run ahead of writes by up to this many. */
+  buffers?: number
+  /** Held back and written last, so an interrupted write never leaves a bootable drive. */
+  headSize?: number
+  /** Writes in flight per target. */
+  writesInFlight?: number
+  onProgress?(target: string, bytesWritten: number): void
+  /** Observer of every write (tests assert the first MiB is written last). */
+  onWrite?(ev: WriteEvent): void
+  /** Filled in by writeImage: fails one target from outside (the drive was removed). */
+  control?: PipelineControl
+}
+
+export interface PipelineControl {
+  fail?(targetId: string, err: DriveIoError): void
+}
+
+export interface PipelineResult {
+  imageSize: number
+  sha256?: string
+  /** Targets that failed (the others were written and synced). */
+  failures: Map<string, DriveIoError>
+}
+
+interface Chunk {
+  buf: Buffer
+  offset: number
+  /** Image bytes in this chunk. */
+  length: number
+  /** Bytes written: length rounded up to the block size, zero-padded. */
+  padded: number
+  refs: number
+}
+
+/** A pool of aligned buffers; acquire waits until one is free. */
+class BufferPool {
+  private readonly free: Buffer[]
+  private readonly waiters: Array<(b: Buffer) => void> = []
+  constructor(buffers: Buffer[]) {
+    this.free = [...buffers]
+  }
+  acquire(): Promise<Buffer> {
+    const b = this.free.pop()
+    return b ? Promise.resolve(b) : new Promise((resolve) => this.waiters.push(resolve))
+  }
+  release(b: Buffer): void {
+    const w = this.waiters.shift()
+    if (w) w(b)
+    else this.free.push(b)
+  }
+}
+
+async function readFully(fd: fsp.FileHandle, buf: Buffer, length: number, position: number, imagePath: string): Promise<void> {
+  let done = 0
+  while (done < length) {
+    let n: number
+    try {
+      ;({ bytesRead: n } = await fd.read(buf, done, length - done, position + done))
+    } catch (err) {
+      throw new AppError('ImageReadError', `Cannot read the image ${imagePath} at byte ${position + done}: ${(err as Error).message}`, { stage: 'read image', cause: err })
+    }
+    if (n === 0) throw new AppError('ImageReadError', `The image ${imagePath} ended at byte ${position + done}, before its size when the write started: it changed during the write.`, { stage: 'read image' })
+    done += n
+  }
+}
+
+/** pwrite loop: O_DIRECT writes may be short at the end of a device. */
+function writeAll(fd: number, buf: Buffer, length: number, position: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let done = 0
+    const step = (): void => {
+      // fs.write with a raw descriptor: the one UDisks2 passed us is not a FileHandle.
+      fsWrite(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(Object.assign(err, { offset: position + done }))
+        if (n === 0) return reject(Object.assign(new Error('the device accepted no more data'), { code: 'ENOSPC', offset: position + done }))
+        done += n
+        if (done < length) step()
+        else resolve()
+      })
+    }
+    step()
+  })
+}
+
+/** Per-target state: its own queue of chunks, written in order with a few writes in flight. */
+class TargetWriter {
+  failure?: DriveIoError
+  written = 0
+  private readonly queue: Chunk[] = []
+  private inFlight = 0
+  private idleWaiters: Array<() => void> = []
+
+  constructor(
+    readonly t: PipelineTarget,
+    private readonly depth: number,
+    private readonly release: (c: Chunk) => void,
+    private readonly opts: PipelineOptions
+  ) {}
+
+  push(c: Chunk): void {
+    if (this.failure) return this.release(c)
+    this.queue.push(c)
+    this.pump()
+  }
+
+  fail(err: DriveIoError): void {
+    if (this.failure) return
+    this.failure = err
+    for (const c of this.queue.splice(0)) this.release(c)
+    this.wakeIdle()
+  }
+
+  /** Resolves when nothing is queued or in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  private wakeIdle(): void {
+    if (this.inFlight === 0 && (this.queue.length === 0 || this.failure)) for (const w of this.idleWaiters.splice(0)) w()
+  }
+
+  private pump(): void {
+    while (!this.failure && this.inFlight < this.depth && this.queue.length) {
+      const c = this.queue.shift() as Chunk
+      this.inFlight++
+      this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'start' })
+      writeAll(this.t.fd, c.buf, c.padded, c.offset).then(
+        () => {
+          this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'done' })
+          this.written += c.length
+          this.opts.onProgress?.(this.t.id, this.written)
+          this.done(c)
+        },
+        (err: Error & { offset?: number }) => {
+          this.fail(ioError(err, 'write', this.t.device, err.offset ?? c.offset))
+          this.done(c)
+        }
+      )
+    }
+    this.wakeIdle()
+  }
+
+  private done(c: Chunk): void {
+    this.inFlight--
+    this.release(c)
+    this.pump()
+  }
+}
+
+/**
+ * Streams one read of the image to every target: the first MiB of each target is zeroed
+ * first and written last; reads run ahead of writes through a small pool of page-aligned
+ * buffers; the tail is zero-padded to the block size (only image bytes are hashed).
+ */
+export async function writeImage(opts: PipelineOptions): Promise<PipelineResult> {
+  const chunkSize = opts.chunkSize ?? 4 * MiB
+  const headSize = opts.headSize ?? MiB
+  const nBuffers = Math.max(2, opts.buffers ?? 4)
+  const depth = Math.max(1, opts.writesInFlight ?? 2)
+  const blockSize = Math.max(512, ...opts.targets.map((t) => t.blockSize))
+  if (chunkSize % 4096 || headSize % 4096) throw new RangeError('chunk and head sizes must be multiples of 4096')
+
+  const image = await fsp.open(opts.imagePath, 'r').catch((err: Error) => {
+    throw new AppError('ImageReadError', `Cannot open the image ${opts.imagePath}: ${err.message}`, { stage: 'read image', cause: err })
+  })
+  try {
+    const imageSize = (await image.stat()).size
+    for (const t of opts.targets) {
+      if (roundUp(imageSize, blockSize) > t.size) {
+        throw new AppError('DriveTooSmall', `${t.device} (${t.size} bytes) is smaller than the image (${imageSize} bytes).`, { stage: 'validate' })
+      }
+    }
+    const [head] = alignedBuffers(1, headSize)
+    const pool = new BufferPool(alignedBuffers(nBuffers, chunkSize))
+    const hash: Hash | undefined = opts.hash ? createHash('sha256') : undefined
+    const release = (c: Chunk): void => {
+      if (--c.refs === 0) pool.release(c.buf)
+    }
+    const writers = opts.targets.map((t) => new TargetWriter(t, depth, release, opts))
+    const live = (): TargetWriter[] => writers.filter((w) => !w.failure)
+    // Cancel fails every target at the offset it reached; the outcome is in `failures`.
+    const abortAll = (): void => {
+      for (const w of live()) w.fail(cancelled('write', w.t.device, w.written))
+    }
+    if (opts.signal.aborted) abortAll()
+    opts.signal.addEventListener('abort', abortAll, { once: true })
+    if (opts.control) opts.control.fail = (id, err) => writers.find((w) => w.t.id === id)?.fail(err)
+
+    // 1. Zero the first MiB: from here on the drive does not boot until the write completes.
+    await Promise.all(
+      writers.map(async (w) => {
+        const len = Math.min(headSize, Math.floor(w.t.size / w.t.blockSize) * w.t.blockSize)
+        opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'start' })
+        try {
+          await writeAll(w.t.fd, head, len, 0)
+          opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'done' })
+        } catch (err) {
+          w.fail(ioError(err, 'write', w.t.device, 0))
+        }
+      })
+    )
+
+    // 2. Read the head now (it is hashed first) but keep it for the end.
+    const headLen = Math.min(headSize, imageSize)
+    await readFully(image, head, headLen, 0, opts.imagePath)
+    hash?.update(head.subarray(0, headLen))
+    const headPadded = roundUp(headLen, blockSize)
+
+    // 3. Everything after the head, in order; reads overlap the targets' writes.
+    for (let offset = headLen; offset < imageSize && live().length; offset += chunkSize) {
+      const buf = await pool.acquire()
+      if (!live().length) {
+        pool.release(buf)
+        break
+      }
+      const length = Math.min(chunkSize, imageSize - offset)
+      await readFully(image, buf, length, offset, opts.imagePath)
+      const padded = roundUp(length, blockSize)
+      if (padded > length) buf.fill(0, length, padded)
+      hash?.update(buf.subarray(0, length))
+      const targets = live()
+      const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
+      for (const w of targets) w.push(chunk)
+    }
+    await Promise.all(writers.map((w) => w.idle()))
+
+    // 4. The first MiB, last.
+    await Promise.all(
+      live().map(async (w) => {
+        opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'start' })
+        try {
+          await writeAll(w.t.fd, head, headPadded, 0)
+          opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'done' })
+          w.written += headLen
+          opts.onProgress?.(w.t.id, w.written)
+        } catch (err) {
+          w.fail(ioError(err, 'write', w.t.device, 0))
+        }
+      })
+    )
+    opts.signal.removeEventListener('abort', abortAll)
+    if (opts.control) opts.control.fail = undefined
+
+    const failures = new Map<string, DriveIoError>()
+    for (const w of writers) if (w.failure) failures.set(w.t.id, w.failure)
+    return { imageSize, sha256: hash?.digest('hex'), failures }
+  } finally {
+    await image.close()
+  }
+}

@@ -1,0 +1,35 @@
+import { OOMD_THRESHOLDS_FILE, type OomdStatus } from '../../../shared/contract/oomd'
+import { detectDefaultsPackage } from './defaults-package'
+import { readOomdConfig } from './oomd-config'
+import { readMonitored } from './oomctl'
+import { blockersOf, checkRequirements } from './requirements'
+import { readOomdState, type StateDeps } from './state'
+import { parseThresholdsFile } from './thresholds'
+import { readUnitSettings } from './unit-settings'
+
+/** Everything the view and `hsc oomd status` show, gathered concurrently. */
+export async function oomdStatus(deps: StateDeps): Promise<OomdStatus> {
+  const [state, requirements, defaultsPackage, config, units, monitored, ownFile] = await Promise.all([
+    readOomdState(deps),
+    checkRequirements(deps.fs),
+    detectDefaultsPackage(deps.fs),
+    readOomdConfig(deps.fs),
+    readUnitSettings(deps.fs),
+    readMonitored(deps.run, deps.fs.isLive),
+    deps.fs.tryReadText(OOMD_THRESHOLDS_FILE)
+  ])
+  const blockers = blockersOf(requirements)
+  return {
+    schema: 1,
+    root: deps.fs.root,
+    state,
+    canRun: blockers.length === 0,
+    blockers,
+    requirements,
+    defaultsPackage,
+    config,
+    units,
+    monitored,
+    thresholdsFile: { path: OOMD_THRESHOLDS_FILE, exists: ownFile !== undefined, values: ownFile === undefined ? {} : parseThresholdsFile(ownFile) }
+  }
+}

@@ -1,0 +1,147 @@
+import { AppError } from '../../../shared/contract/errors'
+import type { PlanStep, PrivilegedPlan } from '../../../shared/contract/terminal'
+import type { ReposAction, RepoList } from '../../../shared/contract/repos'
+import type { RootFs } from '../system/rootfs'
+import type { Elevation } from '../terminal/elevate'
+import { assertAllowedPackage, assertKernelRelease, assertPackageName, assertRepoId } from '../terminal/validate'
+import { toggleArgs, type Dnf } from './dnf'
+import { installedKernels } from './kernel'
+import type { PrerequisiteState } from './prerequisites'
+import { provenance } from './provenance'
+import { installedSet } from './rpmdb'
+
+export interface PlanDeps {
+  dnf: Dnf
+  fs: RootFs
+  elevation: Elevation
+  list: () => Promise<RepoList>
+  prerequisites: () => Promise<PrerequisiteState>
+  live: boolean
+}
+
+const SETUP_VARIANTS = ['experimental', 'kernel', 'spin', 'testing'] as const
+
+function plan(title: string, steps: PlanStep[], elevation: Elevation, opts: { interactive?: boolean; notes?: string[] } = {}): PrivilegedPlan {
+  return { title, steps, elevation, interactive: opts.interactive ?? false, notes: opts.notes ?? [] }
+}
+
+async function dnfMajor(dnf: Dnf): Promise<4 | 5> {
+  const info = await dnf.info()
+  if (info.major === null) throw new AppError('DnfMissing', 'dnf is not installed', { stage: 'detect dnf', hint: 'This needs a CentOS Stream system with dnf.' })
+  return info.major
+}
+
+function nothingToDo(message: string): AppError {
+  return new AppError('NothingToDo', message, { stage: 'plan' })
+}
+
+/**
+ * Turns an action into the exact argv steps. Every value placed in an argv is either a
+ * constant, an allowlisted package, a validated repo id that exists in a parsed .repo
+ * file, or a name read back from rpm/dnf and checked to look like one.
+ */
+export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<PrivilegedPlan> {
+  const { dnf, elevation } = deps
+  switch (action.kind) {
+    case 'toggle': {
+      const id = assertRepoId(action.id)
+      const list = await deps.list()
+      const repo = list.repos.find((r) => r.id === id)
+      if (!repo) {
+        const malformed = list.problems.filter((p) => p.severity === 'error').map((p) => p.file)
+        throw new AppError('UnknownRepo', `no repository "${id}" in ${list.reposDir}`, {
+          stage: 'plan',
+          hint: malformed.length ? `These files could not be read and were skipped: ${malformed.join(', ')}` : 'Refresh the list; the id must match a [section] of a .repo file.'
+        })
+      }
+      const major = await dnfMajor(dnf)
+      const notes = repo.enabled === action.enabled ? [`${id} is already ${action.enabled ? 'enabled' : 'disabled'}; running it again changes nothing.`] : []
+      if (major === 5) notes.push('dnf5 writes the change to /etc/dnf/repos.override.d/99-config_manager.repo; the .repo file itself stays as packaged.')
+      return plan(`${action.enabled ? 'Enable' : 'Disable'} ${id}`, [{ argv: dnf.argv(...toggleArgs(major, id, action.enabled)) }], elevation, { notes })
+    }
+
+    case 'setup': {
+      const pre = await deps.prerequisites()
+      if (!pre.stream.major) {
+        throw new AppError('UnsupportedSystem', `Hyperscale needs CentOS Stream 8, 9 or 10; this is ${pre.stream.pretty}`, { stage: 'plan' })
+      }
+      const major = await dnfMajor(dnf)
+      const wanted = ['centos-release-hyperscale', ...SETUP_VARIANTS.filter((v) => action[v]).map((v) => `centos-release-hyperscale-${v}`)]
+      const installed = await installedSet(dnf, [...wanted, ...pre.packagesToInstall])
+      const packages = [...pre.packagesToInstall, ...wanted].filter((p) => !installed.has(p)).map(assertAllowedPackage)
+      const steps: PlanStep[] = pre.reposToEnable.map((id) => ({ argv: dnf.argv(...toggleArgs(major, assertRepoId(id), true)), why: `enable ${id} (prerequisite)` }))
+      if (packages.length) steps.push({ argv: dnf.argv('install', '-y', ...packages), why: 'install the Hyperscale release packages and missing prerequisites' })
+      if (steps.length === 0) throw nothingToDo('the chosen Hyperscale release packages and all prerequisites are already installed')
+      return plan('Set up the Hyperscale repositories', steps, elevation)
+    }
+
+    case 'fix': {
+      const pre = await deps.prerequisites()
+      const steps = pre.fixes.get(action.prerequisite)
+      if (!steps) {
+        const p = pre.list.find((x) => x.id === action.prerequisite)
+        throw new AppError('NotFixable', `"${p?.title ?? action.prerequisite}" ${p?.status === 'ok' ? 'is already satisfied' : 'has no automatic fix'}`, { stage: 'plan', hint: p?.hint })
+      }
+      return plan(`Fix: ${pre.list.find((x) => x.id === action.prerequisite)?.title ?? action.prerequisite}`, steps, elevation)
+    }
+
+    case 'sync': {
+      const list = await deps.list()
+      const prov = await provenance(dnf, list)
+      if (prov.error) throw new AppError('DnfQueryFailed', prov.error, { stage: 'plan' })
+      if (prov.switchable.length === 0) throw nothingToDo('no installed package has a Hyperscale build to switch to in the enabled Hyperscale repositories')
+      const names = prov.switchable.map(assertPackageName)
+      const argv = dnf.argv('distro-sync', ...(action.assumeYes ? ['-y'] : []), '--allowerasing', ...names)
+      return plan('Switch to the Hyperscale builds', [{ argv, why: `the enabled Hyperscale repositories (${prov.enabledHyperscaleRepos.join(', ')}) ship these packages` }], elevation, {
+        interactive: !action.assumeYes,
+        notes: [
+          'Only the named packages are synchronized, with every enabled repository available for dependencies, so unrelated packages are not touched.',
+          'distro-sync (not upgrade) also moves to a Hyperscale build whose version is lower than the stock one; the Hyperscale repos set priority=50, so dnf prefers them for these names.',
+          '--allowerasing lets dnf remove packages that conflict with a Hyperscale build; read the transaction summary before answering.',
+          'Undo with "Undo last transaction" (dnf history undo last).'
+        ]
+      })
+    }
+
+    case 'undo': {
+      return plan('Undo the last dnf transaction', [{ argv: dnf.argv('history', 'undo', 'last', ...(action.assumeYes ? ['-y'] : [])) }], elevation, {
+        interactive: !action.assumeYes,
+        notes: ['dnf shows which packages it will reinstall, downgrade or remove before it asks.']
+      })
+    }
+
+    case 'installKernel': {
+      const list = await deps.list()
+      const [releaseInstalled, kernels] = await Promise.all([installedSet(dnf, ['centos-release-hyperscale-kernel']), installedKernels(dnf)])
+      const steps: PlanStep[] = []
+      const hasRepo = list.repos.some((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary')
+      if (!releaseInstalled.has('centos-release-hyperscale-kernel') && !hasRepo) {
+        steps.push({ argv: dnf.argv('install', '-y', assertAllowedPackage('centos-release-hyperscale-kernel')), why: 'adds the centos-hyperscale-kernel repository' })
+      } else {
+        const kernelRepo = list.repos.find((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary')
+        if (kernelRepo && !kernelRepo.enabled) {
+          steps.push({ argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(kernelRepo.id), true)), why: `enable ${kernelRepo.id}` })
+        }
+      }
+      // "dnf install kernel" is satisfied by any installed kernel (installonly), so with one
+      // present the new build has to come through upgrade.
+      const verb = kernels.length > 0 ? 'upgrade' : 'install'
+      steps.push({ argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')), why: 'the Hyperscale kernel repo has priority 50, so dnf takes the kernel from it' })
+      return plan('Install the Hyperscale kernel', steps, elevation, {
+        notes: ['The new kernel is installed next to the current ones; making it the default boot entry is a separate step.']
+      })
+    }
+
+    case 'setDefaultKernel': {
+      const release = assertKernelRelease(action.release)
+      if (!deps.live) throw new AppError('NotSupported', 'the default boot entry can only be changed on the running system, not in an installroot', { stage: 'plan' })
+      const kernels = await installedKernels(dnf)
+      if (!kernels.includes(release)) {
+        throw new AppError('UnknownKernel', `kernel ${release} is not installed`, { stage: 'plan', hint: kernels.length ? `Installed: ${kernels.join(', ')}` : undefined })
+      }
+      const image = `/boot/vmlinuz-${release}`
+      if (!(await deps.fs.exists(image))) throw new AppError('UnknownKernel', `${image} does not exist`, { stage: 'plan' })
+      return plan(`Boot ${release} by default`, [{ argv: ['grubby', `--set-default=${image}`], why: 'changes the default boot entry; the current kernel stays installed' }], elevation)
+    }
+  }
+}

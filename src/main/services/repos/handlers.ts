@@ -1,0 +1,30 @@
+import type { reposMethods } from '../../../shared/contract/repos'
+import type { ServiceContext } from '../context'
+import type { HandlerFactory } from '../handlers'
+import { terminalFor } from '../terminal'
+import { createReposService, type ReposServiceOptions } from './service'
+
+/**
+ * Which system the repos service works on: the context's root (the CLI's --root) or, as a
+ * test switch read only here in the main process, HSC_REPOS_INSTALLROOT (+ HSC_REPOS_RELEASEVER).
+ * The renderer can never choose it: an installroot reaches privileged dnf argv.
+ */
+export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOptions {
+  const installroot = ctx.env.HSC_REPOS_INSTALLROOT || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
+  const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: terminalFor(ctx).elevation }
+  if (ctx.env.HSC_REPOS_RELEASEVER) opts.releasever = ctx.env.HSC_REPOS_RELEASEVER
+  return opts
+}
+
+export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
+  const svc = createReposService(reposOptionsFromContext(ctx))
+  const terminal = terminalFor(ctx)
+  return {
+    'repos.list': () => svc.list(),
+    'repos.prerequisites': () => svc.prerequisites(),
+    'repos.packages': () => svc.packages(),
+    'repos.kernel': () => svc.kernel(),
+    'repos.plan': ({ action }) => svc.plan(action),
+    'repos.run': ({ action }) => svc.run(action, terminal)
+  }
+}

@@ -1,0 +1,164 @@
+import type { Expandable, RepoEntry, RepoFileInfo, RepoList, RepoProblem } from '../../../shared/contract/repos'
+import type { RootFs } from '../system/rootfs'
+import type { Dnf } from './dnf'
+import { classifyRepo } from './hyperscale'
+import { parseBool, parseIni, parseList, type IniSection, type IniValue } from './ini'
+import { expandVars } from './vars'
+
+export interface ListDeps {
+  fs: RootFs
+  dnf: Dnf
+  vars: Record<string, string>
+}
+
+/** dnf5 reads these after the repo files; later names win, /etc masks a same-named /usr file. */
+const OVERRIDE_DIRS = ['/usr/share/dnf5/repos.override.d', '/etc/dnf/repos.override.d']
+
+/** A key's value and where it came from (an override file may have set it). */
+type Values = Map<string, IniValue & { file?: string }>
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  return new RegExp(`^${body}$`)
+}
+
+interface Override {
+  file: string
+  pattern: RegExp
+  values: Values
+}
+
+async function readOverrides(fs: RootFs, problems: RepoProblem[]): Promise<Override[]> {
+  const byName = new Map<string, string>()
+  for (const dir of OVERRIDE_DIRS) {
+    for (const name of await fs.list(dir)) if (name.endsWith('.repo')) byName.set(name, `${dir}/${name}`)
+  }
+  const out: Override[] = []
+  for (const name of [...byName.keys()].sort()) {
+    const file = byName.get(name)!
+    const text = await fs.tryReadText(file)
+    if (text === undefined) continue
+    const parsed = parseIni(text)
+    if (parsed.error) {
+      problems.push({ file, line: parsed.error.line, message: parsed.error.message, severity: 'error' })
+      continue
+    }
+    for (const s of parsed.sections) out.push({ file, pattern: globToRegExp(s.name), values: s.values })
+  }
+  return out
+}
+
+async function mainGpgcheck(fs: RootFs): Promise<boolean | undefined> {
+  const text = await fs.tryReadText('/etc/dnf/dnf.conf')
+  if (text === undefined) return undefined
+  const parsed = parseIni(text)
+  const v = parsed.sections.find((s) => s.name === 'main')?.values.get('gpgcheck')
+  return v ? parseBool(v.value) : undefined
+}
+
+async function ownerOf(dnf: Dnf, file: string): Promise<string | undefined> {
+  const res = await dnf.rpm(['-qf', '--queryformat', '%{NAME}\n', '--', file])
+  if (res.code !== 0 || res.spawnError) return undefined
+  return res.stdout.split('\n')[0]?.trim() || undefined
+}
+
+function buildEntry(file: string, section: IniSection, values: Values, vars: Record<string, string>, main: boolean | undefined, problems: RepoProblem[]): RepoEntry {
+  const ex = (raw: string): Expandable => ({ raw, expanded: expandVars(raw, vars) })
+  const get = (k: string): (IniValue & { file?: string }) | undefined => values.get(k)
+  const bool = (k: string): boolean | undefined => {
+    const v = get(k)
+    if (!v) return undefined
+    const b = parseBool(v.value)
+    if (b === undefined) problems.push({ file: v.file ?? file, line: v.line, message: `[${section.name}] ${k}=${v.value} is not a boolean (1/0, yes/no, true/false, on/off)`, severity: 'warning' })
+    return b
+  }
+  const enabled = bool('enabled') ?? true
+  const own = bool('gpgcheck')
+  let priority = 99
+  const pv = get('priority')
+  if (pv) {
+    if (/^-?\d+$/.test(pv.value.trim())) priority = Number(pv.value.trim())
+    else problems.push({ file: pv.file ?? file, line: pv.line, message: `[${section.name}] priority=${pv.value} is not a number`, severity: 'warning' })
+  }
+  const entry: RepoEntry = {
+    id: section.name,
+    file,
+    line: section.line,
+    name: ex(get('name')?.value ?? section.name),
+    enabled,
+    baseurl: parseList(get('baseurl')?.value ?? '').map(ex),
+    gpgcheck: own ?? main ?? false,
+    gpgcheckSource: own !== undefined ? 'repo' : main !== undefined ? 'dnf.conf' : 'default',
+    gpgkey: parseList(get('gpgkey')?.value ?? '').map(ex),
+    priority
+  }
+  const metalink = get('metalink')?.value
+  if (metalink) entry.metalink = ex(metalink)
+  const mirrorlist = get('mirrorlist')?.value
+  if (mirrorlist) entry.mirrorlist = ex(mirrorlist)
+  const hs = classifyRepo({ id: entry.id, metalink, mirrorlist, baseurl: entry.baseurl.map((b) => b.raw) })
+  if (hs) entry.hyperscale = hs
+  return entry
+}
+
+/**
+ * Every .repo file in the repos dir, parsed as dnf parses it. A file with a syntax error is
+ * reported (file and line) and skipped, exactly as dnf skips it; the others still load.
+ */
+export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> {
+  const reposDir = dnf.reposDir
+  const problems: RepoProblem[] = []
+  const repos: RepoEntry[] = []
+  const files: RepoFileInfo[] = []
+  const seen = new Map<string, string>()
+  const [overrides, main] = await Promise.all([readOverrides(fs, problems), mainGpgcheck(fs)])
+
+  const names = (await fs.list(reposDir)).filter((n) => n.endsWith('.repo'))
+  for (const name of names) {
+    const file = `${reposDir}/${name}`
+    const text = await fs.tryReadText(file)
+    if (text === undefined) {
+      problems.push({ file, line: 0, message: 'cannot read the file', severity: 'error' })
+      files.push({ path: file, repoIds: [], malformed: true })
+      continue
+    }
+    const parsed = parseIni(text)
+    for (const w of parsed.warnings) problems.push({ file, line: w.line, message: w.message, severity: 'warning' })
+    if (parsed.error) {
+      problems.push({ file, line: parsed.error.line, message: `${parsed.error.message}; dnf skips this file`, severity: 'error' })
+      files.push({ path: file, repoIds: [], malformed: true })
+      continue
+    }
+    const ids: string[] = []
+    for (const section of parsed.sections) {
+      if (section.name === 'main') continue
+      const firstFile = seen.get(section.name)
+      if (firstFile) {
+        problems.push({ file, line: section.line, message: `repo ${section.name} is already defined in ${firstFile}; dnf uses only one of them`, severity: 'warning' })
+        continue
+      }
+      seen.set(section.name, file)
+      const values: Values = new Map(section.values)
+      let overriddenBy: string | undefined
+      for (const o of overrides) {
+        if (!o.pattern.test(section.name)) continue
+        for (const [k, v] of o.values) values.set(k, { ...v, file: o.file })
+        overriddenBy = o.file
+      }
+      const entry = buildEntry(file, section, values, vars, main, problems)
+      if (overriddenBy) entry.overriddenBy = overriddenBy
+      repos.push(entry)
+      ids.push(section.name)
+    }
+    files.push({ path: file, repoIds: ids, malformed: false })
+  }
+
+  const owners = await Promise.all(files.map((f) => (f.malformed ? undefined : ownerOf(dnf, f.path))))
+  files.forEach((f, i) => {
+    if (owners[i]) f.owner = owners[i]
+  })
+
+  const list: RepoList = { reposDir, vars, repos, files, problems, dnf: await dnf.info() }
+  if (dnf.target.installroot) list.installroot = dnf.target.installroot
+  return list
+}

@@ -1,0 +1,85 @@
+import { access } from 'node:fs/promises'
+import type { KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
+import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
+import type { CommandRunner } from '../system/command'
+import { createRootFs, type RootFs } from '../system/rootfs'
+import { defaultElevation, type Elevation } from '../terminal/elevate'
+import type { RunnablePlan } from '../terminal/runner'
+import { buildPlan } from './actions'
+import { Dnf } from './dnf'
+import { kernelInfo } from './kernel'
+import { listRepos } from './list'
+import { evaluatePrerequisites } from './prerequisites'
+import { provenance } from './provenance'
+import { loadVars } from './vars'
+
+export interface ReposServiceOptions {
+  run: CommandRunner
+  /** Work on this installroot (absolute) instead of the live system: dnf --installroot, rpm --root. */
+  installroot?: string
+  /** dnf --releasever; taken from the root's os-release when an installroot has none given. */
+  releasever?: string
+  /** uname -m for $basearch; the host's by default. */
+  machine?: string
+  /** Shown in plans; "direct" when this process is root. */
+  elevation?: Elevation
+  /** Reads through this root prefix; defaults to the installroot or "/". */
+  fs?: RootFs
+}
+
+export interface ReposService {
+  list(): Promise<RepoList>
+  prerequisites(): Promise<Prerequisite[]>
+  packages(): Promise<Provenance>
+  kernel(): Promise<KernelInfo>
+  plan(action: ReposAction): Promise<PrivilegedPlan>
+  run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo }): Promise<ReposRunResult>
+  readonly installroot?: string
+}
+
+const hostExists = async (p: string): Promise<boolean> => {
+  try {
+    await access(p)
+    return true
+  } catch {
+    return false
+  }
+}
+
+export function createReposService(opts: ReposServiceOptions): ReposService {
+  const installroot = opts.installroot && opts.installroot !== '/' ? opts.installroot : undefined
+  const fs = opts.fs ?? createRootFs(installroot ?? '/')
+  const elevation = opts.elevation ?? defaultElevation()
+  const live = !installroot && fs.isLive
+  let dnfPromise: Promise<Dnf> | undefined
+
+  // With an installroot dnf cannot guess the release (no system-release package is asked), so
+  // the root's own os-release supplies it, as `dnf --releasever` would be given by hand.
+  const dnf = (): Promise<Dnf> =>
+    (dnfPromise ??= (async () => {
+      const releasever = opts.releasever ?? (installroot ? (await loadVars({ fs, machine: opts.machine })).releasever : undefined)
+      return new Dnf(opts.run, { installroot, releasever }, hostExists)
+    })())
+
+  const list = async (): Promise<RepoList> => {
+    const d = await dnf()
+    const vars = await loadVars({ fs, machine: opts.machine, releasever: d.target.releasever })
+    return listRepos({ fs, dnf: d, vars })
+  }
+  const prereqState = async () => evaluatePrerequisites(fs, await dnf(), await list())
+  const plan = async (action: ReposAction) =>
+    buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, live })
+
+  return {
+    installroot,
+    list,
+    prerequisites: async () => (await prereqState()).list,
+    packages: async () => provenance(await dnf(), await list()),
+    kernel: async () => kernelInfo({ dnf: await dnf(), run: opts.run, list: await list(), live }),
+    plan,
+    async run(action, runner) {
+      const p = await plan(action)
+      return { plan: p, session: runner.start(p) }
+    }
+  }
+}
