@@ -13,7 +13,7 @@ await build({
   outExtension: { '.js': '.mjs' },
   chunkNames: '[name]-[hash]',
   // Native addons and Electron-only modules stay outside the bundle.
-  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'bufferutil', 'utf-8-validate'],
+  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
   sourcemap: 'linked',
   logLevel: 'warning'

@@ -5,7 +5,7 @@ import { AppError } from '../../src/shared/contract/errors'
 import { OOMD_THRESHOLDS_FILE } from '../../src/shared/contract/oomd'
 import { createRootFs } from '../../src/main/services/system/rootfs'
 import { canonicalThreshold, resetThresholds, setThresholds, type PrivilegedFiles } from '../../src/main/services/oomd/thresholds'
-import { directFiles } from '../../src/main/services/oomd/direct-files'
+import { directFiles } from './direct-files'
 import { readOomdConfig } from '../../src/main/services/oomd/oomd-config'
 import { fixture, makeTree } from './tree'
 

@@ -56,5 +56,17 @@ export const commands: Command[] = [
       else ctx.out(render(report, ctx))
       return report.summary.fail > 0 ? 1 : 0
     }
+  },
+  {
+    path: ['inspect', 'reflink'],
+    summary: 'Prove copy-on-write clones work in DIR (copies a small file with FICLONE)',
+    args: 'DIR',
+    minArgs: 1,
+    maxArgs: 1,
+    async run(args, ctx) {
+      const r = await ctx.call('inspect.reflinkTest', { path: args.positionals[0] })
+      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : `${r.supported ? ctx.style.green('supported') : ctx.style.red('not supported')}: ${r.message}`)
+      return r.supported ? 0 : 1
+    }
   }
 ]

@@ -5,6 +5,7 @@ import { inspectHandlers } from './inspect/handlers'
 import { settingsHandlers } from './settings/handlers'
 import { reposHandlers } from './repos/handlers'
 import { terminalHandlers } from './terminal/handlers'
+import { oomdHandlers } from './oomd/handlers'
 
 /** Every contract method bound to its service. A capability adds one line here. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -13,6 +14,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...inspectHandlers(ctx),
     ...settingsHandlers(ctx),
     ...reposHandlers(ctx),
-    ...terminalHandlers(ctx)
+    ...terminalHandlers(ctx),
+    ...oomdHandlers(ctx)
   }
 }

@@ -1,8 +1,8 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import { AppError } from '../../../shared/contract/errors'
-import type { RootFs } from '../system/rootfs'
-import type { PrivilegedFiles } from './thresholds'
+import { AppError } from '../../src/shared/contract/errors'
+import type { RootFs } from '../../src/main/services/system/rootfs'
+import type { PrivilegedFiles } from '../../src/main/services/oomd/thresholds'
 
 /** The only directory this writer touches. */
 const ALLOWED_DIR = '/etc/systemd/oomd.conf.d'
@@ -14,8 +14,8 @@ function check(systemPath: string): void {
 }
 
 /**
- * Plain file access under a root: for a --root tree, or when the process already runs as
- * root (CI). The app itself uses the privileged runner instead.
+ * Test adapter: plain file access under a tmp root, standing in for the privileged runner's
+ * config writer where a test is about the oomd logic rather than the runner.
  */
 export function directFiles(fs: RootFs): PrivilegedFiles {
   return {
@@ -33,17 +33,4 @@ export function directFiles(fs: RootFs): PrivilegedFiles {
       await fsp.rm(fs.resolve(systemPath), { force: true })
     }
   }
-}
-
-/** Used when no privileged runner was wired in and the process is not root. */
-export const noPrivilegedFiles: PrivilegedFiles = {
-  writeConfigFile: () => Promise.reject(unavailable()),
-  removeFile: () => Promise.reject(unavailable())
-}
-
-function unavailable(): AppError {
-  return new AppError('PrivilegesUnavailable', 'Writing /etc/systemd/oomd.conf.d needs administrator rights, and no privileged runner is available.', {
-    stage: 'write config',
-    hint: 'Run the app with the privileged runner (pkexec) available, or use `hsc oomd set` as root.'
-  })
 }

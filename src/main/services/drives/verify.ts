@@ -1,0 +1,90 @@
+import { createHash } from 'node:crypto'
+import { promises as fsp, read as fsRead } from 'node:fs'
+import { alignedBuffers, roundUp } from './aligned'
+import { cancelled, DriveIoError, ioError } from './errors'
+import { MiB } from './pipeline'
+
+export interface ReadBackOptions {
+  fd: number
+  device: string
+  imageSize: number
+  blockSize: number
+  signal: AbortSignal
+  chunkSize?: number
+  onProgress?(bytesRead: number): void
+}
+
+function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let done = 0
+    const step = (): void => {
+      fsRead(fd, buf, done, length - done, position + done, (err, n) => {
+        if (err) return reject(Object.assign(err, { offset: position + done }))
+        if (n === 0) return resolve(done)
+        done += n
+        if (done < length) step()
+        else resolve(done)
+      })
+    }
+    step()
+  })
+}
+
+function shortRead(device: string, offset: number): DriveIoError {
+  return new DriveIoError('DriveRemoved', `${device} ended at byte ${offset} while reading it back: the drive was removed or changed size.`, offset, {
+    stage: 'verify',
+    hint: 'Plug the drive in again and write it again.'
+  })
+}
+
+/** Reads the image's length back from the drive with O_DIRECT and returns its SHA-256. */
+export async function readBackSha256(opts: ReadBackOptions): Promise<string> {
+  const chunkSize = opts.chunkSize ?? 4 * MiB
+  const bufs = alignedBuffers(2, chunkSize)
+  const hash = createHash('sha256')
+  const len = (offset: number): number => Math.min(chunkSize, opts.imageSize - offset)
+  const start = (i: number, offset: number): Promise<number> => readAt(opts.fd, bufs[i % 2], roundUp(len(offset), opts.blockSize), offset)
+  let pending = opts.imageSize > 0 ? start(0, 0) : undefined
+  for (let offset = 0, i = 0; offset < opts.imageSize; offset += chunkSize, i++) {
+    if (opts.signal.aborted) {
+      await pending?.catch(() => undefined)
+      throw cancelled('verify', opts.device, offset)
+    }
+    let got: number
+    try {
+      got = await (pending as Promise<number>)
+    } catch (err) {
+      throw ioError(err, 'verify', opts.device, (err as { offset?: number }).offset ?? offset)
+    }
+    const want = len(offset)
+    if (got < want) throw shortRead(opts.device, offset + got)
+    // Start the next read before hashing this chunk: the drive works while the CPU hashes.
+    const next = offset + chunkSize
+    pending = next < opts.imageSize ? start(i + 1, next) : undefined
+    hash.update(bufs[i % 2].subarray(0, want))
+    opts.onProgress?.(next < opts.imageSize ? next : opts.imageSize)
+  }
+  return hash.digest('hex')
+}
+
+/**
+ * After a hash mismatch: the first byte where the drive differs from the image, for the
+ * error message. Undefined when they are equal now (the image itself changed meanwhile).
+ */
+export async function firstDifference(imagePath: string, fd: number, imageSize: number, blockSize: number, chunkSize = 4 * MiB): Promise<number | undefined> {
+  const [dev, img] = alignedBuffers(2, chunkSize)
+  const image = await fsp.open(imagePath, 'r')
+  try {
+    for (let offset = 0; offset < imageSize; offset += chunkSize) {
+      const want = Math.min(chunkSize, imageSize - offset)
+      const got = await readAt(fd, dev, roundUp(want, blockSize), offset)
+      const { bytesRead } = await image.read(img, 0, want, offset)
+      const n = Math.min(want, got, bytesRead)
+      for (let i = 0; i < n; i++) if (dev[i] !== img[i]) return offset + i
+      if (n < want) return offset + n
+    }
+    return undefined
+  } finally {
+    await image.close()
+  }
+}

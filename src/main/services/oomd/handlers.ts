@@ -1,0 +1,38 @@
+import type { oomdMethods } from '../../../shared/contract/oomd'
+import type { HandlerFactory } from '../handlers'
+import { configWriterFor } from '../terminal'
+import { systemBusConnector, type BusConnector } from '../systemd/connect'
+import { startPressureSampler } from './pressure'
+import { oomdStatus } from './status'
+import { resetThresholds, setThresholds, type PrivilegedFiles } from './thresholds'
+import { disableOomd, enableOomd } from './toggle'
+
+export interface OomdHandlerOptions {
+  /** The system bus by default ($DBUS_SYSTEM_BUS_ADDRESS from the context env, else the standard socket). */
+  connect?: BusConnector
+  /** The privileged runner's config writer by default. */
+  files?: PrivilegedFiles
+  /** Sampling period of the oomd.pressure event. */
+  pressureIntervalMs?: number
+}
+
+export function createOomdHandlers(opts: OomdHandlerOptions = {}): HandlerFactory<typeof oomdMethods> {
+  return (ctx) => {
+    const connect = opts.connect ?? systemBusConnector(ctx.env)
+    const files: PrivilegedFiles = opts.files ?? {
+      writeConfigFile: (p, c) => configWriterFor(ctx).write(p, c),
+      removeFile: (p) => configWriterFor(ctx).remove(p)
+    }
+    // Samples /proc/pressure/memory only while some client listens to oomd.pressure.
+    ctx.events.produce('oomd.pressure', () => startPressureSampler(ctx.fs, (s) => ctx.events.emit('oomd.pressure', s), opts.pressureIntervalMs ?? 2000))
+    return {
+      'oomd.status': ({ root }) => oomdStatus({ fs: ctx.rootFs(root), run: ctx.run, connect }),
+      'oomd.enable': () => enableOomd({ fs: ctx.fs, run: ctx.run, connect }),
+      'oomd.disable': () => disableOomd({ fs: ctx.fs, run: ctx.run, connect }),
+      'oomd.setThresholds': ({ values }) => setThresholds({ fs: ctx.fs, files, connect }, values),
+      'oomd.reset': () => resetThresholds({ fs: ctx.fs, files, connect })
+    }
+  }
+}
+
+export const oomdHandlers = createOomdHandlers()

@@ -1,0 +1,192 @@
+import { open, readdir, readFile, stat } from 'node:fs/promises'
+import path from 'node:path'
+import { AppError } from '../../../shared/contract/errors'
+import type { HashAlgorithm, SignatureInfo, VerificationState, VerifyResult } from '../../../shared/contract/spins'
+import { findEntry, parseChecksumFile, parsePastedHash } from './checksum-parse'
+import type { FetchLike } from './download'
+import { hashFile, type HashOptions } from './hash'
+import { fetchText } from './http'
+import { checkClearSigned, loadKeys } from './signature'
+
+export type ChecksumInput =
+  | { kind: 'path'; path: string }
+  | { kind: 'url'; urls: string[] }
+  | { kind: 'text'; text: string; source: string }
+  | { kind: 'hash'; hash: string }
+
+export interface VerifyOptions {
+  file: string
+  checksum?: ChecksumInput
+  /** Name to look up in the checksum file (default: the file's base name). */
+  entryName?: string
+  /** A digest computed already (while downloading): no second pass over the file. */
+  actual?: { algorithm: HashAlgorithm; hash: string }
+  /** Armored public keys trusted for signed checksum files. */
+  keys: readonly string[]
+  fetch?: FetchLike
+  hash?: HashOptions
+}
+
+const MAX_CHECKSUM_FILE = 1024 * 1024
+
+/** How a checksum argument from a person reads: URL, pasted digest, or a file path. */
+export function classifyChecksumArg(arg: string): ChecksumInput {
+  const t = arg.trim()
+  if (/^https?:\/\//i.test(t)) return { kind: 'url', urls: [t] }
+  if (/^(sha256:|sha512:)?([0-9a-f]{64}|[0-9a-f]{128})$/i.test(t)) return { kind: 'hash', hash: t }
+  return { kind: 'path', path: arg }
+}
+
+/** The verdict from the signature and the hash comparison; a bad signature outranks everything. */
+export function decideState(signature: SignatureInfo['status'], matches: boolean | undefined): VerificationState {
+  if (signature === 'bad') return 'bad-signature'
+  if (matches === undefined) return 'unverified'
+  if (!matches) return 'hash-mismatch'
+  return signature === 'good' ? 'verified-signed' : 'verified-unsigned'
+}
+
+async function readChecksumText(input: Exclude<ChecksumInput, { kind: 'hash' }>, fetch?: FetchLike): Promise<{ text: string; source: string }> {
+  if (input.kind === 'text') return { text: input.text, source: input.source }
+  if (input.kind === 'url') {
+    if (!fetch) throw new AppError('NoNetwork', 'no HTTP client to fetch the checksum file', { stage: 'fetch checksum file' })
+    const res = await fetchText(fetch, input.urls, { maxBytes: MAX_CHECKSUM_FILE }).catch((err: Error) => {
+      throw new AppError('FetchFailed', `could not fetch the checksum file: ${err.message}`, { stage: 'fetch checksum file' })
+    })
+    return { text: res.text, source: res.url }
+  }
+  try {
+    const st = await stat(input.path)
+    if (!st.isFile()) throw new Error('not a regular file')
+    if (st.size > MAX_CHECKSUM_FILE) throw new Error(`${st.size} bytes is too large for a checksum file`)
+    return { text: await readFile(input.path, 'utf8'), source: input.path }
+  } catch (err) {
+    throw new AppError('ChecksumReadError', `cannot read checksum file ${input.path}: ${(err as Error).message}`, { stage: 'read checksum file' })
+  }
+}
+
+async function ensureReadableFile(file: string): Promise<number> {
+  try {
+    const st = await stat(file)
+    if (!st.isFile()) throw new Error('not a regular file')
+    const fh = await open(file, 'r')
+    await fh.close()
+    return st.size
+  } catch (err) {
+    throw new AppError('FileNotReadable', `cannot read ${file}: ${(err as Error).message}`, { stage: 'open image' })
+  }
+}
+
+const UNSIGNED: SignatureInfo = { status: 'unsigned', keyIds: [], message: 'no signature' }
+
+/**
+ * Verifies an image against a checksum file (path or URL, plain or clear-signed), a pasted
+ * digest, or nothing (then it only reports the digest). Parse problems are errors; a
+ * mismatch or a bad signature is a result, not an error.
+ */
+export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
+  const size = await ensureReadableFile(opts.file)
+  const entryName = opts.entryName ?? path.basename(opts.file)
+  const warnings: string[] = []
+  const digest = async (algorithm: HashAlgorithm): Promise<string> =>
+    opts.actual && opts.actual.algorithm === algorithm ? opts.actual.hash : hashFile(opts.file, algorithm, opts.hash)
+
+  if (!opts.checksum) {
+    const algorithm = opts.actual?.algorithm ?? 'sha256'
+    const actual = await digest(algorithm)
+    return {
+      state: 'unverified',
+      file: opts.file,
+      algorithm,
+      actual,
+      signature: UNSIGNED,
+      message: `not verified: no checksum was given (${algorithm.toUpperCase()} ${actual})`,
+      warnings: ['Give a checksum file, URL or hash to verify the image.']
+    }
+  }
+
+  if (opts.checksum.kind === 'hash') {
+    const expected = parsePastedHash(opts.checksum.hash)
+    const actual = await digest(expected.algorithm)
+    const state = decideState('unsigned', actual === expected.hash)
+    warnings.push('The hash was pasted: it is only as trustworthy as the place it was copied from.')
+    return {
+      state,
+      file: opts.file,
+      algorithm: expected.algorithm,
+      actual,
+      expected: expected.hash,
+      checksumSource: 'pasted',
+      signature: UNSIGNED,
+      message: state === 'hash-mismatch' ? `HASH MISMATCH: ${expected.algorithm.toUpperCase()} differs from the pasted hash` : `${expected.algorithm.toUpperCase()} matches the pasted hash`,
+      warnings
+    }
+  }
+
+  const { text, source } = await readChecksumText(opts.checksum, opts.fetch)
+  const keyLoad = await loadKeys(opts.keys)
+  warnings.push(...keyLoad.problems)
+  const sig = await checkClearSigned(text, keyLoad.keys)
+  const parsed = parseChecksumFile(sig.status === 'unsigned' ? text : sig.signedText)
+  const entry = findEntry(parsed, entryName)
+  if (!entry) {
+    const listed = parsed.entries.map((e) => e.name)
+    throw new AppError(
+      'NotInChecksumFile',
+      `"${entryName}" is not listed in ${source} (it lists ${listed.slice(0, 6).join(', ')}${listed.length > 6 ? ', …' : ''})`,
+      { stage: 'find checksum entry', hint: 'Use the checksum file that belongs to this image, or pass the expected hash.' }
+    )
+  }
+  const actual = await digest(entry.algorithm)
+  const matches = actual === entry.hash
+  const state = decideState(sig.status, matches)
+  const signature: SignatureInfo = {
+    status: sig.status,
+    keyIds: sig.keyIds,
+    message: sig.message,
+    ...(sig.fingerprint ? { fingerprint: sig.fingerprint } : {}),
+    ...(sig.signer ? { signer: sig.signer } : {}),
+    ...(sig.created ? { created: sig.created } : {})
+  }
+  if (sig.status === 'unknown-key') warnings.push(`Signature unavailable: ${sig.message}. Import the signing key in Settings to check it.`)
+  if (sig.status === 'unsigned') warnings.push('Signature unavailable: the checksum file is not signed, so it proves integrity, not origin.')
+  if (entry.size !== undefined && entry.size !== size) warnings.push(`The checksum file states ${entry.size} bytes; the file has ${size}.`)
+  const algo = entry.algorithm.toUpperCase()
+  const message =
+    state === 'bad-signature'
+      ? `BAD SIGNATURE on ${source}: the checksum file was altered or signed by someone else`
+      : state === 'hash-mismatch'
+        ? `HASH MISMATCH: ${algo} of the file differs from ${source}`
+        : state === 'verified-signed'
+          ? `${algo} matches and the checksum file carries a good signature (${sig.signer ?? sig.fingerprint})`
+          : `${algo} matches ${source} (signature unavailable)`
+  return {
+    state,
+    file: opts.file,
+    algorithm: entry.algorithm,
+    actual,
+    expected: entry.hash,
+    checksumSource: source,
+    entryName: entry.name,
+    ...(entry.size !== undefined ? { expectedSize: entry.size } : {}),
+    signature,
+    message,
+    warnings
+  }
+}
+
+/** Armored keys shipped in a directory (resources/keys): *.asc, *.gpg, *.pub and RPM-GPG-KEY-* files. */
+export async function readKeyDir(dir: string): Promise<string[]> {
+  let names: string[]
+  try {
+    names = await readdir(dir)
+  } catch {
+    return []
+  }
+  const keys: string[] = []
+  for (const n of names.sort()) {
+    if (!/\.(asc|gpg|pub)$|^RPM-GPG-KEY-/i.test(n)) continue
+    const text = await readFile(path.join(dir, n), 'utf8').catch(() => '')
+    if (text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) keys.push(text)
+  }
+  return keys
+}
