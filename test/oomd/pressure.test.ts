@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { createRootFs } from '../../src/main/services/system/rootfs'
-import { parsePressure, startPressureSampler } from '../../src/main/services/oomd/pressure'
+import { samplePressure, startPressureSampler } from '../../src/main/services/oomd/pressure'
+import { parsePressure } from '../../src/main/services/inspect/parsers/pressure'
 import type { OomdPressureSample } from '../../src/shared/contract/oomd'
 import { makeTree } from './tree'
 
@@ -13,9 +14,15 @@ try {
 }
 
 describe('memory pressure sampling', () => {
-  it('parses the kernel format (some/full with avg10/avg60/avg300/total)', () => {
-    const p = parsePressure('some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\nfull avg10=0.50 avg60=0.25 avg300=0.00 total=6543\n')
-    expect(p).toEqual({ some: { avg10: 1.5, avg60: 0.75, avg300: 0.1, total: 123456 }, full: { avg10: 0.5, avg60: 0.25, avg300: 0, total: 6543 } })
+  it('a sample carries some and full averages as the kernel printed them', async () => {
+    const text = 'some avg10=1.50 avg60=0.75 avg300=0.10 total=123456\nfull avg10=0.50 avg60=0.25 avg300=0.00 total=6543\n'
+    const t = makeTree({ '/proc/pressure/memory': text })
+    try {
+      const s = await samplePressure(createRootFs(t.root), () => 42)
+      expect(s).toEqual({ t: 42, some: { avg10: 1.5, avg60: 0.75, avg300: 0.1, total: 123456 }, full: { avg10: 0.5, avg60: 0.25, avg300: 0, total: 6543 } })
+    } finally {
+      t.cleanup()
+    }
   })
 
   it.skipIf(!psiReadable)('samples the live /proc/pressure/memory repeatedly and stops when told', async () => {

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -7,6 +7,7 @@ import { parseIni } from '../../src/main/services/repos/ini'
 import { expandVars } from '../../src/main/services/repos/vars'
 import { runCommand } from '../../src/main/services/system/command'
 import { FIXTURES } from '../support/paths'
+import { fixtureRoot } from './helpers/fixture-root'
 import { haveDnf, realDump, realRepolist } from './helpers/real-dnf'
 
 const REPOS = path.join(FIXTURES, 'yum.repos.d')
@@ -14,21 +15,8 @@ const SETS = readdirSync(REPOS)
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-repos-parse-'))
 afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 
-/** A root with one fixture set in /etc/yum.repos.d, CentOS Stream's os-release and $stream. */
 function rootWith(set: string, extra: Record<string, string> = {}): string {
-  const root = mkdtempSync(path.join(tmp, `${set}-`))
-  const el8 = set.endsWith('8')
-  mkdirSync(path.join(root, 'etc/yum.repos.d'), { recursive: true })
-  mkdirSync(path.join(root, 'etc/dnf/vars'), { recursive: true })
-  cpSync(path.join(REPOS, set), path.join(root, 'etc/yum.repos.d'), { recursive: true })
-  cpSync(path.join(FIXTURES, 'os-release', el8 ? 'centos-stream-8' : 'centos-stream-9'), path.join(root, 'etc/os-release'))
-  writeFileSync(path.join(root, 'etc/dnf/vars/stream'), el8 ? '8-stream\n' : '9-stream\n')
-  writeFileSync(path.join(root, 'etc/dnf/dnf.conf'), '[main]\ngpgcheck=1\ninstallonly_limit=3\n')
-  for (const [p, text] of Object.entries(extra)) {
-    mkdirSync(path.dirname(path.join(root, p)), { recursive: true })
-    writeFileSync(path.join(root, p), text)
-  }
-  return root
+  return fixtureRoot(tmp, set, { extra })
 }
 
 function service(root: string) {

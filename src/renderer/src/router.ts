@@ -20,7 +20,7 @@ export const nav: NavItem[] = [
 const routes: RouteRecordRaw[] = [
   { path: '/', component: OverviewView, meta: { title: 'Overview' } },
   { path: '/repos', component: () => import('./views/ComingView.vue'), meta: { title: 'Repositories', what: 'Enable the Hyperscale repositories, their prerequisites, and see which packages are Hyperscale builds.' } },
-  { path: '/oomd', component: () => import('./views/ComingView.vue'), meta: { title: 'systemd-oomd', what: 'Status, requirements, thresholds and live memory pressure of systemd-oomd.' } },
+  { path: '/oomd', component: () => import('./views/OomdView.vue'), meta: { title: 'systemd-oomd' } },
   { path: '/spins', component: () => import('./views/ComingView.vue'), meta: { title: 'Spins', what: 'Download and verify the Hyperscale spin live ISOs.' } },
   { path: '/write', component: () => import('./views/ComingView.vue'), meta: { title: 'Write USB', what: 'Write a verified image to a USB drive and verify it.' } },
   { path: '/settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },

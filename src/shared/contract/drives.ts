@@ -85,6 +85,8 @@ export interface WriteTargetState {
   error?: WriteError
   /** After a failure or cancel: the drive no longer holds a bootable image. */
   notBootable?: boolean
+  /** Something worth saying that is not a failure (e.g. the eject did not work). */
+  note?: string
 }
 
 export interface WriteJob {

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { event, method } from './define'
-import type { CheckStatus, Evidence, Remedy } from './inspect'
+import type { CheckStatus, Evidence, PressureAverages, Remedy } from './inspect'
 
 export const OOMD_SERVICE = 'systemd-oomd.service'
 export const OOMD_SOCKET = 'systemd-oomd.socket'
@@ -87,14 +87,6 @@ export interface UnitOomSettings {
   settings: Record<ManagedOomKey, EffectiveValue>
 }
 
-export interface PressureStats {
-  avg10: number
-  avg60: number
-  avg300: number
-  /** Total stall time in microseconds. */
-  total: number
-}
-
 export interface OomctlCgroup {
   path: string
   memoryPressureLimit?: string
@@ -161,8 +153,9 @@ export interface OomdThresholdsResult {
 export interface OomdPressureSample {
   /** Epoch milliseconds. */
   t: number
-  some: PressureStats | null
-  full: PressureStats | null
+  /** Averages in percent; total stall time in microseconds. */
+  some: PressureAverages | null
+  full: PressureAverages | null
   error?: string
 }
 

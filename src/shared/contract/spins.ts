@@ -10,8 +10,12 @@ export type HashAlgorithm = 'sha256' | 'sha512'
 export type VerificationState = 'verified-signed' | 'verified-unsigned' | 'hash-mismatch' | 'bad-signature' | 'unverified'
 
 export interface SignatureInfo {
-  /** 'unknown-key': signed, but by no key we have, so the signature could not be checked. */
-  status: 'good' | 'bad' | 'unknown-key' | 'unsigned'
+  /**
+   * 'unknown-key': signed, but by no key we have, so the signature could not be checked.
+   * 'unsupported': signed by a trusted key in a format that cannot be checked (v3). Both
+   * count as "signature unavailable", never as good.
+   */
+  status: 'good' | 'bad' | 'unknown-key' | 'unsupported' | 'unsigned'
   /** 16-hex-digit key ids named by the signature packets (upper case). */
   keyIds: string[]
   /** Full fingerprint of the key that verified it, when good or bad. */

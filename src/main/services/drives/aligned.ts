@@ -6,6 +6,9 @@
  */
 const WASM_PAGE = 64 * 1024
 
+// The Node typings here declare WebAssembly's types but not its runtime value.
+declare const WebAssembly: { Memory: new (d: { initial: number; maximum?: number }) => { buffer: ArrayBuffer } }
+
 export function alignedBuffers(count: number, size: number): Buffer[] {
   if (count < 1 || size < 1) throw new RangeError('alignedBuffers: count and size must be positive')
   const stride = Math.ceil(size / WASM_PAGE) * WASM_PAGE

@@ -13,6 +13,8 @@ export interface SystemDisks {
   disks: Map<number, string[]>
   /** Set when /proc could not be read: then no drive may be offered (fail closed). */
   error?: string
+  /** For each path asked about: the whole disks holding the filesystem it lives on. */
+  paths: Map<string, number[]>
 }
 
 export interface MountEntry {
@@ -85,17 +87,19 @@ async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
   return map
 }
 
-export async function findSystemDisks(fs: RootFs, tree: ObjectTree): Promise<SystemDisks> {
+/** `paths`: absolute real paths (e.g. the image file) whose disks are reported in `paths`. */
+export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: string[] = []): Promise<SystemDisks> {
   const disks = new Map<number, string[]>()
+  const pathDisks = new Map<string, number[]>()
   let mounts: MountEntry[]
   let swaps: SwapEntry[]
   try {
     mounts = parseMountinfo(await fs.readText('/proc/self/mountinfo'))
     swaps = parseSwaps(await fs.readText('/proc/swaps'))
   } catch (err) {
-    return { disks, error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
+    return { disks, paths: pathDisks, error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
   }
-  if (!mounts.some((m) => m.mountPoint === '/')) return { disks, error: 'the root filesystem is not in /proc/self/mountinfo' }
+  if (!mounts.some((m) => m.mountPoint === '/')) return { disks, paths: pathDisks, error: 'the root filesystem is not in /proc/self/mountinfo' }
   const sys = await readSysBlock(fs)
   const byDevnum = new Map<number, string>()
   for (const [name, b] of sys) if (b.devnum !== undefined) byDevnum.set(b.devnum, name)
@@ -170,23 +174,29 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree): Promise<Sys
     if (!PROTECTED_MOUNTS.includes(m.mountPoint)) continue
     const devs = await devicesOfMount(m)
     if (m.mountPoint === '/' && devs.length === 0 && !['overlay', 'tmpfs', 'rootfs'].includes(m.fsType)) {
-      return { disks, error: `cannot tell which device holds / (${m.source})` }
+      return { disks, paths: pathDisks, error: `cannot tell which device holds / (${m.source})` }
     }
     hold(devs, m.mountPoint)
+  }
+  const mountOf = (file: string): MountEntry | undefined =>
+    mounts
+      .filter((m) => file === m.mountPoint || file.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/'))
+      .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0]
+  for (const p of paths) {
+    const owner = mountOf(p)
+    pathDisks.set(p, owner ? (await devicesOfMount(owner)).flatMap(wholeDisks) : [])
   }
   for (const s of swaps) {
     if (s.type === 'partition') {
       const named = blockByName.get(s.file)
       const devnum = named?.devnum ?? sys.get(s.file.replace(/^\/dev\//, ''))?.devnum
       if (devnum !== undefined) hold([devnum], `swap ${s.file}`)
-      else return { disks, error: `cannot resolve the active swap device ${s.file}` }
+      else return { disks, paths: pathDisks, error: `cannot resolve the active swap device ${s.file}` }
     } else {
       // A swap file: the disk holding the filesystem it lives on.
-      const owner = mounts
-        .filter((m) => s.file === m.mountPoint || s.file.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/'))
-        .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0]
+      const owner = mountOf(s.file)
       if (owner) hold(await devicesOfMount(owner), `swap file ${s.file}`)
     }
   }
-  return { disks }
+  return { disks, paths: pathDisks }
 }

@@ -47,7 +47,8 @@ export interface PipelineOptions {
 }
 
 export interface PipelineControl {
-  fail?(targetId: string, err: DriveIoError): void
+  /** `make` receives the byte offset on the drive the target had reached. */
+  fail?(targetId: string, make: (offset: number) => DriveIoError): void
 }
 
 export interface PipelineResult {
@@ -122,6 +123,9 @@ class TargetWriter {
   failure?: DriveIoError
   written = 0
   private readonly queue: Chunk[] = []
+  private readonly issued = new Set<number>()
+  /** End of the highest completed write: where the target is when nothing is pending. */
+  private reached = 0
   private inFlight = 0
   private idleWaiters: Array<() => void> = []
 
@@ -145,6 +149,13 @@ class TargetWriter {
     this.wakeIdle()
   }
 
+  /** Byte offset on the drive of the first chunk not yet completely written. */
+  position(): number {
+    const pending = [...this.issued]
+    if (this.queue.length) pending.push(this.queue[0].offset)
+    return pending.length ? Math.min(...pending) : this.reached
+  }
+
   /** Resolves when nothing is queued or in flight. */
   idle(): Promise<void> {
     if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve()
@@ -159,11 +170,13 @@ class TargetWriter {
     while (!this.failure && this.inFlight < this.depth && this.queue.length) {
       const c = this.queue.shift() as Chunk
       this.inFlight++
+      this.issued.add(c.offset)
       this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'start' })
       writeAll(this.t.fd, c.buf, c.padded, c.offset).then(
         () => {
           this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'done' })
           this.written += c.length
+          this.reached = Math.max(this.reached, c.offset + c.length)
           this.opts.onProgress?.(this.t.id, this.written)
           this.done(c)
         },
@@ -178,6 +191,7 @@ class TargetWriter {
 
   private done(c: Chunk): void {
     this.inFlight--
+    this.issued.delete(c.offset)
     this.release(c)
     this.pump()
   }
@@ -216,11 +230,16 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
     const live = (): TargetWriter[] => writers.filter((w) => !w.failure)
     // Cancel fails every target at the offset it reached; the outcome is in `failures`.
     const abortAll = (): void => {
-      for (const w of live()) w.fail(cancelled('write', w.t.device, w.written))
+      for (const w of live()) w.fail(cancelled('write', w.t.device, w.position()))
     }
     if (opts.signal.aborted) abortAll()
     opts.signal.addEventListener('abort', abortAll, { once: true })
-    if (opts.control) opts.control.fail = (id, err) => writers.find((w) => w.t.id === id)?.fail(err)
+    if (opts.control) {
+      opts.control.fail = (id, make) => {
+        const w = writers.find((x) => x.t.id === id)
+        w?.fail(make(w.position()))
+      }
+    }
 
     // 1. Zero the first MiB: from here on the drive does not boot until the write completes.
     await Promise.all(

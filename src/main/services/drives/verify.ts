@@ -80,6 +80,7 @@ export async function firstDifference(imagePath: string, fd: number, imageSize: 
       const got = await readAt(fd, dev, roundUp(want, blockSize), offset)
       const { bytesRead } = await image.read(img, 0, want, offset)
       const n = Math.min(want, got, bytesRead)
+      if (n === want && dev.subarray(0, n).equals(img.subarray(0, n))) continue
       for (let i = 0; i < n; i++) if (dev[i] !== img[i]) return offset + i
       if (n < want) return offset + n
     }

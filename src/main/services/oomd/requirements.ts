@@ -4,7 +4,7 @@ import type { OomdRequirement } from '../../../shared/contract/oomd'
 import type { RootFs } from '../system/rootfs'
 import { detectCgroupMode, type CgroupInfo } from './cgroup-mode'
 import { SYSTEM_UNIT_DIRS, unitFiles } from './conf-files'
-import { parsePressure } from './pressure'
+import { parsePressure } from '../inspect/parsers/pressure'
 
 const UNIFIED_ARG = 'systemd.unified_cgroup_hierarchy'
 
@@ -110,9 +110,10 @@ async function memoryControllerCheck(fs: RootFs, cg: CgroupInfo, cmdline: string
 async function readPsi(fs: RootFs, file: string): Promise<{ ok: true; text: string } | { ok: false; code: string }> {
   try {
     const text = await fsp.readFile(fs.resolve(file), 'utf8')
-    return parsePressure(text).some ? { ok: true, text } : { ok: false, code: 'EBADMSG' }
+    parsePressure(text, file)
+    return { ok: true, text }
   } catch (err) {
-    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EIO' }
+    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EBADMSG' }
   }
 }
 
@@ -149,7 +150,7 @@ async function psiCheck(fs: RootFs): Promise<OomdRequirement> {
 }
 
 async function swapCheck(fs: RootFs): Promise<OomdRequirement> {
-  const base = { id: 'swap' as const, title: 'Swap available (recommended)', hard: false }
+  const base = { id: 'swap' as const, title: 'Swap available', hard: false }
   const swaps = await fs.tryReadText('/proc/swaps')
   if (swaps === undefined) return { ...base, status: 'unknown', value: 'unknown', reason: '/proc/swaps could not be read.', evidence: [] }
   const devices = swaps.trim().split('\n').slice(1).filter((l) => l.trim())

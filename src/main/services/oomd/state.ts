@@ -55,7 +55,7 @@ export async function readOomdState(deps: StateDeps): Promise<OomdState> {
       return build('dbus', service, socket)
     })
   } catch (err) {
-    busWhy = err instanceof AppError || err instanceof Error ? err.message : String(err)
+    busWhy = (err instanceof AppError || err instanceof Error ? err.message : String(err)).replace(/\.$/, '')
   }
   const shown = await systemctlShow(deps.run, [OOMD_SERVICE, OOMD_SOCKET])
   if (shown.states) {

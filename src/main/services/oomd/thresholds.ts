@@ -12,7 +12,7 @@ import type { SystemdClientOptions } from '../systemd/client'
 import { withSystemd } from '../systemd/session'
 import { parseUnitIni } from './ini'
 import { readOomdConfig } from './oomd-config'
-import { formatSeconds, parseTimespan } from './values'
+import { formatPermyriad, formatSeconds, parseTimespan } from './values'
 
 /**
  * Writes and removes root-owned files. Wired to the privileged runner (pkexec) in the app,
@@ -34,7 +34,6 @@ function invalid(key: string, message: string): AppError {
 
 /** Validates one value and returns it in canonical form ("60.5%", "1min 30s"). */
 export function canonicalThreshold(key: ThresholdKey, raw: string): string {
-  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(raw)) throw invalid(key, 'must be a single line of plain text')
   const value = raw.trim()
   if (PERCENT_KEYS.has(key)) {
@@ -42,8 +41,7 @@ export function canonicalThreshold(key: ThresholdKey, raw: string): string {
     if (!m) throw invalid(key, `"${value}" is not a percentage between 0% and 100% with at most two decimals (e.g. 60% or 60.5%)`)
     const permyriad = Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'))
     if (permyriad > 10_000) throw invalid(key, `"${value}" is above 100%`)
-    const frac = String(permyriad % 100).padStart(2, '0').replace(/0+$/, '')
-    return `${Math.floor(permyriad / 100)}${frac ? `.${frac}` : ''}%`
+    return formatPermyriad(permyriad)
   }
   const t = parseTimespan(value)
   if (!t.ok) throw invalid(key, `${t.error}`)

@@ -35,7 +35,7 @@ export async function enableOomd(deps: ToggleDeps): Promise<OomdToggleResult> {
     const first = reqs.find((r) => r.hard && r.status === 'fail')
     throw new AppError('RequirementsNotMet', `systemd-oomd cannot run on this system. ${blockers.join(' ')}`, {
       stage: 'check requirements',
-      hint: first?.remedy ? `${first.remedy.text}${first.remedy.command ? ` (${first.remedy.command})` : ''}` : undefined
+      hint: first?.remedy ? `${first.remedy.text}${first.remedy.command ? ` Command: ${first.remedy.command}` : ''}` : undefined
     })
   }
   if (!deps.fs.isLive) {

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { DnfInfo } from '../../../shared/contract/repos'
 import type { CommandResult, CommandRunner } from '../system/command'
 import { assertAbsolutePath, assertReleasever } from '../terminal/validate'
@@ -18,6 +19,7 @@ const QUERY_TIMEOUT_MS = 180_000
  */
 export class Dnf {
   private infoPromise?: Promise<DnfInfo>
+  private hasDb = false
 
   constructor(
     private readonly run: CommandRunner,
@@ -55,8 +57,24 @@ export class Dnf {
     return this.run(this.argv(...args), { timeoutMs: QUERY_TIMEOUT_MS, env: { LC_ALL: 'C.UTF-8' } })
   }
 
-  rpm(args: string[]): Promise<CommandResult> {
+  async rpm(args: string[]): Promise<CommandResult> {
+    if (!(await this.rootHasRpmDb())) return { code: 1, stdout: '', stderr: 'the root has no rpm database' }
     return this.run(this.rpmArgv(...args), { timeoutMs: 60_000, env: { LC_ALL: 'C.UTF-8' } })
+  }
+
+  /**
+   * A query with --root creates an empty database in a root that has none (a fixture tree
+   * given to --root), so roots without one are not asked. Only "yes" is remembered: a fresh
+   * installroot gets its database from the first dnf transaction.
+   */
+  private async rootHasRpmDb(): Promise<boolean> {
+    const ir = this.target.installroot
+    if (!ir || ir === '/' || this.hasDb) return true
+    const macro = (await this.run(['rpm', '--eval', '%{_dbpath}'], { timeoutMs: 15_000 })).stdout.trim()
+    for (const p of [macro, '/var/lib/rpm', '/usr/lib/sysimage/rpm']) {
+      if (p.startsWith('/') && (await this.hostExists(path.join(ir, p)))) return (this.hasDb = true)
+    }
+    return false
   }
 
   info(): Promise<DnfInfo> {

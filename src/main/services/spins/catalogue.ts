@@ -279,6 +279,7 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
     urls: c.urls,
     sourceId: c.sourceId
   }
+  let exactSize = c.size !== undefined && !c.sizeApprox
   let names = c.checksumNames
   if (names === undefined) {
     // productmd does not name checksum files: look next to the image.
@@ -294,6 +295,7 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
       names = []
     }
   }
+  // A signed list beats a more specific unsigned one (e.g. NAME.iso.SHA256SUM beside a signed CHECKSUM).
   for (const file of names.slice(0, 4)) {
     const urls = c.dirUrls.map((d) => join(d, encodeURIComponent(file)))
     try {
@@ -301,9 +303,14 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
       const parsed = parseChecksumFile(res.text)
       const entry = findEntry(parsed, c.name)
       if (!entry) continue
-      spin.checksum = { urls, confirmed: true, algorithm: entry.algorithm, hash: entry.hash, signed: parsed.clearSigned }
-      if (entry.size !== undefined && (spin.size === undefined || c.sizeApprox)) spin.size = entry.size
-      break
+      if (!spin.checksum || (parsed.clearSigned && !spin.checksum.signed)) {
+        spin.checksum = { urls, confirmed: true, algorithm: entry.algorithm, hash: entry.hash, signed: parsed.clearSigned }
+        if (entry.size !== undefined && !exactSize) {
+          spin.size = entry.size
+          exactSize = true
+        }
+      }
+      if (parsed.clearSigned) break
     } catch {
       // A broken or unrelated checksum file: try the next candidate.
     }
@@ -313,7 +320,7 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
   } else if (!spin.checksum && names.length > 0) {
     spin.checksum = { urls: c.dirUrls.map((d) => join(d, encodeURIComponent(names![0]))), confirmed: false }
   }
-  if (spin.size === undefined || c.sizeApprox) {
+  if (!exactSize) {
     const head = await headInfo(deps.fetch, c.urls[0], deps.timeoutMs)
     if (head.size !== undefined) spin.size = head.size
   }

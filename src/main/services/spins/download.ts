@@ -79,6 +79,8 @@ class MirrorFailure extends Error {
 class StallFailure extends MirrorFailure {}
 /** The part on disk does not belong to what the server now sends: start from byte 0. */
 class RestartNeeded extends Error {}
+/** The caller paused or cancelled. */
+class Aborted extends Error {}
 
 export async function fallocateKeepSize(file: string, size: number): Promise<void> {
   await runCommand(['fallocate', '--keep-size', '--length', String(size), file], { timeoutMs: 30_000 })
@@ -164,7 +166,12 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   let phase: Phase = 'checking'
   let mirror: string | undefined
   const speed = new SpeedMeter()
+  let lastEmit = -Infinity
   const emit = (): void => {
+    // Timers can bunch up under load; never more than one sample per interval.
+    const at = now()
+    if (at - lastEmit < (deps.progressIntervalMs ?? 250) * 0.8) return
+    lastEmit = at
     const s = phase === 'downloading' ? speed.sample(bytes, now()) : undefined
     hooks.onProgress?.({ phase, bytes, total, percent: percentOf(bytes, total), speed: s, etaSeconds: etaSeconds(bytes, total, s), mirror })
   }
@@ -207,6 +214,8 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     throw err
   }
 
+  /** Set when the file is assembled from more than one transfer. */
+  let stitched = bytes > 0
   const preallocate = deps.preallocate ?? fallocateKeepSize
   let reserved = 0
   const reserve = async (): Promise<void> => {
@@ -237,8 +246,11 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       if (bytes > 0) {
         headers.range = `bytes=${bytes}-`
         // If-Range makes the server send the whole new file when it changed since the part began.
+        // ETags are per server; another mirror is asked with the part's Last-Modified, which
+        // mirrors synced with preserved times share (if not, it costs a restart, never a mix).
         const strongEtag = known?.etag && !known.etag.startsWith('W/') ? known.etag : undefined
-        const ifRange = strongEtag ?? known?.lastModified
+        const otherDate = Object.values(meta!.validators).find((v) => v.lastModified)?.lastModified
+        const ifRange = strongEtag ?? known?.lastModified ?? otherDate
         if (ifRange) headers['if-range'] = ifRange
       }
       let res: Response
@@ -290,7 +302,10 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       if (!res.body) throw new MirrorFailure('empty response body')
 
       mirror = url
-      phase = 'downloading'
+      if (phase !== 'downloading') {
+        phase = 'downloading'
+        speed.sample(bytes, now())
+      }
       const reader = res.body.getReader()
       try {
         for (;;) {
@@ -321,27 +336,28 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     }
   }
 
-  try {
+  /** Tries the mirrors (several rounds while they make progress) until the file is complete. */
+  const fetchAll = async (): Promise<void> => {
     const maxRounds = deps.maxRounds ?? 5
     const dead = new Set<string>()
     const failures: string[] = []
     let restarts = 0
-    let done = false
-    for (let round = 0; round < maxRounds && !done; round++) {
+    for (let round = 0; round < maxRounds; round++) {
       const roundStart = bytes
-      for (let i = 0; i < spec.urls.length && !done; i++) {
+      for (let i = 0; i < spec.urls.length; i++) {
         const url = spec.urls[i]
         if (dead.has(url)) continue
         const start = bytes
+        if (start > 0) stitched = true
         try {
           await attempt(url)
-          done = true
+          return
         } catch (err) {
           // Bytes received before the failure are already hashed: they must reach the disk.
           await writer.flush().catch((e: unknown) => {
             throw localError(e)
           })
-          if (isAbort(signal)) return { status: 'aborted', bytes, total }
+          if (isAbort(signal)) throw new Aborted()
           if (err instanceof AppError) throw err
           if (isLocalError(err)) throw localError(err)
           if (err instanceof RestartNeeded) {
@@ -357,23 +373,43 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         }
       }
       // Another pass only helps when this one got somewhere (e.g. connections that keep dropping).
-      if (!done && bytes === roundStart) break
+      if (bytes === roundStart) break
     }
-    if (!done) {
-      throw new AppError('DownloadFailed', `every mirror failed: ${failures.slice(-spec.urls.length).join('; ')}`, {
-        stage: 'download',
-        hint: 'Check the network or add mirrors; the partial download is kept and resumes next time.'
+    throw new AppError('DownloadFailed', `every mirror failed: ${failures.slice(-spec.urls.length).join('; ')}`, {
+      stage: 'download',
+      hint: 'Check the network or add mirrors; the partial download is kept and resumes next time.'
+    })
+  }
+
+  const expected = meta.expectedHash?.toLowerCase()
+  try {
+    let hash: string
+    for (let pass = 0; ; pass++) {
+      try {
+        await fetchAll()
+      } catch (err) {
+        if (err instanceof Aborted) return { status: 'aborted', bytes, total }
+        throw err
+      }
+      await writer.flush().catch((e: unknown) => {
+        throw localError(e)
       })
+      hash = hasher.digest('hex')
+      // A file assembled from a kept part and another transfer can be inconsistent in ways no
+      // header reveals (a mirror that rewrote the file without changing its date): one clean retry.
+      if (expected && hash !== expected && stitched && pass === 0) {
+        stitched = false
+        await restart('the hash does not match after resuming; downloading once more from the start')
+        continue
+      }
+      break
     }
     await writer.close().catch((e: unknown) => {
       throw localError(e)
     })
-    emit()
-    const hash = hasher.digest('hex')
     await rm(spec.dest, { force: true })
     await rename(part, spec.dest)
     await rm(`${spec.dest}.part.json`, { force: true })
-    const expected = meta.expectedHash?.toLowerCase()
     return {
       status: 'done',
       path: spec.dest,

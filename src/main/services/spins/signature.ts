@@ -42,6 +42,54 @@ export function isClearSigned(text: string): boolean {
 }
 
 const hexId = (id: { toHex(): string }): string => id.toHex().toUpperCase()
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex').toUpperCase()
+
+export interface RawSignatureFacts {
+  version: number
+  keyId?: string
+  created?: string
+}
+
+/**
+ * Issuer and time of a signature packet body that openpgp.js could not parse: it reads
+ * v4+ only, while older checksum files (CentOS 7, GnuPG 1) carry v3 signatures.
+ */
+export function rawSignatureFacts(body: Uint8Array): RawSignatureFacts {
+  const version = body[0]
+  if (version === 3 && body.length >= 17 && body[1] === 5) {
+    const time = new DataView(body.buffer, body.byteOffset + 3, 4).getUint32(0)
+    return { version, keyId: hex(body.subarray(7, 15)), created: new Date(time * 1000).toISOString() }
+  }
+  if (version === 4 && body.length >= 6) {
+    const facts: RawSignatureFacts = { version }
+    let i = 4
+    for (let area = 0; area < 2 && i + 2 <= body.length; area++) {
+      const len = (body[i] << 8) | body[i + 1]
+      const end = Math.min(body.length, i + 2 + len)
+      let j = i + 2
+      while (j < end) {
+        let n = body[j]
+        let head = 1
+        if (n >= 192 && n < 255) {
+          n = ((n - 192) << 8) + body[j + 1] + 192
+          head = 2
+        } else if (n === 255) {
+          n = new DataView(body.buffer, body.byteOffset + j + 1, 4).getUint32(0)
+          head = 5
+        }
+        const type = body[j + head] & 0x7f
+        const data = body.subarray(j + head + 1, j + head + n)
+        if (type === 16 && data.length === 8) facts.keyId ??= hex(data)
+        if (type === 33 && data.length === 21) facts.keyId ??= hex(data.subarray(13))
+        if (type === 2 && data.length === 4) facts.created ??= new Date(new DataView(data.buffer, data.byteOffset, 4).getUint32(0) * 1000).toISOString()
+        j += head + n
+      }
+      i = end
+    }
+    return facts
+  }
+  return { version }
+}
 
 /**
  * Checks a PGP clear-signed text against the given keys. 'unknown-key' means the signature
@@ -61,14 +109,33 @@ export async function checkClearSigned(text: string, keys: readonly Key[]): Prom
       hint: 'The checksum file may be truncated; download it again.'
     })
   }
-  const keyIds = message.getSigningKeyIDs().map(hexId)
+  // Packets openpgp.js cannot parse (v3) keep their raw body: read the issuer ourselves.
+  type SigPacket = { issuerKeyID?: { toHex(): string }; rawContent?: Uint8Array }
+  // `signature` is public on CleartextMessage at runtime but missing from its typings.
+  const packets = [...((message as unknown as { signature?: { packets?: Iterable<SigPacket> } }).signature?.packets ?? [])]
+  const raw = packets.map((p) => (p.issuerKeyID ? undefined : p.rawContent ? rawSignatureFacts(p.rawContent) : undefined))
+  const keyIds = packets
+    .map((p, i) => (p.issuerKeyID ? hexId(p.issuerKeyID) : raw[i]?.keyId))
+    .filter((id): id is string => Boolean(id))
   const signedText = message.getText()
   const matching = keys.filter((k) => k.getKeyIDs().some((id) => keyIds.includes(hexId(id))))
+  const rawCreated = raw.find((r) => r?.created)?.created
   if (matching.length === 0) {
     return {
       status: 'unknown-key',
       keyIds,
+      ...(rawCreated ? { created: rawCreated } : {}),
       message: `signed by key ${keyIds.join(', ') || '(none named)'}, which is not among the trusted keys: signature unavailable`,
+      signedText
+    }
+  }
+  if (raw.some((r) => r !== undefined) && packets.every((p) => !p.issuerKeyID)) {
+    const version = raw.find((r) => r)?.version
+    return {
+      status: 'unsupported',
+      keyIds,
+      ...(rawCreated ? { created: rawCreated } : {}),
+      message: `version ${version} signature by ${keyIds.join(', ')} cannot be checked (only OpenPGP v4+ signatures are supported): signature unavailable`,
       signedText
     }
   }

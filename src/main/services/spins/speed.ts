@@ -5,6 +5,8 @@
 export class SpeedMeter {
   private lastAt?: number
   private lastBytes = 0
+  private startAt = 0
+  private startBytes = 0
   private ema?: number
 
   constructor(private readonly tauMs = 3000) {}
@@ -12,15 +14,21 @@ export class SpeedMeter {
   /** Records the byte count at time `now` (ms); returns the smoothed bytes/second. */
   sample(bytes: number, now: number): number | undefined {
     if (this.lastAt === undefined || bytes < this.lastBytes) {
-      this.lastAt = now
-      this.lastBytes = bytes
+      this.lastAt = this.startAt = now
+      this.lastBytes = this.startBytes = bytes
       return this.ema
     }
     const dt = now - this.lastAt
     if (dt <= 0) return this.ema
-    const inst = ((bytes - this.lastBytes) * 1000) / dt
-    const alpha = 1 - Math.exp(-dt / this.tauMs)
-    this.ema = this.ema === undefined ? inst : this.ema + alpha * (inst - this.ema)
+    if (now - this.startAt < this.tauMs) {
+      // Until one time constant has passed, the plain average since the start is the better
+      // estimate (an average seeded with a slow first tick would take seconds to recover).
+      this.ema = ((bytes - this.startBytes) * 1000) / (now - this.startAt)
+    } else {
+      const inst = ((bytes - this.lastBytes) * 1000) / dt
+      const alpha = 1 - Math.exp(-dt / this.tauMs)
+      this.ema = this.ema === undefined ? inst : this.ema + alpha * (inst - this.ema)
+    }
     this.lastAt = now
     this.lastBytes = bytes
     return this.ema

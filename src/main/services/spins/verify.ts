@@ -148,6 +148,7 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
     ...(sig.created ? { created: sig.created } : {})
   }
   if (sig.status === 'unknown-key') warnings.push(`Signature unavailable: ${sig.message}. Import the signing key in Settings to check it.`)
+  if (sig.status === 'unsupported') warnings.push(`Signature unavailable: ${sig.message}.`)
   if (sig.status === 'unsigned') warnings.push('Signature unavailable: the checksum file is not signed, so it proves integrity, not origin.')
   if (entry.size !== undefined && entry.size !== size) warnings.push(`The checksum file states ${entry.size} bytes; the file has ${size}.`)
   const algo = entry.algorithm.toUpperCase()

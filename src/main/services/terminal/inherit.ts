@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, type StdioOptions } from 'node:child_process'
 import { displayArgv, type TerminalExit } from '../../../shared/contract/terminal'
 import { defaultElevation, elevateArgv, isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
 import type { RunnablePlan } from './runner'
@@ -9,8 +9,11 @@ export interface InheritOptions {
   programs?: ReadonlySet<string>
   /** Where the "$ command" lines go (the CLI's stderr). */
   announce?: (line: string) => void
-  /** stdio for the child; 'inherit' for the CLI, 'pipe' variants only in tests. */
-  stdio?: 'inherit' | 'ignore'
+  /**
+   * 'inherit': the program uses the user's terminal; 'stderr': the same, but its stdout goes
+   * to stderr (so `--json` output on stdout stays parseable); 'ignore' in tests.
+   */
+  stdio?: 'inherit' | 'stderr' | 'ignore'
 }
 
 /**
@@ -27,7 +30,8 @@ export async function runInherited(plan: RunnablePlan, opts: InheritOptions = {}
     const argv = argvs[i]
     opts.announce?.(`$ ${displayArgv(argv)}`)
     const { code, signal } = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: string }>((resolve) => {
-      const child = spawn(argv[0], argv.slice(1), { stdio: opts.stdio ?? 'inherit', env })
+      const stdio: StdioOptions = opts.stdio === 'stderr' ? ['inherit', 2, 'inherit'] : (opts.stdio ?? 'inherit')
+      const child = spawn(argv[0], argv.slice(1), { stdio, env })
       child.on('error', (err) => resolve({ code: null, signal: null, error: err.message }))
       child.on('exit', (c, s) => resolve({ code: c, signal: s }))
     })

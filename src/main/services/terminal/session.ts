@@ -1,3 +1,4 @@
+import { closeSync, constants as fsc, openSync } from 'node:fs'
 import * as pty from 'node-pty'
 import { displayArgv, type TerminalExit, type TerminalSessionInfo, type TerminalStatus } from '../../../shared/contract/terminal'
 import { isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
@@ -25,9 +26,18 @@ export interface FlowState {
   pauses: number
   resumes: number
   emitted: number
+  /** Read from the pty but held back while paused. */
+  buffered: number
 }
 
 const KILL_GRACE_MS = 3000
+/** ^S / ^Q: the tty itself stops the program's output (IXON), so nothing is lost or piles up. */
+const XOFF = '\x13'
+const XON = '\x11'
+/** A program in raw mode ignores ^S; past this much held-back output the socket is paused as well. */
+const HOLD_LIMIT = 1024 * 1024
+
+type UnixPty = pty.IPty & { readonly ptsName?: string }
 
 /**
  * One privileged plan running in a pty: steps one after another, output batched, flow
@@ -37,7 +47,10 @@ export class PtySession {
   readonly startedAt = new Date().toISOString()
   private status: TerminalStatus = 'running'
   private exitInfo?: TerminalExit
-  private current?: pty.IPty
+  private current?: UnixPty
+  /** Our own handle on the pty's slave side, see spawnStep. */
+  private slaveFd?: number
+  private socketPaused = false
   private stepIndex = -1
   private buffer = ''
   private timer?: NodeJS.Timeout
@@ -45,7 +58,7 @@ export class PtySession {
   private killRequested = false
   private cols = 100
   private rows = 30
-  private readonly flow: FlowState = { unacked: 0, paused: false, pauses: 0, resumes: 0, emitted: 0 }
+  private readonly flow: FlowState = { unacked: 0, paused: false, pauses: 0, resumes: 0, emitted: 0, buffered: 0 }
   private readonly done: Promise<TerminalExit>
   private resolveDone!: (exit: TerminalExit) => void
 
@@ -77,7 +90,7 @@ export class PtySession {
   }
 
   flowState(): FlowState {
-    return { ...this.flow }
+    return { ...this.flow, buffered: this.buffer.length }
   }
 
   wait(): Promise<TerminalExit> {
@@ -90,11 +103,7 @@ export class PtySession {
 
   ack(chars: number): void {
     this.flow.unacked = Math.max(0, this.flow.unacked - chars)
-    if (this.flow.paused && this.flow.unacked < this.opts.lowWater) {
-      this.flow.paused = false
-      this.flow.resumes++
-      this.current?.resume()
-    }
+    if (this.flow.paused && this.flow.unacked < this.opts.lowWater) this.resumeOutput()
   }
 
   resize(cols: number, rows: number): void {
@@ -120,8 +129,8 @@ export class PtySession {
     this.killRequested = true
     const target = this.current
     if (!target) return
-    // Unpause first: a paused pty cannot read the ^C echo and the child may block on output.
-    if (this.flow.paused) target.resume()
+    // Resume first: a stopped tty would hold the program in write() and the ^C echo with it.
+    if (this.flow.paused) this.resumeOutput()
     target.write('\x03')
     setTimeout(() => {
       if (this.current === target && this.status === 'running') {
@@ -140,24 +149,58 @@ export class PtySession {
     this.stepIndex = index
     const argv = this.spawnArgv[index]
     this.write(`\x1b[1m$ ${displayArgv(argv)}\x1b[0m\r\n`)
-    let child: pty.IPty
+    let child: UnixPty
     try {
       child = pty.spawn(argv[0], argv.slice(1), { name: 'xterm-256color', cols: this.cols, rows: this.rows, env: this.env, cwd: '/' })
     } catch (err) {
       return this.finish('error', null, null, `could not start ${argv[0]}: ${(err as Error).message}`, index)
     }
     this.current = child
-    if (this.flow.paused) child.pause()
+    // On Linux the master reads EIO as soon as the last slave fd closes, dropping what the
+    // program wrote just before exiting (node-pty #85, #726: seq 1 100000 lost ~8k here).
+    // Holding a slave fd ourselves keeps the master readable until node-pty has drained it.
+    try {
+      if (child.ptsName) this.slaveFd = openSync(child.ptsName, fsc.O_RDWR | fsc.O_NOCTTY)
+    } catch {
+      this.slaveFd = undefined
+    }
+    if (this.flow.paused) child.write(XOFF)
     child.onData((d) => this.write(d))
-    child.onExit(({ exitCode, signal: sig }) => {
-      // node-pty can report exit before the last read is delivered; let pending reads land first.
-      setTimeout(() => this.stepExited(child, exitCode, sig ? sig : null), 20)
-    })
+    child.onExit(({ exitCode, signal: sig }) => this.stepExited(child, exitCode, sig ? sig : null))
   }
 
-  private stepExited(child: pty.IPty, code: number, signal: number | null): void {
+  private releaseSlave(): void {
+    if (this.slaveFd === undefined) return
+    try {
+      closeSync(this.slaveFd)
+    } catch {
+      // already closed
+    }
+    this.slaveFd = undefined
+  }
+
+  private pauseOutput(): void {
+    this.flow.paused = true
+    this.flow.pauses++
+    this.current?.write(XOFF)
+  }
+
+  private resumeOutput(): void {
+    this.flow.paused = false
+    this.flow.resumes++
+    this.current?.write(XON)
+    if (this.socketPaused) {
+      this.socketPaused = false
+      this.current?.resume()
+    }
+    if (this.buffer && !this.timer) this.timer = setTimeout(() => this.flush(), this.opts.batchMs)
+  }
+
+  private stepExited(child: UnixPty, code: number, signal: number | null): void {
     if (this.current !== child) return
     this.current = undefined
+    this.socketPaused = false
+    this.releaseSlave()
     const argv = this.spawnArgv[this.stepIndex]
     if (this.killRequested) return this.finish('killed', code, signal, 'stopped by the user', this.stepIndex)
     if (isDeclined(this.elevation, code)) {
@@ -175,23 +218,27 @@ export class PtySession {
   private write(data: string): void {
     this.buffer += data
     this.tail = (this.tail + data).slice(-this.opts.tailChars)
+    if (this.flow.paused) {
+      if (!this.socketPaused && this.buffer.length > HOLD_LIMIT && this.current) {
+        this.socketPaused = true
+        this.current.pause()
+      }
+      return
+    }
     if (!this.timer) this.timer = setTimeout(() => this.flush(), this.opts.batchMs)
   }
 
-  private flush(): void {
+  /** Sends what was collected; held back while paused (unless `force`, at the very end). */
+  private flush(force = false): void {
     if (this.timer) clearTimeout(this.timer)
     this.timer = undefined
-    if (!this.buffer) return
+    if (!this.buffer || (this.flow.paused && !force)) return
     const data = this.buffer
     this.buffer = ''
     this.flow.emitted += data.length
     if (this.sink.wantsAcks()) {
       this.flow.unacked += data.length
-      if (!this.flow.paused && this.flow.unacked > this.opts.highWater) {
-        this.flow.paused = true
-        this.flow.pauses++
-        this.current?.pause()
-      }
+      if (!this.flow.paused && this.flow.unacked > this.opts.highWater) this.pauseOutput()
     }
     this.sink.data(this.id, data)
   }
@@ -200,7 +247,8 @@ export class PtySession {
     if (this.status !== 'running') return
     const colour = status === 'ok' ? '32' : '31'
     this.write(`\r\n\x1b[${colour}m[${message}]\x1b[0m\r\n`)
-    this.flush()
+    this.releaseSlave()
+    this.flush(true)
     this.status = status
     const exit: TerminalExit = { id: this.id, code, signal, declined: status === 'declined', status, message }
     if (failedStep !== undefined && status !== 'ok' && failedStep >= 0) exit.failedStep = failedStep

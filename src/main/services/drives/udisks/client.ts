@@ -36,7 +36,7 @@ export function asDBusFailure(err: unknown): DBusFailure | undefined {
   return undefined
 }
 
-export type TreeChange = { kind: 'added' | 'removed' | 'changed'; path: string }
+export type TreeChange = { kind: 'added' | 'removed' | 'changed'; path: string; interfaces: string[] }
 
 /** Thin UDisks2 client over one system-bus connection: raw messages, no introspection. */
 export class UDisksClient {
@@ -116,10 +116,12 @@ export class UDisksClient {
     let change: TreeChange | undefined
     if (msg.interface === 'org.freedesktop.DBus.ObjectManager' && msg.path === ROOT) {
       const path = typeof msg.body?.[0] === 'string' ? (msg.body[0] as string) : ''
-      if (msg.member === 'InterfacesAdded') change = { kind: 'added', path }
-      if (msg.member === 'InterfacesRemoved') change = { kind: 'removed', path }
+      const second = msg.body?.[1]
+      const interfaces = Array.isArray(second) ? second.map(String) : second && typeof second === 'object' ? Object.keys(second) : []
+      if (msg.member === 'InterfacesAdded') change = { kind: 'added', path, interfaces }
+      if (msg.member === 'InterfacesRemoved') change = { kind: 'removed', path, interfaces }
     } else if (msg.interface === 'org.freedesktop.DBus.Properties' && msg.member === 'PropertiesChanged' && msg.path?.startsWith(ROOT + '/')) {
-      change = { kind: 'changed', path: msg.path }
+      change = { kind: 'changed', path: msg.path, interfaces: typeof msg.body?.[0] === 'string' ? [msg.body[0] as string] : [] }
     }
     if (!change) return
     for (const l of this.listeners) l(change)

@@ -1,0 +1,364 @@
+import { close as fsClose, fsync as fsFsync } from 'node:fs'
+import { promisify } from 'node:util'
+import type { DriveInfo, WriteJob, WriteStage, WriteTargetState } from '../../../shared/contract/drives'
+import { AppError } from '../../../shared/contract/errors'
+import type { RootFs } from '../system/rootfs'
+import { cancelled, DriveIoError, ioError, NOT_BOOTABLE, toWriteError } from './errors'
+import { watchRemoval } from './liveness'
+import { writeImage, type PipelineControl, type WriteEvent } from './pipeline'
+import type { UDisksClient } from './udisks/client'
+import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
+import type { ObjectTree } from './udisks/tree'
+import { firstDifference, readBackSha256 } from './verify'
+
+const fsync = promisify(fsFsync)
+const closeFd = promisify(fsClose)
+
+export interface JobTarget {
+  drive: DriveInfo
+  /** UDisks2 drive object (absent for loop devices). */
+  drivePath?: string
+  blockSize: number
+}
+
+export interface JobOptions {
+  jobId: string
+  image: string
+  imageSize: number
+  verify: boolean
+  expectedSha256?: string
+  after: 'none' | 'eject' | 'poweroff'
+}
+
+export interface JobDeps {
+  client: UDisksClient
+  fs: RootFs
+  tree: ObjectTree
+  /** Receives the job state (throttled here to 4 per second, plus every stage change). */
+  emit(job: WriteJob): void
+  onWrite?(ev: WriteEvent & { device: string }): void
+  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+}
+
+const EMIT_INTERVAL_MS = 250
+const TERMINAL: WriteStage[] = ['done', 'failed', 'cancelled']
+
+/** Bytes-per-second over the current stage, smoothed so the ETA does not jump. */
+class Meter {
+  private t0 = Date.now()
+  private lastT = this.t0
+  private lastBytes = 0
+  speed = 0
+  reset(): void {
+    this.t0 = this.lastT = Date.now()
+    this.lastBytes = 0
+    this.speed = 0
+  }
+  update(bytes: number): void {
+    const now = Date.now()
+    const dt = (now - this.lastT) / 1000
+    if (dt < 0.2) return
+    const inst = (bytes - this.lastBytes) / dt
+    this.speed = this.speed === 0 ? inst : 0.7 * this.speed + 0.3 * inst
+    this.lastT = now
+    this.lastBytes = bytes
+  }
+}
+
+/** One write of one image to one or more drives: unmount, open, write, sync, verify, eject. */
+export class WriteJobRunner {
+  readonly state: WriteJob
+  private readonly abort = new AbortController()
+  private readonly verifyAborts = new Map<string, AbortController>()
+  private readonly removed = new Map<string, DriveIoError>()
+  private readonly meters = new Map<string, Meter>()
+  private readonly fds = new Map<string, number>()
+  private readonly control: PipelineControl = {}
+  private lastEmit = 0
+  private emitTimer?: NodeJS.Timeout
+
+  constructor(
+    private readonly opts: JobOptions,
+    private readonly targets: JobTarget[],
+    private readonly deps: JobDeps
+  ) {
+    this.state = {
+      jobId: opts.jobId,
+      image: opts.image,
+      imageSize: opts.imageSize,
+      expectedSha256: opts.expectedSha256,
+      verify: opts.verify,
+      after: opts.after,
+      stage: 'queued',
+      startedAt: new Date().toISOString(),
+      message: 'Starting',
+      targets: targets.map((t) => ({
+        id: t.drive.id,
+        device: t.drive.device,
+        model: [t.drive.vendor, t.drive.model].filter(Boolean).join(' '),
+        size: t.drive.size,
+        stage: 'queued',
+        bytes: 0,
+        total: opts.imageSize,
+        percent: 0,
+        speed: 0
+      }))
+    }
+    for (const t of targets) this.meters.set(t.drive.id, new Meter())
+  }
+
+  get finished(): boolean {
+    return TERMINAL.includes(this.state.stage)
+  }
+
+  cancel(): void {
+    if (!this.finished) this.abort.abort()
+    for (const a of this.verifyAborts.values()) a.abort()
+  }
+
+  private ts(id: string): WriteTargetState {
+    return this.state.targets.find((t) => t.id === id) as WriteTargetState
+  }
+
+  private active(): WriteTargetState[] {
+    return this.state.targets.filter((t) => !TERMINAL.includes(t.stage))
+  }
+
+  private setStage(t: WriteTargetState, stage: WriteStage, total = this.opts.imageSize): void {
+    t.stage = stage
+    t.bytes = 0
+    t.total = total
+    t.percent = 0
+    t.speed = 0
+    t.etaSeconds = undefined
+    this.meters.get(t.id)?.reset()
+    this.flush()
+  }
+
+  private progress(id: string, bytes: number): void {
+    const t = this.ts(id)
+    if (TERMINAL.includes(t.stage)) return
+    const m = this.meters.get(id) as Meter
+    m.update(bytes)
+    t.bytes = bytes
+    t.percent = t.total ? Math.min(100, Math.floor((bytes / t.total) * 1000) / 10) : 100
+    t.speed = Math.round(m.speed)
+    t.etaSeconds = m.speed > 0 ? Math.max(0, Math.round((t.total - bytes) / m.speed)) : undefined
+    this.schedule()
+  }
+
+  private fail(id: string, err: unknown, wroteData: boolean): void {
+    const t = this.ts(id)
+    if (TERMINAL.includes(t.stage)) return
+    const e = this.removed.get(id) ?? err
+    const info = toWriteError(e)
+    t.error = info
+    t.stage = info.name === 'Cancelled' ? 'cancelled' : 'failed'
+    t.notBootable = wroteData && (t.stage === 'failed' || info.stage === 'write')
+    if (!wroteData && !info.hint) info.hint = 'Nothing was written to this drive.'
+    this.flush()
+  }
+
+  private schedule(): void {
+    const wait = this.lastEmit + EMIT_INTERVAL_MS - Date.now()
+    if (wait <= 0) return this.flush()
+    this.emitTimer ??= setTimeout(() => this.flush(), wait)
+  }
+
+  private flush(): void {
+    if (this.emitTimer) clearTimeout(this.emitTimer)
+    this.emitTimer = undefined
+    this.lastEmit = Date.now()
+    const order: WriteStage[] = ['queued', 'unmount', 'open', 'write', 'sync', 'verify', 'eject']
+    const running = this.active()
+    if (running.length) this.state.stage = running.map((t) => t.stage).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0]
+    this.deps.emit(structuredClone(this.state))
+  }
+
+  async run(): Promise<WriteJob> {
+    try {
+      await this.prepare()
+      if (this.active().length) await this.writeAndVerify()
+    } catch (err) {
+      for (const t of this.active()) this.fail(t.id, err, t.stage !== 'unmount' && t.stage !== 'open' && t.stage !== 'queued')
+    } finally {
+      await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
+      this.fds.clear()
+    }
+    await this.afterSuccess()
+    this.finish()
+    return this.state
+  }
+
+  /** Unmount and open each drive in turn (one authorization prompt at a time). */
+  private async prepare(): Promise<void> {
+    for (const target of this.targets) {
+      const t = this.ts(target.drive.id)
+      if (this.abort.signal.aborted) {
+        this.fail(t.id, cancelled('unmount', t.device), false)
+        continue
+      }
+      try {
+        this.setStage(t, 'unmount')
+        await unmountDrive(this.deps.client, this.deps.tree, target.drive.id, target.drive.device)
+        this.setStage(t, 'open')
+        const fd = await openDevice(this.deps.client, target.drive.id, 'rw', target.drive.device)
+        this.fds.set(t.id, fd)
+        if (this.abort.signal.aborted) throw cancelled('open', t.device)
+      } catch (err) {
+        this.fail(t.id, err, false)
+      }
+    }
+  }
+
+  private async writeAndVerify(): Promise<void> {
+    const live = this.targets.filter((t) => this.fds.has(t.drive.id) && !TERMINAL.includes(this.ts(t.drive.id).stage))
+    const stopWatch = await watchRemoval(
+      this.deps.client,
+      this.deps.fs,
+      live.map((t) => ({ id: t.drive.id, device: t.drive.device, drivePath: t.drivePath, loop: t.drive.loop })),
+      (id, why) => this.onRemoved(id, why)
+    )
+    try {
+      for (const t of live) this.setStage(this.ts(t.drive.id), 'write')
+      const result = await writeImage({
+        imagePath: this.opts.image,
+        targets: live.map((t) => ({ id: t.drive.id, device: t.drive.device, fd: this.fds.get(t.drive.id) as number, size: t.drive.size, blockSize: t.blockSize })),
+        signal: this.abort.signal,
+        hash: this.opts.verify || Boolean(this.opts.expectedSha256),
+        control: this.control,
+        chunkSize: this.deps.tuning?.chunkSize,
+        buffers: this.deps.tuning?.buffers,
+        writesInFlight: this.deps.tuning?.writesInFlight,
+        onProgress: (id, bytes) => this.progress(id, bytes),
+        onWrite: this.deps.onWrite ? (ev) => this.deps.onWrite?.({ ...ev, device: this.ts(ev.target).device }) : undefined
+      })
+      for (const [id, err] of result.failures) this.fail(id, err, true)
+      this.state.sha256 = result.sha256
+
+      await Promise.all(
+        this.active().map(async (t) => {
+          this.setStage(t, 'sync')
+          try {
+            await fsync(this.fds.get(t.id) as number)
+          } catch (err) {
+            this.fail(t.id, ioError(err, 'sync', t.device), true)
+          }
+          if (this.abort.signal.aborted) this.fail(t.id, cancelled('sync', t.device), true)
+        })
+      )
+
+      if (this.opts.expectedSha256 && result.sha256 && result.sha256 !== this.opts.expectedSha256.toLowerCase()) {
+        const err = new AppError(
+          'ImageMismatch',
+          `The image read while writing has SHA-256 ${result.sha256}, not the verified ${this.opts.expectedSha256.toLowerCase()}: the file changed or is damaged.`,
+          { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
+        )
+        for (const t of this.active()) this.fail(t.id, err, true)
+      }
+
+      if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, result.sha256 as string)))
+    } finally {
+      await stopWatch()
+    }
+    // A removal reported by the final look still turns success into failure.
+    for (const id of this.removed.keys()) this.fail(id, this.removed.get(id), true)
+  }
+
+  private async verifyOne(t: WriteTargetState, sha256: string): Promise<void> {
+    const target = this.targets.find((x) => x.drive.id === t.id) as JobTarget
+    const fd = this.fds.get(t.id) as number
+    const abort = new AbortController()
+    this.verifyAborts.set(t.id, abort)
+    if (this.abort.signal.aborted) abort.abort()
+    this.setStage(t, 'verify')
+    try {
+      const readBack = await readBackSha256({
+        fd,
+        device: t.device,
+        imageSize: this.opts.imageSize,
+        blockSize: target.blockSize,
+        signal: abort.signal,
+        chunkSize: this.deps.tuning?.chunkSize,
+        onProgress: (bytes) => this.progress(t.id, bytes)
+      })
+      t.readBackSha256 = readBack
+      if (readBack !== sha256) {
+        const offset = await firstDifference(this.opts.image, fd, this.opts.imageSize, target.blockSize).catch(() => undefined)
+        throw new DriveIoError(
+          'VerificationMismatch',
+          `Verification failed on ${t.device}: read back SHA-256 ${readBack}, written ${sha256}${offset === undefined ? '' : `; first difference at byte ${offset}`}.`,
+          offset,
+          { stage: 'verify', hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.' }
+        )
+      }
+      t.verified = true
+    } catch (err) {
+      const e = err as AppError
+      if (e.name === 'Cancelled' && !this.removed.has(t.id)) {
+        // Cancelled after the whole image (head last) was written and synced: say exactly that.
+        this.fail(t.id, new DriveIoError('Cancelled', `Verification of ${t.device} cancelled: the image was written completely but not verified.`, (err as DriveIoError).offset, { stage: 'verify', hint: 'Write it again with verification to be sure it boots.' }), false)
+      } else this.fail(t.id, err, true)
+    } finally {
+      this.verifyAborts.delete(t.id)
+    }
+  }
+
+  private onRemoved(id: string, why: string): void {
+    const t = this.ts(id)
+    if (TERMINAL.includes(t.stage)) return
+    const make = (offset: number | undefined): DriveIoError =>
+      new DriveIoError('DriveRemoved', `${t.device} was removed during ${t.stage}${offset === undefined ? '' : ` at byte ${offset}`}: ${why}.`, offset, {
+        stage: t.stage,
+        hint: NOT_BOOTABLE
+      })
+    if (t.stage === 'write' && this.control.fail) {
+      this.control.fail(id, (offset) => {
+        const err = make(offset)
+        this.removed.set(id, err)
+        return err
+      })
+    } else {
+      this.removed.set(id, make(t.stage === 'verify' ? t.bytes : undefined))
+      this.verifyAborts.get(id)?.abort()
+    }
+  }
+
+  private async afterSuccess(): Promise<void> {
+    for (const t of this.active()) {
+      const target = this.targets.find((x) => x.drive.id === t.id) as JobTarget
+      if (this.opts.after === 'none' || this.abort.signal.aborted) continue
+      if (!target.drivePath) {
+        t.note = 'Loop devices cannot be ejected.'
+        continue
+      }
+      this.setStage(t, 'eject')
+      try {
+        await ejectDrive(this.deps.client, target.drivePath, this.opts.after === 'poweroff', t.device)
+        t.ejected = true
+      } catch (err) {
+        t.note = `Written successfully, but ${(err as Error).message}`
+      }
+    }
+  }
+
+  private finish(): void {
+    for (const t of this.active()) {
+      t.stage = 'done'
+      t.percent = 100
+      t.etaSeconds = 0
+    }
+    const s = this.state.targets
+    const ok = s.filter((t) => t.stage === 'done')
+    const failed = s.filter((t) => t.stage === 'failed')
+    const cancelledT = s.filter((t) => t.stage === 'cancelled')
+    this.state.stage = failed.length ? 'failed' : cancelledT.length ? 'cancelled' : 'done'
+    this.state.finishedAt = new Date().toISOString()
+    const what = this.opts.verify ? 'Written and verified' : 'Written (not verified)'
+    const parts: string[] = []
+    if (ok.length) parts.push(`${what} on ${ok.map((t) => t.device).join(', ')}`)
+    for (const t of [...failed, ...cancelledT]) parts.push(`${t.stage === 'failed' ? 'Failed' : 'Cancelled'} on ${t.device}: ${t.error?.message ?? ''}`)
+    this.state.message = parts.join('. ')
+    this.flush()
+  }
+}

@@ -1,0 +1,282 @@
+import { randomUUID } from 'node:crypto'
+import { promises as fsp } from 'node:fs'
+import path from 'node:path'
+import type { MessageBus } from 'dbus-next'
+import type { DriveInfo, DriveList, RestoreResult, WriteJob } from '../../../shared/contract/drives'
+import { AppError } from '../../../shared/contract/errors'
+import type { RootFs } from '../system/rootfs'
+import { findSystemDisks } from './holders'
+import { WriteJobRunner, type JobTarget } from './job'
+import { buildDrives } from './model'
+import type { WriteEvent } from './pipeline'
+import { restoreDrive } from './restore'
+import { connectFdBus } from './udisks/bus'
+import { UDisksClient } from './udisks/client'
+import { ejectDrive } from './udisks/ops'
+import { IFACE, str, type ObjectTree } from './udisks/tree'
+
+export interface DrivesServiceOptions {
+  /** The live system (mountinfo, swaps, sysfs); never a --root fixture for writing. */
+  fs: RootFs
+  env: Readonly<Record<string, string | undefined>>
+  connect?: () => Promise<MessageBus>
+  /** Close the bus connection after this long without use (0 in the CLI, so it can exit). */
+  idleMs?: number
+  onProgress?(job: WriteJob): void
+  /** Test hook: every write the pipeline issues, in order. */
+  onWrite?(ev: WriteEvent & { device: string }): void
+  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+}
+
+export interface WriteRequest {
+  image: string
+  targets: Array<{ device: string; token?: string }>
+  verify: boolean
+  expectedSha256?: string
+  allowUnverified: boolean
+  after: 'none' | 'eject' | 'poweroff'
+}
+
+/** Kept finished jobs (for drives.jobs after a reload of the view). */
+const KEEP_FINISHED = 20
+/** Test-only: loop devices are offered. Read from the service process environment only. */
+export const LOOP_SWITCH = 'HSC_TEST_ALLOW_LOOP'
+
+export class DrivesService {
+  private conn?: Promise<UDisksClient>
+  private refs = 0
+  private idleTimer?: NodeJS.Timeout
+  private readonly jobsById = new Map<string, { runner: WriteJobRunner; done: Promise<WriteJob> }>()
+  readonly allowLoop: boolean
+
+  constructor(private readonly opts: DrivesServiceOptions) {
+    this.allowLoop = opts.env[LOOP_SWITCH] === '1'
+  }
+
+  /** Runs fn with a connected client; the connection is shared and closed when idle. */
+  private async use<T>(fn: (c: UDisksClient) => Promise<T>): Promise<T> {
+    const client = await this.acquire()
+    try {
+      return await fn(client)
+    } finally {
+      this.release()
+    }
+  }
+
+  private acquire(): Promise<UDisksClient> {
+    this.refs++
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
+    if (!this.conn) {
+      const connect = this.opts.connect ?? (() => connectFdBus({ env: this.opts.env }))
+      this.conn = connect().then((bus) => {
+        // A dropped connection (bus restart) is replaced on next use.
+        bus.on('error', () => (this.conn = undefined))
+        return new UDisksClient(bus)
+      })
+      this.conn.catch(() => (this.conn = undefined))
+    }
+    return this.conn.catch((err) => {
+      this.refs--
+      throw err
+    })
+  }
+
+  private release(): void {
+    if (--this.refs > 0) return
+    const idle = this.opts.idleMs ?? 30_000
+    const close = (): void => {
+      const c = this.conn
+      this.conn = undefined
+      void c?.then((client) => client.bus.disconnect()).catch(() => undefined)
+    }
+    if (idle <= 0) close()
+    else this.idleTimer = setTimeout(close, idle)
+  }
+
+  private async snapshot(client: UDisksClient, imageSize?: number, paths: string[] = []): Promise<{ tree: ObjectTree; drives: DriveInfo[]; version: string; pathDisks: Map<string, number[]> }> {
+    const [tree, version] = await Promise.all([client.getManagedObjects(), client.version()])
+    const system = await findSystemDisks(this.opts.fs, tree, paths)
+    return { tree, version, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
+  }
+
+  list(imageSize?: number): Promise<DriveList> {
+    return this.use(async (client) => {
+      const { drives, version } = await this.snapshot(client, imageSize)
+      return { drives, udisksVersion: version, loopDevicesAllowed: this.allowLoop }
+    })
+  }
+
+  /** Calls listener with the full list whenever UDisks2 reports a change (debounced). */
+  watch(listener: (list: DriveList) => void, onError?: (err: unknown) => void): () => void {
+    let stopped = false
+    let timer: NodeJS.Timeout | undefined
+    let unwatch: (() => Promise<void>) | undefined
+    const refresh = (): void => {
+      timer = undefined
+      this.list().then((l) => !stopped && listener(l), onError)
+    }
+    this.acquire()
+      .then(async (client) => {
+        if (stopped) return this.release()
+        unwatch = await client.watch(() => {
+          if (!timer) timer = setTimeout(refresh, 200)
+        })
+      })
+      .catch((err) => onError?.(err))
+    return () => {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      if (unwatch) void unwatch().finally(() => this.release())
+    }
+  }
+
+  private async resolveTargets(drives: DriveInfo[], targets: WriteRequest['targets'], imageSize?: number): Promise<DriveInfo[]> {
+    const chosen: DriveInfo[] = []
+    for (const t of targets) {
+      const d = drives.find((x) => x.device === t.device || x.id === t.device)
+      if (!d) {
+        throw new AppError('DriveNotFound', `No drive ${t.device}.`, { stage: 'validate', hint: this.allowLoop ? 'See hsc drives list.' : 'See hsc drives list (loop devices are never offered).' })
+      }
+      if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${d.model}) cannot be written: ${d.reasons.join('; ')}.`, { stage: 'validate' })
+      if (t.token && t.token !== d.token) {
+        throw new AppError('DriveChanged', `${d.device} is not the drive that was confirmed (it was replaced or its medium changed).`, { stage: 'validate', hint: 'Check the drive list and confirm again.' })
+      }
+      if (chosen.some((c) => c.id === d.id)) throw new AppError('ValidationError', `${d.device} is listed twice.`, { stage: 'validate' })
+      if (imageSize !== undefined && d.size < imageSize) {
+        throw new AppError('DriveTooSmall', `${d.device} (${d.size} bytes) is smaller than the image (${imageSize} bytes).`, { stage: 'validate' })
+      }
+      chosen.push(d)
+    }
+    return chosen
+  }
+
+  private async blockSize(device: string): Promise<number> {
+    const text = await this.opts.fs.tryReadText(`/sys/class/block/${path.basename(device)}/queue/logical_block_size`)
+    const n = Number(text?.trim())
+    return Number.isInteger(n) && n >= 512 && n <= 65536 ? n : 512
+  }
+
+  /** Validates, then starts the job; resolves with its first state (progress follows as events). */
+  async write(req: WriteRequest): Promise<WriteJob> {
+    if (!req.expectedSha256 && !req.allowUnverified) {
+      throw new AppError('UnverifiedImage', 'This image has no verified SHA-256.', {
+        stage: 'validate',
+        hint: 'Verify it first (downloaded spins are verified automatically), or confirm writing an unverified image explicitly (--allow-unverified / the override checkbox).'
+      })
+    }
+    let real: string
+    let size: number
+    try {
+      real = await fsp.realpath(req.image)
+      const st = await fsp.stat(real)
+      if (!st.isFile()) throw new Error('not a regular file')
+      size = st.size
+    } catch (err) {
+      throw new AppError('ImageReadError', `Cannot use ${req.image} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    }
+    if (size === 0) throw new AppError('ImageReadError', `${req.image} is empty.`, { stage: 'validate' })
+
+    const client = await this.acquire()
+    let started = false
+    try {
+      const { tree, drives, pathDisks } = await this.snapshot(client, size, [real])
+      const chosen = await this.resolveTargets(drives, req.targets, size)
+      const holding = pathDisks.get(real) ?? []
+      for (const d of chosen) {
+        const devnum = tree[d.id]?.[IFACE.block]?.DeviceNumber
+        if (holding.includes(devnum as number)) {
+          throw new AppError('ImageOnTarget', `The image ${req.image} is stored on ${d.device}, the drive it would overwrite.`, { stage: 'validate', hint: 'Copy the image to another disk first.' })
+        }
+      }
+      const targets: JobTarget[] = await Promise.all(
+        chosen.map(async (d) => {
+          const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
+          return { drive: d, drivePath: drivePath && drivePath !== '/' ? drivePath : undefined, blockSize: await this.blockSize(d.device) }
+        })
+      )
+      const jobId = randomUUID()
+      const runner = new WriteJobRunner(
+        { jobId, image: real, imageSize: size, verify: req.verify, expectedSha256: req.expectedSha256?.toLowerCase(), after: req.after },
+        targets,
+        { client, fs: this.opts.fs, tree, emit: (job) => this.opts.onProgress?.(job), onWrite: this.opts.onWrite, tuning: this.opts.tuning }
+      )
+      const done = runner
+        .run()
+        .catch((err: unknown) => {
+          // A bug, not a drive failure: still never report success.
+          runner.state.stage = 'failed'
+          runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
+          return runner.state
+        })
+        .finally(() => {
+        this.release()
+        this.prune()
+      })
+      started = true
+      this.jobsById.set(jobId, { runner, done })
+      return structuredClone(runner.state)
+    } finally {
+      if (!started) this.release()
+    }
+  }
+
+  private prune(): void {
+    const finished = [...this.jobsById].filter(([, j]) => j.runner.finished)
+    for (const [id] of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.jobsById.delete(id)
+  }
+
+  /** Resolves when the job has finished (CLI and tests). */
+  wait(jobId: string): Promise<WriteJob> {
+    const j = this.jobsById.get(jobId)
+    if (!j) return Promise.reject(new AppError('NotFound', `No write job ${jobId}.`))
+    return j.done
+  }
+
+  jobs(): WriteJob[] {
+    return [...this.jobsById.values()].map((j) => structuredClone(j.runner.state))
+  }
+
+  cancel(jobId: string): WriteJob {
+    const j = this.jobsById.get(jobId)
+    if (!j) throw new AppError('NotFound', `No write job ${jobId}.`, { stage: 'cancel' })
+    j.runner.cancel()
+    return structuredClone(j.runner.state)
+  }
+
+  private busy(id: string): boolean {
+    return [...this.jobsById.values()].some((j) => !j.runner.finished && j.runner.state.targets.some((t) => t.id === id))
+  }
+
+  eject(device: string, powerOff: boolean): Promise<{ device: string; poweredOff: boolean }> {
+    return this.use(async (client) => {
+      const { tree, drives } = await this.snapshot(client)
+      const d = drives.find((x) => x.device === device || x.id === device)
+      if (!d) throw new AppError('DriveNotFound', `No drive ${device}.`, { stage: 'eject' })
+      if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage: 'eject' })
+      const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
+      if (!drivePath || drivePath === '/') throw new AppError('NotEjectable', `${d.device} is not a removable drive that can be ejected.`, { stage: 'eject' })
+      await ejectDrive(client, drivePath, powerOff, d.device)
+      return { device: d.device, poweredOff: powerOff }
+    })
+  }
+
+  restore(device: string, token?: string, label?: string): Promise<RestoreResult> {
+    return this.use(async (client) => {
+      const { tree, drives } = await this.snapshot(client)
+      const [d] = await this.resolveTargets(drives, [{ device, token }])
+      if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage: 'restore' })
+      return restoreDrive(client, this.opts.fs, tree, d, { label, blockSize: await this.blockSize(d.device) })
+    })
+  }
+
+  /** Cancels running jobs and closes the bus (app quit, test teardown). */
+  async close(): Promise<void> {
+    for (const j of this.jobsById.values()) j.runner.cancel()
+    await Promise.all([...this.jobsById.values()].map((j) => j.done.catch(() => undefined)))
+    if (this.idleTimer) clearTimeout(this.idleTimer)
+    const c = this.conn
+    this.conn = undefined
+    await c?.then((client) => client.bus.disconnect()).catch(() => undefined)
+  }
+}

@@ -1,0 +1,78 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
+import { UDisksClient } from '../../src/main/services/drives/udisks/client'
+
+export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+
+const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0
+
+/** Why the UDisks2 integration tests cannot run here, or undefined when they can. */
+export async function udisksSkipReason(): Promise<string | undefined> {
+  if (!isRoot) return 'needs root (loop devices); run as root after scripts/ci/start-services.sh'
+  for (const cmd of ['udisksctl', 'xorriso', 'losetup', 'lsblk']) if (!has(cmd)) return `${cmd} is not installed`
+  try {
+    const bus = await connectFdBus({ timeoutMs: 3000 })
+    try {
+      await new UDisksClient(bus).version()
+    } finally {
+      bus.disconnect()
+    }
+  } catch (err) {
+    return `udisksd is not on the system bus (${(err as Error).message}); run bash scripts/ci/start-services.sh`
+  }
+  return undefined
+}
+
+export function tmpDir(prefix: string): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix))
+}
+
+/** A real ISO 9660 image made by xorriso from random files (about `mib` MiB). */
+export function makeIso(dir: string, mib: number): string {
+  const src = path.join(dir, 'iso-src')
+  mkdirSync(path.join(src, 'EFI/BOOT'), { recursive: true })
+  writeFileSync(path.join(src, 'payload.bin'), randomBytes(mib * 1024 * 1024))
+  writeFileSync(path.join(src, 'EFI/BOOT/grub.cfg'), 'set timeout=5\nmenuentry "Hyperscale test" { linux /vmlinuz }\n')
+  writeFileSync(path.join(src, 'README.txt'), `test image ${Date.now()}\n`)
+  const iso = path.join(dir, 'test.iso')
+  execFileSync('xorriso', ['-as', 'mkisofs', '-quiet', '-V', 'HSC_TEST', '-J', '-R', '-o', iso, src], { stdio: 'pipe' })
+  return iso
+}
+
+export function sha256File(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex')
+}
+
+/** A sparse backing file of `bytes`, attached through UDisks2 (as a desktop user would). */
+export function loopSetup(file: string, bytes?: number): string {
+  if (bytes !== undefined) execFileSync('truncate', ['-s', String(bytes), file])
+  const out = execFileSync('udisksctl', ['loop-setup', '-f', file, '--no-user-interaction'], { encoding: 'utf8' })
+  const m = /(\/dev\/loop\d+)/.exec(out)
+  if (!m) throw new Error(`udisksctl loop-setup said: ${out}`)
+  execFileSync('udevadm', ['settle', '--timeout=10'])
+  return m[1]
+}
+
+export function loopDelete(dev: string): void {
+  spawnSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'], { stdio: 'ignore' })
+  spawnSync('losetup', ['-d', dev], { stdio: 'ignore' })
+}
+
+/** cmp exit status: 0 when the first `bytes` of both are identical. */
+export function cmpPrefix(a: string, b: string, bytes: number): { same: boolean; output: string } {
+  const r = spawnSync('cmp', ['-n', String(bytes), a, b], { encoding: 'utf8' })
+  return { same: r.status === 0, output: (r.stdout + r.stderr).trim() }
+}
+
+export function readHead(dev: string, bytes: number): Buffer {
+  return execFileSync('dd', [`if=${dev}`, 'bs=1M', `count=${Math.ceil(bytes / 1048576)}`, 'iflag=direct', 'status=none'], { maxBuffer: bytes + 1024 }).subarray(0, bytes)
+}
+
+/** Blocks the thread (used by the write observer to stretch a write over time). */
+export function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}

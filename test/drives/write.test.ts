@@ -1,0 +1,318 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { openSync, closeSync, writeSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { DrivesService, type DrivesServiceOptions } from '../../src/main/services/drives/service'
+import type { WriteEvent } from '../../src/main/services/drives/pipeline'
+import { createRootFs } from '../../src/main/services/system/rootfs'
+import type { WriteJob } from '../../src/shared/contract/drives'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
+
+const skip = await udisksSkipReason()
+const MiB = 1024 * 1024
+const loops: string[] = []
+const mounts: string[] = []
+const dirs: string[] = []
+const services: DrivesService[] = []
+let dir = ''
+let iso = ''
+let isoSha = ''
+let restored: { dev: string; partition: string } | undefined
+/** Kernels without a GPT parser (CONFIG_EFI_PARTITION unset, like this VM's) make no partition devices. */
+const kernelGpt = (() => {
+  const r = spawnSync('sh', ['-c', 'zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r) 2>/dev/null'], { encoding: 'utf8' })
+  return !r.stdout || /^CONFIG_EFI_PARTITION=y/m.test(r.stdout)
+})()
+
+function service(extra: Partial<DrivesServiceOptions> = {}, allowLoop = true): DrivesService {
+  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: allowLoop ? '1' : undefined }, idleMs: 0, ...extra })
+  services.push(s)
+  return s
+}
+
+function newLoop(name: string, bytes: number): string {
+  const dev = loopSetup(path.join(dir, name), bytes)
+  loops.push(dev)
+  return dev
+}
+
+async function run(s: DrivesService, req: Parameters<DrivesService['write']>[0]): Promise<WriteJob> {
+  const started = await s.write(req)
+  return s.wait(started.jobId)
+}
+
+beforeAll(() => {
+  if (skip) return
+  dir = tmpDir('hsc-write-')
+  dirs.push(dir)
+  iso = makeIso(dir, 24)
+  isoSha = sha256File(iso)
+})
+
+afterAll(async () => {
+  for (const s of services) await s.close()
+  for (const l of loops) loopDelete(l)
+  for (const m of mounts) spawnSync('umount', ['-l', m])
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+
+describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop devices)${skip ? ` — skipped: ${skip}` : ''}`, () => {
+  it('hides loop devices without the test switch, offers them with it; / is never offered', async () => {
+    const dev = newLoop('list.img', 64 * MiB)
+    const off = await service({}, false).list()
+    expect(off.loopDevicesAllowed).toBe(false)
+    expect(off.drives.map((d) => d.device)).not.toContain(dev)
+    const on = await service().list()
+    const loop = on.drives.find((d) => d.device === dev)
+    expect(loop?.offered).toBe(true)
+    expect(loop?.size).toBe(64 * MiB)
+    // Whatever holds / on this machine (vda here) is listed only as not offered.
+    const rootSource = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '))
+      .find((f) => f[4] === '/')
+    const rootDev = rootSource?.[rootSource.indexOf('-') + 2]
+    for (const d of on.drives.filter((x) => x.device === rootDev || x.partitions.some((p) => p.device === rootDev))) {
+      expect(d.offered).toBe(false)
+      expect(d.reasons.join(' ')).toMatch(/holds the running system/)
+    }
+    expect(on.drives.filter((d) => d.offered).every((d) => !d.mountPoints.includes('/'))).toBe(true)
+  })
+
+  it('writes an ISO byte-identically, first MiB last, verified against the written hash and the expected one', async () => {
+    const dev = newLoop('a.img', 64 * MiB)
+    const events: Array<WriteEvent & { device: string }> = []
+    const progress: WriteJob[] = []
+    const s = service({ onWrite: (ev) => events.push(ev), onProgress: (j) => progress.push(j) })
+    const job = await run(s, { image: iso, targets: [{ device: dev }], verify: true, expectedSha256: isoSha, allowUnverified: false, after: 'none' })
+
+    expect(job.stage).toBe('done')
+    expect(job.targets[0].verified).toBe(true)
+    expect(job.sha256).toBe(isoSha)
+    expect(job.targets[0].readBackSha256).toBe(isoSha)
+    const size = statSync(iso).size
+    expect(cmpPrefix(iso, dev, size)).toEqual({ same: true, output: '' })
+
+    const mine = events.filter((e) => e.device === dev)
+    // Zeroed first, then data from 1 MiB on, then the head at 0 as the very last write.
+    expect(mine[0]).toMatchObject({ kind: 'wipe', offset: 0, phase: 'start' })
+    const last = mine[mine.length - 1]
+    expect(last).toMatchObject({ kind: 'head', offset: 0, phase: 'done' })
+    const headStart = mine.findIndex((e) => e.kind === 'head' && e.phase === 'start')
+    const data = mine.filter((e) => e.kind === 'data')
+    expect(data.length).toBeGreaterThan(4)
+    expect(data.every((e) => e.offset >= MiB)).toBe(true)
+    expect(mine.slice(headStart + 1).every((e) => e.kind === 'head')).toBe(true)
+    expect(mine.slice(0, headStart).filter((e) => e.phase === 'done' && e.kind === 'data').length).toBe(data.length / 2)
+
+    // Progress went through the stages in order and the ETA/speed fields were filled.
+    const stages = [...new Set(progress.map((p) => p.targets[0].stage))]
+    expect(stages).toEqual(['queued', 'unmount', 'open', 'write', 'sync', 'verify', 'done'].filter((st) => stages.includes(st)))
+    expect(stages).toEqual(expect.arrayContaining(['unmount', 'open', 'write', 'sync', 'verify', 'done']))
+  })
+
+  it('pads an image whose size is not a multiple of the block size and verifies only its bytes', async () => {
+    const odd = path.join(dir, 'odd.img')
+    writeFileSync(odd, randomBytes(5 * MiB + 1234))
+    const dev = newLoop('odd-target.img', 16 * MiB)
+    // Garbage after the image's end must not disturb verification (only image bytes are hashed).
+    execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
+    const job = await run(service(), { image: odd, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    expect(job.stage).toBe('done')
+    expect(job.targets[0].verified).toBe(true)
+    expect(cmpPrefix(odd, dev, 5 * MiB + 1234).same).toBe(true)
+    // The padding to the 512-byte block is zeros.
+    const tail = readHead(dev, 6 * MiB).subarray(5 * MiB + 1234, 5 * MiB + 1536)
+    expect(tail.every((b) => b === 0)).toBe(true)
+  })
+
+  it('writes two drives at once from one read of the image', async () => {
+    const a = newLoop('two-a.img', 48 * MiB)
+    const b = newLoop('two-b.img', 40 * MiB)
+    const events: Array<WriteEvent & { device: string }> = []
+    const job = await run(service({ onWrite: (ev) => events.push(ev) }), {
+      image: iso,
+      targets: [{ device: a }, { device: b }],
+      verify: true,
+      expectedSha256: isoSha,
+      allowUnverified: false,
+      after: 'none'
+    })
+    expect(job.stage).toBe('done')
+    expect(job.targets.map((t) => [t.device, t.stage, t.verified])).toEqual([
+      [a, 'done', true],
+      [b, 'done', true]
+    ])
+    const size = statSync(iso).size
+    expect(cmpPrefix(iso, a, size).same).toBe(true)
+    expect(cmpPrefix(iso, b, size).same).toBe(true)
+    // Both drives received the same chunks at the same offsets.
+    const offsets = (dev: string): number[] => events.filter((e) => e.device === dev && e.kind === 'data' && e.phase === 'start').map((e) => e.offset)
+    expect(offsets(a)).toEqual(offsets(b))
+  })
+
+  it('a tmpfs-backed loop device that runs out of space fails with stage and offset, never success', async () => {
+    const mnt = path.join(dir, 'small-tmpfs')
+    execFileSync('mkdir', ['-p', mnt])
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=12m', 'tmpfs', mnt])
+    mounts.push(mnt)
+    // The backing file claims 64 MiB, the tmpfs holds 12: writes past ~12 MiB fail in the kernel.
+    const dev = newLoop('small-tmpfs/sparse.img', 64 * MiB)
+    const job = await run(service(), { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'eject' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.stage).toBe('failed')
+    expect(t.verified).toBeUndefined()
+    expect(t.ejected).toBeUndefined()
+    expect(t.error?.name).toBe('IOError')
+    expect(t.error?.stage).toMatch(/write|sync/)
+    if (t.error?.stage === 'write') {
+      expect(t.error?.offset).toBeGreaterThanOrEqual(MiB)
+      expect(t.error?.offset).toBeLessThan(statSync(iso).size)
+      expect(t.error?.message).toMatch(/at byte \d+/)
+    }
+    expect(t.notBootable).toBe(true)
+    expect(job.message).toMatch(/^Failed on/)
+  })
+
+  it('a loop device deleted mid-write fails as DriveRemoved with stage and offset', async () => {
+    const dev = newLoop('deleted.img', 64 * MiB)
+    let n = 0
+    const s = service({
+      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+      onWrite: (ev) => {
+        if (ev.kind !== 'data' || ev.phase !== 'done') return
+        n++
+        if (n === 10) execFileSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'])
+        // Stretch the write so the deletion lands in the middle of it.
+        sleepSync(4)
+      }
+    })
+    const job = await run(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.error?.name).toBe('DriveRemoved')
+    expect(t.error?.stage).toBe('write')
+    expect(t.error?.offset).toBeGreaterThan(0)
+    expect(t.error?.offset).toBeLessThan(statSync(iso).size)
+    expect(t.verified).toBeUndefined()
+  })
+
+  it('cancel during the write leaves the drive unbootable (first MiB zero) and says so', async () => {
+    const dev = newLoop('cancel.img', 64 * MiB)
+    // Something bootable-looking in the first MiB before: it must be gone after the cancel.
+    execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=1', 'oflag=direct', 'status=none'])
+    let s: DrivesService
+    let jobId = ''
+    let n = 0
+    s = service({
+      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+      onWrite: (ev) => {
+        if (ev.kind === 'data' && ev.phase === 'done' && ++n === 8) s.cancel(jobId)
+      }
+    })
+    const started = await s.write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    jobId = started.jobId
+    const job = await s.wait(jobId)
+    const t = job.targets[0]
+    expect(job.stage).toBe('cancelled')
+    expect(t.stage).toBe('cancelled')
+    expect(t.error?.name).toBe('Cancelled')
+    expect(t.error?.stage).toBe('write')
+    expect(typeof t.error?.offset).toBe('number')
+    expect(t.notBootable).toBe(true)
+    expect(t.error?.hint).toMatch(/not hold a bootable image/)
+    expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
+  })
+
+  it('a drive that returns different data fails verification naming the offset (no eject)', async () => {
+    const backing = path.join(dir, 'corrupt.img')
+    const dev = newLoop('corrupt.img', 64 * MiB)
+    const bad = 7 * MiB + 4096 + 17
+    const s = service({
+      onWrite: (ev) => {
+        if (ev.kind !== 'head' || ev.phase !== 'done') return
+        // Flip bytes behind the loop device's back, as a failing flash chip would.
+        const fd = openSync(backing, 'r+')
+        writeSync(fd, Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, bad)
+        closeSync(fd)
+      }
+    })
+    const job = await run(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'eject' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.error?.name).toBe('VerificationMismatch')
+    expect(t.error?.stage).toBe('verify')
+    // The first differing byte (the first of the four may equal the image byte by chance).
+    expect(t.error?.offset).toBeGreaterThanOrEqual(bad)
+    expect(t.error?.offset).toBeLessThan(bad + 4)
+    expect(t.ejected).toBeUndefined()
+    expect(t.readBackSha256).not.toBe(job.sha256)
+  })
+
+  it('refuses unverified images without the override, drives not offered, and an expected hash that does not match', async () => {
+    const dev = newLoop('refuse.img', 64 * MiB)
+    const s = service()
+    await expect(s.write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: false, after: 'none' })).rejects.toMatchObject({ name: 'UnverifiedImage' })
+    await expect(service({}, false).write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotFound' })
+    const list = await s.list()
+    const token = list.drives.find((d) => d.device === dev)?.token
+    await expect(s.write({ image: iso, targets: [{ device: dev, token: 'stale' + token }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveChanged' })
+    const wrongHash = 'ab'.repeat(32)
+    const job = await run(s, { image: iso, targets: [{ device: dev, token }], verify: true, expectedSha256: wrongHash, allowUnverified: false, after: 'none' })
+    expect(job.stage).toBe('failed')
+    expect(job.targets[0].error?.name).toBe('ImageMismatch')
+  })
+
+  it('restore wipes the image and writes a GPT with one basic-data partition named by the label', async () => {
+    const dev = newLoop('restore.img', 96 * MiB)
+    const s = service()
+    const written = await run(s, { image: iso, targets: [{ device: dev }], verify: false, allowUnverified: true, after: 'none' })
+    expect(written.stage).toBe('done')
+    if (kernelGpt) {
+      const r = await s.restore(dev, undefined, 'HSC TEST')
+      expect(r.fsType).toBe('exfat')
+      expect(r.label).toBe('HSC TEST')
+      restored = { dev, partition: r.partition }
+    } else {
+      // This kernel makes no partition devices: the format step cannot run, and it must say why.
+      await expect(s.restore(dev, undefined, 'HSC TEST')).rejects.toMatchObject({ name: 'PartitionNotVisible', stage: 'format' })
+    }
+    execFileSync('udevadm', ['settle', '--timeout=10'])
+    const table = JSON.parse(execFileSync('sfdisk', ['--json', dev], { encoding: 'utf8' })) as {
+      partitiontable: { label: string; partitions: Array<{ type: string; name?: string; start: number; size: number }> }
+    }
+    expect(table.partitiontable.label).toBe('gpt')
+    expect(table.partitiontable.partitions).toHaveLength(1)
+    expect(table.partitiontable.partitions[0].type.toLowerCase()).toBe('ebd0a0a2-b9e5-4433-87c0-68b6b72699c7')
+    expect(table.partitiontable.partitions[0].name).toBe('HSC TEST')
+    const lsblk = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', dev], { encoding: 'utf8' })) as { blockdevices: Array<{ pttype: string | null }> }
+    expect(lsblk.blockdevices[0].pttype).toBe('gpt')
+    // The ISO's volume descriptors are gone: the stick no longer looks like the image.
+    expect(cmpPrefix(iso, dev, 64 * 1024).same).toBe(false)
+  })
+
+  it.skipIf(!kernelGpt)(`restore: lsblk shows the one exFAT partition with its label${kernelGpt ? '' : ' — skipped: this kernel has no GPT partition support (CONFIG_EFI_PARTITION unset), so no partition device exists'}`, () => {
+    expect(restored).toBeDefined()
+    const tree = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', restored?.dev as string], { encoding: 'utf8' })) as {
+      blockdevices: Array<{ pttype: string | null; children?: Array<{ name: string; fstype: string | null; label: string | null }> }>
+    }
+    const disk = tree.blockdevices[0]
+    expect(disk.pttype).toBe('gpt')
+    expect(disk.children).toHaveLength(1)
+    expect(disk.children?.[0]).toMatchObject({ fstype: 'exfat', label: 'HSC TEST' })
+    expect(restored?.partition).toBe(`/dev/${disk.children?.[0].name}`)
+  })
+})
+
+describe('UDisks2 not available', () => {
+  it('says so and how to install it, without falling back to root', async () => {
+    const s = new DrivesService({ fs: createRootFs('/'), env: { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/hsc-test-bus' }, idleMs: 0 })
+    const err = await s.list().catch((e: unknown) => e)
+    expect(err).toMatchObject({ name: 'UDisksUnavailable' })
+    expect((err as { hint: string }).hint).toMatch(/dnf install udisks2/)
+    await s.close()
+  })
+})
+

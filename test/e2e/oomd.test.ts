@@ -1,0 +1,116 @@
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import type { OomdStatus } from '../../src/shared/contract'
+import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
+import { chromiumAvailable, launchChromium, screenshot, watchPage } from '../support/chromium'
+import { axeViolations } from '../support/axe'
+import { HSC } from '../support/paths'
+
+const skip = !rendererBuilt || !chromiumAvailable
+const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : 'Debian chromium is not installed'
+const OWN_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
+/** sd_booted(): only without a running systemd is it safe to click the toggle on the real machine. */
+const bootedWithSystemd = existsSync('/run/systemd/system')
+
+const cgroupFs = execFileSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup'], { encoding: 'utf8' }).trim()
+
+describe.skipIf(skip)(`systemd-oomd view in Chromium (browser mode, live services)${skip ? ` (skipped: ${why})` : ''}`, () => {
+  let server: BrowserMode
+  let browser: Browser
+  let cli: OomdStatus
+
+  beforeAll(async () => {
+    server = await startBrowserMode({ HSC_SETTINGS_FILE: `${os.tmpdir()}/hsc-e2e-oomd-${process.pid}.json` })
+    browser = await launchChromium()
+    // The CLI over the same services, as an independent reading to compare the page with.
+    const r = spawnSync(process.execPath, [HSC, 'oomd', 'status', '--json'], { encoding: 'utf8' })
+    cli = JSON.parse(r.stdout) as OomdStatus
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+
+  async function open(): Promise<Page> {
+    const page = await browser.newPage()
+    await page.goto(server.url)
+    await page.goto(`${server.origin}/#/oomd`)
+    await page.getByTestId('oomd-headline').waitFor()
+    return page
+  }
+
+  it(`shows why systemd-oomd cannot run here (/sys/fs/cgroup is ${cgroupFs})`, async () => {
+    const page = await open()
+    const watch = watchPage(page)
+    const unified = page.locator('[data-requirement="unified-cgroup"]')
+    const expected = cgroupFs === 'cgroup2fs' ? 'ok' : 'fail'
+    expect(await unified.getAttribute('data-status')).toBe(expected)
+    if (expected === 'fail') {
+      expect(await page.getByTestId('oomd-headline').textContent()).toMatch(/cannot run here/i)
+      const blockers = page.getByTestId('oomd-blockers')
+      expect(await blockers.textContent()).toMatch(/Unified cgroup hierarchy/)
+      expect(await unified.textContent()).toMatch(/hybrid|legacy/)
+      expect(await unified.locator('code').textContent()).toMatch(/^grubby --update-kernel=ALL/)
+      // Turning it on is blocked; turning an enabled unit off is not.
+      const toggle = page.getByTestId('oomd-toggle')
+      expect(await toggle.getAttribute('aria-checked')).toBe(String(cli.state.enabled))
+      if (!cli.state.enabled) expect(await toggle.getAttribute('aria-disabled')).toBe('true')
+    }
+    for (const r of cli.requirements) {
+      expect(await page.locator(`[data-requirement="${r.id}"]`).getAttribute('data-status')).toBe(r.status)
+    }
+    expect(await page.getByTestId('thr-source-DefaultMemoryPressureDurationSec').textContent()).toContain(cli.config.settings.DefaultMemoryPressureDurationSec.value)
+    await screenshot(page, 'oomd')
+    expect(watch.errors).toEqual([])
+  })
+
+  it('draws live memory pressure samples with the limit line', async () => {
+    const page = await open()
+    const chart = page.getByTestId('pressure-chart')
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) >= 2, null, { timeout: 15_000 })
+    const first = Number(await chart.getAttribute('data-samples'))
+    const points = (await page.locator('polyline[data-series="some"]').getAttribute('points'))?.trim().split(/\s+/) ?? []
+    expect(points.length).toBeGreaterThanOrEqual(2)
+    for (const p of points) expect(p).toMatch(/^\d+(\.\d)?,\d+(\.\d)?$/)
+    // Samples keep coming every 2 s while the view is open.
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) > n, first, { timeout: 10_000 })
+    const psi = readFileSync('/proc/pressure/memory', 'utf8')
+    if (psi.startsWith('some ')) expect(await page.getByTestId('pressure-readout').textContent()).toMatch(/some avg10 \d+\.\d\d%/)
+    const limit = Number.parseFloat(cli.config.settings.DefaultMemoryPressureLimit.value)
+    expect(await page.getByTestId('pressure-limit').textContent()).toContain(`limit ${limit}%`)
+    await chart.scrollIntoViewIfNeeded()
+    await screenshot(page, 'oomd-chart')
+  })
+
+  it('rejects a bad threshold with a clear error and writes nothing', async () => {
+    const before = existsSync(OWN_FILE) ? readFileSync(OWN_FILE, 'utf8') : null
+    const page = await open()
+    await page.getByLabel('Swap used limit').fill('150%')
+    await page.getByRole('button', { name: 'Save thresholds' }).click()
+    const alert = page.getByTestId('oomd-action-error')
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/SwapUsedLimit: "150%" is above 100%/)
+    expect(await alert.textContent()).toMatch(/Nothing was written/)
+    expect(existsSync(OWN_FILE) ? readFileSync(OWN_FILE, 'utf8') : null).toBe(before)
+  })
+
+  it.skipIf(bootedWithSystemd)('the toggle reports clearly when systemd is not there to ask', async () => {
+    const page = await open()
+    const toggle = page.getByTestId('oomd-toggle')
+    if ((await toggle.getAttribute('aria-disabled')) === 'true') return
+    await toggle.focus()
+    await page.keyboard.press('Enter')
+    const alert = page.getByTestId('oomd-action-error')
+    await alert.waitFor()
+    expect(await alert.textContent()).toMatch(/systemd|bus/i)
+  })
+
+  it('has no serious accessibility violations (axe-core)', async () => {
+    const page = await open()
+    await page.getByTestId('oomd-requirements').waitFor()
+    expect(await axeViolations(page)).toEqual([])
+  })
+})
