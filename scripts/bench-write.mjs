@@ -21,20 +21,28 @@ if (process.argv[2] === '--child') {
   // One job in this process: node bench-write.mjs --child BUNDLE IMAGE DEVICE MODE
   const [, , , bundle, image, device, mode] = process.argv
   const { DrivesService, createRootFs } = await import(bundle)
-  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: '1' }, idleMs: 0 })
+  // BENCH_TUNING='{"buffers":8,"writesInFlight":3}' tries other pipeline settings.
+  const tuning = process.env.BENCH_TUNING ? JSON.parse(process.env.BENCH_TUNING) : undefined
+  let writeAt
+  const onProgress = (j) => {
+    if (writeAt === undefined && j.targets[0].stage === 'write') writeAt = process.hrtime.bigint()
+  }
+  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: '1' }, idleMs: 0, tuning, onProgress })
   const t0 = process.hrtime.bigint()
   const job = await s.write({
     image,
     targets: [{ device }],
-    verify: mode !== 'write',
-    expectedSha256: mode === 'verify-expected' ? process.env.BENCH_SHA256 : undefined,
+    verify: mode === 'verify' || mode === 'verify-expected',
+    // write-hash: no read-back, but the image's SHA-256 is taken while writing (checked against the expected one).
+    expectedSha256: mode === 'verify-expected' || mode === 'write-hash' ? process.env.BENCH_SHA256 : undefined,
     allowUnverified: true,
     after: 'none'
   })
   const done = await s.wait(job.jobId)
   const ms = Number(process.hrtime.bigint() - t0) / 1e6
   await s.close()
-  process.stdout.write(JSON.stringify({ ms, stage: done.stage, message: done.message, maxRssKB: process.resourceUsage().maxRSS }) + '\n')
+  const setupMs = writeAt === undefined ? 0 : Number(writeAt - t0) / 1e6
+  process.stdout.write(JSON.stringify({ ms, setupMs, stage: done.stage, message: done.message, maxRssKB: process.resourceUsage().maxRSS }) + '\n')
   process.exit(0)
 }
 
@@ -110,21 +118,23 @@ try {
     return res
   }
 
-  const runs = { dd: [], write: [], verify: [], verifyExpected: [] }
+  const runs = { dd: [], write: [], writeHash: [], verify: [], verifyExpected: [], setup: [] }
   let peakRss = 0
   for (let i = 0; i < ROUNDS; i++) {
     runs.dd.push(dd())
     for (const [key, mode] of [
       ['write', 'write'],
+      ['writeHash', 'write-hash'],
       ['verify', 'verify'],
       ['verifyExpected', 'verify-expected']
     ]) {
       const r = ours(mode)
       runs[key].push(r.ms)
+      runs.setup.push(r.setupMs)
       peakRss = Math.max(peakRss, r.maxRssKB)
     }
     runs.dd.push(dd())
-    process.stdout.write(`round ${i + 1}: dd ${runs.dd.slice(-2).map((x) => x.toFixed(0)).join('/')} ms, write ${runs.write.at(-1).toFixed(0)} ms, write+verify ${runs.verify.at(-1).toFixed(0)} ms, write+verify+expected-hash ${runs.verifyExpected.at(-1).toFixed(0)} ms\n`)
+    process.stdout.write(`round ${i + 1}: dd ${runs.dd.slice(-2).map((x) => x.toFixed(0)).join('/')} ms, write ${runs.write.at(-1).toFixed(0)} ms, write+hash ${runs.writeHash.at(-1).toFixed(0)} ms, write+verify ${runs.verify.at(-1).toFixed(0)} ms, write+verify+expected-hash ${runs.verifyExpected.at(-1).toFixed(0)} ms\n`)
   }
   const median = (xs) => {
     const s = [...xs].sort((a, b) => a - b)
@@ -136,6 +146,8 @@ try {
   console.log('')
   console.log(`dd bs=4M oflag=direct conv=fsync : ${m.dd.toFixed(0)} ms (${mbps(m.dd)} MB/s)`)
   console.log(`hsc write + sync                  : ${m.write.toFixed(0)} ms (${mbps(m.write)} MB/s)  ratio ${(m.write / m.dd).toFixed(3)} (target <= 1.05)`)
+  console.log(`  of which setup (bus, drive list, unmount, OpenDevice): ${m.setup.toFixed(0)} ms; the data path alone: ${(m.write - m.setup).toFixed(0)} ms, ratio ${((m.write - m.setup) / m.dd).toFixed(3)}`)
+  console.log(`hsc write + sync + SHA-256 (no read-back): ${m.writeHash.toFixed(0)} ms  ratio ${(m.writeHash / m.dd).toFixed(3)}`)
   console.log(`hsc write + verify                : ${m.verify.toFixed(0)} ms  ratio to dd write ${(m.verify / m.dd).toFixed(3)} (target <= 2.1)`)
   console.log(`hsc write + verify + expected hash: ${m.verifyExpected.toFixed(0)} ms  ratio to dd write ${(m.verifyExpected / m.dd).toFixed(3)}`)
   console.log(`peak RSS of a write job process   : ${(peakRss / 1024).toFixed(0)} MB (target < 200 MB)`)

@@ -23,6 +23,8 @@ class USocket extends Duplex {
     // Descriptors with the stream offset of the chunk they arrived with; handed out to the
     // read that consumes that offset (dbus-next reads a header, then the rest with fds).
     this._fdQueue = []
+    this._reader = null
+    this._unrefd = false
     if (typeof opts.path === 'string') this.connect(opts.path)
   }
 
@@ -35,7 +37,8 @@ class USocket extends Duplex {
       process.nextTick(() => this.destroy(err))
       return this
     }
-    native.startReader(this.fd, (kind, data, fds) => this._onChunk(kind, data, fds))
+    this._reader = native.startReader(this.fd, (kind, data, fds) => this._onChunk(kind, data, fds))
+    if (this._unrefd) native.setRef(this._reader, false)
     // Only 'connected' (as usocket does): dbus-next starts its handshake on either event.
     process.nextTick(() => this.emit('connected'))
     return this
@@ -125,6 +128,19 @@ class USocket extends Duplex {
   }
 
   setNoDelay() {
+    return this
+  }
+
+  /** Like net.Socket: an unref'd socket does not keep the process alive. */
+  ref() {
+    this._unrefd = false
+    if (this._reader && !this._readerDone) native.setRef(this._reader, true)
+    return this
+  }
+
+  unref() {
+    this._unrefd = true
+    if (this._reader && !this._readerDone) native.setRef(this._reader, false)
     return this
   }
 }

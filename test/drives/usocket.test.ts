@@ -5,6 +5,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { tmpDir } from './support'
+import { PROJECT_ROOT } from '../support/paths'
 
 /**
  * The project's Node-API socket (native/usocket), loaded the way dbus-next loads it:
@@ -79,6 +80,21 @@ describe('native usocket (Node-API, fd passing)', () => {
     const s = new USocket({ path: '/nonexistent/hsc/socket' })
     const err = await new Promise<NodeJS.ErrnoException>((resolve) => s.once('error', resolve))
     expect(err.code).toBe('ENOENT')
+  })
+
+  it('an unref\'d socket does not keep the process alive (idle bus connections)', () => {
+    const dir = tmpDir('hsc-usocket-ref-')
+    dirs.push(dir)
+    const script = `
+      const net = require('node:net'); const { USocket } = require('usocket')
+      const server = net.createServer(() => {}).listen(${JSON.stringify(path.join(dir, 's'))}, () => {
+        const s = new USocket({ path: ${JSON.stringify(path.join(dir, 's'))} })
+        s.once('connected', () => { s.unref(); server.unref(); console.log('idle') })
+      })`
+    const r = spawnSync(process.execPath, ['-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 10_000 })
+    expect(r.error).toBeUndefined()
+    expect(r.stdout.trim()).toBe('idle')
+    expect(r.status).toBe(0)
   })
 
   it.skipIf(!python)(`passes descriptors both ways and streams 4 MiB intact${python ? '' : ' — skipped: python3 with socket.send_fds (3.9+) is not installed'}`, async () => {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -19,38 +19,45 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
   }, 240_000)
   afterAll(async () => world?.close())
 
-  // HSC_REPOS_INSTALLROOT is the test switch; stdin is not a terminal here.
+  // HSC_REPOS_INSTALLROOT is the test switch; stdin is not a terminal here. Asynchronous on
+  // purpose: the loopback repo server lives in this process and must keep answering dnf.
   const hsc = (...args: string[]) =>
-    spawnSync(process.execPath, [HSC, '--no-color', ...args], {
-      encoding: 'utf8',
-      input: '',
-      env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root, HSC_SETTINGS_FILE: path.join(world.tmp, 'settings.json') },
-      timeout: 240_000
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [HSC, '--no-color', ...args], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root, HSC_SETTINGS_FILE: path.join(world.tmp, 'settings.json') }
+      })
+      let stdout = ''
+      let stderr = ''
+      child.stdout.on('data', (d: Buffer) => (stdout += d))
+      child.stderr.on('data', (d: Buffer) => (stderr += d))
+      child.stdin.end()
+      child.on('close', (status) => resolve({ status, stdout, stderr }))
     })
 
   it('repos list --json is the parsed list and matches dnf repolist', async () => {
-    const r = hsc('repos', 'list', '--json')
+    const r = await hsc('repos', 'list', '--json')
     expect(r.status, r.stderr).toBe(0)
     const list = JSON.parse(r.stdout) as RepoList
     expect(list.installroot).toBe(world.root)
     expect(new Map(list.repos.map((x) => [x.id, x.enabled]))).toEqual(await realRepolist(world.root))
   })
 
-  it('bad ids exit 2 (usage) with one line; unknown ids exit 1; nothing runs', () => {
+  it('bad ids exit 2 (usage) with one line; unknown ids exit 1; nothing runs', async () => {
     const before = readFileSync(path.join(world.root, 'etc/yum.repos.d/centos.repo'), 'utf8')
     for (const args of [['repos', 'enable', '--', '--setopt=reposdir=/tmp'], ['repos', 'enable', 'x;rm -rf /'], ['repos', 'disable', '-x'], ['repos', 'enable']]) {
-      const r = hsc(...args)
+      const r = await hsc(...args)
       expect(r.status, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
     }
-    const unknown = hsc('repos', 'enable', 'no-such-repo')
+    const unknown = await hsc('repos', 'enable', 'no-such-repo')
     expect(unknown.status).toBe(1)
     expect(unknown.stderr).toContain('no repository "no-such-repo"')
     expect(readFileSync(path.join(world.root, 'etc/yum.repos.d/centos.repo'), 'utf8')).toBe(before)
   })
 
   it('setup shows the commands and will not run them unasked without a terminal', async () => {
-    const r = hsc('repos', 'setup', '--experimental')
+    const r = await hsc('repos', 'setup', '--experimental')
     expect(r.status).toBe(2)
     expect(r.stderr).toContain('install -y epel-release centos-release-hyperscale centos-release-hyperscale-experimental')
     expect(r.stderr).toMatch(/refusing to run without --yes/)
@@ -58,7 +65,7 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
   })
 
   it('setup --yes --json runs dnf with its output on the terminal (stderr) and JSON on stdout', async () => {
-    const r = hsc('repos', 'setup', '--experimental', '--yes', '--json')
+    const r = await hsc('repos', 'setup', '--experimental', '--yes', '--json')
     expect(r.status, r.stderr).toBe(0)
     const { plan, exit } = JSON.parse(r.stdout) as { plan: PrivilegedPlan; exit: TerminalExit }
     expect(exit.status).toBe('ok')
@@ -72,22 +79,22 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
   it('disable/enable print the exact command and change the file; dnf agrees', async () => {
     const file = path.join(world.root, 'etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo')
     const before = readFileSync(file, 'utf8')
-    const off = hsc('repos', 'disable', 'centos-hyperscale-experimental')
+    const off = await hsc('repos', 'disable', 'centos-hyperscale-experimental')
     expect(off.status, off.stderr).toBe(0)
     expect(off.stderr).toMatch(/\$ \/\S*dnf --installroot=\S+ --releasever=9 --setopt=reposdir=\S+ config-manager --set-disabled centos-hyperscale-experimental/)
     expect(readFileSync(file, 'utf8')).not.toBe(before)
     expect((await realRepolist(world.root)).get('centos-hyperscale-experimental')).toBe(false)
-    expect(hsc('repos', 'enable', 'centos-hyperscale-experimental').status).toBe(0)
+    expect((await hsc('repos', 'enable', 'centos-hyperscale-experimental')).status).toBe(0)
     expect((await realRepolist(world.root)).get('centos-hyperscale-experimental')).toBe(true)
   })
 
-  it('repos packages --json lists what a switch would move and the available updates', () => {
-    const r = hsc('repos', 'packages', '--json')
+  it('repos packages --json lists what a switch would move and the available updates', async () => {
+    const r = await hsc('repos', 'packages', '--json')
     expect(r.status, r.stderr).toBe(0)
     const p = JSON.parse(r.stdout) as Provenance
     expect(p.switchable).toEqual(['hsdemo'])
     expect(p.updates.map((u) => u.name)).toEqual(['hsdemo'])
-    const text = hsc('repos', 'packages')
+    const text = await hsc('repos', 'packages')
     expect(text.stdout).toContain('Hyperscale updates available: 1')
   })
 })

@@ -210,6 +210,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(after.updates.map((u) => u.name)).toEqual(['kernel'])
     expect(after.switchable).toEqual([])
 
+    const undoPlan = await svc.plan(parse({ kind: 'undo', assumeYes: true }))
+    expect(undoPlan.notes[0]).toMatch(/^The last transaction is #\d+ \(.*distro-sync --allowerasing hsdemo, /)
     const undo = await run({ kind: 'undo', assumeYes: true })
     expect(undo.argv).toEqual([[...dnfPrefix(), 'history', 'undo', 'last', '-y']])
     expect(undo.exit, undo.out).toMatchObject({ status: 'ok' })

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runDownload, type DownloadOutcome, type FetchLike, type ProgressSample } from '../../src/main/services/spins/download'
+import { fetchTransport, nodeHttpGet, type HttpGet } from '../../src/main/services/spins/transport'
 import { partPath, readPartMeta } from '../../src/main/services/spins/part-file'
 import { freePort, startStallServer } from '../support/nginx'
 import { mirrorUnavailable, setupMirrorEnv, type MirrorEnv } from './support/env'
@@ -64,9 +65,14 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     return d
   }
 
-  it('downloads a whole image with the same SHA-256 as sha256sum, leaving no .part behind', async () => {
+  const transports: [string, HttpGet][] = [
+    ['node:http', nodeHttpGet],
+    ['fetch (undici)', fetchTransport(fetch)]
+  ]
+
+  it.each(transports)('downloads a whole image over %s with the same SHA-256 as sha256sum, leaving no .part behind', async (_name, get) => {
     const d = await freshDest()
-    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: image().size, expectedHash: image().sha256 }, { fetch }))
+    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: image().size, expectedHash: image().sha256 }, { get }))
     expect(out.hash).toBe(image().sha256)
     expect(out.hashMatches).toBe(true)
     expect((await stat(d)).size).toBe(image().size)
@@ -81,7 +87,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     const cut = Math.floor(image().size * fraction)
     const first = await runDownload(
       { urls: [url], dest: d, expectedSize: image().size },
-      { fetch, progressIntervalMs: 20 },
+      { progressIntervalMs: 20 },
       { signal: ac.signal, onProgress: (p) => p.bytes >= cut && ac.abort('pause') }
     )
     expect(first.status).toBe('aborted')
@@ -92,7 +98,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
 
     await env.nginx.clearAccessLog()
     // A new call is what an app restart does: it hashes the part, then asks for the rest.
-    const out = expectDone(await runDownload({ urls: [url], dest: d, expectedSize: image().size }, { fetch }))
+    const out = expectDone(await runDownload({ urls: [url], dest: d, expectedSize: image().size }, {}))
     expect(out.hash).toBe(image().sha256)
     const log = (await env.nginx.accessLog()).filter((e) => e.uri.endsWith(image().name))
     expect(log).toHaveLength(1)
@@ -107,7 +113,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     await env.nginx.clearAccessLog()
     const notes: string[] = []
     const out = expectDone(
-      await runDownload({ urls: [env.url('/', rel), env.url('/mirror2/', rel)], dest: d, expectedHash: image().sha256 }, { fetch: cuttingFetch(cutAt) }, { onNote: (x) => notes.push(x) })
+      await runDownload({ urls: [env.url('/', rel), env.url('/mirror2/', rel)], dest: d, expectedHash: image().sha256 }, { get: fetchTransport(cuttingFetch(cutAt)) }, { onNote: (x) => notes.push(x) })
     )
     expect(out.hash).toBe(image().sha256)
     expect(out.hashMatches).toBe(true)
@@ -120,12 +126,12 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
   it('starts over cleanly when the server ignores Range (200 instead of 206)', async () => {
     const d = await freshDest()
     const ac = new AbortController()
-    await runDownload({ urls: [env.url('/slow/', rel)], dest: d }, { fetch, progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 1_000_000 && ac.abort('pause') })
+    await runDownload({ urls: [env.url('/slow/', rel)], dest: d }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 1_000_000 && ac.abort('pause') })
     const kept = (await stat(partPath(d))).size
     expect(kept).toBeGreaterThan(1_000_000)
     await env.nginx.clearAccessLog()
     const notes: string[] = []
-    const out = expectDone(await runDownload({ urls: [env.url('/norange/', rel)], dest: d }, { fetch }, { onNote: (x) => notes.push(x) }))
+    const out = expectDone(await runDownload({ urls: [env.url('/norange/', rel)], dest: d }, {}, { onNote: (x) => notes.push(x) }))
     expect(out.hash).toBe(image().sha256)
     expect(out.size).toBe(image().size)
     expect(notes.join('\n')).toMatch(/ignored the Range request \(200 instead of 206\); starting over/)
@@ -144,7 +150,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const relChanging = `${path.basename(dir)}/${image().name}`
       const d = await freshDest()
       const ac = new AbortController()
-      await runDownload({ urls: [env.url('/slow/', relChanging)], dest: d }, { fetch, progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 500_000 && ac.abort('pause') })
+      await runDownload({ urls: [env.url('/slow/', relChanging)], dest: d }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 500_000 && ac.abort('pause') })
       const kept = (await stat(partPath(d))).size
       // New content of the same size, and a new mtime (so a new ETag and Last-Modified).
       const bytes = await readFile(served)
@@ -153,7 +159,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       await utimes(served, new Date('2025-01-01T00:00:00Z'), new Date('2025-01-01T00:00:00Z'))
       await env.nginx.clearAccessLog()
       const resumeFrom = which.startsWith('the same') ? '/slow/' : '/mirror2/'
-      const out = expectDone(await runDownload({ urls: [env.url(resumeFrom, relChanging)], dest: d }, { fetch }))
+      const out = expectDone(await runDownload({ urls: [env.url(resumeFrom, relChanging)], dest: d }, {}))
       expect(out.hash).toBe(createHash('sha256').update(bytes).digest('hex'))
       const log = await env.nginx.accessLog()
       expect(log).toHaveLength(1)
@@ -167,13 +173,13 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     const d = await freshDest()
     // A part of the right size whose bytes are not the image's, with a record that trusts it.
     const ac = new AbortController()
-    await runDownload({ urls: [env.url('/slow/', rel)], dest: d, expectedHash: image().sha256 }, { fetch, progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 300_000 && ac.abort('pause') })
+    await runDownload({ urls: [env.url('/slow/', rel)], dest: d, expectedHash: image().sha256 }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 300_000 && ac.abort('pause') })
     const part = await readFile(partPath(d))
     part.fill(0xaa)
     await writeFile(partPath(d), part)
     const notes: string[] = []
     await env.nginx.clearAccessLog()
-    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d, expectedHash: image().sha256 }, { fetch }, { onNote: (x) => notes.push(x) }))
+    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d, expectedHash: image().sha256 }, {}, { onNote: (x) => notes.push(x) }))
     expect(out.hashMatches).toBe(true)
     expect(notes).toContain('the hash does not match after resuming; downloading once more from the start')
     const log = await env.nginx.accessLog()
@@ -193,7 +199,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const notes: string[] = []
       const urls = [env.url('/missing/', rel), `${silent.url}/${image().name}`, `${midway.url}/${image().name}`, env.url('/mirror2/', rel)]
       const started = Date.now()
-      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { fetch, stallMs: 400 }, { onNote: (x) => notes.push(x) }))
+      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { stallMs: 400 }, { onNote: (x) => notes.push(x) }))
       expect(out.hash).toBe(image().sha256)
       expect(out.mirror).toBe(urls[3])
       expect(Date.now() - started).toBeLessThan(10_000)
@@ -211,32 +217,55 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     }
   })
 
+  it('a server that closes the connection early: the bytes so far are kept and the next mirror continues', async () => {
+    const file = path.join(env.mirror.root, rel)
+    const closing = await startStallServer({ file, size: image().size, sendBytes: 123_456, close: true })
+    try {
+      const d = await freshDest()
+      await env.nginx.clearAccessLog()
+      const notes: string[] = []
+      const out = expectDone(await runDownload({ urls: [`${closing.url}/${image().name}`, env.url('/', rel)], dest: d }, {}, { onNote: (x) => notes.push(x) }))
+      expect(out.hash).toBe(image().sha256)
+      expect(notes[0]).toMatch(/after 120.6 KiB; trying the next mirror/)
+      expect((await env.nginx.accessLog())[0]).toMatchObject({ status: 206, range: 'bytes=123456-' })
+    } finally {
+      await closing.stop()
+    }
+  })
+
   it('gives up with every mirror named when none works, keeping the part', async () => {
     const d = await freshDest()
     const closed = await freePort()
-    const err = await runDownload({ urls: [env.url('/missing/', rel), `http://127.0.0.1:${closed}/x.iso`], dest: d }, { fetch }).catch((e: Error) => e)
+    const err = await runDownload({ urls: [env.url('/missing/', rel), `http://127.0.0.1:${closed}/x.iso`], dest: d }, {}).catch((e: Error) => e)
     expect(err).toMatchObject({ name: 'DownloadFailed' })
     expect((err as Error).message).toMatch(new RegExp(`every mirror failed: .*HTTP 404.*127\\.0\\.0\\.1:${closed}.*ECONNREFUSED`))
   })
 
   it('a flipped byte on the mirror is reported as a hash mismatch', async () => {
     const d = await freshDest()
-    const out = expectDone(await runDownload({ urls: [env.url('/corrupt/', image().name)], dest: d, expectedHash: image().sha256 }, { fetch }))
+    const out = expectDone(await runDownload({ urls: [env.url('/corrupt/', image().name)], dest: d, expectedHash: image().sha256 }, {}))
     expect(out.hashMatches).toBe(false)
     expect(out.hash).not.toBe(image().sha256)
+  })
+
+  it('a local write problem ends the download with a clear error instead of trying mirrors', async () => {
+    const d = await freshDest()
+    await mkdir(partPath(d))
+    const err = await runDownload({ urls: [env.url('/', rel), env.url('/mirror2/', rel)], dest: d }, {}).catch((e: Error) => e)
+    expect(err).toMatchObject({ name: 'WriteError', stage: 'write', message: expect.stringMatching(/could not write the download: .*EISDIR/) })
   })
 
   it('checks free space before asking any mirror', async () => {
     const d = await freshDest()
     await env.nginx.clearAccessLog()
-    const err = await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: 2 ** 53 - 1 }, { fetch }).catch((e: Error) => e)
+    const err = await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: 2 ** 53 - 1 }, {}).catch((e: Error) => e)
     expect(err).toMatchObject({ name: 'NotEnoughSpace', stage: 'check disk space' })
     expect(await env.nginx.accessLog()).toHaveLength(0)
   })
 
   it('refuses a mirror whose size differs from the catalogue', async () => {
     const d = await freshDest()
-    const err = await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: image().size + 1 }, { fetch }).catch((e: Error) => e)
+    const err = await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: image().size + 1 }, {}).catch((e: Error) => e)
     expect((err as Error).message).toMatch(new RegExp(`serves ${image().size} bytes, the catalogue says ${image().size + 1}`))
   })
 
@@ -245,7 +274,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     await writeFile(partPath(d), Buffer.alloc(1000, 1))
     await writeFile(`${d}.part.json`, '{ not json')
     const notes: string[] = []
-    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d }, { fetch }, { onNote: (x) => notes.push(x) }))
+    const out = expectDone(await runDownload({ urls: [env.url('/', rel)], dest: d }, {}, { onNote: (x) => notes.push(x) }))
     expect(out.hash).toBe(image().sha256)
     expect(notes[0]).toMatch(/without its record; starting over/)
   })
@@ -253,7 +282,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
   it('reports progress at most every interval, with speed and ETA', async () => {
     const d = await freshDest()
     const samples: (ProgressSample & { at: number })[] = []
-    expectDone(await runDownload({ urls: [env.url('/slow/', rel)], dest: d }, { fetch }, { onProgress: (p) => samples.push({ ...p, at: Date.now() }) }))
+    expectDone(await runDownload({ urls: [env.url('/slow/', rel)], dest: d }, {}, { onProgress: (p) => samples.push({ ...p, at: Date.now() }) }))
     // 4 MiB at 2 MiB/s: about 2 s, so several samples.
     expect(samples.length).toBeGreaterThanOrEqual(4)
     for (let i = 1; i < samples.length; i++) {

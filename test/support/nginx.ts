@@ -219,9 +219,12 @@ export interface StallServer {
 
 /**
  * Stand-in for a mirror that hangs (nginx cannot be told to stop mid-body): it accepts,
- * optionally sends headers and the first `sendBytes` bytes of `file`, then sends nothing.
+ * optionally sends headers and the first `sendBytes` bytes of `file`, then sends nothing
+ * (or, with `close`, drops the connection).
  */
-export async function startStallServer(opts: { file?: string; size?: number; sendBytes?: number; headersFirst?: boolean } = {}): Promise<StallServer> {
+export async function startStallServer(
+  opts: { file?: string; size?: number; sendBytes?: number; headersFirst?: boolean; /** Close the connection after sending instead of hanging. */ close?: boolean } = {}
+): Promise<StallServer> {
   const requests: StallServer['requests'] = []
   const open = new Set<ServerResponse>()
   const server: Server = createServer((req, res) => {
@@ -234,6 +237,8 @@ export async function startStallServer(opts: { file?: string; size?: number; sen
     if (opts.file && opts.sendBytes) {
       const s = createReadStream(opts.file, { start: 0, end: opts.sendBytes - 1 })
       s.on('data', (d) => res.write(d))
+      // Close a moment later, as a dropped connection would, once the bytes are surely read.
+      if (opts.close) s.on('end', () => setTimeout(() => res.socket?.destroy(), 300))
     }
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))

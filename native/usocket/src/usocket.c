@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -256,7 +257,13 @@ static void reader_finalize(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-/* startReader(fd, callback(kind, data, fds)): reads until end of stream or error. */
+static void reader_handle_finalize(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)data;
+  (void)hint;
+}
+
+/* startReader(fd, callback(kind, data, fds)) -> handle for setRef: reads until end or error. */
 static napi_value js_start_reader(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
@@ -291,6 +298,29 @@ static napi_value js_start_reader(napi_env env, napi_callback_info info) {
     napi_throw(env, errno_error(env, rc, "pthread_create"));
     return NULL;
   }
+  napi_value handle;
+  CHECK(env, napi_create_external(env, r, reader_handle_finalize, NULL, &handle));
+  return handle;
+}
+
+/*
+ * setRef(handle, ref): whether the open socket keeps the event loop alive (like
+ * net.Socket#ref/unref). JavaScript calls it only before the reader has ended, while the
+ * reader (freed when its thread-safe function is finalized) still exists.
+ */
+static napi_value js_set_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  void *data;
+  bool ref;
+  if (argc < 2 || napi_get_value_external(env, argv[0], &data) != napi_ok || napi_get_value_bool(env, argv[1], &ref) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setRef(handle, ref: boolean)");
+    return NULL;
+  }
+  reader_t *r = data;
+  if (ref) napi_ref_threadsafe_function(env, r->tsfn);
+  else napi_unref_threadsafe_function(env, r->tsfn);
   return NULL;
 }
 
@@ -432,6 +462,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"connect", NULL, js_connect, NULL, NULL, NULL, napi_enumerable, NULL},
       {"startReader", NULL, js_start_reader, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRef", NULL, js_set_ref, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, js_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"waitWritable", NULL, js_wait_writable, NULL, NULL, NULL, napi_enumerable, NULL},
       {"shutdown", NULL, js_shutdown, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -5,6 +5,9 @@ export const groups: CommandGroup[] = [
   { word: 'inspect', summary: 'Check kernel, cgroup, PSI, btrfs and systemd support', load: async () => (await import('./inspect')).commands },
   { word: 'repos', summary: 'Hyperscale repositories: list, enable/disable, setup, package provenance', load: async () => (await import('./repos')).commands },
   { word: 'oomd', summary: 'systemd-oomd: status, enable/disable, thresholds', load: async () => (await import('./oomd')).commands },
+  { word: 'drives', summary: 'USB drives and SD cards that can be written', load: async () => (await import('./drives')).commands },
+  { word: 'write', summary: 'Write an image to USB drives and verify it (asks before erasing)', load: async () => (await import('./drives')).commands },
+  { word: 'restore', summary: 'Make a written USB drive usable for files again (GPT + exFAT)', load: async () => (await import('./drives')).commands },
   { word: 'settings', summary: 'Show or change settings', load: async () => (await import('./settings')).commands },
   { word: 'gui', summary: 'Open the app (--browser: browser mode on 127.0.0.1)', load: async () => (await import('./gui')).commands }
 ]

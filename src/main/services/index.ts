@@ -6,6 +6,7 @@ import { settingsHandlers } from './settings/handlers'
 import { reposHandlers } from './repos/handlers'
 import { terminalHandlers } from './terminal/handlers'
 import { oomdHandlers } from './oomd/handlers'
+import { drivesHandlers } from './drives/handlers'
 
 /** Every contract method bound to its service. A capability adds one line here. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -15,6 +16,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...settingsHandlers(ctx),
     ...reposHandlers(ctx),
     ...terminalHandlers(ctx),
-    ...oomdHandlers(ctx)
+    ...oomdHandlers(ctx),
+    ...drivesHandlers(ctx)
   }
 }

@@ -19,10 +19,10 @@ export const nav: NavItem[] = [
 
 const routes: RouteRecordRaw[] = [
   { path: '/', component: OverviewView, meta: { title: 'Overview' } },
-  { path: '/repos', component: () => import('./views/ComingView.vue'), meta: { title: 'Repositories', what: 'Enable the Hyperscale repositories, their prerequisites, and see which packages are Hyperscale builds.' } },
+  { path: '/repos', component: () => import('./views/ReposView.vue'), meta: { title: 'Repositories' } },
   { path: '/oomd', component: () => import('./views/OomdView.vue'), meta: { title: 'systemd-oomd' } },
   { path: '/spins', component: () => import('./views/ComingView.vue'), meta: { title: 'Spins', what: 'Download and verify the Hyperscale spin live ISOs.' } },
-  { path: '/write', component: () => import('./views/ComingView.vue'), meta: { title: 'Write USB', what: 'Write a verified image to a USB drive and verify it.' } },
+  { path: '/write', component: () => import('./views/WriteView.vue'), meta: { title: 'Write USB' } },
   { path: '/settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
   { path: '/:pathMatch(.*)*', redirect: '/' }
 ]

@@ -108,6 +108,13 @@ export interface WriteJob {
   message: string
 }
 
+export interface ImageFile {
+  /** Resolved path (symlinks followed) of a regular file. */
+  path: string
+  name: string
+  size: number
+}
+
 export interface RestoreResult {
   device: string
   partitionTable: 'gpt'
@@ -136,6 +143,8 @@ export const drivesMethods = {
       })
       .strict()
   ),
+  /** Checks a local image path (exists, regular file) and returns its size. */
+  'drives.image': method<ImageFile>()(z.object({ path: z.string().min(1).max(4096) }).strict()),
   /** Starts writing; returns at once. Progress and the outcome come as drives.progress. */
   'drives.write': method<WriteJob>()(
     z

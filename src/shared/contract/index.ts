@@ -6,6 +6,7 @@ import { settingsMethods } from './settings'
 import { reposMethods } from './repos'
 import { terminalEvents, terminalMethods } from './terminal'
 import { oomdEvents, oomdMethods } from './oomd'
+import { drivesEvents, drivesMethods } from './drives'
 
 export * from './errors'
 export * from './app'
@@ -14,6 +15,7 @@ export * from './settings'
 export * from './repos'
 export * from './terminal'
 export * from './oomd'
+export * from './drives'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
@@ -22,13 +24,15 @@ export const contract = {
   ...settingsMethods,
   ...reposMethods,
   ...terminalMethods,
-  ...oomdMethods
+  ...oomdMethods,
+  ...drivesMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */
 export const events = {
   ...terminalEvents,
-  ...oomdEvents
+  ...oomdEvents,
+  ...drivesEvents
 } satisfies Record<string, EventSpec>
 
 export type Contract = typeof contract

@@ -144,6 +144,8 @@ export async function buildWorld(): Promise<World> {
     packaged,
     close: async () => {
       await server.close()
+      // key generation started a gpg-agent for the scratch keyring; do not leave it behind
+      await runCommand(['gpgconf', '--homedir', path.join(tmp, 'gnupg'), '--kill', 'all'])
       rmSync(tmp, { recursive: true, force: true })
     }
   }

@@ -104,7 +104,8 @@ export function buildDrives(tree: ObjectTree, system: SystemDisks, opts: ModelOp
       mountPoints,
       offered: reasons.length === 0,
       reasons,
-      warnings
+      // Warnings prepare a confirmation; a drive that is not offered gets reasons instead.
+      warnings: reasons.length ? [] : warnings
     }
     if (loop) info.backingFile = str(loopIface, 'BackingFile')
     if (opts.imageSize !== undefined) info.tooSmall = size < opts.imageSize

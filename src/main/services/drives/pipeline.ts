@@ -205,7 +205,8 @@ class TargetWriter {
 export async function writeImage(opts: PipelineOptions): Promise<PipelineResult> {
   const chunkSize = opts.chunkSize ?? 4 * MiB
   const headSize = opts.headSize ?? MiB
-  const nBuffers = Math.max(2, opts.buffers ?? 4)
+  const nBuffers = Math.max(3, opts.buffers ?? 6)
+  const readAhead = Math.min(2, nBuffers - 1)
   const depth = Math.max(1, opts.writesInFlight ?? 2)
   const blockSize = Math.max(512, ...opts.targets.map((t) => t.blockSize))
   if (chunkSize % 4096 || headSize % 4096) throw new RangeError('chunk and head sizes must be multiples of 4096')
@@ -261,21 +262,49 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
     hash?.update(head.subarray(0, headLen))
     const headPadded = roundUp(headLen, blockSize)
 
-    // 3. Everything after the head, in order; reads overlap the targets' writes.
-    for (let offset = headLen; offset < imageSize && live().length; offset += chunkSize) {
+    // 3. Everything after the head, in order. Reads run ahead of the writes; each chunk is
+    // handed to the targets before it is hashed, so the drives work while the CPU hashes.
+    type Filled = { buf: Buffer; offset: number; length: number }
+    const readChunk = async (offset: number): Promise<Filled> => {
       const buf = await pool.acquire()
-      if (!live().length) {
-        pool.release(buf)
-        break
-      }
       const length = Math.min(chunkSize, imageSize - offset)
-      await readFully(image, buf, length, offset, opts.imagePath)
-      const padded = roundUp(length, blockSize)
-      if (padded > length) buf.fill(0, length, padded)
-      hash?.update(buf.subarray(0, length))
-      const targets = live()
-      const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
-      for (const w of targets) w.push(chunk)
+      try {
+        await readFully(image, buf, length, offset, opts.imagePath)
+      } catch (err) {
+        pool.release(buf)
+        throw err
+      }
+      return { buf, offset, length }
+    }
+    const ahead: Array<Promise<Filled>> = []
+    let nextRead = headLen
+    const fillAhead = (): void => {
+      while (ahead.length < readAhead && nextRead < imageSize) {
+        const p = readChunk(nextRead)
+        p.catch(() => undefined) // awaited in order below; avoid an unhandled rejection meanwhile
+        ahead.push(p)
+        nextRead += chunkSize
+      }
+    }
+    fillAhead()
+    try {
+      while (ahead.length && live().length) {
+        const { buf, offset, length } = await (ahead.shift() as Promise<Filled>)
+        fillAhead()
+        const targets = live()
+        if (!targets.length) {
+          pool.release(buf)
+          break
+        }
+        const padded = roundUp(length, blockSize)
+        if (padded > length) buf.fill(0, length, padded)
+        const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
+        for (const w of targets) w.push(chunk)
+        hash?.update(buf.subarray(0, length))
+      }
+    } finally {
+      // Reads still in flight after a failure or cancel give their buffers back.
+      for (const p of ahead.splice(0)) p.then((f) => pool.release(f.buf), () => undefined)
     }
     await Promise.all(writers.map((w) => w.idle()))
 

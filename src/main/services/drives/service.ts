@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { MessageBus } from 'dbus-next'
-import type { DriveInfo, DriveList, RestoreResult, WriteJob } from '../../../shared/contract/drives'
+import type { DriveInfo, DriveList, ImageFile, RestoreResult, WriteJob } from '../../../shared/contract/drives'
 import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
 import { findSystemDisks } from './holders'
@@ -10,7 +10,7 @@ import { WriteJobRunner, type JobTarget } from './job'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import { restoreDrive } from './restore'
-import { connectFdBus } from './udisks/bus'
+import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
 import { IFACE, str, type ObjectTree } from './udisks/tree'
@@ -76,10 +76,16 @@ export class DrivesService {
       })
       this.conn.catch(() => (this.conn = undefined))
     }
-    return this.conn.catch((err) => {
-      this.refs--
-      throw err
-    })
+    return this.conn.then(
+      (client) => {
+        if (this.refs > 0) setBusRef(client.bus, true)
+        return client
+      },
+      (err) => {
+        this.refs--
+        throw err
+      }
+    )
   }
 
   private release(): void {
@@ -90,8 +96,11 @@ export class DrivesService {
       this.conn = undefined
       void c?.then((client) => client.bus.disconnect()).catch(() => undefined)
     }
-    if (idle <= 0) close()
-    else this.idleTimer = setTimeout(close, idle)
+    if (idle <= 0) return close()
+    // Idle: neither the connection nor its timer keeps the process alive.
+    void this.conn?.then((client) => this.refs === 0 && setBusRef(client.bus, false)).catch(() => undefined)
+    this.idleTimer = setTimeout(close, idle)
+    this.idleTimer.unref()
   }
 
   private async snapshot(client: UDisksClient, imageSize?: number, paths: string[] = []): Promise<{ tree: ObjectTree; drives: DriveInfo[]; version: string; pathDisks: Map<string, number[]> }> {
@@ -157,6 +166,18 @@ export class DrivesService {
     return Number.isInteger(n) && n >= 512 && n <= 65536 ? n : 512
   }
 
+  async image(file: string): Promise<ImageFile> {
+    try {
+      const real = await fsp.realpath(file)
+      const st = await fsp.stat(real)
+      if (!st.isFile()) throw new Error('not a regular file')
+      if (st.size === 0) throw new Error('the file is empty')
+      return { path: real, name: path.basename(real), size: st.size }
+    } catch (err) {
+      throw new AppError('ImageReadError', `Cannot use ${file} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    }
+  }
+
   /** Validates, then starts the job; resolves with its first state (progress follows as events). */
   async write(req: WriteRequest): Promise<WriteJob> {
     if (!req.expectedSha256 && !req.allowUnverified) {
@@ -165,17 +186,7 @@ export class DrivesService {
         hint: 'Verify it first (downloaded spins are verified automatically), or confirm writing an unverified image explicitly (--allow-unverified / the override checkbox).'
       })
     }
-    let real: string
-    let size: number
-    try {
-      real = await fsp.realpath(req.image)
-      const st = await fsp.stat(real)
-      if (!st.isFile()) throw new Error('not a regular file')
-      size = st.size
-    } catch (err) {
-      throw new AppError('ImageReadError', `Cannot use ${req.image} as an image: ${(err as Error).message}.`, { stage: 'validate' })
-    }
-    if (size === 0) throw new AppError('ImageReadError', `${req.image} is empty.`, { stage: 'validate' })
+    const { path: real, size } = await this.image(req.image)
 
     const client = await this.acquire()
     let started = false

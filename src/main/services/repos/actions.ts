@@ -31,6 +31,19 @@ async function dnfMajor(dnf: Dnf): Promise<4 | 5> {
   return info.major
 }
 
+/** "#12 (install foo, Tue Nov 26 04:22:28 2026)" from `dnf history info last`, when readable. */
+async function lastTransaction(dnf: Dnf): Promise<string | undefined> {
+  const res = await dnf.query(['-q', 'history', 'info', 'last'])
+  if (res.code !== 0) return undefined
+  const field = (re: RegExp) => re.exec(res.stdout)?.[1]?.trim()
+  const id = field(/^Transaction ID\s*:\s*(\S+)/im)
+  if (!id) return undefined
+  const cmd = field(/^Command line\s*:\s*(.*)$/im)
+  const when = field(/^(?:Begin|Start) time\s*:\s*(.*)$/im)
+  const shown = cmd && cmd.length > 400 ? cmd.slice(0, 399) + '…' : cmd
+  return `#${id}${shown || when ? ` (${[shown, when].filter(Boolean).join(', ')})` : ''}`
+}
+
 function nothingToDo(message: string): AppError {
   return new AppError('NothingToDo', message, { stage: 'plan' })
 }
@@ -85,6 +98,20 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
       return plan(`Fix: ${pre.list.find((x) => x.id === action.prerequisite)?.title ?? action.prerequisite}`, steps, elevation)
     }
 
+    /*
+     * Moving to the Hyperscale builds, and why it is this command:
+     * - not `distro-sync --repo=<hyperscale>`: dnf would see only those repos, so
+     *   dependencies from BaseOS/AppStream could not resolve, and with --allowerasing it
+     *   would remove packages to make the transaction fit;
+     * - not `upgrade --disablerepo=* --enablerepo=<hyperscale> --allowerasing`: same problem;
+     * - not a bare `distro-sync`: it would also up/downgrade every unrelated package to
+     *   whatever the other repos hold;
+     * - so `distro-sync --allowerasing NAME...` with all enabled repos: only the installed
+     *   stock packages that an enabled Hyperscale repo also ships are synchronized (their
+     *   priority=50 makes dnf pick the Hyperscale build, even one with a lower version, which
+     *   plain `upgrade` would skip), and dependencies come from wherever they live.
+     * dnf prints the transaction and asks unless assumeYes; `history undo last` reverts it.
+     */
     case 'sync': {
       const list = await deps.list()
       const prov = await provenance(dnf, list)
@@ -104,9 +131,13 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
     }
 
     case 'undo': {
+      const last = await lastTransaction(dnf)
       return plan('Undo the last dnf transaction', [{ argv: dnf.argv('history', 'undo', 'last', ...(action.assumeYes ? ['-y'] : [])) }], elevation, {
         interactive: !action.assumeYes,
-        notes: ['dnf shows which packages it will reinstall, downgrade or remove before it asks.']
+        notes: [
+          last ? `The last transaction is ${last}; it is undone whichever tool made it.` : 'dnf recorded no transaction that could be read here.',
+          'dnf shows which packages it will reinstall, downgrade or remove before it asks.'
+        ]
       })
     }
 

@@ -7,8 +7,9 @@ import { runCommand } from '../system/command'
 import { hashInto } from './hash'
 import { PartWriter, partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
+import { nodeHttpGet, type HttpGet, type HttpResponse } from './transport'
 
-export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
+export type { FetchLike } from './transport'
 
 export interface DownloadSpec {
   /** The same file on several mirrors, preferred first. */
@@ -22,7 +23,8 @@ export interface DownloadSpec {
 }
 
 export interface DownloadDeps {
-  fetch: FetchLike
+  /** HTTP GET for the transfer (default: Node's http/https; fetchTransport(fetch) adapts fetch). */
+  get?: HttpGet
   /** No byte for this long (before headers or mid-body) counts as a stall: next mirror. */
   stallMs?: number
   progressIntervalMs?: number
@@ -128,6 +130,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
   const algorithm = spec.algorithm ?? 'sha256'
   const stallMs = deps.stallMs ?? DEFAULT_STALL_MS
+  const get = deps.get ?? nodeHttpGet
   const now = deps.now ?? Date.now
   const freeSpace = deps.freeSpace ?? defaultFreeSpace
   const dir = path.dirname(spec.dest)
@@ -207,8 +210,12 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       }
     }
     if (isAbort(signal)) return { status: 'aborted', bytes, total }
-    await writePartMeta(spec.dest, meta)
-    writer = await PartWriter.open(part, bytes)
+    try {
+      await writePartMeta(spec.dest, meta)
+      writer = await PartWriter.open(part, bytes)
+    } catch (err) {
+      throw localError(err)
+    }
   } catch (err) {
     clearInterval(ticker)
     throw err
@@ -253,79 +260,73 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         const ifRange = strongEtag ?? known?.lastModified ?? otherDate
         if (ifRange) headers['if-range'] = ifRange
       }
-      let res: Response
+      let res: HttpResponse
       try {
-        res = await deps.fetch(url, { headers, signal: ac.signal, redirect: 'follow' })
+        res = await get(url, { headers, signal: ac.signal })
       } catch (err) {
         throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
       }
-      stall.refresh()
-      const etag = res.headers.get('etag') ?? undefined
-      const lastModified = res.headers.get('last-modified') ?? undefined
-
-      if (res.status === 416 && bytes > 0 && total !== undefined && bytes === total) {
-        await res.body?.cancel().catch(() => undefined)
-        return
-      }
-      if (res.status >= 400) {
-        await res.body?.cancel().catch(() => undefined)
-        throw new MirrorFailure(`HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
-      }
-      if (res.status === 206) {
-        const range = parseContentRange(res.headers.get('content-range'))
-        const changed =
-          (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
-        if (!range || range.start !== bytes || (total !== undefined && range.total !== undefined && range.total !== total) || changed) {
-          await res.body?.cancel().catch(() => undefined)
-          throw new RestartNeeded(changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.headers.get('content-range')}"; starting over`)
-        }
-        total ??= range.total
-      } else if (res.status === 200) {
-        if (bytes > 0) await restart(`${new URL(url).host} ignored the Range request (200 instead of 206); starting over from byte 0`)
-        const length = res.headers.get('content-length')
-        if (length !== null && res.headers.get('content-encoding') === null) total = Number(length)
-      } else {
-        await res.body?.cancel().catch(() => undefined)
-        throw new MirrorFailure(`unexpected HTTP ${res.status}`)
-      }
-      if (spec.expectedSize !== undefined && total !== undefined && total !== spec.expectedSize) {
-        await res.body?.cancel().catch(() => undefined)
-        throw new MirrorFailure(`serves ${total} bytes, the catalogue says ${spec.expectedSize}`, true)
-      }
-      if (meta!.total !== total || known?.etag !== etag || known?.lastModified !== lastModified) {
-        meta!.total = total
-        meta!.validators[url] = { etag, lastModified }
-        await writePartMeta(spec.dest, meta!)
-      }
-      await ensureSpace((total ?? 0) - bytes)
-      await reserve()
-      if (!res.body) throw new MirrorFailure('empty response body')
-
-      mirror = url
-      if (phase !== 'downloading') {
-        phase = 'downloading'
-        speed.sample(bytes, now())
-      }
-      const reader = res.body.getReader()
+      let consumed = false
       try {
-        for (;;) {
-          const chunk = await reader.read().catch((err: unknown) => {
-            throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
-          })
-          if (chunk.done) break
-          stall.refresh()
-          const value = chunk.value
-          hasher.update(value)
-          bytes += value.byteLength
-          const wait = writer.push(value)
-          if (wait) {
-            await wait
-            stall.refresh()
-          }
-          if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
+        stall.refresh()
+        const etag = res.header('etag')
+        const lastModified = res.header('last-modified')
+
+        if (res.status === 416 && bytes > 0 && total !== undefined && bytes === total) return
+        if (res.status >= 400) {
+          throw new MirrorFailure(`HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, res.status < 500 && res.status !== 408 && res.status !== 429)
         }
+        if (res.status === 206) {
+          const range = parseContentRange(res.header('content-range') ?? null)
+          const changed =
+            (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
+          if (!range || range.start !== bytes || (total !== undefined && range.total !== undefined && range.total !== total) || changed) {
+            throw new RestartNeeded(changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.header('content-range')}"; starting over`)
+          }
+          total ??= range.total
+        } else if (res.status === 200) {
+          if (bytes > 0) await restart(`${new URL(url).host} ignored the Range request (200 instead of 206); starting over from byte 0`)
+          const length = res.header('content-length')
+          if (length !== undefined && /^\d+$/.test(length) && res.header('content-encoding') === undefined) total = Number(length)
+        } else {
+          throw new MirrorFailure(`unexpected HTTP ${res.status}`)
+        }
+        if (spec.expectedSize !== undefined && total !== undefined && total !== spec.expectedSize) {
+          throw new MirrorFailure(`serves ${total} bytes, the catalogue says ${spec.expectedSize}`, true)
+        }
+        if (meta!.total !== total || known?.etag !== etag || known?.lastModified !== lastModified) {
+          meta!.total = total
+          meta!.validators[url] = { etag, lastModified }
+          await writePartMeta(spec.dest, meta!)
+        }
+        await ensureSpace((total ?? 0) - bytes)
+        await reserve()
+
+        mirror = url
+        if (phase !== 'downloading') {
+          phase = 'downloading'
+          speed.sample(bytes, now())
+        }
+        // Receive, hash and queue for writing in one loop: the digest needs no second pass,
+        // and the write of one batch overlaps the receiving of the next.
+        try {
+          for await (const value of res.body) {
+            stall.refresh()
+            hasher.update(value)
+            bytes += value.byteLength
+            const wait = writer.push(value)
+            if (wait) {
+              await wait
+              stall.refresh()
+            }
+            if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
+          }
+        } catch (err) {
+          throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
+        }
+        consumed = true
       } finally {
-        reader.releaseLock()
+        if (!consumed) res.cancel()
       }
       await writer.flush()
       if (total !== undefined && bytes < total) throw new MirrorFailure(`connection closed at ${bytes} of ${total} bytes`)
@@ -425,9 +426,12 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   }
 }
 
+const FS_SYSCALLS = new Set(['open', 'write', 'writev', 'pwritev', 'ftruncate', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'mkdir', 'read'])
+
 /** File-system errors (disk full, permissions) end the download instead of trying another mirror. */
 function isLocalError(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && typeof (err as NodeJS.ErrnoException).syscall === 'string'
+  const e = err as NodeJS.ErrnoException | null
+  return typeof e === 'object' && e !== null && typeof e.syscall === 'string' && (FS_SYSCALLS.has(e.syscall) || typeof e.path === 'string')
 }
 
 function localError(err: unknown): AppError {

@@ -12,7 +12,8 @@ export type ChecksumInput =
   | { kind: 'path'; path: string }
   | { kind: 'url'; urls: string[] }
   | { kind: 'text'; text: string; source: string }
-  | { kind: 'hash'; hash: string }
+  /** A digest; `source` names where it came from (default: pasted by the user). */
+  | { kind: 'hash'; hash: string; source?: string }
 
 export interface VerifyOptions {
   file: string
@@ -108,16 +109,24 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
     const expected = parsePastedHash(opts.checksum.hash)
     const actual = await digest(expected.algorithm)
     const state = decideState('unsigned', actual === expected.hash)
-    warnings.push('The hash was pasted: it is only as trustworthy as the place it was copied from.')
+    const from = opts.checksum.source ?? 'pasted'
+    warnings.push(
+      opts.checksum.source
+        ? `The hash comes from ${from}, which is not signed: it proves integrity, not origin.`
+        : 'The hash was pasted: it is only as trustworthy as the place it was copied from.'
+    )
     return {
       state,
       file: opts.file,
       algorithm: expected.algorithm,
       actual,
       expected: expected.hash,
-      checksumSource: 'pasted',
+      checksumSource: from,
       signature: UNSIGNED,
-      message: state === 'hash-mismatch' ? `HASH MISMATCH: ${expected.algorithm.toUpperCase()} differs from the pasted hash` : `${expected.algorithm.toUpperCase()} matches the pasted hash`,
+      message:
+        state === 'hash-mismatch'
+          ? `HASH MISMATCH: ${expected.algorithm.toUpperCase()} differs from the ${from === 'pasted' ? 'pasted hash' : `hash in ${from}`}`
+          : `${expected.algorithm.toUpperCase()} matches the ${from === 'pasted' ? 'pasted hash' : `hash in ${from}`} (signature unavailable)`,
       warnings
     }
   }

@@ -11,7 +11,17 @@ export interface FdBusOptions {
 
 /** What dbus-next's connection exposes of the socket it made (not in its typings). */
 interface StreamHolder {
-  _connection?: { stream?: { supportsUnixFd?: boolean } }
+  _connection?: { stream?: { supportsUnixFd?: boolean; ref?: () => void; unref?: () => void } }
+}
+
+/**
+ * Whether the connection keeps the process alive (net.Socket#ref/unref semantics): an idle
+ * connection must not hold the CLI or a stopping server open.
+ */
+export function setBusRef(bus: MessageBus, ref: boolean): void {
+  const stream = (bus as unknown as StreamHolder)._connection?.stream
+  if (ref) stream?.ref?.()
+  else stream?.unref?.()
 }
 
 const INSTALL_HINT = 'Install it with: sudo dnf install udisks2 (Debian/Ubuntu: sudo apt install udisks2). It starts on demand over D-Bus.'

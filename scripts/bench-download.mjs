@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+// Downloading a 2 GiB image from a loopback nginx: our runDownload (fetch + resume logic +
+// on-the-fly SHA-256 + write, src/main/services/spins/download.ts bundled with esbuild) against
+// `curl -o`, alternating, in the same run. Each side is one process measured with
+// /usr/bin/time (wall time and peak RSS). Prints the ratio ours/curl (target <= 1.10) and our
+// peak RSS (target < 150 MB). The 2 GiB files are deleted afterwards.
+//
+//   HSC_BENCH_SIZE=bytes (default 2 GiB)  HSC_BENCH_DIR=dir (default: os tmpdir)  HSC_BENCH_ROUNDS=n (default 3)
+//   HSC_BENCH_NO_PREALLOC=1  measure without reserving the file's blocks first (fallocate)
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const size = Number(process.env.HSC_BENCH_SIZE ?? 2 * 1024 ** 3)
+const rounds = Number(process.env.HSC_BENCH_ROUNDS ?? 3)
+const noPrealloc = process.env.HSC_BENCH_NO_PREALLOC === '1'
+const work = mkdtempSync(path.join(process.env.HSC_BENCH_DIR ?? os.tmpdir(), 'hsc-bench-dl-'))
+chmodSync(work, 0o755)
+let stopNginx = async () => {}
+const cleanup = () => rmSync(work, { recursive: true, force: true })
+process.on('exit', cleanup)
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopNginx().finally(() => process.exit(130)))
+
+if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed (apt-get install time)')
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// The downloader as one process: same code path as the app (runDownload with Node's fetch).
+const entry = path.join(work, 'entry.ts')
+writeFileSync(
+  entry,
+  `import { runDownload } from ${JSON.stringify(path.join(root, 'src/main/services/spins/download.ts'))}
+const [url, dest, noPrealloc] = process.argv.slice(2)
+const t = performance.now()
+const out = await runDownload({ urls: [url], dest }, { fetch, ...(noPrealloc === '1' ? { preallocate: async () => {} } : {}) })
+process.stdout.write(JSON.stringify({ ...out, ms: performance.now() - t }))
+`
+)
+const nginxEntry = path.join(work, 'nginx-entry.ts')
+writeFileSync(nginxEntry, `export { startNginx } from ${JSON.stringify(path.join(root, 'test/support/nginx.ts'))}\n`)
+await build({ entryPoints: { download: entry, nginx: nginxEntry }, outdir: work, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
+const { startNginx } = await import(path.join(work, 'nginx.mjs'))
+
+const served = path.join(work, 'www')
+mkdirSync(served)
+chmodSync(served, 0o755)
+const file = path.join(served, 'image.iso')
+process.stdout.write(`writing ${(size / 1024 ** 3).toFixed(2)} GiB of random data ...\n`)
+const fd = openSync(file, 'w')
+const block = Buffer.allocUnsafe(64 * 1024 * 1024)
+for (let done = 0; done < size; ) {
+  const n = Math.min(block.length, size - done)
+  randomFillSync(block, 0, n)
+  writeSync(fd, block, 0, n)
+  done += n
+}
+closeSync(fd)
+chmodSync(file, 0o644)
+const reference = execFileSync('openssl', ['dgst', '-sha256', '-r', file], { encoding: 'utf8' }).split(/\s+/)[0]
+
+const nginx = await startNginx({ root: served })
+stopNginx = () => nginx.stop()
+const url = `${nginx.url}/image.iso`
+const outDir = path.join(work, 'out')
+mkdirSync(outDir)
+
+/** Runs argv under /usr/bin/time; returns wall seconds, peak RSS (KiB) and stdout. */
+function timed(argv) {
+  const r = spawnSync('/usr/bin/time', ['-f', '\n%e %M', ...argv], { encoding: 'utf8', maxBuffer: 1 << 20 })
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed (${r.status}): ${r.stderr}`)
+  const [wall, rss] = r.stderr.trim().split('\n').pop().split(' ').map(Number)
+  return { s: wall, rssKiB: rss, stdout: r.stdout }
+}
+
+/** Dirty pages from the previous run must not slow down the next one. */
+function settle() {
+  rmSync(outDir, { recursive: true, force: true })
+  mkdirSync(outDir)
+  execFileSync('sync')
+}
+
+// Warm nginx's page cache once.
+execFileSync('curl', ['-s', '-o', '/dev/null', url])
+const curlTimes = []
+const ourTimes = []
+let ourRss = 0
+let curlRss = 0
+try {
+  for (let i = 0; i < rounds; i++) {
+    settle()
+    const c = timed(['curl', '-s', '-f', '-o', path.join(outDir, 'curl.iso'), url])
+    curlTimes.push(c.s)
+    curlRss = Math.max(curlRss, c.rssKiB)
+    settle()
+    const o = timed([process.execPath, path.join(work, 'download.mjs'), url, path.join(outDir, 'ours.iso'), noPrealloc ? '1' : '0'])
+    const out = JSON.parse(o.stdout)
+    if (out.hash !== reference) throw new Error(`hash differs: ${out.hash} vs ${reference}`)
+    ourTimes.push(o.s)
+    ourRss = Math.max(ourRss, o.rssKiB)
+    process.stdout.write(`round ${i + 1}: curl -o ${c.s.toFixed(2)} s, ours ${o.s.toFixed(2)} s (download + SHA-256 ${(out.ms / 1000).toFixed(2)} s)\n`)
+  }
+} finally {
+  settle()
+  await nginx.stop()
+}
+const ratio = median(ourTimes) / median(curlTimes)
+const mib = size / 1024 ** 2
+console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx${noPrealloc ? ' (preallocation off)' : ''}; hash checked against openssl: ${reference}`)
+console.log(`  curl -o : ${median(curlTimes).toFixed(2)} s  (${(mib / median(curlTimes)).toFixed(0)} MiB/s)  median of ${rounds}, peak RSS ${(curlRss / 1024).toFixed(0)} MiB`)
+console.log(`  ours    : ${median(ourTimes).toFixed(2)} s  (${(mib / median(ourTimes)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up and SHA-256`)
+console.log(`  ratio ours/curl: ${ratio.toFixed(3)} (target <= 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`)
+console.log(`  our peak RSS: ${(ourRss / 1024).toFixed(0)} MiB (target < 150 MB: ${ourRss * 1024 < 150e6 ? 'met' : 'NOT met'})`)

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// SHA-256 of a 2 GiB file: our hashFile (src/main/services/spins/hash.ts, bundled with
+// esbuild and run as its own process) against coreutils `sha256sum`, alternating, in the
+// same run and on the same page-cache-warm file. Prints times, the ratio ours/sha256sum
+// (target <= 1.05) and our peak RSS. The 2 GiB file is deleted afterwards.
+//
+//   HSC_BENCH_SIZE=bytes  (default 2 GiB)   HSC_BENCH_DIR=dir (default: os tmpdir)   HSC_BENCH_ROUNDS=n (default 3)
+import { execFileSync, spawnSync } from 'node:child_process'
+import { randomFillSync } from 'node:crypto'
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'esbuild'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const size = Number(process.env.HSC_BENCH_SIZE ?? 2 * 1024 ** 3)
+const rounds = Number(process.env.HSC_BENCH_ROUNDS ?? 3)
+const work = mkdtempSync(path.join(process.env.HSC_BENCH_DIR ?? os.tmpdir(), 'hsc-bench-hash-'))
+const cleanup = () => rmSync(work, { recursive: true, force: true })
+process.on('exit', cleanup)
+for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
+
+// The code under test, bundled to one file.
+const entry = path.join(work, 'entry.ts')
+writeFileSync(
+  entry,
+  `import { hashFile } from ${JSON.stringify(path.join(root, 'src/main/services/spins/hash.ts'))}
+const t = performance.now()
+const hash = await hashFile(process.argv[2], 'sha256')
+process.stdout.write(JSON.stringify({ hash, ms: performance.now() - t, maxRssKiB: process.resourceUsage().maxRSS }))
+`
+)
+const bundle = path.join(work, 'hash.mjs')
+await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
+
+// Random data, written in 64 MiB blocks.
+const file = path.join(work, 'image.iso')
+process.stdout.write(`writing ${(size / 1024 ** 3).toFixed(2)} GiB of random data to ${file} ...\n`)
+const fd = openSync(file, 'w')
+const block = Buffer.allocUnsafe(64 * 1024 * 1024)
+for (let done = 0; done < size; ) {
+  const n = Math.min(block.length, size - done)
+  randomFillSync(block, 0, n)
+  writeSync(fd, block, 0, n)
+  done += n
+}
+closeSync(fd)
+// Warm the page cache so neither side pays for the first read.
+execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] })
+
+function timed(argv) {
+  const t = process.hrtime.bigint()
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 20 })
+  const ms = Number(process.hrtime.bigint() - t) / 1e6
+  if (r.status !== 0) throw new Error(`${argv.join(' ')} failed: ${r.stderr}`)
+  return { ms, stdout: r.stdout }
+}
+
+const ours = []
+const theirs = []
+let ourHash
+let theirHash
+let rss = 0
+for (let i = 0; i < rounds; i++) {
+  const a = timed(['sha256sum', file])
+  theirs.push(a.ms)
+  theirHash = a.stdout.split(/\s+/)[0]
+  const b = timed([process.execPath, bundle, file])
+  ours.push(b.ms)
+  const out = JSON.parse(b.stdout)
+  ourHash = out.hash
+  rss = Math.max(rss, out.maxRssKiB)
+  process.stdout.write(`round ${i + 1}: sha256sum ${(a.ms / 1000).toFixed(3)} s, ours ${(b.ms / 1000).toFixed(3)} s (hashing alone ${(out.ms / 1000).toFixed(3)} s)\n`)
+}
+if (ourHash !== theirHash) {
+  console.error(`HASH DIFFERS: ours ${ourHash}, sha256sum ${theirHash}`)
+  process.exit(1)
+}
+const ratio = median(ours) / median(theirs)
+const mib = size / 1024 ** 2
+console.log(`\nSHA-256 of ${(size / 1024 ** 3).toFixed(2)} GiB (same hash: ${ourHash})`)
+console.log(`  sha256sum : ${(median(theirs) / 1000).toFixed(3)} s  (${(mib / (median(theirs) / 1000)).toFixed(0)} MiB/s)  median of ${rounds}`)
+console.log(`  ours      : ${(median(ours) / 1000).toFixed(3)} s  (${(mib / (median(ours) / 1000)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up`)
+console.log(`  ratio ours/sha256sum: ${ratio.toFixed(3)} (target <= 1.05: ${ratio <= 1.05 ? 'met' : 'NOT met'})`)
+console.log(`  our peak RSS: ${(rss / 1024).toFixed(0)} MiB`)

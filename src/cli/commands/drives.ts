@@ -1,0 +1,284 @@
+import { realpathSync } from 'node:fs'
+import { createInterface } from 'node:readline/promises'
+import type { DriveInfo, WriteJob, WriteTargetState } from '../../shared/contract'
+import { AppError } from '../../shared/contract'
+import { UsageError, value, type ParsedArgs } from '../args'
+import type { Command } from '../command'
+import type { CliContext } from '../context'
+import { table } from '../output'
+
+export const size = (n: number): string => {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB']
+  let v = n
+  let i = 0
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000
+    i++
+  }
+  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`
+}
+
+const eta = (s?: number): string => (s === undefined ? '' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`)
+
+const name = (d: DriveInfo): string => [d.vendor, d.model].filter(Boolean).join(' ') || d.device
+
+function renderList(drives: DriveInfo[], ctx: CliContext, all: boolean): string {
+  const s = ctx.style
+  const shown = all ? drives : drives.filter((d) => d.offered)
+  const out: string[] = []
+  if (shown.length === 0) out.push(s.dim('No drive that can be written. Plug in a USB stick or an SD card.'))
+  else {
+    const rows = [['DEVICE', 'SIZE', 'BUS', 'MODEL', 'MOUNTED', 'STATE'].map((h) => s.dim(h))]
+    for (const d of shown) {
+      const state = d.offered ? (d.warnings.some((w) => w.startsWith('larger')) ? s.yellow('writable, large') : s.green('writable')) : s.red('not offered')
+      rows.push([d.device, size(d.size), d.bus || '-', name(d), d.mountPoints.join(', ') || '-', state])
+    }
+    out.push(table(rows))
+    for (const d of shown) {
+      for (const r of d.reasons) out.push(s.dim(`  ${d.device}: ${r}`))
+      for (const w of d.warnings) out.push(s.yellow(`  ${d.device}: ${w}`))
+    }
+  }
+  const hidden = drives.length - shown.length
+  if (hidden > 0) out.push(s.dim(`(${hidden} other drive${hidden > 1 ? 's' : ''} not offered: --all shows why)`))
+  return out.join('\n')
+}
+
+async function ask(question: string): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    return (await rl.question(question)).trim()
+  } finally {
+    rl.close()
+  }
+}
+
+/** Shows exactly which drives will be erased and asks for "yes", unless --yes. */
+async function confirmErase(drives: DriveInfo[], what: string, args: ParsedArgs, ctx: CliContext): Promise<void> {
+  const s = ctx.style
+  const lines = [s.bold(`${what} will ERASE everything on:`)]
+  for (const d of drives) {
+    lines.push(`  ${s.bold(d.device)}  ${name(d)}  ${size(d.size)}${d.bus ? `  (${d.bus})` : ''}`)
+    for (const w of d.warnings) lines.push(s.yellow(`    ! ${w}`))
+  }
+  ctx.err(lines.join('\n'))
+  if (args.flags.has('yes')) return
+  if (!process.stdin.isTTY) throw new UsageError('refusing to erase a drive without --yes: stdin is not a terminal to ask on')
+  const answer = await ask(`Type "yes" to erase ${drives.map((d) => d.device).join(', ')}: `)
+  if (answer.toLowerCase() !== 'yes') throw new AppError('NotConfirmed', 'Not confirmed: nothing was written.')
+}
+
+function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
+  return words.map((w) => {
+    const d = list.find((x) => x.device === w || x.id === w)
+    if (!d) throw new UsageError(`no drive ${w} (see hsc drives list --all)`)
+    if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${name(d)}) cannot be written: ${d.reasons.join('; ')}.`, { stage: 'validate' })
+    return d
+  })
+}
+
+/**
+ * The verified hash of IMAGE when the spins service downloaded and verified it. Looked up by
+ * method name at run time, so the write command works whether or not that service exists.
+ */
+async function verifiedHash(image: string, ctx: CliContext): Promise<string | undefined> {
+  const r = await ctx.router.call('spins.download.list', {})
+  if (!r.ok || !Array.isArray(r.value)) return undefined
+  let real: string
+  try {
+    real = realpathSync(image)
+  } catch {
+    return undefined
+  }
+  for (const d of r.value as Array<{ path?: unknown; sha256?: unknown; verification?: { state?: unknown; actual?: unknown; algorithm?: unknown } }>) {
+    if (typeof d.path !== 'string') continue
+    let p: string
+    try {
+      p = realpathSync(d.path)
+    } catch {
+      continue
+    }
+    const state = d.verification?.state
+    if (p === real && (state === 'verified-signed' || state === 'verified-unsigned')) {
+      if (d.verification?.algorithm === 'sha256' && typeof d.verification.actual === 'string') return d.verification.actual
+      if (typeof d.sha256 === 'string') return d.sha256
+    }
+  }
+  return undefined
+}
+
+function targetLine(t: WriteTargetState, ctx: CliContext): string {
+  const s = ctx.style
+  if (t.stage === 'done') return `${t.device}: ${s.green(t.verified ? 'written and verified' : 'written')}${t.ejected ? ', ejected' : ''}${t.note ? s.dim(` (${t.note})`) : ''}`
+  if (t.stage === 'failed' || t.stage === 'cancelled') {
+    const e = t.error
+    return `${t.device}: ${s.red(t.stage === 'failed' ? 'FAILED' : 'cancelled')} ${e ? `${e.name}: ${e.message}` : ''}${e?.hint ? s.dim(`\n    ${e.hint}`) : ''}`
+  }
+  const moving = t.stage === 'write' || t.stage === 'verify'
+  const pct = moving && t.total ? `${t.percent.toFixed(1).padStart(5)}%` : ''
+  const speed = moving && t.speed ? `${size(t.speed)}/s` : ''
+  return `${t.device}: ${t.stage.padEnd(7)} ${pct} ${speed.padStart(10)} ${t.etaSeconds !== undefined ? `ETA ${eta(t.etaSeconds)}` : ''}`.trimEnd()
+}
+
+/** Follows drives.progress for one job until it ends; Ctrl-C cancels it. */
+function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJob> {
+  const hub = ctx.services.events
+  const seen = new Map<string, WriteJob>()
+  let jobId = ''
+  let lastStages = ''
+  let live = false
+  return new Promise<WriteJob>((resolve, reject) => {
+    const show = (job: WriteJob): void => {
+      if (ctx.json) return
+      const stages = job.targets.map((t) => `${t.device}:${t.stage}`).join(' ')
+      if (process.stderr.isTTY) {
+        const line = job.targets.map((t) => targetLine(t, ctx).split('\n')[0]).join('  |  ')
+        process.stderr.write(`\r\x1b[2K${line}`)
+        live = true
+      } else if (stages !== lastStages) ctx.err(job.targets.map((t) => targetLine(t, ctx).split('\n')[0]).join('\n'))
+      lastStages = stages
+    }
+    const finish = (job: WriteJob): void => {
+      if (live) process.stderr.write('\r\x1b[2K')
+      process.removeListener('SIGINT', onInt)
+      hub.removeClient(client)
+      resolve(job)
+    }
+    const onEvent = (job: WriteJob): void => {
+      seen.set(job.jobId, job)
+      if (job.jobId !== jobId) return
+      show(job)
+      if (['done', 'failed', 'cancelled'].includes(job.stage)) finish(job)
+    }
+    const client = hub.addClient((event, payload) => event === 'drives.progress' && onEvent(payload as WriteJob))
+    hub.subscribe(client, 'drives.progress')
+    let interrupts = 0
+    const onInt = (): void => {
+      if (++interrupts > 1) process.exit(130)
+      if (live) process.stderr.write('\n')
+      ctx.err('Cancelling… (the drive will not be bootable; Ctrl-C again to quit at once)')
+      if (jobId) void ctx.call('drives.cancel', { jobId }).catch(() => undefined)
+    }
+    process.on('SIGINT', onInt)
+    start().then(
+      (first) => {
+        jobId = first.jobId
+        const latest = seen.get(jobId) ?? first
+        onEvent(latest)
+      },
+      (err: unknown) => {
+        process.removeListener('SIGINT', onInt)
+        hub.removeClient(client)
+        reject(err)
+      }
+    )
+  })
+}
+
+const yes = { name: 'yes', kind: 'flag' as const, summary: 'do not ask before erasing the drive (scripts)' }
+
+export const commands: Command[] = [
+  {
+    path: ['drives', 'list'],
+    summary: 'List drives that can be written (USB sticks, SD cards); --all also shows the others and why not',
+    maxArgs: 0,
+    options: [
+      { name: 'all', kind: 'flag', summary: 'also list internal, optical, empty and system drives with the reason' },
+      { name: 'image', kind: 'value', valueName: 'FILE', summary: 'mark drives too small for this image' }
+    ],
+    async run(args, ctx) {
+      const image = value(args, 'image')
+      let imageSize: number | undefined
+      if (image) {
+        try {
+          imageSize = (await import('node:fs')).statSync(image).size
+        } catch (err) {
+          throw new UsageError(`--image ${image}: ${(err as Error).message}`)
+        }
+      }
+      const list = await ctx.call('drives.list', imageSize === undefined ? {} : { imageSize })
+      if (ctx.json) ctx.out(JSON.stringify(list, null, 2))
+      else {
+        ctx.out(renderList(list.drives, ctx, args.flags.has('all')))
+        if (imageSize !== undefined) for (const d of list.drives.filter((x) => x.offered && x.tooSmall)) ctx.out(ctx.style.yellow(`${d.device} is smaller than ${image} (${size(imageSize)})`))
+        if (list.loopDevicesAllowed) ctx.out(ctx.style.yellow('Test switch HSC_TEST_ALLOW_LOOP=1 is on: loop devices are offered.'))
+      }
+      return 0
+    }
+  },
+  {
+    path: ['write'],
+    summary: 'Write an image to one or more USB drives: unmount, write (first MiB last), sync, verify by reading back',
+    args: 'IMAGE DRIVE...',
+    minArgs: 2,
+    maxArgs: 9,
+    options: [
+      { name: 'no-verify', kind: 'flag', summary: 'skip reading the drive back (not recommended)' },
+      { name: 'sha256', kind: 'value', valueName: 'HEX', summary: 'the verified SHA-256 of the image (downloads verified by hsc are found by themselves)' },
+      { name: 'allow-unverified', kind: 'flag', summary: 'write an image that has no verified hash' },
+      { name: 'eject', kind: 'flag', summary: 'eject the drive after a verified write' },
+      { name: 'power-off', kind: 'flag', summary: 'power the drive off after a verified write' },
+      yes
+    ],
+    async run(args, ctx) {
+      const [image, ...words] = args.positionals
+      if (new Set(words).size !== words.length) throw new UsageError('a drive is named twice')
+      const sha = value(args, 'sha256')
+      if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new UsageError('--sha256 needs 64 hex digits')
+      if (args.flags.has('eject') && args.flags.has('power-off')) throw new UsageError('--eject and --power-off exclude each other')
+      let imageSize: number
+      try {
+        const st = (await import('node:fs')).statSync(image)
+        if (!st.isFile()) throw new Error('not a regular file')
+        imageSize = st.size
+      } catch (err) {
+        throw new UsageError(`${image}: ${(err as Error).message}`)
+      }
+      const expected = sha ?? (await verifiedHash(image, ctx))
+      if (!expected && !args.flags.has('allow-unverified')) {
+        throw new AppError('UnverifiedImage', `${image} has no verified SHA-256.`, {
+          stage: 'validate',
+          hint: 'Give it with --sha256 HEX (from the CHECKSUM file), download it with hsc so it is verified, or pass --allow-unverified.'
+        })
+      }
+      const list = await ctx.call('drives.list', { imageSize })
+      const drives = pickDrives(list.drives, words)
+      for (const d of drives) if (d.tooSmall) throw new AppError('DriveTooSmall', `${d.device} (${size(d.size)}) is smaller than the image (${size(imageSize)}).`, { stage: 'validate' })
+      if (!ctx.json) ctx.err(`Image: ${image} (${size(imageSize)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
+      await confirmErase(drives, 'Writing', args, ctx)
+      const job = await follow(ctx, () =>
+        ctx.call('drives.write', {
+          image,
+          targets: drives.map((d) => ({ device: d.device, token: d.token })),
+          verify: !args.flags.has('no-verify'),
+          expectedSha256: expected,
+          allowUnverified: args.flags.has('allow-unverified'),
+          after: args.flags.has('power-off') ? 'poweroff' : args.flags.has('eject') ? 'eject' : 'none'
+        })
+      )
+      if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
+      else {
+        for (const t of job.targets) ctx.out(targetLine(t, ctx))
+        if (job.sha256) ctx.out(ctx.style.dim(`image SHA-256 ${job.sha256}`))
+      }
+      return job.stage === 'done' ? 0 : 1
+    }
+  },
+  {
+    path: ['restore'],
+    summary: 'Make a written USB drive usable for files again: wipe, GPT, one exFAT (or FAT32) partition',
+    args: 'DRIVE',
+    minArgs: 1,
+    maxArgs: 1,
+    options: [{ name: 'label', kind: 'value', valueName: 'NAME', summary: 'filesystem label (up to 11 characters; default USB_DRIVE)' }, yes],
+    async run(args, ctx) {
+      const list = await ctx.call('drives.list', {})
+      const [d] = pickDrives(list.drives, args.positionals)
+      await confirmErase([d], 'Restoring', args, ctx)
+      const label = value(args, 'label')
+      const r = await ctx.call('drives.restore', { device: d.device, token: d.token, ...(label === undefined ? {} : { label }) })
+      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : `${r.device}: GPT with one ${r.fsType === 'exfat' ? 'exFAT' : 'FAT32'} partition ${r.partition} labelled "${r.label}".`)
+      return 0
+    }
+  }
+]

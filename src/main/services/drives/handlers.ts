@@ -1,0 +1,54 @@
+import type { MessageBus } from 'dbus-next'
+import type { drivesMethods } from '../../../shared/contract/drives'
+import type { HandlerFactory } from '../handlers'
+import type { ServiceContext } from '../context'
+import { DrivesService } from './service'
+
+export interface DrivesHandlerOptions {
+  /** The system bus with fd passing by default ($DBUS_SYSTEM_BUS_ADDRESS from the context env). */
+  connect?: () => Promise<MessageBus>
+}
+
+/** One service per context: it owns the bus connection and the running write jobs. */
+const services = new WeakMap<ServiceContext, DrivesService>()
+
+export function drivesServiceFor(ctx: ServiceContext, opts: DrivesHandlerOptions = {}): DrivesService {
+  let s = services.get(ctx)
+  if (!s) {
+    s = new DrivesService({
+      fs: ctx.fs,
+      // HSC_TEST_ALLOW_LOOP comes from the service process environment only, never from a client.
+      env: ctx.env,
+      connect: opts.connect,
+      // The CLI must be able to exit as soon as it is done; long-lived transports keep the bus a while.
+      idleMs: ctx.transport === 'cli' ? 0 : 30_000,
+      onProgress: (job) => ctx.events.emit('drives.progress', job)
+    })
+    services.set(ctx, s)
+  }
+  return s
+}
+
+export function createDrivesHandlers(opts: DrivesHandlerOptions = {}): HandlerFactory<typeof drivesMethods> {
+  return (ctx) => {
+    const service = drivesServiceFor(ctx, opts)
+    // Watches UDisks2 only while some client listens to drives.changed.
+    ctx.events.produce('drives.changed', () =>
+      service.watch(
+        (list) => ctx.events.emit('drives.changed', list),
+        () => undefined
+      )
+    )
+    return {
+      'drives.list': ({ imageSize }) => service.list(imageSize),
+      'drives.image': ({ path }) => service.image(path),
+      'drives.write': (input) => service.write(input),
+      'drives.jobs': () => service.jobs(),
+      'drives.cancel': ({ jobId }) => service.cancel(jobId),
+      'drives.eject': ({ device, powerOff }) => service.eject(device, powerOff),
+      'drives.restore': ({ device, token, label }) => service.restore(device, token, label)
+    }
+  }
+}
+
+export const drivesHandlers = createDrivesHandlers()

@@ -1,0 +1,267 @@
+import { createHash } from 'node:crypto'
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { AppError, toErrorInfo } from '../../../shared/contract/errors'
+import type { DownloadInfo, DownloadStatus, HashAlgorithm, VerifyResult } from '../../../shared/contract/spins'
+import { discardPartial, runDownload, type DownloadDeps, type FetchLike } from './download'
+import { verifyImage, type ChecksumInput } from './verify'
+
+/** Everything needed to (re)start one download; kept across app restarts. */
+export interface JobSpec {
+  name: string
+  dest: string
+  urls: string[]
+  expectedSize?: number
+  algorithm: HashAlgorithm
+  expectedHash?: string
+  spinId?: string
+  /** The checksum file on each mirror: verified (and its signature checked) after the download. */
+  checksumUrls?: string[]
+  /** Where expectedHash came from when there is no checksum file ("images.json", "given"). */
+  hashSource?: string
+}
+
+export interface ManagerDeps {
+  fetch: FetchLike
+  /** JSON file with the download records. */
+  stateFile: string
+  /** Armored keys trusted for signed checksum files (bundled + imported). */
+  keys: () => Promise<string[]>
+  emit: (info: DownloadInfo) => void
+  engine?: DownloadDeps
+  now?: () => number
+}
+
+interface Job {
+  spec: JobSpec
+  info: DownloadInfo
+  controller?: AbortController
+  run?: Promise<void>
+}
+
+const ACTIVE: DownloadStatus[] = ['queued', 'checking', 'hashing-part', 'downloading', 'verifying']
+const MAX_NOTES = 20
+
+export function downloadId(dest: string): string {
+  return createHash('sha256').update(path.resolve(dest)).digest('hex').slice(0, 12)
+}
+
+/**
+ * Runs downloads one job per image: start, pause (keeps the .part), resume, cancel (drops
+ * it), verification when done, and records that survive a restart (interrupted jobs come
+ * back paused and resume from their .part).
+ */
+export class DownloadManager {
+  private readonly jobs = new Map<string, Job>()
+  private loading?: Promise<void>
+  private saving: Promise<void> = Promise.resolve()
+
+  constructor(private readonly deps: ManagerDeps) {}
+
+  private now(): string {
+    return new Date((this.deps.now ?? Date.now)()).toISOString()
+  }
+
+  /** Loads the records once; jobs that were running when the app stopped become paused. */
+  init(): Promise<void> {
+    this.loading ??= (async () => {
+      let data: { schema?: number; jobs?: { spec: JobSpec; info: DownloadInfo }[] }
+      try {
+        data = JSON.parse(await readFile(this.deps.stateFile, 'utf8'))
+      } catch {
+        return
+      }
+      for (const { spec, info } of data.jobs ?? []) {
+        if (!spec?.dest || !info?.id) continue
+        if (ACTIVE.includes(info.status)) {
+          info.status = 'paused'
+          info.speed = undefined
+          info.etaSeconds = undefined
+          info.notes = [...(info.notes ?? []), 'interrupted when the app stopped; resume to continue from the partial file'].slice(-MAX_NOTES)
+        }
+        this.jobs.set(info.id, { spec, info })
+      }
+    })()
+    return this.loading
+  }
+
+  async list(): Promise<DownloadInfo[]> {
+    await this.init()
+    return [...this.jobs.values()].map((j) => ({ ...j.info }))
+  }
+
+  async get(id: string): Promise<DownloadInfo> {
+    return { ...(await this.job(id)).info }
+  }
+
+  private async job(id: string): Promise<Job> {
+    await this.init()
+    const job = this.jobs.get(id)
+    if (!job) throw new AppError('UnknownDownload', `no download with id "${id}"`, { stage: 'find download', hint: 'List downloads to see their ids.' })
+    return job
+  }
+
+  /** Starts (or returns the running / finished) download of spec.dest. */
+  async start(spec: JobSpec): Promise<DownloadInfo> {
+    await this.init()
+    const id = downloadId(spec.dest)
+    const existing = this.jobs.get(id)
+    if (existing?.controller) return { ...existing.info }
+    if (existing?.info.status === 'done' && existing.spec.expectedHash === spec.expectedHash && (await exists(spec.dest))) return { ...existing.info }
+    const at = this.now()
+    const job: Job = {
+      spec,
+      info: { id, name: spec.name, path: spec.dest, spinId: spec.spinId, status: 'queued', bytes: 0, total: spec.expectedSize, notes: [], startedAt: at, updatedAt: at }
+    }
+    this.jobs.set(id, job)
+    this.launch(job)
+    return { ...job.info }
+  }
+
+  async pause(id: string): Promise<DownloadInfo> {
+    const job = await this.job(id)
+    if (job.controller) {
+      job.controller.abort('pause')
+      await job.run
+    }
+    return { ...job.info }
+  }
+
+  async resume(id: string): Promise<DownloadInfo> {
+    const job = await this.job(id)
+    if (!job.controller && (job.info.status === 'paused' || job.info.status === 'failed' || job.info.status === 'cancelled')) this.launch(job)
+    return { ...job.info }
+  }
+
+  /** Stops and deletes the partial file. A finished image is never deleted from here. */
+  async cancel(id: string): Promise<DownloadInfo> {
+    const job = await this.job(id)
+    if (job.info.status === 'done') {
+      throw new AppError('AlreadyFinished', `${job.info.name} is already downloaded; delete the file itself if you do not want it`, { stage: 'cancel download' })
+    }
+    if (job.controller) {
+      job.controller.abort('cancel')
+      await job.run
+    } else {
+      await discardPartial(job.spec.dest)
+      this.update(job, { status: 'cancelled', bytes: 0, percent: undefined, speed: undefined, etaSeconds: undefined })
+      await this.persist()
+    }
+    return { ...job.info }
+  }
+
+  /** Resolves when the job's current run has ended (for the CLI and tests). */
+  async wait(id: string): Promise<DownloadInfo> {
+    const job = await this.job(id)
+    await job.run
+    return { ...job.info }
+  }
+
+  /** Pauses everything (app shutdown); the .part files resume next time. */
+  async close(): Promise<void> {
+    const running = [...this.jobs.values()].filter((j) => j.controller)
+    for (const j of running) j.controller!.abort('pause')
+    await Promise.all(running.map((j) => j.run))
+    await this.saving
+  }
+
+  private update(job: Job, patch: Partial<DownloadInfo>, emit = true): void {
+    Object.assign(job.info, patch, { updatedAt: this.now() })
+    if (emit) this.deps.emit({ ...job.info, notes: [...job.info.notes] })
+  }
+
+  private launch(job: Job): void {
+    const controller = new AbortController()
+    job.controller = controller
+    this.update(job, { status: 'checking', error: undefined, speed: undefined, etaSeconds: undefined })
+    void this.persist()
+    job.run = (async () => {
+      try {
+        const out = await runDownload(
+          { urls: job.spec.urls, dest: job.spec.dest, expectedSize: job.spec.expectedSize, algorithm: job.spec.algorithm, expectedHash: job.spec.expectedHash },
+          { ...this.deps.engine },
+          {
+            signal: controller.signal,
+            onProgress: (p) =>
+              this.update(job, { status: p.phase, bytes: p.bytes, total: p.total, percent: p.percent, speed: p.speed, etaSeconds: p.etaSeconds, mirror: p.mirror }),
+            onNote: (n) => {
+              job.info.notes = [...job.info.notes, n].slice(-MAX_NOTES)
+            }
+          }
+        )
+        if (out.status === 'aborted') {
+          if (controller.signal.reason === 'cancel') {
+            await discardPartial(job.spec.dest)
+            this.update(job, { status: 'cancelled', bytes: 0, percent: undefined, speed: undefined, etaSeconds: undefined }, false)
+          } else {
+            this.update(job, { status: 'paused', bytes: out.bytes, total: out.total, speed: undefined, etaSeconds: undefined }, false)
+          }
+          return
+        }
+        this.update(job, {
+          status: 'verifying',
+          bytes: out.size,
+          total: out.size,
+          percent: 100,
+          speed: undefined,
+          etaSeconds: undefined,
+          mirror: out.mirror,
+          sha256: out.algorithm === 'sha256' ? out.hash : undefined
+        })
+        const verification = await this.verify(job, { algorithm: out.algorithm, hash: out.hash })
+        this.update(job, { status: 'done', verification }, false)
+      } catch (err) {
+        this.update(job, { status: 'failed', error: toErrorInfo(err), speed: undefined, etaSeconds: undefined }, false)
+      } finally {
+        job.controller = undefined
+        this.update(job, {})
+        await this.persist()
+      }
+    })()
+  }
+
+  private async verify(job: Job, actual: { algorithm: HashAlgorithm; hash: string }): Promise<VerifyResult> {
+    const { spec } = job
+    let checksum: ChecksumInput | undefined
+    if (spec.checksumUrls?.length) checksum = { kind: 'url', urls: spec.checksumUrls }
+    else if (spec.expectedHash) checksum = { kind: 'hash', hash: spec.expectedHash, source: spec.hashSource }
+    try {
+      return await verifyImage({ file: spec.dest, entryName: spec.name, checksum, actual, keys: await this.deps.keys(), fetch: this.deps.fetch })
+    } catch (err) {
+      const info = toErrorInfo(err)
+      return {
+        state: 'unverified',
+        file: spec.dest,
+        algorithm: actual.algorithm,
+        actual: actual.hash,
+        signature: { status: 'unsigned', keyIds: [], message: 'not checked' },
+        message: `could not verify: ${info.message}`,
+        warnings: [info.hint ?? 'Verify the image by hand with a checksum file or hash.']
+      }
+    }
+  }
+
+  /** Writes the records (serialised, atomic). */
+  private persist(): Promise<void> {
+    this.saving = this.saving.then(async () => {
+      const data = { schema: 1, jobs: [...this.jobs.values()].map((j) => ({ spec: j.spec, info: j.info })) }
+      try {
+        await mkdir(path.dirname(this.deps.stateFile), { recursive: true })
+        await writeFile(`${this.deps.stateFile}.tmp`, JSON.stringify(data, null, 2))
+        await rename(`${this.deps.stateFile}.tmp`, this.deps.stateFile)
+      } catch {
+        // The records are a convenience; a read-only cache dir must not break downloads.
+      }
+    })
+    return this.saving
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p)
+    return true
+  } catch {
+    return false
+  }
+}

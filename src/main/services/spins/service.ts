@@ -1,0 +1,176 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { AppError } from '../../../shared/contract/errors'
+import type { CatalogueState, DownloadInfo, HashAlgorithm, VerifyResult } from '../../../shared/contract/spins'
+import type { Settings } from '../../../shared/contract/settings'
+import { loadCatalogue, readCachedCatalogue, refreshCatalogue } from './catalogue'
+import type { DownloadDeps, FetchLike } from './download'
+import { DownloadManager, type JobSpec } from './manager'
+import { defaultDownloadDir, resourcesDir } from './paths'
+import { loadSourcesFile, sourcesFromUrls, type SpinSource } from './sources'
+import { classifyChecksumArg, readKeyDir, verifyImage, type ChecksumInput } from './verify'
+
+export interface SpinsServiceDeps {
+  fetch: FetchLike
+  cacheDir: string
+  settings: () => Promise<Settings>
+  env: Readonly<Record<string, string | undefined>>
+  emit: (info: DownloadInfo) => void
+  engine?: DownloadDeps
+}
+
+export interface StartInput {
+  spinId?: string
+  url?: string
+  dest?: string
+  sha256?: string
+  checksumUrl?: string
+}
+
+export interface VerifyInput {
+  file: string
+  checksum?: string
+  hash?: string
+  keys?: string[]
+}
+
+export interface SpinsService {
+  list(): Promise<CatalogueState>
+  refresh(): Promise<CatalogueState>
+  start(input: StartInput): Promise<DownloadInfo>
+  pause(id: string): Promise<DownloadInfo>
+  resume(id: string): Promise<DownloadInfo>
+  cancel(id: string): Promise<DownloadInfo>
+  downloads(): Promise<DownloadInfo[]>
+  /** Resolves when the download's current run ends. */
+  wait(id: string): Promise<DownloadInfo>
+  verify(input: VerifyInput): Promise<VerifyResult>
+  /** Keys trusted by default: bundled ones and those imported in Settings. */
+  trustedKeys(): Promise<string[]>
+  close(): Promise<void>
+}
+
+/** A file name from a URL that is safe to use in the download folder. */
+export function fileNameFromUrl(url: string): string {
+  let name: string
+  try {
+    name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '')
+  } catch {
+    name = ''
+  }
+  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || name.length > 255) {
+    throw new AppError('InvalidUrl', `cannot tell a file name from ${url.slice(0, 200)}`, { stage: 'start download', hint: 'Use a URL that ends with the image file name.' })
+  }
+  return name
+}
+
+export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
+  const resources = resourcesDir(deps.env, 'spins')
+  const manager = new DownloadManager({
+    fetch: deps.fetch,
+    stateFile: path.join(deps.cacheDir, 'spins-downloads.json'),
+    keys: () => trustedKeys(),
+    emit: deps.emit,
+    engine: deps.engine
+  })
+
+  async function trustedKeys(): Promise<string[]> {
+    const bundled = resources ? await readKeyDir(path.join(resources, 'keys')) : []
+    return [...bundled, ...(await deps.settings()).importedKeys]
+  }
+
+  async function sources(): Promise<SpinSource[]> {
+    const fromSettings = (await deps.settings()).catalogueSources
+    if (fromSettings.length > 0) return sourcesFromUrls(fromSettings)
+    if (!resources) {
+      throw new AppError('NoSources', 'the bundled source list (resources/spins/sources.json) was not found and Settings lists no catalogue source', {
+        stage: 'read catalogue sources',
+        hint: 'Add a catalogue source URL in Settings.'
+      })
+    }
+    return (await loadSourcesFile(path.join(resources, 'spins', 'sources.json'))).sources
+  }
+
+  async function downloadDir(dest?: string): Promise<string> {
+    const dir = path.resolve(dest || (await deps.settings()).downloadDir || defaultDownloadDir(deps.env))
+    try {
+      await mkdir(dir, { recursive: true })
+    } catch (err) {
+      throw new AppError('DownloadDirUnusable', `cannot use ${dir} for downloads: ${(err as Error).message}`, { stage: 'prepare download folder' })
+    }
+    return dir
+  }
+
+  return {
+    list: () => loadCatalogue(deps.cacheDir),
+    refresh: async () => refreshCatalogue({ fetch: deps.fetch, cacheDir: deps.cacheDir, sources: await sources() }),
+    async start(input) {
+      const dir = await downloadDir(input.dest)
+      let spec: JobSpec
+      if (input.spinId) {
+        const catalogue = await readCachedCatalogue(deps.cacheDir)
+        const spin = catalogue?.spins.find((s) => s.id === input.spinId)
+        if (!spin) {
+          throw new AppError('UnknownSpin', `no spin "${input.spinId}" in the ${catalogue ? 'catalogue' : 'catalogue (it was never refreshed)'}`, {
+            stage: 'start download',
+            hint: 'Refresh the catalogue and use one of the ids it lists.'
+          })
+        }
+        const algorithm: HashAlgorithm = spin.checksum?.algorithm ?? 'sha256'
+        spec = {
+          name: spin.name,
+          dest: path.join(dir, spin.name),
+          urls: spin.urls,
+          expectedSize: spin.size,
+          algorithm,
+          expectedHash: spin.checksum?.hash,
+          spinId: spin.id,
+          checksumUrls: spin.checksum?.urls.length ? spin.checksum.urls : undefined,
+          hashSource: spin.checksum?.fromMetadata ? 'the compose metadata (images.json)' : undefined
+        }
+      } else if (input.url) {
+        const name = fileNameFromUrl(input.url)
+        spec = {
+          name,
+          dest: path.join(dir, name),
+          urls: [input.url],
+          algorithm: 'sha256',
+          expectedHash: input.sha256?.toLowerCase(),
+          checksumUrls: input.checksumUrl ? [input.checksumUrl] : undefined,
+          hashSource: input.sha256 ? 'the hash given with the URL' : undefined
+        }
+      } else {
+        throw new AppError('ValidationError', 'give a spin id or a URL', { stage: 'start download' })
+      }
+      return manager.start(spec)
+    },
+    pause: (id) => manager.pause(id),
+    resume: (id) => manager.resume(id),
+    cancel: (id) => manager.cancel(id),
+    downloads: () => manager.list(),
+    wait: (id) => manager.wait(id),
+    async verify(input) {
+      let checksum: ChecksumInput | undefined
+      if (input.hash) checksum = { kind: 'hash', hash: input.hash }
+      else if (input.checksum) checksum = classifyChecksumArg(input.checksum)
+      const keys = [...(await trustedKeys()), ...(input.keys ?? [])]
+      return verifyImage({ file: path.resolve(input.file), checksum, keys, fetch: deps.fetch })
+    },
+    trustedKeys,
+    close: () => manager.close()
+  }
+}
+
+/** Reads an armored key file for the CLI's --key (fails clearly on anything else). */
+export async function readArmoredKey(file: string): Promise<string> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (err) {
+    throw new AppError('KeyReadError', `cannot read key ${file}: ${(err as Error).message}`, { stage: 'read key' })
+  }
+  if (!text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) {
+    throw new AppError('KeyReadError', `${file} is not an armored OpenPGP public key`, { stage: 'read key', hint: 'Export it with gpg --armor --export.' })
+  }
+  return text
+}

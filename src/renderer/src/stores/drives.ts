@@ -1,0 +1,246 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import { api } from '../api'
+
+/** An image the user can pick: a download of the spins service, or a local file. */
+export interface ImageChoice {
+  key: string
+  path: string
+  name: string
+  size: number
+  /** "verified-signed" | "verified-unsigned" | "hash-mismatch" | "bad-signature" | "unverified" | "local". */
+  state: string
+  sha256?: string
+  source: 'download' | 'local'
+}
+
+const VERIFIED = new Set(['verified-signed', 'verified-unsigned'])
+export const isVerified = (i: ImageChoice | null): boolean => Boolean(i && i.sha256 && (VERIFIED.has(i.state) || i.source === 'local'))
+
+type Failure = Pick<ErrorInfo, 'message' | 'hint' | 'name'>
+const failure = (e: unknown): Failure => {
+  const err = e as Error & { hint?: string }
+  return { name: err.name, message: err.message, hint: err.hint }
+}
+
+/** The downloads of the spins service, read without depending on its contract being present. */
+async function downloads(): Promise<ImageChoice[]> {
+  const call = api.call as unknown as (m: string, i: unknown) => Promise<unknown>
+  let list: unknown
+  try {
+    list = await call('spins.download.list', {})
+  } catch {
+    return []
+  }
+  if (!Array.isArray(list)) return []
+  const out: ImageChoice[] = []
+  for (const d of list as Array<Record<string, unknown>>) {
+    const v = (d.verification ?? {}) as Record<string, unknown>
+    if (d.status !== 'done' || typeof d.path !== 'string') continue
+    const sha = v.algorithm === 'sha256' && typeof v.actual === 'string' ? v.actual : typeof d.sha256 === 'string' ? d.sha256 : undefined
+    out.push({
+      key: `dl:${String(d.id ?? d.path)}`,
+      path: d.path,
+      name: typeof d.name === 'string' ? d.name : d.path.replace(/^.*\//, ''),
+      size: typeof d.total === 'number' ? d.total : typeof d.bytes === 'number' ? d.bytes : 0,
+      state: typeof v.state === 'string' ? v.state : 'unverified',
+      sha256: sha,
+      source: 'download'
+    })
+  }
+  // Verified images first.
+  return out.sort((a, b) => Number(VERIFIED.has(b.state)) - Number(VERIFIED.has(a.state)))
+}
+
+export const useDrivesStore = defineStore('drives', () => {
+  const list = ref<DriveList | null>(null)
+  const listError = ref<Failure | null>(null)
+  const loading = ref(false)
+  const images = ref<ImageChoice[]>([])
+  const image = ref<ImageChoice | null>(null)
+  const imageError = ref<Failure | null>(null)
+  const selected = ref<string[]>([])
+  const allowUnverified = ref(false)
+  const job = ref<WriteJob | null>(null)
+  const writeError = ref<Failure | null>(null)
+  const restoring = ref<string | null>(null)
+  const restoreResult = ref<RestoreResult | null>(null)
+  const restoreError = ref<Failure | null>(null)
+  const ejectNote = ref<string | null>(null)
+  let offChanged: (() => void) | null = null
+  let offProgress: (() => void) | null = null
+
+  const drives = computed<DriveInfo[]>(() => list.value?.drives ?? [])
+  const offered = computed(() => drives.value.filter((d) => d.offered))
+  const chosen = computed(() => offered.value.filter((d) => selected.value.includes(d.id)))
+  const tooSmall = (d: DriveInfo): boolean => Boolean(image.value && d.size < image.value.size)
+  const running = computed(() => Boolean(job.value && !['done', 'failed', 'cancelled'].includes(job.value.stage)))
+  const canWrite = computed(
+    () => Boolean(image.value) && chosen.value.length > 0 && chosen.value.every((d) => !tooSmall(d)) && (isVerified(image.value) || allowUnverified.value) && !running.value
+  )
+
+  async function refresh(): Promise<void> {
+    loading.value = true
+    try {
+      list.value = await api.call('drives.list', image.value ? { imageSize: image.value.size } : {})
+      listError.value = null
+      // A drive that went away (or stopped being offered) is no longer selected.
+      selected.value = selected.value.filter((id) => offered.value.some((d) => d.id === id))
+    } catch (e) {
+      listError.value = failure(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function loadImages(): Promise<void> {
+    images.value = await downloads()
+    if (!image.value) image.value = images.value.find((i) => VERIFIED.has(i.state)) ?? null
+  }
+
+  async function useLocal(path: string, sha256: string): Promise<void> {
+    imageError.value = null
+    try {
+      const f = await api.call('drives.image', { path })
+      const hash = sha256.trim().toLowerCase()
+      if (hash && !/^[0-9a-f]{64}$/.test(hash)) throw Object.assign(new Error('The SHA-256 must be 64 hex digits.'), { name: 'ValidationError' })
+      image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: hash ? 'local' : 'unverified', sha256: hash || undefined, source: 'local' }
+      allowUnverified.value = false
+    } catch (e) {
+      imageError.value = failure(e)
+    }
+  }
+
+  function pick(choice: ImageChoice): void {
+    image.value = choice
+    allowUnverified.value = false
+  }
+
+  function toggle(id: string): void {
+    selected.value = selected.value.includes(id) ? selected.value.filter((x) => x !== id) : [...selected.value, id]
+  }
+
+  function follow(): void {
+    offProgress ??= api.on('drives.progress', (j) => {
+      if (!job.value || j.jobId === job.value.jobId) job.value = j
+    })
+  }
+
+  async function write(opts: { verify: boolean; after: 'none' | 'eject' | 'poweroff' }): Promise<boolean> {
+    if (!image.value || !canWrite.value) return false
+    writeError.value = null
+    ejectNote.value = null
+    follow()
+    try {
+      const started = await api.call('drives.write', {
+        image: image.value.path,
+        targets: chosen.value.map((d) => ({ device: d.device, token: d.token })),
+        verify: opts.verify,
+        expectedSha256: isVerified(image.value) ? image.value.sha256 : undefined,
+        allowUnverified: !isVerified(image.value) && allowUnverified.value,
+        after: opts.after
+      })
+      // Progress may already have arrived for this job: keep the newer state.
+      if (!job.value || job.value.jobId !== started.jobId) job.value = started
+      return true
+    } catch (e) {
+      writeError.value = failure(e)
+      return false
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    if (job.value) job.value = await api.call('drives.cancel', { jobId: job.value.jobId })
+  }
+
+  /** After a reload: show a job that is still running. */
+  async function resume(): Promise<void> {
+    follow()
+    const jobs = await api.call('drives.jobs', {}).catch(() => [] as WriteJob[])
+    const live = jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.stage))
+    if (live) job.value = live
+  }
+
+  function reset(): void {
+    job.value = null
+    writeError.value = null
+    ejectNote.value = null
+    void refresh()
+  }
+
+  async function eject(device: string, powerOff: boolean): Promise<void> {
+    ejectNote.value = null
+    try {
+      await api.call('drives.eject', { device, powerOff })
+      ejectNote.value = `${device} ${powerOff ? 'was powered off' : 'was ejected'}: you can unplug it.`
+    } catch (e) {
+      ejectNote.value = failure(e).message
+    }
+  }
+
+  async function restore(d: DriveInfo, label: string): Promise<void> {
+    restoring.value = d.id
+    restoreResult.value = null
+    restoreError.value = null
+    try {
+      restoreResult.value = await api.call('drives.restore', { device: d.device, token: d.token, ...(label ? { label } : {}) })
+    } catch (e) {
+      restoreError.value = failure(e)
+    } finally {
+      restoring.value = null
+      void refresh()
+    }
+  }
+
+  /** The live drive list: the service watches UDisks2 only while someone listens. */
+  function startLive(): void {
+    offChanged ??= api.on('drives.changed', (l) => {
+      list.value = l
+      listError.value = null
+      selected.value = selected.value.filter((id) => l.drives.some((d) => d.id === id && d.offered))
+    })
+  }
+  function stopLive(): void {
+    offChanged?.()
+    offChanged = null
+    offProgress?.()
+    offProgress = null
+  }
+
+  return {
+    list,
+    listError,
+    loading,
+    images,
+    image,
+    imageError,
+    selected,
+    allowUnverified,
+    job,
+    writeError,
+    restoring,
+    restoreResult,
+    restoreError,
+    ejectNote,
+    drives,
+    offered,
+    chosen,
+    running,
+    canWrite,
+    tooSmall,
+    refresh,
+    loadImages,
+    useLocal,
+    pick,
+    toggle,
+    write,
+    cancel,
+    resume,
+    reset,
+    eject,
+    restore,
+    startLive,
+    stopLive
+  }
+})

@@ -1,0 +1,165 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
+import { api } from '../api'
+import { useTerminalStore } from './terminal'
+
+export interface UiError {
+  message: string
+  hint?: string
+}
+
+function uiError(e: unknown): UiError {
+  const err = e as Error & { hint?: string }
+  return { message: err.message, hint: err.hint }
+}
+
+/** A privileged action waiting for the user to confirm its exact commands. */
+export interface PendingAction {
+  action: ReposActionInput
+  plan: PrivilegedPlan
+}
+
+export const useReposStore = defineStore('repos', () => {
+  const terminal = useTerminalStore()
+  const list = ref<RepoList | null>(null)
+  const prerequisites = ref<Prerequisite[] | null>(null)
+  const provenance = ref<Provenance | null>(null)
+  const kernel = ref<KernelInfo | null>(null)
+  const loading = ref(false)
+  const packagesLoading = ref(false)
+  const error = ref<UiError | null>(null)
+  const packagesError = ref<UiError | null>(null)
+
+  const pending = ref<PendingAction | null>(null)
+  const planning = ref(false)
+  const planError = ref<UiError | null>(null)
+  /** The session shown in the terminal panel (the last one started here). */
+  const sessionId = ref<string | null>(null)
+  const sessionTitle = ref('')
+  const lastExit = ref<TerminalExit | null>(null)
+  const running = computed(() => sessionId.value !== null && lastExit.value === null)
+
+  const hyperscale = computed(() => list.value?.repos.filter((r) => r.hyperscale) ?? [])
+  const otherByFile = computed(() => {
+    const owners = new Map((list.value?.files ?? []).map((f) => [f.path, f.owner]))
+    const groups = new Map<string, { file: string; owner?: string; repos: RepoList['repos'] }>()
+    for (const r of list.value?.repos ?? []) {
+      if (r.hyperscale) continue
+      const g = groups.get(r.file) ?? { file: r.file, owner: owners.get(r.file), repos: [] }
+      g.repos.push(r)
+      groups.set(r.file, g)
+    }
+    return [...groups.values()]
+  })
+  const ownerOf = (file: string): string | undefined => list.value?.files.find((f) => f.path === file)?.owner
+
+  /** Re-reads the repo files and the rpm database (fast); dnf queries follow separately. */
+  async function refresh(): Promise<void> {
+    terminal.ensureSubscribed()
+    loading.value = true
+    error.value = null
+    try {
+      const [l, p, k] = await Promise.all([api.call('repos.list', {}), api.call('repos.prerequisites', {}), api.call('repos.kernel', {})])
+      list.value = l
+      prerequisites.value = p
+      kernel.value = k
+    } catch (e) {
+      error.value = uiError(e)
+    } finally {
+      loading.value = false
+    }
+    void refreshPackages()
+  }
+
+  async function refreshPackages(): Promise<void> {
+    packagesLoading.value = true
+    packagesError.value = null
+    try {
+      provenance.value = await api.call('repos.packages', {})
+    } catch (e) {
+      packagesError.value = uiError(e)
+    } finally {
+      packagesLoading.value = false
+    }
+  }
+
+  /** Asks the service for the exact commands; nothing runs until confirm(). */
+  async function propose(action: ReposActionInput): Promise<void> {
+    planning.value = true
+    planError.value = null
+    pending.value = null
+    try {
+      pending.value = { action, plan: await api.call('repos.plan', { action }) }
+    } catch (e) {
+      planError.value = uiError(e)
+    } finally {
+      planning.value = false
+    }
+  }
+
+  function cancel(): void {
+    pending.value = null
+    planError.value = null
+  }
+
+  /** Shows a command that is still running from before (page reloaded); refreshes when it ends. */
+  async function resume(): Promise<void> {
+    if (sessionId.value) return
+    const sessions = await terminal.list().catch(() => [])
+    const live = sessions.filter((s) => s.status === 'running').pop()
+    if (!live) return
+    terminal.adopt(live)
+    sessionId.value = live.id
+    sessionTitle.value = live.title
+    lastExit.value = await terminal.whenExited(live.id)
+    await refresh()
+  }
+
+  /** Runs the confirmed action (the service rebuilds the plan itself) and refreshes when it ends. */
+  async function confirm(): Promise<void> {
+    const p = pending.value
+    if (!p || running.value) return
+    pending.value = null
+    planError.value = null
+    try {
+      const { session } = await api.call('repos.run', { action: p.action })
+      terminal.track(session)
+      sessionId.value = session.id
+      sessionTitle.value = session.title
+      lastExit.value = null
+      lastExit.value = await terminal.whenExited(session.id)
+    } catch (e) {
+      planError.value = uiError(e)
+    } finally {
+      await refresh()
+    }
+  }
+
+  return {
+    list,
+    prerequisites,
+    provenance,
+    kernel,
+    loading,
+    packagesLoading,
+    error,
+    packagesError,
+    pending,
+    planning,
+    planError,
+    sessionId,
+    sessionTitle,
+    lastExit,
+    running,
+    hyperscale,
+    otherByFile,
+    ownerOf,
+    refresh,
+    refreshPackages,
+    resume,
+    propose,
+    cancel,
+    confirm
+  }
+})

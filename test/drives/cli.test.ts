@@ -1,0 +1,98 @@
+import { spawn } from 'node:child_process'
+import { existsSync, rmSync, statSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { DriveList, WriteJob } from '../../src/shared/contract'
+import { HSC, PROJECT_ROOT } from '../support/paths'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
+
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
+const MiB = 1024 * 1024
+
+function hsc(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [HSC, '--no-color', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d))
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    child.stdin.end()
+    child.on('close', (status) => resolve({ status, stdout, stderr }))
+  })
+}
+
+describe.skipIf(!!skip)(`hsc drives / write / restore (built CLI, real udisksd)${skip ? ` — skipped: ${skip}` : ''}`, () => {
+  const loops: string[] = []
+  let dir = ''
+  let iso = ''
+  const on = { HSC_TEST_ALLOW_LOOP: '1' }
+  beforeAll(() => {
+    dir = tmpDir('hsc-cli-drives-')
+    iso = makeIso(dir, 12)
+  })
+  afterAll(() => {
+    loops.forEach(loopDelete)
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const loop = (name: string, bytes: number): string => {
+    const d = loopSetup(path.join(dir, name), bytes)
+    loops.push(d)
+    return d
+  }
+
+  it('drives list --json: loop devices only with the test switch', async () => {
+    const dev = loop('list.img', 32 * MiB)
+    const off = await hsc(['drives', 'list', '--json'])
+    expect(off.status, off.stderr).toBe(0)
+    expect((JSON.parse(off.stdout) as DriveList).drives.map((d) => d.device)).not.toContain(dev)
+    const onList = await hsc(['drives', 'list', '--json'], on)
+    const d = (JSON.parse(onList.stdout) as DriveList).drives.find((x) => x.device === dev)
+    expect(d?.offered).toBe(true)
+    const text = await hsc(['drives', 'list', '--all'], on)
+    expect(text.stdout).toContain(dev)
+    expect(text.stdout).toMatch(/Test switch HSC_TEST_ALLOW_LOOP=1 is on/)
+  })
+
+  it('write asks unless --yes, refuses unverified images, and writes + verifies with --yes', async () => {
+    const dev = loop('w.img', 32 * MiB)
+    const unverified = await hsc(['write', iso, dev], on)
+    expect(unverified.status).toBe(1)
+    expect(unverified.stderr).toMatch(/no verified SHA-256.*--allow-unverified/s)
+    const noYes = await hsc(['write', '--allow-unverified', iso, dev], on)
+    expect(noYes.status).toBe(2)
+    expect(noYes.stderr).toMatch(/Writing will ERASE everything on:\n\s+\/dev\/loop\d+\s+Loop device/)
+    expect(noYes.stderr).toMatch(/refusing to erase a drive without --yes/)
+    const ok = await hsc(['write', '--json', '--yes', '--sha256', sha256File(iso), iso, dev], on)
+    expect(ok.status, ok.stderr).toBe(0)
+    const job = JSON.parse(ok.stdout) as WriteJob
+    expect(job.stage).toBe('done')
+    expect(job.targets[0].verified).toBe(true)
+    expect(cmpPrefix(iso, dev, statSync(iso).size).same).toBe(true)
+    // Not offered without the switch, whatever the user types.
+    const hidden = await hsc(['write', '--yes', '--allow-unverified', iso, dev])
+    expect(hidden.status).toBe(2)
+    expect(hidden.stderr).toMatch(/no drive \/dev\/loop\d+/)
+  })
+
+  it('an image larger than the drive is refused before anything is written (exit 1)', async () => {
+    const dev = loop('short.img', 8 * MiB)
+    // 8 MiB is too small for the 12 MiB image: refused before anything is written.
+    const r = await hsc(['write', '--yes', '--allow-unverified', iso, dev], on)
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/smaller than the image/)
+  })
+
+  it('restore --yes writes a GPT (and reports a kernel that shows no partitions)', async () => {
+    const dev = loop('r.img', 64 * MiB)
+    const r = await hsc(['restore', '--yes', '--label', 'STICK', dev], on)
+    if (r.status === 0) expect(r.stdout).toMatch(/GPT with one (exFAT|FAT32) partition \/dev\/loop\d+p1 labelled "STICK"/)
+    else expect(r.stderr).toMatch(/GPT partition table was written .* kernel created no device/)
+  })
+
+  it('says how to install UDisks2 when it is not there', async () => {
+    const r = await hsc(['drives', 'list'], { DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/nonexistent/bus' })
+    expect(r.status).toBe(1)
+    expect(r.stderr).toMatch(/UDisks2 is not available.*dnf install udisks2/s)
+  })
+})
