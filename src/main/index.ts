@@ -8,6 +8,7 @@ import { createSettingsService } from './services/settings/service'
 import { electronStoreBackend } from './settings-electron-store'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
+import { terminalFor } from './services/terminal'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -43,7 +44,11 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open()
   })
-  app.on('before-quit', () => ctx.events.close())
+  app.on('before-quit', () => {
+    // A privileged dnf run must not outlive the window that shows its prompts.
+    void terminalFor(ctx).close()
+    ctx.events.close()
+  })
 })
 
 app.on('window-all-closed', () => {
