@@ -10,6 +10,7 @@ import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
 import { terminalFor } from './services/terminal'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
+import { attachDriveProgress } from './drives-taskbar'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServer = process.env.ELECTRON_RENDERER_URL
@@ -29,6 +30,7 @@ app.whenReady().then(() => {
   const ctx = createServiceContext({ transport: 'electron', settings })
   const router = createRouter(createHandlers(ctx))
   registerIpc(router, ctx.events, () => mainWindow, appUrl)
+  attachDriveProgress(ctx.events, () => mainWindow)
 
   const open = (): void => {
     mainWindow = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { openSync, closeSync, writeSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs'
+import { openSync, closeSync, writeSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -78,6 +78,24 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
       expect(d.reasons.join(' ')).toMatch(/holds the running system/)
     }
     expect(on.drives.filter((d) => d.offered).every((d) => !d.mountPoints.includes('/'))).toBe(true)
+  })
+
+  it('reports drives added and removed live (UDisks2 signals, debounced re-list)', async () => {
+    const s = service()
+    const lists: string[][] = []
+    const stop = s.watch((l) => lists.push(l.drives.map((d) => d.device)))
+    const until = async (ok: () => boolean): Promise<void> => {
+      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
+    }
+    // Let the signal subscription settle before changing anything.
+    await new Promise((r) => setTimeout(r, 300))
+    const dev = loopSetup(path.join(dir, 'hotplug.img'), 32 * MiB)
+    await until(() => lists.some((l) => l.includes(dev)))
+    expect(lists.some((l) => l.includes(dev))).toBe(true)
+    loopDelete(dev)
+    await until(() => (lists.at(-1) ?? []).every((d) => d !== dev))
+    stop()
+    expect(lists.at(-1)).not.toContain(dev)
   })
 
   it('writes an ISO byte-identically, first MiB last, verified against the written hash and the expected one', async () => {
@@ -197,6 +215,26 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(t.error?.offset).toBeGreaterThan(0)
     expect(t.error?.offset).toBeLessThan(statSync(iso).size)
     expect(t.verified).toBeUndefined()
+  })
+
+  it('an image that shrinks during the write fails (image read error), never success', async () => {
+    const img = path.join(dir, 'shrinking.img')
+    writeFileSync(img, randomBytes(20 * MiB))
+    const dev = newLoop('shrink-target.img', 32 * MiB)
+    let n = 0
+    const s = service({
+      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+      onWrite: (ev) => {
+        if (ev.kind === 'data' && ev.phase === 'done' && ++n === 4) truncateSync(img, 6 * MiB)
+      }
+    })
+    const job = await run(s, { image: img, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.error?.name).toBe('ImageReadError')
+    expect(t.error?.message).toMatch(/ended at byte 6291456/)
+    expect(t.notBootable).toBe(true)
+    expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
   })
 
   it('cancel during the write leaves the drive unbootable (first MiB zero) and says so', async () => {

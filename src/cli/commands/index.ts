@@ -8,6 +8,8 @@ export const groups: CommandGroup[] = [
   { word: 'drives', summary: 'USB drives and SD cards that can be written', load: async () => (await import('./drives')).commands },
   { word: 'write', summary: 'Write an image to USB drives and verify it (asks before erasing)', load: async () => (await import('./drives')).commands },
   { word: 'restore', summary: 'Make a written USB drive usable for files again (GPT + exFAT)', load: async () => (await import('./drives')).commands },
+  { word: 'spins', summary: 'Hyperscale spin ISOs: list the catalogue, download (resumable) and verify', load: async () => (await import('./spins')).commands },
+  { word: 'verify', summary: 'Verify an image against a checksum file, URL or SHA-256 (and its PGP signature)', load: async () => (await import('./spins')).commands },
   { word: 'settings', summary: 'Show or change settings', load: async () => (await import('./settings')).commands },
   { word: 'gui', summary: 'Open the app (--browser: browser mode on 127.0.0.1)', load: async () => (await import('./gui')).commands }
 ]

@@ -7,6 +7,7 @@ import { reposHandlers } from './repos/handlers'
 import { terminalHandlers } from './terminal/handlers'
 import { oomdHandlers } from './oomd/handlers'
 import { drivesHandlers } from './drives/handlers'
+import { spinsHandlers } from './spins/handlers'
 
 /** Every contract method bound to its service. A capability adds one line here. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -17,6 +18,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...reposHandlers(ctx),
     ...terminalHandlers(ctx),
     ...oomdHandlers(ctx),
-    ...drivesHandlers(ctx)
+    ...drivesHandlers(ctx),
+    ...spinsHandlers(ctx)
   }
 }

@@ -21,7 +21,7 @@ const routes: RouteRecordRaw[] = [
   { path: '/', component: OverviewView, meta: { title: 'Overview' } },
   { path: '/repos', component: () => import('./views/ReposView.vue'), meta: { title: 'Repositories' } },
   { path: '/oomd', component: () => import('./views/OomdView.vue'), meta: { title: 'systemd-oomd' } },
-  { path: '/spins', component: () => import('./views/ComingView.vue'), meta: { title: 'Spins', what: 'Download and verify the Hyperscale spin live ISOs.' } },
+  { path: '/spins', component: () => import('./views/SpinsView.vue'), meta: { title: 'Spins' } },
   { path: '/write', component: () => import('./views/WriteView.vue'), meta: { title: 'Write USB' } },
   { path: '/settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
   { path: '/:pathMatch(.*)*', redirect: '/' }

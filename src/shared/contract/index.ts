@@ -7,6 +7,7 @@ import { reposMethods } from './repos'
 import { terminalEvents, terminalMethods } from './terminal'
 import { oomdEvents, oomdMethods } from './oomd'
 import { drivesEvents, drivesMethods } from './drives'
+import { spinsEvents, spinsMethods } from './spins'
 
 export * from './errors'
 export * from './app'
@@ -16,6 +17,7 @@ export * from './repos'
 export * from './terminal'
 export * from './oomd'
 export * from './drives'
+export * from './spins'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
@@ -25,14 +27,16 @@ export const contract = {
   ...reposMethods,
   ...terminalMethods,
   ...oomdMethods,
-  ...drivesMethods
+  ...drivesMethods,
+  ...spinsMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */
 export const events = {
   ...terminalEvents,
   ...oomdEvents,
-  ...drivesEvents
+  ...drivesEvents,
+  ...spinsEvents
 } satisfies Record<string, EventSpec>
 
 export type Contract = typeof contract

@@ -242,88 +242,98 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       }
     }
 
-    // 1. Zero the first MiB: from here on the drive does not boot until the write completes.
-    await Promise.all(
-      writers.map(async (w) => {
-        const len = Math.min(headSize, Math.floor(w.t.size / w.t.blockSize) * w.t.blockSize)
-        opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'start' })
-        try {
-          await writeAll(w.t.fd, head, len, 0)
-          opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'done' })
-        } catch (err) {
-          w.fail(ioError(err, 'write', w.t.device, 0))
-        }
-      })
-    )
-
-    // 2. Read the head now (it is hashed first) but keep it for the end.
-    const headLen = Math.min(headSize, imageSize)
-    await readFully(image, head, headLen, 0, opts.imagePath)
-    hash?.update(head.subarray(0, headLen))
-    const headPadded = roundUp(headLen, blockSize)
-
-    // 3. Everything after the head, in order. Reads run ahead of the writes; each chunk is
-    // handed to the targets before it is hashed, so the drives work while the CPU hashes.
-    type Filled = { buf: Buffer; offset: number; length: number }
-    const readChunk = async (offset: number): Promise<Filled> => {
-      const buf = await pool.acquire()
-      const length = Math.min(chunkSize, imageSize - offset)
-      try {
-        await readFully(image, buf, length, offset, opts.imagePath)
-      } catch (err) {
-        pool.release(buf)
-        throw err
-      }
-      return { buf, offset, length }
-    }
-    const ahead: Array<Promise<Filled>> = []
-    let nextRead = headLen
-    const fillAhead = (): void => {
-      while (ahead.length < readAhead && nextRead < imageSize) {
-        const p = readChunk(nextRead)
-        p.catch(() => undefined) // awaited in order below; avoid an unhandled rejection meanwhile
-        ahead.push(p)
-        nextRead += chunkSize
-      }
-    }
-    fillAhead()
     try {
-      while (ahead.length && live().length) {
-        const { buf, offset, length } = await (ahead.shift() as Promise<Filled>)
-        fillAhead()
-        const targets = live()
-        if (!targets.length) {
-          pool.release(buf)
-          break
-        }
-        const padded = roundUp(length, blockSize)
-        if (padded > length) buf.fill(0, length, padded)
-        const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
-        for (const w of targets) w.push(chunk)
-        hash?.update(buf.subarray(0, length))
-      }
-    } finally {
-      // Reads still in flight after a failure or cancel give their buffers back.
-      for (const p of ahead.splice(0)) p.then((f) => pool.release(f.buf), () => undefined)
-    }
-    await Promise.all(writers.map((w) => w.idle()))
+      // 1. Zero the first MiB: from here on the drive does not boot until the write completes.
+      await Promise.all(
+        writers.map(async (w) => {
+          const len = Math.min(headSize, Math.floor(w.t.size / w.t.blockSize) * w.t.blockSize)
+          opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'start' })
+          try {
+            await writeAll(w.t.fd, head, len, 0)
+            opts.onWrite?.({ target: w.t.id, offset: 0, length: len, kind: 'wipe', phase: 'done' })
+          } catch (err) {
+            w.fail(ioError(err, 'write', w.t.device, 0))
+          }
+        })
+      )
 
-    // 4. The first MiB, last.
-    await Promise.all(
-      live().map(async (w) => {
-        opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'start' })
+      // 2. Read the head now (it is hashed first) but keep it for the end.
+      const headLen = Math.min(headSize, imageSize)
+      await readFully(image, head, headLen, 0, opts.imagePath)
+      hash?.update(head.subarray(0, headLen))
+      const headPadded = roundUp(headLen, blockSize)
+
+      // 3. Everything after the head, in order. Reads run ahead of the writes; each chunk is
+      // handed to the targets before it is hashed, so the drives work while the CPU hashes.
+      type Filled = { buf: Buffer; offset: number; length: number }
+      const readChunk = async (offset: number): Promise<Filled> => {
+        const buf = await pool.acquire()
+        const length = Math.min(chunkSize, imageSize - offset)
         try {
-          await writeAll(w.t.fd, head, headPadded, 0)
-          opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'done' })
-          w.written += headLen
-          opts.onProgress?.(w.t.id, w.written)
+          await readFully(image, buf, length, offset, opts.imagePath)
         } catch (err) {
-          w.fail(ioError(err, 'write', w.t.device, 0))
+          pool.release(buf)
+          throw err
         }
-      })
-    )
-    opts.signal.removeEventListener('abort', abortAll)
-    if (opts.control) opts.control.fail = undefined
+        return { buf, offset, length }
+      }
+      const ahead: Array<Promise<Filled>> = []
+      let nextRead = headLen
+      const fillAhead = (): void => {
+        while (ahead.length < readAhead && nextRead < imageSize) {
+          const p = readChunk(nextRead)
+          p.catch(() => undefined) // awaited in order below; avoid an unhandled rejection meanwhile
+          ahead.push(p)
+          nextRead += chunkSize
+        }
+      }
+      fillAhead()
+      try {
+        while (ahead.length && live().length) {
+          const { buf, offset, length } = await (ahead.shift() as Promise<Filled>)
+          fillAhead()
+          const targets = live()
+          if (!targets.length) {
+            pool.release(buf)
+            break
+          }
+          const padded = roundUp(length, blockSize)
+          if (padded > length) buf.fill(0, length, padded)
+          const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
+          for (const w of targets) w.push(chunk)
+          hash?.update(buf.subarray(0, length))
+        }
+      } finally {
+        // Reads still in flight after a failure or cancel give their buffers back.
+        for (const p of ahead.splice(0)) p.then((f) => pool.release(f.buf), () => undefined)
+      }
+      await Promise.all(writers.map((w) => w.idle()))
+
+      // 4. The first MiB, last.
+      await Promise.all(
+        live().map(async (w) => {
+          opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'start' })
+          try {
+            await writeAll(w.t.fd, head, headPadded, 0)
+            opts.onWrite?.({ target: w.t.id, offset: 0, length: headPadded, kind: 'head', phase: 'done' })
+            w.written += headLen
+            opts.onProgress?.(w.t.id, w.written)
+          } catch (err) {
+            w.fail(ioError(err, 'write', w.t.device, 0))
+          }
+        })
+      )
+    } catch (err) {
+      // E.g. the image became unreadable. No write may still be in flight when this returns:
+      // the caller closes the drive descriptors, and a reused descriptor number must never
+      // receive a late write.
+      for (const w of live()) w.fail(err instanceof DriveIoError ? err : new DriveIoError((err as AppError).name ?? 'IOError', (err as Error).message, w.position(), { stage: 'write', cause: err }))
+      await Promise.all(writers.map((w) => w.idle()))
+      throw err
+    } finally {
+      opts.signal.removeEventListener('abort', abortAll)
+      if (opts.control) opts.control.fail = undefined
+    }
 
     const failures = new Map<string, DriveIoError>()
     for (const w of writers) if (w.failure) failures.set(w.t.id, w.failure)

@@ -4,7 +4,8 @@ import { AppError } from '../../../shared/contract/errors'
 import type { CatalogueState, DownloadInfo, HashAlgorithm, VerifyResult } from '../../../shared/contract/spins'
 import type { Settings } from '../../../shared/contract/settings'
 import { loadCatalogue, readCachedCatalogue, refreshCatalogue } from './catalogue'
-import type { DownloadDeps, FetchLike } from './download'
+import type { CommandRunner } from '../system/command'
+import { fallocateWith, type DownloadDeps, type FetchLike } from './download'
 import { DownloadManager, type JobSpec } from './manager'
 import { defaultDownloadDir, resourcesDir } from './paths'
 import { loadSourcesFile, sourcesFromUrls, type SpinSource } from './sources'
@@ -16,6 +17,8 @@ export interface SpinsServiceDeps {
   settings: () => Promise<Settings>
   env: Readonly<Record<string, string | undefined>>
   emit: (info: DownloadInfo) => void
+  /** Runs helper programs (fallocate) as argv arrays. */
+  run?: CommandRunner
   engine?: DownloadDeps
 }
 
@@ -71,7 +74,7 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
     stateFile: path.join(deps.cacheDir, 'spins-downloads.json'),
     keys: () => trustedKeys(),
     emit: deps.emit,
-    engine: deps.engine
+    engine: { ...(deps.run ? { preallocate: fallocateWith(deps.run) } : {}), ...deps.engine }
   })
 
   async function trustedKeys(): Promise<string[]> {

@@ -1,6 +1,5 @@
 import http from 'node:http'
 import https from 'node:https'
-import type { Readable } from 'node:stream'
 
 /**
  * The one HTTP GET the downloader needs: status, headers, and the body as chunks.
@@ -93,13 +92,12 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
         get(new URL(location, target).toString(), headers, signal, hops + 1).then(resolve, reject)
         return
       }
-      resolve(nodeResponse(res, target.toString(), signal))
+      resolve(nodeResponse(res, target.toString()))
     })
   })
 }
 
-function nodeResponse(res: http.IncomingMessage, url: string, signal: AbortSignal): HttpResponse {
-  const stream = res as Readable
+function nodeResponse(res: http.IncomingMessage, url: string): HttpResponse {
   return {
     status: res.statusCode ?? 0,
     statusText: res.statusMessage ?? '',
@@ -108,14 +106,9 @@ function nodeResponse(res: http.IncomingMessage, url: string, signal: AbortSigna
       const v = res.headers[name.toLowerCase()]
       return Array.isArray(v) ? v.join(', ') : v
     },
-    body: (async function* () {
-      try {
-        for await (const chunk of stream) yield chunk as Buffer
-      } catch (err) {
-        throw signal.aborted ? (signal.reason ?? err) : err
-      }
-      // A server that closes early ends the stream without an error: the caller compares lengths.
-    })(),
+    // The message itself is the async iterable (no wrapper: one promise per chunk, not two).
+    // A server that closes early ends it with an error or short; the caller compares lengths.
+    body: res as AsyncIterable<Buffer>,
     cancel: () => {
       res.destroy()
     }

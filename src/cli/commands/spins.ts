@@ -1,0 +1,252 @@
+import type { CatalogueState, DownloadInfo, SpinImage, VerifyResult } from '../../shared/contract'
+import { readArmoredKey } from '../../main/services/spins/service'
+import { UsageError, value } from '../args'
+import type { Command } from '../command'
+import type { CliContext } from '../context'
+import { table } from '../output'
+
+const size = (n?: number): string => {
+  if (n === undefined) return '?'
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
+  let v = n
+  let i = 0
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`
+}
+
+const clock = (s?: number): string =>
+  s === undefined ? '--:--' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
+
+const age = (s?: number): string => (s === undefined ? '' : s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`)
+
+const BADGE: Record<VerifyResult['state'], string> = {
+  'verified-signed': 'verified, signed',
+  'verified-unsigned': 'verified, unsigned',
+  'hash-mismatch': 'HASH MISMATCH',
+  'bad-signature': 'BAD SIGNATURE',
+  unverified: 'not verified'
+}
+
+function badge(r: VerifyResult, ctx: CliContext): string {
+  const s = ctx.style
+  const text = BADGE[r.state]
+  return r.state === 'verified-signed' ? s.green(text) : r.state === 'verified-unsigned' ? s.yellow(text) : r.state === 'unverified' ? s.dim(text) : s.red(text)
+}
+
+function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
+  const s = ctx.style
+  const out: string[] = []
+  const c = state.catalogue
+  if (!c || c.spins.length === 0) out.push(s.dim(c ? 'The catalogue lists no spin (see the source report below).' : 'No catalogue yet.'))
+  else {
+    out.push(
+      table([
+        [s.bold('ID'), s.bold('VARIANT'), s.bold('ARCH'), s.bold('STREAM'), s.bold('SIZE'), s.bold('DATE'), s.bold('CHECKSUM')],
+        ...c.spins.map((p: SpinImage) => [
+          p.id + (p.stale ? s.dim(' (stale)') : ''),
+          p.variant,
+          p.arch,
+          p.stream,
+          size(p.size),
+          p.date?.slice(0, 10) ?? '?',
+          p.checksum?.confirmed ? (p.checksum.signed ? 'signed' : 'unsigned') : p.checksum?.fromMetadata ? 'metadata' : s.yellow('none')
+        ])
+      ])
+    )
+  }
+  if (c) {
+    for (const r of c.sources.filter((x) => !x.ok || x.warnings?.length)) out.push(s.yellow(`source ${r.id}: ${r.error ?? r.warnings?.join('; ')}`))
+    out.push(s.dim(`catalogue from ${c.refreshedAt} (${age(state.ageSeconds)} ago)${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
+  }
+  if (state.error) out.push(s.yellow(state.error))
+  return out.join('\n')
+}
+
+function progressLine(d: DownloadInfo): string {
+  const width = 28
+  const pct = d.percent ?? 0
+  const filled = Math.round((pct / 100) * width)
+  const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
+  if (d.status === 'hashing-part') return `${bar} checking the partial download (${size(d.bytes)})`
+  if (d.status === 'verifying') return `${bar} verifying`
+  return `${bar} ${pct.toFixed(1).padStart(5)}%  ${size(d.bytes)}/${size(d.total)}  ${d.speed ? `${size(d.speed)}/s` : ''}  ETA ${clock(d.etaSeconds)}`
+}
+
+const FINAL = new Set(['done', 'failed', 'cancelled', 'paused'])
+
+/** Follows spins.progress for one download until it stops; Ctrl-C pauses it (the part is kept). */
+function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<DownloadInfo> {
+  const hub = ctx.services.events
+  const tty = Boolean(process.stderr.isTTY) && !ctx.json
+  let id = ''
+  let live = false
+  let lastStatus = ''
+  const seen = new Map<string, DownloadInfo>()
+  return new Promise((resolve, reject) => {
+    const show = (d: DownloadInfo): void => {
+      if (ctx.json) return
+      if (tty) {
+        process.stderr.write(`\r\x1b[2K${progressLine(d)}`)
+        live = true
+      } else if (d.status !== lastStatus) ctx.err(`${d.name}: ${d.status}${d.mirror ? ` from ${d.mirror}` : ''}`)
+      lastStatus = d.status
+    }
+    const finish = (d: DownloadInfo): void => {
+      if (live) process.stderr.write('\r\x1b[2K')
+      process.removeListener('SIGINT', onInt)
+      hub.removeClient(client)
+      resolve(d)
+    }
+    const onEvent = (d: DownloadInfo): void => {
+      seen.set(d.id, d)
+      if (d.id !== id) return
+      show(d)
+      if (FINAL.has(d.status)) finish(d)
+    }
+    const client = hub.addClient((event, payload) => event === 'spins.progress' && onEvent(payload as DownloadInfo))
+    hub.subscribe(client, 'spins.progress')
+    let interrupts = 0
+    const onInt = (): void => {
+      if (++interrupts > 1) process.exit(130)
+      if (live) process.stderr.write('\n')
+      ctx.err('Pausing… the partial download is kept; run the same command again to resume.')
+      if (id) void ctx.call('spins.download.pause', { id }).catch(() => undefined)
+    }
+    process.on('SIGINT', onInt)
+    start().then(
+      (first) => {
+        id = first.id
+        onEvent(seen.get(id) ?? first)
+      },
+      (err: unknown) => {
+        process.removeListener('SIGINT', onInt)
+        hub.removeClient(client)
+        reject(err)
+      }
+    )
+  })
+}
+
+function verifyLines(r: VerifyResult, ctx: CliContext): string {
+  const s = ctx.style
+  const out = [`${badge(r, ctx)}: ${r.message}`, s.dim(`${r.algorithm.toUpperCase()} ${r.actual}`)]
+  if (r.expected && r.expected !== r.actual) out.push(s.dim(`expected   ${r.expected}`))
+  if (r.signature.status !== 'unsigned') out.push(s.dim(`signature: ${r.signature.message}`))
+  for (const w of r.warnings) out.push(s.yellow(`warning: ${w}`))
+  return out.join('\n')
+}
+
+/** Verified, and when the checksum file was signed, signed by a trusted key with a good signature. */
+export function verifyPassed(r: VerifyResult): boolean {
+  if (r.state === 'verified-signed') return true
+  return r.state === 'verified-unsigned' && r.signature.status === 'unsigned'
+}
+
+export const commands: Command[] = [
+  {
+    path: ['spins', 'list'],
+    summary: 'List the current spin ISOs (newest compose per variant); refreshes when there is no catalogue yet',
+    maxArgs: 0,
+    options: [{ name: 'refresh', kind: 'flag', summary: 'read the sources now instead of the cached catalogue' }],
+    async run(args, ctx) {
+      let state = await ctx.call('spins.list', {})
+      if (args.flags.has('refresh') || !state.catalogue) state = await ctx.call('spins.refresh', {})
+      ctx.out(ctx.json ? JSON.stringify(state, null, 2) : renderCatalogue(state, ctx))
+      return state.catalogue ? 0 : 1
+    }
+  },
+  {
+    path: ['spins', 'refresh'],
+    summary: 'Read the catalogue sources again (directory listings, images.json)',
+    maxArgs: 0,
+    async run(_args, ctx) {
+      const state = await ctx.call('spins.refresh', {})
+      ctx.out(ctx.json ? JSON.stringify(state, null, 2) : renderCatalogue(state, ctx))
+      return state.catalogue && !state.offline ? 0 : 1
+    }
+  },
+  {
+    path: ['spins', 'download'],
+    summary: 'Download a spin (by catalogue ID, or a custom http(s) URL), resuming a partial download, then verify it',
+    args: 'ID|URL',
+    minArgs: 1,
+    maxArgs: 1,
+    options: [
+      { name: 'dest', kind: 'value', valueName: 'DIR', summary: 'download folder (default: Settings, else ~/Downloads)' },
+      { name: 'sha256', kind: 'value', valueName: 'HEX', summary: 'expected SHA-256 (with a URL)' },
+      { name: 'checksum', kind: 'value', valueName: 'URL', summary: 'checksum file to verify against (with a URL)' }
+    ],
+    async run(args, ctx) {
+      const target = args.positionals[0]
+      const dest = value(args, 'dest')
+      const isUrl = /^https?:\/\//i.test(target)
+      if (!isUrl && (value(args, 'sha256') || value(args, 'checksum'))) throw new UsageError('--sha256 and --checksum go with a URL; catalogue spins bring their own checksum')
+      if (!isUrl) {
+        const state = await ctx.call('spins.list', {})
+        if (!state.catalogue) await ctx.call('spins.refresh', {})
+      }
+      const input = isUrl
+        ? { url: target, ...(dest ? { dest } : {}), ...(value(args, 'sha256') ? { sha256: value(args, 'sha256') } : {}), ...(value(args, 'checksum') ? { checksumUrl: value(args, 'checksum') } : {}) }
+        : { spinId: target, ...(dest ? { dest } : {}) }
+      const done = await follow(ctx, () => ctx.call('spins.download.start', input))
+      if (ctx.json) ctx.out(JSON.stringify(done, null, 2))
+      else {
+        for (const n of done.notes) ctx.err(ctx.style.dim(n))
+        if (done.status === 'done') {
+          ctx.out(`${done.path} (${size(done.total)})`)
+          if (done.verification) ctx.out(verifyLines(done.verification, ctx))
+        } else if (done.status === 'paused') ctx.out(`paused at ${size(done.bytes)} of ${size(done.total)}: ${done.path}.part (run the same command to resume)`)
+        else ctx.err(`${done.status}: ${done.error ? `${done.error.stage ? `${done.error.stage}: ` : ''}${done.error.message}${done.error.hint ? ` (${done.error.hint})` : ''}` : ''}`)
+      }
+      if (done.status !== 'done') return 1
+      const state = done.verification?.state
+      return state === 'hash-mismatch' || state === 'bad-signature' ? 1 : 0
+    }
+  },
+  {
+    path: ['spins', 'downloads'],
+    summary: 'List downloads (in progress, paused, finished) with their verification',
+    maxArgs: 0,
+    async run(_args, ctx) {
+      const list = await ctx.call('spins.download.list', {})
+      if (ctx.json) ctx.out(JSON.stringify(list, null, 2))
+      else if (list.length === 0) ctx.out(ctx.style.dim('No downloads.'))
+      else
+        ctx.out(
+          table(
+            list.map((d) => [d.id, d.status, d.percent !== undefined ? `${d.percent}%` : '', size(d.total ?? d.bytes), d.verification ? badge(d.verification, ctx) : '', d.path])
+          )
+        )
+      return 0
+    }
+  },
+  {
+    path: ['verify'],
+    summary: 'Verify an image against a checksum file (path or URL, plain or PGP clear-signed) or a SHA-256',
+    args: 'FILE',
+    minArgs: 1,
+    maxArgs: 1,
+    options: [
+      { name: 'checksum', kind: 'value', valueName: 'FILE|URL', summary: 'checksum file (BSD or GNU style; clear-signed files get their signature checked)' },
+      { name: 'sha256', kind: 'value', valueName: 'HEX', summary: 'the expected SHA-256 (or a 128-digit SHA-512)' },
+      { name: 'key', kind: 'multi', valueName: 'PUBKEY.asc', summary: 'also trust this armored public key (repeatable)' }
+    ],
+    async run(args, ctx) {
+      const checksum = value(args, 'checksum')
+      const hash = value(args, 'sha256')
+      if (!checksum && !hash) throw new UsageError('give --checksum FILE|URL or --sha256 HEX')
+      if (checksum && hash) throw new UsageError('give either --checksum or --sha256, not both')
+      if (hash && !/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(hash)) throw new UsageError('--sha256 needs 64 hex digits (or 128 for SHA-512)')
+      const keys = await Promise.all((args.values.get('key') ?? []).map((k) => readArmoredKey(k)))
+      const r = await ctx.call('spins.verify', { file: args.positionals[0], ...(checksum ? { checksum } : {}), ...(hash ? { hash } : {}), ...(keys.length ? { keys } : {}) })
+      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : verifyLines(r, ctx))
+      if (!ctx.json && r.state === 'verified-unsigned' && r.signature.status !== 'unsigned') {
+        ctx.err('The checksum file is signed but its signature could not be checked: pass the signing key with --key to pass.')
+      }
+      return verifyPassed(r) ? 0 : 1
+    }
+  }
+]

@@ -1,0 +1,41 @@
+import type { spinsMethods } from '../../../shared/contract/spins'
+import type { HandlerFactory } from '../handlers'
+import type { ServiceContext } from '../context'
+import { spinsCacheDir } from './paths'
+import { createSpinsService, type SpinsService } from './service'
+
+/** One service per context: it owns the running downloads and their records. */
+const services = new WeakMap<ServiceContext, SpinsService>()
+
+export function spinsServiceFor(ctx: ServiceContext): SpinsService {
+  let s = services.get(ctx)
+  if (!s) {
+    // HSC_SPINS_STALL_MS comes from the service process environment only (tests), never from a client.
+    const stall = Number(ctx.env.HSC_SPINS_STALL_MS)
+    s = createSpinsService({
+      fetch: (url, init) => fetch(url, init),
+      cacheDir: spinsCacheDir(ctx.env),
+      settings: async () => (await ctx.settings.get()).settings,
+      env: ctx.env,
+      emit: (info) => ctx.events.emit('spins.progress', info),
+      run: ctx.run,
+      engine: Number.isFinite(stall) && stall > 0 ? { stallMs: stall } : undefined
+    })
+    services.set(ctx, s)
+  }
+  return s
+}
+
+export const spinsHandlers: HandlerFactory<typeof spinsMethods> = (ctx) => {
+  const service = spinsServiceFor(ctx)
+  return {
+    'spins.list': () => service.list(),
+    'spins.refresh': () => service.refresh(),
+    'spins.download.start': (input) => service.start(input),
+    'spins.download.pause': ({ id }) => service.pause(id),
+    'spins.download.resume': ({ id }) => service.resume(id),
+    'spins.download.cancel': ({ id }) => service.cancel(id),
+    'spins.download.list': () => service.downloads(),
+    'spins.verify': (input) => service.verify(input)
+  }
+}

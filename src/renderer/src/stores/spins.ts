@@ -1,0 +1,141 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { CatalogueState, DownloadInfo, ErrorInfo, SpinImage, VerificationState, VerifyResult } from '../../../shared/contract'
+import { api } from '../api'
+
+type Failure = Pick<ErrorInfo, 'message' | 'hint'>
+const failure = (e: unknown): Failure => {
+  const err = e as Error & { hint?: string; stage?: string }
+  return { message: `${err.stage ? `${err.stage}: ` : ''}${err.message}`, hint: err.hint }
+}
+
+export const VERIFICATION_TEXT: Record<VerificationState, string> = {
+  'verified-signed': 'Verified and signed',
+  'verified-unsigned': 'Verified, signature unavailable',
+  'hash-mismatch': 'Hash mismatch',
+  'bad-signature': 'Bad signature',
+  unverified: 'Not verified'
+}
+
+/** The badge colour of each state (StatusBadge statuses). */
+export const VERIFICATION_TONE: Record<VerificationState, 'ok' | 'warn' | 'fail' | 'unknown'> = {
+  'verified-signed': 'ok',
+  'verified-unsigned': 'warn',
+  'hash-mismatch': 'fail',
+  'bad-signature': 'fail',
+  unverified: 'unknown'
+}
+
+export const ACTIVE = new Set<DownloadInfo['status']>(['queued', 'checking', 'hashing-part', 'downloading', 'verifying'])
+
+export const useSpinsStore = defineStore('spins', () => {
+  const state = ref<CatalogueState | null>(null)
+  const loading = ref(false)
+  const refreshing = ref(false)
+  const error = ref<Failure | null>(null)
+  const downloads = ref<DownloadInfo[]>([])
+  const actionError = ref<Failure | null>(null)
+  const verifying = ref(false)
+  const verifyResult = ref<VerifyResult | null>(null)
+  const verifyError = ref<Failure | null>(null)
+  let off: (() => void) | null = null
+
+  const spins = computed<SpinImage[]>(() => state.value?.catalogue?.spins ?? [])
+
+  function upsert(info: DownloadInfo): void {
+    const i = downloads.value.findIndex((d) => d.id === info.id)
+    if (i >= 0) downloads.value.splice(i, 1, info)
+    else downloads.value.unshift(info)
+  }
+
+  /** The newest download of a catalogue entry (same spin id and file name). */
+  function downloadOf(spin: SpinImage): DownloadInfo | undefined {
+    return downloads.value.find((d) => d.spinId === spin.id && d.name === spin.name)
+  }
+
+  async function load(): Promise<void> {
+    off ??= api.on('spins.progress', upsert)
+    loading.value = true
+    error.value = null
+    try {
+      const [catalogue, list] = await Promise.all([api.call('spins.list', {}), api.call('spins.download.list', {})])
+      state.value = catalogue
+      downloads.value = list.sort((a, b) => b.startedAt.localeCompare(a.startedAt))
+    } catch (e) {
+      error.value = failure(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function refresh(): Promise<void> {
+    refreshing.value = true
+    error.value = null
+    try {
+      state.value = await api.call('spins.refresh', {})
+    } catch (e) {
+      error.value = failure(e)
+    } finally {
+      refreshing.value = false
+    }
+  }
+
+  async function act(fn: () => Promise<DownloadInfo>): Promise<void> {
+    actionError.value = null
+    try {
+      upsert(await fn())
+    } catch (e) {
+      actionError.value = failure(e)
+    }
+  }
+
+  const download = (spinId: string): Promise<void> => act(() => api.call('spins.download.start', { spinId }))
+  const downloadUrl = (url: string, sha256?: string): Promise<void> => act(() => api.call('spins.download.start', { url, ...(sha256 ? { sha256 } : {}) }))
+  const pause = (id: string): Promise<void> => act(() => api.call('spins.download.pause', { id }))
+  const resume = (id: string): Promise<void> => act(() => api.call('spins.download.resume', { id }))
+  const cancel = (id: string): Promise<void> => act(() => api.call('spins.download.cancel', { id }))
+
+  /** "Verify a local file": the checksum may be a path, a URL or a pasted digest. */
+  async function verify(file: string, checksum: string): Promise<void> {
+    verifying.value = true
+    verifyError.value = null
+    verifyResult.value = null
+    const c = checksum.trim()
+    const isHash = /^(sha256:|sha512:)?([0-9a-f]{64}|[0-9a-f]{128})$/i.test(c)
+    try {
+      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: c }) })
+    } catch (e) {
+      verifyError.value = failure(e)
+    } finally {
+      verifying.value = false
+    }
+  }
+
+  function stop(): void {
+    off?.()
+    off = null
+  }
+
+  return {
+    state,
+    spins,
+    loading,
+    refreshing,
+    error,
+    downloads,
+    actionError,
+    verifying,
+    verifyResult,
+    verifyError,
+    downloadOf,
+    load,
+    refresh,
+    download,
+    downloadUrl,
+    pause,
+    resume,
+    cancel,
+    verify,
+    stop
+  }
+})
