@@ -7,6 +7,7 @@
 //
 //   HSC_BENCH_SIZE=bytes (default 2 GiB)  HSC_BENCH_DIR=dir (default: os tmpdir)  HSC_BENCH_ROUNDS=n (default 3)
 //   HSC_BENCH_NO_PREALLOC=1  measure without reserving the file's blocks first (fallocate)
+//   HSC_BENCH_TRANSPORT=http  transfer with Node's http module instead of fetch (undici, the default)
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
@@ -19,6 +20,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const size = Number(process.env.HSC_BENCH_SIZE ?? 2 * 1024 ** 3)
 const rounds = Number(process.env.HSC_BENCH_ROUNDS ?? 3)
 const noPrealloc = process.env.HSC_BENCH_NO_PREALLOC === '1'
+const viaHttp = process.env.HSC_BENCH_TRANSPORT === 'http'
 const work = mkdtempSync(path.join(process.env.HSC_BENCH_DIR ?? os.tmpdir(), 'hsc-bench-dl-'))
 chmodSync(work, 0o755)
 let stopNginx = async () => {}
@@ -34,9 +36,10 @@ const entry = path.join(work, 'entry.ts')
 writeFileSync(
   entry,
   `import { runDownload } from ${JSON.stringify(path.join(root, 'src/main/services/spins/download.ts'))}
-const [url, dest, noPrealloc] = process.argv.slice(2)
+import { nodeHttpGet } from ${JSON.stringify(path.join(root, 'src/main/services/spins/transport.ts'))}
+const [url, dest, noPrealloc, viaHttp] = process.argv.slice(2)
 const t = performance.now()
-const out = await runDownload({ urls: [url], dest }, { fetch, ...(noPrealloc === '1' ? { preallocate: async () => {} } : {}) })
+const out = await runDownload({ urls: [url], dest }, { ...(viaHttp === '1' ? { get: nodeHttpGet } : {}), ...(noPrealloc === '1' ? { preallocate: async () => {} } : {}) })
 process.stdout.write(JSON.stringify({ ...out, ms: performance.now() - t }))
 `
 )
@@ -96,7 +99,7 @@ try {
     curlTimes.push(c.s)
     curlRss = Math.max(curlRss, c.rssKiB)
     settle()
-    const o = timed([process.execPath, path.join(work, 'download.mjs'), url, path.join(outDir, 'ours.iso'), noPrealloc ? '1' : '0'])
+    const o = timed([process.execPath, path.join(work, 'download.mjs'), url, path.join(outDir, 'ours.iso'), noPrealloc ? '1' : '0', viaHttp ? '1' : '0'])
     const out = JSON.parse(o.stdout)
     if (out.hash !== reference) throw new Error(`hash differs: ${out.hash} vs ${reference}`)
     ourTimes.push(o.s)
@@ -109,7 +112,7 @@ try {
 }
 const ratio = median(ourTimes) / median(curlTimes)
 const mib = size / 1024 ** 2
-console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx${noPrealloc ? ' (preallocation off)' : ''}; hash checked against openssl: ${reference}`)
+console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx via ${viaHttp ? 'node:http' : 'fetch (undici)'}${noPrealloc ? ', preallocation off' : ''}; hash checked against openssl: ${reference}`)
 console.log(`  curl -o : ${median(curlTimes).toFixed(2)} s  (${(mib / median(curlTimes)).toFixed(0)} MiB/s)  median of ${rounds}, peak RSS ${(curlRss / 1024).toFixed(0)} MiB`)
 console.log(`  ours    : ${median(ourTimes).toFixed(2)} s  (${(mib / median(ourTimes)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up and SHA-256`)
 console.log(`  ratio ours/curl: ${ratio.toFixed(3)} (target <= 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`)

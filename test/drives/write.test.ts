@@ -289,6 +289,27 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(t.readBackSha256).not.toBe(job.sha256)
   })
 
+  it('a drive already being written is busy for a second job (exclusive open)', async () => {
+    const dev = newLoop('busy.img', 64 * MiB)
+    let second: WriteJob | undefined
+    let n = 0
+    const s = service({
+      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+      onWrite: (ev) => {
+        if (ev.kind === 'data' && ev.phase === 'done' && ++n === 2) {
+          void s.write({ image: iso, targets: [{ device: dev }], verify: false, allowUnverified: true, after: 'none' }).then((j) => s.wait(j.jobId)).then((j) => (second = j))
+        }
+        if (ev.kind === 'data' && ev.phase === 'done') sleepSync(2)
+      }
+    })
+    const first = await run(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    for (let i = 0; i < 100 && !second; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(first.stage).toBe('done')
+    expect(second?.stage).toBe('failed')
+    expect(second?.targets[0].error).toMatchObject({ name: 'DeviceBusy', stage: 'open' })
+    expect(second?.targets[0].notBootable).toBeFalsy()
+  })
+
   it('refuses unverified images without the override, drives not offered, and an expected hash that does not match', async () => {
     const dev = newLoop('refuse.img', 64 * MiB)
     const s = service()

@@ -189,7 +189,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     ])
   })
 
-  it('fails over from a 404 mirror and from mirrors that stall before and during the body', async () => {
+  it.each(transports)('over %s: fails over from a 404 mirror and from mirrors that stall before and during the body', async (_name, get) => {
     const file = path.join(env.mirror.root, rel)
     const silent = await startStallServer()
     const midway = await startStallServer({ file, size: image().size, sendBytes: 100_000 })
@@ -199,7 +199,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const notes: string[] = []
       const urls = [env.url('/missing/', rel), `${silent.url}/${image().name}`, `${midway.url}/${image().name}`, env.url('/mirror2/', rel)]
       const started = Date.now()
-      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { stallMs: 400 }, { onNote: (x) => notes.push(x) }))
+      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { get, stallMs: 400 }, { onNote: (x) => notes.push(x) }))
       expect(out.hash).toBe(image().sha256)
       expect(out.mirror).toBe(urls[3])
       expect(Date.now() - started).toBeLessThan(10_000)
@@ -217,14 +217,14 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     }
   })
 
-  it('a server that closes the connection early: the bytes so far are kept and the next mirror continues', async () => {
+  it.each(transports)('over %s: a server that closes the connection early: the bytes so far are kept and the next mirror continues', async (_name, get) => {
     const file = path.join(env.mirror.root, rel)
     const closing = await startStallServer({ file, size: image().size, sendBytes: 123_456, close: true })
     try {
       const d = await freshDest()
       await env.nginx.clearAccessLog()
       const notes: string[] = []
-      const out = expectDone(await runDownload({ urls: [`${closing.url}/${image().name}`, env.url('/', rel)], dest: d }, {}, { onNote: (x) => notes.push(x) }))
+      const out = expectDone(await runDownload({ urls: [`${closing.url}/${image().name}`, env.url('/', rel)], dest: d }, { get }, { onNote: (x) => notes.push(x) }))
       expect(out.hash).toBe(image().sha256)
       expect(notes[0]).toMatch(/after 120.6 KiB; trying the next mirror/)
       expect((await env.nginx.accessLog())[0]).toMatchObject({ status: 206, range: 'bytes=123456-' })

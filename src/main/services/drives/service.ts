@@ -103,15 +103,15 @@ export class DrivesService {
     this.idleTimer.unref()
   }
 
-  private async snapshot(client: UDisksClient, imageSize?: number, paths: string[] = []): Promise<{ tree: ObjectTree; drives: DriveInfo[]; version: string; pathDisks: Map<string, number[]> }> {
-    const [tree, version] = await Promise.all([client.getManagedObjects(), client.version()])
+  private async snapshot(client: UDisksClient, imageSize?: number, paths: string[] = []): Promise<{ tree: ObjectTree; drives: DriveInfo[]; pathDisks: Map<string, number[]> }> {
+    const tree = await client.getManagedObjects()
     const system = await findSystemDisks(this.opts.fs, tree, paths)
-    return { tree, version, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
+    return { tree, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
   }
 
   list(imageSize?: number): Promise<DriveList> {
     return this.use(async (client) => {
-      const { drives, version } = await this.snapshot(client, imageSize)
+      const [{ drives }, version] = await Promise.all([this.snapshot(client, imageSize), client.version()])
       return { drives, udisksVersion: version, loopDevicesAllowed: this.allowLoop }
     })
   }

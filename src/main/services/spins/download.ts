@@ -7,7 +7,7 @@ import { runCommand, type CommandRunner } from '../system/command'
 import { hashInto } from './hash'
 import { PartWriter, partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
-import { nodeHttpGet, type HttpGet, type HttpResponse } from './transport'
+import { fetchTransport, type HttpGet, type HttpResponse } from './transport'
 
 export type { FetchLike } from './transport'
 
@@ -23,7 +23,7 @@ export interface DownloadSpec {
 }
 
 export interface DownloadDeps {
-  /** HTTP GET for the transfer (default: Node's http/https; fetchTransport(fetch) adapts fetch). */
+  /** HTTP GET for the transfer (default: Node's fetch, i.e. undici; nodeHttpGet is the alternative). */
   get?: HttpGet
   /** No byte for this long (before headers or mid-body) counts as a stall: next mirror. */
   stallMs?: number
@@ -135,7 +135,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
   const algorithm = spec.algorithm ?? 'sha256'
   const stallMs = deps.stallMs ?? DEFAULT_STALL_MS
-  const get = deps.get ?? nodeHttpGet
+  const get = deps.get ?? fetchTransport((url, init) => fetch(url, init))
   const now = deps.now ?? Date.now
   const freeSpace = deps.freeSpace ?? defaultFreeSpace
   const dir = path.dirname(spec.dest)

@@ -94,7 +94,8 @@ export class UDisksClient {
       if (!this.listeners.delete(listener)) return
       if (--this.matches === 0) {
         this.bus.removeListener('message', this.onMessage)
-        await Promise.all(this.rules().map((r) => this.busCall('RemoveMatch', r).catch(() => undefined)))
+        // Not awaited: nothing depends on the bus having dropped the rules.
+        for (const r of this.rules()) void this.busCall('RemoveMatch', r).catch(() => undefined)
       }
     }
   }
