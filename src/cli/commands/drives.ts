@@ -6,19 +6,9 @@ import { UsageError, value, type ParsedArgs } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
+import { formatBytes, formatEta } from '../../shared/format'
 
-export const size = (n: number): string => {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB']
-  let v = n
-  let i = 0
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000
-    i++
-  }
-  return `${v >= 100 || i === 0 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`
-}
-
-const eta = (s?: number): string => (s === undefined ? '' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`)
+export const size = (n: number): string => formatBytes(n, { si: true })
 
 const name = (d: DriveInfo): string => [d.vendor, d.model].filter(Boolean).join(' ') || d.device
 
@@ -117,7 +107,7 @@ function targetLine(t: WriteTargetState, ctx: CliContext): string {
   const moving = t.stage === 'write' || t.stage === 'verify'
   const pct = moving && t.total ? `${t.percent.toFixed(1).padStart(5)}%` : ''
   const speed = moving && t.speed ? `${size(t.speed)}/s` : ''
-  return `${t.device}: ${t.stage.padEnd(7)} ${pct} ${speed.padStart(10)} ${t.etaSeconds !== undefined ? `ETA ${eta(t.etaSeconds)}` : ''}`.trimEnd()
+  return `${t.device}: ${t.stage.padEnd(7)} ${pct} ${speed.padStart(10)} ${t.etaSeconds !== undefined ? `ETA ${formatEta(t.etaSeconds)}` : ''}`.trimEnd()
 }
 
 /** Follows drives.progress for one job until it ends; Ctrl-C cancels it. */

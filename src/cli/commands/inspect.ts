@@ -1,21 +1,10 @@
 import { promises as fsp } from 'node:fs'
-import type { Check, CheckGroup, InspectReport } from '../../shared/contract'
+import { checkGroupTitles, type Check, type CheckGroup, type InspectReport } from '../../shared/contract'
 import { value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
 
-const GROUP_TITLES: Record<CheckGroup, string> = {
-  system: 'System',
-  kernel: 'Kernel',
-  'kernel-config': 'Kernel configuration',
-  cgroup: 'cgroups',
-  psi: 'Pressure stall information',
-  btrfs: 'btrfs',
-  storage: 'Storage',
-  security: 'Security',
-  hardware: 'Hardware'
-}
 
 function render(report: InspectReport, ctx: CliContext): string {
   const s = ctx.style
@@ -23,7 +12,7 @@ function render(report: InspectReport, ctx: CliContext): string {
   for (const c of report.checks) byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), c])
   const out: string[] = []
   for (const [group, checks] of byGroup) {
-    out.push(s.bold(GROUP_TITLES[group] ?? group))
+    out.push(s.bold(checkGroupTitles[group] ?? group))
     out.push(table(checks.map((c) => ['  ' + s.status(c.status, c.status.padEnd(7)), c.title, c.value.split('\n')[0]])))
     for (const c of checks) {
       if (c.status !== 'ok' && c.remedy) out.push(s.dim(`    → ${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`))

@@ -4,23 +4,9 @@ import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
+import { formatAge, formatBytes, formatEta } from '../../shared/format'
 
-const size = (n?: number): string => {
-  if (n === undefined) return '?'
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = n
-  let i = 0
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024
-    i++
-  }
-  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`
-}
-
-const clock = (s?: number): string =>
-  s === undefined ? '--:--' : s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`
-
-const age = (s?: number): string => (s === undefined ? '' : s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : s < 172800 ? `${Math.round(s / 3600)} h` : `${Math.round(s / 86400)} days`)
+const size = (n?: number): string => formatBytes(n)
 
 const BADGE: Record<VerifyResult['state'], string> = {
   'verified-signed': 'verified, signed',
@@ -59,7 +45,7 @@ function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
   }
   if (c) {
     for (const r of c.sources.filter((x) => !x.ok || x.warnings?.length)) out.push(s.yellow(`source ${r.id}: ${r.error ?? r.warnings?.join('; ')}`))
-    out.push(s.dim(`catalogue from ${c.refreshedAt} (${age(state.ageSeconds)} ago)${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
+    out.push(s.dim(`catalogue from ${c.refreshedAt} (${formatAge(state.ageSeconds)})${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
   }
   if (state.error) out.push(s.yellow(state.error))
   return out.join('\n')
@@ -72,7 +58,7 @@ function progressLine(d: DownloadInfo): string {
   const bar = `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`
   if (d.status === 'hashing-part') return `${bar} checking the partial download (${size(d.bytes)})`
   if (d.status === 'verifying') return `${bar} verifying`
-  return `${bar} ${pct.toFixed(1).padStart(5)}%  ${size(d.bytes)}/${size(d.total)}  ${d.speed ? `${size(d.speed)}/s` : ''}  ETA ${clock(d.etaSeconds)}`
+  return `${bar} ${pct.toFixed(1).padStart(5)}%  ${size(d.bytes)}/${size(d.total)}  ${d.speed ? `${size(d.speed)}/s` : ''}  ETA ${formatEta(d.etaSeconds) || '--:--'}`
 }
 
 const FINAL = new Set(['done', 'failed', 'cancelled', 'paused'])

@@ -1,19 +1,8 @@
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
-import { checkGroupOrder } from '../../../shared/contract'
+import { checkGroupOrder, checkGroupTitles } from '../../../shared/contract'
 
 const badge = { ok: '✅ ok', warn: '⚠️ warn', fail: '❌ fail', unknown: '❔ unknown' } as const
 
-const groupTitle: Record<CheckGroup, string> = {
-  system: 'System',
-  kernel: 'Kernel',
-  'kernel-config': 'Kernel configuration',
-  cgroup: 'cgroups',
-  psi: 'Pressure stall information',
-  btrfs: 'btrfs',
-  storage: 'Storage',
-  security: 'Security',
-  hardware: 'Hardware'
-}
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 
@@ -51,7 +40,7 @@ export function reportToMarkdown(report: InspectReport): string {
   for (const g of groups) {
     const checks = report.checks.filter((c) => c.group === g)
     if (!checks.length) continue
-    lines.push('', `## ${groupTitle[g] ?? g}`, '', '| Check | Status | Value |', '| --- | --- | --- |')
+    lines.push('', `## ${checkGroupTitles[g] ?? g}`, '', '| Check | Status | Value |', '| --- | --- | --- |')
     for (const c of checks) lines.push(`| ${cell(c.title)} | ${statusLine(c)} | ${cell(c.value)} |`)
     for (const c of checks) {
       if (!c.evidence.length) continue

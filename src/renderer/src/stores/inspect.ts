@@ -1,19 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
+import { checkGroupTitles, type Check, type CheckGroup, type InspectReport } from '../../../shared/contract'
 import { api } from '../api'
 
-export const GROUP_TITLES: Record<CheckGroup, string> = {
-  system: 'System',
-  kernel: 'Kernel',
-  'kernel-config': 'Kernel configuration',
-  cgroup: 'cgroups',
-  psi: 'Pressure stall information',
-  btrfs: 'btrfs',
-  storage: 'Storage & RPM copy-on-write',
-  security: 'Security',
-  hardware: 'Hardware'
-}
 
 export const useInspectStore = defineStore('inspect', () => {
   const report = ref<InspectReport | null>(null)
@@ -23,7 +12,7 @@ export const useInspectStore = defineStore('inspect', () => {
   const groups = computed(() => {
     const map = new Map<CheckGroup, Check[]>()
     for (const c of report.value?.checks ?? []) map.set(c.group, [...(map.get(c.group) ?? []), c])
-    return [...map].map(([id, checks]) => ({ id, title: GROUP_TITLES[id] ?? id, checks }))
+    return [...map].map(([id, checks]) => ({ id, title: checkGroupTitles[id] ?? id, checks }))
   })
   const needsAction = computed(() => (report.value?.checks ?? []).filter((c) => c.status === 'fail' || c.status === 'warn'))
 
