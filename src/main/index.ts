@@ -1,4 +1,4 @@
-import { app, BrowserWindow } from 'electron'
+import { app, BrowserWindow, dialog } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRouter } from './router'
@@ -8,9 +8,9 @@ import { createSettingsService } from './services/settings/service'
 import { electronStoreBackend } from './settings-electron-store'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
-import { terminalFor } from './services/terminal'
+import { runningWrites, shutdownServices } from './services/shutdown'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
-import { attachDriveProgress } from './drives-taskbar'
+import { attachDesktopIntegration } from './desktop/integration'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServer = process.env.ELECTRON_RENDERER_URL
@@ -30,11 +30,21 @@ app.whenReady().then(() => {
   const ctx = createServiceContext({ transport: 'electron', settings })
   const router = createRouter(createHandlers(ctx))
   registerIpc(router, ctx.events, () => mainWindow, appUrl)
-  attachDriveProgress(ctx.events, () => mainWindow)
+  attachDesktopIntegration(ctx.events, () => mainWindow)
 
   const open = (): void => {
-    mainWindow = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })
-    mainWindow.on('closed', () => (mainWindow = null))
+    const win = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })
+    let confirmed = false
+    win.on('close', (event) => {
+      if (confirmed || quitting) return
+      event.preventDefault()
+      void mayStop().then((ok) => {
+        confirmed = ok
+        if (ok) win.close()
+      })
+    })
+    win.on('closed', () => (mainWindow = null))
+    mainWindow = win
   }
   open()
   app.on('second-instance', () => {
@@ -46,10 +56,30 @@ app.whenReady().then(() => {
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) open()
   })
-  app.on('before-quit', () => {
-    // A privileged dnf run must not outlive the window that shows its prompts.
-    void terminalFor(ctx).close()
-    ctx.events.close()
+  // Closing the window or quitting while a drive is written asks first: it would not boot.
+  const mayStop = async (): Promise<boolean> => {
+    if ((await runningWrites(ctx)) === 0) return true
+    const opts = {
+      type: 'warning' as const,
+      buttons: ['Keep writing', 'Quit anyway'],
+      defaultId: 0,
+      cancelId: 0,
+      message: 'A USB drive is still being written.',
+      detail: 'If you quit now the drive will not boot; you can write it again later.'
+    }
+    const { response } = mainWindow ? await dialog.showMessageBox(mainWindow, opts) : await dialog.showMessageBox(opts)
+    return response === 1
+  }
+  let quitting = false
+  app.on('before-quit', (event) => {
+    if (quitting) return
+    event.preventDefault()
+    void (async () => {
+      if (!(await mayStop())) return
+      quitting = true
+      await shutdownServices(ctx)
+      app.quit()
+    })()
   })
 })
 

@@ -6,7 +6,7 @@ import { AppError } from '../../shared/contract'
 import { value } from '../args'
 import type { Command } from '../command'
 import { startWebServer } from '../../web/server'
-import { terminalFor } from '../../main/services/terminal'
+import { shutdownServices } from '../../main/services/shutdown'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
@@ -44,8 +44,7 @@ export const commands: Command[] = [
         process.once('SIGINT', stop)
         process.once('SIGTERM', stop)
       })
-      await terminalFor(ctx.services).close()
-      ctx.services.events.close()
+      await shutdownServices(ctx.services)
       return 0
     }
   }
