@@ -74,6 +74,11 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     // The file on disk is the image nginx served.
     expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(iso('KDE').sha256)
     await screenshot(page, 'spins-verified')
+    // "Write to USB" hands the verified image to the writer view, already chosen.
+    await row.getByTestId('write-usb').click()
+    await page.getByTestId('chosen-image').waitFor()
+    expect(await page.getByTestId('chosen-image').textContent()).toContain(iso('KDE').name)
+    expect(await page.getByTestId('chosen-image').textContent()).toMatch(/signed/i)
     expect(watch.errors).toEqual([])
   }, 90_000)
 

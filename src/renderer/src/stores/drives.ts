@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import type { DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
 import { api } from '../api'
 
 /** An image the user can pick: a download of the spins service, or a local file. */
@@ -24,32 +24,28 @@ const failure = (e: unknown): Failure => {
   return { name: err.name, message: err.message, hint: err.hint }
 }
 
-/** The downloads of the spins service, read without depending on its contract being present. */
+/** Finished downloads of the spins service, verified ones first. */
 async function downloads(): Promise<ImageChoice[]> {
-  const call = api.call as unknown as (m: string, i: unknown) => Promise<unknown>
-  let list: unknown
+  let list: DownloadInfo[]
   try {
-    list = await call('spins.download.list', {})
+    list = await api.call('spins.download.list', {})
   } catch {
     return []
   }
-  if (!Array.isArray(list)) return []
-  const out: ImageChoice[] = []
-  for (const d of list as Array<Record<string, unknown>>) {
-    const v = (d.verification ?? {}) as Record<string, unknown>
-    if (d.status !== 'done' || typeof d.path !== 'string') continue
-    const sha = v.algorithm === 'sha256' && typeof v.actual === 'string' ? v.actual : typeof d.sha256 === 'string' ? d.sha256 : undefined
-    out.push({
-      key: `dl:${String(d.id ?? d.path)}`,
-      path: d.path,
-      name: typeof d.name === 'string' ? d.name : d.path.replace(/^.*\//, ''),
-      size: typeof d.total === 'number' ? d.total : typeof d.bytes === 'number' ? d.bytes : 0,
-      state: typeof v.state === 'string' ? v.state : 'unverified',
-      sha256: sha,
-      source: 'download'
+  const out: ImageChoice[] = list
+    .filter((d) => d.status === 'done')
+    .map((d) => {
+      const v = d.verification
+      return {
+        key: `dl:${d.id}`,
+        path: d.path,
+        name: d.name,
+        size: d.total ?? d.bytes,
+        state: v?.state ?? 'unverified',
+        sha256: v?.algorithm === 'sha256' ? v.actual : d.sha256,
+        source: 'download' as const
+      }
     })
-  }
-  // Verified images first.
   return out.sort((a, b) => Number(VERIFIED.has(b.state)) - Number(VERIFIED.has(a.state)))
 }
 
