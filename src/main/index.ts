@@ -10,7 +10,7 @@ import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
 import { runningWrites, shutdownServices } from './services/shutdown'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
-import { attachDesktopIntegration } from './desktop/integration'
+import { applyTheme, attachDesktopIntegration } from './desktop/integration'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServer = process.env.ELECTRON_RENDERER_URL
@@ -31,6 +31,7 @@ app.whenReady().then(() => {
   const router = createRouter(createHandlers(ctx))
   registerIpc(router, ctx.events, () => mainWindow, appUrl)
   attachDesktopIntegration(ctx.events, () => mainWindow)
+  void applyTheme(async () => (await settings.get()).settings.theme)
 
   const open = (): void => {
     const win = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })

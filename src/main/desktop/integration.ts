@@ -1,12 +1,13 @@
-import { Notification, type BrowserWindow } from 'electron'
-import type { DownloadInfo, WriteJob } from '../../shared/contract'
+import { nativeTheme, Notification, type BrowserWindow } from 'electron'
+import type { DownloadInfo, SettingsState, WriteJob } from '../../shared/contract'
 import { jobFraction, jobOutcome } from '../services/drives/progress'
 import type { EventHub } from '../services/system/events'
 import { downloadFraction, downloadOutcome } from './download-progress'
 
 /**
  * Long work shown outside the window (Electron only): one taskbar progress bar over all
- * running writes and downloads, and a desktop notification when each ends.
+ * running writes and downloads, a desktop notification when each ends, and the native
+ * theme following the theme setting.
  */
 export function attachDesktopIntegration(hub: EventHub, getWindow: () => BrowserWindow | null): void {
   const running = new Map<string, number>()
@@ -17,6 +18,10 @@ export function attachDesktopIntegration(hub: EventHub, getWindow: () => Browser
     if (Notification.isSupported()) new Notification(n).show()
   }
   const client = hub.addClient((event, payload) => {
+    if (event === 'settings.changed') {
+      nativeTheme.themeSource = (payload as SettingsState).settings.theme
+      return
+    }
     let key: string
     let fraction: number | undefined
     if (event === 'drives.progress') {
@@ -39,4 +44,10 @@ export function attachDesktopIntegration(hub: EventHub, getWindow: () => Browser
   })
   hub.subscribe(client, 'drives.progress')
   hub.subscribe(client, 'spins.progress')
+  hub.subscribe(client, 'settings.changed')
+}
+
+/** Electron's own widgets (menus, dialogs, scrollbars) follow the theme setting too. */
+export async function applyTheme(getTheme: () => Promise<'system' | 'light' | 'dark'>): Promise<void> {
+  nativeTheme.themeSource = await getTheme()
 }

@@ -2,7 +2,7 @@ import type { z } from 'zod'
 import type { EventSpec, MethodSpec } from './define'
 import { appMethods } from './app'
 import { inspectMethods } from './inspect'
-import { settingsMethods } from './settings'
+import { settingsEvents, settingsMethods } from './settings'
 import { reposMethods } from './repos'
 import { terminalEvents, terminalMethods } from './terminal'
 import { oomdEvents, oomdMethods } from './oomd'
@@ -33,6 +33,7 @@ export const contract = {
 
 /** Every event the services push to clients. */
 export const events = {
+  ...settingsEvents,
   ...terminalEvents,
   ...oomdEvents,
   ...drivesEvents,

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto'
 import { promises as fsp, write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, ioError, DriveIoError } from './errors'
+import { startHasher, type StreamHasher } from './hasher'
 import { AppError } from '../../../shared/contract/errors'
 
 export const MiB = 1024 * 1024
@@ -221,9 +221,12 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
         throw new AppError('DriveTooSmall', `${t.device} (${t.size} bytes) is smaller than the image (${imageSize} bytes).`, { stage: 'validate' })
       }
     }
-    const [head] = alignedBuffers(1, headSize)
-    const pool = new BufferPool(alignedBuffers(nBuffers, chunkSize))
-    const hash: Hash | undefined = opts.hash ? createHash('sha256') : undefined
+    // Shared memory: the hashing thread reads the very bytes written, without a copy.
+    const [head] = alignedBuffers(1, headSize, { shared: opts.hash })
+    const pool = new BufferPool(alignedBuffers(nBuffers, chunkSize, { shared: opts.hash }))
+    const hasher: StreamHasher | undefined = opts.hash ? startHasher() : undefined
+    let hashFailure: Error | undefined
+    let sha256: string | undefined
     const release = (c: Chunk): void => {
       if (--c.refs === 0) pool.release(c.buf)
     }
@@ -260,7 +263,8 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       // 2. Read the head now (it is hashed first) but keep it for the end.
       const headLen = Math.min(headSize, imageSize)
       await readFully(image, head, headLen, 0, opts.imagePath)
-      hash?.update(head.subarray(0, headLen))
+      // Never released: the head buffer is not reused, only written again at the end.
+      hasher?.update(head.subarray(0, headLen)).catch((err: Error) => (hashFailure ??= err))
       const headPadded = roundUp(headLen, blockSize)
 
       // 3. Everything after the head, in order. Reads run ahead of the writes; each chunk is
@@ -289,7 +293,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       }
       fillAhead()
       try {
-        while (ahead.length && live().length) {
+        while (ahead.length && live().length && !hashFailure) {
           const { buf, offset, length } = await (ahead.shift() as Promise<Filled>)
           fillAhead()
           const targets = live()
@@ -299,15 +303,24 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
           }
           const padded = roundUp(length, blockSize)
           if (padded > length) buf.fill(0, length, padded)
-          const chunk: Chunk = { buf, offset, length, padded, refs: targets.length }
+          // One reference per target plus one for the hasher: the buffer is reused only when
+          // every drive has written it and the hashing thread is done with it.
+          const chunk: Chunk = { buf, offset, length, padded, refs: targets.length + (hasher ? 1 : 0) }
           for (const w of targets) w.push(chunk)
-          hash?.update(buf.subarray(0, length))
+          hasher?.update(buf.subarray(0, length)).then(
+            () => release(chunk),
+            (err: Error) => {
+              hashFailure ??= err
+              release(chunk)
+            }
+          )
         }
       } finally {
         // Reads still in flight after a failure or cancel give their buffers back.
         for (const p of ahead.splice(0)) p.then((f) => pool.release(f.buf), () => undefined)
       }
       await Promise.all(writers.map((w) => w.idle()))
+      if (hashFailure) throw new AppError('HashError', `Cannot compute the image's SHA-256: ${hashFailure.message}`, { stage: 'write', cause: hashFailure })
 
       // 4. The first MiB, last.
       await Promise.all(
@@ -323,6 +336,12 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
           }
         })
       )
+      // The hashing thread may still be on the last chunks; the drives are done meanwhile.
+      if (hasher && live().length) {
+        sha256 = await hasher.digest().catch((err: Error) => {
+          throw new AppError('HashError', `Cannot compute the image's SHA-256: ${err.message}`, { stage: 'write', cause: err })
+        })
+      }
     } catch (err) {
       // E.g. the image became unreadable. No write may still be in flight when this returns:
       // the caller closes the drive descriptors, and a reused descriptor number must never
@@ -331,13 +350,14 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       await Promise.all(writers.map((w) => w.idle()))
       throw err
     } finally {
+      await hasher?.close()
       opts.signal.removeEventListener('abort', abortAll)
       if (opts.control) opts.control.fail = undefined
     }
 
     const failures = new Map<string, DriveIoError>()
     for (const w of writers) if (w.failure) failures.set(w.t.id, w.failure)
-    return { imageSize, sha256: hash?.digest('hex'), failures }
+    return { imageSize, sha256, failures }
   } finally {
     await image.close()
   }

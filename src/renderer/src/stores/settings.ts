@@ -1,25 +1,32 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { Settings } from '../../../shared/contract'
+import type { Settings, SettingsState, TrustedKey } from '../../../shared/contract'
 import { api } from '../api'
 
 export const useSettingsStore = defineStore('settings', () => {
   const settings = ref<Settings | null>(null)
   const notice = ref<string | null>(null)
   const error = ref<string | null>(null)
+  const keys = ref<TrustedKey[]>([])
+  const keyError = ref<string | null>(null)
+
+  const apply = (s: SettingsState): void => {
+    settings.value = s.settings
+    notice.value = s.notice ?? null
+  }
+  // Changes made elsewhere (another window, the CLI through browser mode) show up here.
+  api.on('settings.changed', apply)
+
   async function load(): Promise<void> {
     try {
-      const s = await api.call('settings.get', {})
-      settings.value = s.settings
-      notice.value = s.notice ?? null
+      apply(await api.call('settings.get', {}))
     } catch (e) {
       error.value = (e as Error).message
     }
   }
   async function update(patch: Partial<Settings>): Promise<boolean> {
     try {
-      const s = await api.call('settings.update', patch)
-      settings.value = s.settings
+      apply(await api.call('settings.update', patch))
       notice.value = null
       error.value = null
       return true
@@ -28,5 +35,31 @@ export const useSettingsStore = defineStore('settings', () => {
       return false
     }
   }
-  return { settings, notice, error, load, update }
+  async function loadKeys(): Promise<void> {
+    try {
+      keys.value = await api.call('settings.keys.list', {})
+    } catch (e) {
+      keyError.value = (e as Error).message
+    }
+  }
+  async function importKey(armored: string): Promise<TrustedKey | null> {
+    keyError.value = null
+    try {
+      const key = await api.call('settings.keys.import', { armored })
+      await loadKeys()
+      return key
+    } catch (e) {
+      keyError.value = (e as Error).message
+      return null
+    }
+  }
+  async function removeKey(fingerprint: string): Promise<void> {
+    keyError.value = null
+    try {
+      keys.value = await api.call('settings.keys.remove', { fingerprint })
+    } catch (e) {
+      keyError.value = (e as Error).message
+    }
+  }
+  return { settings, notice, error, keys, keyError, load, update, loadKeys, importKey, removeKey }
 })
