@@ -1,8 +1,10 @@
-import { contract, isMethodName, toErrorInfo, type CallResult, type ErrorInfo } from '../shared/contract'
+import { contract, isMethodName, toErrorInfo, type CallResult, type ErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
 import type { Handlers } from './services/handlers'
 
 export interface Router {
   /** Validates and dispatches one call. Never throws: every failure is a plain ErrorInfo. */
+  call<M extends MethodName>(method: M, input: MethodInput<M>): Promise<CallResult<MethodOutput<M>>>
+  /** Transports pass whatever arrived on the wire; validation decides. */
   call(method: unknown, input: unknown): Promise<CallResult<unknown>>
 }
 
@@ -14,7 +16,7 @@ function validationError(message: string): ErrorInfo {
 
 export function createRouter(handlers: Handlers): Router {
   return {
-    async call(method, input) {
+    async call(method: unknown, input: unknown): Promise<CallResult<never>> {
       if (!isMethodName(method)) {
         const shown = typeof method === 'string' ? JSON.stringify(method.slice(0, 80)) : typeof method
         return { ok: false, error: validationError(`unknown method ${shown}`) }
@@ -30,7 +32,7 @@ export function createRouter(handlers: Handlers): Router {
       }
       try {
         const handler = handlers[method] as (input: unknown) => unknown
-        return { ok: true, value: await handler(parsed.data) }
+        return { ok: true, value: (await handler(parsed.data)) as never }
       } catch (err) {
         return { ok: false, error: toErrorInfo(err) }
       }

@@ -126,7 +126,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
 
     // Progress went through the stages in order and the ETA/speed fields were filled.
     const stages = [...new Set(progress.map((p) => p.targets[0].stage))]
-    expect(stages).toEqual(['queued', 'unmount', 'open', 'write', 'sync', 'verify', 'done'].filter((st) => stages.includes(st)))
+    expect(stages).toEqual((['queued', 'unmount', 'open', 'write', 'sync', 'verify', 'done'] as const).filter((st) => stages.includes(st)))
     expect(stages).toEqual(expect.arrayContaining(['unmount', 'open', 'write', 'sync', 'verify', 'done']))
   })
 

@@ -1,0 +1,212 @@
+import net from 'node:net'
+import tls from 'node:tls'
+import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
+import type { HttpGet, HttpResponse } from './transport'
+
+/**
+ * HTTP/1.1 GET over one plain or TLS socket that reads into a single reused buffer (the
+ * `onread` option of net.connect and tls.connect). Node's other clients allocate a fresh
+ * buffer per socket read; for a 2 GiB download that allocation churn (and the page faults of
+ * the heap growing and shrinking) cost more CPU than the SHA-256 itself. Here the body chunks
+ * are views of that buffer: the socket is paused while the caller holds them, and each chunk
+ * is valid only until the caller asks for the next one (see HttpResponse.body).
+ * One request per connection (Connection: close); redirects are followed like fetch does.
+ */
+export interface SocketTransportOptions {
+  /** Extra options for tls.connect (tests pass a throwaway CA). */
+  tls?: tls.ConnectionOptions
+  /** Size of the receive buffer; reads larger than this take several callbacks. */
+  readBuffer?: number
+}
+
+const MAX_REDIRECTS = 5
+const DEFAULT_READ_BUFFER = 1024 * 1024
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
+
+export function socketTransport(opts: SocketTransportOptions = {}): HttpGet {
+  return (url, { headers, signal }) => follow(url, headers, signal, opts)
+}
+
+/** The default transport of downloads. */
+export const socketHttpGet: HttpGet = socketTransport()
+
+async function follow(url: string, headers: Record<string, string>, signal: AbortSignal, opts: SocketTransportOptions): Promise<HttpResponse> {
+  let target = url
+  for (let hops = 0; ; hops++) {
+    const ex = await Exchange.start(target, headers, signal, opts)
+    const location = ex.head.headers.get('location')
+    if (ex.head.status < 300 || ex.head.status >= 400 || ex.head.status === 304 || !location) return ex.response(target)
+    ex.close()
+    if (hops >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${url}`)
+    // Range and If-Range go along: they concern the resource, wherever it lives.
+    target = new URL(location, target).toString()
+  }
+}
+
+function requestText(target: URL, headers: Record<string, string>): string {
+  const lines = [`GET ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`, 'User-Agent: hyperscale-companion', 'Connection: close']
+  for (const [name, value] of Object.entries(headers)) {
+    if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid request header ${JSON.stringify(name)}`)
+    if (!/^(host|connection|user-agent)$/i.test(name)) lines.push(`${name}: ${value}`)
+  }
+  return lines.join('\r\n') + '\r\n\r\n'
+}
+
+/** One request and its response on one connection. */
+class Exchange {
+  head!: ResponseHead
+  private readonly socket: net.Socket
+  private readonly reader = new HeadReader()
+  private framing: Framing = { kind: 'close' }
+  private chunked?: ChunkedDecoder
+  private bodyLeft = 0
+  /** Views of the receive buffer from the latest read, not yet handed to the caller. */
+  private pending: Uint8Array[] = []
+  private next = 0
+  private ended = false
+  private failure?: unknown
+  private wake?: () => void
+  private headDone!: { resolve: () => void; reject: (err: unknown) => void }
+  private readonly onAbort = (): void => this.fail(this.signal.reason ?? new Error('aborted'))
+
+  private constructor(
+    target: URL,
+    private readonly signal: AbortSignal,
+    opts: SocketTransportOptions
+  ) {
+    const onread = { buffer: Buffer.allocUnsafe(opts.readBuffer ?? DEFAULT_READ_BUFFER), callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n)) }
+    const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
+    const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
+    this.socket =
+      target.protocol === 'https:'
+        ? // tls.connect takes onread too (Node >= 14.16); @types/node does not list it.
+          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls, onread } as tls.ConnectionOptions)
+        : net.connect({ host, port, onread })
+    this.socket.on('error', (err) => this.fail(err))
+    this.socket.on('end', () => this.onEnd())
+    this.socket.on('close', () => this.onEnd())
+    signal.addEventListener('abort', this.onAbort, { once: true })
+  }
+
+  static async start(url: string, headers: Record<string, string>, signal: AbortSignal, opts: SocketTransportOptions): Promise<Exchange> {
+    let target: URL
+    try {
+      target = new URL(url)
+    } catch {
+      throw new TypeError(`invalid URL: ${url}`)
+    }
+    if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new TypeError(`unsupported protocol ${target.protocol}`)
+    if (target.username || target.password) throw new TypeError('URLs with credentials are not supported')
+    const request = requestText(target, headers)
+    if (signal.aborted) throw signal.reason
+    const ex = new Exchange(target, signal, opts)
+    const head = new Promise<void>((resolve, reject) => (ex.headDone = { resolve, reject }))
+    ex.socket.write(request)
+    await head
+    return ex
+  }
+
+  response(url: string): HttpResponse {
+    return {
+      status: this.head.status,
+      statusText: this.head.statusText,
+      url,
+      header: (name) => this.head.headers.get(name.toLowerCase()),
+      body: this.body(),
+      cancel: () => this.close()
+    }
+  }
+
+  close(): void {
+    this.ended = true
+    this.release()
+  }
+
+  /** Returns false to pause the socket: its buffer must not be refilled while the caller holds views of it. */
+  private onRead(chunk: Uint8Array): boolean {
+    try {
+      let body = chunk
+      if (!this.reader.head) {
+        const start = this.reader.feed(chunk)
+        if (start < 0) return true
+        this.head = this.reader.head!
+        this.framing = framingOf(this.head)
+        if (this.framing.kind === 'length') this.bodyLeft = this.framing.length
+        if (this.framing.kind === 'chunked') this.chunked = new ChunkedDecoder()
+        if (this.framing.kind === 'none' || (this.framing.kind === 'length' && this.bodyLeft === 0)) this.ended = true
+        this.headDone.resolve()
+        body = chunk.subarray(start)
+      }
+      if (!this.ended && body.length > 0) this.take(body)
+    } catch (err) {
+      this.fail(err)
+      return false
+    }
+    if (this.ended) this.release()
+    if (this.pending.length > 0) {
+      this.wake?.()
+      return false
+    }
+    return !this.ended
+  }
+
+  private take(body: Uint8Array): void {
+    this.pending.length = 0
+    this.next = 0
+    if (this.chunked) {
+      if (this.chunked.feed(body, this.pending)) this.ended = true
+    } else if (this.framing.kind === 'length') {
+      // Bytes past Content-Length are not part of this response (Connection: close makes them unlikely).
+      const piece = body.length > this.bodyLeft ? body.subarray(0, this.bodyLeft) : body
+      this.pending.push(piece)
+      this.bodyLeft -= piece.length
+      if (this.bodyLeft === 0) this.ended = true
+    } else {
+      this.pending.push(body)
+    }
+  }
+
+  private onEnd(): void {
+    if (this.ended || this.failure) return
+    if (!this.reader.head) {
+      this.fail(new ProtocolError('the connection closed before a complete response head'))
+    } else if (this.framing.kind === 'close') {
+      this.ended = true
+      this.release()
+      this.wake?.()
+    } else {
+      const left = this.framing.kind === 'length' ? `${this.bodyLeft} of ${this.framing.length} bytes missing` : 'in the middle of a chunked body'
+      this.fail(new ProtocolError(`the connection closed early (${left})`))
+    }
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure || this.ended) return
+    this.failure = err
+    this.release()
+    this.headDone.reject(err)
+    this.wake?.()
+  }
+
+  /** The connection is done with (completely read, failed or cancelled). */
+  private release(): void {
+    this.signal.removeEventListener('abort', this.onAbort)
+    this.socket.destroy()
+  }
+
+  private async *body(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        while (this.next < this.pending.length) yield this.pending[this.next++]
+        if (this.failure) throw this.failure
+        if (this.ended) return
+        const more = new Promise<void>((resolve) => (this.wake = resolve))
+        this.socket.resume()
+        await more
+        this.wake = undefined
+      }
+    } finally {
+      if (!this.ended) this.close()
+    }
+  }
+}
