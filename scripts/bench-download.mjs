@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Downloading a 2 GiB image from a loopback nginx: our runDownload (fetch + resume logic +
+// Downloading a 2 GiB image from a loopback nginx: our runDownload (default transport + resume logic +
 // on-the-fly SHA-256 + write, src/main/services/spins/download.ts bundled with esbuild) against
 // `curl -o`, alternating, in the same run. Each side is one process measured with
 // /usr/bin/time (wall time and peak RSS). Prints the ratio ours/curl (target <= 1.10) and our
@@ -7,7 +7,8 @@
 //
 //   HSC_BENCH_SIZE=bytes (default 2 GiB)  HSC_BENCH_DIR=dir (default: os tmpdir)  HSC_BENCH_ROUNDS=n (default 3)
 //   HSC_BENCH_NO_PREALLOC=1  measure without reserving the file's blocks first (fallocate)
-//   HSC_BENCH_TRANSPORT=http  transfer with Node's http module instead of fetch (undici, the default)
+//   HSC_BENCH_TRANSPORT=fetch|http  transfer with Node's fetch (undici) or http module instead of the
+//     default socket transport (socket-transport.ts: one reused receive buffer)
 import { execFileSync, spawnSync } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
@@ -20,7 +21,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const size = Number(process.env.HSC_BENCH_SIZE ?? 2 * 1024 ** 3)
 const rounds = Number(process.env.HSC_BENCH_ROUNDS ?? 3)
 const noPrealloc = process.env.HSC_BENCH_NO_PREALLOC === '1'
-const viaHttp = process.env.HSC_BENCH_TRANSPORT === 'http'
+const transport = process.env.HSC_BENCH_TRANSPORT ?? 'socket'
+if (!['socket', 'fetch', 'http'].includes(transport)) throw new Error(`HSC_BENCH_TRANSPORT: socket, fetch or http, not ${transport}`)
 const work = mkdtempSync(path.join(process.env.HSC_BENCH_DIR ?? os.tmpdir(), 'hsc-bench-dl-'))
 chmodSync(work, 0o755)
 let stopNginx = async () => {}
@@ -31,15 +33,16 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopNginx().final
 if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed (apt-get install time)')
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-// The downloader as one process: same code path as the app (runDownload with Node's fetch).
+// The downloader as one process: same code path as the app (runDownload with its default transport).
 const entry = path.join(work, 'entry.ts')
 writeFileSync(
   entry,
   `import { runDownload } from ${JSON.stringify(path.join(root, 'src/main/services/spins/download.ts'))}
-import { nodeHttpGet } from ${JSON.stringify(path.join(root, 'src/main/services/spins/transport.ts'))}
-const [url, dest, noPrealloc, viaHttp] = process.argv.slice(2)
+import { fetchTransport, nodeHttpGet } from ${JSON.stringify(path.join(root, 'src/main/services/spins/transport.ts'))}
+const [url, dest, noPrealloc, transport] = process.argv.slice(2)
+const get = transport === 'http' ? nodeHttpGet : transport === 'fetch' ? fetchTransport(fetch) : undefined
 const t = performance.now()
-const out = await runDownload({ urls: [url], dest }, { ...(viaHttp === '1' ? { get: nodeHttpGet } : {}), ...(noPrealloc === '1' ? { preallocate: async () => {} } : {}) })
+const out = await runDownload({ urls: [url], dest }, { ...(get ? { get } : {}), ...(noPrealloc === '1' ? { preallocate: async () => {} } : {}) })
 process.stdout.write(JSON.stringify({ ...out, ms: performance.now() - t }))
 `
 )
@@ -99,7 +102,7 @@ try {
     curlTimes.push(c.s)
     curlRss = Math.max(curlRss, c.rssKiB)
     settle()
-    const o = timed([process.execPath, path.join(work, 'download.mjs'), url, path.join(outDir, 'ours.iso'), noPrealloc ? '1' : '0', viaHttp ? '1' : '0'])
+    const o = timed([process.execPath, path.join(work, 'download.mjs'), url, path.join(outDir, 'ours.iso'), noPrealloc ? '1' : '0', transport])
     const out = JSON.parse(o.stdout)
     if (out.hash !== reference) throw new Error(`hash differs: ${out.hash} vs ${reference}`)
     ourTimes.push(o.s)
@@ -112,7 +115,7 @@ try {
 }
 const ratio = median(ourTimes) / median(curlTimes)
 const mib = size / 1024 ** 2
-console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx via ${viaHttp ? 'node:http' : 'fetch (undici)'}${noPrealloc ? ', preallocation off' : ''}; hash checked against openssl: ${reference}`)
+console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx via ${{ socket: 'the socket transport', fetch: 'fetch (undici)', http: 'node:http' }[transport]}${noPrealloc ? ', preallocation off' : ''}; hash checked against openssl: ${reference}`)
 console.log(`  curl -o : ${median(curlTimes).toFixed(2)} s  (${(mib / median(curlTimes)).toFixed(0)} MiB/s)  median of ${rounds}, peak RSS ${(curlRss / 1024).toFixed(0)} MiB`)
 console.log(`  ours    : ${median(ourTimes).toFixed(2)} s  (${(mib / median(ourTimes)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up and SHA-256`)
 console.log(`  ratio ours/curl: ${ratio.toFixed(3)} (target <= 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`)

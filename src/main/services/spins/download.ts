@@ -5,9 +5,11 @@ import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
 import { runCommand, type CommandRunner } from '../system/command'
 import { hashInto } from './hash'
-import { PartWriter, partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
+import { partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
+import { PartWriter } from './part-writer'
+import { socketHttpGet } from './socket-transport'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
-import { fetchTransport, type HttpGet, type HttpResponse } from './transport'
+import type { HttpGet, HttpResponse } from './transport'
 
 export type { FetchLike } from './transport'
 
@@ -23,7 +25,7 @@ export interface DownloadSpec {
 }
 
 export interface DownloadDeps {
-  /** HTTP GET for the transfer (default: Node's fetch, i.e. undici; nodeHttpGet is the alternative). */
+  /** HTTP GET for the transfer (default: socketHttpGet; fetchTransport(fetch) and nodeHttpGet are the alternatives). */
   get?: HttpGet
   /** No byte for this long (before headers or mid-body) counts as a stall: next mirror. */
   stallMs?: number
@@ -135,7 +137,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
   const algorithm = spec.algorithm ?? 'sha256'
   const stallMs = deps.stallMs ?? DEFAULT_STALL_MS
-  const get = deps.get ?? fetchTransport((url, init) => fetch(url, init))
+  const get = deps.get ?? socketHttpGet
   const now = deps.now ?? Date.now
   const freeSpace = deps.freeSpace ?? defaultFreeSpace
   const dir = path.dirname(spec.dest)
@@ -312,8 +314,9 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           phase = 'downloading'
           speed.sample(bytes, now())
         }
-        // Receive, hash and queue for writing in one loop: the digest needs no second pass,
-        // and the write of one batch overlaps the receiving of the next.
+        // Receive, hash and copy for writing in one loop: the digest needs no second pass, and
+        // the write of one batch overlaps the receiving of the next. A chunk may be a view of the
+        // transport's reused buffer: it is hashed and copied before the next one is asked for.
         try {
           for await (const value of res.body) {
             stall.refresh()
