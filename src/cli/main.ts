@@ -3,7 +3,6 @@ import { APP_VERSION } from '../shared/version'
 import { parseArgs, UsageError, value, type OptionSpec } from './args'
 import type { Command } from './command'
 import { groups } from './commands'
-import { createCliContext } from './context'
 import { makeStyle } from './output'
 import { formatHelp, formatCommandHelp } from './help'
 
@@ -63,6 +62,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const n = args.positionals.length
     if (command.minArgs !== undefined && n < command.minArgs) throw new UsageError(`${command.path.join(' ')}: missing ${command.args ?? 'argument'}`)
     if (command.maxArgs !== undefined && n > command.maxArgs) throw new UsageError(`${command.path.join(' ')}: unexpected argument "${args.positionals[command.maxArgs]}"`)
+    // Loaded only when a command runs: --help and usage errors stay instant.
+    const { createCliContext } = await import('./context')
     const ctx = createCliContext({ json: args.flags.has('json'), root, style, env, transport: command.transport })
     return await command.run(args, ctx)
   } catch (e) {
