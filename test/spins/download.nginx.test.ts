@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runDownload, type DownloadOutcome, type FetchLike, type ProgressSample } from '../../src/main/services/spins/download'
 import { fetchTransport, nodeHttpGet, type HttpGet } from '../../src/main/services/spins/transport'
+import { socketHttpGet } from '../../src/main/services/spins/socket-transport'
 import { partPath, readPartMeta } from '../../src/main/services/spins/part-file'
 import { freePort, startStallServer } from '../support/nginx'
 import { mirrorUnavailable, setupMirrorEnv, type MirrorEnv } from './support/env'
@@ -66,6 +67,7 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
   }
 
   const transports: [string, HttpGet][] = [
+    ['the socket transport (default)', socketHttpGet],
     ['node:http', nodeHttpGet],
     ['fetch (undici)', fetchTransport(fetch)]
   ]

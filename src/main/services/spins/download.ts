@@ -314,19 +314,15 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           phase = 'downloading'
           speed.sample(bytes, now())
         }
-        // Receive, hash and copy for writing in one loop: the digest needs no second pass, and
-        // the write of one batch overlaps the receiving of the next. A chunk may be a view of the
-        // transport's reused buffer: it is hashed and copied before the next one is asked for.
+        // Receive, hash and write in one loop: the digest needs no second pass. A chunk may be a
+        // view of the transport's reused buffer: it is hashed and written before the next one is
+        // asked for (part-writer.ts says why the write is synchronous).
         try {
           for await (const value of res.body) {
             stall.refresh()
             hasher.update(value)
+            writer.write(value)
             bytes += value.byteLength
-            const wait = writer.push(value)
-            if (wait) {
-              await wait
-              stall.refresh()
-            }
             if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
           }
         } catch (err) {
@@ -336,7 +332,6 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       } finally {
         if (!consumed) res.cancel()
       }
-      await writer.flush()
       if (total !== undefined && bytes < total) throw new MirrorFailure(`connection closed at ${bytes} of ${total} bytes`)
       total ??= bytes
     } finally {
@@ -362,10 +357,6 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           await attempt(url)
           return
         } catch (err) {
-          // Bytes received before the failure are already hashed: they must reach the disk.
-          await writer.flush().catch((e: unknown) => {
-            throw localError(e)
-          })
           if (isAbort(signal)) throw new Aborted()
           if (err instanceof AppError) throw err
           if (isLocalError(err)) throw localError(err)
@@ -400,9 +391,6 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         if (err instanceof Aborted) return { status: 'aborted', bytes, total }
         throw err
       }
-      await writer.flush().catch((e: unknown) => {
-        throw localError(e)
-      })
       hash = hasher.digest('hex')
       // A file assembled from a kept part and another transfer can be inconsistent in ways no
       // header reveals (a mirror that rewrote the file without changing its date): one clean retry.
