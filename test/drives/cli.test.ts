@@ -1,26 +1,16 @@
-import { spawn } from 'node:child_process'
 import { existsSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DriveList, WriteJob } from '../../src/shared/contract'
-import { HSC, PROJECT_ROOT } from '../support/paths'
+import { runHsc } from '../support/hsc'
+import { PROJECT_ROOT } from '../support/paths'
 import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
 const MiB = 1024 * 1024
 
-function hsc(args: string[], env: Record<string, string> = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HSC, '--no-color', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.stdin.end()
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
+const hsc = runHsc
 
 describe.skipIf(!!skip)(`hsc drives / write / restore (built CLI, real udisksd)${skip ? ` — skipped: ${skip}` : ''}`, () => {
   const loops: string[] = []

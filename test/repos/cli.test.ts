@@ -1,10 +1,10 @@
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCommand } from '../../src/main/services/system/command'
 import type { PrivilegedPlan, RepoList, Provenance, TerminalExit } from '../../src/shared/contract'
-import { HSC, PROJECT_ROOT } from '../support/paths'
+import { runHsc } from '../support/hsc'
+import { PROJECT_ROOT } from '../support/paths'
 import { haveDnf, isRoot, realRepolist } from './helpers/real-dnf'
 import { buildWorld, type World } from './helpers/world'
 
@@ -21,19 +21,7 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
 
   // HSC_REPOS_INSTALLROOT is the test switch; stdin is not a terminal here. Asynchronous on
   // purpose: the loopback repo server lives in this process and must keep answering dnf.
-  const hsc = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [HSC, '--no-color', ...args], {
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root, HSC_SETTINGS_FILE: path.join(world.tmp, 'settings.json') }
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d))
-      child.stderr.on('data', (d: Buffer) => (stderr += d))
-      child.stdin.end()
-      child.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
+  const hsc = (...args: string[]) => runHsc(args, { HSC_REPOS_INSTALLROOT: world.root, HSC_SETTINGS_FILE: path.join(world.tmp, 'settings.json') })
 
   it('repos list --json is the parsed list and matches dnf repolist', async () => {
     const r = await hsc('repos', 'list', '--json')

@@ -10,7 +10,7 @@ import { open, type FileHandle } from 'node:fs/promises'
  * batches copied into reused 4 MiB buffers and written on the thread pool (one write in
  * flight), and writing each chunk on the thread pool while hashing it.
  * The price: the event loop waits for each write, normally well under a millisecond per
- * chunk (the socket transport's chunks are at most 1 MiB, about what hashing one costs);
+ * chunk (the socket transport's chunks are at most 512 KiB, about what hashing one costs);
  * it only grows when the kernel throttles a writer because the disk is far slower than the
  * network.
  */
