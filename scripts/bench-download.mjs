@@ -10,8 +10,8 @@
 //   HSC_BENCH_TRANSPORT=fetch|http  transfer with Node's fetch (undici) or http module instead of the
 //     default socket transport (socket-transport.ts: one reused receive buffer)
 import { execFileSync, spawnSync } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs'
+import { median, writeRandomFile } from './lib/bench.mjs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,7 +31,6 @@ process.on('exit', cleanup)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => stopNginx().finally(() => process.exit(130)))
 
 if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed (apt-get install time)')
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 // The downloader as one process: same code path as the app (runDownload with its default transport).
 const entry = path.join(work, 'entry.ts')
@@ -56,15 +55,7 @@ mkdirSync(served)
 chmodSync(served, 0o755)
 const file = path.join(served, 'image.iso')
 process.stdout.write(`writing ${(size / 1024 ** 3).toFixed(2)} GiB of random data ...\n`)
-const fd = openSync(file, 'w')
-const block = Buffer.allocUnsafe(64 * 1024 * 1024)
-for (let done = 0; done < size; ) {
-  const n = Math.min(block.length, size - done)
-  randomFillSync(block, 0, n)
-  writeSync(fd, block, 0, n)
-  done += n
-}
-closeSync(fd)
+writeRandomFile(file, size)
 chmodSync(file, 0o644)
 const reference = execFileSync('openssl', ['dgst', '-sha256', '-r', file], { encoding: 'utf8' }).split(/\s+/)[0]
 

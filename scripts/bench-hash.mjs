@@ -6,8 +6,8 @@
 //
 //   HSC_BENCH_SIZE=bytes  (default 2 GiB)   HSC_BENCH_DIR=dir (default: os tmpdir)   HSC_BENCH_ROUNDS=n (default 3)
 import { execFileSync, spawnSync } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync, writeFileSync } from 'node:fs'
+import { median, writeRandomFile } from './lib/bench.mjs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,7 +21,6 @@ const cleanup = () => rmSync(work, { recursive: true, force: true })
 process.on('exit', cleanup)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 // The code under test, bundled to one file.
 const entry = path.join(work, 'entry.ts')
@@ -39,15 +38,7 @@ await build({ entryPoints: [entry], outfile: bundle, bundle: true, platform: 'no
 // Random data, written in 64 MiB blocks.
 const file = path.join(work, 'image.iso')
 process.stdout.write(`writing ${(size / 1024 ** 3).toFixed(2)} GiB of random data to ${file} ...\n`)
-const fd = openSync(file, 'w')
-const block = Buffer.allocUnsafe(64 * 1024 * 1024)
-for (let done = 0; done < size; ) {
-  const n = Math.min(block.length, size - done)
-  randomFillSync(block, 0, n)
-  writeSync(fd, block, 0, n)
-  done += n
-}
-closeSync(fd)
+writeRandomFile(file, size)
 // Warm the page cache so neither side pays for the first read.
 execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] })
 

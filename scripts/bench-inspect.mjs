@@ -12,18 +12,13 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
+import { median, p90 } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = Math.max(5, Number(process.argv[2]) || 30)
 const TARGET_IN_PROCESS_MS = 100
 const TARGET_CLI_MS = 400
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
-const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]
 const ms = (x) => `${x.toFixed(1)} ms`
 
 // Inside node_modules/.cache so the bundle resolves the project's packages like the app does.

@@ -17,6 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } 
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { median } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
@@ -102,11 +103,6 @@ process.on('SIGINT', () => {
   process.exit(130)
 })
 
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2
-}
 const mbps = (ms) => ((SIZE_MIB * 1.048576) / (ms / 1000)).toFixed(0)
 
 try {
