@@ -15,7 +15,7 @@ export function attachDesktopIntegration(hub: EventHub, getWindow: () => Browser
   const notify = (key: string, n: { title: string; body: string } | undefined): void => {
     if (!n || notified.has(key)) return
     notified.add(key)
-    if (Notification.isSupported()) new Notification(n).show()
+    if (Notification.isSupported()) new Notification({ title: n.title, body: n.body }).show()
   }
   const client = hub.addClient((event, payload) => {
     if (event === 'settings.changed') {
