@@ -46,7 +46,10 @@ const download = (status: DownloadInfo['status'], bytes: number): DownloadInfo =
   notes: [],
   startedAt: '',
   updatedAt: '',
-  verification: status === 'done' ? { state: 'verified-signed', file: '/tmp/Hyperscale.iso', algorithm: 'sha256', actual: 'ab' } : undefined
+  verification:
+    status === 'done'
+      ? { state: 'verified-signed', file: '/tmp/Hyperscale.iso', algorithm: 'sha256', actual: 'ab', signature: { status: 'good', keyIds: [], message: 'good' }, message: 'ok', warnings: [] }
+      : undefined
 })
 
 describe('desktop integration (stand-in electron)', () => {
