@@ -2,7 +2,7 @@ import { createHash, type Hash } from 'node:crypto'
 import { rename, rm, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
-import type { HashAlgorithm } from '../../../shared/contract/spins'
+import type { DownloadInfo, HashAlgorithm } from '../../../shared/contract/spins'
 import { runCommand, type CommandRunner } from '../system/command'
 import { hashInto } from './hash'
 import { partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
@@ -45,15 +45,8 @@ export interface DownloadDeps {
 
 export type Phase = 'checking' | 'hashing-part' | 'downloading'
 
-export interface ProgressSample {
-  phase: Phase
-  bytes: number
-  total?: number
-  percent?: number
-  speed?: number
-  etaSeconds?: number
-  mirror?: string
-}
+/** The progress fields of a DownloadInfo, plus which phase produced them. */
+export type ProgressSample = Pick<DownloadInfo, 'bytes' | 'total' | 'percent' | 'speed' | 'etaSeconds' | 'mirror'> & { phase: Phase }
 
 export interface DownloadHooks {
   /** Abort to pause or cancel; the .part and its sidecar are kept either way. */
