@@ -16,6 +16,8 @@ export interface CliContext {
   root?: string
   style: Style
   out(text: string): void
+  /** The value as JSON with --json, else the human rendering. */
+  print<T>(value: T, human: (value: T) => string): void
   err(text: string): void
   isTTY: boolean
 }
@@ -25,6 +27,7 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
   const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
   const services = createServiceContext({ transport: opts.transport ?? 'cli', settings, root: opts.root, env })
   const router = createRouter(createHandlers(services))
+  const out = (t: string): void => void process.stdout.write(t.endsWith('\n') ? t : t + '\n')
   return {
     services,
     router,
@@ -32,7 +35,8 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
     root: opts.root,
     style: opts.style,
     isTTY: Boolean(process.stdout.isTTY),
-    out: (t) => process.stdout.write(t.endsWith('\n') ? t : t + '\n'),
+    out,
+    print: (value, human) => out(opts.json ? JSON.stringify(value, null, 2) : human(value)),
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     async call(method, input) {
       const r = await router.call(method, input)

@@ -1,5 +1,6 @@
 import { statSync } from 'node:fs'
 import { APP_VERSION } from '../shared/version'
+import { describeError } from '../shared/contract/errors'
 import { parseArgs, UsageError, value, type OptionSpec } from './args'
 import type { Command } from './command'
 import { groups } from './commands'
@@ -71,8 +72,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       err(e.message)
       return 2
     }
-    const error = e as Error & { stage?: string; hint?: string }
-    err(`${error.stage ? `${error.stage}: ` : ''}${error.message}${error.hint ? ` (${error.hint})` : ''}`)
+    err(describeError(e as Error & { stage?: string; hint?: string }))
     return 1
   }
 }

@@ -267,7 +267,7 @@ export const commands: Command[] = [
       await confirmErase([d], 'Restoring', args, ctx)
       const label = value(args, 'label')
       const r = await ctx.call('drives.restore', { device: d.device, token: d.token, ...(label === undefined ? {} : { label }) })
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : `${r.device}: GPT with one ${r.fsType === 'exfat' ? 'exFAT' : 'FAT32'} partition ${r.partition} labelled "${r.label}".`)
+      ctx.print(r, () => `${r.device}: GPT with one ${r.fsType === 'exfat' ? 'exFAT' : 'FAT32'} partition ${r.partition} labelled "${r.label}".`)
       return 0
     }
   }

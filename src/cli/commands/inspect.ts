@@ -54,7 +54,7 @@ export const commands: Command[] = [
     maxArgs: 1,
     async run(args, ctx) {
       const r = await ctx.call('inspect.reflinkTest', { path: args.positionals[0] })
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : `${r.supported ? ctx.style.green('supported') : ctx.style.red('not supported')}: ${r.message}`)
+      ctx.print(r, () => `${r.supported ? ctx.style.green('supported') : ctx.style.red('not supported')}: ${r.message}`)
       return r.supported ? 0 : 1
     }
   }

@@ -83,6 +83,10 @@ export function parseAssignments(words: readonly string[]): Partial<Record<Thres
   return values
 }
 
+function renderToggle(r: { steps: string[]; state: OomdState }, ctx: CliContext): string {
+  return [...r.steps.map((s) => ctx.style.dim(`  ${s}`)), stateLine(r.state, ctx)].join('\n')
+}
+
 export const commands: Command[] = [
   {
     path: ['oomd', 'status'],
@@ -91,7 +95,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const st = await ctx.call('oomd.status', { root: ctx.root })
-      ctx.out(ctx.json ? JSON.stringify(st, null, 2) : render(st, ctx))
+      ctx.print(st, () => render(st, ctx))
       return st.canRun ? 0 : 1
     }
   },
@@ -101,7 +105,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const r = await ctx.call('oomd.enable', {})
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : [...r.steps.map((s) => ctx.style.dim(`  ${s}`)), stateLine(r.state, ctx)].join('\n'))
+      ctx.print(r, () => renderToggle(r, ctx))
       return 0
     }
   },
@@ -111,7 +115,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const r = await ctx.call('oomd.disable', {})
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : [...r.steps.map((s) => ctx.style.dim(`  ${s}`)), stateLine(r.state, ctx)].join('\n'))
+      ctx.print(r, () => renderToggle(r, ctx))
       return 0
     }
   },
@@ -131,7 +135,7 @@ export const commands: Command[] = [
         if (e instanceof AppError && e.name === 'InvalidThreshold') throw new UsageError(e.message)
         throw e
       }
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : renderThresholds(r, ctx))
+      ctx.print(r, () => renderThresholds(r, ctx))
       return 0
     }
   },
@@ -141,7 +145,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const r = await ctx.call('oomd.reset', {})
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : renderThresholds(r, ctx))
+      ctx.print(r, () => renderThresholds(r, ctx))
       return 0
     }
   }

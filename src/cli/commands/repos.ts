@@ -138,7 +138,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const list = await ctx.call('repos.list', {})
-      ctx.out(ctx.json ? JSON.stringify(list, null, 2) : renderList(list, ctx))
+      ctx.print(list, () => renderList(list, ctx))
       return list.problems.some((p) => p.severity === 'error') ? 1 : 0
     }
   },
@@ -168,7 +168,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const p = await ctx.call('repos.packages', {})
-      ctx.out(ctx.json ? JSON.stringify(p, null, 2) : renderPackages(p, ctx))
+      ctx.print(p, () => renderPackages(p, ctx))
       return p.error ? 1 : 0
     }
   },
@@ -193,7 +193,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const k = await ctx.call('repos.kernel', {})
-      ctx.out(ctx.json ? JSON.stringify(k, null, 2) : renderKernel(k, ctx))
+      ctx.print(k, () => renderKernel(k, ctx))
       return 0
     }
   }

@@ -34,7 +34,7 @@ export const commands: Command[] = [
         }
       }
       const state = await ctx.call('settings.update', { [key]: v } as Partial<Settings>)
-      ctx.out(ctx.json ? JSON.stringify(state, null, 2) : `${key} = ${JSON.stringify(state.settings[key as keyof Settings])}`)
+      ctx.print(state, () => `${key} = ${JSON.stringify(state.settings[key as keyof Settings])}`)
       return 0
     }
   }

@@ -4,6 +4,7 @@ import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
+import { describeError } from '../../shared/contract/errors'
 import { formatAge, formatBytes, formatEta } from '../../shared/format'
 
 const size = (n?: number): string => formatBytes(n)
@@ -140,7 +141,7 @@ export const commands: Command[] = [
     async run(args, ctx) {
       let state = await ctx.call('spins.list', {})
       if (args.flags.has('refresh') || !state.catalogue) state = await ctx.call('spins.refresh', {})
-      ctx.out(ctx.json ? JSON.stringify(state, null, 2) : renderCatalogue(state, ctx))
+      ctx.print(state, () => renderCatalogue(state, ctx))
       return state.catalogue ? 0 : 1
     }
   },
@@ -150,7 +151,7 @@ export const commands: Command[] = [
     maxArgs: 0,
     async run(_args, ctx) {
       const state = await ctx.call('spins.refresh', {})
-      ctx.out(ctx.json ? JSON.stringify(state, null, 2) : renderCatalogue(state, ctx))
+      ctx.print(state, () => renderCatalogue(state, ctx))
       return state.catalogue && !state.offline ? 0 : 1
     }
   },
@@ -185,7 +186,7 @@ export const commands: Command[] = [
           ctx.out(`${done.path} (${size(done.total)})`)
           if (done.verification) ctx.out(verifyLines(done.verification, ctx))
         } else if (done.status === 'paused') ctx.out(`paused at ${size(done.bytes)} of ${size(done.total)}: ${done.path}.part (run the same command to resume)`)
-        else ctx.err(`${done.status}: ${done.error ? `${done.error.stage ? `${done.error.stage}: ` : ''}${done.error.message}${done.error.hint ? ` (${done.error.hint})` : ''}` : ''}`)
+        else ctx.err(`${done.status}: ${done.error ? describeError(done.error) : ''}`)
       }
       if (done.status !== 'done') return 1
       const state = done.verification?.state
@@ -228,7 +229,7 @@ export const commands: Command[] = [
       if (hash && !/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(hash)) throw new UsageError('--sha256 needs 64 hex digits (or 128 for SHA-512)')
       const keys = await Promise.all((args.values.get('key') ?? []).map((k) => readArmoredKey(k)))
       const r = await ctx.call('spins.verify', { file: args.positionals[0], ...(checksum ? { checksum } : {}), ...(hash ? { hash } : {}), ...(keys.length ? { keys } : {}) })
-      ctx.out(ctx.json ? JSON.stringify(r, null, 2) : verifyLines(r, ctx))
+      ctx.print(r, () => verifyLines(r, ctx))
       if (!ctx.json && r.state === 'verified-unsigned' && r.signature.status !== 'unsigned') {
         ctx.err('The checksum file is signed but its signature could not be checked: pass the signing key with --key to pass.')
       }

@@ -32,3 +32,8 @@ export function toErrorInfo(err: unknown): ErrorInfo {
   if (err instanceof Error) return { name: 'InternalError', message: err.message }
   return { name: 'InternalError', message: String(err) }
 }
+
+/** One line for people: "stage: message (hint)". */
+export function describeError(e: Pick<ErrorInfo, 'message' | 'stage' | 'hint'>): string {
+  return `${e.stage ? `${e.stage}: ` : ''}${e.message}${e.hint ? ` (${e.hint})` : ''}`
+}
