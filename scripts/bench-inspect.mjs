@@ -11,8 +11,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
-import { median, p90 } from './lib/bench.mjs'
+import { bundleExports, median, p90 } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = Math.max(5, Number(process.argv[2]) || 30)
@@ -25,24 +24,16 @@ const ms = (x) => `${x.toFixed(1)} ms`
 const outDir = path.join(ROOT, 'node_modules/.cache/hsc-bench-inspect')
 mkdirSync(outDir, { recursive: true })
 const outFile = path.join(outDir, `inspect-${process.pid}.mjs`)
-await build({
-  stdin: {
-    contents: [
+await bundleExports(
+  ROOT,
+  [
       "export { runInspection } from './src/main/services/inspect/report'",
       "export { createRootFs } from './src/main/services/system/rootfs'",
       "export { runCommand } from './src/main/services/system/command'"
-    ].join('\n'),
-    resolveDir: ROOT,
-    loader: 'ts'
-  },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outfile: outFile,
-  external: ['systeminformation'],
-  logLevel: 'warning'
-})
+  ],
+  outFile,
+  ['systeminformation']
+)
 
 try {
   const { runInspection, createRootFs, runCommand } = await import(pathToFileURL(outFile).href)

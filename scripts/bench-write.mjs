@@ -16,8 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
-import { median } from './lib/bench.mjs'
+import { bundleExports, median } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
@@ -65,21 +64,12 @@ if (process.getuid?.() !== 0) {
 const outDir = path.join(ROOT, 'node_modules/.cache/hsc-bench-write')
 mkdirSync(outDir, { recursive: true })
 const bundle = path.join(outDir, `drives-${process.pid}.mjs`)
-await build({
-  stdin: {
-    contents: ["export { DrivesService } from './src/main/services/drives/service'", "export { createRootFs } from './src/main/services/system/rootfs'"].join('\n'),
-    resolveDir: ROOT,
-    loader: 'ts'
-  },
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  outfile: bundle,
-  external: ['dbus-next', 'usocket'],
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-  logLevel: 'warning'
-})
+await bundleExports(
+  ROOT,
+  ["export { DrivesService } from './src/main/services/drives/service'", "export { createRootFs } from './src/main/services/system/rootfs'"],
+  bundle,
+  ['dbus-next', 'usocket']
+)
 
 const work = mkdtempSync('/var/tmp/hsc-bench-write-')
 const image = path.join(work, 'image.bin')

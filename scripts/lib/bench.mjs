@@ -25,3 +25,22 @@ export function writeRandomFile(file, size) {
     closeSync(fd)
   }
 }
+
+/**
+ * Bundles project TypeScript (a list of `export … from './src/…'` lines) into one ESM file,
+ * so a benchmark runs the same service code as the app without a build step.
+ */
+export async function bundleExports(root, exportLines, outfile, external = []) {
+  const { build } = await import('esbuild')
+  await build({
+    stdin: { contents: exportLines.join('\n'), resolveDir: root, loader: 'ts' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    outfile,
+    external,
+    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+    logLevel: 'warning'
+  })
+}
