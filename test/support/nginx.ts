@@ -133,6 +133,7 @@ http {
     root ${quote(root)};
     autoindex on;
     autoindex_exact_size ${opts.exactSize === false ? 'off' : 'on'};
+    location = /__hsc_status { stub_status; access_log off; }
 ${(opts.locations ?? []).map((l) => locationBlock(l, root)).join('\n')}
   }
 }
@@ -157,6 +158,19 @@ async function waitForPort(port: number, child: ChildProcess, errorLog: string, 
     if (ok) return
     if (Date.now() > deadline) throw new Error(`nginx did not listen on ${port} within ${timeoutMs} ms`)
     await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+/** Resolves once nginx's stub_status shows no response in flight other than the probe itself. */
+async function waitUntilIdle(port: number, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const text = await fetch(`http://127.0.0.1:${port}/__hsc_status`).then((r) => r.text())
+    const writing = /Writing:\s*(\d+)/.exec(text)?.[1]
+    if (writing === undefined) throw new Error(`nginx stub_status answered unexpectedly: ${text.slice(0, 200)}`)
+    if (Number(writing) <= 1) return
+    if (Date.now() > deadline) throw new Error(`nginx still had ${Number(writing) - 1} response(s) in flight after ${timeoutMs} ms`)
+    await new Promise((r) => setTimeout(r, 20))
   }
 }
 
@@ -187,6 +201,7 @@ export async function startNginx(opts: NginxOptions): Promise<NginxServer> {
       port,
       dir,
       async accessLog() {
+        await waitUntilIdle(port)
         const text = await readFile(accessLogPath, 'utf8').catch(() => '')
         return text
           .split('\n')
@@ -194,6 +209,10 @@ export async function startNginx(opts: NginxOptions): Promise<NginxServer> {
           .map((l) => JSON.parse(l) as AccessLogEntry)
       },
       async clearAccessLog() {
+        // nginx logs a request when it ends; a client that aborted a rate-limited response is
+        // only noticed at nginx's next send. Wait until nothing but this probe is being served,
+        // so that late line lands before the truncation rather than after it.
+        await waitUntilIdle(port)
         await writeFile(accessLogPath, '')
       },
       async stop() {
