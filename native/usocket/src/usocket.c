@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -44,6 +45,10 @@ typedef struct {
 typedef struct {
   int fd;
   napi_threadsafe_function tsfn;
+  pthread_t thread;
+  bool started;
+  /* Set before the last chunk is handed over: from then on JavaScript may close fd. */
+  atomic_bool done;
 } reader_t;
 
 typedef struct {
@@ -239,8 +244,11 @@ static void *reader_main(void *arg) {
       }
     }
     int last = c->kind != CHUNK_DATA;
+    if (last) atomic_store(&r->done, true);
     /* Blocking call on a bounded queue: a slow consumer stalls this thread, not memory. */
     if (napi_call_threadsafe_function(r->tsfn, c, napi_tsfn_blocking) != napi_ok) {
+      /* napi_closing: the environment is going away (see reader_finalize). */
+      atomic_store(&r->done, true);
       free_chunk(c, 1);
       break;
     }
@@ -251,10 +259,23 @@ static void *reader_main(void *arg) {
   return NULL;
 }
 
+/*
+ * Runs on the main thread once the thread-safe function is gone: either the reader ended
+ * normally, or the environment is being torn down (process exit with an unref'd socket
+ * still open) while the thread may still be blocked in recvmsg(). Node frees the
+ * thread-safe function right after this returns, so the thread must have stopped using it:
+ * wake it (the socket is not closed by JavaScript before the end chunk, so fd is still
+ * ours while `done` is false) and join it.
+ */
 static void reader_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  free(data);
+  reader_t *r = data;
+  if (r->started) {
+    if (!atomic_load(&r->done)) shutdown(r->fd, SHUT_RDWR);
+    pthread_join(r->thread, NULL);
+  }
+  free(r);
 }
 
 static void reader_handle_finalize(napi_env env, void *data, void *hint) {
@@ -287,12 +308,9 @@ static napi_value js_start_reader(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "usocket: cannot create thread-safe function");
     return NULL;
   }
-  pthread_t thread;
-  pthread_attr_t attr;
-  pthread_attr_init(&attr);
-  pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  int rc = pthread_create(&thread, &attr, reader_main, r);
-  pthread_attr_destroy(&attr);
+  atomic_init(&r->done, false);
+  int rc = pthread_create(&r->thread, NULL, reader_main, r);
+  r->started = rc == 0;
   if (rc != 0) {
     napi_release_threadsafe_function(r->tsfn, napi_tsfn_abort);
     napi_throw(env, errno_error(env, rc, "pthread_create"));
