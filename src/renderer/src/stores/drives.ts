@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import { toErrorInfo, type DownloadInfo, type DriveInfo, type DriveList, type ErrorInfo, type RestoreResult, type WriteJob } from '../../../shared/contract'
 import { api } from '../api'
 
 /** An image the user can pick: a download of the spins service, or a local file. */
@@ -17,12 +17,6 @@ export interface ImageChoice {
 
 const VERIFIED = new Set(['verified-signed', 'verified-unsigned'])
 export const isVerified = (i: ImageChoice | null): boolean => Boolean(i && i.sha256 && (VERIFIED.has(i.state) || i.source === 'local'))
-
-type Failure = Pick<ErrorInfo, 'message' | 'hint' | 'name'>
-const failure = (e: unknown): Failure => {
-  const err = e as Error & { hint?: string }
-  return { name: err.name, message: err.message, hint: err.hint }
-}
 
 /** Finished downloads of the spins service, verified ones first. */
 async function downloads(): Promise<ImageChoice[]> {
@@ -51,18 +45,18 @@ async function downloads(): Promise<ImageChoice[]> {
 
 export const useDrivesStore = defineStore('drives', () => {
   const list = ref<DriveList | null>(null)
-  const listError = ref<Failure | null>(null)
+  const listError = ref<ErrorInfo | null>(null)
   const loading = ref(false)
   const images = ref<ImageChoice[]>([])
   const image = ref<ImageChoice | null>(null)
-  const imageError = ref<Failure | null>(null)
+  const imageError = ref<ErrorInfo | null>(null)
   const selected = ref<string[]>([])
   const allowUnverified = ref(false)
   const job = ref<WriteJob | null>(null)
-  const writeError = ref<Failure | null>(null)
+  const writeError = ref<ErrorInfo | null>(null)
   const restoring = ref<string | null>(null)
   const restoreResult = ref<RestoreResult | null>(null)
-  const restoreError = ref<Failure | null>(null)
+  const restoreError = ref<ErrorInfo | null>(null)
   const ejectNote = ref<string | null>(null)
   let offChanged: (() => void) | null = null
   let offProgress: (() => void) | null = null
@@ -84,7 +78,7 @@ export const useDrivesStore = defineStore('drives', () => {
       // A drive that went away (or stopped being offered) is no longer selected.
       selected.value = selected.value.filter((id) => offered.value.some((d) => d.id === id))
     } catch (e) {
-      listError.value = failure(e)
+      listError.value = toErrorInfo(e)
     } finally {
       loading.value = false
     }
@@ -104,7 +98,7 @@ export const useDrivesStore = defineStore('drives', () => {
       image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: hash ? 'local' : 'unverified', sha256: hash || undefined, source: 'local' }
       allowUnverified.value = false
     } catch (e) {
-      imageError.value = failure(e)
+      imageError.value = toErrorInfo(e)
     }
   }
 
@@ -141,7 +135,7 @@ export const useDrivesStore = defineStore('drives', () => {
       if (!job.value || job.value.jobId !== started.jobId) job.value = started
       return true
     } catch (e) {
-      writeError.value = failure(e)
+      writeError.value = toErrorInfo(e)
       return false
     }
   }
@@ -171,7 +165,7 @@ export const useDrivesStore = defineStore('drives', () => {
       await api.call('drives.eject', { device, powerOff })
       ejectNote.value = `${device} ${powerOff ? 'was powered off' : 'was ejected'}: you can unplug it.`
     } catch (e) {
-      ejectNote.value = failure(e).message
+      ejectNote.value = toErrorInfo(e).message
     }
   }
 
@@ -182,7 +176,7 @@ export const useDrivesStore = defineStore('drives', () => {
     try {
       restoreResult.value = await api.call('drives.restore', { device: d.device, token: d.token, ...(label ? { label } : {}) })
     } catch (e) {
-      restoreError.value = failure(e)
+      restoreError.value = toErrorInfo(e)
     } finally {
       restoring.value = null
       void refresh()

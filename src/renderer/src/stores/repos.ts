@@ -1,18 +1,18 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
+import {
+  toErrorInfo,
+  type ErrorInfo,
+  type KernelInfo,
+  type Prerequisite,
+  type PrivilegedPlan,
+  type Provenance,
+  type ReposActionInput,
+  type RepoList,
+  type TerminalExit
+} from '../../../shared/contract'
 import { api } from '../api'
 import { useTerminalStore } from './terminal'
-
-export interface UiError {
-  message: string
-  hint?: string
-}
-
-function uiError(e: unknown): UiError {
-  const err = e as Error & { hint?: string }
-  return { message: err.message, hint: err.hint }
-}
 
 /** A privileged action waiting for the user to confirm its exact commands. */
 export interface PendingAction {
@@ -28,12 +28,12 @@ export const useReposStore = defineStore('repos', () => {
   const kernel = ref<KernelInfo | null>(null)
   const loading = ref(false)
   const packagesLoading = ref(false)
-  const error = ref<UiError | null>(null)
-  const packagesError = ref<UiError | null>(null)
+  const error = ref<ErrorInfo | null>(null)
+  const packagesError = ref<ErrorInfo | null>(null)
 
   const pending = ref<PendingAction | null>(null)
   const planning = ref(false)
-  const planError = ref<UiError | null>(null)
+  const planError = ref<ErrorInfo | null>(null)
   /** The session shown in the terminal panel (the last one started here). */
   const sessionId = ref<string | null>(null)
   const sessionTitle = ref('')
@@ -65,7 +65,7 @@ export const useReposStore = defineStore('repos', () => {
       prerequisites.value = p
       kernel.value = k
     } catch (e) {
-      error.value = uiError(e)
+      error.value = toErrorInfo(e)
     } finally {
       loading.value = false
     }
@@ -78,7 +78,7 @@ export const useReposStore = defineStore('repos', () => {
     try {
       provenance.value = await api.call('repos.packages', {})
     } catch (e) {
-      packagesError.value = uiError(e)
+      packagesError.value = toErrorInfo(e)
     } finally {
       packagesLoading.value = false
     }
@@ -92,7 +92,7 @@ export const useReposStore = defineStore('repos', () => {
     try {
       pending.value = { action, plan: await api.call('repos.plan', { action }) }
     } catch (e) {
-      planError.value = uiError(e)
+      planError.value = toErrorInfo(e)
     } finally {
       planning.value = false
     }
@@ -130,7 +130,7 @@ export const useReposStore = defineStore('repos', () => {
       lastExit.value = null
       lastExit.value = await terminal.whenExited(session.id)
     } catch (e) {
-      planError.value = uiError(e)
+      planError.value = toErrorInfo(e)
     } finally {
       await refresh()
     }

@@ -1,12 +1,14 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { CatalogueState, DownloadInfo, ErrorInfo, SpinImage, VerificationState, VerifyResult } from '../../../shared/contract'
+import { describeError, toErrorInfo } from '../../../shared/contract'
 import { api } from '../api'
 
 type Failure = Pick<ErrorInfo, 'message' | 'hint'>
+/** The stage goes into the message: the spins view shows message and hint only. */
 const failure = (e: unknown): Failure => {
-  const err = e as Error & { hint?: string; stage?: string }
-  return { message: `${err.stage ? `${err.stage}: ` : ''}${err.message}`, hint: err.hint }
+  const { stage, message, hint } = toErrorInfo(e)
+  return { message: describeError({ stage, message }), hint }
 }
 
 export const VERIFICATION_TEXT: Record<VerificationState, string> = {
