@@ -23,6 +23,7 @@ export default defineConfig({
     root: 'src/renderer',
     resolve: { alias: { '@renderer': resolve('src/renderer/src') } },
     plugins: [vue()],
-    build: { rollupOptions: { input: { index: resolve('src/renderer/index.html') } } }
+    // Minified: the window's first paint waits for this JS (bench:bundle measures it).
+    build: { minify: 'esbuild', rollupOptions: { input: { index: resolve('src/renderer/index.html') } } }
   }
 })

@@ -15,6 +15,8 @@ await build({
   // Native addons and Electron-only modules stay outside the bundle.
   external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
+
+
   sourcemap: 'linked',
   logLevel: 'warning'
 })

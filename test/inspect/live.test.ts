@@ -113,13 +113,19 @@ describe('live system, compared with independent reads', () => {
     expect(get('rpm.cow').status === 'ok').toBe(d.filesystem === 'btrfs' || (d.filesystem === 'xfs' && get('rpm.cow').details?.reflink === true))
   })
 
-  it('hardware summary from systeminformation matches /proc/meminfo and the CPU count', () => {
+  it('hardware summary matches /proc/meminfo, the CPU count and lscpu\'s cores', () => {
     const c = get('hardware.summary')
     expect(c.status).toBe('ok')
-    const hw = c.details as { memory: { totalBytes: number }; cpu: { cores: number } }
+    const hw = c.details as { memory: { totalBytes: number }; cpu: { cores: number; physicalCores: number; brand: string } }
     const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))![1])
     expect(hw.memory.totalBytes).toBe(memKiB * 1024)
     expect(hw.cpu.cores).toBe(os.cpus().length)
+    expect(hw.cpu.brand.length).toBeGreaterThan(0)
+    const lscpu = sh(['lscpu', '-p=core,socket'])
+    if (lscpu) {
+      const pairs = new Set(lscpu.split('\n').filter((l) => l && !l.startsWith('#')))
+      expect(hw.cpu.physicalCores).toBe(pairs.size)
+    }
   })
 
   it('every check has evidence, and the Markdown export carries every check and remedy command', () => {

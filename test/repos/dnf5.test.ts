@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { createReposService } from '../../src/main/services/repos/service'
 import { runCommand, type CommandRunner } from '../../src/main/services/system/command'
+import { createRootFs } from '../../src/main/services/system/rootfs'
 import { reposAction } from '../../src/shared/contract/repos'
 import { fixtureRoot } from './helpers/fixture-root'
 
@@ -22,7 +23,8 @@ const standInDnf5: CommandRunner = async (argv, opts) =>
 describe('dnf5 systems (stand-in for `dnf --version`)', () => {
   it('toggles with `config-manager setopt ID.enabled=0` and says where dnf5 records it', async () => {
     const root = fixtureRoot(tmp, 'hyperscale-el9')
-    const svc = createReposService({ run: standInDnf5, installroot: root, elevation: 'pkexec' })
+    // An empty host tree: no dnf4 script to read, so the version comes from `dnf --version`.
+    const svc = createReposService({ run: standInDnf5, installroot: root, elevation: 'pkexec', hostFs: createRootFs(tmp) })
     expect((await svc.list()).dnf).toMatchObject({ major: 5, version: '5.2.8.1' })
     const plan = await svc.plan(reposAction.parse({ kind: 'toggle', id: 'centos-hyperscale-kernel', enabled: false }))
     expect(plan.steps[0].argv.slice(-4)).toEqual(['config-manager', 'setopt', '--create-missing-dir', 'centos-hyperscale-kernel.enabled=0'])

@@ -121,6 +121,25 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(pre.filter((p) => p.status !== 'ok')).toEqual([])
   })
 
+  it('owners of many .repo files come from one rpm process, still matched file by file', async () => {
+    const dir = path.join(world.root, 'etc/yum.repos.d')
+    const extra = Array.from({ length: 60 }, (_, i) => `zz-local-${i}.repo`)
+    for (const f of extra) writeFileSync(path.join(dir, f), `[zz-local-${f.length}-${Math.random().toString(36).slice(2)}]\nbaseurl=file:///nonexistent\nenabled=0\n`)
+    try {
+      const rpmCalls: string[][] = []
+      const counting: typeof runCommand = (argv, opts) => {
+        if (argv[0] === 'rpm' && argv.includes('-qf')) rpmCalls.push([...argv])
+        return runCommand(argv, opts)
+      }
+      const list = await createReposService({ run: counting, installroot: world.root, elevation: 'direct' }).list()
+      expect(rpmCalls).toHaveLength(1)
+      for (const [, p] of world.packaged) expect(list.files.find((f) => f.path === p.file)!.owner).toBe(p.owner)
+      for (const f of extra) expect(list.files.find((x) => x.path === `/etc/yum.repos.d/${f}`)!.owner).toBeUndefined()
+    } finally {
+      for (const f of extra) rmSync(path.join(dir, f), { force: true })
+    }
+  })
+
   it('enable/disable changes the real file, and dnf repolist agrees after every action', async () => {
     const steps: Array<[string, boolean]> = [
       ['centos-hyperscale-experimental', false],

@@ -1,5 +1,9 @@
 import { z } from 'zod'
 import { method } from './define'
+import type { CheckGroup } from './check-groups'
+
+// Zod-free display tables live apart so the renderer's first chunk does not pull in zod.
+export { checkGroupOrder, checkGroupTitles, type CheckGroup } from './check-groups'
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'unknown'
 
@@ -30,7 +34,6 @@ export interface Check {
   notApplicable?: boolean
 }
 
-export type CheckGroup = 'system' | 'kernel' | 'kernel-config' | 'cgroup' | 'psi' | 'btrfs' | 'storage' | 'security' | 'hardware'
 
 export interface InspectReport {
   /** Schema version of this JSON; bump on breaking changes. */
@@ -42,21 +45,6 @@ export interface InspectReport {
   summary: { ok: number; warn: number; fail: number; unknown: number }
 }
 
-/** Display order of the groups; every check's group is one of these. */
-export const checkGroupOrder: readonly CheckGroup[] = ['system', 'kernel', 'kernel-config', 'cgroup', 'psi', 'btrfs', 'storage', 'security', 'hardware']
-
-/** Section titles, the same in the app, the CLI table and the Markdown report. */
-export const checkGroupTitles: Record<CheckGroup, string> = {
-  system: 'System',
-  kernel: 'Kernel',
-  'kernel-config': 'Kernel configuration',
-  cgroup: 'cgroups',
-  psi: 'Pressure stall information',
-  btrfs: 'btrfs',
-  storage: 'Storage and RPM copy-on-write',
-  security: 'Security',
-  hardware: 'Hardware'
-}
 
 /** One line of a PSI pressure file (/proc/pressure/*, <cgroup>/*.pressure). Averages are percentages. */
 export interface PressureAverages {

@@ -8,7 +8,8 @@ export const OOMD_SOCKET = 'systemd-oomd.socket'
 export const OOMD_THRESHOLDS_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
 
 /** The [OOM] keys of oomd.conf, in the order the app writes them. */
-export const thresholdKeys = ['SwapUsedLimit', 'DefaultMemoryPressureLimit', 'DefaultMemoryPressureDurationSec'] as const
+export { thresholdKeys } from './oomd-keys'
+import { thresholdKeys } from './oomd-keys'
 export type ThresholdKey = (typeof thresholdKeys)[number]
 
 /** systemd's compiled-in values (oomd.conf(5)). */

@@ -1,6 +1,8 @@
 import { z } from 'zod'
 import { event, method } from './define'
 
+export { displayArgv } from './argv'
+
 /** One program run of a privileged plan: an argv array, never a shell string. */
 export interface PlanStep {
   argv: string[]
@@ -71,11 +73,4 @@ export const terminalEvents = {
   'terminal.started': event<TerminalSessionInfo>(),
   'terminal.data': event<TerminalData>(),
   'terminal.exit': event<TerminalExit>()
-}
-
-const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/
-
-/** Renders an argv for display only (it is never given to a shell). */
-export function displayArgv(argv: readonly string[]): string {
-  return argv.map((a) => (a !== '' && SAFE_WORD.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ')
 }

@@ -9,7 +9,7 @@ import { writeImage, type PipelineControl, type WriteEvent } from './pipeline'
 import type { UDisksClient } from './udisks/client'
 import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
-import { firstDifference, readBackSha256 } from './verify'
+import { compareWithImage } from './verify'
 
 const fsync = promisify(fsFsync)
 const closeFd = promisify(fsClose)
@@ -273,25 +273,26 @@ export class WriteJobRunner {
     if (this.abort.signal.aborted) abort.abort()
     this.setStage(t, 'verify')
     try {
-      const readBack = await readBackSha256({
+      const offset = await compareWithImage({
         fd,
         device: t.device,
+        imagePath: this.opts.image,
         imageSize: this.opts.imageSize,
         blockSize: target.blockSize,
         signal: abort.signal,
         chunkSize: this.deps.tuning?.chunkSize,
         onProgress: (bytes) => this.progress(t.id, bytes)
       })
-      t.readBackSha256 = readBack
-      if (readBack !== sha256) {
-        const offset = await firstDifference(this.opts.image, fd, this.opts.imageSize, target.blockSize).catch(() => undefined)
+      if (offset !== undefined) {
         throw new DriveIoError(
           'VerificationMismatch',
-          `Verification failed on ${t.device}: read back SHA-256 ${readBack}, written ${sha256}${offset === undefined ? '' : `; first difference at byte ${offset}`}.`,
+          `Verification failed on ${t.device}: the drive differs from the image at byte ${offset}.`,
           offset,
           { stage: 'verify', hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.' }
         )
       }
+      // Byte-for-byte equal to the image whose SHA-256 the write computed.
+      t.readBackSha256 = sha256
       t.verified = true
     } catch (err) {
       const e = err as AppError

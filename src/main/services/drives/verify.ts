@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import { promises as fsp, read as fsRead } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, DriveIoError, ioError } from './errors'
@@ -39,33 +38,39 @@ function shortRead(device: string, offset: number): DriveIoError {
 }
 
 /**
- * Reads the image's length back from the drive with O_DIRECT and returns its SHA-256. Hashing
- * (~2 GB/s per core) is the bottleneck on fast drives: a few reads stay queued ahead so the
- * hash never waits for the drive (one read ahead measured ~30% slower on a loop device).
+ * Reads the image's length back from the drive with O_DIRECT and compares it with the image
+ * file, chunk by chunk; returns the first differing byte, or undefined when the drive holds
+ * exactly the image. A byte comparison runs at memory speed, so verification costs one read
+ * of the stick (plus a read of the image, usually from the page cache) instead of a second
+ * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
  */
-export async function readBackSha256(opts: ReadBackOptions): Promise<string> {
+export async function compareWithImage(opts: ReadBackOptions & { imagePath: string }): Promise<number | undefined> {
   const chunkSize = opts.chunkSize ?? 4 * MiB
   const depth = Math.max(1, opts.readsInFlight ?? 3)
-  // One more buffer than reads in flight: the one being hashed.
-  const bufs = alignedBuffers(depth + 1, chunkSize)
-  const hash = createHash('sha256')
+  const devBufs = alignedBuffers(depth + 1, chunkSize)
+  const imgBufs = Array.from({ length: depth + 1 }, () => Buffer.allocUnsafe(chunkSize))
+  const image = await fsp.open(opts.imagePath, 'r')
   const len = (offset: number): number => Math.min(chunkSize, opts.imageSize - offset)
-  const queue: Array<{ offset: number; buf: Buffer; read: Promise<number> }> = []
+  const queue: Array<{ offset: number; dev: Buffer; img: Buffer; read: Promise<number>; imgRead: Promise<number> }> = []
   let nextOffset = 0
   let slot = 0
   const fill = (): void => {
     while (queue.length < depth && nextOffset < opts.imageSize) {
-      const buf = bufs[slot++ % bufs.length]
-      const read = readAt(opts.fd, buf, roundUp(len(nextOffset), opts.blockSize), nextOffset)
+      const i = slot++ % devBufs.length
+      const dev = devBufs[i]
+      const img = imgBufs[i]
+      const read = readAt(opts.fd, dev, roundUp(len(nextOffset), opts.blockSize), nextOffset)
+      const imgRead = image.read(img, 0, len(nextOffset), nextOffset).then((r) => r.bytesRead)
       read.catch(() => undefined) // awaited in order below
-      queue.push({ offset: nextOffset, buf, read })
+      imgRead.catch(() => undefined)
+      queue.push({ offset: nextOffset, dev, img, read, imgRead })
       nextOffset += chunkSize
     }
   }
   try {
     fill()
     while (queue.length) {
-      const { offset, buf, read } = queue[0]
+      const { offset, dev, img, read, imgRead } = queue[0]
       if (opts.signal.aborted) throw cancelled('verify', opts.device, offset)
       let got: number
       try {
@@ -75,38 +80,21 @@ export async function readBackSha256(opts: ReadBackOptions): Promise<string> {
       }
       const want = len(offset)
       if (got < want) throw shortRead(opts.device, offset + got)
+      const imgGot = await imgRead
       queue.shift()
-      // Queue the next reads before hashing this chunk: the drive works while the CPU hashes.
       fill()
-      hash.update(buf.subarray(0, want))
+      const a = dev.subarray(0, want)
+      const b = img.subarray(0, Math.min(want, imgGot))
+      if (imgGot < want || !a.equals(b)) {
+        for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return offset + i
+        return offset + b.length
+      }
       opts.onProgress?.(offset + want)
-    }
-    return hash.digest('hex')
-  } finally {
-    // No read may still be running when the caller closes (and the OS reuses) the descriptor.
-    await Promise.all(queue.map((q) => q.read.catch(() => undefined)))
-  }
-}
-
-/**
- * After a hash mismatch: the first byte where the drive differs from the image, for the
- * error message. Undefined when they are equal now (the image itself changed meanwhile).
- */
-export async function firstDifference(imagePath: string, fd: number, imageSize: number, blockSize: number, chunkSize = 4 * MiB): Promise<number | undefined> {
-  const [dev, img] = alignedBuffers(2, chunkSize)
-  const image = await fsp.open(imagePath, 'r')
-  try {
-    for (let offset = 0; offset < imageSize; offset += chunkSize) {
-      const want = Math.min(chunkSize, imageSize - offset)
-      const got = await readAt(fd, dev, roundUp(want, blockSize), offset)
-      const { bytesRead } = await image.read(img, 0, want, offset)
-      const n = Math.min(want, got, bytesRead)
-      if (n === want && dev.subarray(0, n).equals(img.subarray(0, n))) continue
-      for (let i = 0; i < n; i++) if (dev[i] !== img[i]) return offset + i
-      if (n < want) return offset + n
     }
     return undefined
   } finally {
+    // No read may still be running when the caller closes (and the OS reuses) the descriptor.
+    await Promise.all(queue.map((q) => Promise.all([q.read.catch(() => undefined), q.imgRead.catch(() => undefined)])))
     await image.close()
   }
 }

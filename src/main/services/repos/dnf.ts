@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { DnfInfo } from '../../../shared/contract/repos'
 import type { CommandResult, CommandRunner } from '../system/command'
+import type { RootFs } from '../system/rootfs'
 import { assertAbsolutePath, assertReleasever } from '../terminal/validate'
 
 export interface DnfTarget {
@@ -25,7 +26,9 @@ export class Dnf {
     private readonly run: CommandRunner,
     readonly target: DnfTarget,
     /** Whether a host path exists (for /usr/bin/dnf5 when `dnf --version` is inconclusive). */
-    private readonly hostExists: (p: string) => Promise<boolean>
+    private readonly hostExists: (p: string) => Promise<boolean>,
+    /** The host's files, to tell dnf4's version without starting Python (about a second). */
+    private readonly host?: Pick<RootFs, 'tryReadText' | 'list'>
   ) {
     if (target.installroot) assertAbsolutePath(target.installroot, 'installroot')
     if (target.releasever) assertReleasever(target.releasever)
@@ -82,7 +85,28 @@ export class Dnf {
     return this.infoPromise
   }
 
+  /**
+   * dnf4 is a Python script whose version is a constant in its package; reading it costs
+   * microseconds where `dnf --version` costs a Python start-up. Anything unexpected (dnf5's
+   * binary, another layout) falls back to asking dnf.
+   */
+  private async detectFromFiles(): Promise<DnfInfo | undefined> {
+    if (!this.host) return undefined
+    const head = (await this.host.tryReadText('/usr/bin/dnf'))?.slice(0, 200)
+    if (!head || !/^#!\S*python3/.test(head)) return undefined
+    const libs = (await this.host.list('/usr/lib')).filter((d) => /^python3(\.\d+)?$/.test(d))
+    const candidates = libs.flatMap((d) => [`/usr/lib/${d}/site-packages/dnf/const.py`, `/usr/lib/${d}/dist-packages/dnf/const.py`])
+    for (const file of candidates) {
+      const text = await this.host.tryReadText(file)
+      const version = text && /^VERSION\s*=\s*['"](4\.[\w.]+)['"]/m.exec(text)?.[1]
+      if (version) return { major: 4, version, targetArgs: this.targetArgs() }
+    }
+    return undefined
+  }
+
   private async detect(): Promise<DnfInfo> {
+    const fromFiles = await this.detectFromFiles()
+    if (fromFiles) return fromFiles
     const res = await this.run(['dnf', '--version'], { timeoutMs: 60_000, env: { LC_ALL: 'C.UTF-8' } })
     const first = res.stdout.split('\n')[0]?.trim() ?? ''
     let major: DnfInfo['major'] = null

@@ -25,6 +25,8 @@ export interface ReposServiceOptions {
   elevation?: Elevation
   /** Reads through this root prefix; defaults to the installroot or "/". */
   fs?: RootFs
+  /** The host's files (where dnf itself is installed); "/" by default. */
+  hostFs?: RootFs
 }
 
 export interface ReposService {
@@ -58,7 +60,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
   const dnf = (): Promise<Dnf> =>
     (dnfPromise ??= (async () => {
       const releasever = opts.releasever ?? (installroot ? (await loadVars({ fs, machine: opts.machine })).releasever : undefined)
-      return new Dnf(opts.run, { installroot, releasever }, hostExists)
+      return new Dnf(opts.run, { installroot, releasever }, hostExists, opts.hostFs ?? createRootFs('/'))
     })())
 
   const list = async (): Promise<RepoList> => {

@@ -16,6 +16,15 @@ export class EventHub {
   private readonly clients = new Set<EventClient>()
   private readonly producers = new Map<string, Producer>()
   private readonly running = new Map<string, () => void>()
+  private readonly firstSubscribe: ((event: string) => void)[] = []
+
+  /**
+   * Called when a client subscribes to an event: lets lazily loaded capabilities register
+   * their producers before anyone has called one of their methods.
+   */
+  onSubscribe(hook: (event: string) => void): void {
+    this.firstSubscribe.push(hook)
+  }
 
   addClient(send: EventClient['send']): EventClient {
     const client: EventClient = { send, subscriptions: new Set() }
@@ -30,6 +39,7 @@ export class EventHub {
 
   subscribe(client: EventClient, event: string): void {
     client.subscriptions.add(event)
+    for (const hook of this.firstSubscribe) hook(event)
     this.refresh(event)
   }
 

@@ -1,4 +1,5 @@
-import { AppError, type Api, type CallResult } from '../../../shared/contract'
+import type { Api, CallResult } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 
 /** The contract over the preload bridge (Electron). */
 export function electronApi(bridge: HscBridge): Api {

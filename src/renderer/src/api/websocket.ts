@@ -1,4 +1,5 @@
-import { AppError, type Api, type CallResult } from '../../../shared/contract'
+import type { Api, CallResult } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/ws-protocol'
 
 /**

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { toErrorInfo, type DownloadInfo, type DriveInfo, type DriveList, type ErrorInfo, type RestoreResult, type WriteJob } from '../../../shared/contract'
+import type { DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import { toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 
 /** An image the user can pick: a download of the spins service, or a local file. */

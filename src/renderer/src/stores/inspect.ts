@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import { checkGroupTitles, type Check, type CheckGroup, type InspectReport } from '../../../shared/contract'
+import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
+import { checkGroupTitles } from '../../../shared/contract/check-groups'
 import { api } from '../api'
 
 

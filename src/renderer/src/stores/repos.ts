@@ -1,16 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import {
-  toErrorInfo,
-  type ErrorInfo,
-  type KernelInfo,
-  type Prerequisite,
-  type PrivilegedPlan,
-  type Provenance,
-  type ReposActionInput,
-  type RepoList,
-  type TerminalExit
-} from '../../../shared/contract'
+import type { ErrorInfo, KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
+import { toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 import { useTerminalStore } from './terminal'
 

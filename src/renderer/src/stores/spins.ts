@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { CatalogueState, DownloadInfo, ErrorInfo, SpinImage, VerificationState, VerifyResult } from '../../../shared/contract'
-import { describeError, toErrorInfo } from '../../../shared/contract'
+import { describeError, toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 
 type Failure = Pick<ErrorInfo, 'message' | 'hint'>

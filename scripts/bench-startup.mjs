@@ -1,0 +1,73 @@
+#!/usr/bin/env node
+// Cold start of real `hsc` commands against bare Node (`node -e 0`), in alternating pairs in
+// the same run, plus `repos list --root` over a tree of 303 .repo files against one batched
+// `rpm -qf` for all of them. Prints median, spread (min-max) and the ratio; asserts nothing.
+// Goals (issue 15): inspect <= 1.6x node -e 0; repos list, oomd status <= 1.8x;
+// repos list --root with 303 files <= 1.5x node -e 0 + one rpm call.
+// Usage: node scripts/bench-startup.mjs [pairs]   (after npm run build)
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { median } from './lib/bench.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const HSC = path.join(ROOT, 'bin/hsc.mjs')
+if (!existsSync(path.join(ROOT, 'out/cli/hsc.mjs'))) {
+  console.error('bench:startup: run `npm run build` first')
+  process.exit(1)
+}
+const PAIRS = Math.max(5, Number(process.argv[2]) || 15)
+
+function timed(argv) {
+  const t = process.hrtime.bigint()
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+  if (r.error) throw r.error
+  return Number(process.hrtime.bigint() - t) / 1e6
+}
+
+const spread = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`
+
+/** Alternates reference and subject PAIRS times; returns both series. */
+function paired(reference, subject) {
+  timed(reference)
+  timed(subject) // warm the page cache for both
+  const ref = []
+  const sub = []
+  for (let i = 0; i < PAIRS; i++) {
+    ref.push(timed(reference))
+    sub.push(timed(subject))
+  }
+  return { ref, sub }
+}
+
+const node0 = [process.execPath, '-e', '0']
+const rows = []
+function report(label, goal, { ref, sub }, refLabel = 'node -e 0') {
+  const ratio = median(sub) / median(ref)
+  rows.push(label)
+  console.log(`${label.padEnd(34)} ${median(sub).toFixed(0).padStart(5)} ms (${spread(sub)})  ${refLabel} ${median(ref).toFixed(0)} ms (${spread(ref)})  ratio ${ratio.toFixed(2)}  goal <= ${goal}: ${ratio <= goal ? 'met' : 'NOT met'}`)
+}
+
+console.log(`cold starts, ${PAIRS} alternating pairs each, medians (min-max)\n`)
+report('hsc inspect --json', 1.6, paired(node0, [process.execPath, HSC, 'inspect', '--json']))
+report('hsc repos list --json', 1.8, paired(node0, [process.execPath, HSC, 'repos', 'list', '--json']))
+report('hsc oomd status --json', 1.8, paired(node0, [process.execPath, HSC, 'oomd', 'status', '--json']))
+
+// A root with 303 .repo files: our whole command against node -e 0 plus one rpm -qf for all.
+const tree = mkdtempSync(path.join(os.tmpdir(), 'hsc-bench-repos-'))
+try {
+  const dir = path.join(tree, 'etc/yum.repos.d')
+  mkdirSync(dir, { recursive: true })
+  const files = []
+  for (let i = 0; i < 303; i++) {
+    const f = path.join(dir, `bench-${i}.repo`)
+    writeFileSync(f, `[bench-${i}]\nname=Bench ${i}\nbaseurl=https://example.invalid/${i}/\nenabled=${i % 2}\ngpgcheck=1\n`)
+    files.push(f)
+  }
+  const rpmOnce = ['sh', '-c', `"$0" -e 0 && rpm -qf --queryformat '%{NAME}\\n' -- "$@" >/dev/null 2>&1; true`, process.execPath, ...files]
+  report('hsc repos list --root (303 files)', 1.5, paired(rpmOnce, [process.execPath, HSC, 'repos', 'list', '--json', '--root', tree]), 'node -e 0 + one rpm -qf')
+} finally {
+  rmSync(tree, { recursive: true, force: true })
+}
