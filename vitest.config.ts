@@ -8,6 +8,7 @@ export default defineConfig({
     // Write-job journals of services started by tests stay out of the user's state folder.
     env: { HSC_STATE_DIR: path.join(os.tmpdir(), `hsc-test-state-${process.pid}`) },
     environment: 'node',
+    globalSetup: ['./test/support/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     // Root-only tests share loop devices, nginx ports and the system bus: keep files apart.
