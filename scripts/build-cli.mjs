@@ -3,7 +3,8 @@
 import { build } from 'esbuild'
 
 await build({
-  entryPoints: { hsc: 'src/cli/index.ts' },
+  // backend: the service process Electron's main starts (it shares chunks with the CLI).
+  entryPoints: { hsc: 'src/cli/index.ts', backend: 'src/backend/index.ts' },
   outdir: 'out/cli',
   bundle: true,
   splitting: true,

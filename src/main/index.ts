@@ -1,14 +1,10 @@
 import { app, BrowserWindow, dialog } from 'electron'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { createRouter } from './router'
-import { createHandlers } from './services'
-import { createServiceContext } from './services/create-context'
-import { createSettingsService } from './services/settings/service'
-import { electronStoreBackend } from './settings-electron-store'
+import { connectBackend } from './backend/client'
+import { forkUtilityBackend } from './backend/utility-process'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
-import { runningWrites, shutdownServices } from './services/shutdown'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
 import { applyTheme, attachDesktopIntegration } from './desktop/integration'
 
@@ -26,12 +22,17 @@ let mainWindow: BrowserWindow | null = null
 app.whenReady().then(() => {
   hardenSession()
   if (!devServer) serveAppScheme(path.join(here, '../renderer'))
-  const settings = createSettingsService(electronStoreBackend(app.getPath('userData')))
-  const ctx = createServiceContext({ transport: 'electron', settings })
-  const router = createRouter(createHandlers(ctx))
-  registerIpc(router, ctx.events, () => mainWindow, appUrl)
-  attachDesktopIntegration(ctx.events, () => mainWindow)
-  void applyTheme(async () => (await settings.get()).settings.theme)
+  // Every service runs in its own process (USB writes, D-Bus, ptys, openpgp): this process
+  // only owns the window, the protocol and desktop integration. It restarts a crashed backend.
+  const backendEnv = { ...process.env, HSC_SETTINGS_FILE: path.join(app.getPath('userData'), 'settings.json') }
+  const backend = connectBackend(() => forkUtilityBackend(path.join(here, '../cli/backend.mjs'), backendEnv))
+  const router = backend.router
+  registerIpc(router, backend.hub, () => mainWindow, appUrl)
+  attachDesktopIntegration(backend.hub, () => mainWindow)
+  void applyTheme(async () => {
+    const r = await router.call('settings.get', {})
+    return r.ok ? r.value.settings.theme : 'system'
+  })
 
   const open = (): void => {
     const win = createMainWindow({ preload: path.join(here, '../preload/index.cjs'), appUrl })
@@ -59,7 +60,9 @@ app.whenReady().then(() => {
   })
   // Closing the window or quitting while a drive is written asks first: it would not boot.
   const mayStop = async (): Promise<boolean> => {
-    if ((await runningWrites(ctx)) === 0) return true
+    const jobs = await router.call('drives.jobs', {})
+    const running = jobs.ok ? jobs.value.filter((j) => !['done', 'failed', 'cancelled'].includes(j.stage)).length : 0
+    if (running === 0) return true
     const opts = {
       type: 'warning' as const,
       buttons: ['Keep writing', 'Quit anyway'],
@@ -78,7 +81,7 @@ app.whenReady().then(() => {
     void (async () => {
       if (!(await mayStop())) return
       quitting = true
-      await shutdownServices(ctx)
+      await backend.close()
       app.quit()
     })()
   })

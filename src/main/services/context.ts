@@ -13,6 +13,8 @@ export interface ServiceContext {
   /** Process environment, for test-only switches that the renderer can never set. */
   env: Readonly<Record<string, string | undefined>>
   transport: 'electron' | 'browser' | 'cli'
+  /** Per-user state that outlives a process (write-job journal): $HSC_STATE_DIR, else XDG state home. */
+  stateDir: string
   /** Creates a RootFs for a per-call root override (the CLI's --root, contract inputs). */
   rootFs(root?: string): RootFs
 }

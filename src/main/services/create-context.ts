@@ -1,3 +1,5 @@
+import os from 'node:os'
+import path from 'node:path'
 import { runCommand, type CommandRunner } from './system/command'
 import { EventHub } from './system/events'
 import { createRootFs } from './system/rootfs'
@@ -13,15 +15,26 @@ export interface ContextOptions {
   events?: EventHub
 }
 
+type Env = Readonly<Record<string, string | undefined>>
+
+/** $HSC_STATE_DIR, else $XDG_STATE_HOME/hyperscale-companion, else ~/.local/state/hyperscale-companion. */
+export function defaultStateDir(env: Env): string {
+  if (env.HSC_STATE_DIR) return env.HSC_STATE_DIR
+  const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local/state')
+  return path.join(base, 'hyperscale-companion')
+}
+
 export function createServiceContext(opts: ContextOptions): ServiceContext {
   const fs = createRootFs(opts.root ?? '/')
+  const env = opts.env ?? process.env
   return {
     fs,
     run: opts.run ?? runCommand,
     events: opts.events ?? new EventHub(),
     settings: opts.settings,
-    env: opts.env ?? process.env,
+    env,
     transport: opts.transport,
+    stateDir: defaultStateDir(env),
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod'
 import type { EventSpec, MethodSpec } from './define'
-import { appMethods } from './app'
+import { appEvents, appMethods } from './app'
 import { inspectMethods } from './inspect'
 import { settingsEvents, settingsMethods } from './settings'
 import { reposMethods } from './repos'
@@ -33,6 +33,7 @@ export const contract = {
 
 /** Every event the services push to clients. */
 export const events = {
+  ...appEvents,
   ...settingsEvents,
   ...terminalEvents,
   ...oomdEvents,

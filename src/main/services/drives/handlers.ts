@@ -2,6 +2,8 @@ import type { MessageBus } from 'dbus-next'
 import type { drivesMethods } from '../../../shared/contract/drives'
 import type { HandlerFactory } from '../handlers'
 import type { ServiceContext } from '../context'
+import path from 'node:path'
+import { JobJournal } from './journal'
 import { DrivesService } from './service'
 
 export interface DrivesHandlerOptions {
@@ -22,7 +24,8 @@ export function drivesServiceFor(ctx: ServiceContext, opts: DrivesHandlerOptions
       connect: opts.connect,
       // The CLI must be able to exit as soon as it is done; long-lived transports keep the bus a while.
       idleMs: ctx.transport === 'cli' ? 0 : 30_000,
-      onProgress: (job) => ctx.events.emit('drives.progress', job)
+      onProgress: (job) => ctx.events.emit('drives.progress', job),
+      journal: new JobJournal(path.join(ctx.stateDir, 'write-jobs'))
     })
     services.set(ctx, s)
   }

@@ -7,6 +7,7 @@ import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
 import { findSystemDisks } from './holders'
 import { WriteJobRunner, type JobTarget } from './job'
+import type { JobJournal } from './journal'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import { restoreDrive } from './restore'
@@ -26,6 +27,8 @@ export interface DrivesServiceOptions {
   /** Test hook: every write the pipeline issues, in order. */
   onWrite?(ev: WriteEvent & { device: string }): void
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+  /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
+  journal?: JobJournal
 }
 
 export interface WriteRequest {
@@ -210,7 +213,7 @@ export class DrivesService {
       const runner = new WriteJobRunner(
         { jobId, image: real, imageSize: size, verify: req.verify, expectedSha256: req.expectedSha256?.toLowerCase(), after: req.after },
         targets,
-        { client, fs: this.opts.fs, tree, emit: (job) => this.opts.onProgress?.(job), onWrite: this.opts.onWrite, tuning: this.opts.tuning }
+        { client, fs: this.opts.fs, tree, emit: (job) => this.emitJob(job), onWrite: this.opts.onWrite, tuning: this.opts.tuning }
       )
       const done = runner
         .run()
@@ -244,8 +247,16 @@ export class DrivesService {
     return j.done
   }
 
+  private emitJob(job: WriteJob): void {
+    this.opts.journal?.record(job)
+    this.opts.onProgress?.(job)
+  }
+
+  /** This process's jobs, then the ones other (or earlier, crashed) service processes recorded. */
   jobs(): WriteJob[] {
-    return [...this.jobsById.values()].map((j) => structuredClone(j.runner.state))
+    const own = [...this.jobsById.values()].map((j) => structuredClone(j.runner.state))
+    const ids = new Set(own.map((j) => j.jobId))
+    return [...own, ...(this.opts.journal?.load() ?? []).filter((j) => !ids.has(j.jobId))]
   }
 
   cancel(jobId: string): WriteJob {

@@ -60,6 +60,7 @@ export const useDrivesStore = defineStore('drives', () => {
   const restoreError = ref<ErrorInfo | null>(null)
   const ejectNote = ref<string | null>(null)
   let offChanged: (() => void) | null = null
+  let offBackend: (() => void) | undefined
   let offProgress: (() => void) | null = null
 
   const drives = computed<DriveInfo[]>(() => list.value?.drives ?? [])
@@ -115,6 +116,15 @@ export const useDrivesStore = defineStore('drives', () => {
   function follow(): void {
     offProgress ??= api.on('drives.progress', (j) => {
       if (!job.value || j.jobId === job.value.jobId) job.value = j
+    })
+    // After a crash of the service process the job's last state comes from its journal.
+    offBackend ??= api.on('app.backend', (s) => {
+      if (s.state !== 'restarted' || !job.value) return
+      const id = job.value.jobId
+      void api.call('drives.jobs', {}).then((jobs) => {
+        const j = jobs.find((x) => x.jobId === id)
+        if (j) job.value = j
+      }, () => undefined)
     })
   }
 

@@ -1,5 +1,0 @@
-export { createReposService, type ReposService, type ReposServiceOptions } from './service'
-export { reposHandlers, reposOptionsFromContext } from './handlers'
-export { classifyRepo, releaseMarker, releasePackageFor, HYPERSCALE_GPG_KEY } from './hyperscale'
-export { parseIni } from './ini'
-export { expandVars, loadVars, baseArch } from './vars'
