@@ -1,0 +1,46 @@
+import type { FleetReport } from '../../../shared/contract/fleet'
+import { hostsWord, remedyHeadline, STATUS_LABEL, uniformLine } from './render-text'
+
+/** Text inside a Markdown table cell or line: no markup, no HTML, no line breaks from a host. */
+export function md(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/\r?\n/g, ' ')
+}
+
+/** A command as inline code: the longest backtick run inside decides the fence. */
+function code(s: string): string {
+  const flat = s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
+  const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length))
+  const fence = '`'.repeat(longest + 1)
+  return `${fence} ${flat} ${fence}`
+}
+
+export function fleetToMarkdown(report: FleetReport): string {
+  const broken = report.hosts.filter((h) => h.kind === 'error')
+  const out: string[] = [
+    '# Hyperscale fleet report',
+    '',
+    `${hostsWord(report.hosts.length)}${broken.length ? ` (${broken.length} unreadable)` : ''}; ${report.columns.length} of ${report.uniform.length + report.columns.length} checks differ between hosts. Generated ${md(report.generatedAt)}.`,
+    ''
+  ]
+  if (report.columns.length && report.profiles.length) {
+    out.push(`| hosts | ${report.columns.map((c) => `${md(c.title)} (${md(c.id)})`).join(' | ')} |`)
+    out.push(`|---|${report.columns.map(() => '---').join('|')}|`)
+    for (const p of report.profiles) out.push(`| ${md(p.hosts.join(', '))} (${p.hosts.length}) | ${report.columns.map((c) => (p.statuses[c.id] ? STATUS_LABEL[p.statuses[c.id]] : '–')).join(' | ')} |`)
+    out.push('')
+  }
+  if (report.uniform.length) out.push(`Same on every host: ${md(uniformLine(report))}`, '')
+  if (report.remedies.length) {
+    out.push('## To fix', '')
+    for (const r of report.remedies) {
+      out.push(`- **${STATUS_LABEL[r.status]}** ${md(remedyHeadline(r))}${r.remedy?.command ? `: ${code(r.remedy.command)}` : ''}`)
+      out.push(`  - ${md(r.hosts.join(', '))}`)
+    }
+    out.push('')
+  }
+  if (broken.length) {
+    out.push('## Unreadable', '')
+    for (const h of broken) out.push(`- ${md(h.name)}: ${md(h.error ?? '')}`)
+    out.push('')
+  }
+  return out.join('\n')
+}
