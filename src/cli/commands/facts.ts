@@ -92,6 +92,7 @@ export const commands: Command[] = [
       if (plan.promPath) {
         const root = value(args, 'fact-root')
         const fact = await ctx.call('fleet.fact', { root: root ? path.resolve(root) : undefined })
+        await io.mkdirp(path.dirname(plan.promPath))
         await writeFileAtomic(plan.promPath, factToPrometheus(fact))
         refreshed = plan.promPath
       }

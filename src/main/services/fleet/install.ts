@@ -86,7 +86,6 @@ export function planInstall(o: InstallOptions): InstallPlan {
         '# Written by `hsc facts install --prometheus`; `hsc facts uninstall` removes it.',
         '[Unit]',
         `Description=Hyperscale Companion: refresh the Prometheus textfile ${promPath}`,
-        'Documentation=man:systemd.timer(5)',
         'After=local-fs.target',
         '',
         '[Service]',
