@@ -2,7 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { factToPrometheus } from '../../src/main/services/fleet/prometheus'
 import { runCommand } from '../../src/main/services/system/command'
+import type { HostFact } from '../../src/shared/contract'
 import { runHsc } from '../support/hsc'
 import { PRESSURE, hyperscaleRoot } from './roots'
 import { freePort, have, tmpDir } from './support'
@@ -106,6 +108,21 @@ describe.skipIf(!haveExporter)('Prometheus textfile through the real prometheus-
       expect(sample(await scrape(port), 'node_textfile_scrape_error')).toBe(1)
     } finally {
       await runCommand(['rm', '-f', bad])
+    }
+  })
+
+  it('hostile check ids and groups stay valid samples for the real parser', async () => {
+    const fact = JSON.parse((await runHsc(['facts', 'show', '--root', host.root])).stdout) as HostFact
+    const odd = { ...fact, inspect: { ...fact.inspect, checks: [{ ...fact.inspect.checks[0], id: 'x"} 1\nevil_metric 2', group: 'g\\' }] } }
+    const file = path.join(promDir, 'hostile.prom')
+    writeFileSync(file, factToPrometheus(odd).replaceAll('hyperscale_', 'hostile_'))
+    try {
+      const m = await scrape(port)
+      expect(sample(m, 'node_textfile_scrape_error')).toBe(0)
+      expect(sample(m, 'evil_metric')).toBeUndefined()
+      expect(m).toContain('hostile_check_status{check="x\\"} 1\\nevil_metric 2",group="g\\\\",status="ok"}')
+    } finally {
+      await runCommand(['rm', '-f', file])
     }
   })
 

@@ -6,9 +6,9 @@ export function md(s: string): string {
   return s.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/\r?\n/g, ' ')
 }
 
-/** A command as inline code: the longest backtick run inside decides the fence. */
+/** A command as inline code (list items only, never table cells): the longest backtick run inside decides the fence. */
 function code(s: string): string {
-  const flat = s.replace(/\r?\n/g, ' ').replace(/\|/g, '\\|')
+  const flat = s.replace(/\r?\n/g, ' ')
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length))
   const fence = '`'.repeat(longest + 1)
   return `${fence} ${flat} ${fence}`
