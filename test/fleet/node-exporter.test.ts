@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { factToPrometheus } from '../../src/main/services/fleet/prometheus'
 import { runCommand } from '../../src/main/services/system/command'
-import type { HostFact } from '../../src/shared/contract'
+import type { CheckGroup, HostFact } from '../../src/shared/contract'
 import { runHsc } from '../support/hsc'
 import { PRESSURE, hyperscaleRoot } from './roots'
 import { freePort, have, tmpDir } from './support'
@@ -113,7 +113,7 @@ describe.skipIf(!haveExporter)('Prometheus textfile through the real prometheus-
 
   it('hostile check ids and groups stay valid samples for the real parser', async () => {
     const fact = JSON.parse((await runHsc(['facts', 'show', '--root', host.root])).stdout) as HostFact
-    const odd = { ...fact, inspect: { ...fact.inspect, checks: [{ ...fact.inspect.checks[0], id: 'x"} 1\nevil_metric 2', group: 'g\\' }] } }
+    const odd = { ...fact, inspect: { ...fact.inspect, checks: [{ ...fact.inspect.checks[0], id: 'x"} 1\nevil_metric 2', group: 'g\\' as CheckGroup }] } }
     const file = path.join(promDir, 'hostile.prom')
     writeFileSync(file, factToPrometheus(odd).replaceAll('hyperscale_', 'hostile_'))
     try {

@@ -4,7 +4,7 @@ import { CHECK_STATUSES, escapeLabel, factToPrometheus } from '../../src/main/se
 import { runInspection } from '../../src/main/services/inspect/report'
 import { runCommand } from '../../src/main/services/system/command'
 import { createRootFs } from '../../src/main/services/system/rootfs'
-import type { OomdState, RepoList } from '../../src/shared/contract'
+import type { CheckGroup, OomdState, RepoList } from '../../src/shared/contract'
 import { hyperscaleRoot } from './roots'
 
 const host = hyperscaleRoot('prom-unit.example')
@@ -103,7 +103,7 @@ describe('factToPrometheus', async () => {
 
   it('escapes label values (backslash, quote, newline) so any check id stays one valid sample', () => {
     expect(escapeLabel('a\\b"c\nd')).toBe('a\\\\b\\"c\\nd')
-    const odd = { ...fact, inspect: { ...fact.inspect, checks: [{ ...fact.inspect.checks[0], id: 'x"} 1\nevil 2', group: 'g\\' }] } }
+    const odd = { ...fact, inspect: { ...fact.inspect, checks: [{ ...fact.inspect.checks[0], id: 'x"} 1\nevil 2', group: 'g\\' as CheckGroup }] } }
     const t = factToPrometheus(odd).trimEnd().split('\n')
     for (const l of t) if (!l.startsWith('#')) expect(l, l).toMatch(SAMPLE)
     expect(t.some((l) => l.startsWith('evil'))).toBe(false)
