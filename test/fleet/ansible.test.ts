@@ -139,7 +139,7 @@ describe.skipIf(!haveAnsible)('Ansible local fact (real ansible-core)', () => {
       expect(text.stdout).toMatch(/bare \(.*\): no hyperscale local fact/)
       const md = await runHsc(['fleet', 'report', cache, '--markdown'])
       expect(md.stdout).toMatch(/^\| stock-a, stock-b \(2\) \| /m)
-      expect(md.stdout).toContain(`\` ${GRUBBY_PSI} \``)
+      expect(md.stdout).toContain(`  - run: \`${GRUBBY_PSI}\``)
     })
   })
 

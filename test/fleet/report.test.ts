@@ -151,6 +151,6 @@ describe('renderers escape what hosts wrote', () => {
     const row = md.split('\n').find((l) => l.startsWith('| \\<img'))!
     expect(row.split(/(?<!\\)\|/).length).toBe(4)
     expect(md).toContain('\\*\\*x\\*\\*')
-    expect(md).toContain('`` echo `x` | <y> ``')
+    expect(md).toContain('  - run: ``echo `x` | <y>``')
   })
 })

@@ -1,9 +1,12 @@
 import type { FleetReport } from '../../../shared/contract/fleet'
 import { hostsWord, remedyHeadline, STATUS_LABEL, uniformLine } from './render-text'
 
-/** Text inside a Markdown table cell or line: no markup, no HTML, no line breaks from a host. */
+/**
+ * Text inside a Markdown table cell or list item: no emphasis, code, links, HTML or line
+ * breaks from a host. Our own prefix always starts the line, so block markers (#, +) stay inert.
+ */
 export function md(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+!|<>~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/\r?\n/g, ' ')
+  return s.replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/\r?\n/g, ' ')
 }
 
 /** A command as inline code (list items only, never table cells): the longest backtick run inside decides the fence. */
@@ -11,7 +14,8 @@ function code(s: string): string {
   const flat = s.replace(/\r?\n/g, ' ')
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((m) => m.length))
   const fence = '`'.repeat(longest + 1)
-  return `${fence} ${flat} ${fence}`
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : ''
+  return `${fence}${pad}${flat}${pad}${fence}`
 }
 
 export function fleetToMarkdown(report: FleetReport): string {
@@ -32,8 +36,9 @@ export function fleetToMarkdown(report: FleetReport): string {
   if (report.remedies.length) {
     out.push('## To fix', '')
     for (const r of report.remedies) {
-      out.push(`- **${STATUS_LABEL[r.status]}** ${md(remedyHeadline(r))}${r.remedy?.command ? `: ${code(r.remedy.command)}` : ''}`)
-      out.push(`  - ${md(r.hosts.join(', '))}`)
+      out.push(`- **${STATUS_LABEL[r.status]}** ${md(remedyHeadline(r))}`)
+      if (r.remedy?.command) out.push(`  - run: ${code(r.remedy.command)}`)
+      out.push(`  - hosts: ${md(r.hosts.join(', '))}`)
     }
     out.push('')
   }

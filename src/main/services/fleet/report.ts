@@ -91,7 +91,8 @@ export function fleetReport(loaded: readonly LoadedHost[], now: Date = new Date(
       remedies.push(r)
     }
   }
-  remedies.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status] || b.hosts.length - a.hosts.length || a.check.localeCompare(b.check))
+  // Stable: ties keep the inspector's order of checks (kernel before PSI before btrfs).
+  remedies.sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status] || b.hosts.length - a.hosts.length)
 
   return { schema: 1, generatedAt: now.toISOString(), hosts, columns, profiles: rows, uniform, remedies }
 }
