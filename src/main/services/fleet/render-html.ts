@@ -1,6 +1,6 @@
 import type { FleetReport } from '../../../shared/contract/fleet'
 import type { CheckStatus } from '../../../shared/contract/inspect'
-import { hostsWord, remedyHeadline, STATUS_LABEL, uniformLine } from './render-text'
+import { hostsWord, remedyHeadline, STATUS_WORD, uniformLine } from './render-text'
 
 /** Escapes text for element content and double- or single-quoted attributes. */
 export function html(s: string): string {
@@ -35,7 +35,7 @@ export function fleetToHtml(report: FleetReport): string {
       out.push(`<tr><th scope="row">${html(p.hosts.join(', '))} (${p.hosts.length})</th>`)
       for (const c of report.columns) {
         const s = p.statuses[c.id]
-        out.push(s ? `<td class="${CLASS[s]}">${html(STATUS_LABEL[s])}</td>` : '<td>–</td>')
+        out.push(s ? `<td class="${CLASS[s]}">${html(STATUS_WORD[s])}</td>` : '<td>–</td>')
       }
       out.push('</tr>')
     }
@@ -45,7 +45,7 @@ export function fleetToHtml(report: FleetReport): string {
   if (report.remedies.length) {
     out.push('<h2>To fix</h2><ul>')
     for (const r of report.remedies) {
-      out.push(`<li><span class="${CLASS[r.status]}">${html(STATUS_LABEL[r.status])}</span> ${html(remedyHeadline(r))}`)
+      out.push(`<li><span class="${CLASS[r.status]}">${html(STATUS_WORD[r.status])}</span> ${html(remedyHeadline(r))}`)
       if (r.remedy?.command) out.push(`<br><code>${html(r.remedy.command)}</code>`)
       out.push(`<br><small>${html(r.hosts.join(', '))}</small></li>`)
     }

@@ -1,5 +1,5 @@
 import type { FleetReport } from '../../../shared/contract/fleet'
-import { hostsWord, remedyHeadline, STATUS_LABEL, uniformLine } from './render-text'
+import { hostsWord, remedyHeadline, STATUS_WORD, uniformLine } from './render-text'
 
 /**
  * Text inside a Markdown table cell or list item: no emphasis, code, links, HTML or line
@@ -29,14 +29,14 @@ export function fleetToMarkdown(report: FleetReport): string {
   if (report.columns.length && report.profiles.length) {
     out.push(`| hosts | ${report.columns.map((c) => `${md(c.title)} (${md(c.id)})`).join(' | ')} |`)
     out.push(`|---|${report.columns.map(() => '---').join('|')}|`)
-    for (const p of report.profiles) out.push(`| ${md(p.hosts.join(', '))} (${p.hosts.length}) | ${report.columns.map((c) => (p.statuses[c.id] ? STATUS_LABEL[p.statuses[c.id]] : '–')).join(' | ')} |`)
+    for (const p of report.profiles) out.push(`| ${md(p.hosts.join(', '))} (${p.hosts.length}) | ${report.columns.map((c) => (p.statuses[c.id] ? STATUS_WORD[p.statuses[c.id]] : '–')).join(' | ')} |`)
     out.push('')
   }
   if (report.uniform.length) out.push(`Same on every host: ${md(uniformLine(report))}`, '')
   if (report.remedies.length) {
     out.push('## To fix', '')
     for (const r of report.remedies) {
-      out.push(`- **${STATUS_LABEL[r.status]}** ${md(remedyHeadline(r))}`)
+      out.push(`- **${STATUS_WORD[r.status]}** ${md(remedyHeadline(r))}`)
       if (r.remedy?.command) out.push(`  - run: ${code(r.remedy.command)}`)
       out.push(`  - hosts: ${md(r.hosts.join(', '))}`)
     }

@@ -1,7 +1,10 @@
 import type { FleetReport, FleetRemedyGroup } from '../../../shared/contract/fleet'
 import type { CheckStatus } from '../../../shared/contract/inspect'
 
+/** Terminal table cells: short. */
 export const STATUS_LABEL: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', unknown: '?' }
+/** Markdown and HTML cells: words (a "?" reads like a rendering problem there). */
+export const STATUS_WORD: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', unknown: 'unknown' }
 
 /** "3 hosts" / "1 host". */
 export const hostsWord = (n: number): string => `${n} host${n === 1 ? '' : 's'}`
