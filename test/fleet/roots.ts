@@ -1,9 +1,31 @@
-import { fixture, makeRoot, MOUNT } from '../inspect/fixture-root'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { FIXTURES } from '../support/paths'
 
 /**
  * Fixture system trees for fleet tests, built from the committed fixtures (test/fixtures):
  * real CentOS Stream 9 os-release, real kernel configs, the real Hyperscale hs.repo.
  */
+
+const fixture = (rel: string): string => readFileSync(path.join(FIXTURES, rel), 'utf8')
+
+/** mountinfo lines in the kernel's format (proc(5)). */
+const MOUNT = {
+  cgroup2: '35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,seclabel,nsdelegate,memory_recursiveprot',
+  xfsRoot: '23 1 253:0 / / rw,relatime shared:1 - xfs /dev/mapper/cs-root rw,seclabel,attr2,inode64,logbufs=8,logbsize=32k,noquota'
+}
+
+/** A file tree under a tmp dir; keys are system paths, values file contents. */
+function makeRoot(files: Record<string, string>): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'hsc-fleet-root-'))
+  for (const [p, content] of Object.entries(files)) {
+    const full = path.join(root, p)
+    mkdirSync(path.dirname(full), { recursive: true })
+    writeFileSync(full, content)
+  }
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) }
+}
 
 export const PRESSURE = {
   cpu: 'some avg10=1.25 avg60=0.50 avg300=0.10 total=4242\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=0\n',
