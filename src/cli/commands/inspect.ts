@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs'
 import { checkGroupTitles, type Check, type CheckGroup, type InspectReport } from '../../shared/contract'
-import { value } from '../args'
+import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
@@ -32,9 +32,21 @@ export const commands: Command[] = [
     maxArgs: 0,
     options: [
       { name: 'markdown', kind: 'flag', summary: 'print the report as Markdown (for bug reports)' },
+      { name: 'format', kind: 'value', valueName: 'text|json|markdown|prometheus', summary: 'output format; json and markdown are --json and --markdown, prometheus the node-exporter textfile format' },
       { name: 'output', kind: 'value', valueName: 'FILE', summary: 'also save the report to FILE (.md or .json)' }
     ],
     async run(args, ctx) {
+      const format = value(args, 'format')
+      if (format !== undefined && !['text', 'json', 'markdown', 'prometheus'].includes(format)) throw new UsageError(`--format ${format}: use text, json, markdown or prometheus`)
+      if (format === 'prometheus') {
+        if (value(args, 'output')) throw new UsageError('--output with --format prometheus: use hsc facts show --format prometheus --output FILE (written atomically)')
+        const { factToPrometheus } = await import('../../main/services/fleet/prometheus')
+        const fact = await ctx.call('fleet.fact', { root: ctx.root })
+        ctx.out(factToPrometheus(fact))
+        return fact.inspect.summary.fail > 0 ? 1 : 0
+      }
+      if (format === 'json') ctx.json = true
+      if (format === 'markdown') args.flags.add('markdown')
       const report = await ctx.call('inspect.report', { root: ctx.root })
       const save = value(args, 'output')
       const markdown = args.flags.has('markdown') || save?.endsWith('.md')

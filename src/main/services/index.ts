@@ -15,7 +15,8 @@ const loaders = {
   terminal: () => import('./terminal/handlers').then((m) => m.terminalHandlers),
   oomd: () => import('./oomd/handlers').then((m) => m.oomdHandlers),
   drives: () => import('./drives/handlers').then((m) => m.drivesHandlers),
-  spins: () => import('./spins/handlers').then((m) => m.spinsHandlers)
+  spins: () => import('./spins/handlers').then((m) => m.spinsHandlers),
+  fleet: () => import('./fleet/handlers').then((m) => m.fleetHandlers)
 }
 
 type Capability = keyof typeof loaders

@@ -1,7 +1,7 @@
 import type { HyperscalePackage, HyperscaleUpdate, Provenance, RepoList } from '../../../shared/contract/repos'
 import type { Dnf } from './dnf'
 import { releaseMarker } from './hyperscale'
-import { installedPackages } from './rpmdb'
+import { installedPackages, type InstalledPackage } from './rpmdb'
 import { assertRepoId } from '../terminal/validate'
 
 function lastLine(text: string): string {
@@ -25,28 +25,36 @@ export function enabledHyperscale(list: RepoList): { all: string[]; packages: st
 }
 
 /**
- * Installed Hyperscale builds (by release marker) with the repo dnf recorded, how many
- * Hyperscale updates the enabled repos offer, and which stock packages they could replace.
+ * Installed Hyperscale builds (by release marker) with the repo dnf recorded. Local only: rpm
+ * and dnf's history database, no repository metadata, so it is cheap enough for a fact run by
+ * every Ansible gather.
  */
-export async function provenance(dnf: Dnf, list: RepoList): Promise<Provenance> {
-  const installed = await installedPackages(dnf)
-  const repos = enabledHyperscale(list)
-  const result: Provenance = { packages: [], updates: [], switchable: [], enabledHyperscaleRepos: repos.all }
-
+export async function installedBuilds(dnf: Dnf, installed?: InstalledPackage[]): Promise<HyperscalePackage[]> {
+  const all = installed ?? (await installedPackages(dnf))
   const fromRepo = new Map<string, string>()
-  const marked = installed.filter((p) => releaseMarker(p.release))
+  const marked = all.filter((p) => releaseMarker(p.release))
   if (marked.length > 0) {
     // from_repo lives in dnf's history database; no repo metadata is needed to read it.
     const res = await dnf.query(['-q', 'repoquery', '--installed', '--disablerepo=*', '--queryformat', '%{name}\t%{arch}\t%{from_repo}\n'])
     for (const [name, arch, repo] of rows(res.stdout, 3)) if (repo && repo !== '@System') fromRepo.set(`${name}.${arch}`, repo.replace(/^@/, ''))
   }
-  result.packages = marked.map((p): HyperscalePackage => {
+  return marked.map((p): HyperscalePackage => {
     const m = releaseMarker(p.release)!
     const pkg: HyperscalePackage = { name: p.name, epoch: p.epoch, version: p.version, release: p.release, arch: p.arch, marker: m.marker, variant: m.variant }
     const repo = fromRepo.get(`${p.name}.${p.arch}`)
     if (repo) pkg.fromRepo = repo
     return pkg
   })
+}
+
+/**
+ * Installed Hyperscale builds with the repo dnf recorded, how many Hyperscale updates the
+ * enabled repos offer, and which stock packages they could replace.
+ */
+export async function provenance(dnf: Dnf, list: RepoList): Promise<Provenance> {
+  const installed = await installedPackages(dnf)
+  const repos = enabledHyperscale(list)
+  const result: Provenance = { packages: await installedBuilds(dnf, installed), updates: [], switchable: [], enabledHyperscaleRepos: repos.all }
 
   if (repos.all.length === 0) return result
   const repoArgs = repos.all.map((id) => `--repo=${id}`)

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises'
-import type { KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
+import type { HyperscalePackage, KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
 import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import type { CommandRunner } from '../system/command'
 import { createRootFs, type RootFs } from '../system/rootfs'
@@ -10,7 +10,7 @@ import { Dnf } from './dnf'
 import { kernelInfo } from './kernel'
 import { listRepos } from './list'
 import { evaluatePrerequisites } from './prerequisites'
-import { provenance } from './provenance'
+import { installedBuilds, provenance } from './provenance'
 import { loadVars } from './vars'
 
 export interface ReposServiceOptions {
@@ -33,6 +33,8 @@ export interface ReposService {
   list(): Promise<RepoList>
   prerequisites(): Promise<Prerequisite[]>
   packages(): Promise<Provenance>
+  /** Installed Hyperscale builds only (rpm + dnf history; no repository metadata, no network). */
+  installedBuilds(): Promise<HyperscalePackage[]>
   kernel(): Promise<KernelInfo>
   plan(action: ReposAction): Promise<PrivilegedPlan>
   run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo }): Promise<ReposRunResult>
@@ -77,6 +79,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     list,
     prerequisites: async () => (await prereqState()).list,
     packages: async () => provenance(await dnf(), await list()),
+    installedBuilds: async () => installedBuilds(await dnf()),
     kernel: async () => kernelInfo({ dnf: await dnf(), run: opts.run, list: await list(), live }),
     plan,
     async run(action, runner) {

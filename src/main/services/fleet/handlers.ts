@@ -1,0 +1,33 @@
+import os from 'node:os'
+import type { fleetMethods } from '../../../shared/contract/fleet'
+import { APP_VERSION } from '../../../shared/version'
+import type { HandlerFactory } from '../handlers'
+import { runInspection } from '../inspect/report'
+import { readOomdState } from '../oomd/state'
+import { createReposService } from '../repos/service'
+import { reposOptionsFromContext } from '../repos/handlers'
+import { systemBusConnector } from '../systemd/connect'
+import type { RootFs } from '../system/rootfs'
+import { buildFact } from './fact'
+
+async function hostnameOf(fs: RootFs): Promise<string | null> {
+  const name = (await fs.tryReadText('/etc/hostname'))?.trim().split('\n')[0]?.trim()
+  if (name) return name.slice(0, 253)
+  return fs.isLive ? os.hostname() : null
+}
+
+export const fleetHandlers: HandlerFactory<typeof fleetMethods> = (ctx) => ({
+  'fleet.fact': ({ root }) => {
+    const fs = ctx.rootFs(root)
+    // The repos service reads the same root the inspector reads (an installroot for a fixture tree).
+    const repos = createReposService({ ...reposOptionsFromContext({ ...ctx, fs }), fs })
+    return buildFact({
+      inspect: () => runInspection({ fs, run: ctx.run }),
+      repoList: () => repos.list(),
+      installedBuilds: () => repos.installedBuilds(),
+      oomdState: () => readOomdState({ fs, run: ctx.run, connect: systemBusConnector(ctx.env) }),
+      hostname: () => hostnameOf(fs),
+      version: APP_VERSION
+    })
+  }
+})
