@@ -110,7 +110,7 @@ try {
   const nv = `${pkg.name}-${pkg.version}`
 
   // Source0: the release tarball. Source maps and the locally built add-on stay out.
-  const include = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'CONTRIBUTING.md', 'bin', 'out', 'resources', 'native', 'libexec', 'packaging', 'scripts/packaging', 'src', 'docs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'electron.vite.config.ts', 'electron-builder.yml'].filter((f) => existsSync(path.join(project, f)))
+  const include = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'CONTRIBUTING.md', 'bin', 'out', 'resources', 'native', 'libexec', 'packaging', 'scripts/packaging', 'scripts/start-electron.mjs', 'src', 'docs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'electron.vite.config.ts', 'electron-builder.yml'].filter((f) => existsSync(path.join(project, f)))
   log(`Source0 ${nv}.tar.gz`)
   let r = run(['tar', '-czf', path.join(sources, `${nv}.tar.gz`), '--owner=0', '--group=0', '--numeric-owner', '--exclude=*.map', '--exclude=native/usocket/build', `--transform=s,^,${nv}/,`, '-C', project, ...include])
   if (r.status !== 0) fail('cannot make the source tarball', r.stderr.trim())

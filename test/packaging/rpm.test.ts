@@ -126,6 +126,15 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     }
   })
 
+  it('hsc gui starts the desktop package\'s app, and says how to install it when it is not', async () => {
+    const hsc = installed('/usr/bin/hsc')
+    expect(JSON.parse(readFileSync(installed(`${APP}/packaged.json`), 'utf8'))).toEqual({ desktop: '/usr/bin/hyperscale-companion', install: 'dnf install hyperscale-companion' })
+    const r = await run([process.execPath, hsc, 'gui'])
+    if (existsSync('/usr/bin/hyperscale-companion')) return // a desktop package on this machine: not the case under test
+    expect(r.status).toBe(1)
+    expect(r.stderr).toContain('the desktop app is not installed (dnf install hyperscale-companion)')
+  })
+
   it('native add-ons were compiled in %build and load in this Node.js: a pty runs a command', async () => {
     const script = `
       const pty = require(${JSON.stringify(installed(`${APP}/node_modules/node-pty`))})
