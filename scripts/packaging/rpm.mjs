@@ -159,7 +159,7 @@ try {
   let lint
   if (!opts['no-lint']) {
     log('rpmlint')
-    lint = runRpmlint({ spec: specPath, rpms: built, config: path.join(project, 'packaging/rpm/rpmlint.toml') })
+    lint = runRpmlint({ spec: specPath, rpms: built, config: path.join(project, 'packaging/rpm/rpmlint.toml'), isa: rpmEval('%{_isa}') })
     process.stderr.write(lint.output)
     if (lint.errors > 0 || lint.warnings > 0) {
       fail('rpmlint found problems', `${lint.errors} errors, ${lint.warnings} warnings`, 'Fix them, or, for a warning that does not apply, add a filter with its reason to packaging/rpm/rpmlint.toml.')

@@ -33,6 +33,26 @@ function run(argv: string[], opts: { cwd?: string; env?: Record<string, string> 
   })
 }
 
+const electronVersion = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/electron/package.json'), 'utf8')).version as string
+const electronZip = `electron-v${electronVersion}-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}.zip`
+const STAND_IN_ZIP = `
+import sys, zipfile
+out, lib = sys.argv[1], sys.argv[2]
+with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
+    def add(name, data, mode=0o644):
+        info = zipfile.ZipInfo(name)
+        info.external_attr = (0o100000 | mode) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, data)
+    add('electron', '#!/bin/sh\\necho "electron stand-in: $0 $*"\\n', 0o755)
+    add('chrome-sandbox', 'stand-in', 0o755)
+    add('libffmpeg.so', open(lib, 'rb').read(), 0o755)
+    add('resources/default_app.asar', 'stand-in')
+    add('locales/en-US.pak', 'stand-in')
+    add('version', '${electronVersion}')
+    add('LICENSE', 'Copyright (c) Electron contributors (stand-in)')
+`
+
 /** The parts of the project the release tarball is made from (no node_modules, no local add-on build). */
 const TREE = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'CONTRIBUTING.md', 'bin', 'out', 'resources', 'native', 'libexec', 'packaging', 'scripts', 'src', 'docs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'electron.vite.config.ts', 'electron-builder.yml']
 
@@ -42,6 +62,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
   let scratch: string
   let summary: { rpms: string[]; srpm: string; electron: boolean; seconds: number; lint: { errors: number; warnings: number; filtered: number } }
   let cliRpm: string
+  let desktopRpm: string
   const installed = (p: string): string => path.join(scratch, p)
   const APP = '/usr/lib/node_modules/hyperscale-companion'
 
@@ -70,14 +91,23 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
       if (rel.startsWith('libexec/')) chmodSync(file, 0o755)
     }
 
-    const r = await run([process.execPath, path.join(tree, 'scripts/packaging/rpm.mjs'), '--project', tree, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(work, 'dist'), '--json'])
+    // A STAND-IN for the Electron release archive (its download host is unreachable here): the
+    // file layout of electron-vVERSION-linux-x64.zip, with a shell script as the binary and a
+    // real shared library as libffmpeg.so, so the desktop package's install, file list and
+    // dependency filters run for real.
+    const zip = path.join(work, electronZip)
+    const z = spawnSync('python3', ['-c', STAND_IN_ZIP, zip, '/usr/lib/x86_64-linux-gnu/libz.so.1'], { encoding: 'utf8' })
+    if (z.status !== 0) throw new Error(`cannot make the Electron stand-in archive: ${z.stderr}`)
+
+    const r = await run([process.execPath, path.join(tree, 'scripts/packaging/rpm.mjs'), '--project', tree, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(work, 'dist'), '--electron-zip', zip, '--json'])
     if (r.status !== 0) throw new Error(`npm run rpm failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`)
     summary = JSON.parse(r.stdout)
     cliRpm = summary.rpms.find((f) => path.basename(f).startsWith('hyperscale-companion-cli-'))!
+    desktopRpm = summary.rpms.find((f) => /^hyperscale-companion-\d/.test(path.basename(f)))!
 
     scratch = path.join(work, 'root')
     mkdirSync(scratch)
-    const inst = await run(['rpm', '--root', scratch, '--nodeps', '-i', cliRpm])
+    const inst = await run(['rpm', '--root', scratch, '--nodeps', '-i', cliRpm, desktopRpm])
     if (inst.status !== 0) throw new Error(`rpm -i failed: ${inst.stderr}`)
   }, 600_000)
 
@@ -85,11 +115,13 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     if (work) rmSync(work, { recursive: true, force: true })
   })
 
-  it('builds the cli package and the source package; rpmlint finds no errors or warnings', () => {
-    expect(path.basename(cliRpm)).toBe(`hyperscale-companion-cli-${pkg.version}-1.${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}.rpm`)
+  it('builds the cli and desktop packages and the source package; rpmlint finds no errors or warnings', () => {
+    const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64'
+    expect(path.basename(cliRpm)).toBe(`hyperscale-companion-cli-${pkg.version}-1.${arch}.rpm`)
+    expect(path.basename(desktopRpm)).toBe(`hyperscale-companion-${pkg.version}-1.${arch}.rpm`)
     expect(path.basename(summary.srpm)).toBe(`hyperscale-companion-${pkg.version}-1.src.rpm`)
-    expect(summary.electron).toBe(false)
-    expect(summary.rpms).toHaveLength(1)
+    expect(summary.electron).toBe(true)
+    expect(summary.rpms).toHaveLength(2)
     expect(summary.lint).toMatchObject({ errors: 0, warnings: 0 })
     console.info(`rpm build + lint took ${summary.seconds.toFixed(1)} s`)
   })
@@ -209,10 +241,39 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     expect(recommends.sort()).toEqual(['btrfs-progs', 'dosfstools', 'exfatprogs', 'grubby', 'systemd-oomd'])
   })
 
+  it('the desktop package installs the app, launcher, .desktop file, metainfo and icons over the cli package\'s tree (Electron stand-in)', async () => {
+    const electronDir = '/usr/lib64/hyperscale-companion'
+    expect(realpathSync(installed('/usr/bin/hyperscale-companion'))).toBe(installed(`${electronDir}/hyperscale-companion`))
+    const launched = await run([installed('/usr/bin/hyperscale-companion'), '--probe'])
+    expect(launched.stdout).toMatch(/^electron stand-in: .*--probe$/m)
+    // Electron loads resources/app: the cli package's tree, whose main bundle is installed.
+    expect(realpathSync(installed(`${electronDir}/resources/app`))).toBe(installed(APP))
+    const main = JSON.parse(readFileSync(installed(`${electronDir}/resources/app/package.json`), 'utf8')).main as string
+    expect(existsSync(path.join(installed(`${electronDir}/resources/app`), main))).toBe(true)
+    expect(existsSync(installed(`${electronDir}/resources/default_app.asar`))).toBe(false)
+    expect(existsSync(installed(`${electronDir}/chrome-sandbox`))).toBe(false)
+
+    const desktop = installed('/usr/share/applications/org.centos.hyperscale.companion.desktop')
+    expect(spawnSync('desktop-file-validate', [desktop], { encoding: 'utf8' })).toMatchObject({ status: 0, stdout: '', stderr: '' })
+    const metainfo = installed('/usr/share/metainfo/org.centos.hyperscale.companion.metainfo.xml')
+    expect(spawnSync('appstreamcli', ['validate', '--no-net', metainfo], { encoding: 'utf8' }).status).toBe(0)
+    for (const size of [16, 24, 32, 48, 64, 128, 256, 512]) {
+      const png = readFileSync(installed(`/usr/share/icons/hicolor/${size}x${size}/apps/org.centos.hyperscale.companion.png`))
+      expect(png.readUInt32BE(16)).toBe(size)
+    }
+
+    // Electron's own libraries satisfy nobody else's dependencies.
+    const provides = (await run(['rpm', '-qp', '--provides', desktopRpm])).stdout.split('\n').filter(Boolean)
+    expect(provides.filter((p) => /\.so/.test(p))).toEqual([])
+    expect(provides).toContain(`bundled(electron) = ${electronVersion}`)
+    const requires = (await run(['rpm', '-qp', '--requires', desktopRpm])).stdout.split('\n')
+    expect(requires).toContain(`hyperscale-companion-cli(x86-64) = ${pkg.version}-1`.replace('(x86-64)', process.arch === 'arm64' ? '(aarch-64)' : '(x86-64)'))
+    expect(requires).toContain('hicolor-icon-theme')
+  })
+
   it('the spec builds the desktop package given the Electron archive: rpmspec -P, and a build that stops only at the missing archive', async () => {
     const spec = path.join(tree, 'packaging/rpm/hyperscale-companion.spec')
-    const electronVersion = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/electron/package.json'), 'utf8')).version as string
-    const zip = `electron-v${electronVersion}-linux-${process.arch === 'arm64' ? 'arm64' : 'x64'}.zip`
+    const zip = electronZip
 
     const without = await run(['rpmspec', '-P', spec])
     const withElectron = await run(['rpmspec', '-P', '--with', 'electron', spec])
@@ -226,16 +287,19 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     }
     expect(withElectron.stdout).toMatch(/^Requires:\s+hyperscale-companion-cli\S* = 0\.1\.0-1/m)
 
-    // The SRPM's own spec and sources, built with electron but without its archive.
+    // The SRPM's own spec and sources, built with electron but without its archive (the SRPM
+    // above carries the stand-in, which is taken out again).
     const unpacked = path.join(work, 'srpm')
     mkdirSync(unpacked)
     const extract = await run(['sh', '-c', 'rpm2cpio "$1" | cpio -idm --quiet', 'sh', summary.srpm], { cwd: unpacked })
     expect(extract.status).toBe(0)
+    expect(existsSync(path.join(unpacked, zip))).toBe(true)
+    rmSync(path.join(unpacked, zip))
     const b = await run(['rpmbuild', '-bb', '--nodeps', '--with', 'electron', '--define', `_topdir ${path.join(work, 'electron-top')}`, '--define', `_sourcedir ${unpacked}`, '--define', '_buildshell /bin/bash', path.join(unpacked, 'hyperscale-companion.spec')])
     const log = `${b.stdout}\n${b.stderr}`
     expect(b.status).not.toBe(0)
     expect(log).toContain('+ mv node_modules_prod node_modules') // Source0 and Source1 unpacked
     expect(log).toContain(`error: the Electron release archive is missing: ${path.join(unpacked, zip)}`)
     expect(log.split('\n').filter((l) => /^error:/i.test(l) && !l.includes(zip) && !/Bad exit status/.test(l))).toEqual([])
-  })
+  }, 120_000)
 })
