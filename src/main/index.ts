@@ -9,12 +9,13 @@ import { electronStoreBackend } from './settings-electron-store'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
 import { runningWrites, shutdownServices } from './services/shutdown'
-import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
+import { registerAppScheme, serveAppScheme } from './app-protocol'
+import { rendererUrl } from './renderer-url'
 import { applyTheme, attachDesktopIntegration } from './desktop/integration'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const devServer = process.env.ELECTRON_RENDERER_URL
-const appUrl = devServer ?? APP_URL
+const renderer = rendererUrl()
+const appUrl = renderer.url
 
 registerAppScheme()
 
@@ -25,7 +26,7 @@ let mainWindow: BrowserWindow | null = null
 
 app.whenReady().then(() => {
   hardenSession()
-  if (!devServer) serveAppScheme(path.join(here, '../renderer'))
+  if (!renderer.dev) serveAppScheme(path.join(here, '../renderer'))
   const settings = createSettingsService(electronStoreBackend(app.getPath('userData')))
   const ctx = createServiceContext({ transport: 'electron', settings })
   const router = createRouter(createHandlers(ctx))
