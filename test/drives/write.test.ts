@@ -218,6 +218,21 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(sha256File(other)).toBe(before)
   })
 
+  it('refuses to write an image stored on the drive it would overwrite (and writes nothing)', async () => {
+    const dev = newLoop('holds-image.img', 64 * MiB)
+    execFileSync('mkfs.ext4', ['-q', '-F', dev])
+    const mnt = path.join(dir, 'holds-image')
+    execFileSync('mkdir', ['-p', mnt])
+    execFileSync('mount', [dev, mnt])
+    mounts.push(mnt)
+    const onStick = path.join(mnt, 'test.iso')
+    execFileSync('cp', [iso, onStick])
+    const s = service()
+    const req = await confirmed(s, { image: onStick, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    await expect(s.write(req)).rejects.toMatchObject({ name: 'ImageOnTarget', message: expect.stringContaining(`is stored on ${dev}`) })
+    expect(sha256File(onStick)).toBe(isoSha)
+  })
+
   it('refuses to write, restore or eject without the token of a listed, offered drive', async () => {
     const dev = newLoop('notoken.img', 32 * MiB)
     const s = service()
