@@ -21,3 +21,16 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning'
 })
+
+// The root helper is one self-contained file: pkexec runs it as root, so it loads nothing
+// from a chunk another bundle could change under it.
+await build({
+  entryPoints: { 'hsc-root-helper': 'src/root-helper/main.ts' },
+  outdir: 'out/root-helper',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning'
+})

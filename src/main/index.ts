@@ -5,12 +5,13 @@ import { connectBackend } from './backend/client'
 import { forkUtilityBackend } from './backend/utility-process'
 import { createMainWindow, hardenSession } from './window'
 import { registerIpc } from './ipc'
-import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
+import { registerAppScheme, serveAppScheme } from './app-protocol'
+import { rendererUrl } from './renderer-url'
 import { applyTheme, attachDesktopIntegration } from './desktop/integration'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const devServer = process.env.ELECTRON_RENDERER_URL
-const appUrl = devServer ?? APP_URL
+const renderer = rendererUrl()
+const appUrl = renderer.url
 
 registerAppScheme()
 
@@ -21,7 +22,7 @@ let mainWindow: BrowserWindow | null = null
 
 app.whenReady().then(() => {
   hardenSession()
-  if (!devServer) serveAppScheme(path.join(here, '../renderer'))
+  if (!renderer.dev) serveAppScheme(path.join(here, '../renderer'))
   // Every service runs in its own process (USB writes, D-Bus, ptys, openpgp): this process
   // only owns the window, the protocol and desktop integration. It restarts a crashed backend.
   const backendEnv = { ...process.env, HSC_SETTINGS_FILE: path.join(app.getPath('userData'), 'settings.json') }

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { SettingsBackend } from './services/settings/backend'
+import { withFileLock } from './services/settings/file-lock'
 
 /**
  * electron-store behind the SettingsBackend interface. electron-store 12 needs Node 22, so
@@ -38,6 +39,10 @@ export function electronStoreBackend(userDataDir: string): SettingsBackend {
       await fsp.rename(file, backup)
       store = undefined
       return backup
+    },
+    async exclusive(fn) {
+      await fsp.mkdir(userDataDir, { recursive: true })
+      return withFileLock(`${file}.lock`, fn)
     }
   }
 }

@@ -37,8 +37,20 @@ function newLoop(name: string, bytes: number): string {
   return dev
 }
 
-async function run(s: DrivesService, req: Parameters<DrivesService['write']>[0]): Promise<WriteJob> {
-  const started = await s.write(req)
+type Req = Omit<Parameters<DrivesService['write']>[0], 'targets'> & { targets: Array<{ device: string; token?: string }> }
+
+/** What a user does: list the drives, confirm them, and write with the tokens of that list. */
+async function confirmed(s: DrivesService, req: Req): Promise<Parameters<DrivesService['write']>[0]> {
+  const list = await s.list()
+  return { ...req, targets: req.targets.map((t) => ({ device: t.device, token: t.token ?? list.drives.find((d) => d.device === t.device)?.token ?? 'not-listed' })) }
+}
+
+async function tokenOf(s: DrivesService, dev: string): Promise<string> {
+  return (await s.list()).drives.find((d) => d.device === dev)?.token ?? 'not-listed'
+}
+
+async function run(s: DrivesService, req: Req): Promise<WriteJob> {
+  const started = await s.write(await confirmed(s, req))
   return s.wait(started.jobId)
 }
 
@@ -170,6 +182,66 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(offsets(a)).toEqual(offsets(b))
   })
 
+  it('a drive re-attached to another file during the first prompt is not written; the job fails it (stand-in prompt delay)', async () => {
+    const a = newLoop('swap-a.img', 48 * MiB)
+    const b = newLoop('swap-b.img', 48 * MiB)
+    const other = path.join(dir, 'swap-other.img')
+    writeFileSync(other, randomBytes(MiB))
+    truncateSync(other, 48 * MiB)
+    const before = sha256File(other)
+    let swapped = false
+    const s = service({
+      // Where the first polkit prompt would sit, something of the user's re-points the second drive.
+      beforeOpen: async (device) => {
+        if (device !== a || swapped) return
+        swapped = true
+        execFileSync('losetup', ['-d', b])
+        execFileSync('losetup', [b, other])
+        execFileSync('udevadm', ['settle', '--timeout=10'])
+        for (let i = 0; i < 100; i++) {
+          if ((await s.list()).drives.find((d) => d.device === b)?.backingFile === other) break
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      }
+    })
+    const job = await run(s, { image: iso, targets: [{ device: a }, { device: b }], verify: true, allowUnverified: true, after: 'none' })
+    expect(swapped).toBe(true)
+    const ta = job.targets.find((t) => t.device === a)
+    const tb = job.targets.find((t) => t.device === b)
+    expect(ta?.stage).toBe('done')
+    expect(tb?.stage).toBe('failed')
+    expect(tb?.error?.name).toBe('DriveChanged')
+    expect(tb?.error?.message).toMatch(/changed after it was confirmed: it is not the drive that was confirmed/)
+    expect(tb?.notBootable).toBeFalsy()
+    expect(job.stage).toBe('failed')
+    expect(job.message).toContain(`Failed on ${b}`)
+    expect(sha256File(other)).toBe(before)
+  })
+
+  it('refuses to write an image stored on the drive it would overwrite (and writes nothing)', async () => {
+    const dev = newLoop('holds-image.img', 64 * MiB)
+    execFileSync('mkfs.ext4', ['-q', '-F', dev])
+    const mnt = path.join(dir, 'holds-image')
+    execFileSync('mkdir', ['-p', mnt])
+    execFileSync('mount', [dev, mnt])
+    mounts.push(mnt)
+    const onStick = path.join(mnt, 'test.iso')
+    execFileSync('cp', [iso, onStick])
+    const s = service()
+    const req = await confirmed(s, { image: onStick, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    await expect(s.write(req)).rejects.toMatchObject({ name: 'ImageOnTarget', message: expect.stringContaining(`is stored on ${dev}`) })
+    expect(sha256File(onStick)).toBe(isoSha)
+  })
+
+  it('refuses to write, restore or eject without the token of a listed, offered drive', async () => {
+    const dev = newLoop('notoken.img', 32 * MiB)
+    const s = service()
+    await expect(s.write({ image: iso, targets: [{ device: dev, token: '' }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
+    await expect(s.restore(dev, undefined)).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
+    await expect(s.eject(dev, false)).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
+    await expect(s.eject(dev, true, 'stale')).rejects.toMatchObject({ name: 'DriveChanged' })
+  })
+
   it('a tmpfs-backed loop device that runs out of space fails with stage and offset, never success', async () => {
     const mnt = path.join(dir, 'small-tmpfs')
     execFileSync('mkdir', ['-p', mnt])
@@ -250,7 +322,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
         if (ev.kind === 'data' && ev.phase === 'done' && ++n === 8) s.cancel(jobId)
       }
     })
-    const started = await s.write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
+    const started = await s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' }))
     jobId = started.jobId
     const job = await s.wait(jobId)
     const t = job.targets[0]
@@ -293,15 +365,17 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     const dev = newLoop('busy.img', 64 * MiB)
     let second: WriteJob | undefined
     let n = 0
+    let busyToken = ''
     const s = service({
       tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
       onWrite: (ev) => {
         if (ev.kind === 'data' && ev.phase === 'done' && ++n === 2) {
-          void s.write({ image: iso, targets: [{ device: dev }], verify: false, allowUnverified: true, after: 'none' }).then((j) => s.wait(j.jobId)).then((j) => (second = j))
+          void s.write({ image: iso, targets: [{ device: dev, token: busyToken }], verify: false, allowUnverified: true, after: 'none' }).then((j) => s.wait(j.jobId)).then((j) => (second = j))
         }
         if (ev.kind === 'data' && ev.phase === 'done') sleepSync(2)
       }
     })
+    busyToken = await tokenOf(s, dev)
     const first = await run(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
     for (let i = 0; i < 100 && !second; i++) await new Promise((r) => setTimeout(r, 50))
     expect(first.stage).toBe('done')
@@ -313,8 +387,8 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   it('refuses unverified images without the override, drives not offered, and an expected hash that does not match', async () => {
     const dev = newLoop('refuse.img', 64 * MiB)
     const s = service()
-    await expect(s.write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: false, after: 'none' })).rejects.toMatchObject({ name: 'UnverifiedImage' })
-    await expect(service({}, false).write({ image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotFound' })
+    await expect(s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: false, after: 'none' }))).rejects.toMatchObject({ name: 'UnverifiedImage' })
+    await expect(service({}, false).write({ image: iso, targets: [{ device: dev, token: 'x' }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotFound' })
     const list = await s.list()
     const token = list.drives.find((d) => d.device === dev)?.token
     await expect(s.write({ image: iso, targets: [{ device: dev, token: 'stale' + token }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveChanged' })
@@ -330,13 +404,13 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     const written = await run(s, { image: iso, targets: [{ device: dev }], verify: false, allowUnverified: true, after: 'none' })
     expect(written.stage).toBe('done')
     if (kernelGpt) {
-      const r = await s.restore(dev, undefined, 'HSC TEST')
+      const r = await s.restore(dev, await tokenOf(s, dev), 'HSC TEST')
       expect(r.fsType).toBe('exfat')
       expect(r.label).toBe('HSC TEST')
       restored = { dev, partition: r.partition }
     } else {
       // This kernel makes no partition devices: the format step cannot run, and it must say why.
-      await expect(s.restore(dev, undefined, 'HSC TEST')).rejects.toMatchObject({ name: 'PartitionNotVisible', stage: 'format' })
+      await expect(s.restore(dev, await tokenOf(s, dev), 'HSC TEST')).rejects.toMatchObject({ name: 'PartitionNotVisible', stage: 'format' })
     }
     execFileSync('udevadm', ['settle', '--timeout=10'])
     const table = JSON.parse(execFileSync('sfdisk', ['--json', dev], { encoding: 'utf8' })) as {

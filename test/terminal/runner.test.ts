@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -171,7 +171,7 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
   ] as const)('maps pkexec %s to "authorization declined", not a dnf failure', async (behaviour, code, words) => {
     const { dir, log } = standInPkexec(behaviour)
     const hub = new EventHub()
-    const t = new TerminalService({ events: hub, elevation: 'pkexec', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } })
+    const t = new TerminalService({ events: hub, elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin` })
     services.push(t)
     const exit = await t.run({ title: 'dnf', steps: [['dnf', '--version'], ['rpm', '--version']] })
     expect(exit).toMatchObject({ status: 'declined', declined: true, code, failedStep: 0 })
@@ -183,7 +183,7 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
 
   it('runs the program through pkexec and reports its own exit status', async () => {
     const { dir, log } = standInPkexec('pass-through')
-    const t = new TerminalService({ events: new EventHub(), elevation: 'pkexec', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } })
+    const t = new TerminalService({ events: new EventHub(), elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin` })
     services.push(t)
     const ok = await t.run({ title: 'rpm', steps: [['rpm', '--version']] })
     expect(ok).toMatchObject({ status: 'ok', declined: false })
@@ -193,14 +193,35 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
   })
 
   it('says clearly when pkexec is not installed', () => {
-    const t = new TerminalService({ elevation: 'pkexec', env: { PATH: '/usr/bin:/bin' } })
+    const onlyRpm = mkdtempSync(path.join(tmp, 'only-rpm-'))
+    symlinkSync('/usr/bin/rpm', path.join(onlyRpm, 'rpm'))
+    const t = new TerminalService({ elevation: 'pkexec', searchPath: onlyRpm })
     services.push(t)
     expect(() => t.start({ title: 'x', steps: [['rpm', '--version']] })).toThrow(/pkexec is not installed/)
   })
 
+  it("resolves privileged programs from the fixed system directories, never the caller's PATH", () => {
+    // A user-writable directory first in PATH with its own "pkexec" and "rpm" must not be used.
+    const { dir } = standInPkexec('pass-through')
+    writeFileSync(path.join(dir, 'rpm'), '#!/bin/sh\nexit 0\n')
+    chmodSync(path.join(dir, 'rpm'), 0o755)
+    const t = new TerminalService({ elevation: 'pkexec', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } })
+    services.push(t)
+    let argv: string[][] = []
+    try {
+      argv = t.prepare({ title: 'x', steps: [['rpm', '--version']] })
+    } catch (err) {
+      // no pkexec installed in the system directories: still must not have picked the PATH one
+      expect(String(err)).toMatch(/pkexec is not installed/)
+      return
+    }
+    expect(argv[0][0]).not.toContain(dir)
+    expect(argv[0][1]).toBe('/usr/bin/rpm')
+  })
+
   it('the CLI runner (inherited stdio) validates and maps exit codes the same way', async () => {
     const { dir } = standInPkexec('exit-126')
-    const declined = await runInherited({ title: 'x', steps: [['rpm', '--version']] }, { elevation: 'pkexec', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` }, stdio: 'ignore' })
+    const declined = await runInherited({ title: 'x', steps: [['rpm', '--version']] }, { elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin`, stdio: 'ignore' })
     expect(declined).toMatchObject({ status: 'declined', declined: true })
     const lines: string[] = []
     const failed = await runInherited({ title: 'x', steps: [['true'], ['false']] }, { elevation: 'direct', programs: TEST_PROGRAMS, stdio: 'ignore', announce: (l) => lines.push(l) })

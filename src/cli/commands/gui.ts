@@ -2,6 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import os from 'node:os'
 import { AppError } from '../../shared/contract'
 import { value } from '../args'
 import type { Command } from '../command'
@@ -36,7 +37,8 @@ export const commands: Command[] = [
       const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN })
       ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
       ctx.out(`Open: ${server.url}`)
-      ctx.out(ctx.style.dim('Over SSH: ssh -L PORT:127.0.0.1:PORT host, then open the URL locally. Ctrl+C stops.'))
+      ctx.out(`Over SSH, on your own computer run:  ssh -N -L ${server.port}:127.0.0.1:${server.port} ${os.userInfo().username}@${os.hostname()}`)
+      ctx.out(ctx.style.dim('then open the same URL there. The token is in the part after # (never sent to a server or logged); keep it private. Ctrl+C stops.'))
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           void server.close().then(resolve)

@@ -23,7 +23,9 @@ export const commands: Command[] = [
     async run(args, ctx) {
       const [key, ...rest] = args.positionals[0].split('=')
       const raw = rest.join('=')
-      if (!(key in settingsSchema.shape) || rest.length === 0) throw new UsageError(`expected KEY=VALUE with KEY one of ${Object.keys(settingsSchema.shape).join(', ')}`)
+      const keys = Object.keys(settingsSchema.shape).filter((k) => k !== 'importedKeys')
+      if (key === 'importedKeys') throw new UsageError('trusted keys are not a plain setting: import them in Settings → Trusted keys, where each key is checked')
+      if (!keys.includes(key) || rest.length === 0) throw new UsageError(`expected KEY=VALUE with KEY one of ${keys.join(', ')}`)
       let v: unknown = raw
       if (raw === 'true' || raw === 'false') v = raw === 'true'
       else if (raw.startsWith('[')) {
@@ -33,7 +35,7 @@ export const commands: Command[] = [
           throw new UsageError(`${key}: not a JSON array`)
         }
       }
-      const state = await ctx.call('settings.update', { [key]: v } as Partial<Settings>)
+      const state = await ctx.call('settings.update', { [key]: v } as Partial<Omit<Settings, 'importedKeys'>>)
       ctx.print(state, () => `${key} = ${JSON.stringify(state.settings[key as keyof Settings])}`)
       return 0
     }

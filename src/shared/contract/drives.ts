@@ -129,8 +129,8 @@ const target = z
   .object({
     /** /dev path or UDisks2 object path of the whole disk. */
     device,
-    /** The drive's token from drives.list: refuses to write when the drive changed since. */
-    token: z.string().max(512).optional()
+    /** The drive's token from drives.list (required): refuses to write when the drive changed since. */
+    token: z.string().min(1).max(512)
   })
   .strict()
 
@@ -163,14 +163,14 @@ export const drivesMethods = {
   'drives.jobs': method<WriteJob[]>()(z.object({}).strict()),
   'drives.cancel': method<WriteJob>()(z.object({ jobId: z.string().min(1).max(64) }).strict()),
   'drives.eject': method<{ device: string; poweredOff: boolean }>()(
-    z.object({ device, powerOff: z.boolean().default(false) }).strict()
+    z.object({ device, token: z.string().min(1).max(512), powerOff: z.boolean().default(false) }).strict()
   ),
   /** Makes a written stick usable again: wipe, GPT, one exFAT (or FAT32) partition. */
   'drives.restore': method<RestoreResult>()(
     z
       .object({
         device,
-        token: z.string().max(512).optional(),
+        token: z.string().min(1).max(512),
         label: z
           .string()
           .max(11)

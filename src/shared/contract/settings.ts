@@ -1,24 +1,50 @@
 import { z } from 'zod'
 import { event, method } from './define'
 
+/** Each setting's own rule, without defaults (a patch must not fill in what it does not name). */
+const fields = {
+  theme: z.enum(['system', 'light', 'dark']),
+  downloadDir: z
+    .string()
+    .max(4096)
+    .refine((d) => d === '' || (d.startsWith('/') && !/[\n\r\0]/.test(d)), 'must be empty (default) or an absolute path'),
+  verifyAfterWrite: z.boolean(),
+  keepDownloadsAfterWrite: z.boolean(),
+  catalogueSources: z
+    .array(z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'))
+    .max(64),
+  importedKeys: z.array(z.string().max(65536)).max(32)
+}
+
 /** The persisted settings; the schema is the single source of defaults and validation. */
 export const settingsSchema = z
   .object({
-    theme: z.enum(['system', 'light', 'dark']).default('system'),
-    downloadDir: z
-      .string()
-      .max(4096)
-      .refine((d) => d === '' || (d.startsWith('/') && !/[\n\r\0]/.test(d)), 'must be empty (default) or an absolute path')
-      .default(''),
-    verifyAfterWrite: z.boolean().default(true),
-    keepDownloadsAfterWrite: z.boolean().default(true),
-    catalogueSources: z
-      .array(z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'))
-      .max(64)
-      .default([]),
-    importedKeys: z.array(z.string().max(65536)).max(32).default([])
+    theme: fields.theme.default('system'),
+    downloadDir: fields.downloadDir.default(''),
+    verifyAfterWrite: fields.verifyAfterWrite.default(true),
+    keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite.default(true),
+    catalogueSources: fields.catalogueSources.default([]),
+    importedKeys: fields.importedKeys.default([])
   })
   .strict()
+
+/**
+ * What settings.update accepts: only the named fields (no defaults filled in, so a patch of
+ * one field cannot reset the others), and never the trusted keys: those change only through
+ * settings.keys.import/remove, which check each key.
+ */
+export const settingsPatchSchema = z
+  .object({
+    theme: fields.theme,
+    downloadDir: fields.downloadDir,
+    verifyAfterWrite: fields.verifyAfterWrite,
+    keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite,
+    catalogueSources: fields.catalogueSources
+  })
+  .partial()
+  .strict()
+
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>
 
 export type Settings = z.infer<typeof settingsSchema>
 
@@ -43,7 +69,7 @@ const fingerprint = z.string().regex(/^[0-9A-Fa-f]{40}$|^[0-9A-Fa-f]{64}$/, 'a 4
 
 export const settingsMethods = {
   'settings.get': method<SettingsState>()(z.object({}).strict()),
-  'settings.update': method<SettingsState>()(settingsSchema.partial().strict()),
+  'settings.update': method<SettingsState>()(settingsPatchSchema),
   'settings.keys.list': method<TrustedKey[]>()(z.object({}).strict()),
   /** Checks the armored text is one PGP public key (not a private key) and trusts it. */
   'settings.keys.import': method<TrustedKey>()(z.object({ armored: z.string().min(1).max(65536) }).strict()),

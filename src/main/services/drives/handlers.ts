@@ -48,7 +48,7 @@ export function createDrivesHandlers(opts: DrivesHandlerOptions = {}): HandlerFa
       'drives.write': (input) => service.write(input),
       'drives.jobs': () => service.jobs(),
       'drives.cancel': ({ jobId }) => service.cancel(jobId),
-      'drives.eject': ({ device, powerOff }) => service.eject(device, powerOff),
+      'drives.eject': ({ device, token, powerOff }) => service.eject(device, powerOff, token),
       'drives.restore': ({ device, token, label }) => service.restore(device, token, label)
     }
   }

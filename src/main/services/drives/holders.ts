@@ -4,7 +4,9 @@ import { IFACE, num, str, strs, parseMajorMinor, type ObjectTree } from './udisk
 /**
  * Which whole disks hold the running system: /, /boot, /boot/efi, /home, /var (and /efi,
  * /usr), or active swap. Read from /proc and /sys, never from UDisks2 hints alone, and
- * followed through partitions, device-mapper/md slaves and btrfs member devices.
+ * followed through partitions, device-mapper/md slaves, btrfs member devices, loop devices'
+ * backing files and overlay layers (a live USB: / is an overlay or dm snapshot over loop
+ * devices whose image files live on the stick).
  */
 export const PROTECTED_MOUNTS = ['/', '/boot', '/boot/efi', '/efi', '/home', '/var', '/usr']
 
@@ -22,6 +24,19 @@ export interface MountEntry {
   mountPoint: string
   fsType: string
   source: string
+  /** Per-superblock options (overlay's lowerdir=, upperdir=, workdir=). */
+  superOptions: string
+}
+
+/** The directories an overlay mount is made of (lowerdir may list several, ':'-separated; '\:' escapes). */
+export function overlayLayers(superOptions: string): string[] {
+  const out: string[] = []
+  for (const opt of superOptions.split(',')) {
+    const m = /^(lowerdir|upperdir|workdir)=(.*)$/.exec(opt)
+    if (!m) continue
+    for (const dir of m[2].split(/(?<!\\):/)) if (dir.startsWith('/')) out.push(dir.replace(/\\:/g, ':'))
+  }
+  return out
 }
 
 /** Octal escapes (\040 for space) as the kernel writes them in mountinfo and swaps. */
@@ -38,7 +53,7 @@ export function parseMountinfo(text: string): MountEntry[] {
     const f = left.split(' ')
     const r = right.split(' ')
     if (f.length < 5 || r.length < 2) continue
-    out.push({ devnum: parseMajorMinor(f[2]), mountPoint: unescape(f[4]), fsType: r[0], source: unescape(r[1]) })
+    out.push({ devnum: parseMajorMinor(f[2]), mountPoint: unescape(f[4]), fsType: r[0], source: unescape(r[1]), superOptions: r.slice(2).join(' ') })
   }
   return out
 }
@@ -133,9 +148,11 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
       for (const slave of s?.slaves ?? []) parents.push(sys.get(slave)?.devnum ?? -1)
       if (udisks?.table && udisks.table !== '/') parents.push(devnumByPath(udisks.table) ?? -1)
       if (udisks?.backing && udisks.backing !== '/') parents.push(devnumByPath(udisks.backing) ?? -1)
+      parents.push(...(loopParents.get(d) ?? []))
       const real = parents.filter((p) => p >= 0)
-      if (real.length === 0) found.add(d)
-      else stack.push(...real)
+      // A loop device is itself a drive (listed with the test switch) and also sits on its file's disk: both hold it.
+      if (real.length === 0 || loopParents.has(d)) found.add(d)
+      stack.push(...real)
     }
     return [...found]
   }
@@ -149,8 +166,17 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
       }
   }
 
-  const devicesOfMount = async (m: MountEntry): Promise<number[]> => {
+  const devicesOfMount = async (m: MountEntry, seen = new Set<MountEntry>()): Promise<number[]> => {
     const out: number[] = []
+    if (seen.has(m)) return out
+    seen.add(m)
+    // An overlay is held by whatever holds its layers (a live system's / sits on the stick).
+    if (m.fsType === 'overlay') {
+      for (const dir of overlayLayers(m.superOptions)) {
+        const owner = mountOf(dir)
+        if (owner && owner !== m) out.push(...(await devicesOfMount(owner, seen)))
+      }
+    }
     // btrfs and friends report an anonymous dev_t (major 0): go by the source device instead.
     if (m.devnum !== undefined && m.devnum >= 256) out.push(m.devnum)
     const named = blockByName.get(m.source)
@@ -170,6 +196,22 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
     return out
   }
 
+  const mountOf = (file: string): MountEntry | undefined =>
+    mounts
+      .filter((m) => file === m.mountPoint || file.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/'))
+      .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0]
+
+  // A loop device's parents are the devices holding its backing file; computed before the
+  // walk so nested loops (an image on a filesystem on another loop) are followed too.
+  const loopParents = new Map<number, number[]>()
+  for (const [name, b] of sys) {
+    if (b.devnum === undefined || !name.startsWith('loop')) continue
+    const backing = (await fs.tryReadText(`/sys/class/block/${name}/loop/backing_file`))?.trim().replace(/ \(deleted\)$/, '')
+    if (!backing || !backing.startsWith('/')) continue
+    const owner = mountOf(backing)
+    if (owner) loopParents.set(b.devnum, await devicesOfMount(owner, new Set()))
+  }
+
   for (const m of mounts) {
     if (!PROTECTED_MOUNTS.includes(m.mountPoint)) continue
     const devs = await devicesOfMount(m)
@@ -178,10 +220,6 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
     }
     hold(devs, m.mountPoint)
   }
-  const mountOf = (file: string): MountEntry | undefined =>
-    mounts
-      .filter((m) => file === m.mountPoint || file.startsWith(m.mountPoint.endsWith('/') ? m.mountPoint : m.mountPoint + '/'))
-      .sort((a, b) => b.mountPoint.length - a.mountPoint.length)[0]
   for (const p of paths) {
     const owner = mountOf(p)
     pathDisks.set(p, owner ? (await devicesOfMount(owner)).flatMap(wholeDisks) : [])

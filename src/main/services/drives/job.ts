@@ -19,6 +19,9 @@ export interface JobTarget {
   /** UDisks2 drive object (absent for loop devices). */
   drivePath?: string
   blockSize: number
+  /** The token the user confirmed and the device number it had then. */
+  token: string
+  devnum: number
 }
 
 export interface JobOptions {
@@ -37,6 +40,13 @@ export interface JobDeps {
   /** Receives the job state (throttled here to 4 per second, plus every stage change). */
   emit(job: WriteJob): void
   onWrite?(ev: WriteEvent & { device: string }): void
+  /**
+   * After OpenDevice, before the first byte: re-reads UDisks2, re-runs the whole filter and
+   * compares token and fstat(fd).st_rdev. Returns why the opened device is not the confirmed one.
+   */
+  recheck(target: JobTarget, fd: number): Promise<string | undefined>
+  /** Test hook: runs where the polkit prompt would sit (a stand-in delay). */
+  beforeOpen?(device: string): Promise<void>
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
 }
 
@@ -176,12 +186,23 @@ export class WriteJobRunner {
   }
 
   async run(): Promise<WriteJob> {
+    let stopWatch: (() => Promise<void>) | undefined
     try {
+      // Watching starts before the first prompt: a drive pulled while another is authorised counts.
+      stopWatch = await watchRemoval(
+        this.deps.client,
+        this.deps.fs,
+        this.targets.map((t) => ({ id: t.drive.id, device: t.drive.device, drivePath: t.drivePath, loop: t.drive.loop })),
+        (id, why) => this.onRemoved(id, why)
+      )
       await this.prepare()
       if (this.active().length) await this.writeAndVerify()
     } catch (err) {
       for (const t of this.active()) this.fail(t.id, err, t.stage !== 'unmount' && t.stage !== 'open' && t.stage !== 'queued')
     } finally {
+      if (stopWatch) await stopWatch().catch(() => undefined)
+      // A removal reported by the final look still turns success into failure.
+      for (const [id, err] of this.removed) this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
       await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
       this.fds.clear()
     }
@@ -202,7 +223,23 @@ export class WriteJobRunner {
         this.setStage(t, 'unmount')
         await unmountDrive(this.deps.client, this.deps.tree, target.drive.id, target.drive.device)
         this.setStage(t, 'open')
+        await this.deps.beforeOpen?.(target.drive.device)
         const fd = await openDevice(this.deps.client, target.drive.id, 'rw', target.drive.device)
+        // Re-checked before the first byte: the prompt may have sat on screen while the device changed.
+        let changed: string | undefined
+        try {
+          changed = this.removed.has(t.id) ? undefined : await this.deps.recheck(target, fd)
+        } catch (err) {
+          changed = `it could not be checked again (${(err as Error).message})`
+        }
+        if (changed || this.removed.has(t.id)) {
+          await closeFd(fd).catch(() => undefined)
+          throw this.removed.get(t.id) ??
+            new AppError('DriveChanged', `${t.device} changed after it was confirmed: ${changed}. Nothing was written to it.`, {
+              stage: 'open',
+              hint: 'Check the drive list and confirm the drive again.'
+            })
+        }
         this.fds.set(t.id, fd)
         if (this.abort.signal.aborted) throw cancelled('open', t.device)
       } catch (err) {
@@ -213,13 +250,7 @@ export class WriteJobRunner {
 
   private async writeAndVerify(): Promise<void> {
     const live = this.targets.filter((t) => this.fds.has(t.drive.id) && !TERMINAL.includes(this.ts(t.drive.id).stage))
-    const stopWatch = await watchRemoval(
-      this.deps.client,
-      this.deps.fs,
-      live.map((t) => ({ id: t.drive.id, device: t.drive.device, drivePath: t.drivePath, loop: t.drive.loop })),
-      (id, why) => this.onRemoved(id, why)
-    )
-    try {
+    {
       for (const t of live) this.setStage(this.ts(t.drive.id), 'write')
       const result = await writeImage({
         imagePath: this.opts.image,
@@ -258,11 +289,7 @@ export class WriteJobRunner {
       }
 
       if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, result.sha256 as string)))
-    } finally {
-      await stopWatch()
     }
-    // A removal reported by the final look still turns success into failure.
-    for (const id of this.removed.keys()) this.fail(id, this.removed.get(id), true)
   }
 
   private async verifyOne(t: WriteTargetState, sha256: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { promises as fsp } from 'node:fs'
+import { fstatSync, promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { MessageBus } from 'dbus-next'
 import type { DriveInfo, DriveList, ImageFile, RestoreResult, WriteJob } from '../../../shared/contract/drives'
@@ -14,7 +14,7 @@ import { restoreDrive } from './restore'
 import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
-import { IFACE, str, type ObjectTree } from './udisks/tree'
+import { IFACE, num, str, type ObjectTree } from './udisks/tree'
 
 export interface DrivesServiceOptions {
   /** The live system (mountinfo, swaps, sysfs); never a --root fixture for writing. */
@@ -26,6 +26,8 @@ export interface DrivesServiceOptions {
   onProgress?(job: WriteJob): void
   /** Test hook: every write the pipeline issues, in order. */
   onWrite?(ev: WriteEvent & { device: string }): void
+  /** Test hook: a stand-in for the time a polkit prompt sits on screen before each OpenDevice. */
+  beforeOpen?(device: string): Promise<void>
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
   /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
   journal?: JobJournal
@@ -33,7 +35,8 @@ export interface DrivesServiceOptions {
 
 export interface WriteRequest {
   image: string
-  targets: Array<{ device: string; token?: string }>
+  /** Each drive with the token from the list the user confirmed (required: no token, no write). */
+  targets: Array<{ device: string; token: string }>
   verify: boolean
   expectedSha256?: string
   allowUnverified: boolean
@@ -143,15 +146,18 @@ export class DrivesService {
     }
   }
 
-  private async resolveTargets(drives: DriveInfo[], targets: WriteRequest['targets'], imageSize?: number): Promise<DriveInfo[]> {
+  private async resolveTargets(drives: DriveInfo[], targets: ReadonlyArray<{ device: string; token?: string }>, imageSize?: number, verb = 'written'): Promise<DriveInfo[]> {
     const chosen: DriveInfo[] = []
     for (const t of targets) {
       const d = drives.find((x) => x.device === t.device || x.id === t.device)
       if (!d) {
         throw new AppError('DriveNotFound', `No drive ${t.device}.`, { stage: 'validate', hint: this.allowLoop ? 'See hsc drives list.' : 'See hsc drives list (loop devices are never offered).' })
       }
-      if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${d.model}) cannot be written: ${d.reasons.join('; ')}.`, { stage: 'validate' })
-      if (t.token && t.token !== d.token) {
+      if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${d.model}) cannot be ${verb}: ${d.reasons.join('; ')}.`, { stage: 'validate' })
+      if (!t.token) {
+        throw new AppError('DriveNotConfirmed', `${d.device} was not confirmed from a drive list (no token given).`, { stage: 'validate', hint: 'List the drives, check the one you mean and pass its token.' })
+      }
+      if (t.token !== d.token) {
         throw new AppError('DriveChanged', `${d.device} is not the drive that was confirmed (it was replaced or its medium changed).`, { stage: 'validate', hint: 'Check the drive list and confirm again.' })
       }
       if (chosen.some((c) => c.id === d.id)) throw new AppError('ValidationError', `${d.device} is listed twice.`, { stage: 'validate' })
@@ -206,14 +212,29 @@ export class DrivesService {
       const targets: JobTarget[] = await Promise.all(
         chosen.map(async (d) => {
           const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
-          return { drive: d, drivePath: drivePath && drivePath !== '/' ? drivePath : undefined, blockSize: await this.blockSize(d.device) }
+          return {
+            drive: d,
+            drivePath: drivePath && drivePath !== '/' ? drivePath : undefined,
+            blockSize: await this.blockSize(d.device),
+            token: d.token,
+            devnum: num(tree[d.id]?.[IFACE.block], 'DeviceNumber')
+          }
         })
       )
       const jobId = randomUUID()
       const runner = new WriteJobRunner(
         { jobId, image: real, imageSize: size, verify: req.verify, expectedSha256: req.expectedSha256?.toLowerCase(), after: req.after },
         targets,
-        { client, fs: this.opts.fs, tree, emit: (job) => this.emitJob(job), onWrite: this.opts.onWrite, tuning: this.opts.tuning }
+        {
+          client,
+          fs: this.opts.fs,
+          tree,
+          emit: (job) => this.emitJob(job),
+          onWrite: this.opts.onWrite,
+          tuning: this.opts.tuning,
+          beforeOpen: this.opts.beforeOpen,
+          recheck: (target, fd) => this.confirmAgain(client, target, fd, real, size)
+        }
       )
       const done = runner
         .run()
@@ -233,6 +254,21 @@ export class DrivesService {
     } finally {
       if (!started) this.release()
     }
+  }
+
+  /** The whole check of write() again, for one opened drive; returns why it is not the confirmed drive. */
+  private async confirmAgain(client: UDisksClient, target: JobTarget, fd: number, image: string, imageSize: number): Promise<string | undefined> {
+    const { tree, drives, pathDisks } = await this.snapshot(client, imageSize, [image])
+    const d = drives.find((x) => x.id === target.drive.id)
+    if (!d) return 'UDisks2 no longer lists it'
+    if (!d.offered) return `it may no longer be written (${d.reasons.join('; ')})`
+    if (d.token !== target.token) return 'it is not the drive that was confirmed (it was replaced, re-attached or its medium changed)'
+    if (d.size < imageSize) return 'it is now smaller than the image'
+    const devnum = num(tree[d.id]?.[IFACE.block], 'DeviceNumber')
+    if ((pathDisks.get(image) ?? []).includes(devnum)) return 'the image is now stored on it'
+    const rdev = fstatSync(fd).rdev
+    if (devnum !== target.devnum || rdev !== target.devnum) return `the opened device number ${rdev} is not the confirmed ${target.devnum}`
+    return undefined
   }
 
   private prune(): void {
@@ -270,11 +306,11 @@ export class DrivesService {
     return [...this.jobsById.values()].some((j) => !j.runner.finished && j.runner.state.targets.some((t) => t.id === id))
   }
 
-  eject(device: string, powerOff: boolean): Promise<{ device: string; poweredOff: boolean }> {
+  /** Only a drive the list offers, named with its token, is ejected or powered off. */
+  eject(device: string, powerOff: boolean, token?: string): Promise<{ device: string; poweredOff: boolean }> {
     return this.use(async (client) => {
       const { tree, drives } = await this.snapshot(client)
-      const d = drives.find((x) => x.device === device || x.id === device)
-      if (!d) throw new AppError('DriveNotFound', `No drive ${device}.`, { stage: 'eject' })
+      const [d] = await this.resolveTargets(drives, [{ device, token }], undefined, powerOff ? 'powered off' : 'ejected')
       if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage: 'eject' })
       const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
       if (!drivePath || drivePath === '/') throw new AppError('NotEjectable', `${d.device} is not a removable drive that can be ejected.`, { stage: 'eject' })

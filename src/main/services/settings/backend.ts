@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
+import { createMutex, withFileLock } from './file-lock'
 
 /** Where settings are persisted: a JSON file for CLI/browser/tests, electron-store in Electron. */
 export interface SettingsBackend {
@@ -8,6 +10,8 @@ export interface SettingsBackend {
   save(data: unknown): Promise<void>
   /** Moves the unreadable stored data aside; returns where it went. */
   backupCorrupt(): Promise<string>
+  /** Runs a read-modify-write exclusively, across processes where the backend is a file. */
+  exclusive<T>(fn: () => Promise<T>): Promise<T>
   readonly location: string
 }
 
@@ -26,28 +30,45 @@ export function fileBackend(file: string): SettingsBackend {
     },
     async save(data) {
       await fsp.mkdir(path.dirname(file), { recursive: true })
-      // Write-then-rename so a crash mid-write never leaves a half file behind.
-      const tmp = `${file}.${process.pid}.tmp`
-      await fsp.writeFile(tmp, JSON.stringify(data, null, 2) + '\n', { mode: 0o600 })
-      await fsp.rename(tmp, file)
+      // A fresh temp name per write, flushed, then renamed: readers see the old or the new file, never half of one.
+      const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+      const fh = await fsp.open(tmp, 'wx', 0o600)
+      try {
+        await fh.writeFile(JSON.stringify(data, null, 2) + '\n')
+        await fh.sync()
+      } finally {
+        await fh.close()
+      }
+      try {
+        await fsp.rename(tmp, file)
+      } catch (err) {
+        await fsp.rm(tmp, { force: true })
+        throw err
+      }
     },
     async backupCorrupt() {
       const backup = `${file}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
       await fsp.rename(file, backup)
       return backup
+    },
+    async exclusive(fn) {
+      await fsp.mkdir(path.dirname(file), { recursive: true })
+      return withFileLock(`${file}.lock`, fn)
     }
   }
 }
 
 export function memoryBackend(initial?: unknown): SettingsBackend {
   let data = initial
+  const mutex = createMutex()
   return {
     location: 'memory',
     load: async () => data,
     save: async (d) => {
       data = structuredClone(d)
     },
-    backupCorrupt: async () => 'memory'
+    backupCorrupt: async () => 'memory',
+    exclusive: mutex
   }
 }
 

@@ -26,19 +26,19 @@ export const settingsHandlers: HandlerFactory<typeof settingsMethods> = (ctx) =>
       if ((await list()).some((k) => k.fingerprint === key.fingerprint)) {
         throw new AppError('AlreadyTrusted', `key ${key.fingerprint} is already trusted`)
       }
-      const { settings } = await ctx.settings.get()
-      await ctx.settings.update({ importedKeys: [...settings.importedKeys, armored.trim() + '\n'] })
+      await ctx.settings.modify((current) => ({ importedKeys: [...current.importedKeys, armored.trim() + '\n'] }))
       return changed(key)
     },
     'settings.keys.remove': async ({ fingerprint }) => {
       const wanted = fingerprint.toUpperCase()
-      const { settings } = await ctx.settings.get()
-      const described = await Promise.all(settings.importedKeys.map(async (a) => ({ a, k: (await describeKeys([a], 'imported'))[0] })))
-      const keep = described.filter((d) => d.k?.fingerprint !== wanted).map((d) => d.a)
-      if (keep.length === settings.importedKeys.length) {
-        throw new AppError('NotFound', `no imported key has fingerprint ${wanted}`, { hint: 'Bundled keys cannot be removed.' })
-      }
-      await ctx.settings.update({ importedKeys: keep })
+      await ctx.settings.modify(async (current) => {
+        const described = await Promise.all(current.importedKeys.map(async (a) => ({ a, k: (await describeKeys([a], 'imported'))[0] })))
+        const keep = described.filter((d) => d.k?.fingerprint !== wanted).map((d) => d.a)
+        if (keep.length === current.importedKeys.length) {
+          throw new AppError('NotFound', `no imported key has fingerprint ${wanted}`, { hint: 'Bundled keys cannot be removed.' })
+        }
+        return { importedKeys: keep }
+      })
       return changed(await list())
     }
   }

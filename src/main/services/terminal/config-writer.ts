@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
 import type { TerminalExit } from '../../../shared/contract/terminal'
+import { validateDropInContent } from '../oomd/dropin'
+import { ROOT_HELPER } from './root-helper-path'
 import type { TerminalService } from './runner'
 
 /** Writes and removes root-owned config files through the privileged runner. */
@@ -30,7 +30,7 @@ export function assertWritableConfigPath(systemPath: string): string {
 function check(exit: TerminalExit, what: string): void {
   if (exit.status === 'ok') return
   if (exit.declined) throw new AppError('AuthorizationDeclined', `${what}: authorization declined`, { stage: 'authorize', hint: 'The change needs administrator rights; nothing was changed.' })
-  throw new AppError('PrivilegedCommandFailed', `${what}: ${exit.message}`, { stage: 'write' })
+  throw new AppError('PrivilegedCommandFailed', `${what}: ${exit.message}`, { stage: 'write', hint: 'The terminal panel shows what the helper said.' })
 }
 
 export interface ConfigWriterOptions {
@@ -40,30 +40,33 @@ export interface ConfigWriterOptions {
 }
 
 /**
- * No shell anywhere: the content goes to a private temp file first (mode 0600 dir), then
- * `install -D -m 0644 TMP TARGET` copies it into place as root; removal is `rm -f -- TARGET`.
+ * Root never reads a file the user could swap: the validated content goes to the fixed
+ * root helper (libexec/hsc-root-helper) on stdin, with only an action and a file name in
+ * argv. The helper validates again and writes without following symlinks. A --root tree is
+ * passed on only as `--root DIR`, which the helper refuses when started through pkexec.
  */
 export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigWriter {
   const root = path.resolve(opts.root ?? '/')
-  const target = (systemPath: string): string => path.join(root, assertWritableConfigPath(systemPath))
+  const rootArgs = root === '/' ? [] : ['--root', root]
   return {
     async write(systemPath, content) {
-      const dest = target(systemPath)
+      const name = path.posix.basename(assertWritableConfigPath(systemPath))
       if (content.length > MAX_CONTENT || content.includes('\0')) {
         throw new AppError('ValidationError', `config content must be text under ${MAX_CONTENT} bytes`, { stage: 'validate content' })
       }
-      const dir = await mkdtemp(path.join(os.tmpdir(), 'hsc-config-'))
-      try {
-        const tmp = path.join(dir, path.basename(dest))
-        await writeFile(tmp, content, { mode: 0o644 })
-        const exit = await opts.terminal.run({ title: `Write ${systemPath}`, steps: [['install', '-D', '-m', '0644', '--', tmp, dest]] })
-        check(exit, `write ${systemPath}`)
-      } finally {
-        await rm(dir, { recursive: true, force: true })
-      }
+      validateDropInContent(content)
+      const exit = await opts.terminal.run({
+        title: `Change systemd-oomd settings (${systemPath})`,
+        steps: [{ argv: [ROOT_HELPER, 'write-oomd-dropin', name, ...rootArgs], stdin: content, why: `Changing systemd-oomd settings: ${systemPath} will contain:\n${content.trimEnd()}` }]
+      })
+      check(exit, `write ${systemPath}`)
     },
     async remove(systemPath) {
-      const exit = await opts.terminal.run({ title: `Remove ${systemPath}`, steps: [['rm', '-f', '--', target(systemPath)]] })
+      const name = path.posix.basename(assertWritableConfigPath(systemPath))
+      const exit = await opts.terminal.run({
+        title: `Change systemd-oomd settings (remove ${systemPath})`,
+        steps: [{ argv: [ROOT_HELPER, 'remove-oomd-dropin', name, ...rootArgs], stdin: '', why: `Changing systemd-oomd settings: removing ${systemPath} (back to the defaults)` }]
+      })
       check(exit, `remove ${systemPath}`)
     }
   }

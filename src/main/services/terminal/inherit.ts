@@ -7,6 +7,8 @@ export interface InheritOptions {
   elevation?: Elevation
   env?: Readonly<Record<string, string | undefined>>
   programs?: ReadonlySet<string>
+  /** Directories searched for programs and pkexec (SYSTEM_PATH by default). */
+  searchPath?: string
   /** Where the "$ command" lines go (the CLI's stderr). */
   announce?: (line: string) => void
   /**
@@ -24,7 +26,7 @@ export async function runInherited(plan: RunnablePlan, opts: InheritOptions = {}
   const elevation = opts.elevation ?? defaultElevation()
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(opts.env ?? process.env)) if (v !== undefined) env[k] = v
-  const argvs = plan.steps.map((s) => elevateArgv('argv' in s ? s.argv : s, { elevation, envPath: env.PATH, programs: opts.programs }))
+  const argvs = plan.steps.map((s) => elevateArgv('argv' in s ? s.argv : s, { elevation, searchPath: opts.searchPath, programs: opts.programs }))
   const id = 'cli'
   for (let i = 0; i < argvs.length; i++) {
     const argv = argvs[i]

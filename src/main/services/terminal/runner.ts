@@ -9,8 +9,12 @@ export interface TerminalServiceOptions {
   /** Where terminal.started/data/exit go; without one, output is only kept in the session tail. */
   events?: EventHub
   elevation?: Elevation
-  /** Environment for the spawned programs (PATH also decides where programs and pkexec are found). */
+  /** Environment for the spawned programs (its PATH does not decide which program runs). */
   env?: Readonly<Record<string, string | undefined>>
+  /** Directories searched for privileged programs and pkexec (SYSTEM_PATH by default; stand-ins in tests). */
+  searchPath?: string
+  /** Absolute path of hsc-root-helper (found next to the app or in /usr/libexec by default). */
+  rootHelper?: string
   /** Allowed argv[0] names; the privileged set by default. */
   programs?: ReadonlySet<string>
   flow?: Partial<FlowOptions>
@@ -18,9 +22,14 @@ export interface TerminalServiceOptions {
   keepFinished?: number
 }
 
+/** A step that may also carry input for the program's stdin (then it runs on pipes, not the pty). */
+export interface RunnableStep extends PlanStep {
+  stdin?: string
+}
+
 export interface RunnablePlan {
   title: string
-  steps: readonly (PlanStep | readonly string[])[]
+  steps: readonly (RunnableStep | readonly string[])[]
 }
 
 const DEFAULT_FLOW: FlowOptions = { highWater: 100_000, lowWater: 5_000, batchMs: 8, tailChars: 64 * 1024 }
@@ -48,13 +57,14 @@ export class TerminalService {
   /** The argv each step would spawn, validated; throws before anything runs if one is refused. */
   prepare(plan: RunnablePlan): string[][] {
     if (plan.steps.length === 0) throw new AppError('ValidationError', 'nothing to run', { stage: 'validate argv' })
-    return plan.steps.map((s) => elevateArgv('argv' in s ? s.argv : s, { elevation: this.elevation, envPath: this.env.PATH, programs: this.opts.programs }))
+    return plan.steps.map((s) => elevateArgv('argv' in s ? s.argv : s, { elevation: this.elevation, searchPath: this.opts.searchPath, rootHelper: this.opts.rootHelper, programs: this.opts.programs }))
   }
 
   start(plan: RunnablePlan): TerminalSessionInfo {
     const argvs = this.prepare(plan)
     const id = `t${++this.counter}-${randomBytes(4).toString('hex')}`
     const hub = this.opts.events
+    const extras = plan.steps.map((s) => ('argv' in s ? { why: s.why, stdin: 'stdin' in s ? s.stdin : undefined } : {}))
     const session = new PtySession(id, plan.title, argvs, this.elevation, this.env, this.flow, {
       data: (sid, data) => hub?.emit('terminal.data', { id: sid, data }),
       exit: (exit) => {
@@ -62,7 +72,7 @@ export class TerminalService {
         this.prune()
       },
       wantsAcks: () => (hub ? hub.listenerCount('terminal.data') > 0 : false)
-    })
+    }, extras)
     this.sessions.set(id, session)
     hub?.emit('terminal.started', session.info())
     session.start()

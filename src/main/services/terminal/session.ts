@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, constants as fsc, openSync } from 'node:fs'
+import { constants as osConstants } from 'node:os'
 import * as pty from 'node-pty'
 import { displayArgv, type TerminalExit, type TerminalSessionInfo, type TerminalStatus } from '../../../shared/contract/terminal'
 import { isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
@@ -39,6 +41,13 @@ const HOLD_LIMIT = 1024 * 1024
 
 type UnixPty = pty.IPty & { readonly ptsName?: string }
 
+export interface StepExtras {
+  /** Shown before the step starts (and so before its polkit prompt): what it changes. */
+  why?: string
+  /** Fed to the program's stdin; such a step runs on pipes instead of the pty. */
+  stdin?: string
+}
+
 /**
  * One privileged plan running in a pty: steps one after another, output batched, flow
  * controlled, and a single exit report at the end.
@@ -48,6 +57,7 @@ export class PtySession {
   private status: TerminalStatus = 'running'
   private exitInfo?: TerminalExit
   private current?: UnixPty
+  private piped?: ChildProcess
   /** Our own handle on the pty's slave side, see spawnStep. */
   private slaveFd?: number
   private socketPaused = false
@@ -70,7 +80,8 @@ export class PtySession {
     readonly elevation: Elevation,
     private readonly env: Record<string, string>,
     private readonly opts: FlowOptions,
-    private readonly sink: SessionSink
+    private readonly sink: SessionSink,
+    private readonly extras: readonly StepExtras[] = []
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve))
   }
@@ -127,6 +138,10 @@ export class PtySession {
   kill(): void {
     if (this.status !== 'running') return
     this.killRequested = true
+    if (this.piped) {
+      this.piped.kill('SIGTERM')
+      return
+    }
     const target = this.current
     if (!target) return
     // Resume first: a stopped tty would hold the program in write() and the ^C echo with it.
@@ -148,7 +163,10 @@ export class PtySession {
     if (index >= this.spawnArgv.length) return this.finish('ok', code ?? 0, signal, 'completed')
     this.stepIndex = index
     const argv = this.spawnArgv[index]
+    const extra = this.extras[index] ?? {}
+    if (extra.why) this.write(`\x1b[36m# ${extra.why.replace(/\r?\n/g, '\r\n# ')}\x1b[0m\r\n`)
     this.write(`\x1b[1m$ ${displayArgv(argv)}\x1b[0m\r\n`)
+    if (extra.stdin !== undefined) return this.spawnPiped(argv, extra.stdin)
     let child: UnixPty
     try {
       child = pty.spawn(argv[0], argv.slice(1), { name: 'xterm-256color', cols: this.cols, rows: this.rows, env: this.env, cwd: '/' })
@@ -167,6 +185,35 @@ export class PtySession {
     if (this.flow.paused) child.write(XOFF)
     child.onData((d) => this.write(d))
     child.onExit(({ exitCode, signal: sig }) => this.stepExited(child, exitCode, sig ? sig : null))
+  }
+
+  /** The content reaches the program on a pipe: nothing is written to a file anyone else could swap. */
+  private spawnPiped(argv: string[], stdin: string): void {
+    let child: ChildProcess
+    try {
+      child = spawn(argv[0], argv.slice(1), { env: this.env, cwd: '/', stdio: ['pipe', 'pipe', 'pipe'] })
+    } catch (err) {
+      return this.finish('error', null, null, `could not start ${argv[0]}: ${(err as Error).message}`, this.stepIndex)
+    }
+    this.piped = child
+    const show = (d: Buffer): void => this.write(d.toString('utf8').replace(/\r?\n/g, '\r\n'))
+    child.stdout?.on('data', show)
+    child.stderr?.on('data', show)
+    child.stdin?.on('error', () => undefined) // the program may exit without reading (declined prompt)
+    child.stdin?.end(stdin)
+    let settled = false
+    child.on('error', (err) => {
+      if (settled) return
+      settled = true
+      this.piped = undefined
+      this.finish('error', null, null, `could not start ${argv[0]}: ${err.message}`, this.stepIndex)
+    })
+    child.on('close', (code, sig) => {
+      if (settled) return
+      settled = true
+      this.piped = undefined
+      this.stepDone(code ?? 0, sig ? (osConstants.signals[sig] ?? 0) : null)
+    })
   }
 
   private releaseSlave(): void {
@@ -201,6 +248,10 @@ export class PtySession {
     this.current = undefined
     this.socketPaused = false
     this.releaseSlave()
+    this.stepDone(code, signal)
+  }
+
+  private stepDone(code: number, signal: number | null): void {
     const argv = this.spawnArgv[this.stepIndex]
     if (this.killRequested) return this.finish('killed', code, signal, 'stopped by the user', this.stepIndex)
     if (isDeclined(this.elevation, code)) {

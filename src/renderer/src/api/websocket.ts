@@ -6,7 +6,7 @@ import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared
  * The contract over browser mode's WebSocket. Reconnects after a drop; calls made while
  * disconnected wait for the socket (and fail after a timeout rather than hang forever).
  */
-export function websocketApi(token: string, host = location.host): Api {
+export function websocketApi(session: Promise<void>, host = location.host): Api {
   let ws: WebSocket | undefined
   let nextId = 1
   const pending = new Map<number, (r: CallResult<unknown>) => void>()
@@ -15,8 +15,9 @@ export function websocketApi(token: string, host = location.host): Api {
 
   const connect = (): Promise<WebSocket> => {
     if (opened) return opened
-    opened = new Promise((resolve, reject) => {
-      const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${host}${WS_PATH}?token=${encodeURIComponent(token)}`)
+    opened = session.then(() => new Promise<WebSocket>((resolve, reject) => {
+      // The session cookie (set by the token exchange) authorises the upgrade; no token in the URL.
+      const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${host}${WS_PATH}`)
       sock.onopen = () => {
         ws = sock
         for (const event of listeners.keys()) send({ t: 'sub', event, on: true })
@@ -38,10 +39,11 @@ export function websocketApi(token: string, host = location.host): Api {
           done({ ok: false, error: { name: 'ConnectionLost', message: 'the connection to the Hyperscale Companion service was lost', hint: 'Is `hsc gui --browser` still running?' } })
           pending.delete(id)
         }
-        reject(new AppError('ConnectionRefused', 'cannot connect to the Hyperscale Companion service (wrong or expired token?)'))
+        reject(new AppError('ConnectionRefused', 'cannot connect to the Hyperscale Companion service (wrong or expired link?)'))
         if (listeners.size) setTimeout(() => void connect().catch(() => undefined), 1000)
       }
-    })
+    }))
+    opened.catch(() => (opened = undefined))
     return opened
   }
   const send = (m: ClientMessage): void => ws?.send(JSON.stringify(m))

@@ -173,7 +173,9 @@ export const useDrivesStore = defineStore('drives', () => {
   async function eject(device: string, powerOff: boolean): Promise<void> {
     ejectNote.value = null
     try {
-      await api.call('drives.eject', { device, powerOff })
+      // Only a drive from the current list, named with its token, is ejected or powered off.
+      const token = list.value?.drives.find((d) => d.device === device)?.token ?? ''
+      await api.call('drives.eject', { device, token, powerOff })
       ejectNote.value = `${device} ${powerOff ? 'was powered off' : 'was ejected'}: you can unplug it.`
     } catch (e) {
       ejectNote.value = toErrorInfo(e).message
