@@ -1,6 +1,7 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
+import { nextLocation } from './redirect-policy'
 import type { HttpGet, HttpResponse } from './transport'
 
 /**
@@ -45,8 +46,8 @@ async function follow(url: string, headers: Record<string, string>, signal: Abor
     if (ex.head.status < 300 || ex.head.status >= 400 || ex.head.status === 304 || !location) return ex.response(target)
     ex.close()
     if (hops >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${url}`)
-    // Range and If-Range go along: they concern the resource, wherever it lives.
-    target = new URL(location, target).toString()
+    // Range and If-Range go along: they concern the resource, wherever it lives. No https->http.
+    target = nextLocation(target, location).toString()
   }
 }
 
