@@ -131,7 +131,7 @@ export class DownloadManager {
     if (
       existing?.info.status === 'done' &&
       isVerifiedState(existing.info.verification?.state) &&
-      existing.spec.expectedHash === spec.expectedHash &&
+      sameCheck(existing.spec, spec) &&
       sameStamp(existing.made, await stampOf(spec.dest))
     ) {
       return { ...existing.info }
@@ -353,4 +353,11 @@ export class DownloadManager {
     })
     return this.saving
   }
+}
+
+/** The same file checked the same way: only then may an earlier verified result stand for this run. */
+function sameCheck(a: JobSpec, b: JobSpec): boolean {
+  const key = (s: JobSpec): string =>
+    JSON.stringify([s.urls, s.expectedHash?.toLowerCase(), s.checksumUrls ?? [], s.checksumFile ?? '', Boolean(s.signatureExpected), s.expectedSize ?? null])
+  return key(a) === key(b)
 }
