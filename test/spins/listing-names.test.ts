@@ -1,3 +1,4 @@
+import { VERIFICATION_STATES, isVerifiedState, verificationLabel } from '../../src/shared/contract/verification'
 import { describe, expect, it } from 'vitest'
 import { parseListing, parseListingDate, parseListingSize } from '../../src/main/services/spins/autoindex'
 import { archOf, composeOf, isChecksumName, nameFacts, rankChecksumCandidates, streamOf, variantOf } from '../../src/main/services/spins/names'
@@ -174,6 +175,14 @@ describe('small pieces of the download and verify logic', () => {
     expect(decideState('unsigned', true, 'metadata', true)).toBe('signature-missing')
     expect(decideState('unsigned', true, 'metadata')).toBe('hash-matches-published')
     expect(decideState('unsigned', true, 'user', true)).toBe('hash-matches-published')
+  })
+
+  it('only three states count as verified (the writer and the exit status use this)', () => {
+    expect(VERIFICATION_STATES.filter((s) => isVerifiedState(s))).toEqual(['signed-by-trusted-key', 'hash-matches-published', 'checksum-unsigned'])
+    expect(isVerifiedState('verified-unsigned')).toBe(false)
+    expect(isVerifiedState('signed-by-untrusted-key')).toBe(false)
+    expect(isVerifiedState(undefined)).toBe(false)
+    for (const s of VERIFICATION_STATES) expect(verificationLabel(s)).toMatch(isVerifiedState(s) ? /^Verified: / : /^Not /)
   })
 
   it('reads a checksum argument as URL, digest or path', () => {
