@@ -151,11 +151,11 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       await writeFile(victim, 'victim\n')
       expect((await h.hsc('settings', 'set', `catalogueSources=${JSON.stringify([url('evil/a/b/c/')])}`)).status).toBe(0)
       const list = await h.hsc('spins', 'list', '--refresh', '--json')
+      const r = await h.hsc('spins', 'download', '9-x86_64-gnome')
+      expect(await readFile(victim, 'utf8')).toBe('victim\n')
+      expect(r.status).toBe(1)
       const state = JSON.parse(list.stdout) as CatalogueState
       expect(state.catalogue?.spins.map((s) => s.name) ?? []).not.toContain(`../../${GOOD}`)
-      const r = await h.hsc('spins', 'download', '9-x86_64-gnome')
-      expect(r.status).toBe(1)
-      expect(await readFile(victim, 'utf8')).toBe('victim\n')
       expect((await readdir(h.home)).sort()).toEqual(['.cache', '.config', 'Downloads', GOOD].sort())
     }, 60_000)
 
@@ -165,14 +165,14 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       await writeFile(bashrc, 'export PS1=mine\n')
       expect((await h.hsc('settings', 'set', `catalogueSources=${JSON.stringify([url('pmd/compose/metadata/images.json')])}`)).status).toBe(0)
       const list = await h.hsc('spins', 'list', '--refresh', '--json')
+      // The id the entry gets from its compose and subvariant.
+      const r = await h.hsc('spins', 'download', '10-x86_64-gnome')
+      expect(await readFile(bashrc, 'utf8')).toBe('export PS1=mine\n')
+      expect(r.status).toBe(1)
+      expect(r.stderr).toMatch(/no spin "10-x86_64-gnome"/)
       const state = JSON.parse(list.stdout) as CatalogueState
       expect(state.catalogue!.spins).toEqual([])
       expect(state.catalogue!.sources[0].warnings?.join(' ')).toMatch(/skipped images whose file name is not a plain name: \.\.%2F\.bashrc/)
-      // Whatever id the entry would have had, nothing is downloaded.
-      const r = await h.hsc('spins', 'download', '10-x86_64-gnome')
-      expect(r.status).toBe(1)
-      expect(r.stderr).toMatch(/no spin "10-x86_64-gnome"/)
-      expect(await readFile(bashrc, 'utf8')).toBe('export PS1=mine\n')
     }, 60_000)
 
     it('a cached catalogue entry named "../.bashrc" is dropped with a notice and cannot be downloaded', async () => {
@@ -184,12 +184,12 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const catalogue = { schema: 1, refreshedAt: new Date().toISOString(), spins: [spin], sources: [{ id: 's', url: url('pmd/'), ok: true, found: 1 }] }
       await writeFile(path.join(h.home, '.cache/hsc/spins-catalogue.json'), JSON.stringify(catalogue))
       const list = await h.hsc('spins', 'list', '--json')
+      const r = await h.hsc('spins', 'download', '9-x86_64-evil')
+      expect(await readFile(bashrc, 'utf8')).toBe('export PS1=mine\n')
+      expect(r.status).toBe(1)
       const state = JSON.parse(list.stdout) as CatalogueState
       expect(state.catalogue!.spins).toEqual([])
       expect(state.notice).toMatch(/Dropped 1 catalogue entry whose file name cannot be used in the download folder: 9-x86_64-evil \(its file name contains a slash\)/)
-      const r = await h.hsc('spins', 'download', '9-x86_64-evil')
-      expect(r.status).toBe(1)
-      expect(await readFile(bashrc, 'utf8')).toBe('export PS1=mine\n')
       // A --url whose last segment is a hidden name is refused too, with the reason.
       const hidden = await h.hsc('spins', 'download', url('pmd/.bashrc'), '--dest', h.home)
       expect(hidden.status).toBe(1)
@@ -222,6 +222,7 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const h = await home()
       const dest = path.join(h.downloads, GOOD)
       const r = await h.hsc('spins', 'download', url(`corrupt/${GOOD}`), '--sha256', sha256(image), '--json')
+      expect(existsSync(dest)).toBe(false)
       expect(r.status).toBe(1)
       const info = JSON.parse(r.stdout) as DownloadInfo
       expect(info).toMatchObject({ status: 'failed', error: { name: 'HashMismatch' }, verification: { state: 'mismatch', file: `${dest}.mismatch` } })
@@ -243,7 +244,10 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const h = await home()
       const dest = path.join(h.downloads, GOOD)
       const args = ['spins', 'download', url(`slow/img/${GOOD}`), '--sha256', sha256(image)]
+      await nginx.clearAccessLog()
       const [a, b] = await Promise.all([h.hsc(...args), h.hsc(...args)])
+      // One transfer into the file, not two writers sharing one .part.
+      expect((await nginx.accessLog()).filter((e) => e.uri === `/slow/img/${GOOD}`)).toHaveLength(1)
       const results = [a, b].sort((x, y) => (x.status ?? 9) - (y.status ?? 9))
       expect(results.map((x) => x.status)).toEqual([0, 1])
       expect(results[0].stdout).toMatch(/Verified: matches the published hash/)
@@ -294,6 +298,8 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
     it('hsc verify: trusted key, untrusted key, unsigned with and without a trusted key', async () => {
       const h = await home()
       const file = path.join(root, 'img', GOOD)
+      // A trusted key exists: an unsigned checksum file does not pass.
+      expect((await h.hsc('verify', file, '--checksum', path.join(root, 'img/CHECKSUM'), '--key', trustedKeyFile)).status).toBe(1)
       const state = async (...args: string[]): Promise<[number | null, string]> => {
         const r = await h.hsc('verify', file, '--json', ...args)
         return [r.status, (JSON.parse(r.stdout) as VerifyResult).state]
