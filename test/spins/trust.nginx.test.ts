@@ -119,7 +119,7 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
 
     nginx = await startNginx({
       root,
-      locations: [{ prefix: '/slow/', limitRate: '1m', extra: ['sendfile off;', 'output_buffers 2 32k;'] }]
+      locations: [{ prefix: '/slow/', limitRate: '512k', extra: ['sendfile off;', 'output_buffers 2 32k;'] }]
     })
     // A throwaway CA-less certificate for 127.0.0.1; the CLI trusts it via NODE_EXTRA_CA_CERTS.
     certFile = path.join(work, 'cert.pem')
@@ -245,7 +245,12 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const dest = path.join(h.downloads, GOOD)
       const args = ['spins', 'download', url(`slow/img/${GOOD}`), '--sha256', sha256(image)]
       await nginx.clearAccessLog()
-      const [a, b] = await Promise.all([h.hsc(...args), h.hsc(...args)])
+      // The second one starts once the first is writing its part (about 8 s at 512 KiB/s remain):
+      // the two surely overlap, however slow process start-up is on a loaded machine.
+      const first = h.hsc(...args)
+      const deadline = Date.now() + 30_000
+      while (!existsSync(`${dest}.part`) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      const [a, b] = await Promise.all([first, h.hsc(...args)])
       // One transfer into the file, not two writers sharing one .part.
       expect((await nginx.accessLog()).filter((e) => e.uri === `/slow/img/${GOOD}`)).toHaveLength(1)
       const results = [a, b].sort((x, y) => (x.status ?? 9) - (y.status ?? 9))
