@@ -133,8 +133,9 @@ function isAbort(signal: AbortSignal | undefined): boolean {
 
 /**
  * Downloads one file into DEST.part with resume, failover and on-the-fly hashing, then
- * (unless keepPart) links it to DEST, never over a file the app did not make. Safe to call again after an abort or a crash: the existing part is
- * hashed first and the transfer continues with a Range request.
+ * (unless keepPart) links it to DEST, never over a file the app did not make. Safe to call
+ * again after an abort or a crash: the existing part is hashed first and the transfer
+ * continues with a Range request.
  */
 export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks: DownloadHooks = {}): Promise<DownloadOutcome> {
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
