@@ -67,7 +67,7 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
 
     const badge = card(page, '9-x86_64-kde').getByTestId('verification-badge')
     await badge.waitFor({ timeout: 30_000 })
-    expect(await badge.textContent()).toBe('Verified and signed')
+    expect(await badge.textContent()).toBe('Verified: signed by a trusted key')
     expect(await row.getByTestId('download-verification').getAttribute('data-status')).toBe('ok')
     const target = path.join(downloadDir, iso('KDE').name)
     expect(await row.getByTestId('write-usb').getAttribute('href')).toBe(`#/write?image=${encodeURIComponent(target)}`)
@@ -96,7 +96,7 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     expect(kept).toBeLessThan(iso('GNOME').size)
     await row.getByTestId('resume').click()
     await expect.poll(() => row.getAttribute('data-status'), { timeout: 30_000 }).toBe('done')
-    expect(await card(page, '9-x86_64-gnome').getByTestId('verification-badge').textContent()).toBe('Verified and signed')
+    expect(await card(page, '9-x86_64-gnome').getByTestId('verification-badge').textContent()).toBe('Verified: signed by a trusted key')
     expect(watch.errors).toEqual([])
   }, 90_000)
 
@@ -107,7 +107,7 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     await page.getByRole('button', { name: 'Verify', exact: true }).click()
     const result = page.getByTestId('verify-result')
     await result.waitFor()
-    expect(await result.textContent()).toMatch(/Hash mismatch.*HASH MISMATCH/)
+    expect(await result.textContent()).toMatch(/Not verified: HASH MISMATCH.*HASH MISMATCH/)
   })
 
   it('has no serious accessibility violations (axe-core)', async () => {

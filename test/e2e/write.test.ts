@@ -102,7 +102,7 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     const page = await open()
     await page.getByLabel('Local image file').fill(iso)
     await page.getByTestId('use-local').click()
-    await page.getByTestId('chosen-image').getByText('Not verified', { exact: true }).waitFor()
+    await page.getByTestId('chosen-image').getByText('Not checked', { exact: true }).waitFor()
     await page.locator(`[data-testid="drive-option"][data-device="${dev}"]`).check()
     const write = page.getByTestId('write-button')
     expect(await write.isDisabled()).toBe(true)

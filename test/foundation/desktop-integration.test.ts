@@ -48,7 +48,7 @@ const download = (status: DownloadInfo['status'], bytes: number): DownloadInfo =
   updatedAt: '',
   verification:
     status === 'done'
-      ? { state: 'verified-signed', file: '/tmp/Hyperscale.iso', algorithm: 'sha256', actual: 'ab', signature: { status: 'good', keyIds: [], message: 'good' }, message: 'ok', warnings: [] }
+      ? { state: 'signed-by-trusted-key', file: '/tmp/Hyperscale.iso', algorithm: 'sha256', actual: 'ab', signature: { status: 'good', keyIds: [], message: 'good' }, message: 'ok', warnings: [] }
       : undefined
 })
 
@@ -71,7 +71,7 @@ describe('desktop integration (stand-in electron)', () => {
     hub.emit('drives.progress', job('done', 100)) // repeated final event
     expect(shown.notes).toEqual([
       { title: 'USB drive written and verified', body: 'Written and verified on 1 drive' },
-      { title: 'Download finished', body: 'Hyperscale.iso: verified and signed' }
+      { title: 'Download finished', body: 'Hyperscale.iso: Verified: signed by a trusted key' }
     ])
   })
 

@@ -37,7 +37,7 @@ describe.skipIf(!hasGpg)(`trusted keys in Settings (real gpg)${hasGpg ? '' : ' (
 
   it('a signed checksum file only counts as signed once its key is imported; removal undoes it', async () => {
     const verify = () => call<VerifyResult>('spins.verify', { file: path.join(dir, 'x.iso'), checksum: path.join(dir, 'CHECKSUM.asc') })
-    expect((await verify()).state).toBe('verified-unsigned')
+    expect((await verify()).state).toBe('signed-by-untrusted-key')
 
     const imported = await call<TrustedKey>('settings.keys.import', { armored: key.publicKey })
     expect(imported.fingerprint).toBe(key.fingerprint)
@@ -45,12 +45,12 @@ describe.skipIf(!hasGpg)(`trusted keys in Settings (real gpg)${hasGpg ? '' : ' (
     expect(imported.source).toBe('imported')
     const listed = await call<TrustedKey[]>('settings.keys.list', {})
     expect(listed.map((k) => k.fingerprint)).toContain(key.fingerprint)
-    expect((await verify()).state).toBe('verified-signed')
+    expect((await verify()).state).toBe('signed-by-trusted-key')
 
     await expect(call('settings.keys.import', { armored: key.publicKey })).rejects.toThrow(/already trusted/)
     const after = await call<TrustedKey[]>('settings.keys.remove', { fingerprint: key.fingerprint.toLowerCase() })
     expect(after.map((k) => k.fingerprint)).not.toContain(key.fingerprint)
-    expect((await verify()).state).toBe('verified-unsigned')
+    expect((await verify()).state).toBe('signed-by-untrusted-key')
   })
 
   it('rejects garbage, private keys and unknown fingerprints with clear errors, keeping settings unchanged', async () => {

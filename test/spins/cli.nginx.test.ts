@@ -43,17 +43,17 @@ describe.skipIf(why !== null)(`hsc spins / hsc verify (built CLI) against a real
     expect(text.stdout).toMatch(/9-x86_64-kde\s+KDE\s+x86_64\s+9\s+[\d.]+ MiB\s+2024-03-01\s+signed/)
   })
 
-  it('spins download ID fetches, verifies and reports; a second run finds it done', () => {
+  it('spins download ID fetches and checks; signed by an untrusted key is not verified (exit 1) until the key is trusted', () => {
     const dest = path.join(env.work, 'dl')
     const r = hsc('spins', 'download', '9-x86_64-kde', '--dest', dest, '--json')
-    expect(r.status).toBe(0)
+    expect(r.status).toBe(1)
     const info = JSON.parse(r.stdout) as DownloadInfo
     expect(info).toMatchObject({ status: 'done', path: path.join(dest, kde().name), sha256: kde().sha256 })
-    // No key imported: the hash is checked, the signature is unavailable.
-    expect(info.verification).toMatchObject({ state: 'verified-unsigned', signature: { status: 'unknown-key' } })
+    // No key imported: the hash matches, but the signature cannot be checked.
+    expect(info.verification).toMatchObject({ state: 'signed-by-untrusted-key', signature: { status: 'unknown-key' } })
     const text = hsc('spins', 'download', '9-x86_64-kde', '--dest', dest)
-    expect(text.status).toBe(0)
-    expect(text.stdout).toMatch(/verified, unsigned/)
+    expect(text.status).toBe(1)
+    expect(text.stdout).toMatch(/Not verified: signed by an untrusted key/)
   })
 
   it('spins download of an unknown id or a 404 URL fails with exit 1 and one line', () => {
@@ -70,17 +70,17 @@ describe.skipIf(why !== null)(`hsc spins / hsc verify (built CLI) against a real
     const checksum = `${env.nginx.url}/hs/9/x86_64/20240301.1/CHECKSUM`
     const signed = hsc('verify', file, '--checksum', checksum, '--key', keyFile, '--json')
     expect(signed.status).toBe(0)
-    expect((JSON.parse(signed.stdout) as VerifyResult).state).toBe('verified-signed')
+    expect((JSON.parse(signed.stdout) as VerifyResult).state).toBe('signed-by-trusted-key')
     // Signed, but by a key we were not given: not a pass.
     const noKey = hsc('verify', file, '--checksum', checksum)
     expect(noKey.status).toBe(1)
     expect(noKey.stderr).toMatch(/pass the signing key with --key/)
     const tampered = hsc('verify', file, '--checksum', path.join(env.mirror.root, 'tampered/CHECKSUM'), '--key', keyFile)
     expect(tampered.status).toBe(1)
-    expect(tampered.stdout).toMatch(/^BAD SIGNATURE/)
+    expect(tampered.stdout).toMatch(/^Not verified: BAD SIGNATURE/)
     const corrupt = hsc('verify', path.join(env.mirror.root, 'corrupt', kde().name), '--checksum', path.join(env.mirror.root, 'corrupt/CHECKSUM'), '--key', keyFile)
     expect(corrupt.status).toBe(1)
-    expect(corrupt.stdout).toMatch(/^HASH MISMATCH/)
+    expect(corrupt.stdout).toMatch(/^Not verified: HASH MISMATCH/)
     expect(hsc('verify', file, '--sha256', kde().sha256).status).toBe(0)
     expect(hsc('verify', file, '--sha256', 'a'.repeat(64)).status).toBe(1)
     // An unsigned GNU file that matches passes.

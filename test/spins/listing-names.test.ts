@@ -1,3 +1,4 @@
+import { VERIFICATION_STATES, isVerifiedState, verificationLabel } from '../../src/shared/contract/verification'
 import { describe, expect, it } from 'vitest'
 import { parseListing, parseListingDate, parseListingSize } from '../../src/main/services/spins/autoindex'
 import { archOf, composeOf, isChecksumName, nameFacts, rankChecksumCandidates, streamOf, variantOf } from '../../src/main/services/spins/names'
@@ -163,11 +164,25 @@ describe('small pieces of the download and verify logic', () => {
   it('ranks a bad signature above a hash mismatch and never calls an unavailable signature good', () => {
     expect(decideState('bad', true)).toBe('bad-signature')
     expect(decideState('bad', false)).toBe('bad-signature')
-    expect(decideState('good', false)).toBe('hash-mismatch')
-    expect(decideState('good', true)).toBe('verified-signed')
-    expect(decideState('unknown-key', true)).toBe('verified-unsigned')
-    expect(decideState('unsupported', true)).toBe('verified-unsigned')
-    expect(decideState('unsigned', undefined)).toBe('unverified')
+    expect(decideState('good', false)).toBe('mismatch')
+    expect(decideState('good', true)).toBe('signed-by-trusted-key')
+    expect(decideState('unknown-key', true)).toBe('signed-by-untrusted-key')
+    expect(decideState('unsupported', true)).toBe('signed-by-untrusted-key')
+    expect(decideState('unsigned', undefined)).toBe('not-checked')
+    // Unsigned: passes only while no signature is expected; a hash the user gave always counts.
+    expect(decideState('unsigned', true, 'file')).toBe('checksum-unsigned')
+    expect(decideState('unsigned', true, 'file', true)).toBe('signature-missing')
+    expect(decideState('unsigned', true, 'metadata', true)).toBe('signature-missing')
+    expect(decideState('unsigned', true, 'metadata')).toBe('hash-matches-published')
+    expect(decideState('unsigned', true, 'user', true)).toBe('hash-matches-published')
+  })
+
+  it('only three states count as verified (the writer and the exit status use this)', () => {
+    expect(VERIFICATION_STATES.filter((s) => isVerifiedState(s))).toEqual(['signed-by-trusted-key', 'hash-matches-published', 'checksum-unsigned'])
+    expect(isVerifiedState('verified-unsigned')).toBe(false)
+    expect(isVerifiedState('signed-by-untrusted-key')).toBe(false)
+    expect(isVerifiedState(undefined)).toBe(false)
+    for (const s of VERIFICATION_STATES) expect(verificationLabel(s)).toMatch(isVerifiedState(s) ? /^Verified: / : /^Not /)
   })
 
   it('reads a checksum argument as URL, digest or path', () => {

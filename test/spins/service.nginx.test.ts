@@ -51,7 +51,7 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     expect(started.path).toBe(path.join(downloadDir, kde().name))
     const done = await svc.wait(started.id)
     expect(done).toMatchObject({ status: 'done', bytes: kde().size, total: kde().size, percent: 100, sha256: kde().sha256 })
-    expect(done.verification).toMatchObject({ state: 'verified-signed', actual: kde().sha256, signature: { status: 'good', fingerprint: env.key.fingerprint } })
+    expect(done.verification).toMatchObject({ state: 'signed-by-trusted-key', actual: kde().sha256, signature: { status: 'good', fingerprint: env.key.fingerprint } })
     const statuses = events.filter((e) => e.id === started.id).map((e) => e.status)
     expect(statuses[0]).toBe('checking')
     expect(statuses).toContain('verifying')
@@ -63,12 +63,16 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     expect((await stat(done.path)).size).toBe(kde().size)
   })
 
-  it('a spin whose hash comes only from images.json is verified against it, signature unavailable', async () => {
-    const { svc } = service()
+  it('a spin with only an unsigned CHECKSUM: verified without trusted keys, signature-missing once a key is trusted', async () => {
+    const { svc } = service({ keys: false })
     await svc.refresh()
     const info = await svc.wait((await svc.start({ spinId: '10-x86_64-gnome' })).id)
     // The ISO folder also has a CHECKSUM (unsigned): it is the source used.
-    expect(info.verification).toMatchObject({ state: 'verified-unsigned', signature: { status: 'unsigned' } })
+    expect(info.verification).toMatchObject({ state: 'checksum-unsigned', signature: { status: 'unsigned' } })
+    const { svc: withKey } = service()
+    await withKey.refresh()
+    const signedExpected = await withKey.wait((await withKey.start({ spinId: '10-x86_64-gnome' })).id)
+    expect(signedExpected).toMatchObject({ status: 'done', verification: { state: 'signature-missing', signature: { status: 'unsigned' } } })
   })
 
   it('an unknown spin id is a clear error', async () => {
@@ -88,7 +92,7 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     const resumed = await svc.resume(info.id)
     expect(resumed.status).toBe('checking')
     const done = await svc.wait(info.id)
-    expect(done).toMatchObject({ status: 'done', sha256: kde().sha256, verification: { state: 'verified-signed' } })
+    expect(done).toMatchObject({ status: 'done', sha256: kde().sha256, verification: { state: 'signed-by-trusted-key' } })
 
     const { svc: svc2 } = service()
     const other = await svc2.start({ url, checksumUrl })
@@ -124,29 +128,31 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     await env.nginx.clearAccessLog()
     await second.resume(info.id)
     const done = await second.wait(info.id)
-    expect(done).toMatchObject({ status: 'done', verification: { state: 'verified-unsigned', checksumSource: 'the hash given with the URL' } })
+    expect(done).toMatchObject({ status: 'done', verification: { state: 'hash-matches-published', checksumSource: 'the hash given with the URL' } })
     const log = (await env.nginx.accessLog()).filter((e) => e.uri.endsWith('.iso'))
     expect(log).toEqual([expect.objectContaining({ status: 206, range: `bytes=${kept}-` })])
   })
 
-  it('a corrupted image is flagged as a hash mismatch and a tampered checksum file as a bad signature', async () => {
+  it('a corrupted image is flagged as a hash mismatch and a tampered checksum file as a bad signature; neither gets the final name', async () => {
     const { svc } = service()
     const corrupt = await svc.wait((await svc.start({ url: env.url('/corrupt/', kde().name), checksumUrl: env.url('/corrupt/', 'CHECKSUM') })).id)
-    expect(corrupt).toMatchObject({ status: 'done', verification: { state: 'hash-mismatch' } })
+    expect(corrupt).toMatchObject({ status: 'failed', error: { name: 'HashMismatch' }, verification: { state: 'mismatch', file: `${corrupt.path}.mismatch` } })
+    await expect(stat(corrupt.path)).rejects.toThrow()
     const { svc: svc2 } = service()
     const tampered = await svc2.wait((await svc2.start({ url: env.url('/tampered/', kde().name), checksumUrl: env.url('/tampered/', 'CHECKSUM') })).id)
-    expect(tampered).toMatchObject({ status: 'done', verification: { state: 'bad-signature' } })
+    expect(tampered).toMatchObject({ status: 'failed', error: { name: 'BadSignature' }, verification: { state: 'bad-signature', file: `${tampered.path}.bad-signature` } })
+    await expect(stat(tampered.path)).rejects.toThrow()
   })
 
   it('verifies a local file by checksum URL, path or hash, with imported or extra keys', async () => {
     const { svc } = service({ keys: false })
     const file = path.join(env.mirror.root, kdeRel)
     const url = env.url('/', 'hs/9/x86_64/20240301.1/CHECKSUM')
-    expect((await svc.verify({ file, checksum: url })).state).toBe('verified-unsigned')
-    expect((await svc.verify({ file, checksum: url, keys: [env.key.publicKey] })).state).toBe('verified-signed')
+    expect((await svc.verify({ file, checksum: url })).state).toBe('signed-by-untrusted-key')
+    expect((await svc.verify({ file, checksum: url, keys: [env.key.publicKey] })).state).toBe('signed-by-trusted-key')
     expect((await svc.verify({ file, checksum: path.join(env.mirror.root, 'tampered/CHECKSUM'), keys: [env.key.publicKey] })).state).toBe('bad-signature')
-    expect((await svc.verify({ file, hash: kde().sha256 })).state).toBe('verified-unsigned')
-    expect((await svc.verify({ file })).state).toBe('unverified')
+    expect((await svc.verify({ file, hash: kde().sha256 })).state).toBe('hash-matches-published')
+    expect((await svc.verify({ file })).state).toBe('not-checked')
   })
 })
 

@@ -20,40 +20,42 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
 
   it('a clear-signed CHECKSUM with the signing key: verified and signed', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [env.key.publicKey] })
-    expect(r).toMatchObject({ state: 'verified-signed', algorithm: 'sha256', actual: kde().sha256, expected: kde().sha256, entryName: kde().name, expectedSize: kde().size })
+    expect(r).toMatchObject({ state: 'signed-by-trusted-key', algorithm: 'sha256', actual: kde().sha256, expected: kde().sha256, entryName: kde().name, expectedSize: kde().size })
     expect(r.signature).toMatchObject({ status: 'good', fingerprint: env.key.fingerprint, signer: env.key.uid })
     expect(r.warnings).toEqual([])
   })
 
   it('the same file fetched by URL from nginx', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'url', urls: [env.url('/missing/', `${dir}/CHECKSUM`), env.url('/', `${dir}/CHECKSUM`)] }, keys: [env.key.publicKey], fetch })
-    expect(r.state).toBe('verified-signed')
+    expect(r.state).toBe('signed-by-trusted-key')
     expect(r.checksumSource).toBe(env.url('/', `${dir}/CHECKSUM`))
   })
 
-  it('without the key: hash verified, signature unavailable (warning)', async () => {
+  it('without the key: signed by an untrusted key, which is not verified (warning)', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [] })
-    expect(r.state).toBe('verified-unsigned')
+    expect(r.state).toBe('signed-by-untrusted-key')
     expect(r.signature.status).toBe('unknown-key')
     expect(r.signature.keyIds).toEqual([env.key.fingerprint.slice(-16)])
     expect(r.warnings.join(' ')).toMatch(/Signature unavailable/)
   })
 
-  it('an unsigned GNU SHA256SUM: verified, signature unavailable', async () => {
+  it('an unsigned GNU SHA256SUM: checksum-unsigned, or signature-missing once a signature is expected', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${kdeRel}.SHA256SUM`) }, keys: [env.key.publicKey] })
-    expect(r).toMatchObject({ state: 'verified-unsigned', signature: { status: 'unsigned' } })
+    expect(r).toMatchObject({ state: 'checksum-unsigned', signature: { status: 'unsigned' } })
+    const expected = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${kdeRel}.SHA256SUM`) }, keys: [env.key.publicKey], signatureExpected: true })
+    expect(expected).toMatchObject({ state: 'signature-missing', signature: { status: 'unsigned' } })
   })
 
   it('a pasted hash, in either case', async () => {
-    expect((await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: kde().sha256.toUpperCase() }, keys: [] })).state).toBe('verified-unsigned')
+    expect((await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: kde().sha256.toUpperCase() }, keys: [] })).state).toBe('hash-matches-published')
     const wrong = (await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: 'f'.repeat(64) }, keys: [] }))
-    expect(wrong.state).toBe('hash-mismatch')
+    expect(wrong.state).toBe('mismatch')
     expect(wrong.actual).toBe(kde().sha256)
   })
 
   it('one flipped byte gives a hash mismatch, even with a good signature', async () => {
     const r = await verifyImage({ file: local(`corrupt/${kde().name}`), checksum: { kind: 'path', path: local('corrupt/CHECKSUM') }, keys: [env.key.publicKey] })
-    expect(r.state).toBe('hash-mismatch')
+    expect(r.state).toBe('mismatch')
     expect(r.signature.status).toBe('good')
     expect(r.message).toMatch(/HASH MISMATCH/)
   })
@@ -86,18 +88,18 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
     })
     // Naming the entry explicitly works.
     const r = await verifyImage({ file: renamed, entryName: kde().name, checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [env.key.publicKey] })
-    expect(r.state).toBe('verified-signed')
+    expect(r.state).toBe('signed-by-trusted-key')
   })
 
   it('without any checksum only the digest is reported, as unverified', async () => {
     const r = await verifyImage({ file: local(kdeRel), keys: [] })
-    expect(r).toMatchObject({ state: 'unverified', actual: kde().sha256 })
+    expect(r).toMatchObject({ state: 'not-checked', actual: kde().sha256 })
   })
 
   it('uses a digest computed during the download instead of reading the file again', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [], actual: { algorithm: 'sha256', hash: '0'.repeat(64) } })
     // The given digest was used (so the file was not hashed): it does not match.
-    expect(r).toMatchObject({ state: 'hash-mismatch', actual: '0'.repeat(64) })
+    expect(r).toMatchObject({ state: 'mismatch', actual: '0'.repeat(64) })
   })
 
   it('an unreadable image is a clear error', async () => {

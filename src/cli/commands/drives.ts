@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
 import type { DriveInfo, WriteJob, WriteTargetState } from '../../shared/contract'
-import { AppError } from '../../shared/contract'
+import { AppError, isVerifiedState } from '../../shared/contract'
 import { UsageError, value, type ParsedArgs } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
@@ -89,7 +89,7 @@ async function verifiedHash(image: string, ctx: CliContext): Promise<string | un
       continue
     }
     const state = d.verification?.state
-    if (p === real && (state === 'verified-signed' || state === 'verified-unsigned')) {
+    if (p === real && isVerifiedState(typeof state === 'string' ? state : undefined)) {
       if (d.verification?.algorithm === 'sha256' && typeof d.verification.actual === 'string') return d.verification.actual
       if (typeof d.sha256 === 'string') return d.sha256
     }

@@ -6,21 +6,16 @@ import type { CliContext } from '../context'
 import { table } from '../output'
 import { describeError } from '../../shared/contract/errors'
 import { formatAge, formatBytes, formatEta } from '../../shared/format'
+import { isVerifiedState, verificationLabel, VERIFICATION_TONE } from '../../shared/contract/verification'
+import path from 'node:path'
 
 const size = (n?: number): string => formatBytes(n)
 
-const BADGE: Record<VerifyResult['state'], string> = {
-  'verified-signed': 'verified, signed',
-  'verified-unsigned': 'verified, unsigned',
-  'hash-mismatch': 'HASH MISMATCH',
-  'bad-signature': 'BAD SIGNATURE',
-  unverified: 'not verified'
-}
-
 function badge(r: VerifyResult, ctx: CliContext): string {
   const s = ctx.style
-  const text = BADGE[r.state]
-  return r.state === 'verified-signed' ? s.green(text) : r.state === 'verified-unsigned' ? s.yellow(text) : r.state === 'unverified' ? s.dim(text) : s.red(text)
+  const text = verificationLabel(r.state)
+  const tone = VERIFICATION_TONE[r.state] ?? 'unknown'
+  return tone === 'ok' ? s.green(text) : tone === 'warn' ? s.yellow(text) : tone === 'unknown' ? s.dim(text) : s.red(text)
 }
 
 function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
@@ -49,6 +44,7 @@ function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
     out.push(s.dim(`catalogue from ${c.refreshedAt} (${formatAge(state.ageSeconds)})${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
   }
   if (state.error) out.push(s.yellow(state.error))
+  if (state.notice) out.push(s.yellow(state.notice))
   return out.join('\n')
 }
 
@@ -126,10 +122,9 @@ function verifyLines(r: VerifyResult, ctx: CliContext): string {
   return out.join('\n')
 }
 
-/** Verified, and when the checksum file was signed, signed by a trusted key with a good signature. */
+/** Only the verified states pass (shared/contract/verification.ts). */
 export function verifyPassed(r: VerifyResult): boolean {
-  if (r.state === 'verified-signed') return true
-  return r.state === 'verified-unsigned' && r.signature.status === 'unsigned'
+  return isVerifiedState(r.state)
 }
 
 export const commands: Command[] = [
@@ -164,7 +159,7 @@ export const commands: Command[] = [
     options: [
       { name: 'dest', kind: 'value', valueName: 'DIR', summary: 'download folder (default: Settings, else ~/Downloads)' },
       { name: 'sha256', kind: 'value', valueName: 'HEX', summary: 'expected SHA-256 (with a URL)' },
-      { name: 'checksum', kind: 'value', valueName: 'URL', summary: 'checksum file to verify against (with a URL)' }
+      { name: 'checksum', kind: 'value', valueName: 'FILE|URL', summary: 'checksum file (local path or URL) to verify against (with a URL)' }
     ],
     async run(args, ctx) {
       const target = args.positionals[0]
@@ -175,8 +170,10 @@ export const commands: Command[] = [
         const state = await ctx.call('spins.list', {})
         if (!state.catalogue) await ctx.call('spins.refresh', {})
       }
+      const checksum = value(args, 'checksum')
+      const checksumInput = !checksum ? {} : /^https?:\/\//i.test(checksum) ? { checksumUrl: checksum } : { checksumFile: path.resolve(checksum) }
       const input = isUrl
-        ? { url: target, ...(dest ? { dest } : {}), ...(value(args, 'sha256') ? { sha256: value(args, 'sha256') } : {}), ...(value(args, 'checksum') ? { checksumUrl: value(args, 'checksum') } : {}) }
+        ? { url: target, ...(dest ? { dest } : {}), ...(value(args, 'sha256') ? { sha256: value(args, 'sha256') } : {}), ...checksumInput }
         : { spinId: target, ...(dest ? { dest } : {}) }
       const done = await follow(ctx, () => ctx.call('spins.download.start', input))
       if (ctx.json) ctx.out(JSON.stringify(done, null, 2))
@@ -186,11 +183,18 @@ export const commands: Command[] = [
           ctx.out(`${done.path} (${size(done.total)})`)
           if (done.verification) ctx.out(verifyLines(done.verification, ctx))
         } else if (done.status === 'paused') ctx.out(`paused at ${size(done.bytes)} of ${size(done.total)}: ${done.path}.part (run the same command to resume)`)
-        else ctx.err(`${done.status}: ${done.error ? describeError(done.error) : ''}`)
+        else {
+          if (done.verification) ctx.out(verifyLines(done.verification, ctx))
+          ctx.err(`${done.status}: ${done.error ? describeError(done.error) : ''}`)
+        }
       }
       if (done.status !== 'done') return 1
-      const state = done.verification?.state
-      return state === 'hash-mismatch' || state === 'bad-signature' ? 1 : 0
+      // Downloaded but not verified (no checksum, an unreachable or unsigned one): the file is kept, the exit says so.
+      if (!isVerifiedState(done.verification?.state)) {
+        if (!ctx.json) ctx.err(`hsc: the download is complete but not verified (${verificationLabel(done.verification?.state)}); do not write it to a drive before checking it`)
+        return 1
+      }
+      return 0
     }
   },
   {
@@ -230,7 +234,7 @@ export const commands: Command[] = [
       const keys = await Promise.all((args.values.get('key') ?? []).map((k) => readArmoredKey(k)))
       const r = await ctx.call('spins.verify', { file: args.positionals[0], ...(checksum ? { checksum } : {}), ...(hash ? { hash } : {}), ...(keys.length ? { keys } : {}) })
       ctx.print(r, () => verifyLines(r, ctx))
-      if (!ctx.json && r.state === 'verified-unsigned' && r.signature.status !== 'unsigned') {
+      if (!ctx.json && r.state === 'signed-by-untrusted-key') {
         ctx.err('The checksum file is signed but its signature could not be checked: pass the signing key with --key to pass.')
       }
       return verifyPassed(r) ? 0 : 1

@@ -1,4 +1,5 @@
 import type { DownloadInfo } from '../../shared/contract'
+import { verificationLabel } from '../../shared/contract/verification'
 
 const ACTIVE: ReadonlyArray<DownloadInfo['status']> = ['queued', 'checking', 'hashing-part', 'downloading', 'verifying']
 
@@ -11,10 +12,7 @@ export function downloadFraction(d: DownloadInfo): number | undefined {
 /** The notification for a download that just ended, or undefined while it still runs or was paused. */
 export function downloadOutcome(d: DownloadInfo): { title: string; body: string } | undefined {
   if (d.status === 'done') {
-    const v = d.verification?.state
-    const how =
-      v === 'verified-signed' ? 'verified and signed' : v === 'verified-unsigned' ? 'hash verified (signature unavailable)' : v === 'hash-mismatch' ? 'HASH MISMATCH: do not use it' : v === 'bad-signature' ? 'BAD SIGNATURE: do not use it' : 'not verified'
-    return { title: 'Download finished', body: `${d.name}: ${how}` }
+    return { title: 'Download finished', body: `${d.name}: ${verificationLabel(d.verification?.state)}` }
   }
   if (d.status === 'failed') return { title: 'Download failed', body: `${d.name}: ${d.error?.message ?? 'unknown error'}` }
   return undefined

@@ -3,11 +3,9 @@ import { event, method } from './define'
 
 export type HashAlgorithm = 'sha256' | 'sha512'
 
-/**
- * How far an image is trusted. Shown everywhere the image appears; the writer refuses
- * 'hash-mismatch' and 'bad-signature' unless the user explicitly overrides.
- */
-export type VerificationState = 'verified-signed' | 'verified-unsigned' | 'hash-mismatch' | 'bad-signature' | 'unverified'
+import type { VerificationState } from './verification'
+
+export * from './verification'
 
 export interface SignatureInfo {
   /**
@@ -106,6 +104,8 @@ export interface CatalogueState {
   /** True when this is the cached catalogue because a refresh could not reach any source. */
   offline: boolean
   error?: string
+  /** Something the user should know about the catalogue itself (e.g. entries dropped as unsafe). */
+  notice?: string
 }
 
 export type DownloadStatus = 'queued' | 'checking' | 'hashing-part' | 'downloading' | 'verifying' | 'paused' | 'done' | 'failed' | 'cancelled'
@@ -150,10 +150,13 @@ export const spinsMethods = {
         dest: path.optional(),
         /** Expected hash for a custom URL. */
         sha256: hex.optional(),
-        checksumUrl: z.string().url().max(4096).optional()
+        checksumUrl: z.string().url().max(4096).optional(),
+        /** A local checksum file (absolute path) for a custom URL. */
+        checksumFile: path.refine((p) => p.startsWith('/') && !p.includes('\0'), 'an absolute path').optional()
       })
       .strict()
       .refine((v) => Boolean(v.spinId) !== Boolean(v.url), 'give exactly one of spinId or url')
+      .refine((v) => !(v.checksumUrl && v.checksumFile), 'give a checksum URL or a checksum file, not both')
   ),
   'spins.download.pause': method<DownloadInfo>()(z.object({ id }).strict()),
   'spins.download.resume': method<DownloadInfo>()(z.object({ id }).strict()),

@@ -1,3 +1,5 @@
+import { safeLocalName } from './local-name'
+
 /**
  * Directory listings as served by mirrors: nginx autoindex (HTML and JSON formats) and
  * Apache mod_autoindex (table and <pre> layouts). Only what a listing reliably carries is
@@ -96,6 +98,8 @@ function parseJsonListing(text: string): ListingEntry[] | undefined {
     const { name, type, mtime, size } = item as { name?: unknown; type?: unknown; mtime?: unknown; size?: unknown }
     if (typeof name !== 'string' || name === '' || name.includes('/')) continue
     const isDir = type === 'directory'
+    // A file must be usable as a local name exactly as listed (local-name.ts).
+    if (!isDir && safeLocalName(name) !== name) continue
     const date = typeof mtime === 'string' ? new Date(mtime) : undefined
     out.push({
       name,
@@ -128,9 +132,10 @@ export function parseListing(text: string): ListingEntry[] {
     const href = decodeEntities(m[2] ?? m[3] ?? m[4] ?? '')
     const label = decodeEntities(m[5].replace(/<[^>]*>/g, ''))
     if (skipHref(href, label)) continue
-    const name = nameFromHref(href)
-    if (!name || name === '.' || name === '..') continue
     const isDir = href.split(/[?#]/)[0].endsWith('/')
+    // Files become local names: split on the raw "/" first, then decode and check (local-name.ts).
+    const name = isDir ? nameFromHref(href) : safeLocalName(href.split(/[?#]/)[0].replace(/^.*\//, ''))
+    if (!name || name === '.' || name === '..') continue
     if (seen.has(name)) continue
     seen.add(name)
     const afterStart = (m.index ?? 0) + m[0].length

@@ -7,6 +7,7 @@ import { findEntry, parseChecksumFile } from './checksum-parse'
 import type { FetchLike } from './download'
 import { fetchText, headInfo, mapLimit } from './http'
 import { archOf, composeOf, isChecksumName, isIso, nameFacts, rankChecksumCandidates, spinId, spinTitle, streamOf, variantOf } from './names'
+import { lastSegment, safeLocalName } from './local-name'
 import { isProductmdImages, parseProductmdImages } from './productmd'
 import { parseSourcesDoc, type AutoindexSource, type ProductmdSource, type SpinSource } from './sources'
 
@@ -152,8 +153,13 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
 function productmdCandidates(source: ProductmdSource, doc: unknown): SourceResult {
   const compose = parseProductmdImages(doc)
   const candidates: Candidate[] = []
+  const refused: string[] = []
   for (const img of compose.images) {
-    const name = decodeURIComponent(img.path.replace(/^.*\//, ''))
+    const name = safeLocalName(lastSegment(img.path))
+    if (!name) {
+      refused.push(img.path.slice(0, 120))
+      continue
+    }
     const hintVariant = variantOf(img.subvariant ?? '') ?? (img.subvariant && img.type === 'live' ? img.subvariant : undefined)
     const d = describeIso(name, img.path, source, { variant: hintVariant, arch: img.arch })
     if (!(d.live || img.type === 'live')) continue
@@ -176,7 +182,9 @@ function productmdCandidates(source: ProductmdSource, doc: unknown): SourceResul
       metadataChecksum: img.checksum
     })
   }
-  return { report: { id: source.id, url: source.mirrors[0], ok: true, found: candidates.length }, candidates }
+  const report: SourceReport = { id: source.id, url: source.mirrors[0], ok: true, found: candidates.length }
+  if (refused.length > 0) report.warnings = [`skipped images whose file name is not a plain name: ${refused.join(', ')}`]
+  return { report, candidates }
 }
 
 async function readProductmd(source: ProductmdSource, deps: CatalogueDeps): Promise<SourceResult> {

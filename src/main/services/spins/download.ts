@@ -1,9 +1,10 @@
 import { createHash, type Hash } from 'node:crypto'
-import { rename, rm, statfs } from 'node:fs/promises'
+import { stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
 import type { DownloadInfo, HashAlgorithm } from '../../../shared/contract/spins'
 import { runCommand, type CommandRunner } from '../system/command'
+import { publish, setAside, type FileStamp } from './finalize'
 import { hashInto } from './hash'
 import { partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
 import { PartWriter } from './part-writer'
@@ -22,6 +23,14 @@ export interface DownloadSpec {
   algorithm?: HashAlgorithm
   /** When given, a different final digest is reported as a mismatch. */
   expectedHash?: string
+  /**
+   * Leave the completed DEST.part in place (the caller verifies it, then publishes it or sets
+   * it aside: finalize.ts). Otherwise a matching (or unchecked) part is published here and a
+   * mismatching one is kept aside as DEST.mismatch.
+   */
+  keepPart?: boolean
+  /** The existing DEST is the app's own earlier download: it may be replaced. */
+  own?: FileStamp
 }
 
 export interface DownloadDeps {
@@ -57,6 +66,7 @@ export interface DownloadHooks {
 }
 
 export type DownloadOutcome =
+  /** `path`: DEST, DEST.part (keepPart) or the DEST.mismatch the data was set aside as. */
   | { status: 'done'; path: string; size: number; algorithm: HashAlgorithm; hash: string; hashMatches?: boolean; mirror: string }
   | { status: 'aborted'; bytes: number; total?: number }
 
@@ -123,8 +133,9 @@ function isAbort(signal: AbortSignal | undefined): boolean {
 
 /**
  * Downloads one file into DEST.part with resume, failover and on-the-fly hashing, then
- * renames it to DEST. Safe to call again after an abort or a crash: the existing part is
- * hashed first and the transfer continues with a Range request.
+ * (unless keepPart) links it to DEST, never over a file the app did not make. Safe to call
+ * again after an abort or a crash: the existing part is hashed first and the transfer
+ * continues with a Range request.
  */
 export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks: DownloadHooks = {}): Promise<DownloadOutcome> {
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
@@ -397,12 +408,19 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     await writer.close().catch((e: unknown) => {
       throw localError(e)
     })
-    await rm(spec.dest, { force: true })
-    await rename(part, spec.dest)
-    await rm(`${spec.dest}.part.json`, { force: true })
+    // The digest covers what this process wrote; the file must hold exactly that many bytes.
+    const onDisk = (await stat(part)).size
+    if (onDisk !== bytes) {
+      throw new AppError('DownloadFailed', `${part} holds ${onDisk} bytes but ${bytes} were written: another program changed it during the download`, {
+        stage: 'finish download',
+        hint: 'Run the download again; it starts over.'
+      })
+    }
+    let finalPath = part
+    if (!spec.keepPart) finalPath = expected && hash !== expected ? await setAside(spec.dest, 'mismatch') : (await publish(spec.dest, spec.own), spec.dest)
     return {
       status: 'done',
-      path: spec.dest,
+      path: finalPath,
       size: bytes,
       algorithm,
       hash,

@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors'
 import type { FetchLike } from './download'
+import { fetchNoDowngrade } from './redirect-policy'
 
 export interface TextResult {
   text: string
@@ -45,7 +46,7 @@ export async function fetchText(fetch: FetchLike, urls: readonly string[], opts:
     const signals = [AbortSignal.timeout(opts.timeoutMs ?? 20_000)]
     if (opts.signal) signals.push(opts.signal)
     try {
-      const res = await fetch(url, { signal: AbortSignal.any(signals), redirect: 'follow' })
+      const res = await fetchNoDowngrade(fetch)(url, { signal: AbortSignal.any(signals) })
       if (!res.ok) {
         await res.body?.cancel().catch(() => undefined)
         errors.push(`${url}: HTTP ${res.status}`)
@@ -65,7 +66,7 @@ export async function fetchText(fetch: FetchLike, urls: readonly string[], opts:
 /** Exact size and date of a remote file, when the server tells (HEAD). */
 export async function headInfo(fetch: FetchLike, url: string, timeoutMs = 15_000): Promise<{ size?: number; lastModified?: string }> {
   try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' })
+    const res = await fetchNoDowngrade(fetch)(url, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) })
     if (!res.ok) return {}
     const len = res.headers.get('content-length')
     const lm = res.headers.get('last-modified')

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs'
+import { constants, writeSync } from 'node:fs'
 import { open, type FileHandle } from 'node:fs/promises'
 
 /**
@@ -27,11 +27,12 @@ export class PartWriter {
 
   static async open(path: string, start: number): Promise<PartWriter> {
     let fh: FileHandle
+    // O_NOFOLLOW: a symlink planted at NAME.part must not redirect the download's writes.
     try {
-      fh = await open(path, 'r+')
+      fh = await open(path, constants.O_RDWR | constants.O_NOFOLLOW)
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
-      fh = await open(path, 'w+')
+      fh = await open(path, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o644)
     }
     await fh.truncate(start)
     return new PartWriter(fh, start)

@@ -6,6 +6,8 @@ import type { Settings } from '../../../shared/contract/settings'
 import { loadCatalogue, readCachedCatalogue, refreshCatalogue } from './catalogue'
 import type { CommandRunner } from '../system/command'
 import { fallocateWith, type DownloadDeps, type FetchLike } from './download'
+import { dropUnsafeSpins, withSafeSpins } from './catalogue-names'
+import { destinationIn, lastSegment, requireLocalName } from './local-name'
 import { DownloadManager, type JobSpec } from './manager'
 import { defaultDownloadDir, resourcesDir } from './paths'
 import { loadSourcesFile, sourcesFromUrls, type SpinSource } from './sources'
@@ -28,6 +30,7 @@ export interface StartInput {
   dest?: string
   sha256?: string
   checksumUrl?: string
+  checksumFile?: string
 }
 
 export interface VerifyInput {
@@ -53,18 +56,9 @@ export interface SpinsService {
   close(): Promise<void>
 }
 
-/** A file name from a URL that is safe to use in the download folder. */
+/** A file name from a URL that is safe to use in the download folder (local-name.ts). */
 export function fileNameFromUrl(url: string): string {
-  let name: string
-  try {
-    name = decodeURIComponent(new URL(url).pathname.split('/').pop() ?? '')
-  } catch {
-    name = ''
-  }
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0') || name.length > 255) {
-    throw new AppError('InvalidUrl', `cannot tell a file name from ${url.slice(0, 200)}`, { stage: 'start download', hint: 'Use a URL that ends with the image file name.' })
-  }
-  return name
+  return requireLocalName(lastSegment(url), url)
 }
 
 export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
@@ -105,13 +99,13 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
   }
 
   return {
-    list: () => loadCatalogue(deps.cacheDir),
-    refresh: async () => refreshCatalogue({ fetch: deps.fetch, cacheDir: deps.cacheDir, sources: await sources() }),
+    list: async () => withSafeSpins(await loadCatalogue(deps.cacheDir)),
+    refresh: async () => withSafeSpins(await refreshCatalogue({ fetch: deps.fetch, cacheDir: deps.cacheDir, sources: await sources() })),
     async start(input) {
       const dir = await downloadDir(input.dest)
       let spec: JobSpec
       if (input.spinId) {
-        const catalogue = await readCachedCatalogue(deps.cacheDir)
+        const catalogue = dropUnsafeSpins(await readCachedCatalogue(deps.cacheDir)).catalogue
         const spin = catalogue?.spins.find((s) => s.id === input.spinId)
         if (!spin) {
           throw new AppError('UnknownSpin', `no spin "${input.spinId}" in the ${catalogue ? 'catalogue' : 'catalogue (it was never refreshed)'}`, {
@@ -120,26 +114,29 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
           })
         }
         const algorithm: HashAlgorithm = spin.checksum?.algorithm ?? 'sha256'
+        const dest = destinationIn(dir, spin.name, `catalogue entry ${spin.id}`)
         spec = {
-          name: spin.name,
-          dest: path.join(dir, spin.name),
+          name: path.basename(dest),
+          dest,
           urls: spin.urls,
           expectedSize: spin.size,
           algorithm,
           expectedHash: spin.checksum?.hash,
           spinId: spin.id,
           checksumUrls: spin.checksum?.urls.length ? spin.checksum.urls : undefined,
-          hashSource: spin.checksum?.fromMetadata ? 'the compose metadata (images.json)' : undefined
+          hashSource: spin.checksum?.fromMetadata ? 'the compose metadata (images.json)' : undefined,
+          signatureExpected: spin.checksum?.signed === true
         }
       } else if (input.url) {
-        const name = fileNameFromUrl(input.url)
+        const dest = destinationIn(dir, lastSegment(input.url), input.url)
         spec = {
-          name,
-          dest: path.join(dir, name),
+          name: path.basename(dest),
+          dest,
           urls: [input.url],
           algorithm: 'sha256',
           expectedHash: input.sha256?.toLowerCase(),
           checksumUrls: input.checksumUrl ? [input.checksumUrl] : undefined,
+          checksumFile: input.checksumFile,
           hashSource: input.sha256 ? 'the hash given with the URL' : undefined
         }
       } else {
@@ -157,7 +154,8 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
       if (input.hash) checksum = { kind: 'hash', hash: input.hash }
       else if (input.checksum) checksum = classifyChecksumArg(input.checksum)
       const keys = [...(await trustedKeys()), ...(input.keys ?? [])]
-      return verifyImage({ file: path.resolve(input.file), checksum, keys, fetch: deps.fetch })
+      // A trusted key exists: an unsigned checksum file no longer counts as verified.
+      return verifyImage({ file: path.resolve(input.file), checksum, keys, signatureExpected: keys.length > 0, fetch: deps.fetch })
     },
     trustedKeys,
     close: () => manager.close()

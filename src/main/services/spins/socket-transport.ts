@@ -1,11 +1,12 @@
 import net from 'node:net'
 import tls from 'node:tls'
 import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
+import { nextLocation } from './redirect-policy'
 import type { HttpGet, HttpResponse } from './transport'
 
 /**
- * HTTP/1.1 GET over one plain or TLS socket that reads into a single reused buffer (the
- * `onread` option of net.connect and tls.connect). Node's other clients allocate a fresh
+ * HTTP/1.1 GET over one plain or TLS socket; a plain socket reads into a single reused buffer
+ * (the `onread` option of net.connect; TLS sockets do not honour its pause, see Exchange). Node's other clients allocate a fresh
  * buffer per socket read; for a 2 GiB download that allocation churn (and the page faults of
  * the heap growing and shrinking) cost more CPU than the SHA-256 itself. Here the body chunks
  * are views of that buffer: the socket is paused while the caller holds them, and each chunk
@@ -45,8 +46,8 @@ async function follow(url: string, headers: Record<string, string>, signal: Abor
     if (ex.head.status < 300 || ex.head.status >= 400 || ex.head.status === 304 || !location) return ex.response(target)
     ex.close()
     if (hops >= MAX_REDIRECTS) throw new TypeError(`too many redirects from ${url}`)
-    // Range and If-Range go along: they concern the resource, wherever it lives.
-    target = new URL(location, target).toString()
+    // Range and If-Range go along: they concern the resource, wherever it lives. No https->http.
+    target = nextLocation(target, location).toString()
   }
 }
 
@@ -84,11 +85,17 @@ class Exchange {
     const onread = { buffer: Buffer.allocUnsafe(opts.readBuffer ?? DEFAULT_READ_BUFFER), callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n)) }
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
     const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
-    this.socket =
-      target.protocol === 'https:'
-        ? // tls.connect takes onread too (Node >= 14.16); @types/node does not list it.
-          tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls, onread } as tls.ConnectionOptions)
-        : net.connect({ host, port, onread })
+    if (target.protocol === 'https:') {
+      // No onread for TLS: a TLS socket ignores the "pause" its callback returns and refills the
+      // buffer while the caller still holds views of it (a 4 MB download from nginx arrived
+      // corrupted and short). 'data' chunks are fresh buffers; pausing the stream works.
+      this.socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
+      this.socket.on('data', (chunk: Buffer) => {
+        if (!this.onRead(chunk)) this.socket.pause()
+      })
+    } else {
+      this.socket = net.connect({ host, port, onread })
+    }
     this.socket.on('error', (err) => this.fail(err))
     this.socket.on('end', () => this.onEnd())
     this.socket.on('close', () => this.onEnd())

@@ -1,5 +1,6 @@
 import http from 'node:http'
 import https from 'node:https'
+import { fetchNoDowngrade, nextLocation } from './redirect-policy'
 
 /**
  * The one HTTP GET the downloader needs: status, headers, and the body as chunks.
@@ -30,7 +31,7 @@ export type FetchLike = (url: string, init?: RequestInit) => Promise<Response>
 /** Adapts a fetch function (Node's undici fetch, or a wrapper in tests). */
 export function fetchTransport(fetchFn: FetchLike): HttpGet {
   return async (url, { headers, signal }) => {
-    const res = await fetchFn(url, { headers, signal, redirect: 'follow' })
+    const res = await fetchNoDowngrade(fetchFn)(url, { headers, signal })
     const body = res.body
     return {
       status: res.status,
@@ -94,7 +95,14 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
           return
         }
         // Resolve against the current URL; Range and If-Range go along (they concern the resource).
-        get(new URL(location, target).toString(), headers, signal, hops + 1).then(resolve, reject)
+        let next: URL
+        try {
+          next = nextLocation(target, location)
+        } catch (err) {
+          reject(err)
+          return
+        }
+        get(next.toString(), headers, signal, hops + 1).then(resolve, reject)
         return
       }
       resolve(nodeResponse(res, target.toString()))

@@ -12,8 +12,11 @@ export type ChecksumInput =
   | { kind: 'path'; path: string }
   | { kind: 'url'; urls: string[] }
   | { kind: 'text'; text: string; source: string }
-  /** A digest; `source` names where it came from (default: pasted by the user). */
-  | { kind: 'hash'; hash: string; source?: string }
+  /**
+   * A digest; `source` names where it came from (default: pasted by the user). `origin`
+   * 'metadata' is an unsigned catalogue hash (images.json), held to signatureExpected.
+   */
+  | { kind: 'hash'; hash: string; source?: string; origin?: 'user' | 'metadata' }
 
 export interface VerifyOptions {
   file: string
@@ -24,6 +27,11 @@ export interface VerifyOptions {
   actual?: { algorithm: HashAlgorithm; hash: string }
   /** Armored public keys trusted for signed checksum files. */
   keys: readonly string[]
+  /**
+   * A signature is expected (a trusted key exists for the source, or the catalogue saw a
+   * signed checksum file): an unsigned checksum then does not count as verified.
+   */
+  signatureExpected?: boolean
   fetch?: FetchLike
   hash?: HashOptions
 }
@@ -38,12 +46,25 @@ export function classifyChecksumArg(arg: string): ChecksumInput {
   return { kind: 'path', path: arg }
 }
 
-/** The verdict from the signature and the hash comparison; a bad signature outranks everything. */
-export function decideState(signature: SignatureInfo['status'], matches: boolean | undefined): VerificationState {
+/**
+ * The verdict from the signature and the hash comparison; a bad signature outranks
+ * everything. `from` says what the hash was compared with: a checksum file, a hash the user
+ * gave, or unsigned catalogue metadata.
+ */
+export function decideState(
+  signature: SignatureInfo['status'],
+  matches: boolean | undefined,
+  from: 'file' | 'user' | 'metadata' = 'file',
+  signatureExpected = false
+): VerificationState {
   if (signature === 'bad') return 'bad-signature'
-  if (matches === undefined) return 'unverified'
-  if (!matches) return 'hash-mismatch'
-  return signature === 'good' ? 'verified-signed' : 'verified-unsigned'
+  if (matches === undefined) return 'not-checked'
+  if (!matches) return 'mismatch'
+  if (signature === 'good') return 'signed-by-trusted-key'
+  if (signature === 'unknown-key' || signature === 'unsupported') return 'signed-by-untrusted-key'
+  if (from === 'user') return 'hash-matches-published'
+  if (signatureExpected) return 'signature-missing'
+  return from === 'metadata' ? 'hash-matches-published' : 'checksum-unsigned'
 }
 
 async function readChecksumText(input: Exclude<ChecksumInput, { kind: 'hash' }>, fetch?: FetchLike): Promise<{ text: string; source: string }> {
@@ -95,7 +116,7 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
     const algorithm = opts.actual?.algorithm ?? 'sha256'
     const actual = await digest(algorithm)
     return {
-      state: 'unverified',
+      state: 'not-checked',
       file: opts.file,
       algorithm,
       actual,
@@ -108,7 +129,7 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
   if (opts.checksum.kind === 'hash') {
     const expected = parsePastedHash(opts.checksum.hash)
     const actual = await digest(expected.algorithm)
-    const state = decideState('unsigned', actual === expected.hash)
+    const state = decideState('unsigned', actual === expected.hash, opts.checksum.origin ?? 'user', opts.signatureExpected)
     const from = opts.checksum.source ?? 'pasted'
     warnings.push(
       opts.checksum.source
@@ -124,9 +145,11 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
       checksumSource: from,
       signature: UNSIGNED,
       message:
-        state === 'hash-mismatch'
+        state === 'mismatch'
           ? `HASH MISMATCH: ${expected.algorithm.toUpperCase()} differs from the ${from === 'pasted' ? 'pasted hash' : `hash in ${from}`}`
-          : `${expected.algorithm.toUpperCase()} matches the ${from === 'pasted' ? 'pasted hash' : `hash in ${from}`} (signature unavailable)`,
+          : state === 'signature-missing'
+            ? `${expected.algorithm.toUpperCase()} matches the hash in ${from}, but that hash is not signed and a signature is expected (a trusted key exists)`
+            : `${expected.algorithm.toUpperCase()} matches the ${from === 'pasted' ? 'pasted hash' : `hash in ${from}`}`,
       warnings
     }
   }
@@ -147,7 +170,7 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
   }
   const actual = await digest(entry.algorithm)
   const matches = actual === entry.hash
-  const state = decideState(sig.status, matches)
+  const state = decideState(sig.status, matches, 'file', opts.signatureExpected)
   const signature: SignatureInfo = {
     status: sig.status,
     keyIds: sig.keyIds,
@@ -158,17 +181,22 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
   }
   if (sig.status === 'unknown-key') warnings.push(`Signature unavailable: ${sig.message}. Import the signing key in Settings to check it.`)
   if (sig.status === 'unsupported') warnings.push(`Signature unavailable: ${sig.message}.`)
-  if (sig.status === 'unsigned') warnings.push('Signature unavailable: the checksum file is not signed, so it proves integrity, not origin.')
+  if (sig.status === 'unsigned' && state === 'signature-missing') warnings.push('The checksum file is not signed, but a trusted key exists: an unsigned checksum does not count as verified.')
+  else if (sig.status === 'unsigned') warnings.push('The checksum file is not signed, so it proves integrity, not origin.')
   if (entry.size !== undefined && entry.size !== size) warnings.push(`The checksum file states ${entry.size} bytes; the file has ${size}.`)
   const algo = entry.algorithm.toUpperCase()
   const message =
     state === 'bad-signature'
       ? `BAD SIGNATURE on ${source}: the checksum file was altered or signed by someone else`
-      : state === 'hash-mismatch'
+      : state === 'mismatch'
         ? `HASH MISMATCH: ${algo} of the file differs from ${source}`
-        : state === 'verified-signed'
+        : state === 'signed-by-trusted-key'
           ? `${algo} matches and the checksum file carries a good signature (${sig.signer ?? sig.fingerprint})`
-          : `${algo} matches ${source} (signature unavailable)`
+          : state === 'signed-by-untrusted-key'
+            ? `${algo} matches ${source}, but it is signed by a key that is not trusted`
+            : state === 'signature-missing'
+              ? `${algo} matches ${source}, but that file is not signed and a signature is expected`
+              : `${algo} matches ${source} (an unsigned checksum file)`
   return {
     state,
     file: opts.file,

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
+import { isVerifiedState } from '../../../shared/contract/verification'
 import { api } from '../api'
 
 /** An image the user can pick: a download of the spins service, or a local file. */
@@ -10,13 +11,13 @@ export interface ImageChoice {
   path: string
   name: string
   size: number
-  /** "verified-signed" | "verified-unsigned" | "hash-mismatch" | "bad-signature" | "unverified" | "local". */
+  /** A VerificationState (shared/contract/verification.ts), or "local" (a file with a SHA-256 typed in). */
   state: string
   sha256?: string
   source: 'download' | 'local'
 }
 
-const VERIFIED = new Set(['verified-signed', 'verified-unsigned'])
+const VERIFIED = { has: (state: string): boolean => isVerifiedState(state) }
 export const isVerified = (i: ImageChoice | null): boolean => Boolean(i && i.sha256 && (VERIFIED.has(i.state) || i.source === 'local'))
 
 /** Finished downloads of the spins service, verified ones first. */
@@ -36,7 +37,7 @@ async function downloads(): Promise<ImageChoice[]> {
         path: d.path,
         name: d.name,
         size: d.total ?? d.bytes,
-        state: v?.state ?? 'unverified',
+        state: v?.state ?? 'not-checked',
         sha256: v?.algorithm === 'sha256' ? v.actual : d.sha256,
         source: 'download' as const
       }
@@ -97,7 +98,7 @@ export const useDrivesStore = defineStore('drives', () => {
       const f = await api.call('drives.image', { path })
       const hash = sha256.trim().toLowerCase()
       if (hash && !/^[0-9a-f]{64}$/.test(hash)) throw Object.assign(new Error('The SHA-256 must be 64 hex digits.'), { name: 'ValidationError' })
-      image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: hash ? 'local' : 'unverified', sha256: hash || undefined, source: 'local' }
+      image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: hash ? 'local' : 'not-checked', sha256: hash || undefined, source: 'local' }
       allowUnverified.value = false
     } catch (e) {
       imageError.value = toErrorInfo(e)

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { CatalogueState, DownloadInfo, ErrorInfo, SpinImage, VerificationState, VerifyResult } from '../../../shared/contract'
 import { describeError, toErrorInfo } from '../../../shared/contract/errors'
+import { VERIFICATION_LABEL, VERIFICATION_TONE } from '../../../shared/contract/verification'
 import { api } from '../api'
 
 type Failure = Pick<ErrorInfo, 'message' | 'hint'>
@@ -11,22 +12,9 @@ const failure = (e: unknown): Failure => {
   return { message: describeError({ stage, message }), hint }
 }
 
-export const VERIFICATION_TEXT: Record<VerificationState, string> = {
-  'verified-signed': 'Verified and signed',
-  'verified-unsigned': 'Verified, signature unavailable',
-  'hash-mismatch': 'Hash mismatch',
-  'bad-signature': 'Bad signature',
-  unverified: 'Not verified'
-}
-
-/** The badge colour of each state (StatusBadge statuses). */
-export const VERIFICATION_TONE: Record<VerificationState, 'ok' | 'warn' | 'fail' | 'unknown'> = {
-  'verified-signed': 'ok',
-  'verified-unsigned': 'warn',
-  'hash-mismatch': 'fail',
-  'bad-signature': 'fail',
-  unverified: 'unknown'
-}
+/** The shared wording and badge colour of each state (one table for every surface). */
+export const VERIFICATION_TEXT: Record<VerificationState, string> = VERIFICATION_LABEL
+export { VERIFICATION_TONE }
 
 export const ACTIVE = new Set<DownloadInfo['status']>(['queued', 'checking', 'hashing-part', 'downloading', 'verifying'])
 
