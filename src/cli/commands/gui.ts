@@ -34,6 +34,10 @@ export const commands: Command[] = [
       const portText = value(args, 'port')
       const port = portText === undefined ? 0 : Number(portText)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('UsageError', `--port: not a port number: ${portText}`)
+      const fixedToken = ctx.services.env.HSC_WEB_TOKEN
+      if (fixedToken !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(fixedToken)) {
+        throw new AppError('UsageError', 'HSC_WEB_TOKEN must be 16 to 256 letters, digits, _ or - (it is put in the URL fragment).')
+      }
       const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN })
       ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
       ctx.out(`Open: ${server.url}`)

@@ -1,6 +1,6 @@
 import type { Command } from '../command'
 import { UsageError } from '../args'
-import { settingsSchema, type Settings } from '../../shared/contract'
+import { settingsSchema, type Settings, type SettingsPatch } from '../../shared/contract'
 
 export const commands: Command[] = [
   {
@@ -35,7 +35,7 @@ export const commands: Command[] = [
           throw new UsageError(`${key}: not a JSON array`)
         }
       }
-      const state = await ctx.call('settings.update', { [key]: v } as Partial<Omit<Settings, 'importedKeys'>>)
+      const state = await ctx.call('settings.update', { [key]: v } as SettingsPatch)
       ctx.print(state, () => `${key} = ${JSON.stringify(state.settings[key as keyof Settings])}`)
       return 0
     }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { Settings, SettingsState, TrustedKey } from '../../../shared/contract'
+import type { Settings, SettingsPatch, SettingsState, TrustedKey } from '../../../shared/contract'
 import { api } from '../api'
 
 export const useSettingsStore = defineStore('settings', () => {
@@ -24,7 +24,7 @@ export const useSettingsStore = defineStore('settings', () => {
       error.value = (e as Error).message
     }
   }
-  async function update(patch: Partial<Settings>): Promise<boolean> {
+  async function update(patch: SettingsPatch): Promise<boolean> {
     try {
       apply(await api.call('settings.update', patch))
       notice.value = null
