@@ -1,11 +1,16 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import type { FleetReport, InspectReport } from '../../src/shared/contract'
+import { runCommand } from '../../src/main/services/system/command'
 import { runHsc } from '../support/hsc'
+import { HSC, isRoot } from '../support/paths'
 import { hyperscaleRoot, stockRoot } from './roots'
 import { tmpDir } from './support'
 
+const asNobody = (args: string[]) => runCommand(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, HSC, '--no-color', ...args], { timeoutMs: 60_000 })
+// The checkout must be readable by nobody (a clone under /root is not).
+const nobodyCanRun = isRoot && (await asNobody(['--version']).catch(() => ({ code: 1 }))).code === 0
 const tmp = tmpDir('hsc-fleet-cli-')
 const stock = stockRoot('stock.example')
 const hs = hyperscaleRoot('hs.example')
@@ -41,6 +46,24 @@ describe('hsc facts install / uninstall', () => {
     expect(res.status).toBe(2)
     expect(res.stderr).toMatch(/cannot go into a fact script or a systemd unit/)
     expect(existsSync(dir)).toBe(false)
+  })
+
+  it.skipIf(!nobodyCanRun)('as an unprivileged user: a sentence saying to run it as root, not an errno', async () => {
+    const dir = sub('nobody-parent')
+    mkdirSync(dir, { mode: 0o755 })
+    const res = await asNobody(['facts', 'install', '--dir', path.join(dir, 'facts.d')])
+    expect(res.code).toBe(1)
+    // The test's temp dir is private (0700): nobody cannot even look for an existing fact.
+    expect(res.stderr).toMatch(/^hsc: cannot read .*facts\.d\/hyperscale\.fact: permission denied \(.*run them as root/)
+    expect(existsSync(path.join(dir, 'facts.d'))).toBe(false)
+    chmodSync(tmp.dir, 0o755)
+    try {
+      const res2 = await asNobody(['facts', 'install', '--dir', path.join(dir, 'facts.d')])
+      expect(res2.code).toBe(1)
+      expect(res2.stderr).toMatch(/^hsc: cannot write .*facts\.d: permission denied \(.*run them as root/)
+    } finally {
+      chmodSync(tmp.dir, 0o700)
+    }
   })
 
   it('--unit-dir needs --prometheus', async () => {

@@ -1,5 +1,6 @@
 import { promises as fsp, realpathSync } from 'node:fs'
 import path from 'node:path'
+import { AppError } from '../../shared/contract/errors'
 import { runCommand } from '../../main/services/system/command'
 import { writeFileAtomic } from '../../main/services/fleet/atomic'
 import { applyInstall, applyUninstall, DEFAULT_FACTS_DIR, DEFAULT_UNIT_DIR, planInstall, RefusedError, type InstallIo } from '../../main/services/fleet/install'
@@ -8,18 +9,39 @@ import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
-const io: InstallIo = {
-  readText: async (p) => {
-    try {
-      return await fsp.readFile(p, 'utf8')
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-      throw e
+/** Turns "EACCES: permission denied, open …" into a sentence with what to do. */
+async function writing<T>(what: string, f: () => Promise<T>, verb = 'write'): Promise<T> {
+  try {
+    return await f()
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+      throw new AppError('PermissionDenied', `cannot ${verb} ${what}: ${code === 'EROFS' ? 'the file system is read-only' : 'permission denied'}`, {
+        hint: 'facts install and uninstall change system directories: run them as root (in Ansible: become: true)',
+        cause: e
+      })
     }
-  },
-  mkdirp: async (d) => void (await fsp.mkdir(d, { recursive: true, mode: 0o755 })),
-  write: (p, c, mode) => writeFileAtomic(p, c, mode),
-  remove: (p) => fsp.rm(p, { force: true }),
+    throw e
+  }
+}
+
+const io: InstallIo = {
+  readText: (p) =>
+    writing(
+      p,
+      async () => {
+        try {
+          return await fsp.readFile(p, 'utf8')
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+          throw e
+        }
+      },
+      'read'
+    ),
+  mkdirp: (d) => writing(d, async () => void (await fsp.mkdir(d, { recursive: true, mode: 0o755 }))),
+  write: (p, c, mode) => writing(p, () => writeFileAtomic(p, c, mode)),
+  remove: (p) => writing(p, () => fsp.rm(p, { force: true })),
   run: runCommand,
   systemdRunning: async () => (await fsp.stat('/run/systemd/system').catch(() => null))?.isDirectory() ?? false
 }
@@ -93,7 +115,7 @@ export const commands: Command[] = [
         const root = value(args, 'fact-root')
         const fact = await ctx.call('fleet.fact', { root: root ? path.resolve(root) : undefined })
         await io.mkdirp(path.dirname(plan.promPath))
-        await writeFileAtomic(plan.promPath, factToPrometheus(fact))
+        await io.write(plan.promPath, factToPrometheus(fact), 0o644)
         refreshed = plan.promPath
       }
       ctx.print({ ...result, factPath: plan.factPath, promPath: plan.promPath ?? null, refreshed: refreshed ?? null }, () =>

@@ -1,4 +1,5 @@
 import os from 'node:os'
+import { AppError } from '../../../shared/contract/errors'
 import type { fleetMethods } from '../../../shared/contract/fleet'
 import { APP_VERSION } from '../../../shared/version'
 import type { HandlerFactory } from '../handlers'
@@ -17,7 +18,12 @@ async function hostnameOf(fs: RootFs): Promise<string | null> {
 }
 
 export const fleetHandlers: HandlerFactory<typeof fleetMethods> = (ctx) => ({
-  'fleet.fact': ({ root }) => {
+  'fleet.fact': async ({ root }) => {
+    // Another root becomes dnf's --installroot and rpm's --root; like the repos service, only
+    // the command line may choose it, never a renderer.
+    if (root !== undefined && ctx.transport !== 'cli') {
+      throw new AppError('Forbidden', 'Reading the fact of another root is only possible from the command line (hsc facts show --root DIR).')
+    }
     const fs = ctx.rootFs(root)
     // The repos service reads the same root the inspector reads (an installroot for a fixture tree).
     const repos = createReposService({ ...reposOptionsFromContext({ ...ctx, fs }), fs })
