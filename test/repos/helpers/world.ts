@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os'
 import path from 'node:path'
 import { runCommand } from '../../../src/main/services/system/command'
-import { FIXTURES } from '../../support/paths'
+import { FIXTURES, PROJECT_ROOT } from '../../support/paths'
 import { startStaticServer, type StaticServer } from '../../support/static-server'
 import { dnfArgs } from './real-dnf'
 import { buildRpm, createrepo } from './rpm'
@@ -39,16 +39,6 @@ function sections(text: string): Map<string, string> {
   return out
 }
 
-async function testKey(home: string): Promise<string> {
-  mkdirSync(home, { recursive: true, mode: 0o700 })
-  const gpg = ['gpg', '--batch', '--homedir', home]
-  const gen = await runCommand([...gpg, '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'Hyperscale test key <hs-test@example.invalid>', 'ed25519', 'sign', 'never'], { timeoutMs: 60_000 })
-  if (gen.code !== 0) throw new Error(`gpg key generation failed: ${gen.stderr}`)
-  const exp = await runCommand([...gpg, '--armor', '--export', 'hs-test@example.invalid'])
-  if (!exp.stdout.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new Error(`gpg export failed: ${exp.stderr}`)
-  return exp.stdout
-}
-
 export interface World {
   root: string
   tmp: string
@@ -72,7 +62,8 @@ export async function buildWorld(): Promise<World> {
   mkdirSync(work, { recursive: true })
   const server = await startStaticServer(srv)
   const url = (dir: string) => `${server.url}/${dir}/`
-  const key = await testKey(path.join(tmp, 'gnupg'))
+  // The release package ships the SIG's real public key (bundled, see resources/keys/README.md).
+  const key = readFileSync(path.join(PROJECT_ROOT, 'resources/keys/RPM-GPG-KEY-CentOS-SIG-HyperScale'), 'utf8')
 
   const hs = sections(readFileSync(path.join(REPOS, 'hyperscale-el9/hs.repo'), 'utf8'))
   const hsUrl = (id: string) => url(id === 'centos-hyperscale' ? 'hs-main' : id === 'centos-hyperscale-kernel' ? 'hs-kernel' : 'hs-experimental')
@@ -144,8 +135,6 @@ export async function buildWorld(): Promise<World> {
     packaged,
     close: async () => {
       await server.close()
-      // key generation started a gpg-agent for the scratch keyring; do not leave it behind
-      await runCommand(['gpgconf', '--homedir', path.join(tmp, 'gnupg'), '--kill', 'all'])
       rmSync(tmp, { recursive: true, force: true })
     }
   }
