@@ -51,8 +51,9 @@ export interface World {
 /**
  * A CentOS Stream 9 installroot served by a loopback HTTP repo tree:
  *   baseos  stock hsdemo-1.0-1.el9, kernel-5.14.0-580.el9
- *   extras  centos-release-hyperscale{,-experimental,-kernel}, epel-release
- *   hs-main hsdemo-1.1-1.hs.el9; hs-experimental hsxtool (.hsx.); hs-kernel kernel .hsk.
+ *   extras  centos-release-hyperscale{,-experimental}, epel-release
+ *   hs-main hsdemo-1.1-1.hs.el9; hs-experimental hsxtool and kernel 6.10.9-0.hs1.hsx.el9
+ * Stream 9 has no kernel flavour: its Hyperscale kernel comes from experimental.
  * with the stock packages installed by the real dnf, as on a fresh system.
  */
 export async function buildWorld(): Promise<World> {
@@ -66,9 +67,8 @@ export async function buildWorld(): Promise<World> {
   const key = readFileSync(path.join(PROJECT_ROOT, 'resources/keys/RPM-GPG-KEY-CentOS-SIG-HyperScale'), 'utf8')
 
   const hs = sections(readFileSync(path.join(REPOS, 'hyperscale-el9/hs.repo'), 'utf8'))
-  const hsUrl = (id: string) => url(id === 'centos-hyperscale' ? 'hs-main' : id === 'centos-hyperscale-kernel' ? 'hs-kernel' : 'hs-experimental')
+  const hsUrl = (id: string) => url(id === 'centos-hyperscale' ? 'hs-main' : 'hs-experimental')
   const mainRepo = loopback(hs.get('centos-hyperscale')!, hsUrl)
-  const kernelRepo = loopback(hs.get('centos-hyperscale-kernel')!, hsUrl)
   // No experimental stanza was found in public sources; it is the main one with the variant swapped.
   const experimentalRepo = loopback(
     hs.get('centos-hyperscale')!.replace('[centos-hyperscale]', '[centos-hyperscale-experimental]').replace('- Hyperscale', '- Hyperscale Experimental').replace('packages-main', 'packages-experimental'),
@@ -80,8 +80,7 @@ export async function buildWorld(): Promise<World> {
 
   const release = [
     { name: 'centos-release-hyperscale', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale.repo', text: mainRepo, requires: [] as string[], key: true },
-    { name: 'centos-release-hyperscale-experimental', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo', text: experimentalRepo, requires: ['centos-release-hyperscale'], key: false },
-    { name: 'centos-release-hyperscale-kernel', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Kernel.repo', text: kernelRepo, requires: ['centos-release-hyperscale'], key: false }
+    { name: 'centos-release-hyperscale-experimental', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo', text: experimentalRepo, requires: ['centos-release-hyperscale'], key: false }
   ]
   for (const r of release) {
     const files: Record<string, { content: string; config?: boolean }> = { [r.file]: { content: r.text, config: true } }
@@ -99,8 +98,8 @@ export async function buildWorld(): Promise<World> {
   await buildRpm({ name: 'kernel', version: '5.14.0', release: '580.el9', files: kfile('5.14.0-580.el9') }, path.join(srv, 'baseos'), work)
   await buildRpm({ name: 'hsdemo', version: '1.1', release: '1.hs.el9', files: demo('1.1', '1.hs.el9') }, path.join(srv, 'hs-main'), work)
   await buildRpm({ name: 'hsxtool', version: '0.3', release: '1.hsx.el9', files: { '/usr/share/hsxtool/x': { content: 'x\n' } } }, path.join(srv, 'hs-experimental'), work)
-  await buildRpm({ name: 'kernel', version: '6.16.4', release: '0.hs1.hsk.el9', files: kfile('6.16.4-0.hs1.hsk.el9') }, path.join(srv, 'hs-kernel'), work)
-  for (const d of ['baseos', 'extras', 'epel', 'crb', 'empty', 'hs-main', 'hs-experimental', 'hs-kernel']) await createrepo(path.join(srv, d))
+  await buildRpm({ name: 'kernel', version: '6.10.9', release: '0.hs1.hsx.el9', files: kfile('6.10.9-0.hs1.hsx.el9') }, path.join(srv, 'hs-experimental'), work)
+  for (const d of ['baseos', 'extras', 'epel', 'crb', 'empty', 'hs-main', 'hs-experimental']) await createrepo(path.join(srv, d))
 
   const root = path.join(tmp, 'root')
   mkdirSync(path.join(root, 'etc/yum.repos.d'), { recursive: true })

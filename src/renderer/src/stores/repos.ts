@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import {
   toErrorInfo,
   type ErrorInfo,
+  type FlavourOffer,
   type KernelInfo,
   type Prerequisite,
   type PrivilegedPlan,
@@ -26,6 +27,7 @@ export const useReposStore = defineStore('repos', () => {
   const prerequisites = ref<Prerequisite[] | null>(null)
   const provenance = ref<Provenance | null>(null)
   const kernel = ref<KernelInfo | null>(null)
+  const flavours = ref<FlavourOffer | null>(null)
   const loading = ref(false)
   const packagesLoading = ref(false)
   const error = ref<ErrorInfo | null>(null)
@@ -64,6 +66,8 @@ export const useReposStore = defineStore('repos', () => {
       list.value = l
       prerequisites.value = p
       kernel.value = k
+      // Optional: without the table the setup simply offers every flavour checkbox.
+      flavours.value = await api.call('repos.flavours', {}).catch(() => null)
     } catch (e) {
       error.value = toErrorInfo(e)
     } finally {
@@ -141,6 +145,7 @@ export const useReposStore = defineStore('repos', () => {
     prerequisites,
     provenance,
     kernel,
+    flavours,
     loading,
     packagesLoading,
     error,
