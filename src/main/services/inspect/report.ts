@@ -12,6 +12,7 @@ import { swapChecks } from './checks/swap'
 import { secureBootChecks, selinuxChecks } from './checks/security'
 import { rpmCowChecks } from './checks/rpm-cow'
 import { hardwareChecks } from './checks/hardware'
+import { machineChecks } from './checks/machine'
 import { brokenCheck } from './checks/helpers'
 
 export type { InspectDeps } from './facts'
@@ -25,6 +26,7 @@ interface Producer {
 
 const PRODUCERS: Producer[] = [
   { id: 'os', group: 'system', title: 'Operating system', run: osChecks },
+  { id: 'machine', group: 'system', title: 'Which machine this is', run: machineChecks },
   { id: 'systemd', group: 'system', title: 'systemd', run: systemdChecks },
   { id: 'swap', group: 'system', title: 'Swap', run: swapChecks },
   { id: 'kernel', group: 'kernel', title: 'Kernel', run: kernelChecks },
