@@ -210,6 +210,13 @@ export const commands: Command[] = [
     run: (args, ctx) => plannedRun({ kind: 'sync', assumeYes: args.flags.has('yes') }, args, ctx, { ask: false })
   },
   {
+    path: ['repos', 'cow'],
+    summary: 'Enable RPM copy-on-write: the experimental repo, rpm-plugin-reflink + python3-dnf-plugin-cow, enabled=1 in reflink.conf',
+    maxArgs: 0,
+    options: [yes],
+    run: (args, ctx) => plannedRun({ kind: 'enableRpmCow' }, args, ctx, { ask: true })
+  },
+  {
     path: ['repos', 'undo'],
     summary: 'Undo the last dnf transaction (dnf history undo last; dnf asks unless --yes)',
     maxArgs: 0,

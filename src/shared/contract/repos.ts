@@ -218,6 +218,8 @@ export const reposAction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sync'), assumeYes: z.boolean().default(false) }).strict(),
   z.object({ kind: z.literal('undo'), assumeYes: z.boolean().default(false) }).strict(),
   z.object({ kind: z.literal('installKernel') }).strict(),
+  /** Experimental repo, rpm-plugin-reflink + python3-dnf-plugin-cow, and the plugin switched on. */
+  z.object({ kind: z.literal('enableRpmCow') }).strict(),
   z.object({ kind: z.literal('setDefaultKernel'), release: kernelRelease }).strict()
 ])
 

@@ -5,6 +5,7 @@ import type { RootFs } from '../system/rootfs'
 import type { Elevation } from '../terminal/elevate'
 import { assertAllowedPackage, assertKernelRelease, assertPackageName, assertRepoId } from '../terminal/validate'
 import { toggleArgs, type Dnf } from './dnf'
+import { enableRpmCowPlan } from './cow-plan'
 import { releasePackagesFor } from './flavours'
 import { installedKernels, kernelProviders } from './kernel'
 import type { PrerequisiteState } from './prerequisites'
@@ -180,6 +181,9 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
       steps.push({ argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')), why: 'the Hyperscale repositories have priority 50, so dnf takes the kernel from them' })
       return plan('Install the Hyperscale kernel', steps, elevation, { notes })
     }
+
+    case 'enableRpmCow':
+      return enableRpmCowPlan({ dnf, fs: deps.fs, elevation, list: await deps.list(), major: await dnfMajor(dnf) })
 
     case 'setDefaultKernel': {
       const release = assertKernelRelease(action.release)

@@ -32,7 +32,9 @@ export const PACKAGE_ALLOWLIST: ReadonlySet<string> = new Set([
   'centos-release-hyperscale-testing',
   'centos-gpg-keys',
   'epel-release',
-  'kernel'
+  'kernel',
+  'rpm-plugin-reflink',
+  'python3-dnf-plugin-cow'
 ])
 
 export function assertAllowedPackage(name: string): string {
