@@ -91,19 +91,40 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
   })
 
   it('plans setup as exact argv: enable CRB, then install the release packages and EPEL', async () => {
-    const plan = await svc.plan(parse({ kind: 'setup', experimental: true, kernel: true }))
+    const plan = await svc.plan(parse({ kind: 'setup', experimental: true }))
     expect(plan.steps.map((s) => s.argv)).toEqual([
       [...dnfPrefix(), 'config-manager', '--set-enabled', 'crb'],
-      [...dnfPrefix(), 'install', '-y', 'epel-release', 'centos-release-hyperscale', 'centos-release-hyperscale-experimental', 'centos-release-hyperscale-kernel']
+      [...dnfPrefix(), 'install', '-y', 'epel-release', 'centos-release-hyperscale', 'centos-release-hyperscale-experimental']
     ])
     expect(plan.elevation).toBe('direct')
+    // Testing builds per flavour: main and experimental have testing release packages.
+    const testing = await svc.plan(parse({ kind: 'setup', experimental: true, testing: true }))
+    expect(testing.steps[1].argv.slice(-4)).toEqual(['centos-release-hyperscale', 'centos-release-hyperscale-testing', 'centos-release-hyperscale-experimental', 'centos-release-hyperscale-experimental-testing'])
+  })
+
+  it('setup offers only the flavours Stream 9 has, and says why the others are absent', async () => {
+    const offer = await svc.flavours()
+    expect(offer.stream).toBe('9')
+    expect(offer.offered.map((r) => r.flavour)).toEqual(['main', 'experimental', 'facebook', 'spin', 'hotfixes', 'intel'])
+    expect(offer.absent.map((a) => a.flavour)).toEqual(['kernel', 'asahi'])
+    expect(offer.absent[0].reason).toMatch(/for CentOS Stream 10 only, not for Stream 9/)
+    expect(offer.kernelRoute).toBe('repo-metadata')
+    expect(offer.offered.find((r) => r.flavour === 'experimental')).toMatchObject({
+      repoId: 'centos-hyperscale-experimental',
+      testingBaseurl: 'https://buildlogs.centos.org/centos/$stream/hyperscale/$basearch/packages-experimental/'
+    })
+    await expect(svc.plan(parse({ kind: 'setup', kernel: true }))).rejects.toMatchObject({ name: 'FlavourNotOnStream', message: expect.stringContaining('Stream 10 only'), hint: expect.stringContaining('Install the Hyperscale kernel') })
+    await expect(svc.plan(parse({ kind: 'setup', flavours: ['asahi'] }))).rejects.toMatchObject({ name: 'FlavourNotOnStream' })
+    await expect(svc.plan(parse({ kind: 'setup', flavours: ['facebook'] }))).rejects.toMatchObject({ name: 'NoReleasePackage', hint: expect.stringContaining('packages-facebook') })
+    // No Hyperscale repo yet: the kernel cannot come from anywhere, and the plan says so.
+    await expect(svc.plan(parse({ kind: 'installKernel' }))).rejects.toMatchObject({ name: 'NoHyperscaleKernel', hint: expect.stringContaining('experimental') })
   })
 
   it('setup installs the release packages; their repos appear enabled as packaged, owned by them', async () => {
-    const { exit, out } = await run({ kind: 'setup', experimental: true, kernel: true })
+    const { exit, out } = await run({ kind: 'setup', experimental: true })
     expect(exit, out).toMatchObject({ status: 'ok', code: 0, declined: false })
     expect(out).toContain('Complete!')
-    for (const name of ['centos-release-hyperscale', 'centos-release-hyperscale-experimental', 'centos-release-hyperscale-kernel', 'epel-release']) {
+    for (const name of ['centos-release-hyperscale', 'centos-release-hyperscale-experimental', 'epel-release']) {
       expect((await rpmQ(name))[0]).toMatch(new RegExp(`^${name}-9-`))
     }
     const list = await svc.list()
@@ -214,7 +235,7 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(before.switchable).toEqual(['hsdemo'])
     expect(before.updates.map((u) => `${u.name} ${u.installed} -> ${u.available} @${u.repo}`).sort()).toEqual([
       'hsdemo 1.0-1.el9 -> 1.1-1.hs.el9 @centos-hyperscale',
-      'kernel 5.14.0-580.el9 -> 6.16.4-0.hs1.hsk.el9 @centos-hyperscale-kernel'
+      'kernel 5.14.0-580.el9 -> 6.10.9-0.hs1.hsx.el9 @centos-hyperscale-experimental'
     ])
 
     const plan = await svc.plan(parse({ kind: 'sync' }))
@@ -244,22 +265,33 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(await rpmQ('hsdemo')).toEqual(['hsdemo-1.0-1.el9.noarch'])
   })
 
-  it('kernel: shows builds, installs the Hyperscale kernel next to the stock one, refuses boot changes in an installroot', async () => {
+  it('kernel on Stream 9: the repo metadata says which Hyperscale repo ships one; it is enabled if needed, then installed next to the stock one', async () => {
     const k0 = await svc.kernel()
     expect(k0.running).toBeNull()
-    expect(k0.kernelRepoConfigured).toBe(true)
-    expect(k0.kernelReleasePackageInstalled).toBe(true)
+    expect(k0.route).toBe('repo-metadata')
+    expect(k0.kernelRepoConfigured).toBe(false)
+    expect(k0.providers).toEqual([{ repo: 'centos-hyperscale-experimental', release: '6.10.9-0.hs1.hsx.el9.noarch', marker: 'hsx', enabled: true }])
     expect(k0.installed).toEqual([{ release: '5.14.0-580.el9.noarch', hyperscale: false }])
 
+    // With the providing repo disabled, the plan enables exactly that repo first.
+    expect((await run({ kind: 'toggle', id: 'centos-hyperscale-experimental', enabled: false })).exit.status).toBe('ok')
+    expect((await svc.kernel()).providers).toEqual([{ repo: 'centos-hyperscale-experimental', release: '6.10.9-0.hs1.hsx.el9.noarch', marker: 'hsx', enabled: false }])
+    const planned = await svc.plan(parse({ kind: 'installKernel' }))
+    expect(planned.steps.map((s) => s.argv)).toEqual([
+      [...dnfPrefix(), 'config-manager', '--set-enabled', 'centos-hyperscale-experimental'],
+      [...dnfPrefix(), 'upgrade', '-y', 'kernel']
+    ])
+    expect(planned.notes.join(' ')).toContain('centos-hyperscale-experimental offers kernel 6.10.9-0.hs1.hsx.el9.noarch')
+
     const { exit, argv, out } = await run({ kind: 'installKernel' })
-    expect(argv).toEqual([[...dnfPrefix(), 'upgrade', '-y', 'kernel']])
+    expect(argv).toEqual(planned.steps.map((s) => s.argv))
     expect(exit, out).toMatchObject({ status: 'ok' })
     const k1 = await svc.kernel()
-    expect(k1.installed).toContainEqual({ release: '6.16.4-0.hs1.hsk.el9.noarch', hyperscale: true, marker: 'hsk' })
+    expect(k1.installed).toContainEqual({ release: '6.10.9-0.hs1.hsx.el9.noarch', hyperscale: true, marker: 'hsx' })
     expect(k1.installed).toContainEqual({ release: '5.14.0-580.el9.noarch', hyperscale: false })
-    expect(existsSync(path.join(world.root, 'boot/vmlinuz-6.16.4-0.hs1.hsk.el9.noarch'))).toBe(true)
+    expect(existsSync(path.join(world.root, 'boot/vmlinuz-6.10.9-0.hs1.hsx.el9.noarch'))).toBe(true)
 
-    await expect(svc.plan(parse({ kind: 'setDefaultKernel', release: '6.16.4-0.hs1.hsk.el9.noarch' }))).rejects.toMatchObject({ name: 'NotSupported' })
+    await expect(svc.plan(parse({ kind: 'setDefaultKernel', release: '6.10.9-0.hs1.hsx.el9.noarch' }))).rejects.toMatchObject({ name: 'NotSupported' })
   })
 
   it('the GPG key fix reinstalls the package that owns the key when the key file is gone', async () => {

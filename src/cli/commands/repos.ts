@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises'
-import { displayArgv, type KernelInfo, type Prerequisite, type PrivilegedPlan, type Provenance, type RepoEntry, type RepoList, type ReposActionInput, type TerminalExit } from '../../shared/contract'
+import { displayArgv, type FlavourOffer, type HyperscaleFlavour, type KernelInfo, type Prerequisite, type PrivilegedPlan, type Provenance, type RepoEntry, type RepoList, type ReposActionInput, type TerminalExit } from '../../shared/contract'
 import { runInherited } from '../../main/services/terminal/inherit'
 import { UsageError, type ParsedArgs } from '../args'
 import type { Command } from '../command'
@@ -84,8 +84,25 @@ function renderKernel(k: KernelInfo, ctx: CliContext): string {
     `default boot: ${k.defaultBoot ? b(k.defaultBoot) : s.dim(k.defaultBootError ?? 'unknown')}`,
     'installed:',
     ...k.installed.map((x) => `  ${b(x)}`),
-    s.dim(`Hyperscale kernel repo ${k.kernelRepoConfigured ? 'configured' : 'not configured'}; centos-release-hyperscale-kernel ${k.kernelReleasePackageInstalled ? 'installed' : 'not installed'}`)
+    k.route === 'repo-metadata'
+      ? s.dim(
+          k.providers?.length
+            ? `Hyperscale kernel offered by: ${k.providers.map((p) => `${p.repo}${p.enabled ? '' : ' (disabled)'} ${p.release}`).join(', ')}`
+            : `No configured Hyperscale repository offers a kernel: ${k.providersNote ?? 'none found'}`
+        )
+      : s.dim(`Hyperscale kernel repo ${k.kernelRepoConfigured ? 'configured' : 'not configured'}; centos-release-hyperscale-kernel ${k.kernelReleasePackageInstalled ? 'installed' : 'not installed'}`)
   ].join('\n')
+}
+
+function renderFlavours(o: FlavourOffer, ctx: CliContext): string {
+  const s = ctx.style
+  const out = [s.bold(o.stream ? `CentOS Stream ${o.stream}: Hyperscale flavours` : 'Not CentOS Stream: no Hyperscale flavour applies')]
+  if (o.offered.length)
+    out.push(table(o.offered.map((r) => ['  ' + r.flavour, r.releasePackage ?? s.yellow('(no release package: set up by hand)'), s.dim(r.description)])))
+  for (const a of o.absent) out.push(s.dim(`  ${a.flavour}: not offered, ${a.reason}`))
+  out.push(s.dim(o.kernelRoute === 'kernel-flavour' ? 'Hyperscale kernel: the kernel flavour.' : 'Hyperscale kernel: from whichever Hyperscale repository ships one (see hsc repos kernel).'))
+  out.push(s.dim(`Table: ${o.dataFile}`))
+  return out.join('\n')
 }
 
 async function confirm(question: string): Promise<boolean> {
@@ -150,15 +167,28 @@ export const commands: Command[] = [
     maxArgs: 0,
     options: [
       { name: 'experimental', kind: 'flag', summary: 'also centos-release-hyperscale-experimental' },
-      { name: 'kernel', kind: 'flag', summary: 'also centos-release-hyperscale-kernel (the Hyperscale kernel, with btrfs)' },
+      { name: 'kernel', kind: 'flag', summary: 'also centos-release-hyperscale-kernel (Stream 10 only; on 9 the kernel comes with experimental)' },
       { name: 'spin', kind: 'flag', summary: 'also centos-release-hyperscale-spin' },
-      { name: 'testing', kind: 'flag', summary: 'also centos-release-hyperscale-testing' },
+      { name: 'testing', kind: 'flag', summary: 'also the testing release package of each chosen flavour' },
+      { name: 'flavour', kind: 'value', valueName: 'NAME', summary: 'another flavour by name (repeatable; see hsc repos flavours)' },
       yes
     ],
     async run(args, ctx) {
       if (!ctx.json) ctx.err(renderPrerequisites(await ctx.call('repos.prerequisites', {}), ctx) + '\n')
       const f = (n: string) => args.flags.has(n)
-      return plannedRun({ kind: 'setup', experimental: f('experimental'), kernel: f('kernel'), spin: f('spin'), testing: f('testing') }, args, ctx, { ask: true })
+      const flavours = (args.values.get('flavour') ?? []) as HyperscaleFlavour[]
+      return plannedRun({ kind: 'setup', experimental: f('experimental'), kernel: f('kernel'), spin: f('spin'), testing: f('testing'), flavours }, args, ctx, { ask: true })
+    }
+  },
+  {
+    path: ['repos', 'flavours'],
+    summary: "The Hyperscale flavours this system's stream has, and why the others are absent",
+    readOnly: true,
+    maxArgs: 0,
+    async run(_args, ctx) {
+      const o = await ctx.call('repos.flavours', {})
+      ctx.print(o, () => renderFlavours(o, ctx))
+      return 0
     }
   },
   {
@@ -178,6 +208,13 @@ export const commands: Command[] = [
     maxArgs: 0,
     options: [yes],
     run: (args, ctx) => plannedRun({ kind: 'sync', assumeYes: args.flags.has('yes') }, args, ctx, { ask: false })
+  },
+  {
+    path: ['repos', 'cow'],
+    summary: 'Enable RPM copy-on-write: the experimental repo, rpm-plugin-reflink + python3-dnf-plugin-cow, enabled=1 in reflink.conf',
+    maxArgs: 0,
+    options: [yes],
+    run: (args, ctx) => plannedRun({ kind: 'enableRpmCow' }, args, ctx, { ask: true })
   },
   {
     path: ['repos', 'undo'],

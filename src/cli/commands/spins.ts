@@ -18,6 +18,20 @@ function badge(r: VerifyResult, ctx: CliContext): string {
   return tone === 'ok' ? s.green(text) : tone === 'warn' ? s.yellow(text) : tone === 'unknown' ? s.dim(text) : s.red(text)
 }
 
+function channelCell(p: SpinImage, ctx: CliContext): string {
+  if (!p.channel) return ''
+  const text = p.experimental && !/experimental/i.test(p.channel) ? `${p.channel} (experimental)` : p.channel
+  return p.experimental ? ctx.style.yellow(text) : text
+}
+
+/** Trust of the list, then the file that covers the image. */
+function checksumCell(p: SpinImage, ctx: CliContext): string {
+  const c = p.checksum
+  if (!c) return ctx.style.yellow('none')
+  const trust = c.confirmed ? (c.signed ? 'signed' : 'unsigned') : c.fromMetadata ? 'metadata' : ctx.style.yellow('unconfirmed')
+  return c.file ? `${trust} ${c.file}` : trust
+}
+
 function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
   const s = ctx.style
   const out: string[] = []
@@ -26,21 +40,28 @@ function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
   else {
     out.push(
       table([
-        [s.bold('ID'), s.bold('VARIANT'), s.bold('ARCH'), s.bold('STREAM'), s.bold('SIZE'), s.bold('DATE'), s.bold('CHECKSUM')],
+        [s.bold('ID'), s.bold('CHANNEL'), s.bold('VARIANT'), s.bold('ARCH'), s.bold('STREAM'), s.bold('SIZE'), s.bold('DATE'), s.bold('CHECKSUM')],
         ...c.spins.map((p: SpinImage) => [
           p.id + (p.stale ? s.dim(' (stale)') : ''),
+          channelCell(p, ctx),
           p.variant,
           p.arch,
           p.stream,
           size(p.size),
           p.date?.slice(0, 10) ?? '?',
-          p.checksum?.confirmed ? (p.checksum.signed ? 'signed' : 'unsigned') : p.checksum?.fromMetadata ? 'metadata' : s.yellow('none')
+          checksumCell(p, ctx)
         ])
       ])
     )
+    if (c.spins.some((p) => p.experimental)) out.push(s.yellow('Images from an experimental channel are built from the SIG\'s experimental packages: expect rough edges.'))
   }
   if (c) {
-    for (const r of c.sources.filter((x) => !x.ok || x.warnings?.length)) out.push(s.yellow(`source ${r.id}: ${r.error ?? r.warnings?.join('; ')}`))
+    // An empty catalogue says where it looked and what it saw there.
+    if (c.spins.length === 0) for (const r of c.sources) if (r.summary) out.push(`source ${r.id}: ${r.summary}`)
+    for (const r of c.sources.filter((x) => !x.ok || x.warnings?.length)) {
+      if (c.spins.length === 0 && !r.ok && r.summary) continue
+      out.push(s.yellow(`source ${r.id}: ${r.error ?? r.warnings?.join('; ')}`))
+    }
     out.push(s.dim(`catalogue from ${c.refreshedAt} (${formatAge(state.ageSeconds)})${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
   }
   if (state.error) out.push(s.yellow(state.error))

@@ -10,6 +10,37 @@ export interface Expandable {
 
 export type HyperscaleVariant = 'main' | 'experimental' | 'kernel' | 'spin' | 'hotfixes' | 'facebook' | 'intel' | 'asahi' | 'other'
 
+/** A flavour of the Hyperscale repositories (resources/repos/flavours.json). */
+export type HyperscaleFlavour = Exclude<HyperscaleVariant, 'other'>
+export const FLAVOURS = ['main', 'experimental', 'facebook', 'spin', 'hotfixes', 'intel', 'kernel', 'asahi'] as const satisfies readonly HyperscaleFlavour[]
+
+export interface FlavourRow {
+  flavour: HyperscaleFlavour
+  label: string
+  description: string
+  /** centos-hyperscale[-<flavour>] */
+  repoId: string
+  baseurl: string
+  testingBaseurl: string
+  /** The package that adds the repo file; absent when none is known (then it is set up by hand). */
+  releasePackage?: string
+  testingReleasePackage?: string
+  /** Where the row's facts come from. */
+  source: string
+}
+
+export interface FlavourOffer {
+  /** The CentOS Stream major of the system, when it is one. */
+  stream: string | null
+  offered: FlavourRow[]
+  /** Flavours this stream does not have, each with the reason. */
+  absent: Array<{ flavour: HyperscaleFlavour; label: string; reason: string }>
+  /** How the Hyperscale kernel is installed on this stream. */
+  kernelRoute: 'kernel-flavour' | 'repo-metadata'
+  /** The data file the table was read from. */
+  dataFile: string
+}
+
 export interface HyperscaleInfo {
   variant: HyperscaleVariant
   /** A testing (pre-release) repository of that variant. */
@@ -139,6 +170,20 @@ export interface KernelInfo {
   installed: KernelBuild[]
   kernelRepoConfigured: boolean
   kernelReleasePackageInstalled: boolean
+  /** 'kernel-flavour' (Stream 10: its own repo) or 'repo-metadata' (Stream 9: whichever Hyperscale repo ships one). */
+  route?: 'kernel-flavour' | 'repo-metadata'
+  /** Hyperscale repos whose metadata offers a Hyperscale kernel build (route 'repo-metadata'). */
+  providers?: KernelProvider[]
+  /** Why no provider was found, or what dnf said. */
+  providersNote?: string
+}
+
+export interface KernelProvider {
+  repo: string
+  enabled: boolean
+  /** version-release.arch */
+  release: string
+  marker: string
 }
 
 const repoId = z
@@ -161,7 +206,10 @@ export const reposAction = z.discriminatedUnion('kind', [
       experimental: z.boolean().default(false),
       kernel: z.boolean().default(false),
       spin: z.boolean().default(false),
-      testing: z.boolean().default(false)
+      /** Testing builds of every chosen flavour that has a testing release package. */
+      testing: z.boolean().default(false),
+      /** Further flavours by name (the booleans above are shorthands). */
+      flavours: z.array(z.enum(FLAVOURS)).max(FLAVOURS.length).default([])
     })
     .strict(),
   z.object({ kind: z.literal('toggle'), id: repoId, enabled: z.boolean() }).strict(),
@@ -170,6 +218,8 @@ export const reposAction = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('sync'), assumeYes: z.boolean().default(false) }).strict(),
   z.object({ kind: z.literal('undo'), assumeYes: z.boolean().default(false) }).strict(),
   z.object({ kind: z.literal('installKernel') }).strict(),
+  /** Experimental repo, rpm-plugin-reflink + python3-dnf-plugin-cow, and the plugin switched on. */
+  z.object({ kind: z.literal('enableRpmCow') }).strict(),
   z.object({ kind: z.literal('setDefaultKernel'), release: kernelRelease }).strict()
 ])
 
@@ -189,6 +239,8 @@ export const reposMethods = {
   'repos.prerequisites': method<Prerequisite[]>()(empty),
   'repos.packages': method<Provenance>()(empty),
   'repos.kernel': method<KernelInfo>()(empty),
+  /** The flavours this system's stream has, and why the others are absent. */
+  'repos.flavours': method<FlavourOffer>()(empty),
   /** The exact commands an action would run; nothing is started. */
   'repos.plan': method<PrivilegedPlan>()(actionInput),
   /** Builds the plan again (never trusting a client's argv) and starts it in a terminal session. */

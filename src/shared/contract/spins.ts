@@ -55,6 +55,10 @@ export interface SpinChecksum {
   signed?: boolean
   /** Hash from metadata (productmd images.json) when no checksum file lists the image. */
   fromMetadata?: boolean
+  /** File name of the checksum file that covers the image (e.g. "CHECKSUM", "NAME.iso.sha256"). */
+  file?: string
+  /** Detached signature files seen beside it (e.g. "CHECKSUM.sig"); listed, not checked. */
+  detachedSignatures?: string[]
 }
 
 export interface SpinImage {
@@ -77,6 +81,26 @@ export interface SpinImage {
   sourceId: string
   /** Served from the previous catalogue because its source failed this time. */
   stale?: boolean
+  /** Release channel: the folder under the SIG's images/ tree (e.g. "experimental"). */
+  channel?: string
+  /** The channel is an experimental one: say so wherever the image is offered. */
+  experimental?: boolean
+}
+
+/** What a source's listings held, so an empty catalogue can say what was there instead. */
+export interface SourceFindings {
+  /** Listings read (URLs), first few only. */
+  looked: string[]
+  directories: number
+  files: number
+  isos: number
+  /** ISOs that are not live images (boot, netinst, dvd). */
+  skippedIsos: number
+  checksumFiles: number
+  /** Package repositories (folders with repodata/) left alone. */
+  packageRepos: number
+  /** Channel folders found, in listing order. */
+  channels?: string[]
 }
 
 export interface SourceReport {
@@ -88,6 +112,9 @@ export interface SourceReport {
   error?: string
   /** Subdirectories that could not be read, and similar partial failures. */
   warnings?: string[]
+  findings?: SourceFindings
+  /** One sentence: where it looked and what it found, e.g. "3 directories, no .iso files". */
+  summary?: string
 }
 
 export interface Catalogue {

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import os from 'node:os'
 import path from 'node:path'
 import { runCommand } from '../../../src/main/services/system/command'
-import { FIXTURES } from '../../support/paths'
+import { FIXTURES, PROJECT_ROOT } from '../../support/paths'
 import { startStaticServer, type StaticServer } from '../../support/static-server'
 import { dnfArgs } from './real-dnf'
 import { buildRpm, createrepo } from './rpm'
@@ -39,16 +39,6 @@ function sections(text: string): Map<string, string> {
   return out
 }
 
-async function testKey(home: string): Promise<string> {
-  mkdirSync(home, { recursive: true, mode: 0o700 })
-  const gpg = ['gpg', '--batch', '--homedir', home]
-  const gen = await runCommand([...gpg, '--pinentry-mode', 'loopback', '--passphrase', '', '--quick-gen-key', 'Hyperscale test key <hs-test@example.invalid>', 'ed25519', 'sign', 'never'], { timeoutMs: 60_000 })
-  if (gen.code !== 0) throw new Error(`gpg key generation failed: ${gen.stderr}`)
-  const exp = await runCommand([...gpg, '--armor', '--export', 'hs-test@example.invalid'])
-  if (!exp.stdout.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new Error(`gpg export failed: ${exp.stderr}`)
-  return exp.stdout
-}
-
 export interface World {
   root: string
   tmp: string
@@ -61,8 +51,9 @@ export interface World {
 /**
  * A CentOS Stream 9 installroot served by a loopback HTTP repo tree:
  *   baseos  stock hsdemo-1.0-1.el9, kernel-5.14.0-580.el9
- *   extras  centos-release-hyperscale{,-experimental,-kernel}, epel-release
- *   hs-main hsdemo-1.1-1.hs.el9; hs-experimental hsxtool (.hsx.); hs-kernel kernel .hsk.
+ *   extras  centos-release-hyperscale{,-experimental}, epel-release
+ *   hs-main hsdemo-1.1-1.hs.el9; hs-experimental hsxtool and kernel 6.10.9-0.hs1.hsx.el9
+ * Stream 9 has no kernel flavour: its Hyperscale kernel comes from experimental.
  * with the stock packages installed by the real dnf, as on a fresh system.
  */
 export async function buildWorld(): Promise<World> {
@@ -72,12 +63,12 @@ export async function buildWorld(): Promise<World> {
   mkdirSync(work, { recursive: true })
   const server = await startStaticServer(srv)
   const url = (dir: string) => `${server.url}/${dir}/`
-  const key = await testKey(path.join(tmp, 'gnupg'))
+  // The release package ships the SIG's real public key (bundled, see resources/keys/README.md).
+  const key = readFileSync(path.join(PROJECT_ROOT, 'resources/keys/RPM-GPG-KEY-CentOS-SIG-HyperScale'), 'utf8')
 
   const hs = sections(readFileSync(path.join(REPOS, 'hyperscale-el9/hs.repo'), 'utf8'))
-  const hsUrl = (id: string) => url(id === 'centos-hyperscale' ? 'hs-main' : id === 'centos-hyperscale-kernel' ? 'hs-kernel' : 'hs-experimental')
+  const hsUrl = (id: string) => url(id === 'centos-hyperscale' ? 'hs-main' : 'hs-experimental')
   const mainRepo = loopback(hs.get('centos-hyperscale')!, hsUrl)
-  const kernelRepo = loopback(hs.get('centos-hyperscale-kernel')!, hsUrl)
   // No experimental stanza was found in public sources; it is the main one with the variant swapped.
   const experimentalRepo = loopback(
     hs.get('centos-hyperscale')!.replace('[centos-hyperscale]', '[centos-hyperscale-experimental]').replace('- Hyperscale', '- Hyperscale Experimental').replace('packages-main', 'packages-experimental'),
@@ -89,8 +80,7 @@ export async function buildWorld(): Promise<World> {
 
   const release = [
     { name: 'centos-release-hyperscale', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale.repo', text: mainRepo, requires: [] as string[], key: true },
-    { name: 'centos-release-hyperscale-experimental', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo', text: experimentalRepo, requires: ['centos-release-hyperscale'], key: false },
-    { name: 'centos-release-hyperscale-kernel', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Kernel.repo', text: kernelRepo, requires: ['centos-release-hyperscale'], key: false }
+    { name: 'centos-release-hyperscale-experimental', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo', text: experimentalRepo, requires: ['centos-release-hyperscale'], key: false }
   ]
   for (const r of release) {
     const files: Record<string, { content: string; config?: boolean }> = { [r.file]: { content: r.text, config: true } }
@@ -108,8 +98,8 @@ export async function buildWorld(): Promise<World> {
   await buildRpm({ name: 'kernel', version: '5.14.0', release: '580.el9', files: kfile('5.14.0-580.el9') }, path.join(srv, 'baseos'), work)
   await buildRpm({ name: 'hsdemo', version: '1.1', release: '1.hs.el9', files: demo('1.1', '1.hs.el9') }, path.join(srv, 'hs-main'), work)
   await buildRpm({ name: 'hsxtool', version: '0.3', release: '1.hsx.el9', files: { '/usr/share/hsxtool/x': { content: 'x\n' } } }, path.join(srv, 'hs-experimental'), work)
-  await buildRpm({ name: 'kernel', version: '6.16.4', release: '0.hs1.hsk.el9', files: kfile('6.16.4-0.hs1.hsk.el9') }, path.join(srv, 'hs-kernel'), work)
-  for (const d of ['baseos', 'extras', 'epel', 'crb', 'empty', 'hs-main', 'hs-experimental', 'hs-kernel']) await createrepo(path.join(srv, d))
+  await buildRpm({ name: 'kernel', version: '6.10.9', release: '0.hs1.hsx.el9', files: kfile('6.10.9-0.hs1.hsx.el9') }, path.join(srv, 'hs-experimental'), work)
+  for (const d of ['baseos', 'extras', 'epel', 'crb', 'empty', 'hs-main', 'hs-experimental']) await createrepo(path.join(srv, d))
 
   const root = path.join(tmp, 'root')
   mkdirSync(path.join(root, 'etc/yum.repos.d'), { recursive: true })
@@ -144,8 +134,6 @@ export async function buildWorld(): Promise<World> {
     packaged,
     close: async () => {
       await server.close()
-      // key generation started a gpg-agent for the scratch keyring; do not leave it behind
-      await runCommand(['gpgconf', '--homedir', path.join(tmp, 'gnupg'), '--kill', 'all'])
       rmSync(tmp, { recursive: true, force: true })
     }
   }

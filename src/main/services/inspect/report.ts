@@ -11,7 +11,9 @@ import { systemdChecks } from './checks/systemd'
 import { swapChecks } from './checks/swap'
 import { secureBootChecks, selinuxChecks } from './checks/security'
 import { rpmCowChecks } from './checks/rpm-cow'
+import { rpmCowStackChecks } from './checks/rpm-cow-stack'
 import { hardwareChecks } from './checks/hardware'
+import { machineChecks } from './checks/machine'
 import { brokenCheck } from './checks/helpers'
 
 export type { InspectDeps } from './facts'
@@ -25,6 +27,7 @@ interface Producer {
 
 const PRODUCERS: Producer[] = [
   { id: 'os', group: 'system', title: 'Operating system', run: osChecks },
+  { id: 'machine', group: 'system', title: 'Which machine this is', run: machineChecks },
   { id: 'systemd', group: 'system', title: 'systemd', run: systemdChecks },
   { id: 'swap', group: 'system', title: 'Swap', run: swapChecks },
   { id: 'kernel', group: 'kernel', title: 'Kernel', run: kernelChecks },
@@ -33,6 +36,7 @@ const PRODUCERS: Producer[] = [
   { id: 'psi', group: 'psi', title: 'PSI', run: psiChecks },
   { id: 'btrfs', group: 'btrfs', title: 'btrfs', run: btrfsChecks },
   { id: 'rpm', group: 'storage', title: 'RPM copy-on-write', run: rpmCowChecks },
+  { id: 'rpm-stack', group: 'storage', title: 'RPM copy-on-write: packages, plugin, dnf, rpmdb', run: rpmCowStackChecks },
   { id: 'selinux', group: 'security', title: 'SELinux', run: selinuxChecks },
   { id: 'secureboot', group: 'security', title: 'Secure Boot', run: secureBootChecks },
   { id: 'hardware', group: 'hardware', title: 'Hardware', run: hardwareChecks }

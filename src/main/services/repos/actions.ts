@@ -1,11 +1,13 @@
 import { AppError } from '../../../shared/contract/errors'
 import type { PlanStep, PrivilegedPlan } from '../../../shared/contract/terminal'
-import type { ReposAction, RepoList } from '../../../shared/contract/repos'
+import type { FlavourOffer, HyperscaleFlavour, ReposAction, RepoList } from '../../../shared/contract/repos'
 import type { RootFs } from '../system/rootfs'
 import type { Elevation } from '../terminal/elevate'
 import { assertAllowedPackage, assertKernelRelease, assertPackageName, assertRepoId } from '../terminal/validate'
 import { toggleArgs, type Dnf } from './dnf'
-import { installedKernels } from './kernel'
+import { enableRpmCowPlan } from './cow-plan'
+import { releasePackagesFor } from './flavours'
+import { installedKernels, kernelProviders } from './kernel'
 import type { PrerequisiteState } from './prerequisites'
 import { provenance } from './provenance'
 import { installedSet } from './rpmdb'
@@ -16,10 +18,12 @@ export interface PlanDeps {
   elevation: Elevation
   list: () => Promise<RepoList>
   prerequisites: () => Promise<PrerequisiteState>
+  /** The flavours of this system's stream (resources/repos/flavours.json). */
+  flavours: () => Promise<FlavourOffer>
   live: boolean
 }
 
-const SETUP_VARIANTS = ['experimental', 'kernel', 'spin', 'testing'] as const
+const SETUP_SHORTHANDS = ['experimental', 'kernel', 'spin'] as const
 
 function plan(title: string, steps: PlanStep[], elevation: Elevation, opts: { interactive?: boolean; notes?: string[] } = {}): PrivilegedPlan {
   return { title, steps, elevation, interactive: opts.interactive ?? false, notes: opts.notes ?? [] }
@@ -79,13 +83,15 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
         throw new AppError('UnsupportedSystem', `Hyperscale needs CentOS Stream 8, 9 or 10; this is ${pre.stream.pretty}`, { stage: 'plan' })
       }
       const major = await dnfMajor(dnf)
-      const wanted = ['centos-release-hyperscale', ...SETUP_VARIANTS.filter((v) => action[v]).map((v) => `centos-release-hyperscale-${v}`)]
+      const flavours: HyperscaleFlavour[] = [...new Set([...SETUP_SHORTHANDS.filter((v) => action[v]), ...action.flavours])]
+      const release = releasePackagesFor(await deps.flavours(), flavours, action.testing)
+      const wanted = release.packages
       const installed = await installedSet(dnf, [...wanted, ...pre.packagesToInstall])
       const packages = [...pre.packagesToInstall, ...wanted].filter((p) => !installed.has(p)).map(assertAllowedPackage)
       const steps: PlanStep[] = pre.reposToEnable.map((id) => ({ argv: dnf.argv(...toggleArgs(major, assertRepoId(id), true)), why: `enable ${id} (prerequisite)` }))
       if (packages.length) steps.push({ argv: dnf.argv('install', '-y', ...packages), why: 'install the Hyperscale release packages and missing prerequisites' })
       if (steps.length === 0) throw nothingToDo('the chosen Hyperscale release packages and all prerequisites are already installed')
-      return plan('Set up the Hyperscale repositories', steps, elevation)
+      return plan('Set up the Hyperscale repositories', steps, elevation, { notes: release.notes })
     }
 
     case 'fix': {
@@ -143,25 +149,41 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
 
     case 'installKernel': {
       const list = await deps.list()
-      const [releaseInstalled, kernels] = await Promise.all([installedSet(dnf, ['centos-release-hyperscale-kernel']), installedKernels(dnf)])
+      const offer = await deps.flavours()
+      const kernels = await installedKernels(dnf)
       const steps: PlanStep[] = []
-      const hasRepo = list.repos.some((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary')
-      if (!releaseInstalled.has('centos-release-hyperscale-kernel') && !hasRepo) {
-        steps.push({ argv: dnf.argv('install', '-y', assertAllowedPackage('centos-release-hyperscale-kernel')), why: 'adds the centos-hyperscale-kernel repository' })
-      } else {
-        const kernelRepo = list.repos.find((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary')
-        if (kernelRepo && !kernelRepo.enabled) {
+      const notes = ['The new kernel is installed next to the current ones; making it the default boot entry is a separate step.']
+      if (offer.kernelRoute === 'kernel-flavour') {
+        const releaseInstalled = await installedSet(dnf, ['centos-release-hyperscale-kernel'])
+        const kernelRepo = list.repos.find((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary' && !r.hyperscale.testing)
+        if (!releaseInstalled.has('centos-release-hyperscale-kernel') && !kernelRepo) {
+          steps.push({ argv: dnf.argv('install', '-y', assertAllowedPackage('centos-release-hyperscale-kernel')), why: 'adds the centos-hyperscale-kernel repository' })
+        } else if (kernelRepo && !kernelRepo.enabled) {
           steps.push({ argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(kernelRepo.id), true)), why: `enable ${kernelRepo.id}` })
         }
+      } else {
+        // No kernel flavour on this stream: take the repo whose metadata has a Hyperscale kernel,
+        // preferring one that is already enabled.
+        const { providers, note } = await kernelProviders(dnf, list)
+        const pick = providers.find((p) => p.enabled) ?? providers[0]
+        if (!pick) {
+          throw new AppError('NoHyperscaleKernel', `No configured Hyperscale repository offers a Hyperscale kernel: ${note ?? 'none found'}.`, {
+            stage: 'plan',
+            hint: `Stream ${offer.stream ?? '?'} has no kernel flavour; Hyperscale kernels come with the main or experimental repositories. Set up the experimental flavour, then try again.`
+          })
+        }
+        if (!pick.enabled) steps.push({ argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(pick.repo), true)), why: `enable ${pick.repo}: its metadata offers kernel ${pick.release}` })
+        notes.push(`${pick.repo} offers kernel ${pick.release} (${pick.marker} build), found in its repository metadata.`)
       }
       // "dnf install kernel" is satisfied by any installed kernel (installonly), so with one
       // present the new build has to come through upgrade.
       const verb = kernels.length > 0 ? 'upgrade' : 'install'
-      steps.push({ argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')), why: 'the Hyperscale kernel repo has priority 50, so dnf takes the kernel from it' })
-      return plan('Install the Hyperscale kernel', steps, elevation, {
-        notes: ['The new kernel is installed next to the current ones; making it the default boot entry is a separate step.']
-      })
+      steps.push({ argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')), why: 'the Hyperscale repositories have priority 50, so dnf takes the kernel from them' })
+      return plan('Install the Hyperscale kernel', steps, elevation, { notes })
     }
+
+    case 'enableRpmCow':
+      return enableRpmCowPlan({ dnf, fs: deps.fs, elevation, list: await deps.list(), major: await dnfMajor(dnf) })
 
     case 'setDefaultKernel': {
       const release = assertKernelRelease(action.release)

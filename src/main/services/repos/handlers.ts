@@ -2,6 +2,7 @@ import type { reposMethods } from '../../../shared/contract/repos'
 import type { ServiceContext } from '../context'
 import type { HandlerFactory } from '../handlers'
 import { terminalFor } from '../terminal'
+import { flavoursFile } from './flavours'
 import { createReposService, type ReposServiceOptions } from './service'
 
 /**
@@ -13,6 +14,8 @@ export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOption
   const installroot = ctx.env.HSC_REPOS_INSTALLROOT || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
   const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: terminalFor(ctx).elevation }
   if (ctx.env.HSC_REPOS_RELEASEVER) opts.releasever = ctx.env.HSC_REPOS_RELEASEVER
+  const flavours = flavoursFile(ctx.env)
+  if (flavours) opts.flavoursFile = flavours
   return opts
 }
 
@@ -24,6 +27,7 @@ export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
     'repos.prerequisites': () => svc.prerequisites(),
     'repos.packages': () => svc.packages(),
     'repos.kernel': () => svc.kernel(),
+    'repos.flavours': () => svc.flavours(),
     'repos.plan': ({ action }) => svc.plan(action),
     'repos.run': ({ action }) => svc.run(action, terminal)
   }

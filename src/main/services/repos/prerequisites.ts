@@ -6,6 +6,7 @@ import { assertAllowedPackage, assertRepoId } from '../terminal/validate'
 import { toggleArgs, type Dnf } from './dnf'
 import { HYPERSCALE_GPG_KEY } from './hyperscale'
 import { installedSet } from './rpmdb'
+import { checkKeyFile, formatFingerprint, HYPERSCALE_KEY_FINGERPRINT } from './sig-key'
 
 export interface StreamInfo {
   /** CentOS Stream 8, 9 or 10; null when the system is something else. */
@@ -108,10 +109,25 @@ export async function evaluatePrerequisites(fs: RootFs, dnf: Dnf, list: RepoList
   }
 
   const keyText = await fs.tryReadText(HYPERSCALE_GPG_KEY)
-  if (looksLikeKey(keyText)) {
-    out.push({ id: 'gpg-key', title: 'Hyperscale GPG key present', status: 'ok', detail: HYPERSCALE_GPG_KEY, fixable: false })
+  const keyCheck = looksLikeKey(keyText) ? await checkKeyFile(keyText!) : undefined
+  const sigFpr = formatFingerprint(HYPERSCALE_KEY_FINGERPRINT)
+  if (keyCheck?.matches) {
+    out.push({
+      id: 'gpg-key',
+      title: 'Hyperscale GPG key present',
+      status: 'ok',
+      detail: `${HYPERSCALE_GPG_KEY}: fingerprint ${sigFpr}, the same as the SIG key bundled with this app`,
+      fixable: false
+    })
   } else {
-    const detail = keyText === undefined ? `${HYPERSCALE_GPG_KEY} is missing` : `${HYPERSCALE_GPG_KEY} is not a PGP public key`
+    const detail =
+      keyText === undefined
+        ? `${HYPERSCALE_GPG_KEY} is missing`
+        : !keyCheck
+          ? `${HYPERSCALE_GPG_KEY} is not a PGP public key`
+          : keyCheck.problem
+            ? `${HYPERSCALE_GPG_KEY} could not be read as a PGP key (${keyCheck.problem})`
+            : `${HYPERSCALE_GPG_KEY} holds key ${keyCheck.fingerprints.map(formatFingerprint).join(', ') || '(none)'}, not the Hyperscale SIG key ${sigFpr}: packages signed by the SIG would not verify against it`
     // rpm still knows the owner of a deleted file, so a reinstall of that package restores it.
     const owner = (await dnf.rpm(['-qf', '--queryformat', '%{NAME}\n', '--', HYPERSCALE_GPG_KEY])).stdout.split('\n')[0]?.trim()
     let fix: PlanStep | undefined

@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises'
-import type { HyperscalePackage, KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
+import type { FlavourOffer, HyperscalePackage, KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
 import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import type { CommandRunner } from '../system/command'
 import { createRootFs, type RootFs } from '../system/rootfs'
@@ -9,7 +9,8 @@ import { buildPlan } from './actions'
 import { Dnf } from './dnf'
 import { kernelInfo } from './kernel'
 import { listRepos } from './list'
-import { evaluatePrerequisites } from './prerequisites'
+import { flavoursFile, loadFlavourTable, offerFor } from './flavours'
+import { evaluatePrerequisites, streamInfo } from './prerequisites'
 import { installedBuilds, provenance } from './provenance'
 import { loadVars } from './vars'
 
@@ -27,6 +28,8 @@ export interface ReposServiceOptions {
   fs?: RootFs
   /** The host's files (where dnf itself is installed); "/" by default. */
   hostFs?: RootFs
+  /** resources/repos/flavours.json; found next to the app by default. */
+  flavoursFile?: string
 }
 
 export interface ReposService {
@@ -36,6 +39,7 @@ export interface ReposService {
   /** Installed Hyperscale builds only (rpm + dnf history; no repository metadata, no network). */
   installedBuilds(): Promise<HyperscalePackage[]>
   kernel(): Promise<KernelInfo>
+  flavours(): Promise<FlavourOffer>
   plan(action: ReposAction): Promise<PrivilegedPlan>
   run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo }): Promise<ReposRunResult>
   readonly installroot?: string
@@ -71,8 +75,13 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     return listRepos({ fs, dnf: d, vars })
   }
   const prereqState = async () => evaluatePrerequisites(fs, await dnf(), await list())
+  const flavours = async (): Promise<FlavourOffer> => {
+    const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile(process.env))
+    const stream = await streamInfo(fs)
+    return offerFor(table, stream.major ? String(stream.major) : null)
+  }
   const plan = async (action: ReposAction) =>
-    buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, live })
+    buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, flavours, live })
 
   return {
     installroot,
@@ -80,7 +89,8 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     prerequisites: async () => (await prereqState()).list,
     packages: async () => provenance(await dnf(), await list()),
     installedBuilds: async () => installedBuilds(await dnf()),
-    kernel: async () => kernelInfo({ dnf: await dnf(), run: opts.run, list: await list(), live }),
+    kernel: async () => kernelInfo({ dnf: await dnf(), run: opts.run, list: await list(), live, offer: await flavours() }),
+    flavours,
     plan,
     async run(action, runner) {
       const p = await plan(action)

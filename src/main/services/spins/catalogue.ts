@@ -9,6 +9,7 @@ import { fetchText, headInfo, mapLimit } from './http'
 import { archOf, composeOf, isChecksumName, isIso, nameFacts, rankChecksumCandidates, spinId, spinTitle, streamOf, variantOf } from './names'
 import { lastSegment, safeLocalName } from './local-name'
 import { isProductmdImages, parseProductmdImages } from './productmd'
+import { candidateKey, crawlChannels, Tally } from './layout'
 import { parseSourcesDoc, type AutoindexSource, type ProductmdSource, type SpinSource } from './sources'
 
 export const CATALOGUE_FILE = 'spins-catalogue.json'
@@ -25,8 +26,8 @@ export interface CatalogueDeps {
   maxListings?: number
 }
 
-/** One ISO seen in a source, before picking the newest per (stream, arch, variant). */
-interface Candidate {
+/** One ISO seen in a source, before picking the newest per (stream, channel, arch, variant). */
+export interface Candidate {
   sourceId: string
   label: string
   name: string
@@ -45,6 +46,10 @@ interface Candidate {
   /** Checksum file names seen next to it, when the directory was listed. */
   checksumNames?: string[]
   metadataChecksum?: { algorithm: HashAlgorithm; hash: string }
+  /** Detached signature files (e.g. CHECKSUM.sig) beside the checksum files. */
+  detachedSignatures?: string[]
+  channel?: string
+  experimental?: boolean
 }
 
 interface SourceResult {
@@ -87,10 +92,15 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
   const candidates: Candidate[] = []
   let listings = 0
   let preferred = firstPage?.mirror ?? 0
+  const tally = new Tally()
 
   /** A directory (relative to the source root) from the mirror that last answered, then the others. */
   const list = async (rel: string): Promise<ListingEntry[]> => {
-    if (rel === '' && firstPage) return parseListing(firstPage.text)
+    if (rel === '' && firstPage) {
+      const entries = parseListing(firstPage.text)
+      tally.listed(source.mirrors[firstPage.mirror], entries)
+      return entries
+    }
     const order = [preferred, ...source.mirrors.keys()].filter((v, i, a) => a.indexOf(v) === i)
     const res = await fetchText(
       deps.fetch,
@@ -99,7 +109,9 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
     )
     const answered = order.find((i) => res.url.startsWith(source.mirrors[i]))
     if (answered !== undefined) preferred = answered
-    return parseListing(res.text)
+    const entries = parseListing(res.text)
+    tally.listed(res.url, entries)
+    return entries
   }
 
   const queue: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }]
@@ -123,7 +135,10 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
       }
       if (!isIso(e.name)) continue
       const d = describeIso(e.name, rel, source)
-      if (!d.live) continue
+      if (!d.live) {
+        tally.findings.skippedIsos++
+        continue
+      }
       const relFile = rel + e.href.replace(/^\.\//, '')
       candidates.push({
         sourceId: source.id,
@@ -145,7 +160,7 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
     }
   }
   if (queue.length > 0) warnings.push(`stopped after ${maxListings} directory listings`)
-  const report: SourceReport = { id: source.id, url: source.mirrors[0], ok: true, found: candidates.length }
+  const report: SourceReport = { id: source.id, url: source.mirrors[0], ok: true, found: candidates.length, findings: tally.findings, summary: tally.summary(candidates.length) }
   if (warnings.length > 0) report.warnings = warnings
   return { report, candidates }
 }
@@ -227,9 +242,11 @@ async function readSource(source: SpinSource, deps: CatalogueDeps, nested = fals
   try {
     if (source.kind === 'autoindex') return [await crawlAutoindex(source, deps)]
     if (source.kind === 'productmd') return [await readProductmd(source, deps)]
+    if (source.kind === 'channels') return [await crawlChannels(source, deps)]
     return await readAuto(source, deps, nested)
   } catch (err) {
-    return [{ report: { id: source.id, url: source.mirrors[0], ok: false, found: 0, error: (err as Error).message }, candidates: [] }]
+    const error = (err as Error).message
+    return [{ report: { id: source.id, url: source.mirrors[0], ok: false, found: 0, error, summary: `Could not list ${source.mirrors.join(' or ')}: ${error}` }, candidates: [] }]
   }
 }
 
@@ -237,7 +254,7 @@ async function readSource(source: SpinSource, deps: CatalogueDeps, nested = fals
 export function pickNewest(candidates: readonly Candidate[]): Candidate[] {
   const groups = new Map<string, Candidate[]>()
   for (const c of candidates) {
-    const key = spinId(c.stream, c.arch, c.variant)
+    const key = candidateKey(c)
     groups.set(key, [...(groups.get(key) ?? []), c])
   }
   const out: Candidate[] = []
@@ -262,7 +279,13 @@ export function pickNewest(candidates: readonly Candidate[]): Candidate[] {
     }
     out.push(best)
   }
-  return out.sort((a, b) => a.stream.localeCompare(b.stream, undefined, { numeric: true }) || a.arch.localeCompare(b.arch) || a.variant.localeCompare(b.variant))
+  return out.sort(
+    (a, b) =>
+      a.stream.localeCompare(b.stream, undefined, { numeric: true }) ||
+      (a.channel ?? '').localeCompare(b.channel ?? '') ||
+      a.arch.localeCompare(b.arch) ||
+      a.variant.localeCompare(b.variant)
+  )
 }
 
 /** The file's own time when it agrees with the compose date, else the compose date. */
@@ -275,9 +298,9 @@ function dateOf(c: Candidate): string | undefined {
 /** Finds the checksum file that lists the image, and exact size when the listing rounded it. */
 async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
   const spin: SpinImage = {
-    id: spinId(c.stream, c.arch, c.variant),
+    id: candidateKey(c),
     name: c.name,
-    title: spinTitle(c.label, c.stream, c.arch, c.variant),
+    title: spinTitle(c.label, c.stream, c.arch, c.variant) + (c.channel ? ` · ${c.channel}${c.experimental ? ' (experimental)' : ''}` : ''),
     variant: c.variant,
     arch: c.arch,
     stream: c.stream,
@@ -285,7 +308,8 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
     size: c.size,
     date: dateOf(c),
     urls: c.urls,
-    sourceId: c.sourceId
+    sourceId: c.sourceId,
+    ...(c.channel !== undefined ? { channel: c.channel, experimental: Boolean(c.experimental) } : {})
   }
   let exactSize = c.size !== undefined && !c.sizeApprox
   let names = c.checksumNames
@@ -312,7 +336,8 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
       const entry = findEntry(parsed, c.name)
       if (!entry) continue
       if (!spin.checksum || (parsed.clearSigned && !spin.checksum.signed)) {
-        spin.checksum = { urls, confirmed: true, algorithm: entry.algorithm, hash: entry.hash, signed: parsed.clearSigned }
+        const detached = c.detachedSignatures?.filter((d) => d.replace(/\.(sig|sign)$/i, '') === file)
+        spin.checksum = { urls, confirmed: true, algorithm: entry.algorithm, hash: entry.hash, signed: parsed.clearSigned, file, ...(detached?.length ? { detachedSignatures: detached } : {}) }
         if (entry.size !== undefined && !exactSize) {
           spin.size = entry.size
           exactSize = true
@@ -326,7 +351,7 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
   if (!spin.checksum && c.metadataChecksum) {
     spin.checksum = { urls: [], confirmed: false, fromMetadata: true, ...c.metadataChecksum }
   } else if (!spin.checksum && names.length > 0) {
-    spin.checksum = { urls: c.dirUrls.map((d) => join(d, encodeURIComponent(names![0]))), confirmed: false }
+    spin.checksum = { urls: c.dirUrls.map((d) => join(d, encodeURIComponent(names![0]))), confirmed: false, file: names[0] }
   }
   if (!exactSize) {
     const head = await headInfo(deps.fetch, c.urls[0], deps.timeoutMs)

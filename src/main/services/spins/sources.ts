@@ -4,8 +4,8 @@ import { AppError } from '../../../shared/contract/errors'
 
 /**
  * Where spins are listed. This is data (resources/spins/sources.json, or URLs from
- * Settings): the upstream layout of the spin ISOs is not confirmed, so no URL or path
- * pattern lives in code.
+ * Settings): the SIG publishes under .../hyperscale/images/<channel>/, but the folders and
+ * file names below that are not documented, so no URL or path pattern lives in code.
  */
 
 const url = z.string().url().max(2048)
@@ -43,10 +43,29 @@ export const productmdSourceSchema = z
   })
   .strict()
 
+/**
+ * The SIG's images tree (`.../hyperscale/images/`): its subdirectories are release channels
+ * (e.g. "experimental"), and below each the images sit flat or in per-arch or per-compose
+ * folders. Package repositories (a folder with repodata/) are never entered.
+ */
+export const channelsSourceSchema = z
+  .object({
+    ...common,
+    kind: z.literal('channels'),
+    mirrors: z.array(url).min(1).max(16),
+    /** Levels of folders read below a channel (arch, compose, iso folders). */
+    depth: z.number().int().min(0).max(4).default(2),
+    /** Regular expressions (case-insensitive) of directory names not to enter. */
+    exclude: z.array(z.string().max(200)).max(32).default([]),
+    /** Channels whose images are labelled experimental (regular expressions, case-insensitive). */
+    experimentalChannels: z.array(z.string().max(200)).max(16).default(['^experimental$'])
+  })
+  .strict()
+
 /** A bare URL from Settings: a listing, an images.json or a sources document, found out on refresh. */
 export const autoSourceSchema = z.object({ ...common, kind: z.literal('auto'), mirrors: z.array(url).min(1).max(1) }).strict()
 
-export const sourceSchema = z.discriminatedUnion('kind', [autoindexSourceSchema, productmdSourceSchema, autoSourceSchema])
+export const sourceSchema = z.discriminatedUnion('kind', [autoindexSourceSchema, productmdSourceSchema, channelsSourceSchema, autoSourceSchema])
 
 export const sourcesDocSchema = z
   .object({
@@ -59,6 +78,7 @@ export const sourcesDocSchema = z
 export type SpinSource = z.infer<typeof sourceSchema>
 export type AutoindexSource = z.infer<typeof autoindexSourceSchema>
 export type ProductmdSource = z.infer<typeof productmdSourceSchema>
+export type ChannelsSource = z.infer<typeof channelsSourceSchema>
 export type SourcesDoc = z.infer<typeof sourcesDocSchema>
 
 export function parseSourcesDoc(data: unknown, where: string): SourcesDoc {

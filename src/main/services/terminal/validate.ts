@@ -24,13 +24,17 @@ export function assertRepoId(id: string): string {
 export const PACKAGE_ALLOWLIST: ReadonlySet<string> = new Set([
   'centos-release-hyperscale',
   'centos-release-hyperscale-experimental',
+  'centos-release-hyperscale-experimental-testing',
   'centos-release-hyperscale-hotfixes',
   'centos-release-hyperscale-kernel',
   'centos-release-hyperscale-spin',
+  'centos-release-hyperscale-spin-testing',
   'centos-release-hyperscale-testing',
   'centos-gpg-keys',
   'epel-release',
-  'kernel'
+  'kernel',
+  'rpm-plugin-reflink',
+  'python3-dnf-plugin-cow'
 ])
 
 export function assertAllowedPackage(name: string): string {

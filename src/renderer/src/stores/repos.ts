@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ErrorInfo, KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
+import type { ErrorInfo, FlavourOffer, KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 import { useTerminalStore } from './terminal'
@@ -17,6 +17,7 @@ export const useReposStore = defineStore('repos', () => {
   const prerequisites = ref<Prerequisite[] | null>(null)
   const provenance = ref<Provenance | null>(null)
   const kernel = ref<KernelInfo | null>(null)
+  const flavours = ref<FlavourOffer | null>(null)
   const loading = ref(false)
   const packagesLoading = ref(false)
   const error = ref<ErrorInfo | null>(null)
@@ -55,6 +56,8 @@ export const useReposStore = defineStore('repos', () => {
       list.value = l
       prerequisites.value = p
       kernel.value = k
+      // Optional: without the table the setup simply offers every flavour checkbox.
+      flavours.value = await api.call('repos.flavours', {}).catch(() => null)
     } catch (e) {
       error.value = toErrorInfo(e)
     } finally {
@@ -132,6 +135,7 @@ export const useReposStore = defineStore('repos', () => {
     prerequisites,
     provenance,
     kernel,
+    flavours,
     loading,
     packagesLoading,
     error,
