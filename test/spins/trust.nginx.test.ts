@@ -321,7 +321,7 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       expect(text.stdout).toMatch(/^Not verified: signed by an untrusted key: /)
     }, 60_000)
 
-    it('spins download --checksum exits 1 when the checksum is missing, does not list the image, or is unsigned while a signature is expected; accepts a local file', async () => {
+    it('spins download --checksum exits 1 when the checksum is missing, does not list the image, or is foreign-signed; accepts a local file; hsc write takes only verified downloads', async () => {
       const h = await home()
       const dest = path.join(h.downloads, GOOD)
       const gone = await h.hsc('spins', 'download', url(`img/${GOOD}`), '--checksum', url('missing/CHECKSUM'), '--json')
@@ -339,6 +339,13 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const foreignSigned = await h.hsc('spins', 'download', url(`img/${GOOD}`), '--checksum', url('img/CHECKSUM-other.asc'), '--json')
       expect(foreignSigned.status).toBe(1)
       expect(JSON.parse(foreignSigned.stdout)).toMatchObject({ verification: { state: 'signed-by-untrusted-key' } })
+      // hsc write takes the hash of a download only when its state is a verified one; it stops
+      // before looking at any drive.
+      const write = await h.hsc('write', dest, '/dev/hsc-no-such-drive', '--yes')
+      expect(write.status).toBe(1)
+      expect(write.stderr).toMatch(/has no verified SHA-256/)
+      expect((await h.hsc('spins', 'download', url(`img/${GOOD}`), '--sha256', sha256(image))).status).toBe(0)
+      expect((await h.hsc('write', dest, '/dev/hsc-no-such-drive', '--yes')).stderr).not.toMatch(/has no verified SHA-256/)
     }, 60_000)
   })
 
