@@ -2,6 +2,7 @@ import type { CommandRunner } from '../system/command'
 import type { RootFs } from '../system/rootfs'
 import { SystemFacts } from '../system/facts'
 import type { HardwareProbe } from './hardware'
+import type { BusConnector } from '../systemd/connect'
 
 export type { Sourced, KernelConfigFact } from '../system/facts'
 
@@ -10,16 +11,20 @@ export interface InspectDeps {
   run: CommandRunner
   /** Hardware summary source; defaults to systeminformation (live root only). */
   hardware?: HardwareProbe
+  /** The system bus, for what only a running systemd knows (its taint flags). */
+  connect?: BusConnector
 }
 
 /** The shared system facts (services/system/facts) plus what only the inspector uses. */
 export class Facts extends SystemFacts {
   declare readonly run: CommandRunner
   readonly hardware?: HardwareProbe
+  readonly connect?: BusConnector
 
   constructor(deps: InspectDeps) {
     super(deps)
     this.hardware = deps.hardware
+    this.connect = deps.connect
   }
 }
 

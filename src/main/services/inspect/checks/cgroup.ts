@@ -35,9 +35,9 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
       mode === 'unified'
         ? 'unified (cgroup v2)'
         : mode === 'hybrid'
-          ? `hybrid (v1 controllers, v2 on /sys/fs/cgroup/unified): systemd-oomd cannot run; ${systemdText} ${V1_WORDS[support]}`
+          ? `hybrid (v1 controllers, v2 on /sys/fs/cgroup/unified): systemd-oomd cannot run; ${systemdText}, ${V1_WORDS[support]}`
           : mode === 'legacy'
-            ? `legacy (cgroup v1 only): systemd-oomd cannot run; ${systemdText} ${V1_WORDS[support]}`
+            ? `legacy (cgroup v1 only): systemd-oomd cannot run; ${systemdText}, ${V1_WORDS[support]}`
             : 'unknown',
     evidence,
     details: { mode, mountinfoMode: cg.mountinfoMode, unifiedHierarchyArg: hierarchyArg ?? null, via: cg.via, systemdMajor: systemd.major ?? null, cgroupV1Support: v1 ? support : null }

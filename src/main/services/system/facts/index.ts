@@ -50,6 +50,11 @@ export class SystemFacts {
     return this.fs.isLive
   }
 
+  /** Memoises any derived fact under `key` for the lifetime of this instance (one report). */
+  memoised<T>(key: string, load: () => Promise<T>): Promise<T> {
+    return this.once(`derived:${key}`, load)
+  }
+
   protected once<T>(key: string, load: () => Promise<T>): Promise<T> {
     let p = this.memo.get(key) as Promise<T> | undefined
     if (!p) {
