@@ -6,6 +6,7 @@ import { Facts } from '../../src/main/services/inspect/facts'
 import { systemdTaintChecks } from '../../src/main/services/inspect/checks/systemd-taint'
 import { hasDbusDaemon, startPrivateDbus, type PrivateBus } from '../support/private-dbus'
 import { SystemdStandIn } from '../oomd/systemd-stand-in'
+import { makeRoot } from './fixture-root'
 
 /**
  * systemd.taint reads Manager.Tainted over D-Bus. No systemd runs as PID 1 here, so the
@@ -26,7 +27,19 @@ describe.skipIf(!hasDbusDaemon)('systemd taint flags over D-Bus (STAND-IN manage
     await bus?.stop()
     await empty?.stop()
   })
-  const facts = (address: string) => new Facts({ fs: { ...createRootFs('/'), isLive: true }, run: runCommand, connect: () => connectBus({ address, timeoutMs: 1000 }) })
+  // A root where sd_booted() holds (/run/systemd/system exists), read as if it were the live one.
+  const booted = makeRoot({ '/run/systemd/system/.keep': '' })
+  afterAll(() => booted.cleanup())
+  let connects = 0
+  const facts = (address: string, root = booted.root) =>
+    new Facts({
+      fs: { ...createRootFs(root), isLive: true },
+      run: runCommand,
+      connect: () => {
+        connects++
+        return connectBus({ address, timeoutMs: 1000 })
+      }
+    })
 
   it('flags become a warning that explains each one', async () => {
     standIn.controls.tainted = 'cgroupsv1:unmerged-usr:local-hwclock'
@@ -40,6 +53,18 @@ describe.skipIf(!hasDbusDaemon)('systemd taint flags over D-Bus (STAND-IN manage
     standIn.controls.tainted = ''
     const [c] = await systemdTaintChecks(facts(bus.address))
     expect(c).toMatchObject({ status: 'ok', value: 'not tainted', details: { flags: [] } })
+  })
+
+  it('not booted with systemd (no /run/systemd/system): unknown with the reason, without touching the bus', async () => {
+    const bare = makeRoot({ '/etc/hostname': 'x\n' })
+    try {
+      const before = connects
+      const [c] = await systemdTaintChecks(facts(bus.address, bare.root))
+      expect(c).toMatchObject({ status: 'unknown', value: 'no systemd manager reachable: not booted with systemd (no /run/systemd/system)' })
+      expect(connects).toBe(before)
+    } finally {
+      bare.cleanup()
+    }
   })
 
   it('a bus without a manager is unknown with the reason', async () => {

@@ -1,5 +1,4 @@
 import type { Check } from '../../../../shared/contract'
-import { withSystemd } from '../../systemd/session'
 import type { Facts } from '../facts'
 
 /**
@@ -26,18 +25,38 @@ const MEANING: Record<string, string> = {
 }
 
 export const TAINT_TIMEOUT_MS = 1500
+/** Taint flags change with a reboot or a daemon-reload, not between two refreshes of the report. */
+const CACHE_MS = 30_000
+const cache = new WeakMap<object, { at: number; value: Promise<string> }>()
+
+function readTainted(connect: NonNullable<Facts['connect']>): Promise<string> {
+  const hit = cache.get(connect)
+  if (hit && performance.now() - hit.at < CACHE_MS) return hit.value
+  const value = (async () => {
+    // Loaded on first use: dbus-next is only needed on the live root, and the CLI's inspect chunk stays small.
+    const { withSystemd } = await import('../../systemd/session')
+    return String(await withSystemd(connect, (c) => c.getManagerProperty('Tainted'), { interactive: false, callTimeoutMs: TAINT_TIMEOUT_MS }))
+  })()
+  cache.set(connect, { at: performance.now(), value })
+  value.catch(() => cache.delete(connect))
+  return value
+}
 
 export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'systemd.taint', group: 'system', title: 'systemd taint flags' } as const
   if (!facts.live) return [{ ...base, status: 'unknown', notApplicable: true, value: 'not applicable under a fixture root (only a running systemd knows its taint flags)', evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: `not read for root ${facts.fs.root}` }] }]
   if (!facts.connect) return [{ ...base, status: 'unknown', value: 'no D-Bus connection was given to the inspector', evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: 'not read' }] }]
+  // sd_booted(3): systemd as PID 1 creates /run/systemd/system; without it no bus round trip is needed to know there is no manager.
+  if (!(await facts.fs.exists('/run/systemd/system'))) {
+    return [{ ...base, status: 'unknown', value: 'no systemd manager reachable: not booted with systemd (no /run/systemd/system)', evidence: [{ source: '/run/systemd/system', excerpt: 'missing (sd_booted() is false)' }], details: { flags: null } }]
+  }
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`no answer within ${TAINT_TIMEOUT_MS} ms`)), TAINT_TIMEOUT_MS)
   })
   let tainted: string
   try {
-    tainted = String(await Promise.race([withSystemd(facts.connect, (c) => c.getManagerProperty('Tainted'), { interactive: false, callTimeoutMs: TAINT_TIMEOUT_MS }), timeout]))
+    tainted = await Promise.race([readTainted(facts.connect), timeout])
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
     return [{ ...base, status: 'unknown', value: `no systemd manager reachable: ${why.replace(/\.$/, '')}`, evidence: [{ source: 'org.freedesktop.systemd1 Tainted (system bus)', excerpt: why }], details: { flags: null } }]
