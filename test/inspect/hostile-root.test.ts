@@ -390,3 +390,22 @@ describe('one fact, one function: inspect and oomd agree', () => {
     }
   })
 })
+
+describe('one rule for all: hsc verify reads through the same helper', () => {
+  it('a FIFO image or checksum file is refused with the file type, not waited on', async () => {
+    const { verifyImage } = await import('../../src/main/services/spins/verify')
+    const t = makeRoot({ '/img.iso': 'data' })
+    try {
+      mkfifo(path.join(t.root, 'fifo.iso'))
+      mkfifo(path.join(t.root, 'SHA256SUMS'))
+      const img = await verifyImage({ file: path.join(t.root, 'fifo.iso'), keys: [] }).catch((e: unknown) => e)
+      expect(img).toMatchObject({ name: 'FileNotReadable' })
+      expect((img as Error).message).toMatch(/FIFO/)
+      const sums = await verifyImage({ file: path.join(t.root, 'img.iso'), keys: [], checksum: { kind: 'path', path: path.join(t.root, 'SHA256SUMS') } }).catch((e: unknown) => e)
+      expect(sums).toMatchObject({ name: 'ChecksumReadError' })
+      expect((sums as Error).message).toMatch(/FIFO/)
+    } finally {
+      t.cleanup()
+    }
+  })
+})
