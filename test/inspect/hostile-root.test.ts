@@ -111,6 +111,8 @@ describe('a root tree full of FIFOs and devices never hangs a reader', () => {
     const { get } = await inspectRoot(root)
     const src = get('kconfig.source')
     expect(src.status).toBe('unknown')
+    expect(src.value).toMatch(new RegExp(`^no usable kernel config: .*/boot/config-${REL.replace(/\./g, '\\.')} .*FIFO`))
+    expect(src.remedy?.command).toBeUndefined()
     const tried = (src.details as { tried: Array<{ path: string; result: string }> }).tried
     expect(tried.find((t) => t.path === `/boot/config-${REL}`)?.result).toMatch(/FIFO/)
     expect(tried.find((t) => t.path === '/proc/config.gz')?.result).toMatch(isRoot ? /character device/ : /missing/)
