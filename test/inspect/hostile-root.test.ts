@@ -411,3 +411,25 @@ describe('one rule for all: hsc verify reads through the same helper', () => {
     }
   })
 })
+
+describe('a real distribution config with CONFIG_BTRFS_FS=m (Debian 12, test/fixtures/kernel-config-module)', () => {
+  const DEB = '6.1.0-57-amd64'
+  const text = fixture(`kernel-config-module/${DEB}`)
+
+  it('is recognised as a kernel config; without btrfs.ko in the tree it is module-missing, with it module-available', async () => {
+    expect(text.split('\n')).toContain('CONFIG_BTRFS_FS=m')
+    const bare = makeRoot({ '/proc/sys/kernel/osrelease': DEB + '\n', [`/boot/config-${DEB}`]: text })
+    const withKo = makeRoot({ '/proc/sys/kernel/osrelease': DEB + '\n', [`/boot/config-${DEB}`]: text, [`/lib/modules/${DEB}/kernel/fs/btrfs/btrfs.ko`]: 'x' })
+    try {
+      const a = await inspectRoot(bare.root)
+      expect(a.get('kconfig.source').value).toBe(`/boot/config-${DEB}`)
+      expect(a.get('kconfig.storage').status).toBe('ok')
+      expect(a.get('btrfs.kernel')).toMatchObject({ status: 'warn', details: { support: 'module-missing' } })
+      const b = await inspectRoot(withKo.root)
+      expect(b.get('btrfs.kernel')).toMatchObject({ status: 'ok', details: { support: 'module-available', modulePath: `/lib/modules/${DEB}/kernel/fs/btrfs/btrfs.ko` } })
+    } finally {
+      bare.cleanup()
+      withKo.cleanup()
+    }
+  })
+})
