@@ -27,7 +27,7 @@ export function mergeOomdConfig(files: ConfFile[], masked: string[] = [], unread
   const settings = Object.fromEntries(
     thresholdKeys.map((k): [ThresholdKey, EffectiveValue] => [k, { key: k, value: thresholdDefaults[k], source: null, default: thresholdDefaults[k] }])
   ) as Record<ThresholdKey, EffectiveValue>
-  const warnings: string[] = unreadable.map((u) => `${u.path}: not read (${u.reason}); systemd-oomd cannot use it either`)
+  const warnings: string[] = unreadable.map((u) => `${u.reason.startsWith(u.path) ? u.reason : `${u.path}: ${u.reason}`}; not read, and systemd-oomd cannot use it either`)
   for (const file of files) {
     if (file.binary) {
       // systemd reads such a file line by line and logs an error for each unparseable line; its values are not trustworthy.

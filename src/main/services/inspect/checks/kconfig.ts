@@ -38,7 +38,7 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
           group: 'kernel-config',
           title: 'Kernel config source',
           status: 'unknown',
-          value: unusable.length ? `no usable kernel config: ${unusable.map((t) => `${t.path} ${t.result}`).join('; ')}` : 'no kernel config found',
+          value: unusable.length ? `no usable kernel config: ${unusable.map((t) => (t.result.startsWith(t.path) ? t.result : `${t.path}: ${t.result}`)).join('; ')}` : 'no kernel config found',
           evidence: [{ source: 'lookup', excerpt: triedText }],
           details: { source: null, tried: kc.tried },
           remedy: unusable.length
