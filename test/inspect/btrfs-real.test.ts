@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -84,6 +84,18 @@ describe.skipIf(skipReason !== '')(`real btrfs on a loop device${skipReason ? ` 
     expect(topMount).toMatchObject({ subvol: '/', compression: 'zstd:3' })
     expect(check.value).toContain(`${sub} (subvol=/data, compress=zstd:3)`)
     expect(report.checks.find((c) => c.id === 'btrfs.kernel')?.status).toBe('ok')
+  })
+
+  it('btrfs.options reads the real superblock options of the loop filesystem (compare findmnt and the loop queue)', async () => {
+    const report = await runInspection({ fs: createRootFs('/'), run: runCommand })
+    const check = report.checks.find((c) => c.id === 'btrfs.options')!
+    const fsList = check.details?.filesystems as Array<{ source: string; ssd: boolean | null; compression: string | null; spaceCache: string | null; discard: string | null }>
+    const mine = fsList.find((f) => f.source === loop)
+    const opts = execFileSync('findmnt', ['-n', '-o', 'OPTIONS', sub], { encoding: 'utf8' }).trim().split(',')
+    const rot = readFileSync(`/sys/block/${path.basename(loop)}/queue/rotational`, 'utf8').trim()
+    expect(mine).toMatchObject({ compression: 'zstd:3', ssd: rot === '0' })
+    expect(mine?.spaceCache).toBe(opts.find((o) => o.startsWith('space_cache'))?.split('=')[1] ?? (opts.includes('space_cache') ? 'v1' : null))
+    expect(mine?.discard ?? null).toBe(opts.find((o) => o.startsWith('discard'))?.split('=')[1] ?? (opts.includes('discard') ? 'sync' : null))
   })
 
   it('reflink copy succeeds on the btrfs subvolume', async () => {

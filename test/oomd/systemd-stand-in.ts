@@ -33,6 +33,8 @@ export interface StandInControls {
   jobDelayMs: number
   /** When false, a started unit stays inactive (a failed start condition). */
   startMakesActive: boolean
+  /** The manager's Tainted property (colon-separated flags, as systemd's taint.c joins them). */
+  tainted: string
 }
 
 class StandInUnit extends dbusInterface.Interface {
@@ -69,6 +71,9 @@ class StandInManager extends dbusInterface.Interface {
   private jobId = 0
   constructor(private readonly standIn: SystemdStandIn) {
     super(MANAGER)
+  }
+  get Tainted(): string {
+    return this.standIn.controls.tainted
   }
 
   private guard(member: string): void {
@@ -155,12 +160,13 @@ StandInManager.configureMembers({
     StopUnit: { inSignature: 'ss', outSignature: 'o' },
     RestartUnit: { inSignature: 'ss', outSignature: 'o' }
   },
-  signals: { JobRemoved: { signature: 'uoss' } }
+  signals: { JobRemoved: { signature: 'uoss' } },
+  properties: { Tainted: { signature: 's', access: 'read' } }
 })
 
 export class SystemdStandIn {
   readonly calls: RecordedCall[] = []
-  readonly controls: StandInControls = { failWith: new Map(), jobResult: new Map(), signalBeforeReply: false, jobDelayMs: 20, startMakesActive: true }
+  readonly controls: StandInControls = { failWith: new Map(), jobResult: new Map(), signalBeforeReply: false, jobDelayMs: 20, startMakesActive: true, tainted: '' }
   subscribed = false
   /** Pending job completions, cleared on stop so nothing is sent on a closed bus. */
   readonly timers = new Set<NodeJS.Timeout>()
@@ -202,6 +208,7 @@ export class SystemdStandIn {
     this.controls.signalBeforeReply = false
     this.controls.jobDelayMs = 20
     this.controls.startMakesActive = true
+    this.controls.tainted = ''
   }
 
   stop(): void {

@@ -51,7 +51,10 @@ export interface HyperscaleInfo {
 }
 
 export interface RepoEntry {
+  /** The repository id as dnf uses it: the [section] name with variables substituted. */
   id: string
+  /** The [section] name as written, when it differs from the id (it contains variables). */
+  section?: string
   /** System path of the .repo file, e.g. /etc/yum.repos.d/hs.repo. */
   file: string
   /** 1-based line of the [section] header. */

@@ -3,9 +3,13 @@ import type { HandlerFactory } from '../handlers'
 import { runInspection } from './report'
 import { reportToMarkdown } from './markdown'
 import { reflinkTest } from './reflink'
+import { systemBusConnector } from '../systemd/connect'
 
-export const inspectHandlers: HandlerFactory<typeof inspectMethods> = (ctx) => ({
-  'inspect.report': ({ root }) => runInspection({ fs: ctx.rootFs(root), run: ctx.run }),
-  'inspect.exportMarkdown': async ({ root }) => reportToMarkdown(await runInspection({ fs: ctx.rootFs(root), run: ctx.run })),
-  'inspect.reflinkTest': ({ path }) => reflinkTest(path)
-})
+export const inspectHandlers: HandlerFactory<typeof inspectMethods> = (ctx) => {
+  const connect = systemBusConnector(ctx.env)
+  return {
+    'inspect.report': ({ root }) => runInspection({ fs: ctx.rootFs(root), run: ctx.run, connect }),
+    'inspect.exportMarkdown': async ({ root }) => reportToMarkdown(await runInspection({ fs: ctx.rootFs(root), run: ctx.run, connect })),
+    'inspect.reflinkTest': ({ path }) => reflinkTest(path)
+  }
+}

@@ -2,7 +2,7 @@ import { promises as fsp, constants as fsc } from 'node:fs'
 import path from 'node:path'
 import type { ReflinkResult } from '../../../shared/contract'
 import { AppError } from '../../../shared/contract'
-import { fsTypeName } from './statfs'
+import { fsTypeName } from '../system/statfs'
 
 /**
  * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not

@@ -14,6 +14,12 @@ import { rpmCowChecks } from './checks/rpm-cow'
 import { rpmCowStackChecks } from './checks/rpm-cow-stack'
 import { hardwareChecks } from './checks/hardware'
 import { machineChecks } from './checks/machine'
+import { ioChecks } from './checks/io'
+import { btrfsOptionChecks } from './checks/btrfs-options'
+import { swapSizeChecks } from './checks/swap-size'
+import { memcgChecks } from './checks/memcg'
+import { bpfLsmChecks } from './checks/bpf-lsm'
+import { systemdTaintChecks } from './checks/systemd-taint'
 import { brokenCheck } from './checks/helpers'
 
 export type { InspectDeps } from './facts'
@@ -39,7 +45,14 @@ const PRODUCERS: Producer[] = [
   { id: 'rpm-stack', group: 'storage', title: 'RPM copy-on-write: packages, plugin, dnf, rpmdb', run: rpmCowStackChecks },
   { id: 'selinux', group: 'security', title: 'SELinux', run: selinuxChecks },
   { id: 'secureboot', group: 'security', title: 'Secure Boot', run: secureBootChecks },
-  { id: 'hardware', group: 'hardware', title: 'Hardware', run: hardwareChecks }
+  { id: 'hardware', group: 'hardware', title: 'Hardware', run: hardwareChecks },
+  // Operator checks (issue #12): resctl-demo sysreqs, moby check-config.sh, systemd README.
+  { id: 'io', group: 'storage', title: 'IO control', run: ioChecks },
+  { id: 'btrfs-options', group: 'btrfs', title: 'btrfs mount options', run: btrfsOptionChecks },
+  { id: 'swap-size', group: 'system', title: 'Swap size', run: swapSizeChecks },
+  { id: 'memcg', group: 'cgroup', title: 'Memory protection', run: memcgChecks },
+  { id: 'bpf-lsm', group: 'security', title: 'BPF LSM', run: bpfLsmChecks },
+  { id: 'systemd-taint', group: 'system', title: 'systemd taint', run: systemdTaintChecks }
 ]
 
 /** Runs every check concurrently over shared, read-once facts; one failing check becomes "unknown", never a failed report. */

@@ -1,4 +1,3 @@
-import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { RootFs } from '../system/rootfs'
 
@@ -21,34 +20,50 @@ export const SYSTEM_UNIT_DIRS = [
 /** The user manager's system-wide unit directories, highest priority first. */
 export const USER_UNIT_DIRS = ['/etc/systemd/user', '/run/systemd/user', '/usr/local/lib/systemd/user', '/usr/lib/systemd/user'] as const
 
+export interface Unreadable {
+  path: string
+  reason: string
+}
+
 export interface ConfFile {
   path: string
   text: string
+  /** Not valid text: systemd would reject its lines one by one. */
+  binary?: boolean
 }
 
 /**
  * Reads a config file under the root. A symlink to /dev/null or an empty file is a mask
- * (systemd's null_or_empty) and yields undefined; absolute symlinks are followed inside
- * the root, as systemd's chase does with --root.
+ * (systemd's null_or_empty) and yields undefined; links are followed inside the root, as
+ * systemd's chase does with --root. A file that is not valid text (NUL bytes, invalid
+ * UTF-8) is returned with `binary` set, so callers report it instead of skipping it silently.
  */
-export async function readConf(fs: RootFs, systemPath: string): Promise<{ text?: string; masked: boolean; exists: boolean }> {
-  let target = systemPath
-  for (let hops = 0; hops < 8; hops++) {
-    let st
-    try {
-      st = await fsp.lstat(fs.resolve(target))
-    } catch {
-      return { masked: false, exists: false }
-    }
-    if (!st.isSymbolicLink()) break
-    const link = await fsp.readlink(fs.resolve(target))
-    if (link === '/dev/null') return { masked: true, exists: true }
-    target = path.posix.isAbsolute(link) ? link : path.posix.join(path.posix.dirname(target), link)
+export async function readConf(fs: RootFs, systemPath: string): Promise<{ text?: string; masked: boolean; exists: boolean; binary?: boolean; error?: string }> {
+  let target: string
+  try {
+    target = (await fs.chase(systemPath)).system
+  } catch (err) {
+    return { masked: false, exists: true, error: (err as Error).message }
   }
-  const text = await fs.tryReadText(target)
-  if (text === undefined) return { masked: false, exists: false }
-  if (text.length === 0) return { masked: true, exists: true }
-  return { text, masked: false, exists: true }
+  if (target === '/dev/null') return { masked: true, exists: true }
+  const r = await fs.read(target, { maxBytes: MAX_CONF_BYTES })
+  if (!r.ok) return r.why === 'missing' ? { masked: false, exists: false } : { masked: false, exists: true, error: r.reason }
+  if (r.data.length === 0) return { masked: true, exists: true }
+  return { text: r.data.toString('utf8'), masked: false, exists: true, binary: !isText(r.data) }
+}
+
+/** Config files are small; a larger one is not something systemd would be handed on purpose. */
+const MAX_CONF_BYTES = 1024 * 1024
+
+/** Text as systemd's config reader accepts it: valid UTF-8, no NUL bytes. */
+export function isText(data: Buffer): boolean {
+  if (data.includes(0)) return false
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(data)
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -56,7 +71,7 @@ export async function readConf(fs: RootFs, systemPath: string): Promise<{ text?:
  * one file per name (the first directory wins, masks included), sorted by file name.
  * Masks (symlinks to /dev/null, empty files) take their name but contribute nothing.
  */
-export async function listDropInsWithMasks(fs: RootFs, dirs: readonly string[]): Promise<{ files: ConfFile[]; masked: string[] }> {
+export async function listDropInsWithMasks(fs: RootFs, dirs: readonly string[]): Promise<{ files: ConfFile[]; masked: string[]; unreadable: Unreadable[] }> {
   const chosen = new Map<string, string>()
   for (const dir of dirs) {
     for (const name of await fs.list(dir)) {
@@ -66,13 +81,15 @@ export async function listDropInsWithMasks(fs: RootFs, dirs: readonly string[]):
   }
   const files: ConfFile[] = []
   const masked: string[] = []
+  const unreadable: Unreadable[] = []
   for (const name of [...chosen.keys()].sort()) {
     const p = chosen.get(name) as string
     const r = await readConf(fs, p)
-    if (r.text !== undefined) files.push({ path: p, text: r.text })
+    if (r.text !== undefined) files.push({ path: p, text: r.text, ...(r.binary ? { binary: true } : {}) })
     else if (r.masked) masked.push(p)
+    else if (r.error) unreadable.push({ path: p, reason: r.error })
   }
-  return { files, masked }
+  return { files, masked, unreadable }
 }
 
 export async function listDropIns(fs: RootFs, dirs: readonly string[]): Promise<ConfFile[]> {
@@ -83,19 +100,21 @@ export async function listDropIns(fs: RootFs, dirs: readonly string[]): Promise<
  * The files systemd reads for a "systemd/NAME.conf" style config: the first main file found
  * in /etc, /run, /usr/local/lib, /usr/lib, then the NAME.conf.d drop-ins of all four.
  */
-export async function standardConfigFiles(fs: RootFs, relative: string): Promise<{ files: ConfFile[]; masked: string[] }> {
+export async function standardConfigFiles(fs: RootFs, relative: string): Promise<{ files: ConfFile[]; masked: string[]; unreadable: Unreadable[] }> {
   const files: ConfFile[] = []
   const masked: string[] = []
+  const unreadable: Unreadable[] = []
   for (const dir of CONF_DIRS) {
     const p = `${dir}/${relative}`
     const r = await readConf(fs, p)
     if (!r.exists) continue
-    if (r.text !== undefined) files.push({ path: p, text: r.text })
+    if (r.text !== undefined) files.push({ path: p, text: r.text, ...(r.binary ? { binary: true } : {}) })
     else if (r.masked) masked.push(p)
+    else if (r.error) unreadable.push({ path: p, reason: r.error })
     break
   }
   const dropIns = await listDropInsWithMasks(fs, CONF_DIRS.map((d) => `${d}/${relative}.d`))
-  return { files: [...files, ...dropIns.files], masked: [...masked, ...dropIns.masked] }
+  return { files: [...files, ...dropIns.files], masked: [...masked, ...dropIns.masked], unreadable: [...unreadable, ...dropIns.unreadable] }
 }
 
 /** Drop-in directory names for a unit: itself, its template, its dash prefixes (systemd's unit_file_find_dirs). */

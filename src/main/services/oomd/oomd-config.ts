@@ -1,6 +1,6 @@
 import { thresholdDefaults, thresholdKeys, type EffectiveValue, type OomdConfig, type ThresholdKey } from '../../../shared/contract/oomd'
 import type { RootFs } from '../system/rootfs'
-import { standardConfigFiles, type ConfFile } from './conf-files'
+import { standardConfigFiles, type ConfFile, type Unreadable } from './conf-files'
 import { parseUnitIni } from './ini'
 import { formatPermyriad, formatUsec, parsePermyriad, parseTimespan } from './values'
 
@@ -23,12 +23,17 @@ function interpret(key: ThresholdKey, raw: string): { ok: true; shown: string; w
 }
 
 /** Applies [OOM] assignments of the files in order; the last valid assignment of a key wins. */
-export function mergeOomdConfig(files: ConfFile[], masked: string[] = []): OomdConfig {
+export function mergeOomdConfig(files: ConfFile[], masked: string[] = [], unreadable: Unreadable[] = []): OomdConfig {
   const settings = Object.fromEntries(
     thresholdKeys.map((k): [ThresholdKey, EffectiveValue] => [k, { key: k, value: thresholdDefaults[k], source: null, default: thresholdDefaults[k] }])
   ) as Record<ThresholdKey, EffectiveValue>
-  const warnings: string[] = []
+  const warnings: string[] = unreadable.map((u) => `${u.reason.startsWith(u.path) ? u.reason : `${u.path}: ${u.reason}`}; not read, and systemd-oomd cannot use it either`)
   for (const file of files) {
+    if (file.binary) {
+      // systemd reads such a file line by line and logs an error for each unparseable line; its values are not trustworthy.
+      warnings.push(`${file.path}: not a text file (NUL bytes or invalid UTF-8); its settings were ignored here and systemd-oomd logs errors for it. Remove or replace it.`)
+      continue
+    }
     for (const a of parseUnitIni(file.text)) {
       if (a.section !== 'OOM') continue
       if (!(thresholdKeys as readonly string[]).includes(a.key)) {
@@ -50,6 +55,6 @@ export function mergeOomdConfig(files: ConfFile[], masked: string[] = []): OomdC
 
 /** The effective oomd.conf as systemd-oomd reads it under `fs`. */
 export async function readOomdConfig(fs: RootFs): Promise<OomdConfig> {
-  const { files, masked } = await standardConfigFiles(fs, 'systemd/oomd.conf')
-  return mergeOomdConfig(files, masked)
+  const { files, masked, unreadable } = await standardConfigFiles(fs, 'systemd/oomd.conf')
+  return mergeOomdConfig(files, masked, unreadable)
 }

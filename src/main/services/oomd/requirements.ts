@@ -1,38 +1,15 @@
-import { promises as fsp } from 'node:fs'
 import type { Evidence, Remedy } from '../../../shared/contract/inspect'
 import type { OomdRequirement } from '../../../shared/contract/oomd'
+import type { CommandRunner } from '../system/command'
 import type { RootFs } from '../system/rootfs'
-import { detectCgroupMode, type CgroupInfo } from './cgroup-mode'
+import { SystemFacts, type CgroupFact, type CmdlineFact, type PsiFact } from '../system/facts'
+import { unifiedRemedy } from '../system/facts/cgroup'
+import { cmdArg } from '../system/facts/cmdline'
+import { cgroupV1Support, type SystemdVersionFact } from '../system/facts/systemd'
 import { SYSTEM_UNIT_DIRS, unitFiles } from './conf-files'
-import { parsePressure } from '../inspect/parsers/pressure'
-
-const UNIFIED_ARG = 'systemd.unified_cgroup_hierarchy'
 
 function excerpt(text: string, lines = 6): string {
   return text.trim().split('\n').slice(0, lines).join('\n')
-}
-
-/** Kernel command line flags like "psi=1" or "systemd.unified_cgroup_hierarchy=0". */
-function cmdlineArg(cmdline: string | undefined, name: string): string | undefined {
-  for (const word of (cmdline ?? '').trim().split(/\s+/)) {
-    if (word === name) return ''
-    if (word.startsWith(`${name}=`)) return word.slice(name.length + 1)
-  }
-  return undefined
-}
-
-function unifiedRemedy(cmdline: string | undefined): Remedy {
-  const forced = cmdlineArg(cmdline, UNIFIED_ARG)
-  if (forced !== undefined && /^(0|no|false|off)$/i.test(forced)) {
-    return {
-      text: `The kernel command line forces the legacy hierarchy (${UNIFIED_ARG}=${forced}). Remove it and reboot.`,
-      command: `grubby --update-kernel=ALL --remove-args=${UNIFIED_ARG}`
-    }
-  }
-  return {
-    text: 'Boot with the unified (cgroup v2) hierarchy, then reboot. CentOS Stream 8 defaults to the hybrid hierarchy; Stream 9 and later use v2 unless told otherwise.',
-    command: `grubby --update-kernel=ALL --args=${UNIFIED_ARG}=1`
-  }
 }
 
 async function installedCheck(fs: RootFs): Promise<OomdRequirement> {
@@ -62,41 +39,49 @@ async function installedCheck(fs: RootFs): Promise<OomdRequirement> {
   return { ...base, status: 'ok', value: files.unitFile.path, reason: 'The unit file is installed.', evidence: [{ source: files.unitFile.path, excerpt: 'present' }] }
 }
 
-function unifiedCheck(cg: CgroupInfo, cmdline: string | undefined): OomdRequirement {
-  const base = { id: 'unified-cgroup' as const, title: 'Unified cgroup hierarchy (cgroup v2)', hard: true, evidence: [{ source: 'statfs/mountinfo', excerpt: cg.evidence }] }
+function unifiedCheck(cg: CgroupFact, cmd: CmdlineFact, systemd: SystemdVersionFact): OomdRequirement {
+  const base = { id: 'unified-cgroup' as const, title: 'Unified cgroup hierarchy (cgroup v2)', hard: true, evidence: cg.evidence }
   if (cg.mode === 'unified') return { ...base, status: 'ok', value: 'unified', reason: 'cgroup2 is mounted on /sys/fs/cgroup.' }
   if (cg.mode === 'unknown') return { ...base, status: 'unknown', value: 'unknown', reason: 'The cgroup hierarchy could not be determined.' }
+  const support = cgroupV1Support(systemd.major)
+  const also =
+    support === 'removed'
+      ? ` systemd ${systemd.major} no longer supports cgroup v1 at all (removed in 258).`
+      : support === 'forced-only'
+        ? ` systemd ${systemd.major} boots on cgroup v1 only with SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1.`
+        : ''
   const reason =
-    cg.mode === 'hybrid'
+    (cg.mode === 'hybrid'
       ? 'The hierarchy is hybrid: /sys/fs/cgroup is a tmpfs with cgroup v1 controllers, cgroup2 only on /sys/fs/cgroup/unified. systemd-oomd needs cgroup2 on /sys/fs/cgroup.'
-      : 'The hierarchy is legacy (cgroup v1 only). systemd-oomd needs cgroup2 on /sys/fs/cgroup.'
-  return { ...base, status: 'fail', value: cg.mode, reason, remedy: unifiedRemedy(cmdline) }
+      : 'The hierarchy is legacy (cgroup v1 only). systemd-oomd needs cgroup2 on /sys/fs/cgroup.') + also
+  return { ...base, evidence: [...cg.evidence, ...systemd.evidence], status: 'fail', value: cg.mode, reason, remedy: unifiedRemedy(cmd) }
 }
 
-async function memoryControllerCheck(fs: RootFs, cg: CgroupInfo, cmdline: string | undefined): Promise<OomdRequirement> {
+async function memoryControllerCheck(facts: SystemFacts, cg: CgroupFact, cmd: CmdlineFact): Promise<OomdRequirement> {
   const base = { id: 'memory-controller' as const, title: 'Memory controller on cgroup v2', hard: true }
   const evidence: Evidence[] = []
-  const procCgroups = await fs.tryReadText('/proc/cgroups')
+  const procCgroups = await facts.text('/proc/cgroups')
   const memLine = procCgroups?.split('\n').find((l) => l.startsWith('memory\t') || l.startsWith('memory '))
   if (memLine) evidence.push({ source: '/proc/cgroups', excerpt: memLine.trim() })
-  const disabled = cmdlineArg(cmdline, 'cgroup_disable')
-  if (disabled !== undefined && disabled.split(',').includes('memory')) {
+  const disabled = cmd.state === 'ok' ? cmd.kernel.filter((a) => a.key === 'cgroup_disable' && a.value !== undefined).flatMap((a) => (a.value as string).split(',')) : []
+  if (disabled.includes('memory')) {
     return {
       ...base,
       status: 'fail',
       value: 'disabled on the kernel command line',
       reason: 'cgroup_disable=memory turns the memory controller off.',
-      evidence: [...evidence, { source: '/proc/cmdline', excerpt: `cgroup_disable=${disabled}` }],
-      remedy: { text: 'Remove cgroup_disable=memory and reboot.', command: 'grubby --update-kernel=ALL --remove-args=cgroup_disable' }
+      evidence: [...evidence, { source: '/proc/cmdline', excerpt: `cgroup_disable=${cmdArg(cmd, 'cgroup_disable') ?? 'memory'}` }],
+      remedy: { text: 'Remove cgroup_disable=memory and reboot.', command: 'grubby --update-kernel=ALL --remove-args=cgroup_disable=memory' }
     }
   }
   if (!cg.unifiedPath) {
     const status = cg.mode === 'unknown' ? 'unknown' : 'fail'
-    return { ...base, status, value: 'no cgroup2 hierarchy', reason: 'There is no cgroup2 hierarchy to attach the memory controller to.', evidence, remedy: status === 'fail' ? unifiedRemedy(cmdline) : undefined }
+    return { ...base, status, value: 'no cgroup2 hierarchy', reason: 'There is no cgroup2 hierarchy to attach the memory controller to.', evidence, remedy: status === 'fail' ? unifiedRemedy(cmd) : undefined }
   }
   const file = `${cg.unifiedPath}/cgroup.controllers`
-  const text = await fs.tryReadText(file)
-  if (text === undefined) return { ...base, status: 'unknown', value: 'unreadable', reason: `${file} could not be read.`, evidence }
+  const r = await facts.read(file)
+  if (!r.ok) return { ...base, status: 'unknown', value: 'unreadable', reason: `${file} could not be read (${r.reason}).`, evidence }
+  const text = r.data.toString('utf8')
   evidence.unshift({ source: file, excerpt: text.trim() || '(empty)' })
   const controllers = text.trim().split(/\s+/).filter(Boolean)
   if (controllers.includes('memory')) return { ...base, status: 'ok', value: 'available', reason: 'cgroup2 offers the memory controller.', evidence }
@@ -104,54 +89,33 @@ async function memoryControllerCheck(fs: RootFs, cg: CgroupInfo, cmdline: string
     cg.mode === 'hybrid'
       ? 'The memory controller is bound to the cgroup v1 hierarchy (/sys/fs/cgroup/memory), so cgroup2 cannot use it.'
       : 'The cgroup2 hierarchy does not offer the memory controller.'
-  return { ...base, status: 'fail', value: 'missing', reason, evidence, remedy: cg.mode === 'hybrid' ? unifiedRemedy(cmdline) : undefined }
+  return { ...base, status: 'fail', value: 'missing', reason, evidence, remedy: cg.mode === 'hybrid' ? unifiedRemedy(cmd) : undefined }
 }
 
-async function readPsi(fs: RootFs, file: string): Promise<{ ok: true; text: string } | { ok: false; code: string }> {
-  try {
-    const text = await fsp.readFile(fs.resolve(file), 'utf8')
-    parsePressure(text, file)
-    return { ok: true, text }
-  } catch (err) {
-    return { ok: false, code: (err as NodeJS.ErrnoException).code ?? 'EBADMSG' }
-  }
-}
-
-async function psiCheck(fs: RootFs): Promise<OomdRequirement> {
-  const base = { id: 'psi' as const, title: 'Pressure stall information (PSI) readable', hard: true }
-  const files = ['/proc/pressure/memory', '/proc/pressure/cpu', '/proc/pressure/io']
-  const results = await Promise.all(files.map(async (f) => ({ f, r: await readPsi(fs, f) })))
-  const evidence: Evidence[] = results.map(({ f, r }) => ({ source: f, excerpt: r.ok ? excerpt(r.text, 2) : `read failed: ${r.code}` }))
-  const failed = results.filter((x) => !x.r.ok)
-  if (failed.length === 0) return { ...base, status: 'ok', value: 'readable', reason: 'All three pressure files can be read.', evidence }
-  const codes = failed.map((x) => (x.r.ok ? '' : x.r.code))
-  if (!fs.isLive && failed.length === files.length && codes.every((c) => c === 'ENOENT')) {
-    return { ...base, status: 'unknown', value: 'offline root', reason: 'This root has no /proc/pressure files; the kernel that boots it decides.', evidence }
-  }
-  if (codes.every((c) => c === 'ENOENT')) {
-    return {
-      ...base,
-      status: 'fail',
-      value: 'not present',
-      reason: 'The kernel has no /proc/pressure files (built without CONFIG_PSI).',
-      evidence,
-      remedy: { text: 'Run a kernel built with CONFIG_PSI=y, such as the Hyperscale kernel.' }
-    }
-  }
-  return {
-    ...base,
-    status: 'fail',
-    value: 'not readable',
-    // The unit's ConditionPathExists= passes here, yet systemd-oomd cannot read the values.
-    reason: `The pressure files exist but cannot be read (${[...new Set(codes)].join(', ')}): PSI is disabled in this kernel.`,
-    evidence,
-    remedy: { text: 'Enable PSI on the kernel command line (CentOS Stream kernels build it disabled by default) and reboot.', command: 'grubby --update-kernel=ALL --args=psi=1' }
+/** The PSI requirement in the shared vocabulary (services/system/facts/psi.ts). */
+function psiCheck(facts: SystemFacts, psi: PsiFact): OomdRequirement {
+  const base = { id: 'psi' as const, title: 'Pressure stall information (PSI) readable', hard: true, evidence: psi.evidence }
+  const sentence = psi.summary.charAt(0).toUpperCase() + psi.summary.slice(1) + '.'
+  switch (psi.state) {
+    case 'available':
+      return { ...base, status: 'ok', value: 'readable', reason: 'All three pressure files can be read.' }
+    case 'unparseable':
+      return { ...base, status: 'unknown', value: 'unparseable', reason: `${sentence} What they hold is not PSI data, so nothing can be concluded from them.` }
+    case 'unreadable':
+      // The unit's ConditionPathExists= passes here, yet systemd-oomd cannot read the values.
+      return { ...base, status: 'fail', value: 'not readable', reason: `${sentence} systemd-oomd cannot read memory pressure.`, remedy: psi.remedy }
+    case 'off-at-boot':
+    case 'absent':
+      return { ...base, status: 'fail', value: psi.state === 'absent' ? 'not present' : 'off at boot', reason: `PSI is ${psi.summary}.`, remedy: psi.remedy }
+    default:
+      if (!facts.live) return { ...base, status: 'unknown', value: 'offline root', reason: 'This root has no /proc/pressure files; the kernel that boots it decides.' }
+      return { ...base, status: 'fail', value: 'not present', reason: `The kernel has no /proc/pressure files (${psi.summary}).`, remedy: { text: 'Run a kernel built with CONFIG_PSI=y and boot it with PSI on (psi=1 where CONFIG_PSI_DEFAULT_DISABLED=y).' } }
   }
 }
 
-async function swapCheck(fs: RootFs): Promise<OomdRequirement> {
+async function swapCheck(facts: SystemFacts): Promise<OomdRequirement> {
   const base = { id: 'swap' as const, title: 'Swap available', hard: false }
-  const swaps = await fs.tryReadText('/proc/swaps')
+  const swaps = await facts.text('/proc/swaps')
   if (swaps === undefined) return { ...base, status: 'unknown', value: 'unknown', reason: '/proc/swaps could not be read.', evidence: [] }
   const devices = swaps.trim().split('\n').slice(1).filter((l) => l.trim())
   const evidence: Evidence[] = [{ source: '/proc/swaps', excerpt: excerpt(swaps) }]
@@ -169,9 +133,10 @@ async function swapCheck(fs: RootFs): Promise<OomdRequirement> {
 }
 
 /** The oomd requirements in display order; only `hard` ones block enabling. */
-export async function checkRequirements(fs: RootFs): Promise<OomdRequirement[]> {
-  const [cg, cmdline] = await Promise.all([detectCgroupMode(fs), fs.tryReadText('/proc/cmdline')])
-  return Promise.all([installedCheck(fs), unifiedCheck(cg, cmdline), memoryControllerCheck(fs, cg, cmdline), psiCheck(fs), swapCheck(fs)])
+export async function checkRequirements(fs: RootFs, run?: CommandRunner): Promise<OomdRequirement[]> {
+  const facts = new SystemFacts({ fs, run })
+  const [cg, cmd, psi, systemd] = await Promise.all([facts.cgroup(), facts.cmdlineFact(), facts.psi(), facts.systemd()])
+  return Promise.all([installedCheck(fs), unifiedCheck(cg, cmd, systemd), memoryControllerCheck(facts, cg, cmd), psiCheck(facts, psi), swapCheck(facts)])
 }
 
 /** One sentence per failed hard requirement. */

@@ -11,7 +11,7 @@ import { readUnitSettings } from './unit-settings'
 export async function oomdStatus(deps: StateDeps): Promise<OomdStatus> {
   const [state, requirements, defaultsPackage, config, units, monitored, ownFile] = await Promise.all([
     readOomdState(deps),
-    checkRequirements(deps.fs),
+    checkRequirements(deps.fs, deps.run),
     detectDefaultsPackage(deps.fs),
     readOomdConfig(deps.fs),
     readUnitSettings(deps.fs),

@@ -1,8 +1,11 @@
 /**
  * The .repo / dnf.conf syntax exactly as libdnf's IniParser reads it
  * (libdnf/utils/iniparser/iniparser.cpp): comments only when '#' or ';' is the first
- * character, indented lines continue the previous value (even after blank lines),
- * and the same five syntax errors. A file with one of them is skipped by dnf as a whole.
+ * character, indented lines continue the previous value, and the same five syntax errors.
+ * A file with one of them is skipped by dnf as a whole. An indented line after a blank
+ * line is where libdnf versions differ: libdnf 0.69 (dnf 4.14, CentOS Stream 9) rejects
+ * the file ("Illegal continuation line"), later libdnf appends it to the value. It is
+ * read the later way and reported as a warning that names both.
  */
 
 export interface IniValue {
@@ -34,6 +37,7 @@ export function parseIni(text: string): IniResult {
   const warnings: IniWarning[] = []
   let current: IniSection | undefined
   let lastKey: { section: IniSection; key: string } | undefined
+  let blankSinceKey = false
   const lines = text.split('\n')
   for (let i = 0; i < lines.length; i++) {
     const n = i + 1
@@ -41,12 +45,21 @@ export function parseIni(text: string): IniResult {
     if (n === 1 && line.charCodeAt(0) === 0xfeff) line = line.slice(1)
     if (line[0] === '#' || line[0] === ';') continue
     const start = line.search(/[^ \t\r]/)
-    if (start === -1) continue
+    if (start === -1) {
+      blankSinceKey = true
+      continue
+    }
     const trimmed = line.replace(/[ \t\r]+$/, '')
     if (!current && line[start] !== '[') return { sections, error: { line: n, message: 'Missing section header' }, warnings }
     if (start > 0 && line[start] !== '[') {
       if (!lastKey) return { sections, error: { line: n, message: 'Illegal continuation line' }, warnings }
       const v = lastKey.section.values.get(lastKey.key)!
+      if (blankSinceKey) {
+        warnings.push({
+          line: n,
+          message: `indented line after a blank line: dnf 4.14 (libdnf 0.69, as on CentOS Stream 9) rejects the whole file with "Illegal continuation line", newer libdnf appends it to ${lastKey.key}= of [${lastKey.section.name}]. Remove the blank line or the indentation.`
+        })
+      }
       v.value += '\n' + trimmed.slice(start)
       continue
     }
@@ -72,6 +85,7 @@ export function parseIni(text: string): IniResult {
         sections.push(current)
       }
       lastKey = undefined
+      blankSinceKey = false
       continue
     }
     if (!current) return { sections, error: { line: n, message: 'Missing section header' }, warnings }
@@ -82,6 +96,7 @@ export function parseIni(text: string): IniResult {
     const value = trimmed.length > eq + 1 ? trimmed.slice(eq + 1).replace(/^[ \t]+/, '') : ''
     current.values.set(key, { value, line: n })
     lastKey = { section: current, key }
+    blankSinceKey = false
   }
   return { sections, warnings }
 }

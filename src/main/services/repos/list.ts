@@ -84,14 +84,14 @@ async function ownersOf(dnf: Dnf, files: string[]): Promise<(string | undefined)
   return out
 }
 
-function buildEntry(file: string, section: IniSection, values: Values, vars: Record<string, string>, main: boolean | undefined, problems: RepoProblem[]): RepoEntry {
+function buildEntry(file: string, section: IniSection, id: string, values: Values, vars: Record<string, string>, main: boolean | undefined, problems: RepoProblem[]): RepoEntry {
   const ex = (raw: string): Expandable => ({ raw, expanded: expandVars(raw, vars) })
   const get = (k: string): (IniValue & { file?: string }) | undefined => values.get(k)
   const bool = (k: string): boolean | undefined => {
     const v = get(k)
     if (!v) return undefined
     const b = parseBool(v.value)
-    if (b === undefined) problems.push({ file: v.file ?? file, line: v.line, message: `[${section.name}] ${k}=${v.value} is not a boolean (1/0, yes/no, true/false, on/off)`, severity: 'warning' })
+    if (b === undefined) problems.push({ file: v.file ?? file, line: v.line, message: `[${id}] ${k}=${v.value} is not a boolean (1/0, yes/no, true/false, on/off)`, severity: 'warning' })
     return b
   }
   const enabled = bool('enabled') ?? true
@@ -100,13 +100,13 @@ function buildEntry(file: string, section: IniSection, values: Values, vars: Rec
   const pv = get('priority')
   if (pv) {
     if (/^-?\d+$/.test(pv.value.trim())) priority = Number(pv.value.trim())
-    else problems.push({ file: pv.file ?? file, line: pv.line, message: `[${section.name}] priority=${pv.value} is not a number`, severity: 'warning' })
+    else problems.push({ file: pv.file ?? file, line: pv.line, message: `[${id}] priority=${pv.value} is not a number`, severity: 'warning' })
   }
   const entry: RepoEntry = {
-    id: section.name,
+    id,
     file,
     line: section.line,
-    name: ex(get('name')?.value ?? section.name),
+    name: ex(get('name')?.value ?? id),
     enabled,
     baseurl: parseList(get('baseurl')?.value ?? '').map(ex),
     gpgcheck: own ?? main ?? false,
@@ -114,6 +114,8 @@ function buildEntry(file: string, section: IniSection, values: Values, vars: Rec
     gpgkey: parseList(get('gpgkey')?.value ?? '').map(ex),
     priority
   }
+  if (id !== section.name) entry.section = section.name
+  if (!get('name')) problems.push({ file, line: section.line, message: `Repository '${id}' is missing name in configuration, using id.`, severity: 'warning' })
   const metalink = get('metalink')?.value
   if (metalink) entry.metalink = ex(metalink)
   const mirrorlist = get('mirrorlist')?.value
@@ -121,6 +123,18 @@ function buildEntry(file: string, section: IniSection, values: Values, vars: Rec
   const hs = classifyRepo({ id: entry.id, metalink, mirrorlist, baseurl: entry.baseurl.map((b) => b.raw) })
   if (hs) entry.hyperscale = hs
   return entry
+}
+
+/** libdnf's Repo::verifyId: letters, digits and "-_.:" only. */
+const REPO_ID_CHAR = /[A-Za-z0-9\-_.:]/
+
+/** dnf's "Bad id for repo" message (dnf/conf/read.py _build_repo) for an id it would reject, else undefined. */
+export function badRepoId(section: string, id: string): string | undefined {
+  const at = [...id].findIndex((c) => !REPO_ID_CHAR.test(c))
+  if (at < 0 && id.length > 0) return undefined
+  if (id.length === 0) return `Bad id for repo: empty id (${section})`
+  const shown = id === section ? id : `${id} (${section})`
+  return `Bad id for repo: ${shown}, byte = ${id[at]} ${at} (dnf allows only letters, digits and - _ . : in repository ids)`
 }
 
 /**
@@ -154,23 +168,30 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
     const ids: string[] = []
     for (const section of parsed.sections) {
       if (section.name === 'main') continue
-      const firstFile = seen.get(section.name)
-      if (firstFile) {
-        problems.push({ file, line: section.line, message: `repo ${section.name} is already defined in ${firstFile}; dnf uses only one of them`, severity: 'warning' })
+      // dnf substitutes variables in the section name first: [vars-$basearch] is the repo vars-x86_64.
+      const id = expandVars(section.name, vars)
+      const bad = badRepoId(section.name, id)
+      if (bad) {
+        problems.push({ file, line: section.line, message: `${bad}; dnf skips this repository`, severity: 'error' })
         continue
       }
-      seen.set(section.name, file)
+      const firstFile = seen.get(id)
+      if (firstFile) {
+        problems.push({ file, line: section.line, message: `repo ${id} is already defined in ${firstFile}; dnf uses only one of them`, severity: 'warning' })
+        continue
+      }
+      seen.set(id, file)
       const values: Values = new Map(section.values)
       let overriddenBy: string | undefined
       for (const o of overrides) {
-        if (!o.pattern.test(section.name)) continue
+        if (!o.pattern.test(id)) continue
         for (const [k, v] of o.values) values.set(k, { ...v, file: o.file })
         overriddenBy = o.file
       }
-      const entry = buildEntry(file, section, values, vars, main, problems)
+      const entry = buildEntry(file, section, id, values, vars, main, problems)
       if (overriddenBy) entry.overriddenBy = overriddenBy
       repos.push(entry)
-      ids.push(section.name)
+      ids.push(id)
     }
     files.push({ path: file, repoIds: ids, malformed: false })
   }

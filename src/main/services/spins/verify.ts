@@ -1,4 +1,5 @@
-import { open, readdir, readFile, stat } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
+import { openRegular, readRegular } from '../system/safe-file'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm, SignatureInfo, VerificationState, VerifyResult } from '../../../shared/contract/spins'
@@ -77,10 +78,7 @@ async function readChecksumText(input: Exclude<ChecksumInput, { kind: 'hash' }>,
     return { text: res.text, source: res.url }
   }
   try {
-    const st = await stat(input.path)
-    if (!st.isFile()) throw new Error('not a regular file')
-    if (st.size > MAX_CHECKSUM_FILE) throw new Error(`${st.size} bytes is too large for a checksum file`)
-    return { text: await readFile(input.path, 'utf8'), source: input.path }
+    return { text: (await readRegular(input.path, { maxBytes: MAX_CHECKSUM_FILE, label: 'it' })).toString('utf8'), source: input.path }
   } catch (err) {
     throw new AppError('ChecksumReadError', `cannot read checksum file ${input.path}: ${(err as Error).message}`, { stage: 'read checksum file' })
   }
@@ -88,11 +86,9 @@ async function readChecksumText(input: Exclude<ChecksumInput, { kind: 'hash' }>,
 
 async function ensureReadableFile(file: string): Promise<number> {
   try {
-    const st = await stat(file)
-    if (!st.isFile()) throw new Error('not a regular file')
-    const fh = await open(file, 'r')
+    const { fh, stats } = await openRegular(file, { label: 'it' })
     await fh.close()
-    return st.size
+    return stats.size
   } catch (err) {
     throw new AppError('FileNotReadable', `cannot read ${file}: ${(err as Error).message}`, { stage: 'open image' })
   }
@@ -223,7 +219,7 @@ export async function readKeyDir(dir: string): Promise<string[]> {
   const keys: string[] = []
   for (const n of names.sort()) {
     if (!/\.(asc|gpg|pub)$|^RPM-GPG-KEY-/i.test(n)) continue
-    const text = await readFile(path.join(dir, n), 'utf8').catch(() => '')
+    const text = await readRegular(path.join(dir, n), { maxBytes: MAX_CHECKSUM_FILE }).then((b) => b.toString('utf8'), () => '')
     if (text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) keys.push(text)
   }
   return keys

@@ -1,28 +1,98 @@
-import { promises as fsp, constants as fsc } from 'node:fs'
+import { promises as fsp, type Stats } from 'node:fs'
 import path from 'node:path'
+import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegular, toReadError, type ReadFailure } from './safe-file'
+
+export { DEFAULT_MAX_BYTES, FileReadError, type ReadFailure } from './safe-file'
+
+/** Linux's limit on symbolic links followed in one lookup (MAXSYMLINKS). */
+export const MAX_SYMLINKS = 40
+
+export type ReadResult = { ok: true; data: Buffer; path: string } | { ok: false; why: ReadFailure; reason: string; code: string; path: string }
+
+export interface ReadOptions {
+  maxBytes?: number
+}
 
 /**
  * Reads the system through a root prefix, so every service runs unchanged on the live
- * machine ("/") and on a fixture tree. Paths passed in are the system's absolute paths.
+ * machine ("/") and on a fixture tree or mounted image. Paths passed in are the system's
+ * absolute paths. Under a root other than "/", symbolic links are resolved as if the tree
+ * were "/" (absolute links start at the root, ".." stops at it, at most 40 links), so a
+ * tree never reads the host through its own links. Reads take regular files only, up to a
+ * cap: FIFOs, devices and sockets become a FileReadError with a reason, never a hang.
  */
 export interface RootFs {
   readonly root: string
-  /** The real path of a system path under the root. */
+  /** Lexical join of a system path under the root, no link resolution (statfs on the live root). */
   resolve(systemPath: string): string
-  readText(systemPath: string): Promise<string>
-  readBuffer(systemPath: string): Promise<Buffer>
-  /** Undefined instead of an error when the file is missing or unreadable. */
-  tryReadText(systemPath: string): Promise<string | undefined>
+  /** Follows links inside the root; the last component may be missing. `system` is the path as the tree sees it. */
+  chase(systemPath: string): Promise<{ system: string; host: string }>
+  /** A regular file's bytes, or why not. Never throws. */
+  read(systemPath: string, opts?: ReadOptions): Promise<ReadResult>
+  readText(systemPath: string, opts?: ReadOptions): Promise<string>
+  readBuffer(systemPath: string, opts?: ReadOptions): Promise<Buffer>
+  /** Undefined instead of an error when the file is missing, unreadable, not regular or too large. */
+  tryReadText(systemPath: string, opts?: ReadOptions): Promise<string | undefined>
   exists(systemPath: string): Promise<boolean>
   readable(systemPath: string): Promise<boolean>
+  /** lstat of the path after following links inside the root (so a dangling or special file can be described). */
+  stat(systemPath: string): Promise<Stats | undefined>
   list(systemPath: string): Promise<string[]>
   isLive: boolean
 }
 
+function checkAbsolute(systemPath: string): void {
+  if (!path.posix.isAbsolute(systemPath)) throw new Error(`not an absolute system path: ${systemPath}`)
+}
+
+/**
+ * Resolves `systemPath` the way the kernel would after chroot(root): each component is
+ * lstat'ed, a link's target is spliced in (absolute ones restart at the root), ".." never
+ * climbs above the root. Components after the first missing one are appended lexically.
+ */
+export async function chaseInRoot(base: string, systemPath: string, maxLinks = MAX_SYMLINKS): Promise<{ system: string; host: string }> {
+  checkAbsolute(systemPath)
+  const todo = systemPath.split('/').filter(Boolean)
+  const done: string[] = []
+  let links = 0
+  let missing = false
+  while (todo.length) {
+    const c = todo.shift() as string
+    if (c === '.') continue
+    if (c === '..') {
+      done.pop()
+      continue
+    }
+    if (missing) {
+      done.push(c)
+      continue
+    }
+    const host = path.join(base, ...done, c)
+    let st: Stats
+    try {
+      st = await fsp.lstat(host)
+    } catch {
+      missing = true
+      done.push(c)
+      continue
+    }
+    if (!st.isSymbolicLink()) {
+      done.push(c)
+      continue
+    }
+    if (++links > maxLinks) throw new FileReadError('loop', `${systemPath}: more than ${maxLinks} symbolic links`, 'ELOOP')
+    const target = await fsp.readlink(host)
+    if (target.startsWith('/')) done.length = 0
+    todo.unshift(...target.split('/').filter(Boolean))
+  }
+  return { system: '/' + done.join('/'), host: path.join(base, ...done) }
+}
+
 export function createRootFs(root = '/'): RootFs {
   const base = path.resolve(root)
+  const isLive = base === '/'
   const resolve = (systemPath: string): string => {
-    if (!path.isAbsolute(systemPath)) throw new Error(`not an absolute system path: ${systemPath}`)
+    checkAbsolute(systemPath)
     const joined = path.join(base, path.normalize(systemPath))
     // ".." in a system path must never climb out of the root prefix.
     if (joined !== base && !joined.startsWith(base === '/' ? '/' : base + path.sep)) {
@@ -30,30 +100,64 @@ export function createRootFs(root = '/'): RootFs {
     }
     return joined
   }
+  // On the live root the kernel's own lookup is the chroot lookup (and /proc/self must follow).
+  const chase = async (systemPath: string): Promise<{ system: string; host: string }> => {
+    if (isLive) return { system: path.posix.normalize(systemPath), host: resolve(systemPath) }
+    return chaseInRoot(base, systemPath)
+  }
+  const readBuffer = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer> => {
+    let host: string
+    try {
+      host = (await chase(systemPath)).host
+    } catch (err) {
+      throw toReadError(err, systemPath)
+    }
+    return readRegular(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
+  }
   return {
     root: base,
-    isLive: base === '/',
+    isLive,
     resolve,
-    readText: (p) => fsp.readFile(resolve(p), 'utf8'),
-    readBuffer: (p) => fsp.readFile(resolve(p)),
-    tryReadText: async (p) => {
+    chase,
+    readBuffer,
+    read: async (p, opts) => {
       try {
-        return await fsp.readFile(resolve(p), 'utf8')
+        return { ok: true, data: await readBuffer(p, opts), path: p }
+      } catch (err) {
+        const e = toReadError(err, p)
+        return { ok: false, why: e.why, reason: e.message, code: e.code, path: p }
+      }
+    },
+    readText: async (p, opts) => (await readBuffer(p, opts)).toString('utf8'),
+    tryReadText: async (p, opts) => {
+      try {
+        return (await readBuffer(p, opts)).toString('utf8')
       } catch {
         return undefined
       }
     },
     exists: async (p) => {
       try {
-        await fsp.access(resolve(p), fsc.F_OK)
+        const { host } = await chase(p)
+        await (isLive ? fsp.stat(host) : fsp.lstat(host))
         return true
       } catch {
         return false
       }
     },
+    stat: async (p) => {
+      try {
+        const { host } = await chase(p)
+        return await (isLive ? fsp.stat(host) : fsp.lstat(host))
+      } catch {
+        return undefined
+      }
+    },
     readable: async (p) => {
       try {
-        await fsp.access(resolve(p), fsc.R_OK)
+        const { host } = await chase(p)
+        const { fh } = await openRegular(host, { noFollow: !isLive })
+        await fh.close()
         return true
       } catch {
         return false
@@ -61,7 +165,7 @@ export function createRootFs(root = '/'): RootFs {
     },
     list: async (p) => {
       try {
-        return (await fsp.readdir(resolve(p))).sort()
+        return (await fsp.readdir((await chase(p)).host)).sort()
       } catch {
         return []
       }

@@ -68,6 +68,17 @@ export class SystemdClient {
     return String(reply.body[0])
   }
 
+  /** One property of the manager object itself (e.g. "Tainted", "Version"). */
+  async getManagerProperty(name: string): Promise<unknown> {
+    try {
+      const reply = await this.raw(SYSTEMD_BUS_NAME, SYSTEMD_PATH, PROPS_IFACE, 'Get', 'ss', [MANAGER_IFACE, name], false)
+      const v = reply.body[0] as { value: unknown } | undefined
+      return v?.value
+    } catch (err) {
+      throw mapSystemdError(err, `read the manager property ${name}`, 'Properties.Get')
+    }
+  }
+
   /** LoadUnit + Properties.GetAll: works for units that are not loaded yet. */
   async getUnitState(unit: string): Promise<UnitRuntimeState> {
     const loaded = await this.manager('LoadUnit', 's', [unit], false, `load ${unit}`)

@@ -4,30 +4,46 @@ import { mountOption, type MountEntry } from '../parsers/mountinfo'
 import { parseFilesystems, parseFstab, parseModules } from '../parsers/procfs'
 import { parseBtrfsVersion } from '../parsers/versions'
 import { excerpt, type Facts } from '../facts'
-import { runTool } from '../tools'
+import { runTool } from '../../system/facts/tools'
 
 export const BTRFS_REMEDY: Remedy = {
   text: 'This kernel cannot mount btrfs. For the stock CentOS Stream kernel install kmod-btrfs from the CentOS Kmods SIG, or switch to the Hyperscale kernel, which builds btrfs in.',
   command: 'dnf install centos-release-kmods && dnf install kmod-btrfs'
 }
 
-export type BtrfsSupport = 'builtin' | 'module-loaded' | 'module-available' | 'none'
+/**
+ * builtin: CONFIG_BTRFS_FS=y (or the running kernel shows it built in); module-loaded;
+ * module-available: =m and btrfs.ko is installed under the root; module-missing: =m but no
+ * btrfs.ko under this root (support exists, the file does not); none: not configured;
+ * unknown: no kernel config and nothing else to go by.
+ */
+export type BtrfsSupport = 'builtin' | 'module-loaded' | 'module-available' | 'module-missing' | 'none' | 'unknown'
 
 /** Where distribution and kmod packages put btrfs.ko (kmod-btrfs installs under extra/ or weak-updates/). */
 const MODULE_DIRS = ['kernel/fs/btrfs', 'extra/btrfs', 'extra', 'weak-updates/btrfs', 'weak-updates', 'updates/btrfs', 'updates']
+const KO = /(^|\/)btrfs\.ko(\.(xz|zst|gz))?$/
 
 async function findModule(facts: Facts, release: string): Promise<string | undefined> {
   const found = await Promise.all(
     MODULE_DIRS.map(async (d) => {
       const dir = `/lib/modules/${release}/${d}`
-      const name = (await facts.fs.list(dir)).find((n) => /^btrfs\.ko(\.(xz|zst|gz))?$/.test(n))
+      const name = (await facts.fs.list(dir)).find((n) => KO.test(n))
       return name ? `${dir}/${name}` : undefined
     })
   )
-  return found.find((f) => f !== undefined)
+  const hit = found.find((f) => f !== undefined)
+  if (hit) return hit
+  // depmod's index names every installed module's path, wherever a package put it.
+  const dep = await facts.text(`/lib/modules/${release}/modules.dep`)
+  const line = dep?.split('\n').find((l) => KO.test(l.slice(0, l.indexOf(':'))))
+  if (line) {
+    const p = `/lib/modules/${release}/${line.slice(0, line.indexOf(':'))}`
+    if (await facts.fs.exists(p)) return p
+  }
+  return undefined
 }
 
-export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSupport; evidence: Evidence[]; registered: boolean; modulePath?: string }> {
+export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSupport; evidence: Evidence[]; registered: boolean; modulePath?: string; release?: string }> {
   const [kc, rel, filesystems, modules, sysModule, initstate] = await Promise.all([
     facts.kernelConfig(),
     facts.kernelRelease(),
@@ -36,6 +52,7 @@ export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSuppor
     facts.fs.exists('/sys/module/btrfs'),
     facts.fs.exists('/sys/module/btrfs/initstate')
   ])
+  const release = rel?.value.release
   const evidence: Evidence[] = []
   const opt = optionState(kc.config, 'BTRFS_FS')
   evidence.push({ source: kc.source ?? 'kernel config', excerpt: optionLine(opt) })
@@ -44,22 +61,30 @@ export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSuppor
   const loaded = (modules !== undefined && parseModules(modules).includes('btrfs')) || initstate
   if (modules !== undefined) evidence.push({ source: '/proc/modules', excerpt: loaded ? 'btrfs loaded' : 'btrfs not loaded' })
   if (sysModule) evidence.push({ source: '/sys/module/btrfs', excerpt: initstate ? 'present, with initstate (loadable module)' : 'present, no initstate (built in)' })
-  const modulePath = rel ? await findModule(facts, rel.value.release) : undefined
+  const builtinList = release ? await facts.text(`/lib/modules/${release}/modules.builtin`) : undefined
+  const listedBuiltin = builtinList !== undefined && builtinList.split('\n').some((l) => KO.test(l.trim()))
+  if (listedBuiltin) evidence.push({ source: `/lib/modules/${release}/modules.builtin`, excerpt: 'btrfs listed (built in)' })
+  const modulePath = release ? await findModule(facts, release) : undefined
   if (modulePath) evidence.push({ source: modulePath, excerpt: 'module file present' })
+  else if (opt.state === 'module' && release) evidence.push({ source: `/lib/modules/${release}`, excerpt: 'no btrfs.ko (searched kernel/fs/btrfs, extra, weak-updates, updates and modules.dep)' })
   let support: BtrfsSupport
-  if (opt.state === 'builtin' || (sysModule && !initstate && registered && opt.state !== 'module')) support = 'builtin'
+  if (opt.state === 'builtin' || listedBuiltin || (sysModule && !initstate && registered && opt.state !== 'module')) support = 'builtin'
   else if (loaded) support = 'module-loaded'
   else if (modulePath) support = 'module-available'
   else if (registered) support = 'builtin'
+  else if (opt.state === 'module') support = 'module-missing'
+  else if (opt.state === 'unknown') support = 'unknown'
   else support = 'none'
-  return { support, evidence, registered, modulePath }
+  return { support, evidence, registered, modulePath, release }
 }
 
 const supportText: Record<BtrfsSupport, string> = {
   builtin: 'built into the kernel',
   'module-loaded': 'module loaded',
   'module-available': 'module available (loads on first mount)',
-  none: 'not available'
+  'module-missing': 'configured as a module (CONFIG_BTRFS_FS=m), but btrfs.ko is not installed under this root',
+  none: 'not available (CONFIG_BTRFS_FS not set)',
+  unknown: 'unknown (no kernel config and no running btrfs to go by)'
 }
 
 function describeMount(m: MountEntry) {
@@ -91,7 +116,7 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
     id: 'btrfs.kernel',
     group: 'btrfs',
     title: 'btrfs kernel support',
-    status: sup.support === 'none' ? (fstabBtrfs.length ? 'fail' : 'warn') : 'ok',
+    status: sup.support === 'none' ? (fstabBtrfs.length ? 'fail' : 'warn') : sup.support === 'module-missing' ? 'warn' : sup.support === 'unknown' ? 'unknown' : 'ok',
     value: supportText[sup.support],
     evidence: sup.evidence,
     details: { support: sup.support, registered: sup.registered, modulePath: sup.modulePath ?? null, fstabEntries: fstabBtrfs.map((e) => e.file) }
@@ -99,6 +124,11 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
   if (sup.support === 'none') {
     kernel.remedy = BTRFS_REMEDY
     if (fstabBtrfs.length) kernel.evidence.push({ source: '/etc/fstab', excerpt: fstabBtrfs.map((e) => `${e.spec} ${e.file} btrfs ${e.options}`).join('\n') })
+  } else if (sup.support === 'module-missing') {
+    kernel.remedy = {
+      text: `This kernel supports btrfs as a module, but btrfs.ko is not under /lib/modules/${sup.release ?? 'R'} in this root. Install the package that ships this kernel's modules (kernel-modules-core or kernel-modules on CentOS Stream and Fedora), or, for an image, check that its /lib/modules was included.`,
+      command: sup.release ? `dnf install kernel-modules-core-${sup.release}` : undefined
+    }
   }
   checks.push(kernel)
 

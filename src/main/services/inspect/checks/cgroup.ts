@@ -1,75 +1,48 @@
 import type { Check, Evidence } from '../../../../shared/contract'
 import { argValue, argValues } from '../parsers/cmdline'
 import { parseProcCgroups } from '../parsers/procfs'
-import type { MountEntry } from '../parsers/mountinfo'
-import { CGROUP2_MAGIC, TMPFS_MAGIC, statfsType } from '../statfs'
+import { cgroupModeFromMounts, unifiedRemedy, type CgroupMode } from '../../system/facts/cgroup'
+import { cgroupV1Support, type CgroupV1Support } from '../../system/facts/systemd'
 import type { Facts } from '../facts'
 
-export type CgroupMode = 'unified' | 'hybrid' | 'legacy' | 'unknown'
+export type { CgroupMode }
+export { cgroupModeFromMounts }
 
-const UNIFIED_REMEDY = {
-  text: 'systemd-oomd needs the unified cgroup v2 hierarchy. Boot with it (the default from CentOS Stream 9 on; EL8 needs the parameter) and reboot.',
-  command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1'
-}
-
-/** cgroup mode from the mount table: what a fixture root can tell (and a cross-check on the live root). */
-export function cgroupModeFromMounts(mounts: MountEntry[]): CgroupMode {
-  const at = (mp: string) => mounts.filter((m) => m.mountPoint === mp).at(-1)
-  const top = at('/sys/fs/cgroup')
-  if (top?.fsType === 'cgroup2') return 'unified'
-  if (top?.fsType === 'tmpfs') return at('/sys/fs/cgroup/unified')?.fsType === 'cgroup2' ? 'hybrid' : 'legacy'
-  if (mounts.some((m) => m.fsType === 'cgroup')) return 'legacy'
-  return 'unknown'
-}
-
-/**
- * The live answer, the way systemd decides it: statfs(2) magic of /sys/fs/cgroup is
- * CGROUP2_SUPER_MAGIC → unified; tmpfs there with cgroup2 on /sys/fs/cgroup/unified → hybrid;
- * tmpfs alone → legacy.
- */
-async function liveMode(facts: Facts): Promise<{ mode: CgroupMode; evidence: Evidence[] }> {
-  const top = await statfsType(facts.fs, '/sys/fs/cgroup')
-  if (!top) return { mode: 'unknown', evidence: [{ source: 'statfs /sys/fs/cgroup', excerpt: 'failed' }] }
-  const evidence: Evidence[] = [{ source: 'statfs /sys/fs/cgroup', excerpt: `${top.type} (0x${top.magic.toString(16)})` }]
-  if (top.magic === CGROUP2_MAGIC) return { mode: 'unified', evidence }
-  if (top.magic === TMPFS_MAGIC) {
-    const uni = await statfsType(facts.fs, '/sys/fs/cgroup/unified')
-    evidence.push({ source: 'statfs /sys/fs/cgroup/unified', excerpt: uni ? `${uni.type} (0x${uni.magic.toString(16)})` : 'missing' })
-    return { mode: uni?.magic === CGROUP2_MAGIC ? 'hybrid' : 'legacy', evidence }
-  }
-  return { mode: 'unknown', evidence }
+const V1_WORDS: Record<CgroupV1Support, string> = {
+  removed: 'which no longer supports cgroup v1 (removed in systemd 258)',
+  'forced-only': 'which refuses to boot on cgroup v1 unless SYSTEMD_CGROUP_ENABLE_LEGACY_FORCE=1 is set (systemd 256 and 257)',
+  supported: 'which still supports cgroup v1 (deprecated; removed in systemd 258)',
+  unknown: 'version unknown; systemd 258 and later no longer support cgroup v1'
 }
 
 export async function cgroupChecks(facts: Facts): Promise<Check[]> {
-  const [mounts, cmd, procCgroupsText] = await Promise.all([facts.mounts(), facts.cmdline(), facts.text('/proc/cgroups')])
-  let mode: CgroupMode
-  let evidence: Evidence[]
-  if (facts.live) {
-    const live = await liveMode(facts)
-    mode = live.mode
-    evidence = live.evidence
-    // Unusual layouts (e.g. a v1 controller mounted straight on /sys/fs/cgroup in a container): trust the mount table.
-    if (mode === 'unknown' && mounts) {
-      mode = cgroupModeFromMounts(mounts.value)
-      evidence.push({ source: mounts.source, excerpt: `cgroup mounts imply ${mode}` })
-    }
-  } else {
-    mode = mounts ? cgroupModeFromMounts(mounts.value) : 'unknown'
-    const lines = mounts ? mounts.text.split('\n').filter((l) => / - (cgroup2?|tmpfs) /.test(l) && l.includes('/sys/fs/cgroup')) : []
-    evidence = [{ source: mounts?.source ?? '/proc/self/mountinfo', excerpt: mounts ? lines.join('\n') || 'no cgroup mounts' : 'missing' }]
-  }
+  const [cg, cmd, cmdFact, procCgroupsText, systemd] = await Promise.all([facts.cgroup(), facts.cmdline(), facts.cmdlineFact(), facts.text('/proc/cgroups'), facts.systemd()])
+  const mode: CgroupMode = cg.mode
+  const evidence: Evidence[] = [...cg.evidence]
+  if (cg.via === 'statfs' && cg.mountinfoMode && cg.mountinfoMode !== mode) evidence.push({ source: 'mountinfo', excerpt: `cgroup mounts imply ${cg.mountinfoMode}` })
   const hierarchyArg = cmd ? argValue(cmd.value.kernel, 'systemd.unified_cgroup_hierarchy') : undefined
   if (hierarchyArg !== undefined) evidence.push({ source: '/proc/cmdline', excerpt: `systemd.unified_cgroup_hierarchy=${hierarchyArg}` })
+  const v1 = mode === 'hybrid' || mode === 'legacy'
+  const support = cgroupV1Support(systemd.major)
+  if (v1) evidence.push(...(systemd.evidence.length ? systemd.evidence : [{ source: 'systemd version', excerpt: 'not found' }]))
+  const systemdText = systemd.major !== undefined ? `systemd ${systemd.major}` : 'systemd'
   const modeCheck: Check = {
     id: 'cgroup.mode',
     group: 'cgroup',
     title: 'cgroup hierarchy',
-    status: mode === 'unified' ? 'ok' : mode === 'unknown' ? 'unknown' : 'warn',
-    value: mode === 'unified' ? 'unified (cgroup v2)' : mode === 'hybrid' ? 'hybrid (v1 controllers, v2 on /sys/fs/cgroup/unified): systemd-oomd cannot run' : mode === 'legacy' ? 'legacy (cgroup v1 only): systemd-oomd cannot run' : 'unknown',
+    status: mode === 'unified' ? 'ok' : mode === 'unknown' ? 'unknown' : support === 'removed' ? 'fail' : 'warn',
+    value:
+      mode === 'unified'
+        ? 'unified (cgroup v2)'
+        : mode === 'hybrid'
+          ? `hybrid (v1 controllers, v2 on /sys/fs/cgroup/unified): systemd-oomd cannot run; ${systemdText}, ${V1_WORDS[support]}`
+          : mode === 'legacy'
+            ? `legacy (cgroup v1 only): systemd-oomd cannot run; ${systemdText}, ${V1_WORDS[support]}`
+            : 'unknown',
     evidence,
-    details: { mode, mountinfoMode: mounts ? cgroupModeFromMounts(mounts.value) : null, unifiedHierarchyArg: hierarchyArg ?? null }
+    details: { mode, mountinfoMode: cg.mountinfoMode, unifiedHierarchyArg: hierarchyArg ?? null, via: cg.via, systemdMajor: systemd.major ?? null, cgroupV1Support: v1 ? support : null }
   }
-  if (mode === 'hybrid' || mode === 'legacy') modeCheck.remedy = UNIFIED_REMEDY
+  if (v1) modeCheck.remedy = unifiedRemedy(cmdFact)
   const checks: Check[] = [modeCheck]
 
   // Controllers: the v2 root lists what it can delegate; /proc/cgroups shows every controller and whether it is enabled.
@@ -114,7 +87,7 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
   if (memoryDisabled && disabledArgs.includes('memory')) {
     cCheck.remedy = { text: 'The memory controller is switched off on the kernel command line; systemd-oomd and memory limits need it.', command: 'grubby --update-kernel=ALL --remove-args=cgroup_disable=memory' }
   } else if (status === 'warn' && mode !== 'unified') {
-    cCheck.remedy = { text: 'Controllers are attached to cgroup v1 hierarchies, so the memory controller is not available on cgroup v2 where systemd-oomd looks for it.', command: UNIFIED_REMEDY.command }
+    cCheck.remedy = { text: 'Controllers are attached to cgroup v1 hierarchies, so the memory controller is not available on cgroup v2 where systemd-oomd looks for it.', command: unifiedRemedy(cmdFact).command }
   } else if (status === 'warn') {
     cCheck.remedy = { text: 'The memory controller is not available on the cgroup v2 root; systemd-oomd needs it (MEMCG in the kernel).' }
   }

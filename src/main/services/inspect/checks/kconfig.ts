@@ -28,6 +28,8 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
   const psiArg = cmd ? argValue(cmd.value.kernel, 'psi') : undefined
   const psiOnCmdline = argBool(psiArg)
   const triedText = kc.tried.map((t) => `${t.path}: ${t.result}`).join('\n')
+  // Locations that exist but were refused (a FIFO, binary data, not a config): name them, they are not "missing".
+  const unusable = kc.tried.filter((t) => t.result !== 'missing' && t.result !== 'used' && t.result !== 'kernel release unknown')
   const checks: Check[] = [
     kc.source
       ? { id: 'kconfig.source', group: 'kernel-config', title: 'Kernel config source', status: 'ok', value: kc.source, evidence: [{ source: 'lookup', excerpt: triedText }], details: { source: kc.source, tried: kc.tried, headerRelease: kc.config?.headerRelease ?? null } }
@@ -36,10 +38,12 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
           group: 'kernel-config',
           title: 'Kernel config source',
           status: 'unknown',
-          value: 'no kernel config found',
+          value: unusable.length ? `no usable kernel config: ${unusable.map((t) => (t.result.startsWith(t.path) ? t.result : `${t.path}: ${t.result}`)).join('; ')}` : 'no kernel config found',
           evidence: [{ source: 'lookup', excerpt: triedText }],
           details: { source: null, tried: kc.tried },
-          remedy: { text: 'Kernel options cannot be read. Kernels built with CONFIG_IKCONFIG_PROC=m provide /proc/config.gz after loading the configs module; distribution kernels install /boot/config-<release>.', command: 'modprobe configs' }
+          remedy: unusable.length
+            ? { text: 'A file where the kernel config should be is not one (or cannot be read safely), so no option is judged. Replace it with the config of the kernel in use, or remove it.' }
+            : { text: 'Kernel options cannot be read. Kernels built with CONFIG_IKCONFIG_PROC=m provide /proc/config.gz after loading the configs module; distribution kernels install /boot/config-<release>.', command: 'modprobe configs' }
         }
   ]
   for (const group of HYPERSCALE_GROUPS) {

@@ -7,11 +7,12 @@ import type { Facts } from '../facts'
 const RELEVANT = ['psi', 'systemd.unified_cgroup_hierarchy', 'systemd.legacy_systemd_cgroup_controller', 'cgroup_disable', 'cgroup_no_v1', 'selinux', 'enforcing', 'lsm', 'rootflags']
 
 export async function kernelChecks(facts: Facts): Promise<Check[]> {
-  const [rel, cmd, osr] = await Promise.all([facts.kernelRelease(), facts.cmdline(), facts.osRelease()])
+  const [relFact, cmdFact, osr] = await Promise.all([facts.kernelReleaseFact(), facts.cmdlineFact(), facts.osRelease()])
+  const rel = relFact.release
   const checks: Check[] = []
   const base = { id: 'kernel.release', group: 'kernel', title: 'Kernel' } as const
   if (!rel) {
-    checks.push({ ...base, status: 'unknown', value: 'kernel release not found', evidence: [{ source: '/proc/sys/kernel/osrelease', excerpt: 'missing' }] })
+    checks.push({ ...base, status: 'unknown', value: `kernel release unknown: ${relFact.reason ?? 'not found'}`, evidence: [{ source: '/proc/sys/kernel/osrelease', excerpt: relFact.reason ?? 'missing' }] })
   } else {
     const k = rel.value
     const details = { release: k.release, version: k.version, hyperscale: k.hyperscale, markers: k.hyperscaleMarkers, elMajor: k.elMajor ?? null, fedora: k.fedora ?? null, arch: k.arch ?? null }
@@ -35,9 +36,11 @@ export async function kernelChecks(facts: Facts): Promise<Check[]> {
     }
   }
   const cbase = { id: 'kernel.cmdline', group: 'kernel', title: 'Kernel command line' } as const
-  if (!cmd) {
-    checks.push({ ...cbase, status: 'unknown', value: '/proc/cmdline not readable', evidence: [{ source: '/proc/cmdline', excerpt: 'missing' }] })
+  if (cmdFact.state !== 'ok') {
+    const what = cmdFact.state === 'unparseable' ? 'unparseable' : cmdFact.state === 'missing' ? 'missing' : 'not readable'
+    checks.push({ ...cbase, status: 'unknown', value: `/proc/cmdline ${what}`, evidence: [{ source: '/proc/cmdline', excerpt: cmdFact.reason ?? what }], details: { state: cmdFact.state } })
   } else {
+    const cmd = { source: cmdFact.source, text: cmdFact.text as string, value: { kernel: cmdFact.kernel, init: cmdFact.init } }
     const relevant: Record<string, string> = {}
     for (const key of RELEVANT) {
       const v = argValue(cmd.value.kernel, key)
@@ -49,7 +52,7 @@ export async function kernelChecks(facts: Facts): Promise<Check[]> {
       status: 'ok',
       value: shown.length ? shown.join(' ') : `${cmd.value.kernel.length} parameters, none about PSI, cgroups or SELinux`,
       evidence: [{ source: cmd.source, excerpt: cmd.text.length > 1500 ? cmd.text.slice(0, 1500) + '…' : cmd.text }],
-      details: { parameters: cmd.value.kernel, init: cmd.value.init, relevant }
+      details: { state: 'ok', parameters: cmd.value.kernel, init: cmd.value.init, relevant }
     })
   }
   return checks

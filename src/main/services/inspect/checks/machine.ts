@@ -2,7 +2,7 @@ import type { Check, Evidence } from '../../../../shared/contract'
 import { classifyRepo, releaseMarker } from '../../repos/hyperscale'
 import { parseBool, parseIni, parseList } from '../../repos/ini'
 import type { Facts } from '../facts'
-import { runTool } from '../tools'
+import { runTool } from '../../system/facts/tools'
 import { classifyOs } from './os'
 
 /**

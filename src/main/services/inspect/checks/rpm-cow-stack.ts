@@ -3,8 +3,8 @@ import { parseBool, parseIni } from '../../repos/ini'
 import { excerpt, type Facts } from '../facts'
 import { reflinkTest } from '../reflink'
 import { mountFor } from '../parsers/mountinfo'
-import { statfsType } from '../statfs'
-import { findTool, runTool } from '../tools'
+import { statfsType } from '../../system/statfs'
+import { findTool, runTool } from '../../system/facts/tools'
 import { DNF_CACHE } from './rpm-cow'
 
 /**

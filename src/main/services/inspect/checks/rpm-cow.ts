@@ -2,9 +2,9 @@ import { promises as fsp } from 'node:fs'
 import type { Check, Evidence } from '../../../../shared/contract'
 import { mountFor } from '../parsers/mountinfo'
 import { parseXfsReflink } from '../parsers/versions'
-import { nearestExisting, statfsType } from '../statfs'
+import { nearestExisting, statfsType } from '../../system/statfs'
 import { excerpt, type Facts } from '../facts'
-import { runTool } from '../tools'
+import { runTool } from '../../system/facts/tools'
 
 export const DNF_CACHE = '/var/cache/dnf'
 

@@ -1,6 +1,6 @@
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
-import type { RootFs } from '../system/rootfs'
+import type { RootFs } from './rootfs'
 
 /** f_type magics from linux/magic.h (and bcachefs/zfs/exfat sources) for the filesystems a workstation meets. */
 const MAGIC: Record<number, string> = {

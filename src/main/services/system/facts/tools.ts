@@ -1,12 +1,18 @@
 import { promises as fsp } from 'node:fs'
-import type { CommandResult, CommandRunner } from '../system/command'
-import type { Facts } from './facts'
+import type { CommandResult, CommandRunner } from '../command'
+import type { RootFs } from '../rootfs'
 
 const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']
 
+/** What running a tool needs: the root it belongs to and, on the live root, a runner. */
+export interface ToolHost {
+  fs: RootFs
+  run?: CommandRunner
+}
+
 /** Where a program is installed under the root (fixed system dirs, not $PATH: the root may be a fixture). */
-export async function findTool(facts: Facts, name: string): Promise<string | undefined> {
-  const hits = await Promise.all(BIN_DIRS.map(async (d) => ((await facts.fs.exists(`${d}/${name}`)) ? `${d}/${name}` : undefined)))
+export async function findTool(host: ToolHost, name: string): Promise<string | undefined> {
+  const hits = await Promise.all(BIN_DIRS.map(async (d) => ((await host.fs.exists(`${d}/${name}`)) ? `${d}/${name}` : undefined)))
   return hits.find((h) => h !== undefined)
 }
 
@@ -26,22 +32,22 @@ export interface ToolRun {
  * results are cached per process keyed by the binary's inode, size and mtime: a refresh
  * after `dnf install` sees the new version, and repeated reports spawn nothing.
  */
-export async function runTool(facts: Facts, name: string, args: string[], timeoutMs = 3000): Promise<ToolRun> {
-  const path = await findTool(facts, name)
+export async function runTool(host: ToolHost, name: string, args: string[], timeoutMs = 3000): Promise<ToolRun> {
+  const path = await findTool(host, name)
   if (!path) return {}
-  if (!facts.live) return { path }
+  if (!host.fs.isLive || !host.run) return { path }
   let key: string
   try {
-    const st = await fsp.stat(facts.fs.resolve(path))
+    const st = await fsp.stat(host.fs.resolve(path))
     key = `${path}|${st.ino}|${st.size}|${st.mtimeMs}|${args.join('\0')}`
   } catch {
     return { path }
   }
-  let byRunner = cache.get(facts.run)
-  if (!byRunner) cache.set(facts.run, (byRunner = new Map()))
+  let byRunner = cache.get(host.run)
+  if (!byRunner) cache.set(host.run, (byRunner = new Map()))
   const hit = byRunner.get(key)
   if (hit) return { path, result: await hit, cached: true }
-  const p = facts.run([path, ...args], { timeoutMs, env: { LC_ALL: 'C' } })
+  const p = host.run([path, ...args], { timeoutMs, env: { LC_ALL: 'C' } })
   byRunner.set(key, p)
   const result = await p
   // A timeout or crash is not a fact about the binary: let the next report try again.

@@ -1,0 +1,84 @@
+import { gunzip } from 'node:zlib'
+import { promisify } from 'node:util'
+import { parseKernelConfig, type KernelConfig } from '../../inspect/parsers/kernel-config'
+import type { RootFs } from '../rootfs'
+import { decodeStrict, preview } from './text'
+
+const gunzipAsync = promisify(gunzip)
+
+/** Real configs are 100–300 KiB; anything far larger is not one. */
+export const MAX_KCONFIG_BYTES = 4 * 1024 * 1024
+export const MAX_KCONFIG_GZ_BYTES = 1024 * 1024
+
+export interface KernelConfigFact {
+  /** The file that was used, or undefined when none was usable. */
+  source?: string
+  /** Every location tried, in order, with what happened. */
+  tried: Array<{ path: string; result: string }>
+  config?: KernelConfig
+}
+
+/**
+ * Whether text is a kernel .config: it must have CONFIG_ lines (set or "is not set"), and
+ * every other non-comment line counts against it (a real config has none; 1 % is tolerated).
+ * Anything else — empty, binary, one long line — is "not a kernel config", never a verdict.
+ */
+export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelConfig } | { ok: false; reason: string } {
+  const text = decodeStrict(data)
+  if (text === undefined || text.includes('\0')) return { ok: false, reason: `not a kernel config (binary data: ${preview(data, 40)})` }
+  if (!text.trim()) return { ok: false, reason: 'not a kernel config (empty)' }
+  const config = parseKernelConfig(text)
+  const options = config.values.size + config.notSet.size
+  let junk = 0
+  for (const raw of text.split('\n')) {
+    const line = raw.trim()
+    if (!line || line.startsWith('#') || line.startsWith('CONFIG_')) continue
+    junk++
+  }
+  if (options === 0) return { ok: false, reason: `not a kernel config (no CONFIG_ lines${config.headerRelease ? ', only a header' : ''})` }
+  if (junk > Math.floor(options / 100)) return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${options} options)` }
+  return { ok: true, config }
+}
+
+/** Kernel config in the documented lookup order: /proc/config.gz, /boot/config-R, /lib/modules/R/config. */
+export async function findKernelConfig(fs: RootFs, release: string | undefined): Promise<KernelConfigFact> {
+  const tried: KernelConfigFact['tried'] = []
+  const gz = '/proc/config.gz'
+  const r = await fs.read(gz, { maxBytes: MAX_KCONFIG_GZ_BYTES })
+  if (!r.ok) tried.push({ path: gz, result: r.why === 'missing' ? 'missing' : r.reason })
+  else {
+    let data: Buffer | undefined
+    try {
+      data = await gunzipAsync(r.data, { maxOutputLength: MAX_KCONFIG_BYTES })
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code
+      tried.push({ path: gz, result: code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${MAX_KCONFIG_BYTES} bytes` : `not gzip data (${(err as Error).message})` })
+    }
+    if (data) {
+      const rec = recogniseKernelConfig(data)
+      if (rec.ok) {
+        tried.push({ path: gz, result: 'used' })
+        return { source: gz, tried, config: rec.config }
+      }
+      tried.push({ path: gz, result: rec.reason })
+    }
+  }
+  if (!release) {
+    tried.push({ path: '/boot/config-R', result: 'kernel release unknown' })
+    return { tried }
+  }
+  for (const p of [`/boot/config-${release}`, `/lib/modules/${release}/config`]) {
+    const f = await fs.read(p, { maxBytes: MAX_KCONFIG_BYTES })
+    if (!f.ok) {
+      tried.push({ path: p, result: f.why === 'missing' ? 'missing' : f.reason })
+      continue
+    }
+    const rec = recogniseKernelConfig(f.data)
+    if (rec.ok) {
+      tried.push({ path: p, result: 'used' })
+      return { source: p, tried, config: rec.config }
+    }
+    tried.push({ path: p, result: rec.reason })
+  }
+  return { tried }
+}

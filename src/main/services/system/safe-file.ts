@@ -1,0 +1,104 @@
+import { promises as fsp, constants as fsc, type Stats } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
+
+/**
+ * One rule for every file the app reads on a person's behalf (a root tree, a checksum file,
+ * an image): open without blocking, look at what was opened, read only regular files and
+ * never more than a cap. Opening a FIFO O_RDONLY blocks until a writer appears, and a
+ * device (/dev/urandom, /dev/zero) never ends, so the type is checked with fstat on the
+ * descriptor that was opened, not with a stat beforehand (which a rename could outrun).
+ */
+
+/** Text files the app reads (configs, procfs tables) stay far below this. */
+export const DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+
+export type ReadFailure = 'missing' | 'not-regular' | 'too-large' | 'permission' | 'loop' | 'error'
+
+/** A read that did not happen, with a sentence for the report and the errno-style code. */
+export class FileReadError extends Error {
+  constructor(
+    readonly why: ReadFailure,
+    message: string,
+    readonly code: string
+  ) {
+    super(message)
+    this.name = 'FileReadError'
+  }
+}
+
+export function fileTypeName(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)'
+  if (st.isCharacterDevice()) return 'a character device'
+  if (st.isBlockDevice()) return 'a block device'
+  if (st.isSocket()) return 'a socket'
+  if (st.isDirectory()) return 'a directory'
+  if (st.isSymbolicLink()) return 'a symbolic link'
+  return 'not a regular file'
+}
+
+/** Maps an errno from open/read to the failure vocabulary; `what` names the file in the sentence. */
+export function toReadError(err: unknown, what: string): FileReadError {
+  if (err instanceof FileReadError) return err
+  const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO'
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new FileReadError('missing', `${what} is missing`, code)
+  if (code === 'EACCES' || code === 'EPERM') return new FileReadError('permission', `${what}: permission denied`, code)
+  if (code === 'ELOOP') return new FileReadError('loop', `${what}: too many levels of symbolic links`, code)
+  if (code === 'EISDIR') return new FileReadError('not-regular', `${what} is a directory, not a regular file`, code)
+  return new FileReadError('error', `${what}: ${(err as Error)?.message ?? code}`, code)
+}
+
+export interface OpenOptions {
+  /** Refuse to follow a symbolic link in the last component (the caller resolved links itself). */
+  noFollow?: boolean
+  /** How the file is named in messages (a system path under a root rather than the host path). */
+  label?: string
+}
+
+/** Opens a regular file for reading without ever blocking; anything else closes and throws FileReadError. */
+export async function openRegular(hostPath: string, opts: OpenOptions = {}): Promise<{ fh: FileHandle; stats: Stats }> {
+  const what = opts.label ?? hostPath
+  const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (opts.noFollow ? fsc.O_NOFOLLOW : 0)
+  let fh: FileHandle
+  try {
+    fh = await fsp.open(hostPath, flags)
+  } catch (err) {
+    throw toReadError(err, what)
+  }
+  try {
+    const stats = await fh.stat()
+    if (!stats.isFile()) throw new FileReadError('not-regular', `${what} is ${fileTypeName(stats)}, not a regular file`, 'ENOTREG')
+    return { fh, stats }
+  } catch (err) {
+    await fh.close().catch(() => undefined)
+    throw toReadError(err, what)
+  }
+}
+
+/**
+ * Reads a whole regular file, at most `maxBytes`. st_size is only a hint: procfs and sysfs
+ * files report 0 or 4096, so the read goes on until EOF and stops one byte past the cap.
+ */
+export async function readRegular(hostPath: string, opts: OpenOptions & { maxBytes?: number } = {}): Promise<Buffer> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_BYTES
+  const what = opts.label ?? hostPath
+  const { fh, stats } = await openRegular(hostPath, opts)
+  try {
+    if (stats.size > max) throw new FileReadError('too-large', `${what} is ${stats.size} bytes, more than the ${max} bytes read here`, 'EFBIG')
+    const chunks: Buffer[] = []
+    let total = 0
+    const chunkSize = Math.min(Math.max(stats.size + 1, 4096), max + 1, 1 << 20)
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, max + 1 - total))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      chunks.push(buf.subarray(0, bytesRead))
+      total += bytesRead
+      if (total > max) throw new FileReadError('too-large', `${what} is larger than the ${max} bytes read here`, 'EFBIG')
+    }
+    return Buffer.concat(chunks, total)
+  } catch (err) {
+    throw toReadError(err, what)
+  } finally {
+    await fh.close().catch(() => undefined)
+  }
+}
