@@ -66,7 +66,12 @@ const required = [
 const missing = required.filter(([f]) => !existsSync(path.join(project, f)))
 if (missing.length) fail('files the spec installs are missing', missing.map(([f, why]) => `${f} (${why})`).join('; '), 'Nothing was built.')
 
-const packages = productionPackages(project, nodeModules)
+let packages
+try {
+  packages = productionPackages(project, nodeModules)
+} catch (err) {
+  fail('cannot collect the production node_modules', err.message.replace(/\.$/, ''))
+}
 const specLicense = /^License:\s*(.+)$/m.exec(spec)?.[1] ?? ''
 const unlisted = missingLicenses(packages, specLicense)
 if (unlisted.length) fail('the spec\'s License: tag misses bundled licences', unlisted.join('; '), 'Add them to License: in the spec (SPDX).')
@@ -159,7 +164,11 @@ try {
   let lint
   if (!opts['no-lint']) {
     log('rpmlint')
-    lint = runRpmlint({ spec: specPath, rpms: built, config: path.join(project, 'packaging/rpm/rpmlint.toml'), isa: rpmEval('%{_isa}') })
+    try {
+      lint = runRpmlint({ spec: specPath, rpms: built, config: path.join(project, 'packaging/rpm/rpmlint.toml'), isa: rpmEval('%{_isa}') })
+    } catch (err) {
+      fail('rpmlint did not run', err.message)
+    }
     process.stderr.write(lint.output)
     if (lint.errors > 0 || lint.warnings > 0) {
       fail('rpmlint found problems', `${lint.errors} errors, ${lint.warnings} warnings`, 'Fix them, or, for a warning that does not apply, add a filter with its reason to packaging/rpm/rpmlint.toml.')

@@ -96,7 +96,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     // real shared library as libffmpeg.so, so the desktop package's install, file list and
     // dependency filters run for real.
     const zip = path.join(work, electronZip)
-    const z = spawnSync('python3', ['-c', STAND_IN_ZIP, zip, '/usr/lib/x86_64-linux-gnu/libz.so.1'], { encoding: 'utf8' })
+    const z = spawnSync('python3', ['-c', STAND_IN_ZIP, zip, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/libz.so.1`], { encoding: 'utf8' })
     if (z.status !== 0) throw new Error(`cannot make the Electron stand-in archive: ${z.stderr}`)
 
     const r = await run([process.execPath, path.join(tree, 'scripts/packaging/rpm.mjs'), '--project', tree, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(work, 'dist'), '--electron-zip', zip, '--json'])
