@@ -16,7 +16,16 @@ export const settingsSchema = z
       .array(z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'))
       .max(64)
       .default([]),
-    importedKeys: z.array(z.string().max(65536)).max(32).default([])
+    importedKeys: z.array(z.string().max(65536)).max(32).default([]),
+    /**
+     * HTTP proxy for mirrors: '' = from https_proxy/http_proxy/no_proxy, 'direct' = none,
+     * else an http://[user:password@]host:port URL (https goes through it with CONNECT).
+     */
+    proxy: z
+      .string()
+      .max(2048)
+      .refine((p) => p === '' || p === 'direct' || /^http:\/\/[^\s/?#]+(:\d+)?\/?$/i.test(p), "must be empty (environment), 'direct', or http://host:port")
+      .default('')
   })
   .strict()
 
