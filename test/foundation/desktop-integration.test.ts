@@ -81,7 +81,7 @@ describe('desktop integration (stand-in electron)', () => {
     attachDesktopIntegration(hub, () => null)
     hub.emit('drives.progress', { ...job('failed', 10), jobId: 'j2' })
     expect(shown.notes).toEqual([{ title: 'Writing failed', body: 'Failed: I/O error at 4096' }])
-    const state: SettingsState = { settings: { theme: 'dark', downloadDir: '', verifyAfterWrite: true, keepDownloadsAfterWrite: true, catalogueSources: [], importedKeys: [] } }
+    const state: SettingsState = { settings: { theme: 'dark', downloadDir: '', verifyAfterWrite: true, keepDownloadsAfterWrite: true, catalogueSources: [], importedKeys: [], proxy: '' } }
     hub.emit('settings.changed', state)
     expect(shown.theme).toBe('dark')
   })

@@ -13,7 +13,15 @@ const fields = {
   catalogueSources: z
     .array(z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'))
     .max(64),
-  importedKeys: z.array(z.string().max(65536)).max(32)
+  importedKeys: z.array(z.string().max(65536)).max(32),
+  /**
+   * HTTP proxy for mirrors: '' = from https_proxy/http_proxy/no_proxy, 'direct' = none,
+   * else an http://[user:password@]host:port URL (https goes through it with CONNECT).
+   */
+  proxy: z
+    .string()
+    .max(2048)
+    .refine((p) => p === '' || p === 'direct' || /^http:\/\/[^\s/?#]+(:\d+)?\/?$/i.test(p), "must be empty (environment), 'direct', or http://host:port")
 }
 
 /** The persisted settings; the schema is the single source of defaults and validation. */
@@ -24,7 +32,8 @@ export const settingsSchema = z
     verifyAfterWrite: fields.verifyAfterWrite.default(true),
     keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite.default(true),
     catalogueSources: fields.catalogueSources.default([]),
-    importedKeys: fields.importedKeys.default([])
+    importedKeys: fields.importedKeys.default([]),
+    proxy: fields.proxy.default('')
   })
   .strict()
 

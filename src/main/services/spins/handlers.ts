@@ -2,6 +2,9 @@ import type { spinsMethods } from '../../../shared/contract/spins'
 import type { HandlerFactory } from '../handlers'
 import type { ServiceContext } from '../context'
 import { spinsCacheDir } from './paths'
+import { proxiedFetch } from './proxied-fetch'
+import { chooseProxy } from './proxy'
+import { socketTransport } from './socket-transport'
 import { createSpinsService, type SpinsService } from './service'
 
 /** One service per context: it owns the running downloads and their records. */
@@ -12,14 +15,17 @@ export function spinsServiceFor(ctx: ServiceContext): SpinsService {
   if (!s) {
     // HSC_SPINS_STALL_MS comes from the service process environment only (tests), never from a client.
     const stall = Number(ctx.env.HSC_SPINS_STALL_MS)
+    // The proxy setting is read per request, so a change in Settings applies to the next one.
+    const proxyFor = async (target: URL): Promise<URL | undefined> => chooseProxy(target, (await ctx.settings.get()).settings.proxy, ctx.env).proxy
+    const get = socketTransport({ proxy: proxyFor })
     s = createSpinsService({
-      fetch: (url, init) => fetch(url, init),
+      fetch: proxiedFetch((url, init) => fetch(url, init), get, proxyFor),
       cacheDir: spinsCacheDir(ctx.env),
       settings: async () => (await ctx.settings.get()).settings,
       env: ctx.env,
       emit: (info) => ctx.events.emit('spins.progress', info),
       run: ctx.run,
-      engine: Number.isFinite(stall) && stall > 0 ? { stallMs: stall } : undefined
+      engine: { get, ...(Number.isFinite(stall) && stall > 0 ? { stallMs: stall } : {}) }
     })
     services.set(ctx, s)
   }

@@ -2,6 +2,8 @@ import net from 'node:net'
 import tls from 'node:tls'
 import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
 import { nextLocation } from './redirect-policy'
+import { proxyAuthorization } from './proxy'
+import { connectTunnel, ProxyError, proxyConnectError, proxyStatusMessage } from './proxy-tunnel'
 import type { HttpGet, HttpResponse } from './transport'
 
 /**
@@ -18,6 +20,10 @@ export interface SocketTransportOptions {
   tls?: tls.ConnectionOptions
   /** Size of the receive buffer; reads larger than this take several callbacks. */
   readBuffer?: number
+  /** The http:// proxy for a target, if any (see proxy.ts); https goes through it with CONNECT. */
+  proxy?: (target: URL) => URL | undefined | Promise<URL | undefined>
+  /** How long a proxy may take to open a tunnel. */
+  tunnelTimeoutMs?: number
 }
 
 const MAX_REDIRECTS = 5
@@ -42,6 +48,10 @@ async function follow(url: string, headers: Record<string, string>, signal: Abor
   let target = url
   for (let hops = 0; ; hops++) {
     const ex = await Exchange.start(target, headers, signal, opts)
+    if (ex.viaProxy && ex.head.status === 407) {
+      ex.close()
+      throw new ProxyError(proxyStatusMessage(ex.viaProxy, 407, new URL(target).host))
+    }
     const location = ex.head.headers.get('location')
     if (ex.head.status < 300 || ex.head.status >= 400 || ex.head.status === 304 || !location) return ex.response(target)
     ex.close()
@@ -51,8 +61,12 @@ async function follow(url: string, headers: Record<string, string>, signal: Abor
   }
 }
 
-function requestText(target: URL, headers: Record<string, string>): string {
-  const lines = [`GET ${target.pathname}${target.search} HTTP/1.1`, `Host: ${target.host}`, 'User-Agent: hyperscale-companion', 'Connection: close']
+function requestText(target: URL, headers: Record<string, string>, httpProxy?: URL): string {
+  // Through a proxy, a plain-http request names the absolute URL (RFC 9112 absolute-form).
+  const requestTarget = httpProxy ? `${target.protocol}//${target.host}${target.pathname}${target.search}` : `${target.pathname}${target.search}`
+  const lines = [`GET ${requestTarget} HTTP/1.1`, `Host: ${target.host}`, 'User-Agent: hyperscale-companion', 'Connection: close']
+  const auth = httpProxy ? proxyAuthorization(httpProxy) : undefined
+  if (auth) lines.push(`Proxy-Authorization: ${auth}`)
   for (const [name, value] of Object.entries(headers)) {
     if (!HEADER_NAME.test(name) || /[\r\n\0]/.test(value)) throw new TypeError(`invalid request header ${JSON.stringify(name)}`)
     if (!/^(host|connection|user-agent)$/i.test(name)) lines.push(`${name}: ${value}`)
@@ -76,27 +90,36 @@ class Exchange {
   private wake?: () => void
   private headDone!: { resolve: () => void; reject: (err: unknown) => void }
   private readonly onAbort = (): void => this.fail(this.signal.reason ?? new Error('aborted'))
+  /** The proxy this exchange goes through, when any. */
+  viaProxy?: URL
 
   private constructor(
     target: URL,
     private readonly signal: AbortSignal,
-    opts: SocketTransportOptions
+    opts: SocketTransportOptions,
+    route: { proxy?: URL; tunnel?: net.Socket } = {}
   ) {
+    this.viaProxy = route.proxy
     const onread = { buffer: Buffer.allocUnsafe(opts.readBuffer ?? DEFAULT_READ_BUFFER), callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n)) }
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
     const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
+    // With a tunnel socket, host still names the peer for the certificate check.
+    const where = route.tunnel ? { socket: route.tunnel, host } : { host, port }
     if (target.protocol === 'https:') {
       // No onread for TLS: a TLS socket ignores the "pause" its callback returns and refills the
       // buffer while the caller still holds views of it (a 4 MB download from nginx arrived
-      // corrupted and short). 'data' chunks are fresh buffers; pausing the stream works.
-      this.socket = tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
+      // corrupted and short). 'data' chunks are fresh buffers; pausing the stream works. Inside
+      // a CONNECT tunnel the certificate is checked against the mirror's name as usual.
+      this.socket = tls.connect({ ...where, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
       this.socket.on('data', (chunk: Buffer) => {
         if (!this.onRead(chunk)) this.socket.pause()
       })
     } else {
-      this.socket = net.connect({ host, port, onread })
+      this.socket = route.proxy
+        ? net.connect({ host: route.proxy.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(route.proxy.port || 80), onread })
+        : net.connect({ host, port, onread })
     }
-    this.socket.on('error', (err) => this.fail(err))
+    this.socket.on('error', (err) => this.fail(route.proxy && !route.tunnel && !this.reader.head ? proxyConnectError(route.proxy, err) : err))
     this.socket.on('end', () => this.onEnd())
     this.socket.on('close', () => this.onEnd())
     signal.addEventListener('abort', this.onAbort, { once: true })
@@ -111,9 +134,15 @@ class Exchange {
     }
     if (target.protocol !== 'http:' && target.protocol !== 'https:') throw new TypeError(`unsupported protocol ${target.protocol}`)
     if (target.username || target.password) throw new TypeError('URLs with credentials are not supported')
-    const request = requestText(target, headers)
     if (signal.aborted) throw signal.reason
-    const ex = new Exchange(target, signal, opts)
+    const proxy = opts.proxy ? await opts.proxy(target) : undefined
+    const request = requestText(target, headers, proxy && target.protocol === 'http:' ? proxy : undefined)
+    let tunnel: net.Socket | undefined
+    if (proxy && target.protocol === 'https:') {
+      const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
+      tunnel = await connectTunnel(proxy, host, Number(target.port || 443), signal, opts.tunnelTimeoutMs)
+    }
+    const ex = new Exchange(target, signal, opts, { proxy, tunnel })
     const head = new Promise<void>((resolve, reject) => (ex.headDone = { resolve, reject }))
     ex.socket.write(request)
     await head
