@@ -48,7 +48,8 @@ export const settingsPatchSchema = z
     downloadDir: fields.downloadDir,
     verifyAfterWrite: fields.verifyAfterWrite,
     keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite,
-    catalogueSources: fields.catalogueSources
+    catalogueSources: fields.catalogueSources,
+    proxy: fields.proxy
   })
   .partial()
   .strict()
