@@ -80,5 +80,6 @@ describe('IPC robustness: malformed calls through the router', () => {
     // No leak proportional to the garbage: well under the ~10 MB of 2 MB strings sent.
     global.gc?.()
     expect(process.memoryUsage().heapUsed - heapBefore).toBeLessThan(200 * 1024 * 1024)
-  })
+    // Not a speed check: 5000 validations with 2 MB strings take ~40 s on a quiet 2-core machine.
+  }, 240_000)
 })
