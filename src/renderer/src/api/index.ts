@@ -1,4 +1,5 @@
-import { AppError, type Api } from '../../../shared/contract'
+import type { Api } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 import { electronApi } from './electron'
 import { websocketApi } from './websocket'
 
