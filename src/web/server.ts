@@ -2,9 +2,9 @@ import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { isEventName } from '../shared/contract'
-import { WS_PATH, type ClientMessage, type ServerMessage } from '../shared/ws-protocol'
+import { WS_PATH, type ServerMessage } from '../shared/ws-protocol'
 import type { Router } from '../main/router'
+import { serveConnection } from '../main/transport/connection'
 import type { EventHub } from '../main/services/system/events'
 import { staticHandler } from './static'
 
@@ -30,22 +30,6 @@ function tokenMatches(expected: string, given: string | null): boolean {
   const a = Buffer.from(expected)
   const b = Buffer.from(given)
   return a.length === b.length && timingSafeEqual(a, b)
-}
-
-function parseClientMessage(raw: string): ClientMessage | undefined {
-  let msg: unknown
-  try {
-    msg = JSON.parse(raw)
-  } catch {
-    return undefined
-  }
-  if (!msg || typeof msg !== 'object') return undefined
-  const m = msg as Record<string, unknown>
-  if (m.t === 'call' && Number.isSafeInteger(m.id) && typeof m.method === 'string') {
-    return { t: 'call', id: m.id as number, method: m.method, input: m.input }
-  }
-  if (m.t === 'sub' && typeof m.event === 'string' && typeof m.on === 'boolean') return { t: 'sub', event: m.event, on: m.on }
-  return undefined
 }
 
 /** Live WebSockets per token (a page holds one; tests and people open several tabs). */
@@ -128,24 +112,20 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     const send = (m: ServerMessage): void => {
       if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(m))
     }
-    const client = opts.hub.addClient((event, payload) => send({ t: 'event', event, payload }))
+    const connection = serveConnection(opts.router, opts.hub, send)
     ws.on('message', (data, isBinary) => {
-      const msg = isBinary ? undefined : parseClientMessage(data.toString())
-      if (!msg) {
-        send({ t: 'error', message: 'malformed message ignored' })
-        return
+      if (isBinary) return send({ t: 'error', message: 'malformed message ignored' })
+      let msg: unknown
+      try {
+        msg = JSON.parse(data.toString())
+      } catch {
+        msg = undefined
       }
-      if (msg.t === 'sub') {
-        if (!isEventName(msg.event)) return send({ t: 'error', message: `unknown event ${msg.event.slice(0, 80)}` })
-        if (msg.on) opts.hub.subscribe(client, msg.event)
-        else opts.hub.unsubscribe(client, msg.event)
-        return
-      }
-      void opts.router.call(msg.method, msg.input).then((result) => send({ t: 'result', id: msg.id, result }))
+      connection.receive(msg)
     })
     ws.on('close', () => {
       live--
-      opts.hub.removeClient(client)
+      connection.close()
     })
     ws.on('error', () => ws.terminate())
   }

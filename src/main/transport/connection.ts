@@ -23,22 +23,24 @@ export interface Connection {
 
 /**
  * Serves the contract to one peer over any message channel: calls go through the router
- * (which validates), subscriptions through the event hub. Used by the service process for
- * its parent; the same messages as browser mode's WebSocket.
+ * (which validates), subscriptions through the event hub. Browser mode's WebSocket and the
+ * service process's channel to its parent both use it: one set of wire rules.
  */
 export function serveConnection(router: Router, hub: EventHub, send: (msg: ServerMessage) => void): Connection {
   const client = hub.addClient((event, payload) => send({ t: 'event', event, payload }))
   let open = true
   return {
     receive(raw) {
+      if (!open) return
       const msg = parseClientMessage(raw)
-      if (!open || !msg) return
+      // The peer is told what was dropped; nothing malformed reaches the router or the hub.
+      if (!msg) return send({ t: 'error', message: 'malformed message ignored' })
       if (msg.t === 'call') {
         void router.call(msg.method, msg.input).then((result) => open && send({ t: 'result', id: msg.id, result }))
-      } else if (isEventName(msg.event)) {
-        if (msg.on) hub.subscribe(client, msg.event)
-        else hub.unsubscribe(client, msg.event)
-      }
+      } else if (!isEventName(msg.event)) {
+        send({ t: 'error', message: `unknown event ${msg.event.slice(0, 80)}` })
+      } else if (msg.on) hub.subscribe(client, msg.event)
+      else hub.unsubscribe(client, msg.event)
     },
     close() {
       open = false
