@@ -115,7 +115,9 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       expect(r.code, r.stderr).toBe(0)
       expect(r.status.canRun).toBe(true)
       expect(r.status.blockers).toEqual([])
-      expect(r.status.state.source).toBe('dbus')
+      // Read over D-Bus; a guest too slow to answer the bus within the app's 3 s connect timeout
+      // falls back to `systemctl show`, which must say the same.
+      expect(['dbus', 'systemctl']).toContain(r.status.state.source)
       const hard = r.status.requirements.filter((q: Obs) => q.hard)
       expect(hard.length).toBeGreaterThan(2)
       for (const q of hard) expect(q.status, `${q.title}: ${q.value}`).toBe('ok')
@@ -206,7 +208,7 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       expect(r.disk.PTTYPE).toBe('gpt')
       expect(r.partition).toMatchObject({ TYPE: 'exfat', LABEL: 'HSC_EXFAT', PART_ENTRY_SCHEME: 'gpt' })
       expect(r.kernelPartitions).toEqual([`${r.device.replace('/dev/', '')}1`])
-      expect(r.mount).toMatchObject({ code: 0, fstype: `exfat ${r.device}1` })
+      expect(r.mount).toMatchObject({ code: 0, fstype: 'exfat', source: `${r.device}1` })
     })
 
     it('restore falls back to FAT32 without mkfs.exfat, and the kernel mounts it', () => {
@@ -215,7 +217,7 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       expect(r.out).toMatchObject({ fsType: 'vfat', label: 'HSCFAT' })
       expect(r.disk.PTTYPE).toBe('gpt')
       expect(r.partition).toMatchObject({ TYPE: 'vfat', VERSION: 'FAT32', LABEL: 'HSCFAT', PART_ENTRY_SCHEME: 'gpt' })
-      expect(r.mount).toMatchObject({ code: 0, fstype: `vfat ${r.device}1` })
+      expect(r.mount).toMatchObject({ code: 0, fstype: 'vfat', source: `${r.device}1` })
     })
 
     it('writes and verifies by reading back; the guest reads the same bytes from the stick', () => {
@@ -248,6 +250,7 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
     it('a stick pulled out mid-write (QMP device_del) fails with stage and offset, never success', () => {
       const r = result('drives.hot-remove')
       expect(r.asked).toBe(true)
+      expect(r.writtenWhenAsked).toBeGreaterThan(0)
       expect(run.actions.map((a) => a.reply)).toEqual([{ return: {} }])
       expect(r.timedOut).toBe(false)
       expect(r.code).toBe(1)

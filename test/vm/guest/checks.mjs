@@ -2,7 +2,7 @@
 // as root from hsc-guest-checks.service. It only collects what happened: every check sends
 // {type: 'result', id, data} (or error) as one JSON line on ttyS1, and test/vm/guest.test.ts
 // on the host asserts. Plain JavaScript: it runs on the host's node binary without a build.
-import { spawn, spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 
@@ -18,7 +18,7 @@ const emit = (obj) => fs.writeSync(tty, JSON.stringify(obj) + '\n')
 const log = (msg) => emit({ type: 'log', t: Math.round((Date.now() - started) / 1000), msg })
 
 /** Runs argv (never a shell string) and collects everything; a timeout kills it and says so. */
-function run(argv, { user, timeoutMs = 180_000, env = ENV, onStderr } = {}) {
+function run(argv, { user, timeoutMs = 180_000, env = ENV } = {}) {
   const full = user ? ['/usr/bin/setpriv', `--reuid=${user}`, `--regid=${user}`, '--init-groups', ...argv] : argv
   const t0 = Date.now()
   return new Promise((resolve) => {
@@ -27,10 +27,7 @@ function run(argv, { user, timeoutMs = 180_000, env = ENV, onStderr } = {}) {
     let stderr = ''
     let timedOut = false
     p.stdout.on('data', (d) => (stdout += d))
-    p.stderr.on('data', (d) => {
-      stderr += d
-      onStderr?.(stderr)
-    })
+    p.stderr.on('data', (d) => (stderr += d))
     const timer = setTimeout(() => {
       timedOut = true
       p.kill('SIGKILL')
@@ -46,10 +43,9 @@ function run(argv, { user, timeoutMs = 180_000, env = ENV, onStderr } = {}) {
   })
 }
 const hsc = (args, opts) => run([NODE, HSC, ...args], opts)
-const sh = (argv) => {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', env: ENV })
-  return { code: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? String(r.error ?? '') }
-}
+// Asynchronous on purpose: the oomd and drives checks run side by side, and the hot-removal
+// watcher must keep ticking while the other side waits for a command.
+const sh = (argv, timeoutMs = 120_000) => run(argv, { timeoutMs })
 const json = (text) => {
   try {
     return JSON.parse(text)
@@ -85,14 +81,14 @@ async function check(id, fn) {
   }
 }
 
-function unitState(unit) {
-  return { active: sh(['systemctl', 'is-active', unit]).stdout.trim(), enabled: sh(['systemctl', 'is-enabled', unit]).stdout.trim() }
+async function unitState(unit) {
+  return { active: (await sh(['systemctl', 'is-active', unit])).stdout.trim(), enabled: (await sh(['systemctl', 'is-enabled', unit])).stdout.trim() }
 }
 async function polkitRule(body) {
   if (body === null) fs.rmSync(RULES, { force: true })
   else fs.writeFileSync(RULES, body)
   // polkitd reloads rules on inotify too; a restart makes the switch deterministic.
-  sh(['systemctl', 'restart', 'polkit.service'])
+  await sh(['systemctl', 'restart', 'polkit.service'])
 }
 const rule = (result) => `// Written by the Hyperscale Companion guest test.
 polkit.addRule(function (action, subject) {
@@ -115,79 +111,44 @@ async function waitForSticks() {
 }
 const deviceOf = (list, serial) => list.drives.find((d) => d.serial === serial)?.device
 const brief = (d) => ({ device: d.device, serial: d.serial, bus: d.bus, removable: d.removable, ejectable: d.ejectable, canPowerOff: d.canPowerOff, mediaAvailable: d.mediaAvailable, offered: d.offered, reasons: d.reasons, loop: d.loop, size: d.size })
-const udisksDrivePaths = () => sh(['busctl', '--list', 'tree', 'org.freedesktop.UDisks2']).stdout.split('\n').filter((l) => l.startsWith('/org/freedesktop/UDisks2/drives/'))
+const udisksDrivePaths = async () => (await sh(['busctl', '--list', 'tree', 'org.freedesktop.UDisks2'])).stdout.split('\n').filter((l) => l.startsWith('/org/freedesktop/UDisks2/drives/'))
 
-async function main() {
-  emit({ type: 'hello', uptime: Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) })
-
-  // Setup: an unprivileged user and a swap file (so the inspector's swap check has swap to find).
-  sh(['useradd', '--create-home', '--uid', '1500', '--user-group', USER])
-  sh(['fallocate', '-l', '64M', '/swapfile'])
-  fs.chmodSync('/swapfile', 0o600)
-  sh(['mkswap', '/swapfile'])
-  sh(['swapon', '/swapfile'])
-
-  await check('boot', async () => ({
-    pid1: fs.readFileSync('/proc/1/comm', 'utf8').trim(),
-    systemState: sh(['systemctl', 'is-system-running']).stdout.trim(),
-    failedUnits: sh(['systemctl', '--failed', '--no-legend', '--plain']).stdout.trim(),
-    kernel: sh(['uname', '-r']).stdout.trim(),
-    uptime: Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0])
-  }))
-
-  await check('inspect', async () => {
-    const r = await hsc(['inspect', '--json'])
-    const report = json(r.stdout)
-    return {
-      code: r.code,
-      stderr: r.stderr.slice(-2000),
-      checks: report?.checks?.map((c) => ({ id: c.id, status: c.status, value: c.value, details: c.details })) ?? null,
-      tools: {
-        statfsCgroup: sh(['stat', '-f', '-c', '%T', '/sys/fs/cgroup']).stdout.trim(),
-        controllers: fs.readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim(),
-        pressure: Object.fromEntries(['cpu', 'memory', 'io'].map((k) => [k, fs.readFileSync(`/proc/pressure/${k}`, 'utf8')])),
-        systemctlVersion: sh(['systemctl', '--version']).stdout.split('\n')[0],
-        swaps: fs.readFileSync('/proc/swaps', 'utf8'),
-        cmdline: fs.readFileSync('/proc/cmdline', 'utf8').trim()
-      }
-    }
-  })
-
+async function oomdChecks() {
   await check('oomd.status', async () => {
     const r = await hsc(['oomd', 'status', '--json'])
-    return { code: r.code, stderr: r.stderr.slice(-2000), status: json(r.stdout), unit: unitState('systemd-oomd.service') }
+    return { code: r.code, stderr: r.stderr.slice(-2000), status: json(r.stdout), unit: (await unitState('systemd-oomd.service')) }
   })
 
   await check('oomd.toggle.allowed', async () => {
     await polkitRule(rule('YES'))
-    const before = unitState('systemd-oomd.service')
+    const before = (await unitState('systemd-oomd.service'))
     const disable = await hsc(['oomd', 'disable', '--json'], { user: USER })
-    const afterDisable = unitState('systemd-oomd.service')
+    const afterDisable = (await unitState('systemd-oomd.service'))
     const enable = await hsc(['oomd', 'enable', '--json'], { user: USER })
-    const afterEnable = unitState('systemd-oomd.service')
+    const afterEnable = (await unitState('systemd-oomd.service'))
     const pick = (r) => ({ code: r.code, stderr: r.stderr.slice(-1500), out: json(r.stdout) })
-    return { uid: sh(['id', '-u', USER]).stdout.trim(), before, disable: pick(disable), afterDisable, enable: pick(enable), afterEnable }
+    return { uid: (await sh(['id', '-u', USER])).stdout.trim(), before, disable: pick(disable), afterDisable, enable: pick(enable), afterEnable }
   })
 
   await check('oomd.toggle.denied', async () => {
     await polkitRule(rule('NO'))
     const r = await hsc(['oomd', 'disable', '--json'], { user: USER })
-    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, after: unitState('systemd-oomd.service') }
+    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, after: (await unitState('systemd-oomd.service')) }
   })
 
   await check('polkit.no-agent', async () => {
     // No rule: systemd's own policy (auth_admin) applies, and this user has no agent.
     await polkitRule(null)
     const r = await hsc(['oomd', 'disable', '--json'], { user: USER, timeoutMs: 120_000 })
-    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, ms: r.ms, after: unitState('systemd-oomd.service') }
+    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, ms: r.ms, after: (await unitState('systemd-oomd.service')) }
   })
 
   await check('oomd.thresholds', async () => {
     const set = await hsc(['oomd', 'set', 'SwapUsedLimit=75%', 'DefaultMemoryPressureLimit=55%', 'DefaultMemoryPressureDurationSec=45s', '--json'])
     const dropIn = fs.existsSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf') ? fs.readFileSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf', 'utf8') : null
-    const oomctlAfterSet = sh(['oomctl']).stdout
+    const oomctlAfterSet = (await sh(['oomctl'])).stdout
     const reset = await hsc(['oomd', 'reset', '--json'])
-    const oomctlAfterReset = sh(['oomctl']).stdout
+    const oomctlAfterReset = (await sh(['oomctl'])).stdout
     return {
       set: { code: set.code, stderr: set.stderr.slice(-1500), out: json(set.stdout) },
       dropIn,
@@ -197,7 +158,9 @@ async function main() {
       oomctlAfterReset
     }
   })
+}
 
+async function driveChecks() {
   const { list, r: listRun } = await waitForSticks()
   const A = deviceOf(list, 'HSCSTICKA')
   const B = deviceOf(list, 'HSCSTICKB')
@@ -212,14 +175,14 @@ async function main() {
       drives: list.drives.map(brief),
       allText: all.stdout,
       allCode: all.code,
-      rootSource: sh(['findmnt', '-no', 'SOURCE', '/']).stdout.trim(),
-      lsblk: json(sh(['lsblk', '-J', '-d', '-o', 'NAME,RM,TRAN,SERIAL,TYPE']).stdout)
+      rootSource: (await sh(['findmnt', '-no', 'SOURCE', '/'])).stdout.trim(),
+      lsblk: json((await sh(['lsblk', '-J', '-d', '-o', 'NAME,RM,TRAN,SERIAL,TYPE'])).stdout)
     }
   })
 
   await check('drives.hot-remove', async () => {
     const img = '/var/tmp/big.img'
-    sh(['truncate', '-s', '512M', img])
+    await sh(['truncate', '-s', '512M', img])
     // Ask the host to pull the stick once the kernel has written 64 MiB to it: mid-write.
     const stat = `/sys/class/block/${C.replace('/dev/', '')}/stat`
     let asked = false
@@ -239,7 +202,7 @@ async function main() {
     }, 100)
     const r = await hsc(['write', img, C, '--allow-unverified', '--no-verify', '--yes', '--json'], { timeoutMs: 300_000 })
     clearInterval(watch)
-    await sleep(2000)
+    for (let i = 0; i < 60 && (await udisksDrivePaths()).some((p) => p.includes('HSCSTICKC')); i++) await sleep(500)
     return {
       device: C,
       asked,
@@ -249,32 +212,33 @@ async function main() {
       job: json(r.stdout),
       stderr: r.stderr.slice(-2000),
       blockGone: !fs.existsSync(`/sys/class/block/${C.replace('/dev/', '')}`),
-      drivePaths: udisksDrivePaths()
+      drivePaths: (await udisksDrivePaths())
     }
   })
 
   const partOf = (dev) => `${dev}1`
-  const blk = (dev) => Object.fromEntries(sh(['blkid', '-p', '-o', 'export', dev]).stdout.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
-  const mountBack = (dev, type) => {
+  const blk = async (dev) => Object.fromEntries((await sh(['blkid', '-p', '-o', 'export', dev])).stdout.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const mountBack = async (dev, type) => {
     fs.mkdirSync('/mnt/stick', { recursive: true })
-    const m = sh(['mount', '-t', type, '-o', 'ro', dev, '/mnt/stick'])
-    const fstype = sh(['findmnt', '-no', 'FSTYPE,SOURCE', '/mnt/stick']).stdout.trim()
-    sh(['umount', '/mnt/stick'])
-    return { code: m.code, stderr: m.stderr.trim(), fstype }
+    const m = (await sh(['mount', '-t', type, '-o', 'ro', dev, '/mnt/stick']))
+    const fstype = (await sh(['findmnt', '-no', 'FSTYPE', '/mnt/stick'])).stdout.trim()
+    const source = (await sh(['findmnt', '-no', 'SOURCE', '/mnt/stick'])).stdout.trim()
+    await sh(['umount', '/mnt/stick'])
+    return { code: m.code, stderr: m.stderr.trim(), fstype, source, dmesg: m.code === 0 ? '' : (await sh(['dmesg'])).stdout.split('\n').slice(-15).join('\n') }
   }
   const restoreCheck = async (label) => {
     const r = await hsc(['restore', A, '--label', label, '--yes', '--json'])
-    sh(['udevadm', 'settle'])
+    await sh(['udevadm', 'settle'])
     const part = partOf(A)
     return {
       device: A,
       code: r.code,
       stderr: r.stderr.slice(-1500),
       out: json(r.stdout),
-      disk: blk(A),
-      partition: blk(part),
+      disk: (await blk(A)),
+      partition: (await blk(part)),
       kernelPartitions: fs.readdirSync(`/sys/class/block/${A.replace('/dev/', '')}`).filter((n) => n.startsWith(A.replace('/dev/', ''))),
-      mount: mountBack(part, json(r.stdout)?.fsType === 'vfat' ? 'vfat' : 'exfat')
+      mount: (await mountBack(part, json(r.stdout)?.fsType === 'vfat' ? 'vfat' : 'exfat'))
     }
   }
   await check('drives.restore.exfat', () => restoreCheck('HSC_EXFAT'))
@@ -306,15 +270,16 @@ async function main() {
 
   await check('drives.write.eject', async () => {
     const r = await hsc(['write', img, A, '--sha256', imgHash, '--eject', '--yes', '--json'])
-    await sleep(1500)
+    await sh(['udevadm', 'settle', '--timeout=30'])
     const after = json((await hsc(['drives', 'list', '--json'])).stdout)
-    return { device: A, code: r.code, job: json(r.stdout), stderr: r.stderr.slice(-1500), after: after?.drives?.filter((d) => d.serial === 'HSCSTICKA').map(brief) ?? null, drivePaths: udisksDrivePaths() }
+    return { device: A, code: r.code, job: json(r.stdout), stderr: r.stderr.slice(-1500), after: after?.drives?.filter((d) => d.serial === 'HSCSTICKA').map(brief) ?? null, drivePaths: (await udisksDrivePaths()) }
   })
 
   await check('drives.write.poweroff', async () => {
-    const before = udisksDrivePaths()
+    const before = (await udisksDrivePaths())
     const r = await hsc(['write', img, B, '--sha256', imgHash, '--power-off', '--yes', '--json'])
-    await sleep(3000)
+    // udisksd removes the Drive object when udev reports the device gone: wait for that.
+    for (let i = 0; i < 60 && (await udisksDrivePaths()).some((p) => p.includes('HSCSTICKB')); i++) await sleep(500)
     const after = json((await hsc(['drives', 'list', '--json'])).stdout)
     return {
       device: B,
@@ -322,13 +287,53 @@ async function main() {
       job: json(r.stdout),
       stderr: r.stderr.slice(-1500),
       drivePathsBefore: before,
-      drivePathsAfter: udisksDrivePaths(),
+      drivePathsAfter: (await udisksDrivePaths()),
       serialsAfter: after?.drives?.map((d) => d.serial) ?? null,
       blockGone: !fs.existsSync(`/sys/class/block/${B.replace('/dev/', '')}`)
     }
   })
+}
 
-  emit({ type: 'log', msg: sh(['journalctl', '-b', '--no-pager', '-o', 'short-monotonic', '-u', 'udisks2', '-u', 'polkit', '-u', 'systemd-oomd']).stdout.slice(-20000) })
+async function main() {
+  emit({ type: 'hello', uptime: Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) })
+
+  // Setup: an unprivileged user and a swap file (so the inspector's swap check has swap to find).
+  await sh(['useradd', '--create-home', '--uid', '1500', '--user-group', USER])
+  await sh(['fallocate', '-l', '64M', '/swapfile'])
+  fs.chmodSync('/swapfile', 0o600)
+  await sh(['mkswap', '/swapfile'])
+  await sh(['swapon', '/swapfile'])
+
+  await check('boot', async () => ({
+    pid1: fs.readFileSync('/proc/1/comm', 'utf8').trim(),
+    systemState: (await sh(['systemctl', 'is-system-running'])).stdout.trim(),
+    failedUnits: (await sh(['systemctl', '--failed', '--no-legend', '--plain'])).stdout.trim(),
+    kernel: (await sh(['uname', '-r'])).stdout.trim(),
+    uptime: Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0])
+  }))
+
+  await check('inspect', async () => {
+    const r = await hsc(['inspect', '--json'])
+    const report = json(r.stdout)
+    return {
+      code: r.code,
+      stderr: r.stderr.slice(-2000),
+      checks: report?.checks?.map((c) => ({ id: c.id, status: c.status, value: c.value, details: c.details })) ?? null,
+      tools: {
+        statfsCgroup: (await sh(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'])).stdout.trim(),
+        controllers: fs.readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim(),
+        pressure: Object.fromEntries(['cpu', 'memory', 'io'].map((k) => [k, fs.readFileSync(`/proc/pressure/${k}`, 'utf8')])),
+        systemctlVersion: (await sh(['systemctl', '--version'])).stdout.split('\n')[0],
+        swaps: fs.readFileSync('/proc/swaps', 'utf8'),
+        cmdline: fs.readFileSync('/proc/cmdline', 'utf8').trim()
+      }
+    }
+  })
+
+  // systemd/polkit and UDisks2 are independent: run the two groups side by side (2 vCPUs).
+  await Promise.all([oomdChecks(), driveChecks()])
+
+  emit({ type: 'log', msg: (await sh(['journalctl', '-b', '--no-pager', '-o', 'short-monotonic', '-u', 'udisks2', '-u', 'polkit', '-u', 'systemd-oomd'])).stdout.slice(-20000) })
   emit({ type: 'done', seconds: Math.round((Date.now() - started) / 1000) })
 }
 
