@@ -54,11 +54,20 @@ done
 # The guest's own depmod (kmod is in the guest, not necessarily on the host).
 chroot "$R" /usr/sbin/depmod "$KVER"
 
-# Guest configuration: root on vda, the app disk (run-guest.mjs) on vdb, no network, no getty.
+# Guest configuration: root on vda, no network, no getty. The app disk (vdb) is mounted by the
+# checks unit itself: a device timeout in fstab would leave a starved guest idling forever.
 cat >"$R/etc/fstab" <<'FSTAB'
 /dev/vda / ext4 rw,errors=remount-ro 0 1
-/dev/vdb /opt/hsc ext4 ro,nofail,x-systemd.device-timeout=30s 0 0
 FSTAB
+cat >"$R/usr/local/sbin/hsc-guest-start" <<'START'
+#!/bin/sh
+# Waits (up to 10 min: TCG on a busy host is slow) for the app disk, mounts it, runs the checks.
+i=0
+while [ ! -b /dev/vdb ] && [ $i -lt 600 ]; do sleep 1; i=$((i + 1)); done
+mountpoint -q /opt/hsc || mount -o ro /dev/vdb /opt/hsc || { echo '{"type":"fatal","error":"cannot mount the app disk /dev/vdb"}' >/dev/ttyS1; exit 1; }
+exec /opt/hsc/guest/run-checks.sh
+START
+chmod 0755 "$R/usr/local/sbin/hsc-guest-start"
 mkdir -p "$R/opt/hsc"
 echo hsc-guest >"$R/etc/hostname"
 ln -sf /dev/null "$R/etc/systemd/system/serial-getty@ttyS0.service"
@@ -72,17 +81,17 @@ ln -sf /dev/null "$R/etc/systemd/system/fstrim.timer"
 cat >"$R/etc/systemd/system/hsc-guest-checks.service" <<'UNIT'
 [Unit]
 Description=Hyperscale Companion guest checks
-RequiresMountsFor=/opt/hsc
-After=multi-user.target dbus.service systemd-udev-settle.service
-Wants=systemd-udev-settle.service
+After=multi-user.target dbus.service
+# Whatever happens, the guest must end: the host waits for QEMU to exit.
+FailureAction=poweroff-force
+SuccessAction=poweroff-force
 
 [Service]
 Type=oneshot
-ExecStart=/opt/hsc/guest/run-checks.sh
+ExecStart=/usr/local/sbin/hsc-guest-start
 StandardOutput=journal+console
 StandardError=journal+console
 TimeoutStartSec=20min
-ExecStopPost=/usr/bin/systemctl --no-block poweroff
 
 [Install]
 WantedBy=multi-user.target

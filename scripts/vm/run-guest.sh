@@ -24,7 +24,7 @@ done
 : >"$WORK/results.log"
 exec qemu-system-x86_64 -accel tcg -nodefaults -display none -no-reboot -m 2048 -smp 2 \
   -kernel "$IMAGES/vmlinuz" -initrd "$IMAGES/initrd.img" \
-  -append "console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1 systemd.show_status=0" \
+  -append "console=ttyS0 systemd.unified_cgroup_hierarchy=1 panic=-1" \
   -drive "file=$IMAGES/rootfs.img,format=raw,if=virtio,snapshot=on" \
   -drive "file=$APP,format=raw,if=virtio,readonly=on" \
   -serial "file:$WORK/console.log" -serial "file:$WORK/results.log" \

@@ -21,7 +21,7 @@ if (skip) console.warn(`VM tier skipped: ${skip}`)
 // Guest observations are JSON from another machine, checked field by field below.
 type Obs = any
 
-describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU)', () => {
+describe.skipIf(Boolean(skip))(`guest with systemd as PID 1 and USB sticks (QEMU)${skip ? ` [skipped: ${skip}]` : ''}`, () => {
   let run: GuestRun
   let work: string
   const timing: Record<string, number | boolean | null> = {}
@@ -37,7 +37,8 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
     const t1 = Date.now()
     const app = buildAppImage(work)
     timing.appImageSeconds = (Date.now() - t1) / 1000
-    run = await runGuest(image.dir, app, work, 12 * 60_000)
+    // A safety net, not the budget: the tier takes 4-11 min on 2 shared cores.
+    run = await runGuest(image.dir, app, work, 25 * 60_000)
     timing.bootSeconds = run.bootSeconds
     timing.guestSeconds = run.seconds
     timing.tierSeconds = (Date.now() - t0) / 1000
@@ -45,7 +46,7 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
     fs.writeFileSync(path.join(logDir, 'results.jsonl'), run.lines.map((l) => JSON.stringify(l)).join('\n') + '\n')
     fs.writeFileSync(path.join(logDir, 'timing.json'), JSON.stringify(timing, null, 2) + '\n')
     console.log(`VM tier: ${JSON.stringify(timing)}`)
-  }, 30 * 60_000)
+  }, 45 * 60_000)
 
   afterAll(() => {
     if (work) fs.rmSync(work, { recursive: true, force: true })
@@ -91,10 +92,12 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       expect(psi.status).toBe('ok')
       for (const res of ['cpu', 'memory', 'io']) {
         // Totals only grow: the inspector read the file before the guest's own read.
-        const total = Number(/some .*total=(\d+)/.exec(tools.pressure[res])?.[1])
+        const total = Number(/^some .*total=(\d+)$/m.exec(tools.pressure[res])?.[1])
+        expect(Number.isInteger(total)).toBe(true)
         expect(psi.details.pressure[res].some.total).toBeLessThanOrEqual(total)
-        expect(psi.details.pressure[res].some.total).toBeGreaterThan(0)
       }
+      // Booting a TCG guest always waits for the CPU.
+      expect(psi.details.pressure.cpu.some.total).toBeGreaterThan(0)
     })
 
     it('names the systemd version systemctl --version prints, and the swap /proc/swaps lists', () => {
@@ -195,7 +198,7 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       const vda = r.drives.find((d: Obs) => d.device === '/dev/vda')
       expect(vda).toBeDefined()
       expect(vda.offered).toBe(false)
-      expect(vda.reasons.join(' ')).toMatch(/holds the running system \(\/\)/)
+      expect(vda.reasons[0]).toMatch(/^holds the running system \(\/[,)]/)
       expect(r.allText).toMatch(/\/dev\/vda\b.*not offered/)
       expect(r.allText).toMatch(/\/dev\/vda: holds the running system/)
       expect(r.drives.filter((d: Obs) => d.offered).every((d: Obs) => d.bus === 'usb')).toBe(true)
@@ -233,7 +236,9 @@ describe.skipIf(Boolean(skip))('guest with systemd as PID 1 and USB sticks (QEMU
       const r = result('drives.write.eject')
       expect(r.code, r.stderr).toBe(0)
       expect(r.job.targets[0]).toMatchObject({ stage: 'done', verified: true, ejected: true })
-      for (const d of r.after) expect(d.offered && d.mediaAvailable).toBe(false)
+      expect(r.job.targets[0].note).toBeUndefined()
+      // The drive stays (an empty card reader would too); its medium is gone and it is not offered.
+      expect(r.after).toEqual([expect.objectContaining({ serial: 'HSCSTICKA', mediaAvailable: false, offered: false, reasons: ['no medium'] })])
     })
 
     it('power-off through UDisks2 after a verified write removes the Drive object', () => {

@@ -113,6 +113,26 @@ const deviceOf = (list, serial) => list.drives.find((d) => d.serial === serial)?
 const brief = (d) => ({ device: d.device, serial: d.serial, bus: d.bus, removable: d.removable, ejectable: d.ejectable, canPowerOff: d.canPowerOff, mediaAvailable: d.mediaAvailable, offered: d.offered, reasons: d.reasons, loop: d.loop, size: d.size })
 const udisksDrivePaths = async () => (await sh(['busctl', '--list', 'tree', 'org.freedesktop.UDisks2'])).stdout.split('\n').filter((l) => l.startsWith('/org/freedesktop/UDisks2/drives/'))
 
+async function inspectChecks() {
+  await check('inspect', async () => {
+    const r = await hsc(['inspect', '--json'])
+    const report = json(r.stdout)
+    return {
+      code: r.code,
+      stderr: r.stderr.slice(-2000),
+      checks: report?.checks?.map((c) => ({ id: c.id, status: c.status, value: c.value, details: c.details })) ?? null,
+      tools: {
+        statfsCgroup: (await sh(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'])).stdout.trim(),
+        controllers: fs.readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim(),
+        pressure: Object.fromEntries(['cpu', 'memory', 'io'].map((k) => [k, fs.readFileSync(`/proc/pressure/${k}`, 'utf8')])),
+        systemctlVersion: (await sh(['systemctl', '--version'])).stdout.split('\n')[0],
+        swaps: fs.readFileSync('/proc/swaps', 'utf8'),
+        cmdline: fs.readFileSync('/proc/cmdline', 'utf8').trim()
+      }
+    }
+  })
+}
+
 async function oomdChecks() {
   await check('oomd.status', async () => {
     const r = await hsc(['oomd', 'status', '--json'])
@@ -312,26 +332,8 @@ async function main() {
     uptime: Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0])
   }))
 
-  await check('inspect', async () => {
-    const r = await hsc(['inspect', '--json'])
-    const report = json(r.stdout)
-    return {
-      code: r.code,
-      stderr: r.stderr.slice(-2000),
-      checks: report?.checks?.map((c) => ({ id: c.id, status: c.status, value: c.value, details: c.details })) ?? null,
-      tools: {
-        statfsCgroup: (await sh(['stat', '-f', '-c', '%T', '/sys/fs/cgroup'])).stdout.trim(),
-        controllers: fs.readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim(),
-        pressure: Object.fromEntries(['cpu', 'memory', 'io'].map((k) => [k, fs.readFileSync(`/proc/pressure/${k}`, 'utf8')])),
-        systemctlVersion: (await sh(['systemctl', '--version'])).stdout.split('\n')[0],
-        swaps: fs.readFileSync('/proc/swaps', 'utf8'),
-        cmdline: fs.readFileSync('/proc/cmdline', 'utf8').trim()
-      }
-    }
-  })
-
-  // systemd/polkit and UDisks2 are independent: run the two groups side by side (2 vCPUs).
-  await Promise.all([oomdChecks(), driveChecks()])
+  // The inspector, systemd/polkit and UDisks2 are independent: run the groups side by side.
+  await Promise.all([inspectChecks(), oomdChecks(), driveChecks()])
 
   emit({ type: 'log', msg: (await sh(['journalctl', '-b', '--no-pager', '-o', 'short-monotonic', '-u', 'udisks2', '-u', 'polkit', '-u', 'systemd-oomd'])).stdout.slice(-20000) })
   emit({ type: 'done', seconds: Math.round((Date.now() - started) / 1000) })
