@@ -347,7 +347,9 @@ export class WriteJobRunner {
         return err
       })
     } else {
-      this.removed.set(id, make(t.stage === 'verify' ? t.bytes : undefined))
+      // The pipeline may have ended already (its own write error, which this one replaces):
+      // keep the offset reached, so the error still says where the write stopped.
+      this.removed.set(id, make(t.stage === 'verify' || t.stage === 'write' ? t.bytes : undefined))
       this.verifyAborts.get(id)?.abort()
     }
   }

@@ -1,5 +1,6 @@
 import { close as fsClose, fsync as fsFsync, write as fsWrite } from 'node:fs'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
 import type { DriveInfo, RestoreResult } from '../../../shared/contract/drives'
 import { AppError } from '../../../shared/contract/errors'
@@ -35,6 +36,21 @@ async function partitionInvisible(fs: RootFs, device: string): Promise<AppError 
     `The GPT partition table was written to ${device}, but the kernel created no device for its partition, so it could not be formatted.`,
     { stage: 'format', hint: 'This kernel reads no GPT partition tables (CONFIG_EFI_PARTITION is not set). Format the drive on another computer.' }
   )
+}
+
+/**
+ * udisksd waits only 20 s for udev to report a fresh filesystem and then fails with "Error
+ * synchronizing after formatting" although mkfs succeeded; on a slow stick or a busy machine
+ * udev takes longer (seen in the VM test tier). Wait for the partition ourselves first.
+ */
+async function lateFilesystem(client: UDisksClient, diskPath: string, fsType: string, timeoutMs = 60_000): Promise<string | undefined> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(1000)) {
+    const tree = await client.getManagedObjects().catch(() => ({}) as ObjectTree)
+    for (const [p, ifaces] of Object.entries(tree)) {
+      if (str(ifaces[IFACE.partition], 'Table') === diskPath && str(ifaces[IFACE.block], 'IdType') === fsType && ifaces[IFACE.filesystem]) return p
+    }
+  }
+  return undefined
 }
 
 export async function restoreDrive(
@@ -75,7 +91,9 @@ export async function restoreDrive(
   try {
     partPath = await createDataPartition(client, d.id, fsType, label, d.device)
   } catch (err) {
-    throw (await partitionInvisible(fs, d.device)) ?? err
+    const late = err instanceof Error && /Error synchronizing after formatting/.test(err.message) ? await lateFilesystem(client, d.id, fsType) : undefined
+    if (!late) throw (await partitionInvisible(fs, d.device)) ?? err
+    partPath = late
   }
   const props = await client.getProperties(partPath, IFACE.block).catch(() => ({}))
   const partition = str(props, 'PreferredDevice') || str(props, 'Device')

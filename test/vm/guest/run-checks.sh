@@ -1,0 +1,5 @@
+#!/bin/sh
+# Entry point of hsc-guest-checks.service in the test guest (scripts/vm/build-guest.sh).
+# ttyS1 carries the results to the host: raw, so nothing rewrites the JSON lines.
+stty -F /dev/ttyS1 raw -echo 115200 2>/dev/null || true
+exec /opt/hsc/bin/node /opt/hsc/guest/checks.mjs
