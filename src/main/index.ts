@@ -11,6 +11,7 @@ import { registerIpc } from './ipc'
 import { runningWrites, shutdownServices } from './services/shutdown'
 import { APP_URL, registerAppScheme, serveAppScheme } from './app-protocol'
 import { applyTheme, attachDesktopIntegration } from './desktop/integration'
+import { nativeChooser } from './desktop/file-dialog'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const devServer = process.env.ELECTRON_RENDERER_URL
@@ -28,7 +29,8 @@ app.whenReady().then(() => {
   if (!devServer) serveAppScheme(path.join(here, '../renderer'))
   const settings = createSettingsService(electronStoreBackend(app.getPath('userData')))
   const ctx = createServiceContext({ transport: 'electron', settings })
-  const router = createRouter(createHandlers(ctx))
+  // The one handler that needs Electron: the native open dialog, parented to the window.
+  const router = createRouter({ ...createHandlers(ctx), 'files.choose': nativeChooser(() => mainWindow) })
   registerIpc(router, ctx.events, () => mainWindow, appUrl)
   attachDesktopIntegration(ctx.events, () => mainWindow)
   void applyTheme(async () => (await settings.get()).settings.theme)

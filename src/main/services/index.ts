@@ -8,6 +8,7 @@ import { terminalHandlers } from './terminal/handlers'
 import { oomdHandlers } from './oomd/handlers'
 import { drivesHandlers } from './drives/handlers'
 import { spinsHandlers } from './spins/handlers'
+import { filesHandlers } from './files/handlers'
 
 /** Every contract method bound to its service. A capability adds one line here. */
 export function createHandlers(ctx: ServiceContext): Handlers {
@@ -19,6 +20,7 @@ export function createHandlers(ctx: ServiceContext): Handlers {
     ...terminalHandlers(ctx),
     ...oomdHandlers(ctx),
     ...drivesHandlers(ctx),
-    ...spinsHandlers(ctx)
+    ...spinsHandlers(ctx),
+    ...filesHandlers(ctx)
   }
 }

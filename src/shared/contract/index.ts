@@ -8,6 +8,7 @@ import { terminalEvents, terminalMethods } from './terminal'
 import { oomdEvents, oomdMethods } from './oomd'
 import { drivesEvents, drivesMethods } from './drives'
 import { spinsEvents, spinsMethods } from './spins'
+import { filesMethods } from './files'
 
 export * from './errors'
 export * from './app'
@@ -18,6 +19,7 @@ export * from './terminal'
 export * from './oomd'
 export * from './drives'
 export * from './spins'
+export * from './files'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
@@ -28,7 +30,8 @@ export const contract = {
   ...terminalMethods,
   ...oomdMethods,
   ...drivesMethods,
-  ...spinsMethods
+  ...spinsMethods,
+  ...filesMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */

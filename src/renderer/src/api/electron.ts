@@ -1,4 +1,4 @@
-import { AppError, type Api, type CallResult } from '../../../shared/contract'
+import { AppError, fromErrorInfo, type Api, type CallResult } from '../../../shared/contract'
 
 /** The contract over the preload bridge (Electron). */
 export function electronApi(bridge: HscBridge): Api {
@@ -7,7 +7,7 @@ export function electronApi(bridge: HscBridge): Api {
       const fn = bridge.methods[method]
       if (!fn) throw new AppError('ValidationError', `unknown method ${method}`)
       const r = (await fn(input)) as CallResult<never>
-      if (!r.ok) throw new AppError(r.error.name, r.error.message, { stage: r.error.stage, hint: r.error.hint })
+      if (!r.ok) throw fromErrorInfo(r.error)
       return r.value
     },
     on(event, listener) {

@@ -1,4 +1,4 @@
-import { AppError, type Api, type CallResult } from '../../../shared/contract'
+import { AppError, fromErrorInfo, type Api, type CallResult } from '../../../shared/contract'
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/ws-protocol'
 
 /**
@@ -53,7 +53,7 @@ export function websocketApi(token: string, host = location.host): Api {
         pending.set(id, resolve)
         send({ t: 'call', id, method, input })
       })
-      if (!result.ok) throw new AppError(result.error.name, result.error.message, { stage: result.error.stage, hint: result.error.hint })
+      if (!result.ok) throw fromErrorInfo(result.error)
       return result.value as never
     },
     on(event, listener) {

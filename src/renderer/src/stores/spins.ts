@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { CatalogueState, DownloadInfo, ErrorInfo, SpinImage, VerificationState, VerifyResult } from '../../../shared/contract'
 import { describeError, toErrorInfo } from '../../../shared/contract'
 import { api } from '../api'
+import { VERIFICATION_TERMS, type Tone } from '../../../shared/vocabulary'
 
 type Failure = Pick<ErrorInfo, 'message' | 'hint'>
 /** The stage goes into the message: the spins view shows message and hint only. */
@@ -11,22 +12,9 @@ const failure = (e: unknown): Failure => {
   return { message: describeError({ stage, message }), hint }
 }
 
-export const VERIFICATION_TEXT: Record<VerificationState, string> = {
-  'verified-signed': 'Verified and signed',
-  'verified-unsigned': 'Verified, signature unavailable',
-  'hash-mismatch': 'Hash mismatch',
-  'bad-signature': 'Bad signature',
-  unverified: 'Not verified'
-}
-
-/** The badge colour of each state (StatusBadge statuses). */
-export const VERIFICATION_TONE: Record<VerificationState, 'ok' | 'warn' | 'fail' | 'unknown'> = {
-  'verified-signed': 'ok',
-  'verified-unsigned': 'warn',
-  'hash-mismatch': 'fail',
-  'bad-signature': 'fail',
-  unverified: 'unknown'
-}
+/** Words and colours come from the one shared table (src/shared/vocabulary.ts). */
+export const VERIFICATION_TEXT = Object.fromEntries(Object.entries(VERIFICATION_TERMS).map(([k, t]) => [k, t.word])) as Record<VerificationState, string>
+export const VERIFICATION_TONE = Object.fromEntries(Object.entries(VERIFICATION_TERMS).map(([k, t]) => [k, t.tone])) as Record<VerificationState, Tone>
 
 export const ACTIVE = new Set<DownloadInfo['status']>(['queued', 'checking', 'hashing-part', 'downloading', 'verifying'])
 
@@ -104,8 +92,11 @@ export const useSpinsStore = defineStore('spins', () => {
     verifyResult.value = null
     const c = checksum.trim()
     const isHash = /^(sha256:|sha512:)?([0-9a-f]{64}|[0-9a-f]{128})$/i.test(c)
+    const isUrl = /^https?:\/\//i.test(c)
     try {
-      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: c }) })
+      // A typed checksum path gets the same "~" and relative-path rules as the file pickers.
+      const checksumPath = c && !isHash && !isUrl ? (await api.call('files.resolve', { path: c, kind: 'checksum' })).path : c
+      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: checksumPath }) })
     } catch (e) {
       verifyError.value = failure(e)
     } finally {
