@@ -70,8 +70,10 @@ describe('file chooser places', () => {
   it.skipIf(!mntWritable)(`lists mounted media under /run/media, /media or /mnt (and only those that exist)${mntWritable ? '' : ' (skipped: /mnt is not writable for this user)'}`, async () => {
     const dir = mkdtempSync('/mnt/hsc-files-media-')
     try {
-      // mountinfo as the kernel writes it; /media/none does not exist.
-      const p = await listPlaces({ ...src, mountinfo: async () => `90 36 8:17 / ${dir} rw - vfat /dev/sdb1 rw\n91 36 8:18 / /media/none rw - vfat /dev/sdc1 rw\n` }, 'any')
+      const deep = path.join(dir, 'a/b')
+      mkdirSync(deep, { recursive: true })
+      // mountinfo as the kernel writes it; /media/none does not exist; a deeper mount under /mnt is not media.
+      const p = await listPlaces({ ...src, mountinfo: async () => `90 36 8:17 / ${dir} rw - vfat /dev/sdb1 rw\n91 36 8:18 / /media/none rw - vfat /dev/sdc1 rw\n92 36 0:40 / ${deep} rw - squashfs /dev/loop9 ro\n` }, 'any')
       expect(p.roots.filter((r) => r.kind === 'media').map((r) => r.path)).toEqual([dir])
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -83,7 +85,9 @@ describe('file chooser listing', () => {
   it('lists folders first, marks images, hides dot files, and never follows a link out of the place', async () => {
     const l = await listFolder(src, { path: path.join(home, 'Downloads'), kind: 'image', hidden: false })
     expect(l.root.kind).toBe('downloads')
-    expect(l.parent).toBeUndefined()
+    // Downloads is inside Home, so Up leads there; Home itself has no way up.
+    expect(l.parent).toBe(home)
+    expect((await listFolder(src, { path: home, kind: 'image', hidden: false })).parent).toBeUndefined()
     const names = l.entries.map((e) => `${e.type}:${e.name}:${e.matches}`)
     expect(names).toEqual(['dir:isos:false', 'file:CHECKSUM:false', 'file:empty.iso:true', 'file:notes.txt:false', 'file:spin.iso:true'])
     // escape-dir and escape-file.iso point outside: left out and counted.

@@ -65,7 +65,8 @@ export async function listFolder(src: PlacesSource, input: { path: string; kind:
   return {
     path: real,
     root,
-    parent: real !== root.path && isInside(parent, root.path) ? parent : undefined,
+    // Up stays possible while the folder above is still a place (Downloads -> Home).
+    parent: parent !== real && rootOf(parent, roots) ? parent : undefined,
     entries: entries.slice(0, MAX_ENTRIES),
     skipped,
     truncated: entries.length > MAX_ENTRIES

@@ -15,8 +15,10 @@ export interface PlacesSource {
   recent(): Promise<string[]>
 }
 
-// Where desktops mount removable media (udisks2: /run/media/$USER or /media/$USER).
-const MEDIA_PARENTS = ['/run/media/', '/media/', '/mnt/']
+// Where desktops mount removable media: udisks2 uses /run/media/$USER/LABEL or
+// /media/$USER/LABEL; people use /media/LABEL and /mnt/LABEL. Deeper mounts there are
+// not media (container and tool mounts), so the depth is part of the rule.
+const MEDIA_MOUNT = [/^\/run\/media\/[^/]+\/[^/]+$/, /^\/media\/[^/]+(\/[^/]+)?$/, /^\/mnt\/[^/]+$/]
 
 async function readableDir(p: string): Promise<string | undefined> {
   try {
@@ -37,7 +39,7 @@ export async function listRoots(src: PlacesSource): Promise<FileRoot[]> {
     { at: await src.downloadDir().catch(() => ''), label: 'Download folder', kind: 'download-folder' }
   ]
   for (const m of parseMountinfo((await src.mountinfo()) ?? '')) {
-    if (MEDIA_PARENTS.some((p) => m.mountPoint.startsWith(p) && m.mountPoint.length > p.length)) {
+    if (MEDIA_MOUNT.some((re) => re.test(m.mountPoint))) {
       wanted.push({ at: m.mountPoint, label: path.basename(m.mountPoint), kind: 'media' })
     }
   }
