@@ -13,10 +13,13 @@ export const PHASE_LABEL: Record<Phase, string> = {
   ejecting: 'Ejecting'
 }
 
+// "open" (the exclusive open after a polkit prompt) comes after the unmount: it is the
+// last step of taking the drive over from the system, so it stays in that phase and the
+// bar and the phase list never step back.
 const PHASE_OF: Partial<Record<WriteStage, Phase>> = {
   queued: 'preparing',
-  open: 'preparing',
   unmount: 'unmounting',
+  open: 'unmounting',
   write: 'writing',
   sync: 'flushing',
   verify: 'verifying',
@@ -47,7 +50,7 @@ export function targetFraction(t: WriteTargetState, verify: boolean): number {
     if (p === phase) break
     before += w[p]
   }
-  const within = t.stage === 'write' || t.stage === 'verify' ? Math.min(1, Math.max(0, t.total > 0 ? t.bytes / t.total : t.percent / 100)) : 0
+  const within = t.stage === 'write' || t.stage === 'verify' ? Math.min(1, Math.max(0, t.total > 0 ? t.bytes / t.total : t.percent / 100)) : t.stage === 'open' ? 0.5 : 0
   return before + w[phase] * within
 }
 
