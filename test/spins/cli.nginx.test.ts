@@ -53,7 +53,7 @@ describe.skipIf(why !== null)(`hsc spins / hsc verify (built CLI) against a real
     expect(info.verification).toMatchObject({ state: 'verified-unsigned', signature: { status: 'unknown-key' } })
     const text = hsc('spins', 'download', '9-x86_64-kde', '--dest', dest)
     expect(text.status).toBe(0)
-    expect(text.stdout).toMatch(/verified, unsigned/)
+    expect(text.stdout).toMatch(/Verified \(checksum\)/)
   })
 
   it('spins download of an unknown id or a 404 URL fails with exit 1 and one line', () => {

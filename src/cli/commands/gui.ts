@@ -33,7 +33,15 @@ export const commands: Command[] = [
       const portText = value(args, 'port')
       const port = portText === undefined ? 0 : Number(portText)
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new AppError('UsageError', `--port: not a port number: ${portText}`)
-      const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN })
+      const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN }).catch((err: unknown) => {
+        if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+          throw new AppError('PortInUse', `Port ${port} is already in use by another program.`, {
+            hint: 'Pick another port with --port N, or leave --port out to get a free one.',
+            detail: (err as Error).message
+          })
+        }
+        throw err
+      })
       ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
       ctx.out(`Open: ${server.url}`)
       ctx.out(ctx.style.dim('Over SSH: ssh -L PORT:127.0.0.1:PORT host, then open the URL locally. Ctrl+C stops.'))

@@ -6,21 +6,27 @@ import type { CliContext } from '../context'
 import { table } from '../output'
 import { describeError } from '../../shared/contract/errors'
 import { formatAge, formatBytes, formatEta } from '../../shared/format'
+import { VERIFICATION_TERMS } from '../../shared/vocabulary'
 
 const size = (n?: number): string => formatBytes(n)
 
-const BADGE: Record<VerifyResult['state'], string> = {
-  'verified-signed': 'verified, signed',
-  'verified-unsigned': 'verified, unsigned',
-  'hash-mismatch': 'HASH MISMATCH',
-  'bad-signature': 'BAD SIGNATURE',
-  unverified: 'not verified'
+/** The app's words (src/shared/vocabulary.ts); failures in capitals so they stand out in a log. */
+function badgeText(state: VerifyResult['state']): string {
+  const t = VERIFICATION_TERMS[state]
+  return t.tone === 'fail' ? t.word.toUpperCase() : t.word
 }
 
 function badge(r: VerifyResult, ctx: CliContext): string {
   const s = ctx.style
-  const text = BADGE[r.state]
-  return r.state === 'verified-signed' ? s.green(text) : r.state === 'verified-unsigned' ? s.yellow(text) : r.state === 'unverified' ? s.dim(text) : s.red(text)
+  const text = badgeText(r.state)
+  const tone = VERIFICATION_TERMS[r.state].tone
+  return tone === 'ok' ? s.green(text) : tone === 'warn' ? s.yellow(text) : tone === 'fail' ? s.red(text) : text
+}
+
+/** The service message often starts with the state itself ("HASH MISMATCH: ..."): say it once. */
+function withoutBadge(message: string, state: VerifyResult['state']): string {
+  const word = badgeText(state).toLowerCase()
+  return message.toLowerCase().startsWith(`${word}: `) ? message.slice(word.length + 2) : message
 }
 
 function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
@@ -119,7 +125,7 @@ function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<Do
 
 function verifyLines(r: VerifyResult, ctx: CliContext): string {
   const s = ctx.style
-  const out = [`${badge(r, ctx)}: ${r.message}`, s.dim(`${r.algorithm.toUpperCase()} ${r.actual}`)]
+  const out = [`${badge(r, ctx)}: ${withoutBadge(r.message, r.state)}`, s.dim(`${r.algorithm.toUpperCase()} ${r.actual}`)]
   if (r.expected && r.expected !== r.actual) out.push(s.dim(`expected   ${r.expected}`))
   if (r.signature.status !== 'unsigned') out.push(s.dim(`signature: ${r.signature.message}`))
   for (const w of r.warnings) out.push(s.yellow(`warning: ${w}`))
