@@ -101,8 +101,11 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
 
   it('verifies a local file: a flipped byte shows a hash mismatch', async () => {
     const { page } = await open()
-    await page.getByLabel('Image file path').fill(path.join(env.mirror.root, 'corrupt', iso('KDE').name))
-    await page.getByLabel('Checksum file path, URL, or pasted SHA-256').fill(`${env.nginx.url}/corrupt/CHECKSUM`)
+    const file = page.getByLabel('Image file', { exact: true })
+    await file.fill(path.join(env.mirror.root, 'corrupt', iso('KDE').name))
+    await file.press('Enter')
+    await expect.poll(() => page.getByTestId('picker-verify-file').innerText()).toContain(`✓ ${iso('KDE').name}`)
+    await page.getByLabel('Checksum: a pasted SHA-256, a URL, or a file').fill(`${env.nginx.url}/corrupt/CHECKSUM`)
     await page.getByRole('button', { name: 'Verify', exact: true }).click()
     const result = page.getByTestId('verify-result')
     await result.waitFor()
