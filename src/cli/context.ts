@@ -1,4 +1,4 @@
-import { AppError, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
+import { AppError, fromErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
 import { createRouter, type Router } from '../main/router'
 import { createHandlers } from '../main/services'
 import { createServiceContext } from '../main/services/create-context'
@@ -40,7 +40,7 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
     async call(method, input) {
       const r = await router.call(method, input)
-      if (!r.ok) throw new AppError(r.error.name, r.error.message, { stage: r.error.stage, hint: r.error.hint })
+      if (!r.ok) throw fromErrorInfo(r.error)
       return r.value as MethodOutput<typeof method>
     }
   }

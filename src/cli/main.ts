@@ -6,6 +6,8 @@ import type { Command } from './command'
 import { groups } from './commands'
 import { makeStyle } from './output'
 import { formatHelp, formatCommandHelp } from './help'
+import { suggestion } from './suggest'
+import { humanizeError } from '../shared/error-sentences'
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'json', kind: 'flag', summary: 'machine-readable JSON on stdout (stable, see README)' },
@@ -38,7 +40,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return argv.includes('--help') ? 0 : 2
     }
     const group = groups.find((g) => g.word === word)
-    if (!group) throw new UsageError(`unknown command "${word}" (see hsc --help)`)
+    if (!group) throw new UsageError(`unknown command "${word}".${suggestion(word, groups.map((g) => g.word), 'hsc ')} (hsc --help lists the commands)`)
     const commands = await group.load()
     const words = argv.filter((a) => !a.startsWith('-'))
     const command = pick(commands, words)
@@ -47,7 +49,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         process.stdout.write(commands.map((c) => formatCommandHelp(c, GLOBAL_OPTIONS)).join('\n'))
         return 0
       }
-      throw new UsageError(`"${words.slice(0, 2).join(' ')}" needs a subcommand: ${commands.map((c) => c.path.slice(1).join(' ')).join(', ')}`)
+      // The group's own command (e.g. plain "inspect") has no subcommand word: leave it out of the list.
+      const subs = commands.map((c) => c.path.slice(1).join(' ')).filter(Boolean)
+      const typed = words[1]
+      if (typed) throw new UsageError(`unknown subcommand "${word} ${typed}".${suggestion(typed, subs.map((x) => x.split(' ')[0]), `hsc ${word} `)} Subcommands: ${subs.join(', ')}`)
+      throw new UsageError(`"${word}" needs a subcommand: ${subs.join(', ')}`)
     }
     // Drop the command words (first occurrences, in order) and parse the rest.
     const rest = [...argv]
@@ -62,7 +68,11 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     if (root !== undefined && !statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--root ${root}: not a directory`)
     const n = args.positionals.length
     if (command.minArgs !== undefined && n < command.minArgs) throw new UsageError(`${command.path.join(' ')}: missing ${command.args ?? 'argument'}`)
-    if (command.maxArgs !== undefined && n > command.maxArgs) throw new UsageError(`${command.path.join(' ')}: unexpected argument "${args.positionals[command.maxArgs]}"`)
+    if (command.maxArgs !== undefined && n > command.maxArgs) {
+      const extra = args.positionals[command.maxArgs]
+      const subs = command.path.length === 1 ? commands.filter((c) => c.path.length > 1).map((c) => c.path[1]) : []
+      throw new UsageError(`${command.path.join(' ')}: unexpected argument "${extra}".${suggestion(extra, subs, `hsc ${command.path[0]} `)}`.replace(/\.$/, ''))
+    }
     // Loaded only when a command runs: --help and usage errors stay instant.
     const { createCliContext } = await import('./context')
     const ctx = createCliContext({ json: args.flags.has('json'), root, style, env, transport: command.transport })
@@ -72,7 +82,13 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       err(e.message)
       return 2
     }
-    err(describeError(e as Error & { stage?: string; hint?: string }))
+    // Sentences first; the raw text (errno, D-Bus) follows on its own line for whoever needs it.
+    const raw = e as Error & { stage?: string; hint?: string; detail?: string }
+    const h = humanizeError(raw)
+    // The stage says which step failed ("parse checksum file"); "validate" is an internal word.
+    const stage = raw.stage && !/^validate/.test(raw.stage) ? raw.stage : undefined
+    err(describeError({ stage, message: h.message, hint: h.hint }))
+    if (h.detail) process.stderr.write(`  details: ${h.detail}\n`)
     return 1
   }
 }

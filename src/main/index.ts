@@ -8,6 +8,9 @@ import { registerIpc } from './ipc'
 import { registerAppScheme, serveAppScheme } from './app-protocol'
 import { rendererUrl } from './renderer-url'
 import { applyTheme, attachDesktopIntegration } from './desktop/integration'
+import { nativeChooser } from './desktop/file-dialog'
+import { createRouter, type Router } from './router'
+import type { Handlers } from './services/handlers'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const renderer = rendererUrl()
@@ -27,7 +30,10 @@ app.whenReady().then(() => {
   // only owns the window, the protocol and desktop integration. It restarts a crashed backend.
   const backendEnv = { ...process.env, HSC_SETTINGS_FILE: path.join(app.getPath('userData'), 'settings.json') }
   const backend = connectBackend(() => forkUtilityBackend(path.join(here, '../cli/backend.mjs'), backendEnv))
-  const router = backend.router
+  // The one handler that needs Electron, the native open dialog parented to the window, runs
+  // here (validated by the same contract); everything else goes to the service process.
+  const local = createRouter({ 'files.choose': nativeChooser(() => mainWindow) } as unknown as Handlers)
+  const router = { call: (method: unknown, input: unknown) => (method === 'files.choose' ? local.call(method, input) : backend.router.call(method, input)) } as Router
   registerIpc(router, backend.hub, () => mainWindow, appUrl)
   attachDesktopIntegration(backend.hub, () => mainWindow)
   void applyTheme(async () => {

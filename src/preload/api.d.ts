@@ -2,6 +2,8 @@
 interface HscBridge {
   methods: Readonly<Record<string, (input?: unknown) => Promise<import('../shared/contract').CallResult<unknown>>>>
   on(event: string, listener: (payload: unknown) => void): () => void
+  /** The local path of a dropped File ('' when it has none). */
+  pathForFile?(file: File): string
 }
 
 interface Window {

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { eventNames, methodNames } from '../shared/contract'
 import { IPC } from '../shared/ipc-channels'
 
@@ -35,4 +35,9 @@ function on(name: string, listener: (payload: unknown) => void): () => void {
   }
 }
 
-contextBridge.exposeInMainWorld('hsc', { methods: Object.freeze(methods), on })
+/** The path of a file dropped on the window (Electron no longer puts it on File). Read-only. */
+function pathForFile(file: unknown): string {
+  return file instanceof File ? webUtils.getPathForFile(file) : ''
+}
+
+contextBridge.exposeInMainWorld('hsc', { methods: Object.freeze(methods), on, pathForFile })

@@ -97,12 +97,52 @@ describe.skipIf(skip)(`systemd-oomd view in Chromium (browser mode, live service
     expect(existsSync(OWN_FILE) ? readFileSync(OWN_FILE, 'utf8') : null).toBe(before)
   })
 
-  it.skipIf(bootedWithSystemd)('the toggle reports clearly when systemd is not there to ask', async () => {
+  it('the switch never contradicts the blockers: its words and the sentence next to it say what a click does', async () => {
+    const page = await open()
+    const toggle = page.getByTestId('oomd-toggle')
+    const help = page.getByTestId('oomd-toggle-help')
+    expect(await toggle.getAttribute('aria-describedby')).toBe('oomd-toggle-help')
+    if (!cli.canRun && cli.state.enabled) {
+      expect(await toggle.innerText()).toContain('Enabled (cannot run)')
+      expect(await help.innerText()).toBe('Turning it off is allowed. Turning it on again stays blocked until the problems below are fixed.')
+      expect(await page.getByTestId('oomd-blockers').innerText()).toMatch(/^systemd-oomd is enabled but cannot run on this system:/)
+      expect(await page.getByTestId('oomd-blockers').innerText()).not.toMatch(/Enabling is blocked/)
+    } else if (!cli.canRun) {
+      expect(await toggle.getAttribute('aria-disabled')).toBe('true')
+      expect(await help.innerText()).toBe('Cannot be turned on: see why below.')
+    }
+    // How the state was read is a sentence; the raw D-Bus/systemctl text is folded under Details.
+    if (cli.state.source === 'unit-files') {
+      expect(await page.getByTestId('oomd-source').innerText()).toBe('No running systemd answered, so this shows what the unit files say.')
+      const head = await page.locator('.status .big').innerText()
+      expect(head).not.toContain('org.freedesktop.systemd1')
+      await page.locator('.status .big details summary').click()
+      expect(await page.locator('.status .big').innerText()).toContain('org.freedesktop.systemd1')
+    }
+    await screenshot(page, 'oomd-switch')
+  })
+
+  it.skipIf(bootedWithSystemd)('disabling asks first; Escape keeps it; a failure is a sentence with the raw text under details', async () => {
     const page = await open()
     const toggle = page.getByTestId('oomd-toggle')
     if ((await toggle.getAttribute('aria-disabled')) === 'true') return
     await toggle.focus()
     await page.keyboard.press('Enter')
+    if (cli.state.enabled) {
+      // Nothing happens on one click: a confirmation names the consequence.
+      const dialog = page.getByTestId('oomd-disable-dialog')
+      await dialog.waitFor()
+      expect(await dialog.innerText()).toContain('does not start at boot')
+      expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Keep it enabled')
+      await page.keyboard.press('Escape')
+      expect(await dialog.count()).toBe(0)
+      expect(await page.getByTestId('oomd-action-error').count()).toBe(0)
+      expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('oomd-toggle')
+      await page.keyboard.press('Enter')
+      await dialog.waitFor()
+      await screenshot(page, 'oomd-confirm-disable')
+      await page.getByTestId('oomd-confirm-disable').click()
+    }
     const alert = page.getByTestId('oomd-action-error')
     await alert.waitFor()
     expect(await alert.textContent()).toMatch(/systemd|bus/i)

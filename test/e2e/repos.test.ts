@@ -87,7 +87,13 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
   it('setup shows the exact commands first, then dnf\'s real output in the terminal; the view refreshes', async () => {
     await page.getByRole('checkbox', { name: /Experimental/ }).check()
     await page.getByTestId('setup-plan').click()
-    await page.getByTestId('plan-confirm').waitFor()
+    // dnf takes seconds to plan: the page says so at once, where the button is.
+    const setupCard = page.getByRole('article').filter({ has: page.getByRole('heading', { name: 'Set up Hyperscale' }) })
+    await setupCard.getByTestId('plan-preparing').waitFor()
+    expect(await page.getByTestId('setup-plan').isDisabled()).toBe(true)
+    expect(await page.getByTestId('setup-why').innerText()).toBe('Preparing the commands…')
+    // The plan card appears in the section that asked for it, not at the top of the page.
+    await setupCard.getByTestId('plan-confirm').waitFor()
     const commands = await page.getByTestId('plan-command').allTextContents()
     expect(commands).toHaveLength(2)
     expect(commands[0]).toMatch(/^dnf --installroot=\S+ --releasever=9 --setopt=reposdir=\S+ config-manager --set-enabled crb$/)

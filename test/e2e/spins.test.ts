@@ -46,8 +46,7 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
 
   it('refreshes the catalogue, downloads with visible progress and shows the verified badge', async () => {
     const { page, watch } = await open()
-    await page.getByText('No catalogue yet').waitFor()
-    await page.getByTestId('refresh').click()
+    // No cached catalogue yet: the view reads the mirrors as soon as it opens, no click needed.
     await card(page, '9-x86_64-kde').waitFor()
     expect(await page.getByTestId('spin-card').count()).toBe(2)
     await expect.poll(() => card(page, '9-x86_64-kde').textContent()).toMatch(/signed checksum file/)
@@ -102,8 +101,11 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
 
   it('verifies a local file: a flipped byte shows a hash mismatch', async () => {
     const { page } = await open()
-    await page.getByLabel('Image file path').fill(path.join(env.mirror.root, 'corrupt', iso('KDE').name))
-    await page.getByLabel('Checksum file path, URL, or pasted SHA-256').fill(`${env.nginx.url}/corrupt/CHECKSUM`)
+    const file = page.getByLabel('Image file', { exact: true })
+    await file.fill(path.join(env.mirror.root, 'corrupt', iso('KDE').name))
+    await file.press('Enter')
+    await expect.poll(() => page.getByTestId('picker-verify-file').innerText()).toContain(`✓ ${iso('KDE').name}`)
+    await page.getByLabel('Checksum: a pasted SHA-256, a URL, or a file').fill(`${env.nginx.url}/corrupt/CHECKSUM`)
     await page.getByRole('button', { name: 'Verify', exact: true }).click()
     const result = page.getByTestId('verify-result')
     await result.waitFor()

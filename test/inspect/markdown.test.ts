@@ -1,3 +1,4 @@
+import { needsAction } from '../../src/shared/check-triage'
 import { checkGroupOrder, checkGroupTitles } from '../../src/shared/contract'
 import { afterAll, describe, expect, it } from 'vitest'
 import { fixture, inspectRoot, makeRoot, MOUNT } from './fixture-root'
@@ -20,19 +21,21 @@ describe('Markdown export', async () => {
 
   it('has one section per group, in display order, each with a table row per check', () => {
     const headings = [...md.matchAll(/^## (.+)$/gm)].map((m) => m[1])
-    expect(headings[0]).toBe('What to do')
+    expect(headings[0]).toBe('What to fix')
     expect(headings.slice(1)).toEqual(checkGroupOrder.map((g) => checkGroupTitles[g]))
     expect(headings.slice(1)).toContain('Storage and RPM copy-on-write')
     for (const c of report.checks) expect(md).toContain(`| ${c.title} |`)
     expect(md).toMatch(/\| Hardware \| ➖ n\/a \|/)
   })
 
-  it('lists every warn/fail remedy with its exact command under "What to do"', () => {
-    const todo = md.slice(md.indexOf('## What to do'), md.indexOf('## System'))
-    for (const c of report.checks.filter((x) => x.remedy && (x.status === 'warn' || x.status === 'fail'))) {
+  it('lists every actionable remedy with its exact command under "What to fix", facts under "For information"', () => {
+    const todo = md.slice(md.indexOf('## What to fix'), md.indexOf('## System'))
+    for (const c of report.checks.filter(needsAction)) {
       expect(todo).toContain(`**${c.title}**`)
       if (c.remedy?.command) expect(todo).toContain('`' + c.remedy.command + '`')
     }
+    // Every warning or failure with a remedy is in exactly one of the two lists.
+    for (const c of report.checks.filter((x) => x.remedy && (x.status === 'warn' || x.status === 'fail'))) expect(todo).toContain(`**${c.title}**`)
     expect(todo).toContain('grubby --update-kernel=ALL --args=psi=1')
     expect(todo).toContain('grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1')
   })
@@ -50,7 +53,7 @@ describe('Markdown export', async () => {
       summary: { ok: 0, warn: 1, fail: 0, unknown: 0 }
     }
     const out = reportToMarkdown(hostile)
-    expect(out).toContain('| A \\| B | ⚠️ warn | line1 line2 \\| x |')
+    expect(out).toContain('| A \\| B | ⚠️ Attention | line1 line2 \\| x |')
     expect(out).toContain('`````text\nhas ``` inside\n````\n`````')
     expect(out).toContain('`` echo `x` ``')
   })

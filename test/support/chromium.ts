@@ -23,11 +23,12 @@ export async function launchChromium(): Promise<Browser> {
   })
 }
 
+/** Screenshots go to test-results/, or to $HSC_SCREENSHOT_DIR (`npm run screenshots` uses screenshots/). */
 export async function screenshot(page: Page, name: string): Promise<string> {
-  const dir = path.join(PROJECT_ROOT, 'test-results')
+  const dir = path.resolve(PROJECT_ROOT, process.env.HSC_SCREENSHOT_DIR || 'test-results')
   mkdirSync(dir, { recursive: true })
   const file = path.join(dir, `${name}.png`)
-  await page.screenshot({ path: file })
+  await page.screenshot({ path: file, fullPage: true })
   return file
 }
 

@@ -102,7 +102,7 @@ function targetLine(t: WriteTargetState, ctx: CliContext): string {
   if (t.stage === 'done') return `${t.device}: ${s.green(t.verified ? 'written and verified' : 'written')}${t.ejected ? ', ejected' : ''}${t.note ? s.dim(` (${t.note})`) : ''}`
   if (t.stage === 'failed' || t.stage === 'cancelled') {
     const e = t.error
-    return `${t.device}: ${s.red(t.stage === 'failed' ? 'FAILED' : 'cancelled')} ${e ? `${e.name}: ${e.message}` : ''}${e?.hint ? s.dim(`\n    ${e.hint}`) : ''}`
+    return `${t.device}: ${s.red(t.stage === 'failed' ? 'FAILED' : 'cancelled')} ${e ? e.message : ''}${e?.hint ? `\n    ${e.hint}` : ''}`
   }
   const moving = t.stage === 'write' || t.stage === 'verify'
   const pct = moving && t.total ? `${t.percent.toFixed(1).padStart(5)}%` : ''
@@ -125,7 +125,10 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJ
         const line = job.targets.map((t) => targetLine(t, ctx).split('\n')[0]).join('  |  ')
         process.stderr.write(`\r\x1b[2K${line}`)
         live = true
-      } else if (stages !== lastStages) ctx.err(job.targets.map((t) => targetLine(t, ctx).split('\n')[0]).join('\n'))
+      } else if (stages !== lastStages && !['done', 'failed', 'cancelled'].includes(job.stage)) {
+        // The outcome is printed once, by the command, on stdout: not here as well.
+        ctx.err(job.targets.filter((t) => !['done', 'failed', 'cancelled'].includes(t.stage)).map((t) => targetLine(t, ctx).split('\n')[0]).join('\n'))
+      }
       lastStages = stages
     }
     const finish = (job: WriteJob): void => {

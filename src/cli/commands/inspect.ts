@@ -4,23 +4,37 @@ import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
+import { CHECK_TERMS } from '../../shared/vocabulary'
+import { needsAction } from '../../shared/check-triage'
+
+/** --output FILE: the format comes from the extension; anything else is refused, not guessed. */
+export function outputFormat(file: string): 'md' | 'json' {
+  const ext = file.toLowerCase().match(/\.([a-z]+)$/)?.[1]
+  if (ext === 'md' || ext === 'markdown') return 'md'
+  if (ext === 'json') return 'json'
+  throw new UsageError(`--output ${file}: cannot tell the format from the name; end it in .md (Markdown) or .json (JSON)`)
+}
 
 
-function render(report: InspectReport, ctx: CliContext): string {
+export function render(report: InspectReport, ctx: Pick<CliContext, 'style'>): string {
   const s = ctx.style
   const byGroup = new Map<CheckGroup, Check[]>()
   for (const c of report.checks) byGroup.set(c.group, [...(byGroup.get(c.group) ?? []), c])
   const out: string[] = []
   for (const [group, checks] of byGroup) {
     out.push(s.bold(checkGroupTitles[group] ?? group))
-    out.push(table(checks.map((c) => ['  ' + s.status(c.status, c.status.padEnd(7)), c.title, c.value.split('\n')[0]])))
+    out.push(table(checks.map((c) => ['  ' + s.status(c.status, CHECK_TERMS[c.status].word.padEnd(9)), c.title, c.value.split('\n')[0]])))
+    // Remedies are what to do: printed plainly, not dimmed. Facts that are not tasks say so.
     for (const c of checks) {
-      if (c.status !== 'ok' && c.remedy) out.push(s.dim(`    → ${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`))
+      if (c.status !== 'ok' && c.remedy) out.push(`    → ${needsAction(c) ? '' : 'for information: '}${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`)
     }
     out.push('')
   }
   const { ok, warn, fail, unknown } = report.summary
-  out.push(`${s.green(`${ok} ok`)}, ${s.yellow(`${warn} warn`)}, ${s.red(`${fail} fail`)}, ${unknown} unknown  ${s.dim(`(${report.durationMs} ms, root ${report.root})`)}`)
+  const todo = report.checks.filter(needsAction).length
+  out.push(
+    `${report.checks.length} checks: ${s.green(`${ok} ${CHECK_TERMS.ok.word}`)}, ${s.yellow(`${warn} ${CHECK_TERMS.warn.word}`)}, ${s.red(`${fail} ${CHECK_TERMS.fail.word}`)}, ${unknown} ${CHECK_TERMS.unknown.word}; ${todo} to fix  ${s.dim(`(${report.durationMs} ms, root ${report.root})`)}`
+  )
   return out.join('\n')
 }
 
@@ -33,7 +47,7 @@ export const commands: Command[] = [
     options: [
       { name: 'markdown', kind: 'flag', summary: 'print the report as Markdown (for bug reports)' },
       { name: 'format', kind: 'value', valueName: 'text|json|markdown|prometheus', summary: 'output format; json and markdown are --json and --markdown, prometheus the node-exporter textfile format' },
-      { name: 'output', kind: 'value', valueName: 'FILE', summary: 'also save the report to FILE (.md or .json)' }
+      { name: 'output', kind: 'value', valueName: 'FILE', summary: 'also save the report to FILE; the name must end in .md or .json' }
     ],
     async run(args, ctx) {
       const format = value(args, 'format')
@@ -49,9 +63,10 @@ export const commands: Command[] = [
       if (format === 'markdown') args.flags.add('markdown')
       const report = await ctx.call('inspect.report', { root: ctx.root })
       const save = value(args, 'output')
-      const markdown = args.flags.has('markdown') || save?.endsWith('.md')
+      const saveAs = save === undefined ? undefined : outputFormat(save)
+      const markdown = args.flags.has('markdown') || saveAs === 'md'
       const md = markdown ? await ctx.call('inspect.exportMarkdown', { root: ctx.root }) : ''
-      if (save) await fsp.writeFile(save, save.endsWith('.md') ? md : JSON.stringify(report, null, 2) + '\n')
+      if (save) await fsp.writeFile(save, saveAs === 'md' ? md : JSON.stringify(report, null, 2) + '\n')
       if (ctx.json) ctx.out(JSON.stringify(report, null, 2))
       else if (args.flags.has('markdown')) ctx.out(md)
       else ctx.out(render(report, ctx))

@@ -32,6 +32,14 @@ function checksumCell(p: SpinImage, ctx: CliContext): string {
   return c.file ? `${trust} ${c.file}` : trust
 }
 
+/** The service message often starts with the state's own words ("HASH MISMATCH: ..."): say it once. */
+function withoutBadge(message: string, state: VerifyResult['state']): string {
+  const label = verificationLabel(state).toLowerCase()
+  const short = label.replace(/^not verified: /, '')
+  for (const w of [label, short]) if (message.toLowerCase().startsWith(`${w}: `)) return message.slice(w.length + 2)
+  return message
+}
+
 function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
   const s = ctx.style
   const out: string[] = []
@@ -136,7 +144,7 @@ function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<Do
 
 function verifyLines(r: VerifyResult, ctx: CliContext): string {
   const s = ctx.style
-  const out = [`${badge(r, ctx)}: ${r.message}`, s.dim(`${r.algorithm.toUpperCase()} ${r.actual}`)]
+  const out = [`${badge(r, ctx)}: ${withoutBadge(r.message, r.state)}`, s.dim(`${r.algorithm.toUpperCase()} ${r.actual}`)]
   if (r.expected && r.expected !== r.actual) out.push(s.dim(`expected   ${r.expected}`))
   if (r.signature.status !== 'unsigned') out.push(s.dim(`signature: ${r.signature.message}`))
   for (const w of r.warnings) out.push(s.yellow(`warning: ${w}`))

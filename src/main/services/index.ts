@@ -16,7 +16,8 @@ const loaders = {
   oomd: () => import('./oomd/handlers').then((m) => m.oomdHandlers),
   drives: () => import('./drives/handlers').then((m) => m.drivesHandlers),
   spins: () => import('./spins/handlers').then((m) => m.spinsHandlers),
-  fleet: () => import('./fleet/handlers').then((m) => m.fleetHandlers)
+  fleet: () => import('./fleet/handlers').then((m) => m.fleetHandlers),
+  files: () => import('./files/handlers').then((m) => m.filesHandlers)
 }
 
 type Capability = keyof typeof loaders

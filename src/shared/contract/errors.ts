@@ -6,6 +6,8 @@ export interface ErrorInfo {
   stage?: string
   /** What the user can do about it. */
   hint?: string
+  /** The raw text behind the sentence (errno, D-Bus, HTTP), shown folded under "Details". */
+  detail?: string
 }
 
 export type CallResult<T> = { ok: true; value: T } | { ok: false; error: ErrorInfo }
@@ -14,11 +16,13 @@ export type CallResult<T> = { ok: true; value: T } | { ok: false; error: ErrorIn
 export class AppError extends Error {
   readonly stage?: string
   readonly hint?: string
-  constructor(name: string, message: string, opts: { stage?: string; hint?: string; cause?: unknown } = {}) {
+  readonly detail?: string
+  constructor(name: string, message: string, opts: { stage?: string; hint?: string; detail?: string; cause?: unknown } = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause })
     this.name = name
     this.stage = opts.stage
     this.hint = opts.hint
+    this.detail = opts.detail
   }
 }
 
@@ -27,10 +31,16 @@ export function toErrorInfo(err: unknown): ErrorInfo {
     const info: ErrorInfo = { name: err.name, message: err.message }
     if (err.stage) info.stage = err.stage
     if (err.hint) info.hint = err.hint
+    if (err.detail) info.detail = err.detail
     return info
   }
   if (err instanceof Error) return { name: 'InternalError', message: err.message }
   return { name: 'InternalError', message: String(err) }
+}
+
+/** Rebuilds the error a transport carried, so clients throw what the service threw. */
+export function fromErrorInfo(e: ErrorInfo): AppError {
+  return new AppError(e.name, e.message, { stage: e.stage, hint: e.hint, detail: e.detail })
 }
 
 /** One line for people: "stage: message (hint)". */

@@ -9,6 +9,7 @@ import { oomdEvents, oomdMethods } from './oomd'
 import { drivesEvents, drivesMethods } from './drives'
 import { spinsEvents, spinsMethods } from './spins'
 import { fleetMethods } from './fleet'
+import { filesMethods } from './files'
 
 export * from './errors'
 export * from './app'
@@ -20,6 +21,7 @@ export * from './oomd'
 export * from './drives'
 export * from './spins'
 export * from './fleet'
+export * from './files'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
@@ -31,7 +33,8 @@ export const contract = {
   ...oomdMethods,
   ...drivesMethods,
   ...spinsMethods,
-  ...fleetMethods
+  ...fleetMethods,
+  ...filesMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */

@@ -69,7 +69,10 @@ export interface ReflinkResult {
   supported: boolean
   /** Filesystem type of the tested directory from statfs(2), e.g. "btrfs", "xfs", "tmpfs". */
   filesystem: string
+  /** A sentence for people. */
   message: string
+  /** The raw call and errno behind a failure. */
+  detail?: string
 }
 
 const rootInput = z.object({ root: z.string().min(1).max(4096).optional() }).strict()

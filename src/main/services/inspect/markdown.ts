@@ -1,7 +1,11 @@
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupOrder, checkGroupTitles } from '../../../shared/contract'
 
-const badge = { ok: '✅ ok', warn: '⚠️ warn', fail: '❌ fail', unknown: '❔ unknown' } as const
+import { CHECK_TERMS } from '../../../shared/vocabulary'
+import { needsAction } from '../../../shared/check-triage'
+
+// The app's words for each status (src/shared/vocabulary.ts), with a symbol for plain-text readers.
+const badge = { ok: `✅ ${CHECK_TERMS.ok.word}`, warn: `⚠️ ${CHECK_TERMS.warn.word}`, fail: `❌ ${CHECK_TERMS.fail.word}`, unknown: `❔ ${CHECK_TERMS.unknown.word}` } as const
 
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
@@ -26,15 +30,20 @@ export function reportToMarkdown(report: InspectReport): string {
   const lines = [
     '# Hyperscale Companion system report',
     '',
-    `Generated ${report.generatedAt} for root \`${report.root}\` in ${report.durationMs} ms: **${report.summary.ok} ok, ${report.summary.warn} warn, ${report.summary.fail} fail, ${report.summary.unknown} unknown**.`
+    `Generated ${report.generatedAt} for root \`${report.root}\` in ${report.durationMs} ms: **${report.checks.length} checks: ${report.summary.ok} ${CHECK_TERMS.ok.word}, ${report.summary.warn} ${CHECK_TERMS.warn.word}, ${report.summary.fail} ${CHECK_TERMS.fail.word}, ${report.summary.unknown} ${CHECK_TERMS.unknown.word}**.`
   ]
-  const todo = report.checks.filter((c) => c.remedy && (c.status === 'warn' || c.status === 'fail'))
+  const todo = report.checks.filter(needsAction)
   if (todo.length) {
-    lines.push('', '## What to do', '')
+    lines.push('', '## What to fix', '')
     for (const c of todo) {
       lines.push(`- ${badge[c.status]} **${c.title}**: ${c.remedy!.text}`)
       if (c.remedy!.command) lines.push(`  ${inlineCode(c.remedy!.command)}`)
     }
+  }
+  const info = report.checks.filter((c) => c.remedy && (c.status === 'warn' || c.status === 'fail') && !needsAction(c))
+  if (info.length) {
+    lines.push('', '## For information', '')
+    for (const c of info) lines.push(`- ${badge[c.status]} **${c.title}**: ${c.remedy!.text}`)
   }
   const groups = [...checkGroupOrder, ...new Set(report.checks.map((c) => c.group).filter((g) => !checkGroupOrder.includes(g)))]
   for (const g of groups) {

@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { ReflinkResult } from '../../../shared/contract'
 import { AppError } from '../../../shared/contract'
 import { fsTypeName } from '../system/statfs'
+import { errnoCode, errnoText } from '../../../shared/errno-text'
 
 /**
  * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not
@@ -30,10 +31,13 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
     await fsp.writeFile(src, Buffer.alloc(64 * 1024, 7))
     try {
       await fsp.copyFile(src, path.join(tmp, 'dst'), fsc.COPYFILE_FICLONE_FORCE)
-      return { path: dir, supported: true, filesystem, message: `reflink copy succeeded on ${filesystem}` }
+      return { path: dir, supported: true, filesystem, message: `This filesystem (${filesystem}) can clone files: RPM copy-on-write works here.` }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
-      return { path: dir, supported: false, filesystem, message: `reflink copy failed on ${filesystem}: ${code}` }
+      // ENOTSUP/EOPNOTSUPP/EXDEV mean "this filesystem cannot clone"; say that, keep the code as detail.
+      const t = errnoText(errnoCode(err), dir)
+      const message = t && ['ENOTSUP', 'EOPNOTSUPP'].includes(code) ? `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.` : t ? `${t.message}${t.hint ? ` ${t.hint}` : ''}` : `The clone test failed on ${filesystem}.`
+      return { path: dir, supported: false, filesystem, message, detail: `copyFile(COPYFILE_FICLONE_FORCE) on ${filesystem}: ${(err as Error).message}` }
     }
   } finally {
     await fsp.rm(tmp, { recursive: true, force: true })

@@ -1,5 +1,5 @@
 import type { Api, CallResult } from '../../../shared/contract'
-import { AppError } from '../../../shared/contract/errors'
+import { AppError, fromErrorInfo } from '../../../shared/contract/errors'
 
 /** The contract over the preload bridge (Electron). */
 export function electronApi(bridge: HscBridge): Api {
@@ -8,7 +8,7 @@ export function electronApi(bridge: HscBridge): Api {
       const fn = bridge.methods[method]
       if (!fn) throw new AppError('ValidationError', `unknown method ${method}`)
       const r = (await fn(input)) as CallResult<never>
-      if (!r.ok) throw new AppError(r.error.name, r.error.message, { stage: r.error.stage, hint: r.error.hint })
+      if (!r.ok) throw fromErrorInfo(r.error)
       return r.value
     },
     on(event, listener) {

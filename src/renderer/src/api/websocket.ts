@@ -1,5 +1,5 @@
 import type { Api, CallResult } from '../../../shared/contract'
-import { AppError } from '../../../shared/contract/errors'
+import { AppError, fromErrorInfo } from '../../../shared/contract/errors'
 import { WS_PATH, type ClientMessage, type ServerMessage } from '../../../shared/ws-protocol'
 
 /**
@@ -56,7 +56,7 @@ export function websocketApi(session: Promise<void>, host = location.host): Api 
         pending.set(id, resolve)
         send({ t: 'call', id, method, input })
       })
-      if (!result.ok) throw new AppError(result.error.name, result.error.message, { stage: result.error.stage, hint: result.error.hint })
+      if (!result.ok) throw fromErrorInfo(result.error)
       return result.value as never
     },
     on(event, listener) {

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import type { ResolvedFile, DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
 import { isVerifiedState } from '../../../shared/contract/verification'
 import { api } from '../api'
@@ -45,6 +45,32 @@ async function downloads(): Promise<ImageChoice[]> {
   return out.sort((a, b) => Number(VERIFIED.has(b.state)) - Number(VERIFIED.has(a.state)))
 }
 
+/** A drive left without a bootable image by a failed or cancelled write; kept across reloads. */
+export interface UnbootableNote {
+  device: string
+  serial: string
+  model: string
+  /** "failed" or "cancelled". */
+  outcome: string
+  at: string
+}
+
+const NOTES_KEY = 'hsc-unbootable-drives'
+
+function loadNotes(): UnbootableNote[] {
+  try {
+    const raw = JSON.parse(localStorage.getItem(NOTES_KEY) ?? '[]') as unknown
+    if (!Array.isArray(raw)) return []
+    // localStorage is ours, but a damaged value must not break the view.
+    return raw
+      .filter((n): n is UnbootableNote => Boolean(n) && typeof n.device === 'string' && typeof n.outcome === 'string')
+      .map((n) => ({ device: n.device.slice(0, 256), serial: String(n.serial ?? '').slice(0, 256), model: String(n.model ?? '').slice(0, 256), outcome: n.outcome.slice(0, 20), at: String(n.at ?? '').slice(0, 40) }))
+      .slice(0, 16)
+  } catch {
+    return []
+  }
+}
+
 export const useDrivesStore = defineStore('drives', () => {
   const list = ref<DriveList | null>(null)
   const listError = ref<ErrorInfo | null>(null)
@@ -60,6 +86,7 @@ export const useDrivesStore = defineStore('drives', () => {
   const restoreResult = ref<RestoreResult | null>(null)
   const restoreError = ref<ErrorInfo | null>(null)
   const ejectNote = ref<string | null>(null)
+  const unbootable = ref<UnbootableNote[]>(loadNotes())
   let offChanged: (() => void) | null = null
   let offBackend: (() => void) | undefined
   let offProgress: (() => void) | null = null
@@ -72,6 +99,45 @@ export const useDrivesStore = defineStore('drives', () => {
   const canWrite = computed(
     () => Boolean(image.value) && chosen.value.length > 0 && chosen.value.every((d) => !tooSmall(d)) && (isVerified(image.value) || allowUnverified.value) && !running.value
   )
+
+  /** Why the Write button is disabled, as sentences (empty when it is enabled). */
+  const blockers = computed<string[]>(() => {
+    const out: string[] = []
+    if (running.value) return ['A write is running.']
+    if (!image.value) out.push('Choose an image first (step 1).')
+    else if (!isVerified(image.value) && !allowUnverified.value) out.push('The image is not verified: give its SHA-256 or tick the override in step 1.')
+    if (chosen.value.length === 0) out.push(offered.value.length ? 'Choose at least one drive (step 2).' : 'Plug in a USB stick or an SD card (step 2).')
+    for (const d of chosen.value.filter(tooSmall)) out.push(`${d.device} is too small for this image.`)
+    return out
+  })
+
+  function saveNotes(): void {
+    try {
+      localStorage.setItem(NOTES_KEY, JSON.stringify(unbootable.value))
+    } catch {
+      // Private mode or a full quota: the notice still shows until the page is closed.
+    }
+  }
+  const sameDrive = (n: UnbootableNote, d: { device: string; serial?: string }): boolean => n.device === d.device && (!n.serial || !d.serial || n.serial === d.serial)
+  /** The persisted "will not boot" note for a drive, if any. */
+  const unbootableOf = (d: { device: string; serial?: string }): UnbootableNote | undefined => unbootable.value.find((n) => sameDrive(n, d))
+  function forget(d: { device: string; serial?: string }): void {
+    unbootable.value = unbootable.value.filter((n) => !sameDrive(n, d))
+    saveNotes()
+  }
+  /** Remembers what a finished job did to each drive. */
+  function record(j: WriteJob): void {
+    if (!['done', 'failed', 'cancelled'].includes(j.stage)) return
+    for (const t of j.targets) {
+      const d = drives.value.find((x) => x.id === t.id)
+      const key = { device: t.device, serial: d?.serial }
+      if (t.stage === 'done') forget(key)
+      else if (t.notBootable && !unbootableOf(key)) {
+        unbootable.value = [...unbootable.value, { device: t.device, serial: d?.serial ?? '', model: t.model, outcome: t.stage, at: j.finishedAt ?? new Date().toISOString() }]
+        saveNotes()
+      }
+    }
+  }
 
   async function refresh(): Promise<void> {
     loading.value = true
@@ -105,6 +171,33 @@ export const useDrivesStore = defineStore('drives', () => {
     }
   }
 
+  /** A file from the picker: usable at once, verified only once a SHA-256 is given. */
+  function useFile(f: ResolvedFile, sha256 = ''): void {
+    imageError.value = null
+    image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: 'not-checked', source: 'local' }
+    allowUnverified.value = false
+    setSha(sha256)
+  }
+
+  /** The SHA-256 the user pasted for a local file; anything but 64 hex digits is refused with a sentence. */
+  function setSha(sha256: string): void {
+    const img = image.value
+    if (!img || img.source !== 'local') return
+    const hash = sha256.trim().toLowerCase()
+    imageError.value = null
+    if (hash && !/^[0-9a-f]{64}$/.test(hash)) {
+      imageError.value = { name: 'ValidationError', message: 'A SHA-256 is 64 hexadecimal digits (0-9, a-f).', hint: 'Copy it from the CHECKSUM file published next to the image.' }
+      image.value = { ...img, state: 'not-checked', sha256: undefined }
+      return
+    }
+    image.value = { ...img, state: hash ? 'local' : 'not-checked', sha256: hash || undefined }
+  }
+
+  function clearImage(): void {
+    image.value = null
+    imageError.value = null
+  }
+
   function pick(choice: ImageChoice): void {
     image.value = choice
     allowUnverified.value = false
@@ -117,6 +210,7 @@ export const useDrivesStore = defineStore('drives', () => {
   function follow(): void {
     offProgress ??= api.on('drives.progress', (j) => {
       if (!job.value || j.jobId === job.value.jobId) job.value = j
+      record(j)
     })
     // After a crash of the service process the job's last state comes from its journal.
     offBackend ??= api.on('app.backend', (s) => {
@@ -160,6 +254,7 @@ export const useDrivesStore = defineStore('drives', () => {
   async function resume(): Promise<void> {
     follow()
     const jobs = await api.call('drives.jobs', {}).catch(() => [] as WriteJob[])
+    for (const j of jobs) record(j)
     const live = jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.stage))
     if (live) job.value = live
   }
@@ -189,6 +284,7 @@ export const useDrivesStore = defineStore('drives', () => {
     restoreError.value = null
     try {
       restoreResult.value = await api.call('drives.restore', { device: d.device, token: d.token, ...(label ? { label } : {}) })
+      forget(d)
     } catch (e) {
       restoreError.value = toErrorInfo(e)
     } finally {
@@ -227,6 +323,13 @@ export const useDrivesStore = defineStore('drives', () => {
     restoreResult,
     restoreError,
     ejectNote,
+    unbootable,
+    unbootableOf,
+    forget,
+    blockers,
+    useFile,
+    setSha,
+    clearImage,
     drives,
     offered,
     chosen,

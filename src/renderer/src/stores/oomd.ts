@@ -1,3 +1,4 @@
+import { toErrorInfo } from '../../../shared/contract'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { OomdPressureSample, OomdStatus, ThresholdKey } from '../../../shared/contract'
@@ -13,7 +14,7 @@ export const useOomdStore = defineStore('oomd', () => {
   const loading = ref(false)
   const error = ref<string | null>(null)
   const busy = ref<Busy>(null)
-  const actionError = ref<{ message: string; hint?: string } | null>(null)
+  const actionError = ref<{ message: string; hint?: string; detail?: string } | null>(null)
   const actionNote = ref<string | null>(null)
   const samples = ref<OomdPressureSample[]>([])
   let unsubscribe: (() => void) | null = null
@@ -47,8 +48,8 @@ export const useOomdStore = defineStore('oomd', () => {
       actionNote.value = await run()
       return true
     } catch (e) {
-      const err = e as Error & { hint?: string }
-      actionError.value = { message: err.message, hint: err.hint }
+      const { message, hint, detail } = toErrorInfo(e)
+      actionError.value = { message, hint, detail }
       return false
     } finally {
       busy.value = null

@@ -78,8 +78,12 @@ export const useReposStore = defineStore('repos', () => {
     }
   }
 
+  /** Which part of the view asked for the plan: the card appears there, not at the top. */
+  const origin = ref('')
+
   /** Asks the service for the exact commands; nothing runs until confirm(). */
-  async function propose(action: ReposActionInput): Promise<void> {
+  async function propose(action: ReposActionInput, where = ''): Promise<void> {
+    origin.value = where
     planning.value = true
     planError.value = null
     pending.value = null
@@ -142,6 +146,7 @@ export const useReposStore = defineStore('repos', () => {
     packagesError,
     pending,
     planning,
+    origin,
     planError,
     sessionId,
     sessionTitle,

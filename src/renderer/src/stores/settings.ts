@@ -2,6 +2,14 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { Settings, SettingsPatch, SettingsState, TrustedKey } from '../../../shared/contract'
 import { api } from '../api'
+import { toErrorInfo } from '../../../shared/contract'
+import { humanizeError } from '../../../shared/error-sentences'
+
+/** "settings.update: downloadDir: must be…" becomes a sentence naming the field, with what to do. */
+function say(e: unknown): string {
+  const h = humanizeError(toErrorInfo(e))
+  return h.hint ? `${h.message} ${h.hint}` : h.message
+}
 
 export const useSettingsStore = defineStore('settings', () => {
   const settings = ref<Settings | null>(null)
@@ -21,7 +29,7 @@ export const useSettingsStore = defineStore('settings', () => {
     try {
       apply(await api.call('settings.get', {}))
     } catch (e) {
-      error.value = (e as Error).message
+      error.value = say(e)
     }
   }
   async function update(patch: SettingsPatch): Promise<boolean> {
@@ -31,7 +39,7 @@ export const useSettingsStore = defineStore('settings', () => {
       error.value = null
       return true
     } catch (e) {
-      error.value = (e as Error).message
+      error.value = say(e)
       return false
     }
   }
@@ -39,7 +47,7 @@ export const useSettingsStore = defineStore('settings', () => {
     try {
       keys.value = await api.call('settings.keys.list', {})
     } catch (e) {
-      keyError.value = (e as Error).message
+      keyError.value = say(e)
     }
   }
   async function importKey(armored: string): Promise<TrustedKey | null> {
@@ -49,7 +57,7 @@ export const useSettingsStore = defineStore('settings', () => {
       await loadKeys()
       return key
     } catch (e) {
-      keyError.value = (e as Error).message
+      keyError.value = say(e)
       return null
     }
   }
@@ -58,7 +66,7 @@ export const useSettingsStore = defineStore('settings', () => {
     try {
       keys.value = await api.call('settings.keys.remove', { fingerprint })
     } catch (e) {
-      keyError.value = (e as Error).message
+      keyError.value = say(e)
     }
   }
   return { settings, notice, error, keys, keyError, load, update, loadKeys, importKey, removeKey }

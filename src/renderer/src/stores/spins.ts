@@ -92,8 +92,11 @@ export const useSpinsStore = defineStore('spins', () => {
     verifyResult.value = null
     const c = checksum.trim()
     const isHash = /^(sha256:|sha512:)?([0-9a-f]{64}|[0-9a-f]{128})$/i.test(c)
+    const isUrl = /^https?:\/\//i.test(c)
     try {
-      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: c }) })
+      // A typed checksum path gets the same "~" and relative-path rules as the file pickers.
+      const checksumPath = c && !isHash && !isUrl ? (await api.call('files.resolve', { path: c, kind: 'checksum' })).path : c
+      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: checksumPath }) })
     } catch (e) {
       verifyError.value = failure(e)
     } finally {

@@ -1,0 +1,12 @@
+import type { FileKind } from '../../../shared/contract/files'
+
+// Raw images only: the writer copies bytes, it does not decompress.
+const IMAGE = /\.(iso|img|raw)$/i
+const CHECKSUM = /(^|[._-])(CHECKSUM|SHA256SUMS?|SHA512SUMS?)([._-]|$)|\.(sha256|sha512|sha256sum|asc)$/i
+
+/** True when a file name looks like what the chooser was opened for. */
+export function matchesKind(name: string, kind: FileKind): boolean {
+  if (kind === 'image') return IMAGE.test(name)
+  if (kind === 'checksum') return CHECKSUM.test(name)
+  return true
+}

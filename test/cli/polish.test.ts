@@ -1,0 +1,72 @@
+import { createServer } from 'node:net'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import { runHsc } from '../support/hsc'
+import { render } from '../../src/cli/commands/inspect'
+import { makeStyle } from '../../src/cli/output'
+import type { Check, InspectReport } from '../../src/shared/contract'
+import { HSC } from '../support/paths'
+
+const built = existsSync(HSC)
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-cli-polish-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `npm run build` first)'}`, () => {
+  it('a misspelled command gets "did you mean", exit 2', async () => {
+    const r = await runHsc(['inpsect'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toBe('hsc: unknown command "inpsect". Did you mean "hsc inspect"? (hsc --help lists the commands)\n')
+  })
+
+  it('a misspelled subcommand gets "did you mean" and the list, without empty entries', async () => {
+    const r = await runHsc(['repos', 'lsit'])
+    expect(r.status).toBe(2)
+    expect(r.stderr).toMatch(/^hsc: unknown subcommand "repos lsit"\. Did you mean "hsc repos list"\? Subcommands: /)
+    const list = r.stderr.split('Subcommands: ')[1].trim().split(', ')
+    expect(list.every((x) => x.trim().length > 0)).toBe(true)
+    // A group whose plain form is a command too (inspect) suggests its subcommands.
+    const i = await runHsc(['inspect', 'reflnk'])
+    expect(i.status).toBe(2)
+    expect(i.stderr).toContain('Did you mean "hsc inspect reflink"?')
+  })
+
+  it('--output takes the format from the extension, or refuses', async () => {
+    const bad = await runHsc(['inspect', '--output', path.join(dir, 'report.txt')])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toContain('cannot tell the format from the name; end it in .md (Markdown) or .json (JSON)')
+    expect(existsSync(path.join(dir, 'report.txt'))).toBe(false)
+    const md = await runHsc(['inspect', '--output', path.join(dir, 'report.MD')])
+    expect(md.status === 0 || md.status === 1).toBe(true)
+    expect(readFileSync(path.join(dir, 'report.MD'), 'utf8')).toMatch(/^# Hyperscale Companion system report/)
+    const json = await runHsc(['inspect', '--output', path.join(dir, 'report.json')])
+    expect(JSON.parse(readFileSync(path.join(dir, 'report.json'), 'utf8')).schema).toBe(1)
+    // The terminal output uses the app's words, and remedies are not dimmed (no ANSI at all with --no-color).
+    expect(json.stdout).toMatch(/\d+ checks: \d+ OK, \d+ Attention, \d+ Missing, \d+ Unknown; \d+ to fix/)
+  })
+
+  it('remedies are printed plainly even with colour on; informational ones say so', () => {
+    const check = (id: string, status: Check['status']): Check => ({ id, group: 'system', title: id, status, value: 'v', evidence: [], remedy: { text: `fix ${id}.`, command: `do-${id}` } })
+    const report: InspectReport = { schema: 1, generatedAt: '', root: '/', durationMs: 1, checks: [check('swap', 'warn'), check('os.release', 'warn'), check('psi', 'ok')], summary: { ok: 1, warn: 2, fail: 0, unknown: 0 } }
+    const out = render(report, { style: makeStyle(true) })
+    const remedies = out.split('\n').filter((l) => l.includes('→'))
+    expect(remedies).toEqual(['    → swap: fix swap.', '    → for information: os.release: fix os.release.'])
+    expect(out).toContain('\x1b[33mAttention')
+    expect(out).toMatch(/3 checks: .*1 OK.*, .*2 Attention.*, .*0 Missing.*, 0 Unknown; 1 to fix/)
+  })
+
+  it('a port in use says to pick another one', async () => {
+    const blocker = createServer()
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve))
+    const port = (blocker.address() as { port: number }).port
+    try {
+      const r = await runHsc(['gui', '--browser', '--port', String(port)], { HSC_SETTINGS_FILE: path.join(dir, 's.json') })
+      expect(r.status).toBe(1)
+      expect(r.stderr).toContain(`hsc: Port ${port} is already in use by another program. (Pick another port with --port N, or leave --port out to get a free one.)`)
+      expect(r.stderr.split('\n')[0]).not.toContain('EADDRINUSE')
+    } finally {
+      blocker.close()
+    }
+  })
+})
