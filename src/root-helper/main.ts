@@ -2,8 +2,9 @@
 // pkexec starts it through libexec/hsc-root-helper; see docs/SECURITY.md.
 import { closeSync, constants as fsc, openSync, readSync } from 'node:fs'
 import { validateDropInContent } from '../main/services/oomd/dropin'
-import { OOMD_DROPIN_DIR, parseArgs, UsageError } from './actions'
-import { openDirChain, removeFileAt, replaceFileAt, UnsafePathError } from './safe-write'
+import { withPluginEnabled } from '../main/services/repos/reflink-conf'
+import { DNF_PLUGIN_DIR, OOMD_DROPIN_DIR, parseArgs, UsageError } from './actions'
+import { openDirChain, readFileAt, removeFileAt, replaceFileAt, UnsafePathError } from './safe-write'
 
 const MAX_STDIN = 64 * 1024
 
@@ -39,15 +40,20 @@ function main(argv: string[]): number {
     process.stderr.write(`hsc-root-helper: ${(err as Error).message}\n`)
     return 2
   }
-  const shownDir = `${req.root ?? ''}/${OOMD_DROPIN_DIR.join('/')}`
+  const dir = req.action === 'enable-dnf-reflink' ? DNF_PLUGIN_DIR : OOMD_DROPIN_DIR
+  const shownDir = `${req.root ?? ''}/${dir.join('/')}`
   let rootFd: number | undefined
   let dirFd: number | undefined
   try {
     let content = ''
     if (req.action === 'write-oomd-dropin') content = validateDropInContent(readStdin())
     rootFd = openSync(req.root ?? '/', fsc.O_RDONLY | fsc.O_DIRECTORY)
-    dirFd = openDirChain(rootFd, OOMD_DROPIN_DIR, req.root ?? '/')
-    if (req.action === 'write-oomd-dropin') {
+    dirFd = openDirChain(rootFd, dir, req.root ?? '/')
+    if (req.action === 'enable-dnf-reflink') {
+      // The content is derived here, from the root-owned file itself: nothing comes from the caller.
+      replaceFileAt(dirFd, req.name, withPluginEnabled(readFileAt(dirFd, req.name)))
+      process.stdout.write(`Set enabled=1 in ${shownDir}/${req.name}\n`)
+    } else if (req.action === 'write-oomd-dropin') {
       replaceFileAt(dirFd, req.name, content)
       process.stdout.write(`Wrote ${shownDir}/${req.name}\n`)
     } else {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants as fsc, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, constants as fsc, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 
 /**
  * Writing as root without following anything a user could have planted. Node has no
@@ -88,4 +88,35 @@ export function removeFileAt(dirFd: number, name: string): boolean {
   }
   fsyncSync(dirFd)
   return true
+}
+
+/**
+ * A regular file's text below an open directory, without following a link at `name` and
+ * without blocking on a FIFO; undefined when it does not exist. Capped at `max` bytes.
+ */
+export function readFileAt(dirFd: number, name: string, max = 64 * 1024): string | undefined {
+  let fd: number
+  try {
+    fd = openSync(at(dirFd, name), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return undefined
+    if (code === 'ELOOP') throw new UnsafePathError(`${name} is a symbolic link; refusing to follow it`)
+    throw err
+  }
+  try {
+    const st = fstatSync(fd)
+    if (!st.isFile()) throw new UnsafePathError(`${name} is not a regular file`)
+    if (st.size > max) throw new UnsafePathError(`${name} is larger than ${max} bytes`)
+    const buf = Buffer.alloc(st.size)
+    let off = 0
+    while (off < buf.length) {
+      const n = readSync(fd, buf, off, buf.length - off, off)
+      if (n === 0) break
+      off += n
+    }
+    return buf.subarray(0, off).toString('utf8')
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -201,16 +201,21 @@ describe('privileged config-file writer: checks before anything runs', () => {
     expect(terminal.list()).toEqual([])
   })
 
-  it('the polkit action for the helper is well-formed XML with the agreed id, message and path', () => {
+  it('the polkit actions for the helper are well-formed XML: one per helper action, each naming what changes', async () => {
     const file = path.join(PROJECT_ROOT, 'packaging/polkit/org.centos.hyperscale.companion.policy')
-    const py = `import json,sys,xml.dom.minidom as m\nd=m.parse(sys.argv[1])\na=d.getElementsByTagName('action')[0]\nt=lambda n:n.firstChild.data\nprint(json.dumps({'id':a.getAttribute('id'),'message':t(a.getElementsByTagName('message')[0]),'annotate':{x.getAttribute('key'):t(x) for x in a.getElementsByTagName('annotate')}}))`
+    const py = `import json,sys,xml.dom.minidom as m\nd=m.parse(sys.argv[1])\nt=lambda n:n.firstChild.data\nprint(json.dumps([{'id':a.getAttribute('id'),'message':t(a.getElementsByTagName('message')[0]),'annotate':{x.getAttribute('key'):t(x) for x in a.getElementsByTagName('annotate')}} for a in d.getElementsByTagName('action')]))`
     const r = spawnSync('/usr/bin/python3', ['-c', py, file], { encoding: 'utf8' })
     expect(r.stderr).toBe('')
-    expect(JSON.parse(r.stdout)).toEqual({
-      id: 'org.centos.hyperscale.companion.write-config',
-      message: 'Authentication is required to change systemd-oomd settings',
-      annotate: { 'org.freedesktop.policykit.exec.path': '/usr/libexec/hyperscale-companion/hsc-root-helper' }
-    })
+    const helper = '/usr/libexec/hyperscale-companion/hsc-root-helper'
+    const path1 = (argv1: string) => ({ 'org.freedesktop.policykit.exec.path': helper, 'org.freedesktop.policykit.exec.argv1': argv1 })
+    expect(JSON.parse(r.stdout)).toEqual([
+      { id: 'org.centos.hyperscale.companion.write-config', message: 'Authentication is required to change systemd-oomd settings', annotate: path1('write-oomd-dropin') },
+      { id: 'org.centos.hyperscale.companion.reset-config', message: 'Authentication is required to reset systemd-oomd settings to their defaults', annotate: path1('remove-oomd-dropin') },
+      { id: 'org.centos.hyperscale.companion.enable-rpm-cow', message: 'Authentication is required to turn on RPM copy-on-write (the dnf reflink plugin)', annotate: path1('enable-dnf-reflink') }
+    ])
+    // Every action the helper accepts has its own prompt.
+    const { ACTIONS } = await import('../../src/root-helper/actions')
+    expect(JSON.parse(r.stdout).map((a: { annotate: Record<string, string> }) => a.annotate['org.freedesktop.policykit.exec.argv1']).sort()).toEqual([...ACTIONS].sort())
     const broken = path.join(tmp, 'broken.policy')
     writeFileSync(broken, readFileSync(file, 'utf8').replace('</policyconfig>', ''))
     expect(spawnSync('/usr/bin/python3', ['-c', py, broken], { encoding: 'utf8' }).status).not.toBe(0)
