@@ -180,7 +180,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
       expect((await svc.list()).repos.find((r) => r.id === id)!.enabled).toBe(enabled)
       await agreesWithDnf()
     }
-  })
+    // several real dnf runs: more than the default minute on a loaded machine
+  }, 240_000)
 
   it('rejects malformed files, unknown ids and injection attempts with a clear error, changing nothing', async () => {
     writeFileSync(path.join(world.root, 'etc/yum.repos.d/broken.repo'), '[broken-repo]\nname=broken\nenabled 1\n')
@@ -226,7 +227,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(hashes()).toEqual(before)
     expect(terminal.list().length).toBe(sessions)
     rmSync(path.join(world.root, 'etc/yum.repos.d/broken.repo'))
-  })
+    // several real dnf runs: more than the default minute on a loaded machine
+  }, 240_000)
 
   it('provenance: the Hyperscale build shows after switching to it (answered in the terminal), undo removes it', async () => {
     const before = await svc.packages()
@@ -257,7 +259,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(undo.exit, undo.out).toMatchObject({ status: 'ok' })
     expect(await rpmQ('hsdemo')).toEqual(['hsdemo-1.0-1.el9.noarch'])
     expect((await svc.packages()).packages.map((p) => p.name)).not.toContain('hsdemo')
-  })
+    // several real dnf runs: more than the default minute on a loaded machine
+  }, 240_000)
 
   it('a dnf prompt answered "no" ends as a failure of dnf, not as a declined authorization, and changes nothing', async () => {
     const res = await run({ kind: 'sync' }, { when: /Is this ok \[y\/N\]/, send: 'n\r' })
@@ -292,7 +295,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(existsSync(path.join(world.root, 'boot/vmlinuz-6.10.9-0.hs1.hsx.el9.noarch'))).toBe(true)
 
     await expect(svc.plan(parse({ kind: 'setDefaultKernel', release: '6.10.9-0.hs1.hsx.el9.noarch' }))).rejects.toMatchObject({ name: 'NotSupported' })
-  })
+    // several real dnf runs: more than the default minute on a loaded machine
+  }, 240_000)
 
   it('the GPG key fix reinstalls the package that owns the key when the key file is gone', async () => {
     rmSync(path.join(world.root, KEY_PATH))

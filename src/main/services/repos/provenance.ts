@@ -75,7 +75,9 @@ export async function provenance(dnf: Dnf, list: RepoList): Promise<Provenance> 
     const avail = await dnf.query(['-q', 'repoquery', ...repos.packages.map((id) => `--repo=${id}`), '--queryformat', '%{name}\n'])
     if (avail.code === 0) {
       const offered = new Set(avail.stdout.split('\n').map((l) => l.trim()).filter(Boolean))
-      const stock = new Set(installed.filter((p) => offered.has(p.name) && !releaseMarker(p.release)).map((p) => p.name))
+      // The kernel has its own action (installed next to the running one), also where it comes
+      // from a general repo such as experimental on Stream 9.
+      const stock = new Set(installed.filter((p) => offered.has(p.name) && !releaseMarker(p.release) && !/^kernel(-|$)/.test(p.name)).map((p) => p.name))
       result.switchable = [...stock].sort()
     } else {
       result.error = `dnf could not list the Hyperscale packages: ${lastLine(avail.stderr) || `exit ${avail.code}`}`

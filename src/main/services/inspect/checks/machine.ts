@@ -2,7 +2,8 @@ import type { Check, Evidence } from '../../../../shared/contract'
 import { classifyRepo, releaseMarker } from '../../repos/hyperscale'
 import { parseBool, parseIni, parseList } from '../../repos/ini'
 import type { Facts } from '../facts'
-import { runTool } from '../../system/facts/tools'
+import { findTool } from '../../system/facts/tools'
+import { cachedRpmQuery } from './rpm-cow-stack'
 import { classifyOs } from './os'
 
 /**
@@ -59,10 +60,11 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
     }
   }
   let spinPackage: string | undefined
-  const rpm = await runTool(facts, 'rpm', ['-qa', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\n'], 20_000)
-  if (rpm.result && rpm.result.code === 0) {
+  // Live only: under another root, rpm -qa would need that root's database (and a program start).
+  const rpm = facts.live && (await findTool(facts, 'rpm')) ? await cachedRpmQuery(facts, ['-qa', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\n']) : undefined
+  if (rpm && rpm.code === 0) {
     const marked: string[] = []
-    for (const line of rpm.result.stdout.split('\n')) {
+    for (const line of rpm.stdout.split('\n')) {
       const [name, vr] = line.split('\t')
       if (!name || !vr) continue
       if (SPIN_RELEASE.includes(name)) spinPackage = `${name}-${vr}`

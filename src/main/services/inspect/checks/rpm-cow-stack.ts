@@ -1,4 +1,6 @@
+import { stat } from 'node:fs/promises'
 import type { Check, Evidence } from '../../../../shared/contract'
+import type { CommandResult } from '../../system/command'
 import { parseBool, parseIni } from '../../repos/ini'
 import { excerpt, type Facts } from '../facts'
 import { reflinkTest } from '../reflink'
@@ -22,6 +24,33 @@ const RPMDB_PATHS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm']
 // a mounted image or an installroot) uses ~/.rpmdb, i.e. /root/.rpmdb for root.
 const FOREIGN_DBPATHS = ['/root/.rpmdb']
 
+const rpmCache = new WeakMap<Facts['run'], Map<string, Promise<CommandResult>>>()
+
+/**
+ * rpm queries, run once per state of the rpm database: the key holds the database files'
+ * mtimes, so a report after `dnf install` asks again and a plain refresh starts nothing.
+ */
+export async function cachedRpmQuery(facts: Facts, args: string[]): Promise<CommandResult> {
+  const stamps: string[] = []
+  for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+    // The database files only: reading touches the -shm/-wal companions.
+    for (const f of (await facts.fs.list(d).catch(() => [] as string[])).filter((x) => /^(rpmdb\.sqlite|Packages(\.db)?)$/.test(x))) {
+      const st = await stat(facts.fs.resolve(`${d}/${f}`)).catch(() => undefined)
+      if (st) stamps.push(`${d}/${f}:${st.mtimeMs}:${st.size}`)
+    }
+  }
+  const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), ...args]
+  const key = `${facts.fs.root}|${argv.join('\0')}|${stamps.join(',')}`
+  let byRun = rpmCache.get(facts.run)
+  if (!byRun) rpmCache.set(facts.run, (byRun = new Map()))
+  let p = byRun.get(key)
+  if (!p) {
+    p = facts.run(argv, { timeoutMs: 20_000, env: { LC_ALL: 'C.UTF-8' } })
+    byRun.set(key, p)
+  }
+  return p
+}
+
 const base = (id: string, title: string) => ({ id, group: 'storage', title }) as const
 
 /** The root's own rpm database, when it has one: rpm --root then describes the root, not the host. */
@@ -38,9 +67,10 @@ async function packagesCheck(facts: Facts): Promise<Check> {
   const db = await rpmdbDir(facts)
   const rpmPath = await findTool(facts, 'rpm')
   if (!db && !facts.live) return { ...b, status: 'unknown', value: 'no rpm database under this root', evidence: [{ source: RPMDB_PATHS.join(', '), excerpt: 'no rpmdb.sqlite or Packages file' }] }
-  const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), '-q', '--queryformat', '%{NAME} %{VERSION}-%{RELEASE}\\n', ...COW_PACKAGES]
+  const args = ['-q', '--queryformat', '%{NAME} %{VERSION}-%{RELEASE}\\n', ...COW_PACKAGES]
+  const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), ...args]
   if (facts.live && !rpmPath) return { ...b, status: 'unknown', value: 'rpm is not installed', evidence: [{ source: 'rpm', excerpt: 'not found in /usr/bin or /bin' }] }
-  const res = await facts.run(argv, { timeoutMs: 20_000, env: { LC_ALL: 'C.UTF-8' } })
+  const res = await cachedRpmQuery(facts, args)
   const lines = res.stdout.split('\n').map((l) => l.trim()).filter(Boolean)
   const have = new Map<string, string>()
   for (const l of lines) {
