@@ -25,8 +25,10 @@ describe('PSI files that exist but cannot be read (fixture root)', async () => {
     const c = get('psi.state')
     expect(c.details).toMatchObject({ state: 'unreadable' })
     expect(c.status).toBe('warn')
-    expect(c.value).toBe('/proc/pressure present but memory, io not readable')
-    expect(c.evidence.find((e) => e.source === '/proc/pressure/memory')?.excerpt).toMatch(/^exists but/)
+    // memory is a directory (not readable); io holds text that is not PSI (unparseable): both named.
+    expect(c.value).toBe('/proc/pressure present but memory not readable; io unparseable')
+    expect(c.evidence.find((e) => e.source === '/proc/pressure/memory')?.excerpt).toMatch(/is a directory, not a regular file/)
+    expect(c.evidence.find((e) => e.source === '/proc/pressure/io')?.excerpt).toMatch(/^unparseable: /)
   })
 
   it('shows the pressure that could be read, but does not call it ok', () => {

@@ -38,6 +38,8 @@ export interface ManagerDeps {
   stateFile: string
   /** Armored keys trusted for signed checksum files (bundled + imported). */
   keys: () => Promise<string[]>
+  /** Whether an unsigned checksum must not count as verified (the user trusts a key); default: any key. */
+  signatureExpected?: () => Promise<boolean>
   emit: (info: DownloadInfo) => void
   engine?: DownloadDeps
   now?: () => number
@@ -310,7 +312,7 @@ export class DownloadManager {
     else if (spec.checksumUrls?.length) checksum = { kind: 'url', urls: spec.checksumUrls }
     else if (spec.expectedHash) checksum = { kind: 'hash', hash: spec.expectedHash, source: spec.hashSource, origin: spec.spinId ? 'metadata' : 'user' }
     const keys = await this.deps.keys()
-    const signatureExpected = Boolean(spec.signatureExpected) || keys.length > 0
+    const signatureExpected = Boolean(spec.signatureExpected) || (this.deps.signatureExpected ? await this.deps.signatureExpected() : keys.length > 0)
     try {
       return await verifyImage({ file, entryName: spec.name, checksum, actual, keys, signatureExpected, fetch: this.deps.fetch })
     } catch (err) {

@@ -67,10 +67,16 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
     fetch: deps.fetch,
     stateFile: path.join(deps.cacheDir, 'spins-downloads.json'),
     keys: () => trustedKeys(),
+    signatureExpected: async () => (await deps.settings()).importedKeys.length > 0,
     emit: deps.emit,
     engine: { ...(deps.run ? { preallocate: fallocateWith(deps.run) } : {}), ...deps.engine }
   })
 
+  /**
+   * Keys that verify signatures: the bundled SIG key and the user's. Only the user's make a
+   * signature *expected*: nothing shows that the SIG signs its ISO checksum files, so with
+   * the bundled key alone an unsigned CHECKSUM stays the normal "checksum-unsigned" state.
+   */
   async function trustedKeys(): Promise<string[]> {
     const bundled = resources ? await readKeyDir(path.join(resources, 'keys')) : []
     return [...bundled, ...(await deps.settings()).importedKeys]
@@ -154,8 +160,9 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
       if (input.hash) checksum = { kind: 'hash', hash: input.hash }
       else if (input.checksum) checksum = classifyChecksumArg(input.checksum)
       const keys = [...(await trustedKeys()), ...(input.keys ?? [])]
-      // A trusted key exists: an unsigned checksum file no longer counts as verified.
-      return verifyImage({ file: path.resolve(input.file), checksum, keys, signatureExpected: keys.length > 0, fetch: deps.fetch })
+      // The user trusts a key (imported or given): an unsigned checksum file no longer counts as verified.
+      const expected = (await deps.settings()).importedKeys.length > 0 || (input.keys?.length ?? 0) > 0
+      return verifyImage({ file: path.resolve(input.file), checksum, keys, signatureExpected: expected, fetch: deps.fetch })
     },
     trustedKeys,
     close: () => manager.close()

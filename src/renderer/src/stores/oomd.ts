@@ -1,4 +1,4 @@
-import { toErrorInfo } from '../../../shared/contract'
+import { toErrorInfo } from '../../../shared/contract/errors'
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { OomdPressureSample, OomdStatus, ThresholdKey } from '../../../shared/contract'

@@ -2,7 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { Settings, SettingsPatch, SettingsState, TrustedKey } from '../../../shared/contract'
 import { api } from '../api'
-import { toErrorInfo } from '../../../shared/contract'
+import { toErrorInfo } from '../../../shared/contract/errors'
 import { humanizeError } from '../../../shared/error-sentences'
 
 /** "settings.update: downloadDir: must be…" becomes a sentence naming the field, with what to do. */

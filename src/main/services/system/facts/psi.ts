@@ -78,7 +78,8 @@ export async function detectPsi(fs: RootFs, kc: KernelConfigFact, cmd: CmdlineFa
     summary = `available${dd.state === 'builtin' ? ' (enabled by psi=1)' : ''}`
   } else if (bad('unreadable').length) {
     state = 'unreadable'
-    summary = `/proc/pressure present but ${bad('unreadable').join(', ')} not readable`
+    const unparseable = bad('unparseable')
+    summary = `/proc/pressure present but ${bad('unreadable').join(', ')} not readable${unparseable.length ? `; ${unparseable.join(', ')} unparseable` : ''}`
     if (psiOn === undefined && dd.state === 'builtin') remedy = PSI_ON_REMEDY
   } else if (bad('unparseable').length) {
     state = 'unparseable'
