@@ -126,7 +126,7 @@ describe.skipIf(why !== null)(`choosing files without typing a path (Spins > Ver
     const result = page.getByTestId('verify-result')
     await result.waitFor()
     const badge = result.locator('[data-status]')
-    expect(await badge.textContent()).toBe('Verified (checksum)')
+    expect(await badge.textContent()).toBe('Verified: matches an unsigned checksum file')
     expect(await badge.getAttribute('data-status')).toBe('ok')
     expect(await result.innerText()).toContain(sha)
     await screenshot(page, 'files-verified')

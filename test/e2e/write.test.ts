@@ -63,7 +63,7 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     await card.waitFor()
     const cardText = await card.innerText()
     expect(cardText).toContain('test.iso')
-    expect(cardText).toContain('Not verified')
+    expect(cardText).toContain('Not checked')
     expect(cardText).toContain('Local file')
     expect(cardText).toContain(formatBytes(statSync(iso).size))
     await expect.poll(() => reason(page)).toContain('The image is not verified: give its SHA-256 or tick the override in step 1.')
