@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'native/usocket/build/**', 'test-results/**', '.cache/**', 'screenshots/**'] },
+  { ignores: ['out/**', 'dist/**', '*.config.ts.*.mjs', 'screenshots/**', 'docs/screenshots/**', 'node_modules/**', 'native/usocket/build/**', 'test-results/**', '.cache/**', 'screenshots/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -21,6 +21,28 @@ export default tseslint.config(
   {
     files: ['src/renderer/**', 'src/preload/**'],
     languageOptions: { globals: { ...globals.browser } }
+  },
+  {
+    // The renderer's first chunk must stay free of zod: values come from the zod-free modules
+    // (contract/errors, contract/verification, ...), only types from the contract barrel.
+    files: ['src/renderer/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '(^|/)shared/contract$', allowTypeImports: true, message: 'Import values from a zod-free module (shared/contract/errors, /verification, ...); only types from the barrel.' }] }
+      ]
+    }
+  },
+  {
+    // vite's own convention for ambient types.
+    files: ['src/renderer/src/env.d.ts'],
+    rules: { '@typescript-eslint/triple-slash-reference': 'off' }
+  },
+  {
+    // CommonJS on purpose: dbus-next require()s the usocket interface.
+    files: ['native/**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   {
     rules: {

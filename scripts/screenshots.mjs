@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+/* global document */
 // `npm run screenshots:appstream`: the AppStream screenshots (docs/screenshots/*.png), taken from the
 // built app in browser mode with Debian's Chromium at the size the metainfo declares. They
 // show the machine they are taken on.

@@ -60,7 +60,7 @@ class USocket extends Duplex {
     if (this._closeOnEnd) this._closeFd()
   }
 
-  read(size, fdCount) {
+  read(size, _fdCount) {
     const data = super.read(size)
     if (data) this._bytesOut += data.length
     if (arguments.length < 2) return data

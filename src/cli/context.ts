@@ -1,4 +1,4 @@
-import { AppError, fromErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
+import { fromErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
 import { createRouter, type Router } from '../main/router'
 import { createHandlers } from '../main/services'
 import { createServiceContext } from '../main/services/create-context'

@@ -313,10 +313,9 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     const dev = newLoop('cancel.img', 64 * MiB)
     // Something bootable-looking in the first MiB before: it must be gone after the cancel.
     execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=1', 'oflag=direct', 'status=none'])
-    let s: DrivesService
     let jobId = ''
     let n = 0
-    s = service({
+    const s: DrivesService = service({
       tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
       onWrite: (ev) => {
         if (ev.kind === 'data' && ev.phase === 'done' && ++n === 8) s.cancel(jobId)

@@ -8,6 +8,7 @@ import { PROJECT_ROOT } from '../support/paths'
 
 const require = createRequire(import.meta.url)
 const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config.js') as {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- electron-builder's config, probed key by key below
   getConfig(dir: string, file: string, opts: null): Promise<Record<string, any>>
   validateConfiguration(c: unknown, log: unknown): Promise<void>
 }

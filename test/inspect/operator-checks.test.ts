@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { inspectRoot, makeRoot, MOUNT } from './fixture-root'
+import { inspectRoot, makeRoot } from './fixture-root'
 
 /**
  * The operator checks on crafted trees. File formats follow the kernel's documentation

@@ -207,7 +207,7 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
     chmodSync(path.join(dir, 'rpm'), 0o755)
     const t = new TerminalService({ elevation: 'pkexec', env: { ...process.env, PATH: `${dir}:${process.env.PATH}` } })
     services.push(t)
-    let argv: string[][] = []
+    let argv: string[][]
     try {
       argv = t.prepare({ title: 'x', steps: [['rpm', '--version']] })
     } catch (err) {

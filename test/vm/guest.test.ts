@@ -19,6 +19,7 @@ const skip = vmSkipReason()
 if (skip) console.warn(`VM tier skipped: ${skip}`)
 
 // Guest observations are JSON from another machine, checked field by field below.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- probed field by field in each test
 type Obs = any
 
 describe.skipIf(Boolean(skip))(`guest with systemd as PID 1 and USB sticks (QEMU)${skip ? ` [skipped: ${skip}]` : ''}`, () => {

@@ -208,7 +208,7 @@ async function driveChecks() {
     let asked = false
     let writtenWhenAsked = 0
     const watch = setInterval(() => {
-      let sectors = 0
+      let sectors
       try {
         sectors = Number(fs.readFileSync(stat, 'utf8').trim().split(/\s+/)[6])
       } catch {

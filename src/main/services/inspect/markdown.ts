@@ -1,4 +1,4 @@
-import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
+import type { Check, InspectReport } from '../../../shared/contract'
 import { checkGroupOrder, checkGroupTitles } from '../../../shared/contract'
 
 import { CHECK_TERMS } from '../../../shared/vocabulary'

@@ -11,7 +11,7 @@ import { errnoCode, errnoText } from '../../../shared/errno-text'
  */
 export async function reflinkTest(dir: string): Promise<ReflinkResult> {
   if (!path.isAbsolute(dir)) throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })
-  let filesystem = ''
+  let filesystem: string
   try {
     const st = await fsp.stat(dir)
     if (!st.isDirectory()) throw new AppError('ValidationError', `${dir} is not a directory`, { stage: 'stat', hint: 'Pick a directory on the filesystem you want to test.' })

@@ -64,24 +64,29 @@ async function ownerOf(dnf: Dnf, file: string): Promise<string | undefined> {
 
 /**
  * Owning package of each file from ONE rpm process (one process per file cost seconds with
- * hundreds of .repo files). rpm answers each file in order with a name or "file X is not
- * owned by any package"; when the answer cannot be lined up (a file with two owners, one
- * that vanished), the files are asked one at a time, in sequence.
+ * hundreds of .repo files). rpm prints, for each owning package, its file list with the
+ * package name beside each path, so the answer maps paths to owners whatever the order, the
+ * number of owners or the files nobody owns. Falls back to asking file by file, in sequence,
+ * only if that query cannot run.
  */
 async function ownersOf(dnf: Dnf, files: string[]): Promise<(string | undefined)[]> {
   if (files.length === 0) return []
-  const res = await dnf.rpm(['-qf', '--queryformat', '%{NAME}\n', '--', ...files])
+  const res = await dnf.rpm(['-qf', '--queryformat', '[%{FILENAMES}\t%{=NAME}\n]', '--', ...files])
   if (res.spawnError) return files.map(() => undefined)
-  const lines = res.stdout.split('\n').filter((l) => l !== '')
-  if (lines.length === files.length) {
-    const owners = lines.map((line, i) => (line === `file ${files[i]} is not owned by any package` ? undefined : line.trim()))
-    // A name never contains spaces; anything else means the lines do not line up.
-    if (owners.every((o) => o === undefined || /^\S+$/.test(o))) return owners
+  const wanted = new Set(files)
+  const owner = new Map<string, string>()
+  for (const line of res.stdout.split('\n')) {
+    const tab = line.lastIndexOf('\t')
+    if (tab < 0) continue
+    const file = line.slice(0, tab)
+    if (wanted.has(file) && !owner.has(file)) owner.set(file, line.slice(tab + 1).trim())
   }
-  if (res.stdout === '' && res.code !== 0) return files.map(() => undefined)
-  const out: (string | undefined)[] = []
-  for (const f of files) out.push(await ownerOf(dnf, f))
-  return out
+  if (owner.size === 0 && res.code !== 0 && !/is not owned by any package/.test(res.stdout + res.stderr) && res.stderr !== 'the root has no rpm database') {
+    const out: (string | undefined)[] = []
+    for (const f of files) out.push(await ownerOf(dnf, f))
+    return out
+  }
+  return files.map((f) => owner.get(f) || undefined)
 }
 
 function buildEntry(file: string, section: IniSection, id: string, values: Values, vars: Record<string, string>, main: boolean | undefined, problems: RepoProblem[]): RepoEntry {

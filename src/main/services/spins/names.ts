@@ -57,7 +57,7 @@ export function composeOf(name: string): { compose: string; key: number } | unde
 export function streamOf(name: string): string | undefined {
   const explicit =
     /(?:^|[-_.])stream[-_.]?(\d{1,2})(?=[-_.]|$)/i.exec(name) ??
-    /(?:^|[-_.\/])(\d{1,2})-stream(?=[-_.\/]|$)/i.exec(name) ??
+    /(?:^|[-_./])(\d{1,2})-stream(?=[-_./]|$)/i.exec(name) ??
     /(?:^|[-_.])(?:el|c)(\d{1,2})s?(?=[-_.]|$)/i.exec(name)
   if (explicit) return String(Number(explicit[1]))
   for (const t of tokensOf(name)) {

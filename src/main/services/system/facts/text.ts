@@ -2,7 +2,6 @@
 export function isPlainText(data: Buffer | string): boolean {
   const s = typeof data === 'string' ? data : decodeStrict(data)
   if (s === undefined) return false
-  // eslint-disable-next-line no-control-regex
   return !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)
 }
 
@@ -17,7 +16,6 @@ export function decodeStrict(data: Buffer): string | undefined {
 /** A short, printable rendering of unknown bytes for evidence (never the whole file). */
 export function preview(data: Buffer | string, max = 80): string {
   const s = typeof data === 'string' ? data : data.subarray(0, max * 4).toString('utf8')
-  // eslint-disable-next-line no-control-regex
   const clean = s.replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '·')
   return clean.length > max ? clean.slice(0, max) + '…' : clean
 }
