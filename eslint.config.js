@@ -6,7 +6,20 @@ import tseslint from 'typescript-eslint'
 import vue from 'eslint-plugin-vue'
 
 export default tseslint.config(
-  { ignores: ['out/**', 'dist/**', '*.config.ts.*.mjs', 'screenshots/**', 'docs/screenshots/**', 'node_modules/**', 'native/usocket/build/**', 'test-results/**', '.cache/**', 'screenshots/**'] },
+  {
+    ignores: [
+      'out/**',
+      'dist/**',
+      '*.config.ts.*.mjs',
+      'screenshots/**',
+      'docs/screenshots/**',
+      'node_modules/**',
+      'native/usocket/build/**',
+      'test-results/**',
+      '.cache/**',
+      'screenshots/**'
+    ]
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],
@@ -15,7 +28,20 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] }, globals: globals.browser }
   },
   {
-    files: ['src/main/**', 'src/backend/**', 'src/cli/**', 'src/web/**', 'src/root-helper/**', 'scripts/**', 'test/**', 'bin/**', 'native/**', '*.js', '*.mjs', '*.ts'],
+    files: [
+      'src/main/**',
+      'src/backend/**',
+      'src/cli/**',
+      'src/web/**',
+      'src/root-helper/**',
+      'scripts/**',
+      'test/**',
+      'bin/**',
+      'native/**',
+      '*.js',
+      '*.mjs',
+      '*.ts'
+    ],
     languageOptions: { globals: { ...globals.node } }
   },
   {
@@ -29,7 +55,15 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ regex: '(^|/)shared/contract$', allowTypeImports: true, message: 'Import values from a zod-free module (shared/contract/errors, /verification, ...); only types from the barrel.' }] }
+        {
+          patterns: [
+            {
+              regex: '(^|/)shared/contract$',
+              allowTypeImports: true,
+              message: 'Import values from a zod-free module (shared/contract/errors, /verification, ...); only types from the barrel.'
+            }
+          ]
+        }
       ]
     }
   },

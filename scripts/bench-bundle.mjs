@@ -23,11 +23,15 @@ for (const f of initial) {
   const tool = gzipTool(f)
   total += ours
   totalTool += tool
-  console.log(`initial  ${f.padEnd(44)} ${(readFileSync(path.join(dir, f)).length / 1024).toFixed(1).padStart(8)} KB raw ${(ours / 1024).toFixed(1).padStart(7)} KB gzip`)
+  console.log(
+    `initial  ${f.padEnd(44)} ${(readFileSync(path.join(dir, f)).length / 1024).toFixed(1).padStart(8)} KB raw ${(ours / 1024).toFixed(1).padStart(7)} KB gzip`
+  )
 }
 const lazy = readdirSync(path.join(dir, 'assets')).filter((f) => f.endsWith('.js') && !initial.includes(`assets/${f}`))
 for (const f of lazy) console.log(`lazy     assets/${f.padEnd(37)} ${(gz(`assets/${f}`) / 1024).toFixed(1).padStart(25)} KB gzip`)
 const budget = 60 * 1024
-console.log(`\ninitial JS: ${(total / 1024).toFixed(1)} KB gzip (gzip -9 tool: ${(totalTool / 1024).toFixed(1)} KB, ratio ${(total / totalTool).toFixed(3)}); budget 60 KB: ${total <= budget ? 'within' : 'OVER'}`)
+console.log(
+  `\ninitial JS: ${(total / 1024).toFixed(1)} KB gzip (gzip -9 tool: ${(totalTool / 1024).toFixed(1)} KB, ratio ${(total / totalTool).toFixed(3)}); budget 60 KB: ${total <= budget ? 'within' : 'OVER'}`
+)
 console.log(`views loaded on demand: ${lazy.length} chunks`)
 process.exitCode = total <= budget ? 0 : 1

@@ -47,7 +47,16 @@ process.stdout.write(JSON.stringify({ ...out, ms: performance.now() - t }))
 )
 const nginxEntry = path.join(work, 'nginx-entry.ts')
 writeFileSync(nginxEntry, `export { startNginx } from ${JSON.stringify(path.join(root, 'test/support/nginx.ts'))}\n`)
-await build({ entryPoints: { download: entry, nginx: nginxEntry }, outdir: work, outExtension: { '.js': '.mjs' }, bundle: true, platform: 'node', format: 'esm', target: 'node20', logLevel: 'warning' })
+await build({
+  entryPoints: { download: entry, nginx: nginxEntry },
+  outdir: work,
+  outExtension: { '.js': '.mjs' },
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  logLevel: 'warning'
+})
 const { startNginx } = await import(path.join(work, 'nginx.mjs'))
 
 const served = path.join(work, 'www')
@@ -106,8 +115,14 @@ try {
 }
 const ratio = median(ourTimes) / median(curlTimes)
 const mib = size / 1024 ** 2
-console.log(`\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx via ${{ socket: 'the socket transport', fetch: 'fetch (undici)', http: 'node:http' }[transport]}${noPrealloc ? ', preallocation off' : ''}; hash checked against openssl: ${reference}`)
-console.log(`  curl -o : ${median(curlTimes).toFixed(2)} s  (${(mib / median(curlTimes)).toFixed(0)} MiB/s)  median of ${rounds}, peak RSS ${(curlRss / 1024).toFixed(0)} MiB`)
-console.log(`  ours    : ${median(ourTimes).toFixed(2)} s  (${(mib / median(ourTimes)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up and SHA-256`)
+console.log(
+  `\nDownload of ${(size / 1024 ** 3).toFixed(2)} GiB from loopback nginx via ${{ socket: 'the socket transport', fetch: 'fetch (undici)', http: 'node:http' }[transport]}${noPrealloc ? ', preallocation off' : ''}; hash checked against openssl: ${reference}`
+)
+console.log(
+  `  curl -o : ${median(curlTimes).toFixed(2)} s  (${(mib / median(curlTimes)).toFixed(0)} MiB/s)  median of ${rounds}, peak RSS ${(curlRss / 1024).toFixed(0)} MiB`
+)
+console.log(
+  `  ours    : ${median(ourTimes).toFixed(2)} s  (${(mib / median(ourTimes)).toFixed(0)} MiB/s)  median of ${rounds}, whole process incl. Node start-up and SHA-256`
+)
 console.log(`  ratio ours/curl: ${ratio.toFixed(3)} (target <= 1.10: ${ratio <= 1.1 ? 'met' : 'NOT met'})`)
 console.log(`  our peak RSS: ${(ourRss / 1024).toFixed(0)} MiB (target < 150 MB: ${ourRss * 1024 < 150e6 ? 'met' : 'NOT met'})`)

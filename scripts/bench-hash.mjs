@@ -22,7 +22,6 @@ const cleanup = () => rmSync(work, { recursive: true, force: true })
 process.on('exit', cleanup)
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(130))
 
-
 // The code under test, bundled to one file.
 const entry = path.join(work, 'entry.ts')
 writeFileSync(
@@ -70,14 +69,19 @@ for (let i = 0; i < rounds; i++) {
   const out = JSON.parse(b.stdout)
   ourHash = out.hash
   rss = Math.max(rss, out.maxRssKiB)
-  process.stdout.write(`round ${i + 1}: openssl ${(o.ms / 1000).toFixed(3)} s, sha256sum ${(a.ms / 1000).toFixed(3)} s, ours ${(b.ms / 1000).toFixed(3)} s (hashing alone ${(out.ms / 1000).toFixed(3)} s)\n`)
+  process.stdout.write(
+    `round ${i + 1}: openssl ${(o.ms / 1000).toFixed(3)} s, sha256sum ${(a.ms / 1000).toFixed(3)} s, ours ${(b.ms / 1000).toFixed(3)} s (hashing alone ${(out.ms / 1000).toFixed(3)} s)\n`
+  )
 }
 if (ourHash !== theirHash || ourHash !== osslHash) {
   console.error(`HASH DIFFERS: ours ${ourHash}, sha256sum ${theirHash}, openssl ${osslHash}`)
   process.exit(1)
 }
 const mib = size / 1024 ** 2
-const line = (label, xs) => console.log(`  ${label.padEnd(10)}: ${(median(xs) / 1000).toFixed(3)} s  (${(mib / (median(xs) / 1000)).toFixed(0)} MiB/s)  ${(Math.min(...xs) / 1000).toFixed(3)}-${(Math.max(...xs) / 1000).toFixed(3)} s over ${rounds}`)
+const line = (label, xs) =>
+  console.log(
+    `  ${label.padEnd(10)}: ${(median(xs) / 1000).toFixed(3)} s  (${(mib / (median(xs) / 1000)).toFixed(0)} MiB/s)  ${(Math.min(...xs) / 1000).toFixed(3)}-${(Math.max(...xs) / 1000).toFixed(3)} s over ${rounds}`
+  )
 console.log(`\nSHA-256 of ${(size / 1024 ** 3).toFixed(2)} GiB (same hash: ${ourHash})`)
 line('openssl', ossl)
 line('sha256sum', theirs)

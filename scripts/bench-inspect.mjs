@@ -27,10 +27,10 @@ const outFile = path.join(outDir, `inspect-${process.pid}.mjs`)
 await bundleExports(
   ROOT,
   [
-      "export { runInspection } from './src/main/services/inspect/report'",
-      "export { createRootFs } from './src/main/services/system/rootfs'",
-      "export { runCommand } from './src/main/services/system/command'",
-      "export { systemBusConnector } from './src/main/services/systemd/connect'"
+    "export { runInspection } from './src/main/services/inspect/report'",
+    "export { createRootFs } from './src/main/services/system/rootfs'",
+    "export { runCommand } from './src/main/services/system/command'",
+    "export { systemBusConnector } from './src/main/services/systemd/connect'"
   ],
   outFile,
   ['systeminformation', 'dbus-next', 'x11']
@@ -80,12 +80,20 @@ try {
   }
 
   const counts = first.summary
-  console.log(`inspect benchmark: ${first.checks.length} checks (${counts.ok} ok, ${counts.warn} warn, ${counts.fail} fail, ${counts.unknown} unknown), ${RUNS} runs each`)
+  console.log(
+    `inspect benchmark: ${first.checks.length} checks (${counts.ok} ok, ${counts.warn} warn, ${counts.fail} fail, ${counts.unknown} unknown), ${RUNS} runs each`
+  )
   console.log(`  in-process, first report (cold: systeminformation import + probe, version spawns): ${ms(cold)}`)
-  console.log(`  in-process, warm (per-process caches)             median ${ms(median(warm))}  p90 ${ms(p90(warm))}  target < ${TARGET_IN_PROCESS_MS} ms  ${median(warm) < TARGET_IN_PROCESS_MS ? 'OK' : 'OVER'}`)
-  console.log(`  in-process, fresh runner (spawns systemctl, btrfs) median ${ms(median(fresh))}  p90 ${ms(p90(fresh))}  target < ${TARGET_IN_PROCESS_MS} ms  ${median(fresh) < TARGET_IN_PROCESS_MS ? 'OK' : 'OVER'}`)
+  console.log(
+    `  in-process, warm (per-process caches)             median ${ms(median(warm))}  p90 ${ms(p90(warm))}  target < ${TARGET_IN_PROCESS_MS} ms  ${median(warm) < TARGET_IN_PROCESS_MS ? 'OK' : 'OVER'}`
+  )
+  console.log(
+    `  in-process, fresh runner (spawns systemctl, btrfs) median ${ms(median(fresh))}  p90 ${ms(p90(fresh))}  target < ${TARGET_IN_PROCESS_MS} ms  ${median(fresh) < TARGET_IN_PROCESS_MS ? 'OK' : 'OVER'}`
+  )
   console.log(`  standard tools (sh: cat, zcat, stat, ls, systemctl, btrfs) median ${ms(median(shell))}`)
-  console.log(`  ratio inspector/standard tools: warm ${(median(warm) / median(shell)).toFixed(2)}x, fresh runner ${(median(fresh) / median(shell)).toFixed(2)}x`)
+  console.log(
+    `  ratio inspector/standard tools: warm ${(median(warm) / median(shell)).toFixed(2)}x, fresh runner ${(median(fresh) / median(shell)).toFixed(2)}x`
+  )
 } finally {
   rmSync(outFile, { force: true })
 }
@@ -112,5 +120,7 @@ if (!existsSync(cli) || !existsSync(built)) {
       }
     }
   }
-  console.log(`  cli cold start \`node bin/hsc.mjs inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`)
+  console.log(
+    `  cli cold start \`node bin/hsc.mjs inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`
+  )
 }

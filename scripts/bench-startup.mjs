@@ -47,7 +47,9 @@ const rows = []
 function report(label, goal, { ref, sub }, refLabel = 'node -e 0') {
   const ratio = median(sub) / median(ref)
   rows.push(label)
-  console.log(`${label.padEnd(34)} ${median(sub).toFixed(0).padStart(5)} ms (${spread(sub)})  ${refLabel} ${median(ref).toFixed(0)} ms (${spread(ref)})  ratio ${ratio.toFixed(2)}  goal <= ${goal}: ${ratio <= goal ? 'met' : 'NOT met'}`)
+  console.log(
+    `${label.padEnd(34)} ${median(sub).toFixed(0).padStart(5)} ms (${spread(sub)})  ${refLabel} ${median(ref).toFixed(0)} ms (${spread(ref)})  ratio ${ratio.toFixed(2)}  goal <= ${goal}: ${ratio <= goal ? 'met' : 'NOT met'}`
+  )
 }
 
 console.log(`cold starts, ${PAIRS} alternating pairs each, medians (min-max)\n`)
@@ -67,7 +69,12 @@ try {
     files.push(f)
   }
   const rpmOnce = ['sh', '-c', `"$0" -e 0 && rpm -qf --queryformat '%{NAME}\\n' -- "$@" >/dev/null 2>&1; true`, process.execPath, ...files]
-  report('hsc repos list --root (303 files)', 1.5, paired(rpmOnce, [process.execPath, HSC, 'repos', 'list', '--json', '--root', tree]), 'node -e 0 + one rpm -qf')
+  report(
+    'hsc repos list --root (303 files)',
+    1.5,
+    paired(rpmOnce, [process.execPath, HSC, 'repos', 'list', '--json', '--root', tree]),
+    'node -e 0 + one rpm -qf'
+  )
 } finally {
   rmSync(tree, { recursive: true, force: true })
 }

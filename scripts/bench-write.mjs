@@ -143,15 +143,24 @@ try {
         peakRss = Math.max(peakRss, r.maxRssKB)
       }
       runs.dd.push(dd(throttled))
-      console.log(`round ${i + 1}: dd ${runs.dd.slice(-2).map((x) => x.toFixed(0)).join('/')} ms, ${modes.map(([k]) => `${k} ${runs[k].at(-1).toFixed(0)} ms`).join(', ')}`)
+      console.log(
+        `round ${i + 1}: dd ${runs.dd
+          .slice(-2)
+          .map((x) => x.toFixed(0))
+          .join('/')} ms, ${modes.map(([k]) => `${k} ${runs[k].at(-1).toFixed(0)} ms`).join(', ')}`
+      )
     }
     const m = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, median(v)]))
     console.log(`dd bs=4M oflag=direct conv=fsync      : ${m.dd.toFixed(0)} ms (${mbps(m.dd)} MB/s)`)
-    console.log(`hsc write + sync                      : ${m.write.toFixed(0)} ms (${mbps(m.write)} MB/s)  ratio ${(m.write / m.dd).toFixed(3)} (target <= 1.05)`)
+    console.log(
+      `hsc write + sync                      : ${m.write.toFixed(0)} ms (${mbps(m.write)} MB/s)  ratio ${(m.write / m.dd).toFixed(3)} (target <= 1.05)`
+    )
     console.log(`  of which drive list + unmount + OpenDevice: ${m.setup.toFixed(0)} ms; data path alone ratio ${((m.write - m.setup) / m.dd).toFixed(3)}`)
-    if (m.writeHash !== undefined) console.log(`hsc write + sync + image SHA-256       : ${m.writeHash.toFixed(0)} ms  ratio ${(m.writeHash / m.dd).toFixed(3)}`)
+    if (m.writeHash !== undefined)
+      console.log(`hsc write + sync + image SHA-256       : ${m.writeHash.toFixed(0)} ms  ratio ${(m.writeHash / m.dd).toFixed(3)}`)
     console.log(`hsc write + verify (read back SHA-256): ${m.verify.toFixed(0)} ms  ratio to dd write ${(m.verify / m.dd).toFixed(3)} (target <= 2.1)`)
-    if (m.verifyExpected !== undefined) console.log(`hsc write + verify + expected hash    : ${m.verifyExpected.toFixed(0)} ms  ratio ${(m.verifyExpected / m.dd).toFixed(3)}`)
+    if (m.verifyExpected !== undefined)
+      console.log(`hsc write + verify + expected hash    : ${m.verifyExpected.toFixed(0)} ms  ratio ${(m.verifyExpected / m.dd).toFixed(3)}`)
     console.log(`peak RSS of a write job process       : ${(peakRss / 1024).toFixed(0)} MB (target < 200 MB)`)
   }
 

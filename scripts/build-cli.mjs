@@ -17,7 +17,6 @@ await build({
   external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
 
-
   sourcemap: 'linked',
   logLevel: 'warning'
 })

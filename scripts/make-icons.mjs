@@ -29,7 +29,12 @@ function png(size, rgba) {
   ihdr[9] = 6
   const raw = Buffer.alloc((size * 4 + 1) * size)
   for (let y = 0; y < size; y++) rgba.copy(raw, y * (size * 4 + 1) + 1, y * size * 4, (y + 1) * size * 4)
-  return Buffer.concat([Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))])
+  return Buffer.concat([
+    Buffer.from([137, 80, 78, 71, 13, 10, 26, 10]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0))
+  ])
 }
 
 function inHexagon(x, y) {
@@ -67,9 +72,9 @@ function render(size) {
       const i = (py * size + px) * 4
       // Violet (#8a3ffc) to a lighter top for a little depth, white glyph.
       const shade = 1 - (py / size) * 0.25
-      out[i] = Math.round((0x8a * shade) * (1 - w) + 255 * w)
-      out[i + 1] = Math.round((0x3f * shade) * (1 - w) + 255 * w)
-      out[i + 2] = Math.round((0xfc * shade) * (1 - w) + 255 * w)
+      out[i] = Math.round(0x8a * shade * (1 - w) + 255 * w)
+      out[i + 1] = Math.round(0x3f * shade * (1 - w) + 255 * w)
+      out[i + 2] = Math.round(0xfc * shade * (1 - w) + 255 * w)
       out[i + 3] = Math.round(a * 255)
     }
   }

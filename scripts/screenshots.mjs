@@ -23,7 +23,12 @@ const VIEWS = [
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-screenshots-'))
 const server = spawn(process.execPath, [path.join(root, 'bin/hsc.mjs'), 'gui', '--browser', '--no-color'], {
-  env: { ...process.env, HSC_SETTINGS_FILE: path.join(tmp, 'settings.json'), HSC_CACHE_DIR: path.join(tmp, 'cache'), HSC_DOWNLOAD_DIR: path.join(tmp, 'downloads') },
+  env: {
+    ...process.env,
+    HSC_SETTINGS_FILE: path.join(tmp, 'settings.json'),
+    HSC_CACHE_DIR: path.join(tmp, 'cache'),
+    HSC_DOWNLOAD_DIR: path.join(tmp, 'downloads')
+  },
   stdio: ['ignore', 'pipe', 'inherit']
 })
 try {

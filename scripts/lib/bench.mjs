@@ -15,7 +15,7 @@ export function writeRandomFile(file, size) {
   const fd = openSync(file, 'w')
   const block = Buffer.allocUnsafe(Math.min(size, 64 * 1024 * 1024))
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const n = Math.min(block.length, size - done)
       randomFillSync(block, 0, n)
       writeSync(fd, block, 0, n)

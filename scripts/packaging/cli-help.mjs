@@ -37,7 +37,10 @@ function sections(lines) {
 export function parseMainHelp(text) {
   const lines = text.split('\n')
   const s = sections(lines)
-  const groups = (s.get('Commands') ?? []).map((l) => ENTRY.exec(l)).filter(Boolean).map((m) => ({ word: m[1], summary: m[2].trim() }))
+  const groups = (s.get('Commands') ?? [])
+    .map((l) => ENTRY.exec(l))
+    .filter(Boolean)
+    .map((m) => ({ word: m[1], summary: m[2].trim() }))
   const globals = (s.get('Global options') ?? []).map(parseOption).filter(Boolean)
   if (!groups.length || !globals.length) throw new Error('hsc --help has no "Commands:" or "Global options:" list: the help layout changed')
   const usage = lines.find((l) => l.startsWith('Usage: '))?.slice(7) ?? 'hsc COMMAND'
@@ -59,7 +62,10 @@ export function parseCommandHelp(text) {
   const blocks = text.split(/^(?=Usage: hsc )/m).filter((b) => b.startsWith('Usage: hsc '))
   for (const block of blocks) {
     const lines = block.split('\n')
-    const words = lines[0].slice('Usage: hsc '.length).replace(/\s*\[options\]\s*$/, '').split(/\s+/)
+    const words = lines[0]
+      .slice('Usage: hsc '.length)
+      .replace(/\s*\[options\]\s*$/, '')
+      .split(/\s+/)
     const path = []
     while (words.length && /^[a-z][a-z0-9-]*$/.test(words[0])) path.push(words.shift())
     const s = sections(lines.slice(2))

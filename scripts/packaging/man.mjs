@@ -43,13 +43,6 @@ export function renderMan(help, meta) {
   if (exit) out.push('.SH EXIT STATUS', roff(exit.replace(/^Exit status:\s*/, '')))
   const rest = help.notes.filter((n) => n !== exit)
   if (rest.length) out.push('.SH NOTES', ...rest.map((n) => roff(n.replace(/`([^`]+)`/g, '$1'))))
-  out.push(
-    '.SH SEE ALSO',
-    '.BR pkexec (1),',
-    '.BR udisksctl (1),',
-    '.BR dnf (8),',
-    '.BR systemd\\-oomd (8)',
-    ''
-  )
+  out.push('.SH SEE ALSO', '.BR pkexec (1),', '.BR udisksctl (1),', '.BR dnf (8),', '.BR systemd\\-oomd (8)', '')
   return out.join('\n')
 }

@@ -51,7 +51,12 @@ const rpmEval = (expr) => run(['rpm', '--eval', expr]).stdout.trim()
 const pkg = JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8'))
 const spec = readFileSync(specPath, 'utf8')
 const specVersion = /^Version:\s*(\S+)/m.exec(spec)?.[1]
-if (specVersion !== pkg.version) fail('the spec is out of date', `it says Version ${specVersion}, package.json says ${pkg.version}`, `Update Version (and %changelog) in ${path.relative(project, specPath)}.`)
+if (specVersion !== pkg.version)
+  fail(
+    'the spec is out of date',
+    `it says Version ${specVersion}, package.json says ${pkg.version}`,
+    `Update Version (and %changelog) in ${path.relative(project, specPath)}.`
+  )
 
 // What the spec installs must exist: out/ from `npm run build`, and the root helper with its
 // polkit action (a separate piece of work; without it the package would be incomplete).
@@ -74,7 +79,7 @@ try {
 }
 const specLicense = /^License:\s*(.+)$/m.exec(spec)?.[1] ?? ''
 const unlisted = missingLicenses(packages, specLicense)
-if (unlisted.length) fail('the spec\'s License: tag misses bundled licences', unlisted.join('; '), 'Add them to License: in the spec (SPDX).')
+if (unlisted.length) fail("the spec's License: tag misses bundled licences", unlisted.join('; '), 'Add them to License: in the spec (SPDX).')
 
 // The Electron archive: only when given or already downloaded, never fetched here.
 const electronVersion = /^%global electron_version\s+(\S+)/m.exec(spec)?.[1]
@@ -86,14 +91,23 @@ const installedElectron = (() => {
   }
 })()
 if (installedElectron && installedElectron !== electronVersion) {
-  fail('the spec is out of date', `electron_version is ${electronVersion} but package.json pins Electron ${installedElectron}`, `Update %global electron_version in ${path.relative(project, specPath)}.`)
+  fail(
+    'the spec is out of date',
+    `electron_version is ${electronVersion} but package.json pins Electron ${installedElectron}`,
+    `Update %global electron_version in ${path.relative(project, specPath)}.`
+  )
 }
 const electronArch = process.arch === 'arm64' ? 'arm64' : 'x64'
 const electronZipName = `electron-v${electronVersion}-linux-${electronArch}.zip`
 function findElectronZip() {
   const given = opts['electron-zip'] ?? process.env.HSC_ELECTRON_ZIP
   if (given) {
-    if (!existsSync(given)) fail('the Electron archive is missing', `${given} does not exist`, `Download ${electronZipName} from https://github.com/electron/electron/releases/tag/v${electronVersion}.`)
+    if (!existsSync(given))
+      fail(
+        'the Electron archive is missing',
+        `${given} does not exist`,
+        `Download ${electronZipName} from https://github.com/electron/electron/releases/tag/v${electronVersion}.`
+      )
     if (path.basename(given) !== electronZipName) fail('wrong Electron archive', `${path.basename(given)} is not ${electronZipName}`)
     return given
   }
@@ -115,9 +129,44 @@ try {
   const nv = `${pkg.name}-${pkg.version}`
 
   // Source0: the release tarball. Source maps and the locally built add-on stay out.
-  const include = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'CONTRIBUTING.md', 'bin', 'out', 'resources', 'native', 'libexec', 'packaging', 'scripts/packaging', 'scripts/start-electron.mjs', 'src', 'docs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'electron.vite.config.ts', 'electron-builder.yml'].filter((f) => existsSync(path.join(project, f)))
+  const include = [
+    'package.json',
+    'package-lock.json',
+    'README.md',
+    'LICENSE',
+    'CHANGELOG.md',
+    'CONTRIBUTING.md',
+    'bin',
+    'out',
+    'resources',
+    'native',
+    'libexec',
+    'packaging',
+    'scripts/packaging',
+    'scripts/start-electron.mjs',
+    'src',
+    'docs',
+    'tsconfig.json',
+    'tsconfig.node.json',
+    'tsconfig.web.json',
+    'electron.vite.config.ts',
+    'electron-builder.yml'
+  ].filter((f) => existsSync(path.join(project, f)))
   log(`Source0 ${nv}.tar.gz`)
-  let r = run(['tar', '-czf', path.join(sources, `${nv}.tar.gz`), '--owner=0', '--group=0', '--numeric-owner', '--exclude=*.map', '--exclude=native/usocket/build', `--transform=s,^,${nv}/,`, '-C', project, ...include])
+  let r = run([
+    'tar',
+    '-czf',
+    path.join(sources, `${nv}.tar.gz`),
+    '--owner=0',
+    '--group=0',
+    '--numeric-owner',
+    '--exclude=*.map',
+    '--exclude=native/usocket/build',
+    `--transform=s,^,${nv}/,`,
+    '-C',
+    project,
+    ...include
+  ])
   if (r.status !== 0) fail('cannot make the source tarball', r.stderr.trim())
 
   // Source1: the production node_modules (Fedora's "-nm-prod" tarball).
@@ -151,7 +200,10 @@ try {
   for (const sub of ['RPMS', 'SRPMS']) {
     const dir = path.join(topdir, sub)
     if (!existsSync(dir)) continue
-    const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.rpm') ? [path.join(d, e.name)] : []))
+    const walk = (d) =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.rpm') ? [path.join(d, e.name)] : []
+      )
     for (const f of walk(dir)) {
       const dest = path.join(outdir, path.basename(f))
       copyFileSync(f, dest)
@@ -171,10 +223,20 @@ try {
     }
     process.stderr.write(lint.output)
     if (lint.errors > 0 || lint.warnings > 0) {
-      fail('rpmlint found problems', `${lint.errors} errors, ${lint.warnings} warnings`, 'Fix them, or, for a warning that does not apply, add a filter with its reason to packaging/rpm/rpmlint.toml.')
+      fail(
+        'rpmlint found problems',
+        `${lint.errors} errors, ${lint.warnings} warnings`,
+        'Fix them, or, for a warning that does not apply, add a filter with its reason to packaging/rpm/rpmlint.toml.'
+      )
     }
   }
-  const summary = { rpms: built.filter((f) => !f.endsWith('.src.rpm')), srpm: built.find((f) => f.endsWith('.src.rpm')), electron: !!electronZip, seconds, lint: lint && { errors: lint.errors, warnings: lint.warnings, filtered: lint.filtered } }
+  const summary = {
+    rpms: built.filter((f) => !f.endsWith('.src.rpm')),
+    srpm: built.find((f) => f.endsWith('.src.rpm')),
+    electron: !!electronZip,
+    seconds,
+    lint: lint && { errors: lint.errors, warnings: lint.warnings, filtered: lint.filtered }
+  }
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`)
   for (const f of summary.rpms) if (statSync(f).size === 0) fail('an empty package', f)
 } finally {

@@ -23,7 +23,11 @@ export function runRpmlint({ spec, rpms, config, isa }) {
   try {
     copyFileSync(config, path.join(dir, '10-project.toml'))
     writeFileSync(path.join(dir, '20-arch.toml'), danglingAppLink(isa))
-    const r = spawnSync('rpmlint', ['--config', dir, spec, ...rpms], { encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' }, maxBuffer: 64 * 1024 * 1024 })
+    const r = spawnSync('rpmlint', ['--config', dir, spec, ...rpms], {
+      encoding: 'utf8',
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      maxBuffer: 64 * 1024 * 1024
+    })
     if (r.error) throw new Error(`cannot run rpmlint (${r.error.message}): install it (Debian package rpmlint)`)
     const output = `${r.stdout}${r.stderr}`
     const m = /(\d+) errors?, (\d+) warnings?(?:, (\d+) filtered)?/.exec(output)

@@ -48,10 +48,24 @@ export function productionPackages(projectDir, nodeModulesDir) {
     const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'))
     if (nested) {
       // Still checked for its licence; copied as part of its parent.
-      out.push({ name, version: pkg.version, dir, license: licenseOf(name.split('/node_modules/').pop(), pkg), optional: !!entry.optional, nestedIn: name.split('/node_modules/')[0] })
+      out.push({
+        name,
+        version: pkg.version,
+        dir,
+        license: licenseOf(name.split('/node_modules/').pop(), pkg),
+        optional: !!entry.optional,
+        nestedIn: name.split('/node_modules/')[0]
+      })
       continue
     }
-    out.push({ name, version: pkg.version ?? '0', dir, license: licenseOf(name, pkg), optional: !!entry.optional, ...(entry.link ? { link: entry.resolved } : {}) })
+    out.push({
+      name,
+      version: pkg.version ?? '0',
+      dir,
+      license: licenseOf(name, pkg),
+      optional: !!entry.optional,
+      ...(entry.link ? { link: entry.resolved } : {})
+    })
   }
   return out
 }
@@ -110,5 +124,13 @@ export function spdxTerms(expression) {
 /** Licences of bundled packages that the spec's License: tag does not name. */
 export function missingLicenses(packages, specLicense) {
   const named = new Set(spdxTerms(specLicense))
-  return [...new Set(packages.map((p) => p.license))].filter((l) => !named.has(l)).map((l) => `${l} (${packages.filter((p) => p.license === l).map((p) => p.name).join(', ')})`)
+  return [...new Set(packages.map((p) => p.license))]
+    .filter((l) => !named.has(l))
+    .map(
+      (l) =>
+        `${l} (${packages
+          .filter((p) => p.license === l)
+          .map((p) => p.name)
+          .join(', ')})`
+    )
 }

@@ -18,9 +18,7 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
 ]
 
 function pick(commands: Command[], words: string[]): Command | undefined {
-  return commands
-    .filter((c) => c.path.every((w, i) => words[i] === w))
-    .sort((a, b) => b.path.length - a.path.length)[0]
+  return commands.filter((c) => c.path.every((w, i) => words[i] === w)).sort((a, b) => b.path.length - a.path.length)[0]
 }
 
 /** Runs `hsc` and returns the exit status: 0 ok, 1 failure, 2 usage. */
@@ -40,7 +38,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       return argv.includes('--help') ? 0 : 2
     }
     const group = groups.find((g) => g.word === word)
-    if (!group) throw new UsageError(`unknown command "${word}".${suggestion(word, groups.map((g) => g.word), 'hsc ')} (hsc --help lists the commands)`)
+    if (!group)
+      throw new UsageError(
+        `unknown command "${word}".${suggestion(
+          word,
+          groups.map((g) => g.word),
+          'hsc '
+        )} (hsc --help lists the commands)`
+      )
     const commands = await group.load()
     const words = argv.filter((a) => !a.startsWith('-'))
     const command = pick(commands, words)
@@ -52,7 +57,14 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       // The group's own command (e.g. plain "inspect") has no subcommand word: leave it out of the list.
       const subs = commands.map((c) => c.path.slice(1).join(' ')).filter(Boolean)
       const typed = words[1]
-      if (typed) throw new UsageError(`unknown subcommand "${word} ${typed}".${suggestion(typed, subs.map((x) => x.split(' ')[0]), `hsc ${word} `)} Subcommands: ${subs.join(', ')}`)
+      if (typed)
+        throw new UsageError(
+          `unknown subcommand "${word} ${typed}".${suggestion(
+            typed,
+            subs.map((x) => x.split(' ')[0]),
+            `hsc ${word} `
+          )} Subcommands: ${subs.join(', ')}`
+        )
       throw new UsageError(`"${word}" needs a subcommand: ${subs.join(', ')}`)
     }
     // Drop the command words (first occurrences, in order) and parse the rest.

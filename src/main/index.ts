@@ -33,7 +33,9 @@ app.whenReady().then(() => {
   // The one handler that needs Electron, the native open dialog parented to the window, runs
   // here (validated by the same contract); everything else goes to the service process.
   const local = createRouter({ 'files.choose': nativeChooser(() => mainWindow) } as unknown as Handlers)
-  const router = { call: (method: unknown, input: unknown) => (method === 'files.choose' ? local.call(method, input) : backend.router.call(method, input)) } as Router
+  const router = {
+    call: (method: unknown, input: unknown) => (method === 'files.choose' ? local.call(method, input) : backend.router.call(method, input))
+  } as Router
   registerIpc(router, backend.hub, () => mainWindow, appUrl)
   attachDesktopIntegration(backend.hub, () => mainWindow)
   void applyTheme(async () => {

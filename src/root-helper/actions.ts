@@ -24,7 +24,8 @@ export class UsageError extends Error {}
 
 export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Request {
   const action = argv[0]
-  if (!(ACTIONS as readonly string[]).includes(action ?? '')) throw new UsageError(`unknown action ${JSON.stringify(action ?? '')} (allowed: ${ACTIONS.join(', ')})`)
+  if (!(ACTIONS as readonly string[]).includes(action ?? ''))
+    throw new UsageError(`unknown action ${JSON.stringify(action ?? '')} (allowed: ${ACTIONS.join(', ')})`)
   // enable-dnf-reflink names no file: the one it changes is fixed.
   const fixedName = action === 'enable-dnf-reflink'
   const name = fixedName ? 'reflink.conf' : argv[1]

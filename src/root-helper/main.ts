@@ -62,7 +62,8 @@ function main(argv: string[]): number {
     }
     return 0
   } catch (err) {
-    const refused = err instanceof UsageError || err instanceof UnsafePathError || (err as Error).name === 'AppError' || (err as { stage?: string }).stage !== undefined
+    const refused =
+      err instanceof UsageError || err instanceof UnsafePathError || (err as Error).name === 'AppError' || (err as { stage?: string }).stage !== undefined
     process.stderr.write(`hsc-root-helper: nothing was changed: ${(err as Error).message}\n`)
     return refused ? 2 : 1
   } finally {

@@ -12,7 +12,8 @@ const DIR_FLAGS = fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW
 export class UnsafePathError extends Error {}
 
 function at(dirFd: number, name: string): string {
-  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) throw new UnsafePathError(`invalid path component ${JSON.stringify(name)}`)
+  if (!name || name === '.' || name === '..' || name.includes('/') || name.includes('\0'))
+    throw new UnsafePathError(`invalid path component ${JSON.stringify(name)}`)
   return `/proc/self/fd/${dirFd}/${name}`
 }
 

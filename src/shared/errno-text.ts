@@ -21,12 +21,18 @@ const TEXT: Record<string, Maker> = {
   ENAMETOOLONG: (w) => ({ message: `The path of ${w} is too long.` }),
   ENOTSUP: () => ({ message: 'This filesystem cannot clone files.', hint: 'Use btrfs, or XFS with reflink enabled, for copy-on-write package installs.' }),
   EOPNOTSUPP: () => ({ message: 'This filesystem cannot clone files.', hint: 'Use btrfs, or XFS with reflink enabled, for copy-on-write package installs.' }),
-  EXDEV: () => ({ message: 'The source and the copy are on different filesystems, so the file cannot be cloned.', hint: 'Test a folder on the filesystem you want to use.' }),
+  EXDEV: () => ({
+    message: 'The source and the copy are on different filesystems, so the file cannot be cloned.',
+    hint: 'Test a folder on the filesystem you want to use.'
+  }),
   ENOSPC: (w) => ({ message: `There is no space left for ${w}.`, hint: 'Free some space or choose another folder.' }),
   EROFS: (w) => ({ message: `${w} is on a read-only filesystem.`, hint: 'Choose a folder you can write to.' }),
   EBUSY: (w) => ({ message: `${w} is in use by another program.`, hint: 'Close the program that uses it and try again.' }),
   EIO: (w) => ({ message: `The disk reported a read or write error on ${w}.`, hint: 'The medium may be failing: try another copy or another drive.' }),
-  EADDRINUSE: () => ({ message: 'That port is already in use by another program.', hint: 'Pick another port with --port, or leave --port out to get a free one.' }),
+  EADDRINUSE: () => ({
+    message: 'That port is already in use by another program.',
+    hint: 'Pick another port with --port, or leave --port out to get a free one.'
+  }),
   ECONNREFUSED: (w) => ({ message: `${w} refused the connection.`, hint: 'Check the address, or try again later.' }),
   ETIMEDOUT: (w) => ({ message: `${w} did not answer in time.`, hint: 'Check your network connection and try again.' }),
   ENOTFOUND: (w) => ({ message: `The name of ${w} could not be looked up: you seem to be offline.`, hint: 'Check your network connection and try again.' }),

@@ -11,7 +11,13 @@ const DBUS_PAREN = /\s*\((?:[^()]*\b(?:org|com|net)\.freedesktop\.[^()]*)\)/g
 const NODE_ERRNO = /^(E[A-Z]+): [^,]+(?:, \w+ '([^']+)')?/
 
 const KNOWN: Array<[RegExp, Shown]> = [
-  [/No systemd manager is on the system bus|System has not been booted with systemd/i, { message: 'systemd is not running on this machine, so services cannot be turned on or off from here.', hint: 'This works on a machine booted with systemd (CentOS Stream is).' }]
+  [
+    /No systemd manager is on the system bus|System has not been booted with systemd/i,
+    {
+      message: 'systemd is not running on this machine, so services cannot be turned on or off from here.',
+      hint: 'This works on a machine booted with systemd (CentOS Stream is).'
+    }
+  ]
 ]
 
 /**

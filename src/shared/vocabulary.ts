@@ -27,9 +27,11 @@ export const CHECK_TERMS: Record<CheckStatus, Term> = {
  * gave, checked while writing.
  */
 export const VERIFICATION_TERMS: Record<VerificationState | 'local', Term> = {
-  ...(Object.fromEntries(VERIFICATION_STATES.map((st) => [st, { word: VERIFICATION_LABEL[st], tone: VERIFICATION_TONE[st] }])) as Record<VerificationState, Term>),
+  ...(Object.fromEntries(VERIFICATION_STATES.map((st) => [st, { word: VERIFICATION_LABEL[st], tone: VERIFICATION_TONE[st] }])) as Record<
+    VerificationState,
+    Term
+  >),
   local: { word: 'SHA-256 given: checked while writing', tone: 'unknown' }
 }
 
-export const termOf = <K extends string>(table: Record<K, Term>, key: string): Term =>
-  (table as Record<string, Term>)[key] ?? { word: key, tone: 'unknown' }
+export const termOf = <K extends string>(table: Record<K, Term>, key: string): Term => (table as Record<string, Term>)[key] ?? { word: key, tone: 'unknown' }

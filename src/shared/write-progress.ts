@@ -50,7 +50,8 @@ export function targetFraction(t: WriteTargetState, verify: boolean): number {
     if (p === phase) break
     before += w[p]
   }
-  const within = t.stage === 'write' || t.stage === 'verify' ? Math.min(1, Math.max(0, t.total > 0 ? t.bytes / t.total : t.percent / 100)) : t.stage === 'open' ? 0.5 : 0
+  const within =
+    t.stage === 'write' || t.stage === 'verify' ? Math.min(1, Math.max(0, t.total > 0 ? t.bytes / t.total : t.percent / 100)) : t.stage === 'open' ? 0.5 : 0
   return before + w[phase] * within
 }
 
@@ -71,7 +72,10 @@ export function jobProgress(job: WriteJob): JobProgress {
   const list = live.length ? live : job.targets
   const fraction = list.length ? list.reduce((s, t) => s + targetFraction(t, job.verify), 0) / list.length : 0
   const moving = live.filter((t) => t.stage !== 'done')
-  const slowest = moving.reduce<WriteTargetState | undefined>((a, t) => (!a || targetFraction(t, job.verify) < targetFraction(a, job.verify) ? t : a), undefined)
+  const slowest = moving.reduce<WriteTargetState | undefined>(
+    (a, t) => (!a || targetFraction(t, job.verify) < targetFraction(a, job.verify) ? t : a),
+    undefined
+  )
   const speed = slowest && (slowest.stage === 'write' || slowest.stage === 'verify') ? slowest.speed : 0
   let etaSeconds: number | undefined
   if (slowest && speed > 0) {

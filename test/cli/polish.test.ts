@@ -47,8 +47,23 @@ describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `
   })
 
   it('remedies are printed plainly even with colour on; informational ones say so', () => {
-    const check = (id: string, status: Check['status']): Check => ({ id, group: 'system', title: id, status, value: 'v', evidence: [], remedy: { text: `fix ${id}.`, command: `do-${id}` } })
-    const report: InspectReport = { schema: 1, generatedAt: '', root: '/', durationMs: 1, checks: [check('swap', 'warn'), check('os.release', 'warn'), check('psi', 'ok')], summary: { ok: 1, warn: 2, fail: 0, unknown: 0 } }
+    const check = (id: string, status: Check['status']): Check => ({
+      id,
+      group: 'system',
+      title: id,
+      status,
+      value: 'v',
+      evidence: [],
+      remedy: { text: `fix ${id}.`, command: `do-${id}` }
+    })
+    const report: InspectReport = {
+      schema: 1,
+      generatedAt: '',
+      root: '/',
+      durationMs: 1,
+      checks: [check('swap', 'warn'), check('os.release', 'warn'), check('psi', 'ok')],
+      summary: { ok: 1, warn: 2, fail: 0, unknown: 0 }
+    }
     const out = render(report, { style: makeStyle(true) })
     const remedies = out.split('\n').filter((l) => l.includes('→'))
     expect(remedies).toEqual(['    → swap: fix swap.', '    → for information: os.release: fix os.release.'])
@@ -63,7 +78,9 @@ describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `
     try {
       const r = await runHsc(['gui', '--browser', '--port', String(port)], { HSC_SETTINGS_FILE: path.join(dir, 's.json') })
       expect(r.status).toBe(1)
-      expect(r.stderr).toContain(`hsc: Port ${port} is already in use by another program. (Pick another port with --port N, or leave --port out to get a free one.)`)
+      expect(r.stderr).toContain(
+        `hsc: Port ${port} is already in use by another program. (Pick another port with --port N, or leave --port out to get a free one.)`
+      )
       expect(r.stderr.split('\n')[0]).not.toContain('EADDRINUSE')
     } finally {
       blocker.close()

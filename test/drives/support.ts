@@ -69,7 +69,10 @@ export function cmpPrefix(a: string, b: string, bytes: number): { same: boolean;
 }
 
 export function readHead(dev: string, bytes: number): Buffer {
-  return execFileSync('dd', [`if=${dev}`, 'bs=1M', `count=${Math.ceil(bytes / 1048576)}`, 'iflag=direct', 'status=none'], { maxBuffer: bytes + 1024 }).subarray(0, bytes)
+  return execFileSync('dd', [`if=${dev}`, 'bs=1M', `count=${Math.ceil(bytes / 1048576)}`, 'iflag=direct', 'status=none'], { maxBuffer: bytes + 1024 }).subarray(
+    0,
+    bytes
+  )
 }
 
 /** Blocks the thread (used by the write observer to stretch a write over time). */

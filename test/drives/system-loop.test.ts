@@ -12,7 +12,9 @@ import type { DriveList } from '../../src/shared/contract/drives'
 import { HSC } from '../support/paths'
 import { loopDelete, loopSetup, tmpDir, udisksSkipReason } from './support'
 
-const skip = (await udisksSkipReason()) ?? (spawnSync('sh', ['-c', 'command -v unshare && command -v mkfs.ext4']).status === 0 ? undefined : 'unshare or mkfs.ext4 missing')
+const skip =
+  (await udisksSkipReason()) ??
+  (spawnSync('sh', ['-c', 'command -v unshare && command -v mkfs.ext4']).status === 0 ? undefined : 'unshare or mkfs.ext4 missing')
 const MiB = 1024 * 1024
 const loops: string[] = []
 const dirs: string[] = []

@@ -82,7 +82,7 @@ describe('native usocket (Node-API, fd passing)', () => {
     expect(err.code).toBe('ENOENT')
   })
 
-  it('an unref\'d socket does not keep the process alive (idle bus connections)', () => {
+  it("an unref'd socket does not keep the process alive (idle bus connections)", () => {
     const dir = tmpDir('hsc-usocket-ref-')
     dirs.push(dir)
     const script = `
@@ -96,46 +96,55 @@ describe('native usocket (Node-API, fd passing)', () => {
     for (let i = 0; i < 12; i++) {
       const r = spawnSync(process.execPath, ['-e', script], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 10_000 })
       expect(r.error).toBeUndefined()
-      expect({ run: i, stdout: r.stdout.trim(), status: r.status, signal: r.signal, stderr: r.stderr.slice(0, 400) }).toEqual({ run: i, stdout: 'idle', status: 0, signal: null, stderr: '' })
+      expect({ run: i, stdout: r.stdout.trim(), status: r.status, signal: r.signal, stderr: r.stderr.slice(0, 400) }).toEqual({
+        run: i,
+        stdout: 'idle',
+        status: 0,
+        signal: null,
+        stderr: ''
+      })
     }
   })
 
-  it.skipIf(!python)(`passes descriptors both ways and streams 4 MiB intact${python ? '' : ' — skipped: python3 with socket.send_fds (3.9+) is not installed'}`, async () => {
-    const dir = tmpDir('hsc-usocket-')
-    dirs.push(dir)
-    const sock = path.join(dir, 's')
-    await startServer(sock)
-    const s = new USocket({ path: sock })
-    await new Promise((resolve) => s.once('connected', resolve))
+  it.skipIf(!python)(
+    `passes descriptors both ways and streams 4 MiB intact${python ? '' : ' — skipped: python3 with socket.send_fds (3.9+) is not installed'}`,
+    async () => {
+      const dir = tmpDir('hsc-usocket-')
+      dirs.push(dir)
+      const sock = path.join(dir, 's')
+      await startServer(sock)
+      const s = new USocket({ path: sock })
+      await new Promise((resolve) => s.once('connected', resolve))
 
-    // Received: 5 bytes with one descriptor attached, which reads what Python wrote into the pipe.
-    const first = await readExactly(s, 5, true)
-    expect(first.data.toString()).toBe('hello')
-    expect(first.fds).toHaveLength(1)
-    const buf = Buffer.alloc(64)
-    const n = readSync(first.fds[0], buf, 0, 64, null)
-    expect(buf.subarray(0, n).toString()).toBe('from-python')
-    closeSync(first.fds[0])
+      // Received: 5 bytes with one descriptor attached, which reads what Python wrote into the pipe.
+      const first = await readExactly(s, 5, true)
+      expect(first.data.toString()).toBe('hello')
+      expect(first.fds).toHaveLength(1)
+      const buf = Buffer.alloc(64)
+      const n = readSync(first.fds[0], buf, 0, 64, null)
+      expect(buf.subarray(0, n).toString()).toBe('from-python')
+      closeSync(first.fds[0])
 
-    // Sent: a descriptor of our own file, then 4 MiB (more than the socket buffer holds).
-    const file = path.join(dir, 'mine')
-    writeFileSync(file, 'from-node')
-    const fd = openSync(file, 'r')
-    s.write({ data: Buffer.from('ping'), fds: [fd] })
-    const big = randomBytes(4 * 1024 * 1024)
-    const len = Buffer.alloc(8)
-    len.writeBigUInt64BE(BigInt(big.length))
-    s.write(len)
-    s.write(big)
-    const line = await new Promise<string>((resolve) => {
-      let acc = ''
-      s.on('data', (d: Buffer) => {
-        acc += d.toString()
-        if (acc.endsWith('\n')) resolve(acc.trim())
+      // Sent: a descriptor of our own file, then 4 MiB (more than the socket buffer holds).
+      const file = path.join(dir, 'mine')
+      writeFileSync(file, 'from-node')
+      const fd = openSync(file, 'r')
+      s.write({ data: Buffer.from('ping'), fds: [fd] })
+      const big = randomBytes(4 * 1024 * 1024)
+      const len = Buffer.alloc(8)
+      len.writeBigUInt64BE(BigInt(big.length))
+      s.write(len)
+      s.write(big)
+      const line = await new Promise<string>((resolve) => {
+        let acc = ''
+        s.on('data', (d: Buffer) => {
+          acc += d.toString()
+          if (acc.endsWith('\n')) resolve(acc.trim())
+        })
       })
-    })
-    closeSync(fd)
-    expect(line).toBe(`got:ping:from-node:${createHash('sha256').update(big).digest('hex')}`)
-    s.end()
-  })
+      closeSync(fd)
+      expect(line).toBe(`got:ping:from-node:${createHash('sha256').update(big).digest('hex')}`)
+      s.end()
+    }
+  )
 })

@@ -42,7 +42,10 @@ type Req = Omit<Parameters<DrivesService['write']>[0], 'targets'> & { targets: A
 /** What a user does: list the drives, confirm them, and write with the tokens of that list. */
 async function confirmed(s: DrivesService, req: Req): Promise<Parameters<DrivesService['write']>[0]> {
   const list = await s.list()
-  return { ...req, targets: req.targets.map((t) => ({ device: t.device, token: t.token ?? list.drives.find((d) => d.device === t.device)?.token ?? 'not-listed' })) }
+  return {
+    ...req,
+    targets: req.targets.map((t) => ({ device: t.device, token: t.token ?? list.drives.find((d) => d.device === t.device)?.token ?? 'not-listed' }))
+  }
 }
 
 async function tokenOf(s: DrivesService, dev: string): Promise<string> {
@@ -236,7 +239,9 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   it('refuses to write, restore or eject without the token of a listed, offered drive', async () => {
     const dev = newLoop('notoken.img', 32 * MiB)
     const s = service()
-    await expect(s.write({ image: iso, targets: [{ device: dev, token: '' }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
+    await expect(s.write({ image: iso, targets: [{ device: dev, token: '' }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({
+      name: 'DriveNotConfirmed'
+    })
     await expect(s.restore(dev, undefined)).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
     await expect(s.eject(dev, false)).rejects.toMatchObject({ name: 'DriveNotConfirmed' })
     await expect(s.eject(dev, true, 'stale')).rejects.toMatchObject({ name: 'DriveChanged' })
@@ -369,7 +374,10 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
       tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
       onWrite: (ev) => {
         if (ev.kind === 'data' && ev.phase === 'done' && ++n === 2) {
-          void s.write({ image: iso, targets: [{ device: dev, token: busyToken }], verify: false, allowUnverified: true, after: 'none' }).then((j) => s.wait(j.jobId)).then((j) => (second = j))
+          void s
+            .write({ image: iso, targets: [{ device: dev, token: busyToken }], verify: false, allowUnverified: true, after: 'none' })
+            .then((j) => s.wait(j.jobId))
+            .then((j) => (second = j))
         }
         if (ev.kind === 'data' && ev.phase === 'done') sleepSync(2)
       }
@@ -386,11 +394,17 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   it('refuses unverified images without the override, drives not offered, and an expected hash that does not match', async () => {
     const dev = newLoop('refuse.img', 64 * MiB)
     const s = service()
-    await expect(s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: false, after: 'none' }))).rejects.toMatchObject({ name: 'UnverifiedImage' })
-    await expect(service({}, false).write({ image: iso, targets: [{ device: dev, token: 'x' }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveNotFound' })
+    await expect(
+      s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: false, after: 'none' }))
+    ).rejects.toMatchObject({ name: 'UnverifiedImage' })
+    await expect(
+      service({}, false).write({ image: iso, targets: [{ device: dev, token: 'x' }], verify: true, allowUnverified: true, after: 'none' })
+    ).rejects.toMatchObject({ name: 'DriveNotFound' })
     const list = await s.list()
     const token = list.drives.find((d) => d.device === dev)?.token
-    await expect(s.write({ image: iso, targets: [{ device: dev, token: 'stale' + token }], verify: true, allowUnverified: true, after: 'none' })).rejects.toMatchObject({ name: 'DriveChanged' })
+    await expect(
+      s.write({ image: iso, targets: [{ device: dev, token: 'stale' + token }], verify: true, allowUnverified: true, after: 'none' })
+    ).rejects.toMatchObject({ name: 'DriveChanged' })
     const wrongHash = 'ab'.repeat(32)
     const job = await run(s, { image: iso, targets: [{ device: dev, token }], verify: true, expectedSha256: wrongHash, allowUnverified: false, after: 'none' })
     expect(job.stage).toBe('failed')
@@ -419,23 +433,28 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(table.partitiontable.partitions).toHaveLength(1)
     expect(table.partitiontable.partitions[0].type.toLowerCase()).toBe('ebd0a0a2-b9e5-4433-87c0-68b6b72699c7')
     expect(table.partitiontable.partitions[0].name).toBe('HSC TEST')
-    const lsblk = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', dev], { encoding: 'utf8' })) as { blockdevices: Array<{ pttype: string | null }> }
+    const lsblk = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', dev], { encoding: 'utf8' })) as {
+      blockdevices: Array<{ pttype: string | null }>
+    }
     expect(lsblk.blockdevices[0].pttype).toBe('gpt')
     // The ISO's volume descriptors are gone: the stick no longer looks like the image.
     expect(cmpPrefix(iso, dev, 64 * 1024).same).toBe(false)
   })
 
-  it.skipIf(!kernelGpt)(`restore: lsblk shows the one exFAT partition with its label${kernelGpt ? '' : ' — skipped: this kernel has no GPT partition support (CONFIG_EFI_PARTITION unset), so no partition device exists'}`, () => {
-    expect(restored).toBeDefined()
-    const tree = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', restored?.dev as string], { encoding: 'utf8' })) as {
-      blockdevices: Array<{ pttype: string | null; children?: Array<{ name: string; fstype: string | null; label: string | null }> }>
+  it.skipIf(!kernelGpt)(
+    `restore: lsblk shows the one exFAT partition with its label${kernelGpt ? '' : ' — skipped: this kernel has no GPT partition support (CONFIG_EFI_PARTITION unset), so no partition device exists'}`,
+    () => {
+      expect(restored).toBeDefined()
+      const tree = JSON.parse(execFileSync('lsblk', ['-J', '-o', 'NAME,FSTYPE,PTTYPE,LABEL', restored?.dev as string], { encoding: 'utf8' })) as {
+        blockdevices: Array<{ pttype: string | null; children?: Array<{ name: string; fstype: string | null; label: string | null }> }>
+      }
+      const disk = tree.blockdevices[0]
+      expect(disk.pttype).toBe('gpt')
+      expect(disk.children).toHaveLength(1)
+      expect(disk.children?.[0]).toMatchObject({ fstype: 'exfat', label: 'HSC TEST' })
+      expect(restored?.partition).toBe(`/dev/${disk.children?.[0].name}`)
     }
-    const disk = tree.blockdevices[0]
-    expect(disk.pttype).toBe('gpt')
-    expect(disk.children).toHaveLength(1)
-    expect(disk.children?.[0]).toMatchObject({ fstype: 'exfat', label: 'HSC TEST' })
-    expect(restored?.partition).toBe(`/dev/${disk.children?.[0].name}`)
-  })
+  )
 })
 
 describe('UDisks2 not available', () => {
@@ -447,4 +466,3 @@ describe('UDisks2 not available', () => {
     await s.close()
   })
 })
-

@@ -59,16 +59,22 @@ describe.skipIf(skip)(`browser mode trust boundary${skip ? ` (skipped: ${why})` 
     const port = new URL(server.origin).port
     for (const bad of [`evil.example:${port}`, `127.0.0.1.nip.io:${port}`, `localhost:1`]) {
       expect((await rawRequest(server.origin, { path: '/', headers: { Host: bad } })).status).toBe(421)
-      const ex = await rawRequest(server.origin, { method: 'POST', path: '/session', headers: { Host: bad, Origin: `http://${bad}`, Authorization: `Bearer ${server.token}` } })
+      const ex = await rawRequest(server.origin, {
+        method: 'POST',
+        path: '/session',
+        headers: { Host: bad, Origin: `http://${bad}`, Authorization: `Bearer ${server.token}` }
+      })
       expect(ex.status).toBe(421)
       expect(await tryWebSocket(server.origin, { Host: bad, Origin: `http://${bad}`, Cookie: await sessionCookie(server) })).toBe('http 403')
     }
-    for (const good of [host, `localhost:${port}`, `[::1]:${port}`]) expect((await rawRequest(server.origin, { path: '/', headers: { Host: good } })).status).toBe(200)
+    for (const good of [host, `localhost:${port}`, `[::1]:${port}`])
+      expect((await rawRequest(server.origin, { path: '/', headers: { Host: good } })).status).toBe(200)
   })
 
   it('requires a matching Origin for the token exchange and the WebSocket', async () => {
     const cookie = await sessionCookie(server)
-    const exchange = (headers: Record<string, string>) => rawRequest(server.origin, { method: 'POST', path: '/session', headers: { Host: host, Authorization: `Bearer ${server.token}`, ...headers } })
+    const exchange = (headers: Record<string, string>) =>
+      rawRequest(server.origin, { method: 'POST', path: '/session', headers: { Host: host, Authorization: `Bearer ${server.token}`, ...headers } })
     expect((await exchange({})).status).toBe(403)
     expect((await exchange({ Origin: 'http://evil.example' })).status).toBe(403)
     expect((await exchange({ Origin: server.origin })).status).toBe(204)
@@ -82,7 +88,11 @@ describe.skipIf(skip)(`browser mode trust boundary${skip ? ` (skipped: ${why})` 
 
   it('refuses the old ?token= URL, a wrong token and a made-up session', async () => {
     expect(await tryWebSocket(server.origin, { Origin: server.origin }, `/api?token=${server.token}`)).toBe('http 401')
-    const wrong = await rawRequest(server.origin, { method: 'POST', path: '/session', headers: { Host: host, Origin: server.origin, Authorization: 'Bearer wrong' } })
+    const wrong = await rawRequest(server.origin, {
+      method: 'POST',
+      path: '/session',
+      headers: { Host: host, Origin: server.origin, Authorization: 'Bearer wrong' }
+    })
     expect(wrong.status).toBe(401)
     const port = new URL(server.origin).port
     expect(await tryWebSocket(server.origin, { Origin: server.origin, Cookie: `hsc_session_${port}=${server.token}` })).toBe('http 401')

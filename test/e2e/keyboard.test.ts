@@ -65,17 +65,27 @@ describe.skipIf(skip)(`keyboard: every control reachable with Tab, focus visible
           const el = document.activeElement as HTMLElement | null
           if (!el) return null
           const s = getComputedStyle(el)
-          return { id: el.dataset.kbd ?? null, tag: el.tagName, text: (el.textContent ?? '').trim().slice(0, 30), outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0, shadow: s.boxShadow !== 'none' }
+          return {
+            id: el.dataset.kbd ?? null,
+            tag: el.tagName,
+            text: (el.textContent ?? '').trim().slice(0, 30),
+            outline: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0,
+            shadow: s.boxShadow !== 'none'
+          }
         })
         if (!info?.id) continue
         seen.add(info.id)
         if (!info.outline && !info.shadow) unfocusable.push(`${info.tag} "${info.text}" has no visible focus`)
       }
       const missed = all.filter((id) => !seen.has(id))
-      const missedInfo = await page.evaluate((ids) => ids.map((id) => {
-        const el = document.querySelector<HTMLElement>(`[data-kbd="${id}"]`)
-        return `${el?.tagName} "${(el?.textContent ?? el?.getAttribute('aria-label') ?? '').trim().slice(0, 30)}"`
-      }), missed)
+      const missedInfo = await page.evaluate(
+        (ids) =>
+          ids.map((id) => {
+            const el = document.querySelector<HTMLElement>(`[data-kbd="${id}"]`)
+            return `${el?.tagName} "${(el?.textContent ?? el?.getAttribute('aria-label') ?? '').trim().slice(0, 30)}"`
+          }),
+        missed
+      )
       expect(missedInfo).toEqual([])
       expect(unfocusable).toEqual([])
     })

@@ -62,7 +62,9 @@ describe.skipIf(skip)(`systemd-oomd view in Chromium (browser mode, live service
     for (const r of cli.requirements) {
       expect(await page.locator(`[data-requirement="${r.id}"]`).getAttribute('data-status')).toBe(r.status)
     }
-    expect(await page.getByTestId('thr-source-DefaultMemoryPressureDurationSec').textContent()).toContain(cli.config.settings.DefaultMemoryPressureDurationSec.value)
+    expect(await page.getByTestId('thr-source-DefaultMemoryPressureDurationSec').textContent()).toContain(
+      cli.config.settings.DefaultMemoryPressureDurationSec.value
+    )
     await screenshot(page, 'oomd')
     expect(watch.errors).toEqual([])
   })
@@ -70,13 +72,17 @@ describe.skipIf(skip)(`systemd-oomd view in Chromium (browser mode, live service
   it('draws live memory pressure samples with the limit line', async () => {
     const page = await open()
     const chart = page.getByTestId('pressure-chart')
-    await page.waitForFunction(() => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) >= 2, null, { timeout: 15_000 })
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) >= 2, null, {
+      timeout: 15_000
+    })
     const first = Number(await chart.getAttribute('data-samples'))
     const points = (await page.locator('polyline[data-series="some"]').getAttribute('points'))?.trim().split(/\s+/) ?? []
     expect(points.length).toBeGreaterThanOrEqual(2)
     for (const p of points) expect(p).toMatch(/^\d+(\.\d)?,\d+(\.\d)?$/)
     // Samples keep coming every 2 s while the view is open.
-    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) > n, first, { timeout: 10_000 })
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="pressure-chart"]')?.getAttribute('data-samples')) > n, first, {
+      timeout: 10_000
+    })
     const psi = readFileSync('/proc/pressure/memory', 'utf8')
     if (psi.startsWith('some ')) expect(await page.getByTestId('pressure-readout').textContent()).toMatch(/some avg10 \d+\.\d\d%/)
     const limit = Number.parseFloat(cli.config.settings.DefaultMemoryPressureLimit.value)

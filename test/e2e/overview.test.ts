@@ -51,8 +51,18 @@ describe.skipIf(skip)(`browser mode + Overview in Chromium${skip ? ` (skipped: $
     expect(order).toBe(true)
 
     // Every row with Attention/Missing status and a remedy is in the list, except informational ones.
-    const rows = await page.locator('li.check').evaluateAll((els) => els.map((e) => ({ id: e.getAttribute('data-check')!, status: e.getAttribute('data-status')!, remedy: e.querySelector('.remedy') !== null, info: e.querySelector('.remedy.info') !== null })))
-    const expected = rows.filter((r) => (r.status === 'warn' || r.status === 'fail') && r.remedy && !r.info).map((r) => r.id).sort()
+    const rows = await page.locator('li.check').evaluateAll((els) =>
+      els.map((e) => ({
+        id: e.getAttribute('data-check')!,
+        status: e.getAttribute('data-status')!,
+        remedy: e.querySelector('.remedy') !== null,
+        info: e.querySelector('.remedy.info') !== null
+      }))
+    )
+    const expected = rows
+      .filter((r) => (r.status === 'warn' || r.status === 'fail') && r.remedy && !r.info)
+      .map((r) => r.id)
+      .sort()
     const listed = (await panel.getByTestId('fix-item').evaluateAll((els) => els.map((e) => e.getAttribute('data-check')!))).sort()
     expect(listed).toEqual(expected)
     expect(Number(await page.getByTestId('count-action').textContent())).toBe(listed.length)

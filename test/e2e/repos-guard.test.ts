@@ -13,7 +13,13 @@ const osRelease = (() => {
   }
 })()
 const isStream = /^ID="?centos"?$/m.test(osRelease) && /^VERSION_ID="?(8|9|10)"?$/m.test(osRelease)
-const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : !chromiumAvailable ? 'Debian chromium is not installed' : isStream ? 'this machine is CentOS Stream, so the guard does not apply' : null
+const why = !rendererBuilt
+  ? 'run `npm run build` first (npm test does)'
+  : !chromiumAvailable
+    ? 'Debian chromium is not installed'
+    : isStream
+      ? 'this machine is CentOS Stream, so the guard does not apply'
+      : null
 
 describe.skipIf(why !== null)(`Repositories on a system that is not CentOS Stream (the live machine)${why ? ` (skipped: ${why})` : ''}`, () => {
   let server: BrowserMode

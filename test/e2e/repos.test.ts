@@ -46,10 +46,14 @@ async function run(page: Page): Promise<void> {
 
 /** Waits for the current session to end; returns the panel's exit line. */
 async function waitForExit(page: Page): Promise<string> {
-  await page.waitForFunction(() => {
-    const s = document.querySelector('[data-testid=terminal-panel]')?.getAttribute('data-status')
-    return !!s && s !== 'running'
-  }, undefined, { timeout: 120_000 })
+  await page.waitForFunction(
+    () => {
+      const s = document.querySelector('[data-testid=terminal-panel]')?.getAttribute('data-status')
+      return !!s && s !== 'running'
+    },
+    undefined,
+    { timeout: 120_000 }
+  )
   return (await page.getByTestId('terminal-exit').textContent()) ?? ''
 }
 
@@ -84,7 +88,7 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
     await expect(page.locator('[data-prerequisite=stream]').getByText('OK').count()).resolves.toBe(1)
   })
 
-  it('setup shows the exact commands first, then dnf\'s real output in the terminal; the view refreshes', async () => {
+  it("setup shows the exact commands first, then dnf's real output in the terminal; the view refreshes", async () => {
     await page.getByRole('checkbox', { name: /Experimental/ }).check()
     await page.getByTestId('setup-plan').click()
     // dnf takes seconds to plan: the page says so at once, where the button is.
@@ -126,7 +130,9 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
     expect((await screenText(page)).replace(/\n/g, '')).toMatch(/\$ \/\S*dnf --installroot=\S+ .*config-manager --set-disabled centos-hyperscale-experimental/)
     expect(sha(file)).not.toBe(before)
     expect((await realRepolist(world.root)).get('centos-hyperscale-experimental')).toBe(false)
-    await page.waitForFunction(() => document.querySelector('[role=switch][data-repo="centos-hyperscale-experimental"]')?.getAttribute('aria-checked') === 'false')
+    await page.waitForFunction(
+      () => document.querySelector('[role=switch][data-repo="centos-hyperscale-experimental"]')?.getAttribute('aria-checked') === 'false'
+    )
     await screenshot(page, 'repos')
   })
 
@@ -136,7 +142,9 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
     await page.getByTestId('plan-confirm').waitFor()
     expect(await page.getByTestId('plan-command').textContent()).toMatch(/distro-sync --allowerasing hsdemo$/)
     await run(page)
-    await page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, { timeout: 120_000 })
+    await page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, {
+      timeout: 120_000
+    })
     await answer(page, 'y')
     expect(await waitForExit(page)).toMatch(/Finished successfully/)
     expect((await runCommand(['rpm', '--root', world.root, '-q', 'hsdemo'])).stdout.trim()).toBe('hsdemo-1.1-1.hs.el9.noarch')
@@ -146,7 +154,9 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
     await page.getByTestId('plan-confirm').waitFor()
     expect(await page.getByTestId('plan-command').textContent()).toMatch(/history undo last$/)
     await run(page)
-    await page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, { timeout: 120_000 })
+    await page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, {
+      timeout: 120_000
+    })
     await answer(page, 'y')
     expect(await waitForExit(page)).toMatch(/Finished successfully/)
     expect((await runCommand(['rpm', '--root', world.root, '-q', 'hsdemo'])).stdout.trim()).toBe('hsdemo-1.0-1.el9.noarch')
@@ -156,7 +166,10 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
   })
 
   it('after a reload, a command still waiting for an answer is shown again and can be answered', async () => {
-    const prompt = () => page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, { timeout: 120_000 })
+    const prompt = () =>
+      page.waitForFunction(() => /Is this ok/.test(document.querySelector('[data-testid=terminal-screen] .xterm-rows')?.textContent ?? ''), undefined, {
+        timeout: 120_000
+      })
     await page.getByRole('button', { name: /Switch to Hyperscale builds \(1\)/ }).click()
     await page.getByTestId('plan-confirm').waitFor()
     await run(page)

@@ -47,7 +47,9 @@ describe.skipIf(skip)(`Settings view in Chromium${skip ? ` (skipped: ${why})` : 
     await page.getByText('line 2: only http(s) URLs are supported').waitFor()
     // Plain http is allowed but flagged next to the field; the warning goes with the last http line.
     await page.getByLabel('Spin catalogue sources').fill('https://mirror.example/spins/\nhttp://plain.example/spins/')
-    await expect.poll(() => page.getByTestId('http-sources-warning').textContent()).toMatch(/plain http:\/\/ \(http:\/\/plain\.example\/spins\/\): anyone on the network path/)
+    await expect
+      .poll(() => page.getByTestId('http-sources-warning').textContent())
+      .toMatch(/plain http:\/\/ \(http:\/\/plain\.example\/spins\/\): anyone on the network path/)
     await page.getByLabel('Spin catalogue sources').fill('https://mirror.example/spins/')
     expect(await page.getByTestId('http-sources-warning').count()).toBe(0)
     await page.getByLabel('Theme').selectOption('dark')

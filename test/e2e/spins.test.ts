@@ -56,7 +56,16 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     const row = page.getByTestId('download-row').first()
     // Progress is visible while the rate-limited transfer runs: strictly between 0 and 100.
     await expect
-      .poll(async () => Number(await row.getByTestId('progress').getAttribute('value').catch(() => '0')), { timeout: 15_000, interval: 100 })
+      .poll(
+        async () =>
+          Number(
+            await row
+              .getByTestId('progress')
+              .getAttribute('value')
+              .catch(() => '0')
+          ),
+        { timeout: 15_000, interval: 100 }
+      )
       .toBeGreaterThan(5)
     const mid = Number(await row.getByTestId('progress').getAttribute('value'))
     expect(mid).toBeLessThan(100)
@@ -71,7 +80,11 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     const target = path.join(downloadDir, iso('KDE').name)
     expect(await row.getByTestId('write-usb').getAttribute('href')).toBe(`#/write?image=${encodeURIComponent(target)}`)
     // The file on disk is the image nginx served.
-    expect(createHash('sha256').update(await readFile(target)).digest('hex')).toBe(iso('KDE').sha256)
+    expect(
+      createHash('sha256')
+        .update(await readFile(target))
+        .digest('hex')
+    ).toBe(iso('KDE').sha256)
     await screenshot(page, 'spins-verified')
     // "Write to USB" hands the verified image to the writer view, already chosen.
     await row.getByTestId('write-usb').click()
@@ -86,7 +99,18 @@ describe.skipIf(why !== null)(`Spins view in Chromium against a real nginx mirro
     await card(page, '9-x86_64-gnome').waitFor()
     await card(page, '9-x86_64-gnome').getByTestId('download').click()
     const row = page.locator('[data-testid="download-row"]', { hasText: iso('GNOME').name })
-    await expect.poll(async () => Number(await row.getByTestId('progress').getAttribute('value').catch(() => '0')), { timeout: 15_000 }).toBeGreaterThan(10)
+    await expect
+      .poll(
+        async () =>
+          Number(
+            await row
+              .getByTestId('progress')
+              .getAttribute('value')
+              .catch(() => '0')
+          ),
+        { timeout: 15_000 }
+      )
+      .toBeGreaterThan(10)
     await row.getByTestId('pause').click()
     await expect.poll(() => row.getAttribute('data-status')).toBe('paused')
     const part = path.join(downloadDir, `${iso('GNOME').name}.part`)

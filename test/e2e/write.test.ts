@@ -25,7 +25,13 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     dev = loopSetup(path.join(dir, 'stick.img'), 64 * MiB)
     // The test switch is set in the service process only; the page cannot turn it on.
     // The service's home is the temp dir, so the file chooser starts where the image is.
-    server = await startBrowserMode({ HSC_TEST_ALLOW_LOOP: '1', HOME: dir, HSC_DOWNLOAD_DIR: dir, HSC_CACHE_DIR: path.join(dir, 'cache'), HSC_SETTINGS_FILE: `${os.tmpdir()}/hsc-e2e-write-${process.pid}.json` })
+    server = await startBrowserMode({
+      HSC_TEST_ALLOW_LOOP: '1',
+      HOME: dir,
+      HSC_DOWNLOAD_DIR: dir,
+      HSC_CACHE_DIR: path.join(dir, 'cache'),
+      HSC_SETTINGS_FILE: `${os.tmpdir()}/hsc-e2e-write-${process.pid}.json`
+    })
     browser = await launchChromium()
   })
   afterAll(async () => {
@@ -142,7 +148,17 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
 
     // Write another: back to the steps; the drive card now says it holds the written ISO's filesystem.
     await page.getByTestId('write-another').click()
-    await expect.poll(() => page.getByTestId(`drive-${dev}`).getByTestId('holds-data').innerText().catch(() => ''), { timeout: 15_000 }).toMatch(/This drive holds data: “HSC_TEST” iso9660/)
+    await expect
+      .poll(
+        () =>
+          page
+            .getByTestId(`drive-${dev}`)
+            .getByTestId('holds-data')
+            .innerText()
+            .catch(() => ''),
+        { timeout: 15_000 }
+      )
+      .toMatch(/This drive holds data: “HSC_TEST” iso9660/)
     expect(watch.errors).toEqual([])
   })
 

@@ -67,18 +67,28 @@ describe('file chooser places', () => {
     expect(p.recent[0].matches).toBe(true)
   })
 
-  it.skipIf(!mntWritable)(`lists mounted media under /run/media, /media or /mnt (and only those that exist)${mntWritable ? '' : ' (skipped: /mnt is not writable for this user)'}`, async () => {
-    const dir = mkdtempSync('/mnt/hsc-files-media-')
-    try {
-      const deep = path.join(dir, 'a/b')
-      mkdirSync(deep, { recursive: true })
-      // mountinfo as the kernel writes it; /media/none does not exist; a deeper mount under /mnt is not media.
-      const p = await listPlaces({ ...src, mountinfo: async () => `90 36 8:17 / ${dir} rw - vfat /dev/sdb1 rw\n91 36 8:18 / /media/none rw - vfat /dev/sdc1 rw\n92 36 0:40 / ${deep} rw - squashfs /dev/loop9 ro\n` }, 'any')
-      expect(p.roots.filter((r) => r.kind === 'media').map((r) => r.path)).toEqual([dir])
-    } finally {
-      rmSync(dir, { recursive: true, force: true })
+  it.skipIf(!mntWritable)(
+    `lists mounted media under /run/media, /media or /mnt (and only those that exist)${mntWritable ? '' : ' (skipped: /mnt is not writable for this user)'}`,
+    async () => {
+      const dir = mkdtempSync('/mnt/hsc-files-media-')
+      try {
+        const deep = path.join(dir, 'a/b')
+        mkdirSync(deep, { recursive: true })
+        // mountinfo as the kernel writes it; /media/none does not exist; a deeper mount under /mnt is not media.
+        const p = await listPlaces(
+          {
+            ...src,
+            mountinfo: async () =>
+              `90 36 8:17 / ${dir} rw - vfat /dev/sdb1 rw\n91 36 8:18 / /media/none rw - vfat /dev/sdc1 rw\n92 36 0:40 / ${deep} rw - squashfs /dev/loop9 ro\n`
+          },
+          'any'
+        )
+        expect(p.roots.filter((r) => r.kind === 'media').map((r) => r.path)).toEqual([dir])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
     }
-  })
+  )
 })
 
 describe('file chooser listing', () => {
@@ -127,7 +137,10 @@ describe('typed paths', () => {
 
   it('resolves a readable file; sentences for missing, folder and empty', async () => {
     await expect(resolveFile('~/Downloads/isos/link.iso', home)).resolves.toEqual({ path: path.join(home, 'Downloads/spin.iso'), name: 'spin.iso', size: 4096 })
-    await expect(resolveFile('~/Downloads/nope.iso', home)).rejects.toMatchObject({ message: '"nope.iso" does not exist.', hint: expect.stringMatching(/Browse/) })
+    await expect(resolveFile('~/Downloads/nope.iso', home)).rejects.toMatchObject({
+      message: '"nope.iso" does not exist.',
+      hint: expect.stringMatching(/Browse/)
+    })
     await expect(resolveFile('~/Downloads', home)).rejects.toMatchObject({ message: '"Downloads" is a folder, not a file.' })
     await expect(resolveFile('~/Downloads/empty.iso', home)).rejects.toMatchObject({ message: '"empty.iso" is empty.' })
     await expect(resolveFile('/dev/null', home)).rejects.toMatchObject({ message: expect.stringMatching(/not a regular file/) })
@@ -135,7 +148,11 @@ describe('typed paths', () => {
 })
 
 describe('files.* through the router (what every transport gets)', () => {
-  const ctx = createServiceContext({ transport: 'browser', settings: createSettingsService(memoryBackend()), env: { HOME: '/nonexistent-home-for-test', HSC_CACHE_DIR: '/nonexistent-cache' } })
+  const ctx = createServiceContext({
+    transport: 'browser',
+    settings: createSettingsService(memoryBackend()),
+    env: { HOME: '/nonexistent-home-for-test', HSC_CACHE_DIR: '/nonexistent-cache' }
+  })
   const router = createRouter(createHandlers(ctx))
 
   it('validates input: relative and NUL paths for files.list are refused before any file is touched', async () => {
@@ -151,7 +168,10 @@ describe('files.* through the router (what every transport gets)', () => {
 
   it('files.resolve gives a sentence for a relative path, and files.choose has no native dialog outside Electron', async () => {
     const r = await router.call('files.resolve', { path: 'image.iso' })
-    expect(r).toMatchObject({ ok: false, error: { name: 'RelativePath', message: '"image.iso" is not a full path, so it is not clear which folder it is in.' } })
+    expect(r).toMatchObject({
+      ok: false,
+      error: { name: 'RelativePath', message: '"image.iso" is not a full path, so it is not clear which folder it is in.' }
+    })
     expect(await router.call('files.choose', { kind: 'image' })).toEqual({ ok: true, value: { path: null, native: false } })
   })
 })

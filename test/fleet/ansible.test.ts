@@ -51,10 +51,13 @@ describe.skipIf(!haveAnsible)('Ansible local fact (real ansible-core)', () => {
   }, 60_000)
 
   it('`ansible localhost -c local -m setup -a filter=ansible_local` returns the fact from fact_path', async () => {
-    const res = await runCommand(['ansible', 'localhost', '-i', 'localhost,', '-c', 'local', '-m', 'setup', '-a', `filter=ansible_local fact_path=${factDir('hs-1')}`], {
-      env: ansibleEnv(tmp.dir),
-      timeoutMs: 180_000
-    })
+    const res = await runCommand(
+      ['ansible', 'localhost', '-i', 'localhost,', '-c', 'local', '-m', 'setup', '-a', `filter=ansible_local fact_path=${factDir('hs-1')}`],
+      {
+        env: ansibleEnv(tmp.dir),
+        timeoutMs: 180_000
+      }
+    )
     expect(res.code, res.stdout + res.stderr).toBe(0)
     const hs = adhocJson(res.stdout, 'localhost').ansible_facts.ansible_local.hyperscale
     expect(hs).toMatchObject({ schema: 1, kind: 'hyperscale-companion.fact', hostname: 'hs-1.example' })
@@ -84,10 +87,13 @@ describe.skipIf(!haveAnsible)('Ansible local fact (real ansible-core)', () => {
           ''
         ].join('\n')
       )
-      const res = await runCommand(['ansible', 'fleet', '-i', inventory, '-m', 'setup', '-a', 'gather_subset=!all,!min,local filter=ansible_local fact_path={{ fact_dir }}'], {
-        env: ansibleEnv(tmp.dir, { ANSIBLE_CACHE_PLUGIN: 'jsonfile', ANSIBLE_CACHE_PLUGIN_CONNECTION: cache }),
-        timeoutMs: 300_000
-      })
+      const res = await runCommand(
+        ['ansible', 'fleet', '-i', inventory, '-m', 'setup', '-a', 'gather_subset=!all,!min,local filter=ansible_local fact_path={{ fact_dir }}'],
+        {
+          env: ansibleEnv(tmp.dir, { ANSIBLE_CACHE_PLUGIN: 'jsonfile', ANSIBLE_CACHE_PLUGIN_CONNECTION: cache }),
+          timeoutMs: 300_000
+        }
+      )
       if (res.code !== 0) throw new Error(`ansible failed: ${res.stdout}\n${res.stderr}`)
       const r = await runHsc(['fleet', 'report', cache, '--json'])
       status = r.status

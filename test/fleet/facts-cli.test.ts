@@ -8,7 +8,8 @@ import { HSC, isRoot } from '../support/paths'
 import { hyperscaleRoot, stockRoot } from './roots'
 import { tmpDir } from './support'
 
-const asNobody = (args: string[]) => runCommand(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, HSC, '--no-color', ...args], { timeoutMs: 60_000 })
+const asNobody = (args: string[]) =>
+  runCommand(['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, HSC, '--no-color', ...args], { timeoutMs: 60_000 })
 // The checkout must be readable by nobody (a clone under /root is not).
 const nobodyCanRun = isRoot && (await asNobody(['--version']).catch(() => ({ code: 1 }))).code === 0
 const tmp = tmpDir('hsc-fleet-cli-')
@@ -130,7 +131,10 @@ describe('hsc inspect --format', () => {
 describe('hsc fleet report from saved reports', () => {
   it('reads `hsc inspect --json --root` files and renders HTML; rejects two formats at once', async () => {
     const files: string[] = []
-    for (const [name, r] of [['stock', stock.root], ['hs', hs.root]] as const) {
+    for (const [name, r] of [
+      ['stock', stock.root],
+      ['hs', hs.root]
+    ] as const) {
       const file = sub(`${name}.json`)
       await runHsc(['inspect', '--root', r, '--output', file])
       files.push(file)

@@ -5,7 +5,8 @@ import { createServiceContext } from '../../src/main/services/create-context'
 import { memoryBackend } from '../../src/main/services/settings/backend'
 import { createSettingsService } from '../../src/main/services/settings/service'
 
-const router = (transport: 'cli' | 'browser' | 'electron') => createRouter(createHandlers(createServiceContext({ transport, settings: createSettingsService(memoryBackend()) })))
+const router = (transport: 'cli' | 'browser' | 'electron') =>
+  createRouter(createHandlers(createServiceContext({ transport, settings: createSettingsService(memoryBackend()) })))
 
 describe('fleet.fact through the router', () => {
   it('a renderer (browser mode, Electron) cannot aim it at another root: that root would reach dnf and rpm argv', async () => {

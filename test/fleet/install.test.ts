@@ -24,7 +24,13 @@ function standIn(opts: { systemd: boolean; fail?: string }) {
   return { io, files, calls }
 }
 
-const base = { node: '/usr/bin/node', hsc: '/opt/hsc/bin/hsc.mjs', factsDir: '/etc/ansible/facts.d', prometheusDir: '/var/lib/prometheus/node-exporter', unitDir: DEFAULT_UNIT_DIR }
+const base = {
+  node: '/usr/bin/node',
+  hsc: '/opt/hsc/bin/hsc.mjs',
+  factsDir: '/etc/ansible/facts.d',
+  prometheusDir: '/var/lib/prometheus/node-exporter',
+  unitDir: DEFAULT_UNIT_DIR
+}
 
 describe('facts install with systemd running (stand-in systemctl)', () => {
   it('reloads systemd and enables the timer now; uninstall disables it first and reloads after', async () => {
@@ -66,7 +72,14 @@ describe('facts install with systemd running (stand-in systemctl)', () => {
   })
 
   it('uninstall only follows listed paths with our unit names, never arbitrary files', () => {
-    const script = ['#!/bin/sh', '# hsc-managed: hyperscale-companion', '# hsc-installed: /etc/passwd', '# hsc-installed: /etc/systemd/system/../../passwd.timer', '# hsc-installed: /etc/systemd/system/hyperscale-companion-textfile.timer', ''].join('\n')
+    const script = [
+      '#!/bin/sh',
+      '# hsc-managed: hyperscale-companion',
+      '# hsc-installed: /etc/passwd',
+      '# hsc-installed: /etc/systemd/system/../../passwd.timer',
+      '# hsc-installed: /etc/systemd/system/hyperscale-companion-textfile.timer',
+      ''
+    ].join('\n')
     expect(installedBy(script)).toEqual(['/etc/systemd/system/hyperscale-companion-textfile.timer'])
   })
 })

@@ -14,7 +14,12 @@ const haveExporter = await have([EXPORTER, '--version'])
 const haveAnalyze = await have(['systemd-analyze', '--version'])
 
 /** Splits an ExecStart= value the way systemd does for our unquoted, allowlisted paths. */
-const execStart = (unit: string): string[] => unit.split('\n').find((l) => l.startsWith('ExecStart='))!.slice('ExecStart='.length).split(' ')
+const execStart = (unit: string): string[] =>
+  unit
+    .split('\n')
+    .find((l) => l.startsWith('ExecStart='))!
+    .slice('ExecStart='.length)
+    .split(' ')
 
 async function scrape(port: number): Promise<string> {
   const res = await fetch(`http://127.0.0.1:${port}/metrics`)
@@ -41,11 +46,21 @@ describe.skipIf(!haveExporter)('Prometheus textfile through the real prometheus-
     const res = await runHsc(['facts', 'install', '--dir', factsDir, '--prometheus', promDir, '--unit-dir', unitDir, '--fact-root', host.root])
     if (res.status !== 0) throw new Error(`facts install: ${res.stderr}`)
     port = await freePort()
-    exporter = spawn(EXPORTER, [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${promDir}`], { stdio: 'ignore' })
+    exporter = spawn(
+      EXPORTER,
+      [`--web.listen-address=127.0.0.1:${port}`, '--collector.disable-defaults', '--collector.textfile', `--collector.textfile.directory=${promDir}`],
+      { stdio: 'ignore' }
+    )
     // Ready when /metrics answers (no sleeps: poll until it does, bounded by the hook timeout).
     for (;;) {
       if (exporter.exitCode !== null) throw new Error(`node-exporter exited with ${exporter.exitCode}`)
-      if (await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.ok, () => false)) break
+      if (
+        await fetch(`http://127.0.0.1:${port}/metrics`).then(
+          (r) => r.ok,
+          () => false
+        )
+      )
+        break
       await new Promise((r) => setTimeout(r, 100))
     }
   }, 120_000)
@@ -60,7 +75,8 @@ describe.skipIf(!haveExporter)('Prometheus textfile through the real prometheus-
     expect(readdirSync(unitDir).sort()).toEqual(['hyperscale-companion-textfile.service', 'hyperscale-companion-textfile.timer'])
     expect(readdirSync(promDir)).toEqual(['hyperscale.prom'])
     const fact = readFileSync(path.join(factsDir, 'hyperscale.fact'), 'utf8')
-    for (const f of [...readdirSync(unitDir).map((u) => path.join(unitDir, u)), path.join(promDir, 'hyperscale.prom')]) expect(fact).toContain(`# hsc-installed: ${f}`)
+    for (const f of [...readdirSync(unitDir).map((u) => path.join(unitDir, u)), path.join(promDir, 'hyperscale.prom')])
+      expect(fact).toContain(`# hsc-installed: ${f}`)
     const timer = readFileSync(path.join(unitDir, 'hyperscale-companion-textfile.timer'), 'utf8')
     expect(timer).toMatch(/^OnUnitActiveSec=5min$/m)
     expect(timer).toMatch(/^WantedBy=timers.target$/m)
@@ -126,12 +142,16 @@ describe.skipIf(!haveExporter)('Prometheus textfile through the real prometheus-
     }
   })
 
-  it.skipIf(!haveAnalyze)('systemd-analyze verify accepts both units', async () => {
-    const units = readdirSync(unitDir).map((u) => path.join(unitDir, u))
-    const res = await runCommand(['systemd-analyze', 'verify', '--man=no', ...units], { timeoutMs: 60_000 })
-    expect(res.stderr.split('\n').filter((l) => l.includes('hyperscale-companion-textfile'))).toEqual([])
-    expect(res.code, res.stderr).toBe(0)
-  }, 60_000)
+  it.skipIf(!haveAnalyze)(
+    'systemd-analyze verify accepts both units',
+    async () => {
+      const units = readdirSync(unitDir).map((u) => path.join(unitDir, u))
+      const res = await runCommand(['systemd-analyze', 'verify', '--man=no', ...units], { timeoutMs: 60_000 })
+      expect(res.stderr.split('\n').filter((l) => l.includes('hyperscale-companion-textfile'))).toEqual([])
+      expect(res.code, res.stderr).toBe(0)
+    },
+    60_000
+  )
 
   it('uninstall removes the fact, both units and the textfile', async () => {
     const res = await runHsc(['facts', 'uninstall', '--dir', factsDir])

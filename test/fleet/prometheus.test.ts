@@ -28,7 +28,11 @@ function sources(over: Partial<FactSources> = {}): FactSources {
   const fs = createRootFs(host.root)
   return {
     inspect: () => runInspection({ fs, run: runCommand }),
-    repoList: async () => list([{ id: 'centos-hyperscale', enabled: true }, { id: 'centos-hyperscale-experimental', enabled: false }]),
+    repoList: async () =>
+      list([
+        { id: 'centos-hyperscale', enabled: true },
+        { id: 'centos-hyperscale-experimental', enabled: false }
+      ]),
     installedBuilds: async () => [],
     oomdState: async () => state('dbus', true),
     hostname: async () => 'prom-unit.example',
@@ -66,7 +70,7 @@ describe('factToPrometheus', async () => {
     expect(lines).toContain('hyperscale_companion_last_run_timestamp_seconds 1795996800')
   })
 
-  it('one-hot status per check: exactly one of ok/warn/fail/unknown is 1, and it is the check\'s status', () => {
+  it("one-hot status per check: exactly one of ok/warn/fail/unknown is 1, and it is the check's status", () => {
     for (const c of fact.inspect.checks) {
       const mine = CHECK_STATUSES.map((s) => lines.find((l) => l.startsWith(`hyperscale_check_status{check="${c.id}",group="${c.group}",status="${s}"} `)))
       expect(mine.every(Boolean), c.id).toBe(true)
@@ -88,7 +92,9 @@ describe('factToPrometheus', async () => {
   })
 
   it('leaves out what is not known instead of reporting 0', async () => {
-    const t = factToPrometheus(await buildFact(sources({ oomdState: async () => state('unit-files', false), repoList: () => Promise.reject(new Error('dnf missing')) })))
+    const t = factToPrometheus(
+      await buildFact(sources({ oomdState: async () => state('unit-files', false), repoList: () => Promise.reject(new Error('dnf missing')) }))
+    )
     expect(t).not.toMatch(/^hyperscale_oomd_active /m)
     expect(t).toMatch(/^hyperscale_oomd_enabled 1$/m)
     expect(t).not.toMatch(/^hyperscale_repos_enabled /m)

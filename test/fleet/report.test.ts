@@ -6,10 +6,25 @@ import { fleetToMarkdown } from '../../src/main/services/fleet/render-markdown'
 import { fleetToText } from '../../src/main/services/fleet/render-text'
 import { loadHosts, type FleetFiles, type LoadedHost } from '../../src/main/services/fleet/sources'
 
-type C = { id: string; group: string; title?: string; status: string; value?: string; remedy?: { text: string; command?: string }; details?: Record<string, unknown> }
+type C = {
+  id: string
+  group: string
+  title?: string
+  status: string
+  value?: string
+  remedy?: { text: string; command?: string }
+  details?: Record<string, unknown>
+}
 
 function report(checks: C[]): Record<string, unknown> {
-  return { schema: 1, generatedAt: '2026-11-30T00:00:00.000Z', root: '/', durationMs: 1, summary: { ok: 99, warn: 0, fail: 0, unknown: 0 }, checks: checks.map((c) => ({ title: c.id, value: '', evidence: [], ...c })) }
+  return {
+    schema: 1,
+    generatedAt: '2026-11-30T00:00:00.000Z',
+    root: '/',
+    durationMs: 1,
+    summary: { ok: 99, warn: 0, fail: 0, unknown: 0 },
+    checks: checks.map((c) => ({ title: c.id, value: '', evidence: [], ...c }))
+  }
 }
 const fact = (checks: C[], repos = { enabled: ['centos-hyperscale'], configured: [], packages: [] }) => ({
   schema: 1,
@@ -26,7 +41,10 @@ const fact = (checks: C[], repos = { enabled: ['centos-hyperscale'], configured:
 function memFiles(files: Record<string, string>): FleetFiles {
   return {
     kind: async (p) => (p in files ? 'file' : Object.keys(files).some((f) => f.startsWith(p + '/')) ? 'dir' : null),
-    list: async (dir) => Object.keys(files).filter((f) => f.startsWith(dir + '/')).map((f) => f.slice(dir.length + 1)),
+    list: async (dir) =>
+      Object.keys(files)
+        .filter((f) => f.startsWith(dir + '/'))
+        .map((f) => f.slice(dir.length + 1)),
     read: async (p, max) => {
       if (files[p].length > max) throw new Error('too large')
       return files[p]
@@ -34,13 +52,22 @@ function memFiles(files: Record<string, string>): FleetFiles {
   }
 }
 
-const PSI_WARN: C = { id: 'psi.state', group: 'psi', title: 'PSI', status: 'warn', value: 'off at boot', remedy: { text: 'add psi=1', command: 'grubby --update-kernel=ALL --args=psi=1' } }
+const PSI_WARN: C = {
+  id: 'psi.state',
+  group: 'psi',
+  title: 'PSI',
+  status: 'warn',
+  value: 'off at boot',
+  remedy: { text: 'add psi=1', command: 'grubby --update-kernel=ALL --args=psi=1' }
+}
 const PSI_OK: C = { id: 'psi.state', group: 'psi', title: 'PSI', status: 'ok', value: 'available' }
 
 describe('interpret: every input shape', () => {
   const checks = [PSI_OK]
-  it('Ansible jsonfile cache entry (ansible_local.hyperscale)', () => expect(interpret({ ansible_local: { hyperscale: fact(checks) }, ansible_hostname: 'x' }).kind).toBe('fact'))
-  it('ansible -m setup output (ansible_facts.ansible_local.hyperscale)', () => expect(interpret({ ansible_facts: { ansible_local: { hyperscale: fact(checks) } } }).kind).toBe('fact'))
+  it('Ansible jsonfile cache entry (ansible_local.hyperscale)', () =>
+    expect(interpret({ ansible_local: { hyperscale: fact(checks) }, ansible_hostname: 'x' }).kind).toBe('fact'))
+  it('ansible -m setup output (ansible_facts.ansible_local.hyperscale)', () =>
+    expect(interpret({ ansible_facts: { ansible_local: { hyperscale: fact(checks) } } }).kind).toBe('fact'))
   it('the fact itself and a bare inspect report', () => {
     expect(interpret(fact(checks)).kind).toBe('fact')
     expect(interpret(report(checks)).kind).toBe('inspect')
@@ -50,13 +77,22 @@ describe('interpret: every input shape', () => {
     expect(r.kind === 'inspect' && r.report.summary).toEqual({ ok: 1, warn: 1, fail: 0, unknown: 0 })
   })
   it('a host whose fact failed, a host without it, another schema, junk', () => {
-    expect(interpret({ ansible_local: { hyperscale: 'error loading fact - output of running "/x" was not valid JSON' } })).toMatchObject({ kind: 'error', error: /did not run cleanly/ })
+    expect(interpret({ ansible_local: { hyperscale: 'error loading fact - output of running "/x" was not valid JSON' } })).toMatchObject({
+      kind: 'error',
+      error: /did not run cleanly/
+    })
     expect(interpret({ ansible_local: {} })).toMatchObject({ kind: 'error', error: /hsc facts install/ })
     expect(interpret({ ...fact(checks), schema: 2 })).toMatchObject({ kind: 'error', error: /schema 2/ })
     expect(interpret({ ...report(checks), schema: 7 })).toMatchObject({ kind: 'error', error: /schema 7/ })
     expect(interpret([1, 2])).toMatchObject({ kind: 'error' })
-    expect(interpret({ checks: [{ id: 'a b', group: 'x', title: 't', status: 'ok', value: '' }], schema: 1 })).toMatchObject({ kind: 'error', error: /check ids/ })
-    expect(interpret({ checks: [{ id: 'a', group: 'x', title: 't', status: 'bad', value: '' }], schema: 1 })).toMatchObject({ kind: 'error', error: /malformed inspect report/ })
+    expect(interpret({ checks: [{ id: 'a b', group: 'x', title: 't', status: 'ok', value: '' }], schema: 1 })).toMatchObject({
+      kind: 'error',
+      error: /check ids/
+    })
+    expect(interpret({ checks: [{ id: 'a', group: 'x', title: 't', status: 'bad', value: '' }], schema: 1 })).toMatchObject({
+      kind: 'error',
+      error: /malformed inspect report/
+    })
   })
   it('does not recurse into a fact nested in a fact', () => {
     expect(interpret({ ansible_local: { hyperscale: { ansible_local: { hyperscale: fact(checks) } } } }).kind).toBe('error')
@@ -121,19 +157,33 @@ describe('fleetReport: grouping by what differs', () => {
 
   it('a missing path is a usage error; an oversized file an unreadable host', async () => {
     await expect(build(files, ['/nope'])).rejects.toMatchObject({ name: 'UsageError' })
-    const big = await fleetReport(await loadHosts(['/big'], { ...memFiles({ '/big': 'x' }), read: async () => Promise.reject(new Error('larger than 16 MiB')) }))
+    const big = await fleetReport(
+      await loadHosts(['/big'], { ...memFiles({ '/big': 'x' }), read: async () => Promise.reject(new Error('larger than 16 MiB')) })
+    )
     expect(big.hosts[0]).toMatchObject({ kind: 'error', error: /larger than/ })
   })
 })
 
 describe('renderers escape what hosts wrote', () => {
   const evil = '<script>alert(1)</script>|**x**`y`'
-  const hostile: C = { id: 'evil.check', group: '<b>g</b>', title: evil, status: 'fail', value: `v ${evil}`, remedy: { text: `r ${evil} "q" 'a' &amp;`, command: 'echo `x` | <y>' } }
+  const hostile: C = {
+    id: 'evil.check',
+    group: '<b>g</b>',
+    title: evil,
+    status: 'fail',
+    value: `v ${evil}`,
+    remedy: { text: `r ${evil} "q" 'a' &amp;`, command: 'echo `x` | <y>' }
+  }
   const loaded: LoadedHost[] = []
   const r = () => fleetReport(loaded, new Date('2026-11-30T01:00:00Z'))
 
   it('HTML: no tag, attribute or entity from a host survives unescaped', async () => {
-    loaded.push(...(await loadHosts(['/d'], memFiles({ '/d/<img src=x onerror=alert(1)>': JSON.stringify(report([hostile])), '/d/ok': JSON.stringify(report([{ ...hostile, status: 'ok' }])) }))))
+    loaded.push(
+      ...(await loadHosts(
+        ['/d'],
+        memFiles({ '/d/<img src=x onerror=alert(1)>': JSON.stringify(report([hostile])), '/d/ok': JSON.stringify(report([{ ...hostile, status: 'ok' }])) })
+      ))
+    )
     const page = fleetToHtml(r())
     expect(page).not.toMatch(/<script|<img|<b>/i)
     expect(page).toContain('&lt;script&gt;alert(1)&lt;/script&gt;')
@@ -142,7 +192,29 @@ describe('renderers escape what hosts wrote', () => {
     expect(page).toContain(`content="default-src 'none'; style-src 'unsafe-inline'"`)
     // Only the renderer's own tags remain.
     const tags = new Set([...page.matchAll(/<\/?([a-zA-Z0-9]+)/g)].map((m) => m[1].toLowerCase()))
-    expect([...tags].sort()).toEqual(['body', 'br', 'code', 'h1', 'h2', 'head', 'html', 'li', 'meta', 'p', 'small', 'span', 'style', 'table', 'tbody', 'td', 'th', 'thead', 'title', 'tr', 'ul'])
+    expect([...tags].sort()).toEqual([
+      'body',
+      'br',
+      'code',
+      'h1',
+      'h2',
+      'head',
+      'html',
+      'li',
+      'meta',
+      'p',
+      'small',
+      'span',
+      'style',
+      'table',
+      'tbody',
+      'td',
+      'th',
+      'thead',
+      'title',
+      'tr',
+      'ul'
+    ])
   })
 
   it('Markdown: pipes and markup are escaped, the table keeps its columns', () => {

@@ -30,7 +30,15 @@ async function factOf(root: string): Promise<HostFact> {
   return buildFact({
     inspect: () => runInspection({ fs, run: runCommand }),
     repoList: async () =>
-      ({ repos: [{ id: 'centos-hyperscale', enabled: true, hyperscale: { variant: 'main', testing: false, kind: 'binary', releasePackage: 'centos-release-hyperscale' } }] }) as unknown as RepoList,
+      ({
+        repos: [
+          {
+            id: 'centos-hyperscale',
+            enabled: true,
+            hyperscale: { variant: 'main', testing: false, kind: 'binary', releasePackage: 'centos-release-hyperscale' }
+          }
+        ]
+      }) as unknown as RepoList,
     installedBuilds: async () => [],
     // A manager that answers, so every metric family appears.
     oomdState: async () => ({ source: 'dbus', enabled: true, active: true, service: {} as never, socket: {} as never }),

@@ -29,7 +29,11 @@ export function freePort(): Promise<number> {
  * the rpm database under `root`, so the fact's "installed Hyperscale builds" come from rpm itself.
  */
 export async function installHyperscaleBuild(root: string, work: string): Promise<void> {
-  const rpmFile = await buildRpm({ name: 'hsc-fleet-probe', version: '1.0', release: '1.hs1.hsx.el9', files: { '/usr/share/hsc-fleet-probe/README': { content: 'fleet test\n' } } }, path.join(work, 'rpms'), work)
+  const rpmFile = await buildRpm(
+    { name: 'hsc-fleet-probe', version: '1.0', release: '1.hs1.hsx.el9', files: { '/usr/share/hsc-fleet-probe/README': { content: 'fleet test\n' } } },
+    path.join(work, 'rpms'),
+    work
+  )
   mkdirSync(path.join(root, 'var/lib/rpm'), { recursive: true })
   const res = await runCommand(['rpm', '--root', root, '--nodeps', '--nosignature', '-i', rpmFile], { timeoutMs: 120_000 })
   if (res.code !== 0) throw new Error(`rpm -i failed: ${res.stderr}`)

@@ -7,7 +7,11 @@ import { FIXTURES, HSC, PROJECT_ROOT } from '../support/paths'
 import { rendererBuilt } from '../support/browser-mode'
 
 const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
-const hsc = (...args: string[]) => spawnSync(process.execPath, [HSC, ...args], { encoding: 'utf8', env: { ...process.env, HSC_SETTINGS_FILE: path.join(os.tmpdir(), `hsc-cli-${process.pid}.json`) } })
+const hsc = (...args: string[]) =>
+  spawnSync(process.execPath, [HSC, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, HSC_SETTINGS_FILE: path.join(os.tmpdir(), `hsc-cli-${process.pid}.json`) }
+  })
 
 describe.skipIf(!rendererBuilt)(`hsc CLI (built)${rendererBuilt ? '' : ' (skipped: run npm run build first)'}`, () => {
   it('prints its version and help', () => {
@@ -19,7 +23,14 @@ describe.skipIf(!rendererBuilt)(`hsc CLI (built)${rendererBuilt ? '' : ' (skippe
   })
 
   it('exits 2 with a one-line reason on bad usage', () => {
-    for (const args of [['frobnicate'], ['inspect', '--frob'], ['inspect', 'extra'], ['inspect', '--root'], ['settings', 'set', 'nope=1'], ['inspect', '--root', '/no/such/dir']]) {
+    for (const args of [
+      ['frobnicate'],
+      ['inspect', '--frob'],
+      ['inspect', 'extra'],
+      ['inspect', '--root'],
+      ['settings', 'set', 'nope=1'],
+      ['inspect', '--root', '/no/such/dir']
+    ]) {
       const r = hsc(...args)
       expect(r.status, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)

@@ -48,7 +48,15 @@ const download = (status: DownloadInfo['status'], bytes: number): DownloadInfo =
   updatedAt: '',
   verification:
     status === 'done'
-      ? { state: 'signed-by-trusted-key', file: '/tmp/Hyperscale.iso', algorithm: 'sha256', actual: 'ab', signature: { status: 'good', keyIds: [], message: 'good' }, message: 'ok', warnings: [] }
+      ? {
+          state: 'signed-by-trusted-key',
+          file: '/tmp/Hyperscale.iso',
+          algorithm: 'sha256',
+          actual: 'ab',
+          signature: { status: 'good', keyIds: [], message: 'good' },
+          message: 'ok',
+          warnings: []
+        }
       : undefined
 })
 
@@ -81,7 +89,9 @@ describe('desktop integration (stand-in electron)', () => {
     attachDesktopIntegration(hub, () => null)
     hub.emit('drives.progress', { ...job('failed', 10), jobId: 'j2' })
     expect(shown.notes).toEqual([{ title: 'Writing failed', body: 'Failed: I/O error at 4096' }])
-    const state: SettingsState = { settings: { theme: 'dark', downloadDir: '', verifyAfterWrite: true, keepDownloadsAfterWrite: true, catalogueSources: [], importedKeys: [], proxy: '' } }
+    const state: SettingsState = {
+      settings: { theme: 'dark', downloadDir: '', verifyAfterWrite: true, keepDownloadsAfterWrite: true, catalogueSources: [], importedKeys: [], proxy: '' }
+    }
     hub.emit('settings.changed', state)
     expect(shown.theme).toBe('dark')
   })

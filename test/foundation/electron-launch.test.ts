@@ -27,7 +27,11 @@ describe('npm start', () => {
     const app = await _electron.launch({ executablePath: binary, args: [PROJECT_ROOT, '--no-sandbox'] })
     const win = await app.firstWindow()
     await win.getByRole('heading', { name: 'Overview' }).waitFor()
-    const exposed = await win.evaluate(() => ({ hsc: typeof (window as unknown as { hsc?: unknown }).hsc, require: typeof (window as unknown as { require?: unknown }).require, process: typeof (window as unknown as { process?: unknown }).process }))
+    const exposed = await win.evaluate(() => ({
+      hsc: typeof (window as unknown as { hsc?: unknown }).hsc,
+      require: typeof (window as unknown as { require?: unknown }).require,
+      process: typeof (window as unknown as { process?: unknown }).process
+    }))
     expect(exposed).toEqual({ hsc: 'object', require: 'undefined', process: 'undefined' })
     await app.close()
   })

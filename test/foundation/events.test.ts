@@ -23,7 +23,11 @@ describe('EventHub', () => {
     expect(stops).toBe(0)
     hub.removeClient(b)
     expect(stops).toBe(1)
-    expect(got).toEqual([['a', 'x', 1], ['b', 'x', 1], ['b', 'x', 2]])
+    expect(got).toEqual([
+      ['a', 'x', 1],
+      ['b', 'x', 1],
+      ['b', 'x', 2]
+    ])
   })
 
   it('keeps delivering when one client throws', () => {

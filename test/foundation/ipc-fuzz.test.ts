@@ -56,7 +56,19 @@ describe('IPC robustness: malformed calls through the router', () => {
 
   it('rejects 5000 malformed messages with ValidationError and stays healthy', async () => {
     const r = rng(0xc0ffee)
-    const names: unknown[] = [...methodNames, 'no.such', '__proto__', 'constructor', 'hasOwnProperty', '', 'x'.repeat(100_000), 42, null, {}, ['inspect.report']]
+    const names: unknown[] = [
+      ...methodNames,
+      'no.such',
+      '__proto__',
+      'constructor',
+      'hasOwnProperty',
+      '',
+      'x'.repeat(100_000),
+      42,
+      null,
+      {},
+      ['inspect.report']
+    ]
     const heapBefore = process.memoryUsage().heapUsed
     let rejected = 0
     for (let i = 0; i < 5000; i++) {

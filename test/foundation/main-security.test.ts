@@ -85,9 +85,19 @@ describe('Electron main window (stand-in electron module)', () => {
   })
 
   it('uses isolated, sandboxed webPreferences with no Node integration', () => {
-    const win = createMainWindow({ preload: '/x/preload.cjs', appUrl: APP_URL }) as unknown as { options: { webPreferences: Record<string, unknown> }; loaded: string }
+    const win = createMainWindow({ preload: '/x/preload.cjs', appUrl: APP_URL }) as unknown as {
+      options: { webPreferences: Record<string, unknown> }
+      loaded: string
+    }
     const wp = win.options.webPreferences
-    expect(wp).toMatchObject({ contextIsolation: true, sandbox: true, nodeIntegration: false, webSecurity: true, webviewTag: false, allowRunningInsecureContent: false })
+    expect(wp).toMatchObject({
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+      webSecurity: true,
+      webviewTag: false,
+      allowRunningInsecureContent: false
+    })
     expect(wp.preload).toBe('/x/preload.cjs')
     expect(win.loaded).toBe(APP_URL)
   })

@@ -35,7 +35,14 @@ describe('electron-builder configuration', async () => {
   })
 
   it('flips the security fuses and ships the run-time data outside the asar', () => {
-    expect(config.electronFuses).toMatchObject({ runAsNode: false, enableCookieEncryption: true, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true, enableNodeOptionsEnvironmentVariable: false, enableNodeCliInspectArguments: false })
+    expect(config.electronFuses).toMatchObject({
+      runAsNode: false,
+      enableCookieEncryption: true,
+      onlyLoadAppFromAsar: true,
+      enableEmbeddedAsarIntegrityValidation: true,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false
+    })
     expect(config.npmRebuild).toBe(true)
     expect(existsSync(path.join(PROJECT_ROOT, 'resources/spins/sources.json'))).toBe(true)
     expect(config.extraResources[0]).toMatchObject({ from: 'resources', to: 'resources' })

@@ -56,8 +56,14 @@ describe.skipIf(!hasGpg)(`trusted keys in Settings (real gpg)${hasGpg ? '' : ' (
   it('rejects garbage, private keys and unknown fingerprints with clear errors, keeping settings unchanged', async () => {
     const before = (await ctx.settings.get()).settings.importedKeys.length
     await expect(call('settings.keys.import', { armored: 'hello' })).rejects.toThrow(/not an armored PGP public key/)
-    await expect(call('settings.keys.import', { armored: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n' })).rejects.toThrow(/could not be read/)
-    const secret = spawnSync('gpg', ['--batch', '--homedir', key.home, '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', key.fingerprint], { encoding: 'utf8' }).stdout
+    await expect(
+      call('settings.keys.import', { armored: '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nAAAA\n-----END PGP PUBLIC KEY BLOCK-----\n' })
+    ).rejects.toThrow(/could not be read/)
+    const secret = spawnSync(
+      'gpg',
+      ['--batch', '--homedir', key.home, '--pinentry-mode', 'loopback', '--passphrase', '', '--armor', '--export-secret-keys', key.fingerprint],
+      { encoding: 'utf8' }
+    ).stdout
     await expect(call('settings.keys.import', { armored: secret })).rejects.toThrow(/PRIVATE key/)
     await expect(call('settings.keys.remove', { fingerprint: 'A'.repeat(40) })).rejects.toThrow(/no imported key/)
     await expect(call('settings.keys.remove', { fingerprint: 'xyz' })).rejects.toThrow(/fingerprint/)

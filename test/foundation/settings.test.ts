@@ -55,7 +55,12 @@ describe('settings service over a file', () => {
     const file = path.join(tmp(), 'settings.json')
     const a = createSettingsService(fileBackend(file))
     const b = createSettingsService(fileBackend(file))
-    await Promise.all([a.update({ theme: 'dark' }), b.update({ verifyAfterWrite: false }), a.update({ downloadDir: '/x' }), b.update({ keepDownloadsAfterWrite: false })])
+    await Promise.all([
+      a.update({ theme: 'dark' }),
+      b.update({ verifyAfterWrite: false }),
+      a.update({ downloadDir: '/x' }),
+      b.update({ keepDownloadsAfterWrite: false })
+    ])
     expect((await a.get()).settings).toMatchObject({ theme: 'dark', verifyAfterWrite: false, downloadDir: '/x', keepDownloadsAfterWrite: false })
   })
 
@@ -84,27 +89,38 @@ describe('settings: faults', () => {
       const sets = ['theme=dark', 'verifyAfterWrite=false', 'keepDownloadsAfterWrite=false', 'downloadDir=/srv/isos']
       const results = await Promise.all(sets.map((kv) => runHsc(['settings', 'set', kv], env)))
       for (const r of results) expect(r.status, r.stderr).toBe(0)
-      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ theme: 'dark', verifyAfterWrite: false, keepDownloadsAfterWrite: false, downloadDir: '/srv/isos' })
+      expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+        theme: 'dark',
+        verifyAfterWrite: false,
+        keepDownloadsAfterWrite: false,
+        downloadDir: '/srv/isos'
+      })
     }
   })
 
-  it.skipIf(!isRoot)('a read-only settings folder gives a sentence, not a raw EROFS, and loses nothing (real read-only tmpfs; needs root to mount)', async () => {
-    const dir = tmp()
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
-    try {
-      const file = path.join(dir, 'settings.json')
-      await createSettingsService(fileBackend(file)).update({ theme: 'dark' })
-      execFileSync('mount', ['-o', 'remount,ro', dir])
-      const s = createSettingsService(fileBackend(file))
-      const err = await s.update({ theme: 'light' }).catch((e: unknown) => e)
-      expect(err).toMatchObject({ name: 'SettingsNotSaved', message: `Settings could not be saved: ${dir} is on a read-only file system. Nothing was changed.` })
-      expect((err as Error).message).not.toMatch(/EROFS/)
-      expect((await s.get()).settings.theme).toBe('dark')
-      const cli = await runHsc(['settings', 'set', 'theme=light'], { HSC_SETTINGS_FILE: file })
-      expect(cli.status).not.toBe(0)
-      expect(cli.stderr).toContain('read-only file system')
-    } finally {
-      execFileSync('umount', [dir])
+  it.skipIf(!isRoot)(
+    'a read-only settings folder gives a sentence, not a raw EROFS, and loses nothing (real read-only tmpfs; needs root to mount)',
+    async () => {
+      const dir = tmp()
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir])
+      try {
+        const file = path.join(dir, 'settings.json')
+        await createSettingsService(fileBackend(file)).update({ theme: 'dark' })
+        execFileSync('mount', ['-o', 'remount,ro', dir])
+        const s = createSettingsService(fileBackend(file))
+        const err = await s.update({ theme: 'light' }).catch((e: unknown) => e)
+        expect(err).toMatchObject({
+          name: 'SettingsNotSaved',
+          message: `Settings could not be saved: ${dir} is on a read-only file system. Nothing was changed.`
+        })
+        expect((err as Error).message).not.toMatch(/EROFS/)
+        expect((await s.get()).settings.theme).toBe('dark')
+        const cli = await runHsc(['settings', 'set', 'theme=light'], { HSC_SETTINGS_FILE: file })
+        expect(cli.status).not.toBe(0)
+        expect(cli.stderr).toContain('read-only file system')
+      } finally {
+        execFileSync('umount', [dir])
+      }
     }
-  })
+  )
 })

@@ -89,7 +89,13 @@ describe.skipIf(skipReason !== '')(`real btrfs on a loop device${skipReason ? ` 
   it('btrfs.options reads the real superblock options of the loop filesystem (compare findmnt and the loop queue)', async () => {
     const report = await runInspection({ fs: createRootFs('/'), run: runCommand })
     const check = report.checks.find((c) => c.id === 'btrfs.options')!
-    const fsList = check.details?.filesystems as Array<{ source: string; ssd: boolean | null; compression: string | null; spaceCache: string | null; discard: string | null }>
+    const fsList = check.details?.filesystems as Array<{
+      source: string
+      ssd: boolean | null
+      compression: string | null
+      spaceCache: string | null
+      discard: string | null
+    }>
     const mine = fsList.find((f) => f.source === loop)
     const opts = execFileSync('findmnt', ['-n', '-o', 'OPTIONS', sub], { encoding: 'utf8' }).trim().split(',')
     const rot = readFileSync(`/sys/block/${path.basename(loop)}/queue/rotational`, 'utf8').trim()

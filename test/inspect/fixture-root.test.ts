@@ -52,7 +52,11 @@ describe('stock CentOS Stream 9 (5.14.0-580.el9 config in /boot, XFS root, no ps
   })
   it('PSI_DEFAULT_DISABLED without psi=1: resources warn and PSI is off at boot, both with the grubby remedy', () => {
     expect(get('kconfig.resources')).toMatchObject({ status: 'warn', remedy: { command: 'grubby --update-kernel=ALL --args=psi=1' } })
-    expect(get('psi.state')).toMatchObject({ status: 'warn', details: { state: 'off-at-boot' }, remedy: { command: 'grubby --update-kernel=ALL --args=psi=1' } })
+    expect(get('psi.state')).toMatchObject({
+      status: 'warn',
+      details: { state: 'off-at-boot' },
+      remedy: { command: 'grubby --update-kernel=ALL --args=psi=1' }
+    })
     expect(get('psi.pressure').status).toBe('unknown')
   })
   it('systemd README options are all present in the EL9 config', () => {
@@ -113,7 +117,7 @@ describe('Hyperscale EL9 kernel (hsx config in /lib/modules/R/config, psi=1, btr
     expect(c.value).toBe(`/lib/modules/${R}/config`)
     expect((c.details?.tried as Array<{ path: string }>).map((t) => t.path)).toEqual(['/proc/config.gz', `/boot/config-${R}`, `/lib/modules/${R}/config`])
   })
-  it('PSI_DEFAULT_DISABLED=y is fine with psi=1; PSI available and the averages are the files\' values', () => {
+  it("PSI_DEFAULT_DISABLED=y is fine with psi=1; PSI available and the averages are the files' values", () => {
     expect(get('kconfig.resources').status).toBe('ok')
     expect(get('psi.state')).toMatchObject({ status: 'ok', details: { state: 'available', psiArg: '1' } })
     const p = get('psi.pressure').details?.pressure as Record<string, { some: { avg10: number; avg300: number }; full?: { avg60: number } }>
@@ -123,15 +127,20 @@ describe('Hyperscale EL9 kernel (hsx config in /lib/modules/R/config, psi=1, btr
   })
   it('btrfs built in, features listed, both mounts with subvol and compression', () => {
     expect(get('btrfs.kernel')).toMatchObject({ status: 'ok', details: { support: 'builtin' } })
-    expect(get('btrfs.features')).toMatchObject({ status: 'ok', details: { features: ['compress_zstd'], checksums: ['crc32c', 'xxhash64', 'sha256', 'blake2b'] } })
+    expect(get('btrfs.features')).toMatchObject({
+      status: 'ok',
+      details: { features: ['compress_zstd'], checksums: ['crc32c', 'xxhash64', 'sha256', 'blake2b'] }
+    })
     const mounts = get('btrfs.mounts').details?.mounts as Array<Record<string, unknown>>
     expect(mounts.map((m) => [m.mountPoint, m.subvol, m.compression])).toEqual([
       ['/', '/root', 'zstd:1'],
       ['/home', '/home', 'zstd:1']
     ])
   })
-  it('btrfs-progs not installed: warn with install remedy', () => expect(get('btrfs.progs')).toMatchObject({ status: 'warn', remedy: { command: 'dnf install btrfs-progs' } }))
-  it('dnf cache (nearest existing parent /) on btrfs: RPM CoW ready', () => expect(get('rpm.cow')).toMatchObject({ status: 'ok', details: { filesystem: 'btrfs' } }))
+  it('btrfs-progs not installed: warn with install remedy', () =>
+    expect(get('btrfs.progs')).toMatchObject({ status: 'warn', remedy: { command: 'dnf install btrfs-progs' } }))
+  it('dnf cache (nearest existing parent /) on btrfs: RPM CoW ready', () =>
+    expect(get('rpm.cow')).toMatchObject({ status: 'ok', details: { filesystem: 'btrfs' } }))
   it('zram swap counted', () => expect(get('swap')).toMatchObject({ status: 'ok', details: { totalBytes: 8388604 * 1024, zramBytes: 8388604 * 1024 } }))
   it('Secure Boot byte 5 = 1: enabled', () => expect(get('secureboot')).toMatchObject({ status: 'ok', value: 'enabled', details: { secureBoot: true } }))
   it('SELinux permissive now, enforcing after reboot', () => {
@@ -155,9 +164,14 @@ describe('hybrid EL8 with cgroup_disable=memory (4.18 config)', async () => {
   })
   const { get } = await inspectRoot(dir)
 
-  it('CentOS Stream 8 is past its end of life (warn)', () => expect(get('os.release')).toMatchObject({ status: 'warn', details: { family: 'centos-stream', major: 8 } }))
+  it('CentOS Stream 8 is past its end of life (warn)', () =>
+    expect(get('os.release')).toMatchObject({ status: 'warn', details: { family: 'centos-stream', major: 8 } }))
   it('tmpfs + cgroup2 on unified = hybrid (warn, systemd.unified_cgroup_hierarchy=1)', () => {
-    expect(get('cgroup.mode')).toMatchObject({ status: 'warn', details: { mode: 'hybrid' }, remedy: { command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1' } })
+    expect(get('cgroup.mode')).toMatchObject({
+      status: 'warn',
+      details: { mode: 'hybrid' },
+      remedy: { command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1' }
+    })
   })
   it('memory controller disabled on the command line: fail with the remove-args remedy', () => {
     const c = get('cgroup.controllers')
@@ -205,7 +219,10 @@ describe('Fedora kernel config in /proc/config.gz, kmod-btrfs module for a stock
     expect(f.get('psi.state')).toMatchObject({ status: 'unknown', details: { state: 'unknown' } })
   })
   it('a kmod-btrfs module file makes btrfs available on the stock kernel', () => {
-    expect(k.get('btrfs.kernel')).toMatchObject({ status: 'ok', details: { support: 'module-available', modulePath: `/lib/modules/${el}/extra/btrfs/btrfs.ko.xz` } })
+    expect(k.get('btrfs.kernel')).toMatchObject({
+      status: 'ok',
+      details: { support: 'module-available', modulePath: `/lib/modules/${el}/extra/btrfs/btrfs.ko.xz` }
+    })
     expect(k.get('btrfs.features').value).toMatch(/module not loaded yet/)
   })
   it('psi=0 turns PSI off even where it would be on', () => {
@@ -215,7 +232,9 @@ describe('Fedora kernel config in /proc/config.gz, kmod-btrfs module for a stock
 
 describe('a config that breaks a systemd requirement (derived from the el10 fixture)', async () => {
   const R = '6.12.0-77.el10.x86_64'
-  const broken = fixture(`kernel-config/${R}`).replace('CONFIG_FHANDLE=y', '# CONFIG_FHANDLE is not set').replace('# CONFIG_SYSFS_DEPRECATED is not set', 'CONFIG_SYSFS_DEPRECATED=y')
+  const broken = fixture(`kernel-config/${R}`)
+    .replace('CONFIG_FHANDLE=y', '# CONFIG_FHANDLE is not set')
+    .replace('# CONFIG_SYSFS_DEPRECATED is not set', 'CONFIG_SYSFS_DEPRECATED=y')
   const dir = root({ '/proc/sys/kernel/osrelease': R, [`/boot/config-${R}`]: broken })
   const { get } = await inspectRoot(dir)
   it('fails and names the option', () => {

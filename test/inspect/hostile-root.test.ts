@@ -131,7 +131,9 @@ describe('a root tree full of FIFOs and devices never hangs a reader', () => {
 
   it('oomd: a FIFO oomd.conf is a warning, a FIFO pressure file is "not readable"', async () => {
     const cfg = await readOomdConfig(createRootFs(root))
-    expect(cfg.warnings.join('\n')).toMatch(/\/etc\/systemd\/oomd\.conf is a FIFO \(named pipe\), not a regular file; not read, and systemd-oomd cannot use it either/)
+    expect(cfg.warnings.join('\n')).toMatch(
+      /\/etc\/systemd\/oomd\.conf is a FIFO \(named pipe\), not a regular file; not read, and systemd-oomd cannot use it either/
+    )
     const psi = (await checkRequirements(createRootFs(root))).find((r) => r.id === 'psi')
     expect(psi?.status).toBe('fail')
     expect(psi?.value).toBe('not readable')
@@ -190,7 +192,9 @@ describe('--root means that tree, links included (chroot semantics)', () => {
 
   it('systemd .wants links resolve inside the tree', async () => {
     const fs = createRootFs(root)
-    expect((await fs.chase('/etc/systemd/system/multi-user.target.wants/systemd-oomd.service')).host).toBe(path.join(root, 'usr/lib/systemd/system/systemd-oomd.service'))
+    expect((await fs.chase('/etc/systemd/system/multi-user.target.wants/systemd-oomd.service')).host).toBe(
+      path.join(root, 'usr/lib/systemd/system/systemd-oomd.service')
+    )
     const installed = (await checkRequirements(fs)).find((r) => r.id === 'installed')
     expect(installed?.status).toBe('ok')
   })
@@ -217,7 +221,8 @@ describe('garbage is unknown, not a verdict', () => {
         const src = get('kconfig.source')
         expect(src.status).toBe('unknown')
         expect(JSON.stringify(src.details)).toMatch(why)
-        for (const id of ['kconfig.storage', 'kconfig.resources', 'kconfig.security', 'kconfig.systemd', 'kconfig.systemd-recommended']) expect(get(id).status).toBe('unknown')
+        for (const id of ['kconfig.storage', 'kconfig.resources', 'kconfig.security', 'kconfig.systemd', 'kconfig.systemd-recommended'])
+          expect(get(id).status).toBe('unknown')
         expect(get('psi.state').status).not.toBe('fail')
       } finally {
         t.cleanup()
@@ -313,13 +318,18 @@ describe('CONFIG_BTRFS_FS=m is btrfs support', () => {
   })
 
   it('=m with the module where only modules.dep says (a kmod package path): "module-available"', async () => {
-    const c = await support({ [`/lib/modules/${REL}/modules.dep`]: 'kernel/fs/xfs/xfs.ko.xz:\nextra/kmod-btrfs/btrfs.ko: kernel/lib/zstd.ko\n', [`/lib/modules/${REL}/extra/kmod-btrfs/btrfs.ko`]: 'x' })
+    const c = await support({
+      [`/lib/modules/${REL}/modules.dep`]: 'kernel/fs/xfs/xfs.ko.xz:\nextra/kmod-btrfs/btrfs.ko: kernel/lib/zstd.ko\n',
+      [`/lib/modules/${REL}/extra/kmod-btrfs/btrfs.ko`]: 'x'
+    })
     expect(c.details?.support).toBe('module-available')
   })
 
   it('=y is built in; not set is absent; no config at all is unknown', async () => {
     expect((await support({ [`/boot/config-${REL}`]: `# Linux/x86_64 ${REL} Kernel Configuration\nCONFIG_BTRFS_FS=y\n` })).details?.support).toBe('builtin')
-    expect((await support({ [`/boot/config-${REL}`]: `# Linux/x86_64 ${REL} Kernel Configuration\n# CONFIG_BTRFS_FS is not set\n` })).details?.support).toBe('none')
+    expect((await support({ [`/boot/config-${REL}`]: `# Linux/x86_64 ${REL} Kernel Configuration\n# CONFIG_BTRFS_FS is not set\n` })).details?.support).toBe(
+      'none'
+    )
     const none = makeRoot({ '/proc/sys/kernel/osrelease': REL + '\n' })
     try {
       const { get } = await inspectRoot(none.root)
@@ -403,7 +413,9 @@ describe('one rule for all: hsc verify reads through the same helper', () => {
       const img = await verifyImage({ file: path.join(t.root, 'fifo.iso'), keys: [] }).catch((e: unknown) => e)
       expect(img).toMatchObject({ name: 'FileNotReadable' })
       expect((img as Error).message).toMatch(/FIFO/)
-      const sums = await verifyImage({ file: path.join(t.root, 'img.iso'), keys: [], checksum: { kind: 'path', path: path.join(t.root, 'SHA256SUMS') } }).catch((e: unknown) => e)
+      const sums = await verifyImage({ file: path.join(t.root, 'img.iso'), keys: [], checksum: { kind: 'path', path: path.join(t.root, 'SHA256SUMS') } }).catch(
+        (e: unknown) => e
+      )
       expect(sums).toMatchObject({ name: 'ChecksumReadError' })
       expect((sums as Error).message).toMatch(/FIFO/)
     } finally {
@@ -426,7 +438,10 @@ describe('a real distribution config with CONFIG_BTRFS_FS=m (Debian 12, test/fix
       expect(a.get('kconfig.storage').status).toBe('ok')
       expect(a.get('btrfs.kernel')).toMatchObject({ status: 'warn', details: { support: 'module-missing' } })
       const b = await inspectRoot(withKo.root)
-      expect(b.get('btrfs.kernel')).toMatchObject({ status: 'ok', details: { support: 'module-available', modulePath: `/lib/modules/${DEB}/kernel/fs/btrfs/btrfs.ko` } })
+      expect(b.get('btrfs.kernel')).toMatchObject({
+        status: 'ok',
+        details: { support: 'module-available', modulePath: `/lib/modules/${DEB}/kernel/fs/btrfs/btrfs.ko` }
+      })
     } finally {
       bare.cleanup()
       withKo.cleanup()

@@ -42,7 +42,11 @@ describe('operator checks on this machine', () => {
   })
 
   it('io controller agrees with the cgroup2 root’s cgroup.controllers', () => {
-    const root = existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : existsSync('/sys/fs/cgroup/unified/cgroup.controllers') ? '/sys/fs/cgroup/unified' : null
+    const root = existsSync('/sys/fs/cgroup/cgroup.controllers')
+      ? '/sys/fs/cgroup'
+      : existsSync('/sys/fs/cgroup/unified/cgroup.controllers')
+        ? '/sys/fs/cgroup/unified'
+        : null
     const has = root ? (sh(['cat', `${root}/cgroup.controllers`]) ?? '').split(/\s+/).includes('io') : false
     expect(get('io.controller').details?.available).toBe(has)
     expect(get('io.controller').status).toBe(has ? 'ok' : 'warn')
@@ -56,7 +60,10 @@ describe('operator checks on this machine', () => {
   })
 
   it('swap size agrees with swapon --bytes and /proc/meminfo', () => {
-    const swap = (sh(['swapon', '--show=SIZE', '--bytes', '--noheadings']) ?? '').split('\n').filter(Boolean).reduce((a, l) => a + Number(l.trim()), 0)
+    const swap = (sh(['swapon', '--show=SIZE', '--bytes', '--noheadings']) ?? '')
+      .split('\n')
+      .filter(Boolean)
+      .reduce((a, l) => a + Number(l.trim()), 0)
     const memKiB = Number(/^MemTotal:\s+(\d+)/m.exec(readFileSync('/proc/meminfo', 'utf8'))?.[1])
     const want = Math.min((memKiB * 1024) / 3, 32 * 1024 ** 3)
     expect(get('swap.size').details?.swapBytes).toBe(swap)
@@ -64,7 +71,12 @@ describe('operator checks on this machine', () => {
   })
 
   it('btrfs options cover every mounted btrfs filesystem (findmnt)', () => {
-    const sources = new Set((sh(['findmnt', '-n', '-t', 'btrfs', '-o', 'SOURCE']) ?? '').split('\n').filter(Boolean).map((s) => s.replace(/\[.*\]$/, '')))
+    const sources = new Set(
+      (sh(['findmnt', '-n', '-t', 'btrfs', '-o', 'SOURCE']) ?? '')
+        .split('\n')
+        .filter(Boolean)
+        .map((s) => s.replace(/\[.*\]$/, ''))
+    )
     expect((get('btrfs.options').details?.filesystems as unknown[]).length).toBe(sources.size)
   })
 
@@ -78,7 +90,15 @@ describe('operator checks on this machine', () => {
   })
 
   it('systemd taint flags: the same as busctl, or unknown with the reason when no manager answers', () => {
-    const busctl = sh(['busctl', '--system', 'get-property', 'org.freedesktop.systemd1', '/org/freedesktop/systemd1', 'org.freedesktop.systemd1.Manager', 'Tainted'])
+    const busctl = sh([
+      'busctl',
+      '--system',
+      'get-property',
+      'org.freedesktop.systemd1',
+      '/org/freedesktop/systemd1',
+      'org.freedesktop.systemd1.Manager',
+      'Tainted'
+    ])
     const c = get('systemd.taint')
     if (busctl === undefined) {
       expect(c.status).toBe('unknown')

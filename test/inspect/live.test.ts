@@ -45,7 +45,9 @@ describe('live system, compared with independent reads', () => {
   })
 
   it('btrfs support agrees with /proc/filesystems and the config', () => {
-    const listed = readFileSync('/proc/filesystems', 'utf8').split('\n').some((l) => l.trim().split(/\s+/).pop() === 'btrfs')
+    const listed = readFileSync('/proc/filesystems', 'utf8')
+      .split('\n')
+      .some((l) => l.trim().split(/\s+/).pop() === 'btrfs')
     const support = get('btrfs.kernel').details?.support
     if (listed) expect(['builtin', 'module-loaded']).toContain(support)
     else expect(['module-available', 'module-missing', 'none']).toContain(support)
@@ -79,7 +81,11 @@ describe('live system, compared with independent reads', () => {
       const p = get('psi.pressure').details?.pressure as Record<string, { some: { avg300: number } }>
       expect(Math.abs(p.memory.some.avg300 - avg300)).toBeLessThan(1)
     }
-    const psiArg = readFileSync('/proc/cmdline', 'utf8').split('--')[0].split(/\s+/).filter((w) => w.startsWith('psi=')).pop()
+    const psiArg = readFileSync('/proc/cmdline', 'utf8')
+      .split('--')[0]
+      .split(/\s+/)
+      .filter((w) => w.startsWith('psi='))
+      .pop()
     expect(get('psi.state').details?.psiArg).toBe(psiArg ? psiArg.slice(4) : null)
   })
 
@@ -95,7 +101,10 @@ describe('live system, compared with independent reads', () => {
 
   it.skipIf(!has('swapon'))('swap total agrees with `swapon --show --bytes`', () => {
     const out = sh(['swapon', '--noheadings', '--bytes', '--show=SIZE']) ?? ''
-    const total = out.split('\n').filter(Boolean).reduce((a, l) => a + Number(l.trim()), 0)
+    const total = out
+      .split('\n')
+      .filter(Boolean)
+      .reduce((a, l) => a + Number(l.trim()), 0)
     expect(get('swap').details?.totalBytes).toBe(total)
   })
 
@@ -115,7 +124,7 @@ describe('live system, compared with independent reads', () => {
     expect(get('rpm.cow').status === 'ok').toBe(d.filesystem === 'btrfs' || (d.filesystem === 'xfs' && get('rpm.cow').details?.reflink === true))
   })
 
-  it('hardware summary matches /proc/meminfo, the CPU count and lscpu\'s cores', () => {
+  it("hardware summary matches /proc/meminfo, the CPU count and lscpu's cores", () => {
     const c = get('hardware.summary')
     expect(c.status).toBe('ok')
     const hw = c.details as { memory: { totalBytes: number }; cpu: { cores: number; physicalCores: number; brand: string } }

@@ -55,7 +55,11 @@ describe('which machine this is (fixture roots, no program started)', () => {
   })
 
   it('Hyperscale spin: VARIANT_ID in os-release', async () => {
-    const { check } = await machine({ ...stream9, '/etc/os-release': fixture('os-release/centos-stream-9-hyperscale-spin'), '/etc/yum.repos.d/hs.repo': fixture('yum.repos.d/hyperscale-el9/hs.repo') })
+    const { check } = await machine({
+      ...stream9,
+      '/etc/os-release': fixture('os-release/centos-stream-9-hyperscale-spin'),
+      '/etc/yum.repos.d/hs.repo': fixture('yum.repos.d/hyperscale-el9/hs.repo')
+    })
     expect(check).toMatchObject({ status: 'ok', details: { kind: 'hyperscale-spin', variantId: 'hyperscale' } })
     expect(check.value).toMatch(/^Hyperscale spin \(Hyperscale\) on CentOS Stream 9/)
   })

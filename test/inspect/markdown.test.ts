@@ -49,7 +49,17 @@ describe('Markdown export', async () => {
   it('keeps tables and fences intact for hostile values', () => {
     const hostile: InspectReport = {
       ...report,
-      checks: [{ id: 'x', group: 'system', title: 'A | B', status: 'warn', value: 'line1\nline2 | x', evidence: [{ source: 'weird`src', excerpt: 'has ``` inside\n````' }], remedy: { text: 't', command: 'echo `x`' } }],
+      checks: [
+        {
+          id: 'x',
+          group: 'system',
+          title: 'A | B',
+          status: 'warn',
+          value: 'line1\nline2 | x',
+          evidence: [{ source: 'weird`src', excerpt: 'has ``` inside\n````' }],
+          remedy: { text: 't', command: 'echo `x`' }
+        }
+      ],
       summary: { ok: 0, warn: 1, fail: 0, unknown: 0 }
     }
     const out = reportToMarkdown(hostile)

@@ -23,7 +23,8 @@ CONFIG_DEBUG_INFO_BTF=y
 CONFIG_LSM="lockdown,yama,integrity,selinux,bpf,landlock,ipe"
 `
 const btrfsLine = (opts: string) => `71 1 0:33 /root / rw,relatime shared:1 - btrfs /dev/nvme0n1p3 rw,seclabel,${opts},subvolid=256,subvol=/root`
-const cgroup2 = (recursive: boolean) => `35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,seclabel,nsdelegate${recursive ? ',memory_recursiveprot' : ''}`
+const cgroup2 = (recursive: boolean) =>
+  `35 24 0:30 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,seclabel,nsdelegate${recursive ? ',memory_recursiveprot' : ''}`
 
 function tree(opts: { recursive: boolean; btrfsOpts: string; scheduler: string; wbt: string; ioMax?: string; lsm: string; swapKiB: number; iocost: boolean }) {
   const t = makeRoot({
@@ -31,10 +32,14 @@ function tree(opts: { recursive: boolean; btrfsOpts: string; scheduler: string; 
     [`/boot/config-${REL}`]: CONFIG,
     '/proc/self/mountinfo': [btrfsLine(opts.btrfsOpts), cgroup2(opts.recursive)].join('\n') + '\n',
     '/proc/meminfo': 'MemTotal:       32768000 kB\nMemFree:        1000000 kB\n',
-    '/proc/swaps': 'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n' + (opts.swapKiB ? `/dev/zram0                              partition\t${opts.swapKiB}\t\t0\t\t100\n` : ''),
+    '/proc/swaps':
+      'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n' +
+      (opts.swapKiB ? `/dev/zram0                              partition\t${opts.swapKiB}\t\t0\t\t100\n` : ''),
     '/sys/fs/cgroup/cgroup.controllers': 'cpuset cpu io memory hugetlb pids rdma misc\n',
     '/sys/fs/cgroup/io.cost.qos': opts.iocost ? `${NVME} enable=1 ctrl=auto rpct=0.00 rlat=250000 wpct=0.00 wlat=250000 min=1.00 max=10000.00\n` : '',
-    '/sys/fs/cgroup/io.cost.model': opts.iocost ? `${NVME} ctrl=auto model=linear rbps=2706339840 rseqiops=89698 rrandiops=110036 wbps=1063126016 wseqiops=135560 wrandiops=130734\n` : '',
+    '/sys/fs/cgroup/io.cost.model': opts.iocost
+      ? `${NVME} ctrl=auto model=linear rbps=2706339840 rseqiops=89698 rrandiops=110036 wbps=1063126016 wseqiops=135560 wrandiops=130734\n`
+      : '',
     '/sys/fs/cgroup/system.slice/io.max': opts.ioMax ?? '',
     '/sys/block/nvme0n1/dev': NVME + '\n',
     '/sys/block/nvme0n1/queue/scheduler': opts.scheduler + '\n',
@@ -53,7 +58,15 @@ function tree(opts: { recursive: boolean; btrfsOpts: string; scheduler: string; 
 describe('a tuned Hyperscale-style machine', () => {
   let t: ReturnType<typeof tree>
   beforeAll(() => {
-    t = tree({ recursive: true, btrfsOpts: 'compress=zstd:1,ssd,discard=async,space_cache=v2', scheduler: '[none] mq-deadline kyber bfq', wbt: '0', lsm: 'lockdown,capability,yama,selinux,bpf,landlock', swapKiB: 16 * 1024 * 1024, iocost: true })
+    t = tree({
+      recursive: true,
+      btrfsOpts: 'compress=zstd:1,ssd,discard=async,space_cache=v2',
+      scheduler: '[none] mq-deadline kyber bfq',
+      wbt: '0',
+      lsm: 'lockdown,capability,yama,selinux,bpf,landlock',
+      swapKiB: 16 * 1024 * 1024,
+      iocost: true
+    })
   })
   afterAll(() => t.cleanup())
 
@@ -64,8 +77,15 @@ describe('a tuned Hyperscale-style machine', () => {
       expect(get(id).evidence.length).toBeGreaterThan(0)
     }
     expect(get('io.cost').value).toBe(`enabled on ${NVME}, model linear`)
-    expect(get('io.scheduler').details?.devices).toEqual([{ name: 'nvme0n1', active: 'none', available: ['none', 'mq-deadline', 'kyber', 'bfq'], rotational: false, iocost: true }])
-    expect((get('btrfs.options').details?.filesystems as Array<{ ssd: boolean }>)[0]).toMatchObject({ ssd: true, discard: 'async', spaceCache: 'v2', compression: 'zstd:1' })
+    expect(get('io.scheduler').details?.devices).toEqual([
+      { name: 'nvme0n1', active: 'none', available: ['none', 'mq-deadline', 'kyber', 'bfq'], rotational: false, iocost: true }
+    ])
+    expect((get('btrfs.options').details?.filesystems as Array<{ ssd: boolean }>)[0]).toMatchObject({
+      ssd: true,
+      discard: 'async',
+      spaceCache: 'v2',
+      compression: 'zstd:1'
+    })
     expect(get('systemd.taint')).toMatchObject({ status: 'unknown', notApplicable: true })
   })
 })
@@ -73,7 +93,16 @@ describe('a tuned Hyperscale-style machine', () => {
 describe('a machine that fights its own IO controller', () => {
   let t: ReturnType<typeof tree>
   beforeAll(() => {
-    t = tree({ recursive: false, btrfsOpts: 'ssd,discard,space_cache', scheduler: 'none mq-deadline kyber [bfq]', wbt: '2000', ioMax: `${NVME} rbps=1048576 wbps=max riops=max wiops=max\n`, lsm: 'lockdown,capability,yama,selinux', swapKiB: 0, iocost: true })
+    t = tree({
+      recursive: false,
+      btrfsOpts: 'ssd,discard,space_cache',
+      scheduler: 'none mq-deadline kyber [bfq]',
+      wbt: '2000',
+      ioMax: `${NVME} rbps=1048576 wbps=max riops=max wiops=max\n`,
+      lsm: 'lockdown,capability,yama,selinux',
+      swapKiB: 0,
+      iocost: true
+    })
   })
   afterAll(() => t.cleanup())
 
@@ -98,10 +127,22 @@ describe('a machine that fights its own IO controller', () => {
 
 describe('iocost built but unused, and no disks to judge', () => {
   it('says which device to enable it on; with no disks, WBT and scheduler are unknown', async () => {
-    const t = tree({ recursive: true, btrfsOpts: 'compress=zstd:1,ssd,discard=async,space_cache=v2', scheduler: '[mq-deadline] none', wbt: '75000', lsm: 'bpf', swapKiB: 12 * 1024 * 1024, iocost: false })
+    const t = tree({
+      recursive: true,
+      btrfsOpts: 'compress=zstd:1,ssd,discard=async,space_cache=v2',
+      scheduler: '[mq-deadline] none',
+      wbt: '75000',
+      lsm: 'bpf',
+      swapKiB: 12 * 1024 * 1024,
+      iocost: false
+    })
     try {
       const { get } = await inspectRoot(t.root)
-      expect(get('io.cost')).toMatchObject({ status: 'warn', value: 'built in, but enabled on no device', remedy: { command: `echo "${NVME} enable=1" > /sys/fs/cgroup/io.cost.qos` } })
+      expect(get('io.cost')).toMatchObject({
+        status: 'warn',
+        value: 'built in, but enabled on no device',
+        remedy: { command: `echo "${NVME} enable=1" > /sys/fs/cgroup/io.cost.qos` }
+      })
       // WBT on a disk that iocost does not manage is not a problem.
       expect(get('io.wbt').status).toBe('ok')
     } finally {

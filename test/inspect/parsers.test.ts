@@ -9,7 +9,13 @@ import { mountFor, mountOption, parseMountinfo } from '../../src/main/services/i
 import { argBool, argValue, argValues, parseCmdline } from '../../src/main/services/inspect/parsers/cmdline'
 import { formatPressure, parsePressure } from '../../src/main/services/inspect/parsers/pressure'
 import { parseFilesystems, parseMeminfo, parseProcCgroups, parseSwaps } from '../../src/main/services/inspect/parsers/procfs'
-import { parseBtrfsVersion, parseEfiBoolVar, parseLibsystemdShared, parseSystemctlVersion, parseXfsReflink } from '../../src/main/services/inspect/parsers/versions'
+import {
+  parseBtrfsVersion,
+  parseEfiBoolVar,
+  parseLibsystemdShared,
+  parseSystemctlVersion,
+  parseXfsReflink
+} from '../../src/main/services/inspect/parsers/versions'
 import { classifyOs } from '../../src/main/services/inspect/checks/os'
 import { HYPERSCALE_GROUPS } from '../../src/main/services/inspect/checks/kconfig-options'
 
@@ -189,14 +195,20 @@ describe('pressure files', () => {
 
 describe('proc tables and tool output', () => {
   it('parses /proc/swaps with zram and file swap', () => {
-    const s = parseSwaps('Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t8388604\t\t1024\t\t100\n/swap\\040file                               file\t\t1048572\t\t0\t\t-2\n')
+    const s = parseSwaps(
+      'Filename\t\t\t\tType\t\tSize\t\tUsed\t\tPriority\n/dev/zram0                              partition\t8388604\t\t1024\t\t100\n/swap\\040file                               file\t\t1048572\t\t0\t\t-2\n'
+    )
     expect(s).toEqual([
       { filename: '/dev/zram0', type: 'partition', sizeKiB: 8388604, usedKiB: 1024, priority: 100, zram: true },
       { filename: '/swap file', type: 'file', sizeKiB: 1048572, usedKiB: 0, priority: -2, zram: false }
     ])
   })
   it('parses meminfo, /proc/cgroups and /proc/filesystems', () => {
-    expect(parseMeminfo('MemTotal:       24684092 kB\nSwapTotal:             0 kB\nHugePages_Total:       0\n')).toEqual({ MemTotal: 24684092, SwapTotal: 0, HugePages_Total: 0 })
+    expect(parseMeminfo('MemTotal:       24684092 kB\nSwapTotal:             0 kB\nHugePages_Total:       0\n')).toEqual({
+      MemTotal: 24684092,
+      SwapTotal: 0,
+      HugePages_Total: 0
+    })
     expect(parseProcCgroups('#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t0\t1\t1\nmemory\t0\t50\t0\n')).toEqual([
       { name: 'cpuset', hierarchy: 0, numCgroups: 1, enabled: true },
       { name: 'memory', hierarchy: 0, numCgroups: 50, enabled: false }
@@ -213,7 +225,11 @@ describe('proc tables and tool output', () => {
     expect(parseLibsystemdShared('libsystemd-shared-256.11-1.fc41.so')).toEqual({ major: 256, full: '256.11-1.fc41' })
     expect(parseLibsystemdShared('libsystemd-core-252.so')).toBeUndefined()
     expect(parseBtrfsVersion('btrfs-progs v6.6.3\n-EXPERIMENTAL -INJECT\n')).toBe('6.6.3')
-    expect(parseXfsReflink('         =                       crc=1        finobt=1, sparse=1, rmapbt=0\n         =                       reflink=1    bigtime=1 inobtcount=1\n')).toBe(true)
+    expect(
+      parseXfsReflink(
+        '         =                       crc=1        finobt=1, sparse=1, rmapbt=0\n         =                       reflink=1    bigtime=1 inobtcount=1\n'
+      )
+    ).toBe(true)
     expect(parseXfsReflink('reflink=0')).toBe(false)
   })
   it('reads an efivar boolean after its 4-byte attribute word', () => {

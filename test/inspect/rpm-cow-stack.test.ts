@@ -19,7 +19,12 @@ describe('RPM copy-on-write lines (fixture roots)', () => {
   })
 
   it('dnf4 with the plugin shipped off: each line tells its own state', async () => {
-    const { get } = await inspect({ '/usr/bin/dnf-3': '', '/usr/bin/dnf': '', '/etc/dnf/plugins/reflink.conf': '[main]\nenabled=0\n', '/usr/lib/sysimage/rpm/rpmdb.sqlite': '' })
+    const { get } = await inspect({
+      '/usr/bin/dnf-3': '',
+      '/usr/bin/dnf': '',
+      '/etc/dnf/plugins/reflink.conf': '[main]\nenabled=0\n',
+      '/usr/lib/sysimage/rpm/rpmdb.sqlite': ''
+    })
     expect(get('rpm.cow.dnf')).toMatchObject({ status: 'ok', details: { major: 4 } })
     expect(get('rpm.cow.plugin')).toMatchObject({ status: 'warn', value: expect.stringContaining('enabled=0') })
     expect(get('rpm.cow.rpmdb')).toMatchObject({ status: 'ok', value: expect.stringContaining('/usr/lib/sysimage/rpm') })

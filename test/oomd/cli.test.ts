@@ -10,7 +10,10 @@ import { fixture, makeTree } from './tree'
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
 const OWN_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
 const hsc = (...args: string[]) =>
-  spawnSync(process.execPath, [HSC, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', HSC_SETTINGS_FILE: path.join(os.tmpdir(), `hsc-oomd-cli-${process.pid}.json`) } })
+  spawnSync(process.execPath, [HSC, ...args], {
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1', HSC_SETTINGS_FILE: path.join(os.tmpdir(), `hsc-oomd-cli-${process.pid}.json`) }
+  })
 const unified = execFileSync('stat', ['-f', '-c', '%T', '/sys/fs/cgroup'], { encoding: 'utf8' }).trim() === 'cgroup2fs'
 
 const cleanups: Array<() => void> = []
@@ -34,7 +37,9 @@ describe.skipIf(!built)(`hsc oomd (built CLI)${built ? '' : ' (skipped: run npm 
     const t = makeTree({
       '/etc/systemd/oomd.conf': fixture('oomd.conf'),
       '/usr/lib/systemd/oomd.conf.d/10-oomd-defaults.conf': fixture('systemd-oomd-defaults/fedora-f34-f38/10-oomd-defaults.conf'),
-      '/usr/lib/systemd/system/user@.service.d/10-oomd-user-service-defaults.conf': fixture('systemd-oomd-defaults/fedora-f34-f38/10-oomd-user-service-defaults.conf')
+      '/usr/lib/systemd/system/user@.service.d/10-oomd-user-service-defaults.conf': fixture(
+        'systemd-oomd-defaults/fedora-f34-f38/10-oomd-user-service-defaults.conf'
+      )
     })
     cleanups.push(t.cleanup)
     const r = hsc('oomd', 'status', '--json', '--root', t.root)

@@ -66,7 +66,11 @@ describe('oomd through the router (same path as IPC, WebSocket and CLI)', () => 
     expect(readFileSync(file, 'utf8')).toBe(set.ok ? set.value.content : '')
     expect(readFileSync(file, 'utf8')).toMatch(/^\[OOM\]\nDefaultMemoryPressureLimit=55\.25%\nDefaultMemoryPressureDurationSec=2min\n/m)
     const status = await router.call('oomd.status', { root })
-    expect(status.ok && status.value.thresholdsFile).toEqual({ path: OOMD_THRESHOLDS_FILE, exists: true, values: { DefaultMemoryPressureLimit: '55.25%', DefaultMemoryPressureDurationSec: '2min' } })
+    expect(status.ok && status.value.thresholdsFile).toEqual({
+      path: OOMD_THRESHOLDS_FILE,
+      exists: true,
+      values: { DefaultMemoryPressureLimit: '55.25%', DefaultMemoryPressureDurationSec: '2min' }
+    })
     expect(status.ok && status.value.config.settings.DefaultMemoryPressureDurationSec.source).toBe(OOMD_THRESHOLDS_FILE)
 
     const reset = await router.call('oomd.reset', {})

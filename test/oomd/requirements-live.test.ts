@@ -17,7 +17,8 @@ function statfsName(p: string): string {
 }
 
 const top = statfsName('/sys/fs/cgroup')
-const expectedMode = top === 'cgroup2fs' ? 'unified' : top === 'tmpfs' && statfsName('/sys/fs/cgroup/unified') === 'cgroup2fs' ? 'hybrid' : top === 'tmpfs' ? 'legacy' : 'unknown'
+const expectedMode =
+  top === 'cgroup2fs' ? 'unified' : top === 'tmpfs' && statfsName('/sys/fs/cgroup/unified') === 'cgroup2fs' ? 'hybrid' : top === 'tmpfs' ? 'legacy' : 'unknown'
 
 describe('oomd requirements on this machine', () => {
   const live = createRootFs('/')
@@ -28,13 +29,16 @@ describe('oomd requirements on this machine', () => {
     expect(req?.status).toBe(expectedMode === 'unified' ? 'ok' : expectedMode === 'unknown' ? 'unknown' : 'fail')
     if (expectedMode === 'hybrid') {
       expect(req?.reason).toMatch(/hybrid/)
-      expect(req?.remedy?.command).toMatch(/^grubby --update-kernel=ALL --(args=systemd\.unified_cgroup_hierarchy=1|remove-args=systemd\.unified_cgroup_hierarchy)$/)
+      expect(req?.remedy?.command).toMatch(
+        /^grubby --update-kernel=ALL --(args=systemd\.unified_cgroup_hierarchy=1|remove-args=systemd\.unified_cgroup_hierarchy)$/
+      )
     }
   })
 
   it('memory controller agrees with the cgroup2 cgroup.controllers file', async () => {
     const req = (await checkRequirements(live)).find((r) => r.id === 'memory-controller')
-    const file = expectedMode === 'unified' ? '/sys/fs/cgroup/cgroup.controllers' : expectedMode === 'hybrid' ? '/sys/fs/cgroup/unified/cgroup.controllers' : null
+    const file =
+      expectedMode === 'unified' ? '/sys/fs/cgroup/cgroup.controllers' : expectedMode === 'hybrid' ? '/sys/fs/cgroup/unified/cgroup.controllers' : null
     const has = file ? readFileSync(file, 'utf8').split(/\s+/).includes('memory') : false
     expect(req?.status).toBe(has ? 'ok' : 'fail')
   })

@@ -166,7 +166,14 @@ StandInManager.configureMembers({
 
 export class SystemdStandIn {
   readonly calls: RecordedCall[] = []
-  readonly controls: StandInControls = { failWith: new Map(), jobResult: new Map(), signalBeforeReply: false, jobDelayMs: 20, startMakesActive: true, tainted: '' }
+  readonly controls: StandInControls = {
+    failWith: new Map(),
+    jobResult: new Map(),
+    signalBeforeReply: false,
+    jobDelayMs: 20,
+    startMakesActive: true,
+    tainted: ''
+  }
   subscribed = false
   /** Pending job completions, cleared on stop so nothing is sent on a closed bus. */
   readonly timers = new Set<NodeJS.Timeout>()

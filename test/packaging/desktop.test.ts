@@ -42,7 +42,12 @@ describe.skipIf(!haveDfv)(`${APP_ID}.desktop${haveDfv ? '' : ' (skipped: needs d
   })
 
   it('launches the packaged binary with the icon and window class the package installs', () => {
-    const entry = Object.fromEntries(readFileSync(DESKTOP, 'utf8').split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+    const entry = Object.fromEntries(
+      readFileSync(DESKTOP, 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
+    )
     const spec = readFileSync(path.join(PROJECT_ROOT, 'packaging/rpm/hyperscale-companion.spec'), 'utf8')
     const builder = readFileSync(path.join(PROJECT_ROOT, 'electron-builder.yml'), 'utf8')
     expect(entry.Exec).toBe('hyperscale-companion')
@@ -72,7 +77,7 @@ describe.skipIf(!haveAppstream)(`${APP_ID}.metainfo.xml${haveAppstream ? '' : ' 
     expect(r.out).toMatch(/summary/i)
   })
 
-  it('uses electron-builder\'s appId and launches the .desktop file of the same name', () => {
+  it("uses electron-builder's appId and launches the .desktop file of the same name", () => {
     const builder = readFileSync(path.join(PROJECT_ROOT, 'electron-builder.yml'), 'utf8')
     expect(text(xml, 'id')).toEqual([/appId: (\S+)/.exec(builder)?.[1]])
     expect(text(xml, 'launchable')).toEqual([path.basename(DESKTOP)])

@@ -20,14 +20,20 @@ function project(files: string[], edit: (spec: string) => string = (s) => s): st
   dirs.push(dir)
   for (const f of ['package.json', 'package-lock.json']) cpSync(path.join(PROJECT_ROOT, f), path.join(dir, f))
   mkdirSync(path.join(dir, 'packaging/rpm'), { recursive: true })
-  writeFileSync(path.join(dir, 'packaging/rpm/hyperscale-companion.spec'), edit(readFileSync(path.join(PROJECT_ROOT, 'packaging/rpm/hyperscale-companion.spec'), 'utf8')))
+  writeFileSync(
+    path.join(dir, 'packaging/rpm/hyperscale-companion.spec'),
+    edit(readFileSync(path.join(PROJECT_ROOT, 'packaging/rpm/hyperscale-companion.spec'), 'utf8'))
+  )
   for (const f of files) {
     mkdirSync(path.dirname(path.join(dir, f)), { recursive: true })
     writeFileSync(path.join(dir, f), 'x')
   }
   return dir
 }
-const rpm = (dir: string) => spawnSync(process.execPath, [SCRIPT, '--project', dir, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(dir, 'dist')], { encoding: 'utf8' })
+const rpm = (dir: string) =>
+  spawnSync(process.execPath, [SCRIPT, '--project', dir, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(dir, 'dist')], {
+    encoding: 'utf8'
+  })
 const BUILT = ['out/cli/hsc.mjs', 'out/renderer/index.html', 'LICENSE']
 const HELPER = ['libexec/hsc-root-helper', 'out/root-helper/hsc-root-helper.mjs', 'packaging/polkit/org.centos.hyperscale.companion.policy']
 
@@ -36,7 +42,9 @@ describe('npm run rpm on an incomplete tree', () => {
     const dir = project(BUILT)
     const r = rpm(dir)
     expect(r.status).toBe(1)
-    expect(r.stderr).toContain('npm run rpm: files the spec installs are missing: libexec/hsc-root-helper (the root helper launcher for configuration writes); out/root-helper/hsc-root-helper.mjs')
+    expect(r.stderr).toContain(
+      'npm run rpm: files the spec installs are missing: libexec/hsc-root-helper (the root helper launcher for configuration writes); out/root-helper/hsc-root-helper.mjs'
+    )
     expect(r.stderr).toContain('packaging/polkit/org.centos.hyperscale.companion.policy (the polkit action for the root helper)')
     expect(r.stderr).toContain('Nothing was built.')
     expect(spawnSync('ls', [path.join(dir, 'dist')]).status).not.toBe(0)

@@ -2,7 +2,20 @@
 // (reusing out/ from `npm run build`), rpmlint checks spec and packages, rpm installs the
 // package into a scratch root, and the installed hsc runs with this machine's Node.js.
 import { spawn, spawnSync } from 'node:child_process'
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  realpathSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { gunzipSync } from 'node:zlib'
@@ -14,7 +27,13 @@ const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'ut
 const onPath = (tool: string): boolean => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status === 0
 const missingTools = ['rpmbuild', 'rpmspec', 'rpmlint', 'rpm2cpio', 'cpio', 'groff'].filter((t) => !onPath(t))
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')) && existsSync(path.join(PROJECT_ROOT, 'out/renderer/index.html'))
-const skipReason = missingTools.length ? `needs ${missingTools.join(', ')} (see .ci/apt-packages.txt)` : !built ? 'needs `npm run build` first' : !isRoot ? 'rpm --root installs need root' : ''
+const skipReason = missingTools.length
+  ? `needs ${missingTools.join(', ')} (see .ci/apt-packages.txt)`
+  : !built
+    ? 'needs `npm run build` first'
+    : !isRoot
+      ? 'rpm --root installs need root'
+      : ''
 
 interface Result {
   status: number | null
@@ -54,7 +73,28 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
 `
 
 /** The parts of the project the release tarball is made from (no node_modules, no local add-on build). */
-const TREE = ['package.json', 'package-lock.json', 'README.md', 'LICENSE', 'CHANGELOG.md', 'CONTRIBUTING.md', 'bin', 'out', 'resources', 'native', 'libexec', 'packaging', 'scripts', 'src', 'docs', 'tsconfig.json', 'tsconfig.node.json', 'tsconfig.web.json', 'electron.vite.config.ts', 'electron-builder.yml']
+const TREE = [
+  'package.json',
+  'package-lock.json',
+  'README.md',
+  'LICENSE',
+  'CHANGELOG.md',
+  'CONTRIBUTING.md',
+  'bin',
+  'out',
+  'resources',
+  'native',
+  'libexec',
+  'packaging',
+  'scripts',
+  'src',
+  'docs',
+  'tsconfig.json',
+  'tsconfig.node.json',
+  'tsconfig.web.json',
+  'electron.vite.config.ts',
+  'electron-builder.yml'
+]
 
 describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReason ? `(skipped: ${skipReason})` : ''}`, () => {
   let work: string
@@ -72,13 +112,15 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     for (const entry of TREE) {
       const from = path.join(PROJECT_ROOT, entry)
       const localBuild = path.join(PROJECT_ROOT, 'native/usocket/build')
-      if (existsSync(from)) cpSync(from, path.join(tree, entry), { recursive: true, filter: (src) => src !== localBuild && !src.startsWith(localBuild + path.sep) })
+      if (existsSync(from))
+        cpSync(from, path.join(tree, entry), { recursive: true, filter: (src) => src !== localBuild && !src.startsWith(localBuild + path.sep) })
     }
     // The root helper and its polkit action come from a parallel branch (trust boundaries).
     // Until both are merged, this copy of the tree gets minimal stand-ins so the spec's
     // install of those paths is exercised; once the real files exist they are used instead.
     const standIns: Record<string, string> = {
-      'libexec/hsc-root-helper': "#!/usr/bin/env node\n// stand-in for the root helper launcher (test only)\nawait import('../out/root-helper/hsc-root-helper.mjs')\n",
+      'libexec/hsc-root-helper':
+        "#!/usr/bin/env node\n// stand-in for the root helper launcher (test only)\nawait import('../out/root-helper/hsc-root-helper.mjs')\n",
       'out/root-helper/hsc-root-helper.mjs': "process.stdout.write('root helper stand-in: ' + process.argv.slice(2).join(' ') + '\\n')\n",
       'packaging/polkit/org.centos.hyperscale.companion.policy':
         '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE policyconfig PUBLIC "-//freedesktop//DTD PolicyKit Policy Configuration 1.0//EN" "http://www.freedesktop.org/standards/PolicyKit/1/policyconfig.dtd">\n<policyconfig>\n  <action id="org.centos.hyperscale.companion.write-config">\n    <description>Stand-in (test only)</description>\n    <message>Authentication is required to change a configuration file</message>\n    <defaults><allow_any>auth_admin</allow_any><allow_inactive>auth_admin</allow_inactive><allow_active>auth_admin_keep</allow_active></defaults>\n    <annotate key="org.freedesktop.policykit.exec.path">/usr/libexec/hyperscale-companion/hsc-root-helper</annotate>\n  </action>\n</policyconfig>\n'
@@ -96,10 +138,24 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     // real shared library as libffmpeg.so, so the desktop package's install, file list and
     // dependency filters run for real.
     const zip = path.join(work, electronZip)
-    const z = spawnSync('python3', ['-c', STAND_IN_ZIP, zip, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/libz.so.1`], { encoding: 'utf8' })
+    const z = spawnSync('python3', ['-c', STAND_IN_ZIP, zip, `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu/libz.so.1`], {
+      encoding: 'utf8'
+    })
     if (z.status !== 0) throw new Error(`cannot make the Electron stand-in archive: ${z.stderr}`)
 
-    const r = await run([process.execPath, path.join(tree, 'scripts/packaging/rpm.mjs'), '--project', tree, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(work, 'dist'), '--electron-zip', zip, '--json'])
+    const r = await run([
+      process.execPath,
+      path.join(tree, 'scripts/packaging/rpm.mjs'),
+      '--project',
+      tree,
+      '--node-modules',
+      path.join(PROJECT_ROOT, 'node_modules'),
+      '--outdir',
+      path.join(work, 'dist'),
+      '--electron-zip',
+      zip,
+      '--json'
+    ])
     if (r.status !== 0) throw new Error(`npm run rpm failed (exit ${r.status}):\n${r.stderr.slice(-4000)}`)
     summary = JSON.parse(r.stdout)
     cliRpm = summary.rpms.find((f) => path.basename(f).startsWith('hyperscale-companion-cli-'))!
@@ -126,7 +182,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     console.info(`rpm build + lint took ${summary.seconds.toFixed(1)} s`)
   })
 
-  it('the installed hsc runs with this machine\'s Node.js and inspects a fixture root like the built tree does', async () => {
+  it("the installed hsc runs with this machine's Node.js and inspects a fixture root like the built tree does", async () => {
     const hsc = installed('/usr/bin/hsc')
     expect(lstatSync(hsc).isSymbolicLink()).toBe(true)
     expect(realpathSync(hsc)).toBe(installed(`${APP}/bin/hsc.mjs`))
@@ -158,9 +214,12 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     }
   })
 
-  it('hsc gui starts the desktop package\'s app, and says how to install it when it is not', async () => {
+  it("hsc gui starts the desktop package's app, and says how to install it when it is not", async () => {
     const hsc = installed('/usr/bin/hsc')
-    expect(JSON.parse(readFileSync(installed(`${APP}/packaged.json`), 'utf8'))).toEqual({ desktop: '/usr/bin/hyperscale-companion', install: 'dnf install hyperscale-companion' })
+    expect(JSON.parse(readFileSync(installed(`${APP}/packaged.json`), 'utf8'))).toEqual({
+      desktop: '/usr/bin/hyperscale-companion',
+      install: 'dnf install hyperscale-companion'
+    })
     const r = await run([process.execPath, hsc, 'gui'])
     if (existsSync('/usr/bin/hyperscale-companion')) return // a desktop package on this machine: not the case under test
     expect(r.status).toBe(1)
@@ -179,12 +238,15 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     expect(r.stderr).toBe('')
     expect(r.stdout).toContain('from-the-rpm')
     const files = (await run(['rpm', '-qlp', cliRpm])).stdout.split('\n')
-    expect(files.filter((f) => f.endsWith('.node')).sort()).toEqual([`${APP}/node_modules/node-pty/build/Release/pty.node`, `${APP}/node_modules/usocket/build/Release/hsc_usocket.node`])
+    expect(files.filter((f) => f.endsWith('.node')).sort()).toEqual([
+      `${APP}/node_modules/node-pty/build/Release/pty.node`,
+      `${APP}/node_modules/usocket/build/Release/hsc_usocket.node`
+    ])
     // No prebuilt binaries for other systems, no add-on sources, no source maps.
     expect(files.filter((f) => /prebuilds|\.(dll|exe|dylib|map)$|node-pty\/(src|deps|third_party)\//.test(f))).toEqual([])
   })
 
-  it('ships a man page and bash completion written from the packaged hsc\'s --help', async () => {
+  it("ships a man page and bash completion written from the packaged hsc's --help", async () => {
     const man = gunzipSync(readFileSync(installed('/usr/share/man/man1/hsc.1.gz'))).toString('utf8')
     const repoHelp = (await run([process.execPath, HSC, 'repos', '--help'])).stdout
     const subcommands = [...repoHelp.matchAll(/^Usage: hsc (repos \w+)/gm)].map((m) => m[1])
@@ -208,7 +270,9 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     expect(complete('hsc repos se')).toEqual(['setup'])
     expect(complete('hsc repos setup --ex')).toEqual(['--experimental'])
     expect(complete('hsc inspect --ou')).toEqual(['--output'])
-    const usrLi = readdirSync('/usr', { withFileTypes: true }).filter((d) => d.name.startsWith('li') && d.isDirectory()).map((d) => `/usr/${d.name}`)
+    const usrLi = readdirSync('/usr', { withFileTypes: true })
+      .filter((d) => d.name.startsWith('li') && d.isDirectory())
+      .map((d) => `/usr/${d.name}`)
     expect(complete('hsc oomd status --root /usr/li').sort()).toEqual(usrLi.sort())
   })
 
@@ -216,11 +280,24 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     const helper = installed('/usr/libexec/hyperscale-companion/hsc-root-helper')
     expect(readlinkSync(helper)).toBe('../../lib/node_modules/hyperscale-companion/libexec/hsc-root-helper')
     expect(realpathSync(helper)).toBe(installed(`${APP}/libexec/hsc-root-helper`))
-    const q = await run(['rpm', '--root', scratch, '-q', '--qf', '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEMODES:perms} %{FILENAMES}\\n]', 'hyperscale-companion-cli'])
+    const q = await run([
+      'rpm',
+      '--root',
+      scratch,
+      '-q',
+      '--qf',
+      '[%{FILEUSERNAME}:%{FILEGROUPNAME} %{FILEMODES:perms} %{FILENAMES}\\n]',
+      'hyperscale-companion-cli'
+    ])
     const line = (p: string): string | undefined => q.stdout.split('\n').find((l) => l.endsWith(` ${p}`))
     expect(line(`${APP}/libexec/hsc-root-helper`)).toBe(`root:root -rwxr-xr-x ${APP}/libexec/hsc-root-helper`)
     expect(line('/usr/share/polkit-1/actions/org.centos.hyperscale.companion.policy')).toMatch(/^root:root -rw-r--r-- /)
-    expect(q.stdout.split('\n').filter(Boolean).every((l) => l.startsWith('root:root '))).toBe(true)
+    expect(
+      q.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => l.startsWith('root:root '))
+    ).toBe(true)
     const policy = readFileSync(installed('/usr/share/polkit-1/actions/org.centos.hyperscale.companion.policy'), 'utf8')
     expect(policy).toBe(readFileSync(path.join(tree, 'packaging/polkit/org.centos.hyperscale.companion.policy'), 'utf8'))
     expect(policy).toContain('<annotate key="org.freedesktop.policykit.exec.path">/usr/libexec/hyperscale-companion/hsc-root-helper</annotate>')
@@ -235,13 +312,14 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
 
   it('requires what the app calls and recommends what is optional', async () => {
     const requires = (await run(['rpm', '-qp', '--requires', cliRpm])).stdout.split('\n')
-    for (const dep of ['nodejs >= 1:20.19', 'udisks2', 'dbus', 'systemd', 'polkit', 'rpm', '(dnf-plugins-core or dnf5-plugins)']) expect(requires).toContain(dep)
+    for (const dep of ['nodejs >= 1:20.19', 'udisks2', 'dbus', 'systemd', 'polkit', 'rpm', '(dnf-plugins-core or dnf5-plugins)'])
+      expect(requires).toContain(dep)
     expect(requires.filter((r) => r.startsWith('npm('))).toEqual([])
     const recommends = (await run(['rpm', '-qp', '--recommends', cliRpm])).stdout.split('\n').filter(Boolean)
     expect(recommends.sort()).toEqual(['btrfs-progs', 'dosfstools', 'exfatprogs', 'grubby', 'systemd-oomd'])
   })
 
-  it('the desktop package installs the app, launcher, .desktop file, metainfo and icons over the cli package\'s tree (Electron stand-in)', async () => {
+  it("the desktop package installs the app, launcher, .desktop file, metainfo and icons over the cli package's tree (Electron stand-in)", async () => {
     const electronDir = '/usr/lib64/hyperscale-companion'
     expect(realpathSync(installed('/usr/bin/hyperscale-companion'))).toBe(installed(`${electronDir}/hyperscale-companion`))
     const launched = await run([installed('/usr/bin/hyperscale-companion'), '--probe'])
@@ -280,7 +358,12 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     expect(withElectron.status).toBe(0)
     expect(withElectron.stdout).toContain(`Source2:        https://github.com/electron/electron/releases/download/v${electronVersion}/${zip}`)
     expect(without.stdout).not.toContain('Source2:')
-    const desktopFiles = ['/usr/share/applications/org.centos.hyperscale.companion.desktop', '/usr/share/metainfo/org.centos.hyperscale.companion.metainfo.xml', '/usr/share/icons/hicolor/*/apps/org.centos.hyperscale.companion.png', '/usr/bin/hyperscale-companion']
+    const desktopFiles = [
+      '/usr/share/applications/org.centos.hyperscale.companion.desktop',
+      '/usr/share/metainfo/org.centos.hyperscale.companion.metainfo.xml',
+      '/usr/share/icons/hicolor/*/apps/org.centos.hyperscale.companion.png',
+      '/usr/bin/hyperscale-companion'
+    ]
     for (const f of desktopFiles) {
       expect(withElectron.stdout).toContain(`\n${f}\n`)
       expect(without.stdout).not.toContain(`\n${f}\n`)
@@ -295,7 +378,20 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     expect(extract.status).toBe(0)
     expect(existsSync(path.join(unpacked, zip))).toBe(true)
     rmSync(path.join(unpacked, zip))
-    const b = await run(['rpmbuild', '-bb', '--nodeps', '--with', 'electron', '--define', `_topdir ${path.join(work, 'electron-top')}`, '--define', `_sourcedir ${unpacked}`, '--define', '_buildshell /bin/bash', path.join(unpacked, 'hyperscale-companion.spec')])
+    const b = await run([
+      'rpmbuild',
+      '-bb',
+      '--nodeps',
+      '--with',
+      'electron',
+      '--define',
+      `_topdir ${path.join(work, 'electron-top')}`,
+      '--define',
+      `_sourcedir ${unpacked}`,
+      '--define',
+      '_buildshell /bin/bash',
+      path.join(unpacked, 'hyperscale-companion.spec')
+    ])
     const log = `${b.stdout}\n${b.stderr}`
     expect(b.status).not.toBe(0)
     expect(log).toContain('+ mv node_modules_prod node_modules') // Source0 and Source1 unpacked

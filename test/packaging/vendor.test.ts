@@ -24,7 +24,10 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 describe('the vendored production node_modules', () => {
   it('holds the production dependencies and what they need, never a development tool', () => {
     const names = packages.map((p) => p.name)
-    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> }
+    const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+      devDependencies: Record<string, string>
+    }
     for (const dep of Object.keys(pkg.dependencies)) expect(names).toContain(dep)
     for (const dev of Object.keys(pkg.devDependencies)) expect(names).not.toContain(dev)
     expect(names).not.toContain('esbuild')
@@ -35,7 +38,8 @@ describe('the vendored production node_modules', () => {
   it('leaves build outputs, prebuilt binaries and Windows-only sources behind', () => {
     const pick = packages.filter((p) => p.name === 'node-pty' || p.name === 'usocket')
     const root = stageNodeModules(pick, tmp) as string
-    const all = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(path.join(d, e.name)) : [path.join(d, e.name)]))
+    const all = (d: string): string[] =>
+      readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? all(path.join(d, e.name)) : [path.join(d, e.name)]))
     const files = all(root).map((f) => path.relative(root, f))
     expect(files).toContain('node-pty/binding.gyp')
     expect(files).toContain('node-pty/src/unix/pty.cc')
@@ -44,9 +48,11 @@ describe('the vendored production node_modules', () => {
     expect(existsSync(path.join(root, 'usocket/build.mjs'))).toBe(true)
   })
 
-  it('the spec\'s License: names every bundled licence; a missing one is reported with its packages', () => {
+  it("the spec's License: names every bundled licence; a missing one is reported with its packages", () => {
     expect(missingLicenses(packages, specLicense)).toEqual([])
-    const withoutLgpl = spdxTerms(specLicense).filter((t: string) => t !== 'LGPL-3.0-or-later').join(' AND ')
+    const withoutLgpl = spdxTerms(specLicense)
+      .filter((t: string) => t !== 'LGPL-3.0-or-later')
+      .join(' AND ')
     expect(missingLicenses(packages, withoutLgpl)).toEqual(['LGPL-3.0-or-later (openpgp)'])
     expect(spdxTerms('MIT AND (MIT OR CC0-1.0) AND ISC')).toEqual(['MIT', '(MIT OR CC0-1.0)', 'ISC'])
   })

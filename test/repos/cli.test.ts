@@ -10,7 +10,13 @@ import { buildWorld, type World } from './helpers/world'
 
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
 const haveTools = haveDnf && (await runCommand(['rpmbuild', '--version'])).code === 0 && (await runCommand(['createrepo_c', '--version'])).code === 0
-const skip = !built ? 'run npm run build first' : !isRoot ? 'needs root: dnf --installroot writes an rpm database' : !haveTools ? 'needs dnf, rpmbuild and createrepo_c' : ''
+const skip = !built
+  ? 'run npm run build first'
+  : !isRoot
+    ? 'needs root: dnf --installroot writes an rpm database'
+    : !haveTools
+      ? 'needs dnf, rpmbuild and createrepo_c'
+      : ''
 
 describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let world: World
@@ -33,7 +39,12 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
 
   it('bad ids exit 2 (usage) with one line; unknown ids exit 1; nothing runs', async () => {
     const before = readFileSync(path.join(world.root, 'etc/yum.repos.d/centos.repo'), 'utf8')
-    for (const args of [['repos', 'enable', '--', '--setopt=reposdir=/tmp'], ['repos', 'enable', 'x;rm -rf /'], ['repos', 'disable', '-x'], ['repos', 'enable']]) {
+    for (const args of [
+      ['repos', 'enable', '--', '--setopt=reposdir=/tmp'],
+      ['repos', 'enable', 'x;rm -rf /'],
+      ['repos', 'disable', '-x'],
+      ['repos', 'enable']
+    ]) {
       const r = await hsc(...args)
       expect(r.status, args.join(' ')).toBe(2)
       expect(r.stderr.trim().split('\n'), args.join(' ')).toHaveLength(1)
@@ -69,7 +80,9 @@ describe.skipIf(!!skip)(`hsc repos (built CLI) on a real dnf installroot${skip ?
     const before = readFileSync(file, 'utf8')
     const off = await hsc('repos', 'disable', 'centos-hyperscale-experimental')
     expect(off.status, off.stderr).toBe(0)
-    expect(off.stderr).toMatch(/\$ \/\S*dnf --installroot=\S+ --releasever=9 --setopt=reposdir=\S+ config-manager --set-disabled centos-hyperscale-experimental/)
+    expect(off.stderr).toMatch(
+      /\$ \/\S*dnf --installroot=\S+ --releasever=9 --setopt=reposdir=\S+ config-manager --set-disabled centos-hyperscale-experimental/
+    )
     expect(readFileSync(file, 'utf8')).not.toBe(before)
     expect((await realRepolist(world.root)).get('centos-hyperscale-experimental')).toBe(false)
     expect((await hsc('repos', 'enable', 'centos-hyperscale-experimental')).status).toBe(0)

@@ -5,7 +5,7 @@ import { createRootFs } from '../../src/main/services/system/rootfs'
 import { haveDnf } from './helpers/real-dnf'
 
 describe.skipIf(!haveDnf)(`dnf version without starting dnf${haveDnf ? '' : ' (skipped: dnf is not installed)'}`, () => {
-  it('reads the same version `dnf --version` prints, from dnf4\'s own files, and runs no process', async () => {
+  it("reads the same version `dnf --version` prints, from dnf4's own files, and runs no process", async () => {
     const real = (await runCommand(['dnf', '--version'], { env: { LC_ALL: 'C.UTF-8' } })).stdout.split('\n')[0].trim()
     const calls: string[][] = []
     const counting: CommandRunner = (argv, opts) => {

@@ -56,6 +56,9 @@ describe.skipIf(!haveDnf)('Stream 10: the kernel flavour (real dnf, plan only)',
       ['install', '-y', 'centos-release-hyperscale-kernel'],
       ['install', '-y', 'kernel']
     ])
-    await expect(svc(r).plan(reposAction.parse({ kind: 'setup', flavours: ['hotfixes'] }))).rejects.toMatchObject({ name: 'FlavourNotOnStream', message: expect.stringContaining('Stream 9 only') })
+    await expect(svc(r).plan(reposAction.parse({ kind: 'setup', flavours: ['hotfixes'] }))).rejects.toMatchObject({
+      name: 'FlavourNotOnStream',
+      message: expect.stringContaining('Stream 9 only')
+    })
   })
 })

@@ -39,8 +39,22 @@ describe('Hyperscale repo classification', () => {
   it.each([
     [{ id: 'centos-hyperscale-spin', baseurl: [] }, 'spin', false, 'binary'],
     [{ id: 'centos-hyperscale-experimental-testing', baseurl: [] }, 'experimental', true, 'binary'],
-    [{ id: 'centos-hyperscale-hotfixes', mirrorlist: 'http://mirrorlist.centos.org/?release=$stream&arch=$basearch&repo=hyperscale-packages-hotfixes', baseurl: [] }, 'hotfixes', false, 'binary'],
-    [{ id: 'hyperscale-packages-facebook', baseurl: ['https://mirror.example/SIGs/$stream/hyperscale/$basearch/packages-facebook'] }, 'facebook', false, 'binary'],
+    [
+      {
+        id: 'centos-hyperscale-hotfixes',
+        mirrorlist: 'http://mirrorlist.centos.org/?release=$stream&arch=$basearch&repo=hyperscale-packages-hotfixes',
+        baseurl: []
+      },
+      'hotfixes',
+      false,
+      'binary'
+    ],
+    [
+      { id: 'hyperscale-packages-facebook', baseurl: ['https://mirror.example/SIGs/$stream/hyperscale/$basearch/packages-facebook'] },
+      'facebook',
+      false,
+      'binary'
+    ],
     [{ id: 'hyperscale-packages-main-source', baseurl: ['https://mirror.example/SIGs/$stream/hyperscale/source/packages-main'] }, 'main', false, 'source'],
     [{ id: 'hs-mirror', baseurl: ['https://mirror.example/SIGs/9-stream/hyperscale/x86_64/packages-intel/'] }, 'intel', false, 'binary'],
     [{ id: 'centos-hyperscale-debuginfo', baseurl: [] }, 'main', false, 'debuginfo']
@@ -50,7 +64,9 @@ describe('Hyperscale repo classification', () => {
 
   it('leaves other repos alone', () => {
     expect(classifyRepo({ id: 'epel', metalink: 'https://mirrors.fedoraproject.org/metalink?repo=epel-9&arch=x86_64', baseurl: [] })).toBeNull()
-    expect(classifyRepo({ id: 'extras-common', metalink: 'https://mirrors.centos.org/metalink?repo=centos-extras-sig-extras-common-9-stream', baseurl: [] })).toBeNull()
+    expect(
+      classifyRepo({ id: 'extras-common', metalink: 'https://mirrors.centos.org/metalink?repo=centos-extras-sig-extras-common-9-stream', baseurl: [] })
+    ).toBeNull()
   })
 })
 

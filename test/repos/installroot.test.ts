@@ -60,7 +60,14 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
 
   function hashes(): Map<string, string> {
     const dir = path.join(world.root, 'etc/yum.repos.d')
-    return new Map(readdirSync(dir).map((f) => [f, createHash('sha256').update(readFileSync(path.join(dir, f))).digest('hex')]))
+    return new Map(
+      readdirSync(dir).map((f) => [
+        f,
+        createHash('sha256')
+          .update(readFileSync(path.join(dir, f)))
+          .digest('hex')
+      ])
+    )
   }
 
   async function agreesWithDnf(): Promise<void> {
@@ -99,7 +106,12 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(plan.elevation).toBe('direct')
     // Testing builds per flavour: main and experimental have testing release packages.
     const testing = await svc.plan(parse({ kind: 'setup', experimental: true, testing: true }))
-    expect(testing.steps[1].argv.slice(-4)).toEqual(['centos-release-hyperscale', 'centos-release-hyperscale-testing', 'centos-release-hyperscale-experimental', 'centos-release-hyperscale-experimental-testing'])
+    expect(testing.steps[1].argv.slice(-4)).toEqual([
+      'centos-release-hyperscale',
+      'centos-release-hyperscale-testing',
+      'centos-release-hyperscale-experimental',
+      'centos-release-hyperscale-experimental-testing'
+    ])
   })
 
   it('setup offers only the flavours Stream 9 has, and says why the others are absent', async () => {
@@ -113,11 +125,21 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
       repoId: 'centos-hyperscale-experimental',
       testingBaseurl: 'https://buildlogs.centos.org/centos/$stream/hyperscale/$basearch/packages-experimental/'
     })
-    await expect(svc.plan(parse({ kind: 'setup', kernel: true }))).rejects.toMatchObject({ name: 'FlavourNotOnStream', message: expect.stringContaining('Stream 10 only'), hint: expect.stringContaining('Install the Hyperscale kernel') })
+    await expect(svc.plan(parse({ kind: 'setup', kernel: true }))).rejects.toMatchObject({
+      name: 'FlavourNotOnStream',
+      message: expect.stringContaining('Stream 10 only'),
+      hint: expect.stringContaining('Install the Hyperscale kernel')
+    })
     await expect(svc.plan(parse({ kind: 'setup', flavours: ['asahi'] }))).rejects.toMatchObject({ name: 'FlavourNotOnStream' })
-    await expect(svc.plan(parse({ kind: 'setup', flavours: ['facebook'] }))).rejects.toMatchObject({ name: 'NoReleasePackage', hint: expect.stringContaining('packages-facebook') })
+    await expect(svc.plan(parse({ kind: 'setup', flavours: ['facebook'] }))).rejects.toMatchObject({
+      name: 'NoReleasePackage',
+      hint: expect.stringContaining('packages-facebook')
+    })
     // No Hyperscale repo yet: the kernel cannot come from anywhere, and the plan says so.
-    await expect(svc.plan(parse({ kind: 'installKernel' }))).rejects.toMatchObject({ name: 'NoHyperscaleKernel', hint: expect.stringContaining('experimental') })
+    await expect(svc.plan(parse({ kind: 'installKernel' }))).rejects.toMatchObject({
+      name: 'NoHyperscaleKernel',
+      hint: expect.stringContaining('experimental')
+    })
   })
 
   it('setup installs the release packages; their repos appear enabled as packaged, owned by them', async () => {
@@ -145,7 +167,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
   it('owners of many .repo files come from one rpm process, still matched file by file', async () => {
     const dir = path.join(world.root, 'etc/yum.repos.d')
     const extra = Array.from({ length: 60 }, (_, i) => `zz-local-${i}.repo`)
-    for (const f of extra) writeFileSync(path.join(dir, f), `[zz-local-${f.length}-${Math.random().toString(36).slice(2)}]\nbaseurl=file:///nonexistent\nenabled=0\n`)
+    for (const f of extra)
+      writeFileSync(path.join(dir, f), `[zz-local-${f.length}-${Math.random().toString(36).slice(2)}]\nbaseurl=file:///nonexistent\nenabled=0\n`)
     try {
       const rpmCalls: string[][] = []
       const counting: typeof runCommand = (argv, opts) => {
@@ -214,7 +237,11 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect((unknown as { hint?: string }).hint).toContain('/etc/yum.repos.d/broken.repo')
 
     // ... and through the router, as the renderer would call it
-    const ctx = createServiceContext({ transport: 'browser', settings: createSettingsService(memoryBackend()), env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root } })
+    const ctx = createServiceContext({
+      transport: 'browser',
+      settings: createSettingsService(memoryBackend()),
+      env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root }
+    })
     const router = createRouter(createHandlers(ctx))
     for (const id of ['x;rm -rf /', '--setopt=reposdir=/tmp']) {
       const r = await router.call('repos.run', { action: { kind: 'toggle', id, enabled: true } })
@@ -248,7 +275,13 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     expect(await rpmQ('hsdemo')).toEqual(['hsdemo-1.1-1.hs.el9.noarch'])
 
     const after = await svc.packages()
-    expect(after.packages.find((p) => p.name === 'hsdemo')).toMatchObject({ version: '1.1', release: '1.hs.el9', marker: 'hs', variant: 'main', fromRepo: 'centos-hyperscale' })
+    expect(after.packages.find((p) => p.name === 'hsdemo')).toMatchObject({
+      version: '1.1',
+      release: '1.hs.el9',
+      marker: 'hs',
+      variant: 'main',
+      fromRepo: 'centos-hyperscale'
+    })
     expect(after.updates.map((u) => u.name)).toEqual(['kernel'])
     expect(after.switchable).toEqual([])
 
@@ -278,7 +311,9 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
 
     // With the providing repo disabled, the plan enables exactly that repo first.
     expect((await run({ kind: 'toggle', id: 'centos-hyperscale-experimental', enabled: false })).exit.status).toBe('ok')
-    expect((await svc.kernel()).providers).toEqual([{ repo: 'centos-hyperscale-experimental', release: '6.10.9-0.hs1.hsx.el9.noarch', marker: 'hsx', enabled: false }])
+    expect((await svc.kernel()).providers).toEqual([
+      { repo: 'centos-hyperscale-experimental', release: '6.10.9-0.hs1.hsx.el9.noarch', marker: 'hsx', enabled: false }
+    ])
     const planned = await svc.plan(parse({ kind: 'installKernel' }))
     expect(planned.steps.map((s) => s.argv)).toEqual([
       [...dnfPrefix(), 'config-manager', '--set-enabled', 'centos-hyperscale-experimental'],

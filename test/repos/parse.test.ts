@@ -39,7 +39,10 @@ describe('.repo parsing (libdnf IniParser rules)', () => {
     expect(text.endsWith('\n\n')).toBe(true)
     const parsed = parseIni(text)
     expect(parsed.error).toBeUndefined()
-    const headers = text.split('\n').filter((l) => /^\[.+\]$/.test(l)).map((l) => l.slice(1, -1))
+    const headers = text
+      .split('\n')
+      .filter((l) => /^\[.+\]$/.test(l))
+      .map((l) => l.slice(1, -1))
     expect(parsed.sections.map((s) => s.name)).toEqual(headers)
   })
 
@@ -78,7 +81,11 @@ describe.skipIf(!haveDnf)('parser agrees with the real dnf on every fixture set'
     const real = await realRepolist(root, set.endsWith('8') ? '8' : '9')
     expect(new Map(list.repos.map((r) => [r.id, r.enabled]))).toEqual(real)
 
-    const dump = await realDump(root, list.repos.map((r) => r.id), set.endsWith('8') ? '8' : '9')
+    const dump = await realDump(
+      root,
+      list.repos.map((r) => r.id),
+      set.endsWith('8') ? '8' : '9'
+    )
     for (const r of list.repos) {
       const d = dump.get(r.id)!
       expect(d, r.id).toBeDefined()
@@ -103,7 +110,7 @@ describe.skipIf(!haveDnf)('parser agrees with the real dnf on every fixture set'
     expect(new Map(list.repos.map((r) => [r.id, r.enabled]))).toEqual(await realRepolist(root))
   })
 
-  it('reports an invalid boolean as a warning and keeps dnf\'s default, as dnf does', async () => {
+  it("reports an invalid boolean as a warning and keeps dnf's default, as dnf does", async () => {
     const root = rootWith('epel-el9', { 'etc/yum.repos.d/odd.repo': '[odd]\nname=odd\nbaseurl=http://127.0.0.1:9/\nenabled=maybe\n' })
     const list = await service(root).list()
     expect(list.problems).toContainEqual(expect.objectContaining({ file: '/etc/yum.repos.d/odd.repo', line: 4, severity: 'warning' }))

@@ -42,13 +42,25 @@ describe.skipIf(!!skip)(`Enable RPM copy-on-write in a real dnf installroot${ski
     const work = path.join(tmp, 'rpmbuild')
     mkdirSync(work, { recursive: true })
     // Locally built packages with the real names; the plugin's config ships switched off.
-    await buildRpm({ name: 'rpm-plugin-reflink', version: '4.16.1.3', release: '1.hsx.el9', files: { '/usr/lib64/rpm-plugins/reflink.so': { content: 'stand-in for the rpm plugin\n' } } }, path.join(srv, 'hs-experimental'), work)
+    await buildRpm(
+      {
+        name: 'rpm-plugin-reflink',
+        version: '4.16.1.3',
+        release: '1.hsx.el9',
+        files: { '/usr/lib64/rpm-plugins/reflink.so': { content: 'stand-in for the rpm plugin\n' } }
+      },
+      path.join(srv, 'hs-experimental'),
+      work
+    )
     await buildRpm(
       {
         name: 'python3-dnf-plugin-cow',
         version: '4.14.0',
         release: '1.hsx.el9',
-        files: { '/etc/dnf/plugins/reflink.conf': { content: '[main]\nenabled=0\n', config: true }, '/usr/share/doc/python3-dnf-plugin-cow/README': { content: 'stand-in: the real plugin lives in site-packages/dnf-plugins\n' } }
+        files: {
+          '/etc/dnf/plugins/reflink.conf': { content: '[main]\nenabled=0\n', config: true },
+          '/usr/share/doc/python3-dnf-plugin-cow/README': { content: 'stand-in: the real plugin lives in site-packages/dnf-plugins\n' }
+        }
       },
       path.join(srv, 'hs-experimental'),
       work
@@ -98,7 +110,11 @@ describe.skipIf(!!skip)(`Enable RPM copy-on-write in a real dnf installroot${ski
     const action = reposAction.parse({ kind: 'enableRpmCow' })
     const plan = await svc.plan(action)
     const prefix = ['dnf', `--installroot=${root}`, '--releasever=9', `--setopt=reposdir=${root}/etc/yum.repos.d`]
-    expect(plan.steps.map((s) => s.argv.slice(0, -2))).toEqual([[...prefix, 'config-manager'], [...prefix, 'install', '-y'], ['hsc-root-helper', 'enable-dnf-reflink']])
+    expect(plan.steps.map((s) => s.argv.slice(0, -2))).toEqual([
+      [...prefix, 'config-manager'],
+      [...prefix, 'install', '-y'],
+      ['hsc-root-helper', 'enable-dnf-reflink']
+    ])
     expect(plan.steps[0].argv.slice(-2)).toEqual(['--set-enabled', 'centos-hyperscale-experimental'])
     expect(plan.steps[1].argv.slice(-2)).toEqual(['rpm-plugin-reflink', 'python3-dnf-plugin-cow'])
     // No content crosses from the user's side: the root helper reads and edits the file itself.

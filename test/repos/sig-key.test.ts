@@ -54,7 +54,11 @@ describe('the bundled Hyperscale SIG key', () => {
   })
 
   it('Settings lists it as a bundled trusted key', async () => {
-    const ctx = createServiceContext({ transport: 'cli', settings: createSettingsService(memoryBackend()), env: { HSC_RESOURCES_DIR: path.join(PROJECT_ROOT, 'resources'), HSC_CACHE_DIR: tmp } })
+    const ctx = createServiceContext({
+      transport: 'cli',
+      settings: createSettingsService(memoryBackend()),
+      env: { HSC_RESOURCES_DIR: path.join(PROJECT_ROOT, 'resources'), HSC_CACHE_DIR: tmp }
+    })
     const r = await createRouter(createHandlers(ctx)).call('settings.keys.list', {})
     expect(r.ok).toBe(true)
     const keys = (r as { value: TrustedKey[] }).value

@@ -38,7 +38,11 @@ describe('errors are sentences', () => {
   })
 
   it('leaves sentences alone', () => {
-    expect(humanizeError({ message: 'The SHA-256 must be 64 hex digits.', hint: 'Copy it.' })).toEqual({ message: 'The SHA-256 must be 64 hex digits.', hint: 'Copy it.', detail: undefined })
+    expect(humanizeError({ message: 'The SHA-256 must be 64 hex digits.', hint: 'Copy it.' })).toEqual({
+      message: 'The SHA-256 must be 64 hex digits.',
+      hint: 'Copy it.',
+      detail: undefined
+    })
   })
 
   it('ENOTSUP from the reflink test says what to use', () => {
@@ -59,11 +63,44 @@ describe('CLI did-you-mean', () => {
 })
 
 describe('one progress over the whole write job', () => {
-  const t = (stage: WriteTargetState['stage'], bytes = 0, total = 100): WriteTargetState => ({ id: 'a', device: '/dev/sdb', model: 'm', size: 1000, stage, bytes, total, percent: total ? (bytes / total) * 100 : 0, speed: 10 })
-  const job = (target: WriteTargetState, verify = true): WriteJob => ({ jobId: 'j', image: '/x.iso', imageSize: 100, verify, after: 'eject', stage: target.stage, targets: [target], startedAt: '', message: '' })
+  const t = (stage: WriteTargetState['stage'], bytes = 0, total = 100): WriteTargetState => ({
+    id: 'a',
+    device: '/dev/sdb',
+    model: 'm',
+    size: 1000,
+    stage,
+    bytes,
+    total,
+    percent: total ? (bytes / total) * 100 : 0,
+    speed: 10
+  })
+  const job = (target: WriteTargetState, verify = true): WriteJob => ({
+    jobId: 'j',
+    image: '/x.iso',
+    imageSize: 100,
+    verify,
+    after: 'eject',
+    stage: target.stage,
+    targets: [target],
+    startedAt: '',
+    message: ''
+  })
 
   it('only moves forward through the phases, verification starts where writing ended', () => {
-    const seq = [t('queued'), t('unmount'), t('open'), t('write', 0), t('write', 50), t('write', 100), t('sync'), t('verify', 0), t('verify', 50), t('verify', 100), t('eject'), t('done')]
+    const seq = [
+      t('queued'),
+      t('unmount'),
+      t('open'),
+      t('write', 0),
+      t('write', 50),
+      t('write', 100),
+      t('sync'),
+      t('verify', 0),
+      t('verify', 50),
+      t('verify', 100),
+      t('eject'),
+      t('done')
+    ]
     const pct = seq.map((s) => jobProgress(job(s)).percent)
     for (let i = 1; i < pct.length; i++) expect(pct[i]).toBeGreaterThanOrEqual(pct[i - 1])
     expect(pct.at(-1)).toBe(100)
@@ -83,7 +120,16 @@ describe('one progress over the whole write job', () => {
 })
 
 describe('what needs action', () => {
-  const c = (over: Partial<Check>): Check => ({ id: 'x', group: 'system', title: 'X', status: 'warn', value: '', evidence: [], remedy: { text: 'Do this. Then that.' }, ...over })
+  const c = (over: Partial<Check>): Check => ({
+    id: 'x',
+    group: 'system',
+    title: 'X',
+    status: 'warn',
+    value: '',
+    evidence: [],
+    remedy: { text: 'Do this. Then that.' },
+    ...over
+  })
   it('a warning with a remedy needs action; informational facts and not-applicable ones do not', () => {
     expect(needsAction(c({}))).toBe(true)
     expect(needsAction(c({ status: 'ok' }))).toBe(false)

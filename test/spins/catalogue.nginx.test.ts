@@ -58,7 +58,14 @@ describe.skipIf(why !== null)(`catalogue from a real nginx mirror${why ? ` (skip
     expect([...byId.keys()].sort()).toEqual(['10-aarch64-gnome', '10-x86_64-gnome', '10-x86_64-kde', '9-x86_64-gnome', '9-x86_64-kde'])
 
     const kde9 = byId.get('9-x86_64-kde')!
-    expect(kde9).toMatchObject({ name: hs9('20240301.1', 'KDE').name, compose: '20240301.1', variant: 'KDE', arch: 'x86_64', stream: '9', size: hs9('20240301.1', 'KDE').size })
+    expect(kde9).toMatchObject({
+      name: hs9('20240301.1', 'KDE').name,
+      compose: '20240301.1',
+      variant: 'KDE',
+      arch: 'x86_64',
+      stream: '9',
+      size: hs9('20240301.1', 'KDE').size
+    })
     expect(kde9.date?.slice(0, 10)).toBe('2024-03-01')
     // Both mirrors, preferred first.
     expect(kde9.urls).toEqual([env.url('/', hs9('20240301.1', 'KDE').rel), env.url('/mirror2/', hs9('20240301.1', 'KDE').rel)])
@@ -68,7 +75,11 @@ describe.skipIf(why !== null)(`catalogue from a real nginx mirror${why ? ` (skip
 
     const gnomeA64 = byId.get('10-aarch64-gnome')!
     expect(gnomeA64.urls[0]).toContain('/missing/')
-    expect(gnomeA64.checksum).toMatchObject({ confirmed: true, signed: false, hash: iso('hs/10/aarch64/CentOS-Stream-Hyperscale-10-20240210.0-aarch64-Live-GNOME.iso').sha256 })
+    expect(gnomeA64.checksum).toMatchObject({
+      confirmed: true,
+      signed: false,
+      hash: iso('hs/10/aarch64/CentOS-Stream-Hyperscale-10-20240210.0-aarch64-Live-GNOME.iso').sha256
+    })
 
     for (const v of ['GNOME', 'KDE']) {
       const s = byId.get(`10-x86_64-${v.toLowerCase()}`)!
@@ -86,7 +97,11 @@ describe.skipIf(why !== null)(`catalogue from a real nginx mirror${why ? ` (skip
     const state = await refreshCatalogue({
       fetch,
       cacheDir: path.join(env.work, 'cache-b'),
-      sources: sourcesFromUrls([`${env.nginx.url}/json/hs/10/aarch64/`, `${env.nginx.url}/compose/Hyperscale-10-20240101.0/compose/metadata/images.json`, `${env.nginx.url}/approx/hs/9/x86_64/20240105.0/`])
+      sources: sourcesFromUrls([
+        `${env.nginx.url}/json/hs/10/aarch64/`,
+        `${env.nginx.url}/compose/Hyperscale-10-20240101.0/compose/metadata/images.json`,
+        `${env.nginx.url}/approx/hs/9/x86_64/20240105.0/`
+      ])
     })
     const ids = state.catalogue!.spins.map((s) => s.id).sort()
     expect(ids).toEqual(['10-aarch64-gnome', '10-x86_64-gnome', '10-x86_64-kde', '9-x86_64-gnome', '9-x86_64-kde'])

@@ -50,7 +50,10 @@ describe('BSD checksum files (real CentOS Stream 8 and Rocky 10.1 files)', () =>
     const parsed = parseChecksumFile(ROCKY)
     expect(parsed.entries).toHaveLength(6)
     expect(parsed.entries.every((e) => e.size !== undefined)).toBe(true)
-    expect(findEntry(parsed, 'Rocky-10.1-x86_64-minimal.iso')).toMatchObject({ size: 1528954880, hash: '5aafc2c86e606428cd7c5802b0d28c220f34c181a57eefff2cc6f65214714499' })
+    expect(findEntry(parsed, 'Rocky-10.1-x86_64-minimal.iso')).toMatchObject({
+      size: 1528954880,
+      hash: '5aafc2c86e606428cd7c5802b0d28c220f34c181a57eefff2cc6f65214714499'
+    })
   })
 
   it('reports a cut hash with its line number', () => {
@@ -127,7 +130,16 @@ describe('clear-signed checksum files (real CentOS 7 sha256sum.txt.asc)', () => 
   })
 
   it('removes dash-escaping from signed lines', () => {
-    const text = ['-----BEGIN PGP SIGNED MESSAGE-----', 'Hash: SHA256', '', `- ${'3'.repeat(64)}  dashed.iso`, '-----BEGIN PGP SIGNATURE-----', '', 'AAAA', '-----END PGP SIGNATURE-----'].join('\n')
+    const text = [
+      '-----BEGIN PGP SIGNED MESSAGE-----',
+      'Hash: SHA256',
+      '',
+      `- ${'3'.repeat(64)}  dashed.iso`,
+      '-----BEGIN PGP SIGNATURE-----',
+      '',
+      'AAAA',
+      '-----END PGP SIGNATURE-----'
+    ].join('\n')
     expect(parseChecksumFile(text).entries[0]).toMatchObject({ name: 'dashed.iso', hash: '3'.repeat(64) })
   })
 })

@@ -78,7 +78,14 @@ describe.skipIf(why !== null)(`hsc spins / hsc verify (built CLI) against a real
     const tampered = hsc('verify', file, '--checksum', path.join(env.mirror.root, 'tampered/CHECKSUM'), '--key', keyFile)
     expect(tampered.status).toBe(1)
     expect(tampered.stdout).toMatch(/^Not verified: BAD SIGNATURE/)
-    const corrupt = hsc('verify', path.join(env.mirror.root, 'corrupt', kde().name), '--checksum', path.join(env.mirror.root, 'corrupt/CHECKSUM'), '--key', keyFile)
+    const corrupt = hsc(
+      'verify',
+      path.join(env.mirror.root, 'corrupt', kde().name),
+      '--checksum',
+      path.join(env.mirror.root, 'corrupt/CHECKSUM'),
+      '--key',
+      keyFile
+    )
     expect(corrupt.status).toBe(1)
     expect(corrupt.stdout).toMatch(/^Not verified: HASH MISMATCH/)
     expect(hsc('verify', file, '--sha256', kde().sha256).status).toBe(0)

@@ -115,7 +115,11 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     await env.nginx.clearAccessLog()
     const notes: string[] = []
     const out = expectDone(
-      await runDownload({ urls: [env.url('/', rel), env.url('/mirror2/', rel)], dest: d, expectedHash: image().sha256 }, { get: fetchTransport(cuttingFetch(cutAt)) }, { onNote: (x) => notes.push(x) })
+      await runDownload(
+        { urls: [env.url('/', rel), env.url('/mirror2/', rel)], dest: d, expectedHash: image().sha256 },
+        { get: fetchTransport(cuttingFetch(cutAt)) },
+        { onNote: (x) => notes.push(x) }
+      )
     )
     expect(out.hash).toBe(image().sha256)
     expect(out.hashMatches).toBe(true)
@@ -128,7 +132,11 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
   it('starts over cleanly when the server ignores Range (200 instead of 206)', async () => {
     const d = await freshDest()
     const ac = new AbortController()
-    await runDownload({ urls: [env.url('/slow/', rel)], dest: d }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 1_000_000 && ac.abort('pause') })
+    await runDownload(
+      { urls: [env.url('/slow/', rel)], dest: d },
+      { progressIntervalMs: 20 },
+      { signal: ac.signal, onProgress: (p) => p.bytes > 1_000_000 && ac.abort('pause') }
+    )
     const kept = (await stat(partPath(d))).size
     expect(kept).toBeGreaterThan(1_000_000)
     await env.nginx.clearAccessLog()
@@ -152,7 +160,11 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const relChanging = `${path.basename(dir)}/${image().name}`
       const d = await freshDest()
       const ac = new AbortController()
-      await runDownload({ urls: [env.url('/slow/', relChanging)], dest: d }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 500_000 && ac.abort('pause') })
+      await runDownload(
+        { urls: [env.url('/slow/', relChanging)], dest: d },
+        { progressIntervalMs: 20 },
+        { signal: ac.signal, onProgress: (p) => p.bytes > 500_000 && ac.abort('pause') }
+      )
       const kept = (await stat(partPath(d))).size
       // New content of the same size, and a new mtime (so a new ETag and Last-Modified).
       const bytes = await readFile(served)
@@ -175,7 +187,11 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     const d = await freshDest()
     // A part of the right size whose bytes are not the image's, with a record that trusts it.
     const ac = new AbortController()
-    await runDownload({ urls: [env.url('/slow/', rel)], dest: d, expectedHash: image().sha256 }, { progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 300_000 && ac.abort('pause') })
+    await runDownload(
+      { urls: [env.url('/slow/', rel)], dest: d, expectedHash: image().sha256 },
+      { progressIntervalMs: 20 },
+      { signal: ac.signal, onProgress: (p) => p.bytes > 300_000 && ac.abort('pause') }
+    )
     const part = await readFile(partPath(d))
     part.fill(0xaa)
     await writeFile(partPath(d), part)
@@ -226,7 +242,9 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const d = await freshDest()
       await env.nginx.clearAccessLog()
       const notes: string[] = []
-      const out = expectDone(await runDownload({ urls: [`${closing.url}/${image().name}`, env.url('/', rel)], dest: d }, { get }, { onNote: (x) => notes.push(x) }))
+      const out = expectDone(
+        await runDownload({ urls: [`${closing.url}/${image().name}`, env.url('/', rel)], dest: d }, { get }, { onNote: (x) => notes.push(x) })
+      )
       expect(out.hash).toBe(image().sha256)
       expect(notes[0]).toMatch(/after 120.6 KiB; trying the next mirror/)
       expect((await env.nginx.accessLog())[0]).toMatchObject({ status: 206, range: 'bytes=123456-' })

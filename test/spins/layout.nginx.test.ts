@@ -70,7 +70,16 @@ describe.skipIf(why !== null)(`spin catalogue on the SIG's images/<channel>/ lay
 
     const newKde = iso(`${IMAGES_9}/experimental/x86_64/CentOS-Stream-Hyperscale-9-KDE-20240710.0.x86_64.iso`)
     const kde = byId.get('9-experimental-x86_64-kde')!
-    expect(kde).toMatchObject({ name: newKde.name, channel: 'experimental', experimental: true, stream: '9', arch: 'x86_64', variant: 'KDE', compose: '20240710.0', size: newKde.size })
+    expect(kde).toMatchObject({
+      name: newKde.name,
+      channel: 'experimental',
+      experimental: true,
+      stream: '9',
+      arch: 'x86_64',
+      variant: 'KDE',
+      compose: '20240710.0',
+      size: newKde.size
+    })
     expect(kde.title).toContain('experimental')
     expect(kde.date?.slice(0, 10)).toBe('2024-07-10')
     expect(kde.urls[0]).toBe(`${nginx.url}/${newKde.rel}`)
@@ -79,7 +88,13 @@ describe.skipIf(why !== null)(`spin catalogue on the SIG's images/<channel>/ lay
 
     const arm = byId.get('9-experimental-aarch64-kde')!
     expect(arm).toMatchObject({ arch: 'aarch64', channel: 'experimental', experimental: true })
-    expect(arm.checksum).toMatchObject({ confirmed: true, signed: false, file: 'SHA256SUMS', detachedSignatures: ['SHA256SUMS.sig'], hash: iso(`${IMAGES_9}/experimental/aarch64/${arm.name}`).sha256 })
+    expect(arm.checksum).toMatchObject({
+      confirmed: true,
+      signed: false,
+      file: 'SHA256SUMS',
+      detachedSignatures: ['SHA256SUMS.sig'],
+      hash: iso(`${IMAGES_9}/experimental/aarch64/${arm.name}`).sha256
+    })
 
     const ws = byId.get('9-main-x86_64-workstation')!
     expect(ws).toMatchObject({ channel: 'main', experimental: false, arch: 'x86_64', compose: '20240801' })
@@ -145,32 +160,43 @@ describe.skipIf(why !== null)(`spin catalogue on the SIG's images/<channel>/ lay
     ])
   })
 
-  it.skipIf(!existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')))('hsc spins list shows channel, experimental label and checksum file; an empty stream explains itself', async () => {
-    const resources = path.join(work, 'resources')
-    await mkdir(path.join(resources, 'spins'), { recursive: true })
-    const doc = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'resources/spins/sources.json'), 'utf8'))
-    doc.sources = await bundledSourcesAt(nginx.url)
-    await writeFile(path.join(resources, 'spins/sources.json'), JSON.stringify(doc))
-    const env = { ...process.env, NO_COLOR: '1', HSC_RESOURCES_DIR: resources, HSC_SETTINGS_FILE: path.join(work, 'cli-settings.json'), HSC_CACHE_DIR: path.join(work, 'cli-cache') }
-    const hsc = (...args: string[]) => spawnSync(process.execPath, [HSC, ...args], { encoding: 'utf8', env, timeout: 60_000 })
+  it.skipIf(!existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')))(
+    'hsc spins list shows channel, experimental label and checksum file; an empty stream explains itself',
+    async () => {
+      const resources = path.join(work, 'resources')
+      await mkdir(path.join(resources, 'spins'), { recursive: true })
+      const doc = JSON.parse(await readFile(path.join(PROJECT_ROOT, 'resources/spins/sources.json'), 'utf8'))
+      doc.sources = await bundledSourcesAt(nginx.url)
+      await writeFile(path.join(resources, 'spins/sources.json'), JSON.stringify(doc))
+      const env = {
+        ...process.env,
+        NO_COLOR: '1',
+        HSC_RESOURCES_DIR: resources,
+        HSC_SETTINGS_FILE: path.join(work, 'cli-settings.json'),
+        HSC_CACHE_DIR: path.join(work, 'cli-cache')
+      }
+      const hsc = (...args: string[]) => spawnSync(process.execPath, [HSC, ...args], { encoding: 'utf8', env, timeout: 60_000 })
 
-    const json = hsc('spins', 'list', '--refresh', '--json')
-    expect(json.status, json.stderr).toBe(0)
-    const state = JSON.parse(json.stdout) as CatalogueState
-    expect(state.catalogue!.spins.find((x) => x.id === '9-experimental-x86_64-kde')).toMatchObject({ channel: 'experimental', experimental: true })
+      const json = hsc('spins', 'list', '--refresh', '--json')
+      expect(json.status, json.stderr).toBe(0)
+      const state = JSON.parse(json.stdout) as CatalogueState
+      expect(state.catalogue!.spins.find((x) => x.id === '9-experimental-x86_64-kde')).toMatchObject({ channel: 'experimental', experimental: true })
 
-    const text = hsc('spins', 'list')
-    expect(text.status).toBe(0)
-    expect(text.stdout).toMatch(/9-experimental-x86_64-kde\s+experimental\s+KDE\s+x86_64\s+9\s+\S+ \S+\s+2024-07-10\s+signed CHECKSUM/)
-    expect(text.stdout).toMatch(/9-main-x86_64-workstation\s+main\s+Workstation\s+x86_64\s+9\s+\S+ \S+\s+2024-08-01\s+unsigned \S+\.iso\.sha256/)
-    expect(text.stdout).toContain('experimental channel')
+      const text = hsc('spins', 'list')
+      expect(text.status).toBe(0)
+      expect(text.stdout).toMatch(/9-experimental-x86_64-kde\s+experimental\s+KDE\s+x86_64\s+9\s+\S+ \S+\s+2024-07-10\s+signed CHECKSUM/)
+      expect(text.stdout).toMatch(/9-main-x86_64-workstation\s+main\s+Workstation\s+x86_64\s+9\s+\S+ \S+\s+2024-08-01\s+unsigned \S+\.iso\.sha256/)
+      expect(text.stdout).toContain('experimental channel')
 
-    // Only the empty stream: the list says where it looked and what was there.
-    doc.sources = (await bundledSourcesAt(nginx.url)).filter((x) => x.stream === '10')
-    await writeFile(path.join(resources, 'spins/sources.json'), JSON.stringify(doc))
-    const empty = hsc('spins', 'list', '--refresh')
-    expect(empty.status).toBe(0)
-    expect(empty.stdout).toContain('lists no spin')
-    expect(empty.stdout).toMatch(/source hyperscale-10-images: Looked in http:\/\/127\.0\.0\.1:\d+\/SIGs\/10-stream\/hyperscale\/images\/.*3 directories.*no \.iso files/)
-  })
+      // Only the empty stream: the list says where it looked and what was there.
+      doc.sources = (await bundledSourcesAt(nginx.url)).filter((x) => x.stream === '10')
+      await writeFile(path.join(resources, 'spins/sources.json'), JSON.stringify(doc))
+      const empty = hsc('spins', 'list', '--refresh')
+      expect(empty.status).toBe(0)
+      expect(empty.stdout).toContain('lists no spin')
+      expect(empty.stdout).toMatch(
+        /source hyperscale-10-images: Looked in http:\/\/127\.0\.0\.1:\d+\/SIGs\/10-stream\/hyperscale\/images\/.*3 directories.*no \.iso files/
+      )
+    }
+  )
 })

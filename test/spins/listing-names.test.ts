@@ -86,7 +86,13 @@ describe('what names say', () => {
 
   it('finds arch, stream and compose in the naming styles of CentOS and Fedora', () => {
     expect(nameFacts('CentOS-Stream-9-20231218.0-x86_64-dvd1.iso')).toMatchObject({ arch: 'x86_64', stream: '9', compose: '20231218.0', live: false })
-    expect(nameFacts('CentOS-Stream-Hyperscale-Live-KDE-10-20240220.2.aarch64.iso')).toMatchObject({ arch: 'aarch64', stream: '10', compose: '20240220.2', variant: 'KDE', live: true })
+    expect(nameFacts('CentOS-Stream-Hyperscale-Live-KDE-10-20240220.2.aarch64.iso')).toMatchObject({
+      arch: 'aarch64',
+      stream: '10',
+      compose: '20240220.2',
+      variant: 'KDE',
+      live: true
+    })
     expect(streamOf('SIGs/10-stream/hyperscale')).toBe('10')
     expect(streamOf('image-el9.iso')).toBe('9')
     expect(archOf('foo-amd64.iso')).toBe('x86_64')
@@ -98,14 +104,29 @@ describe('what names say', () => {
   })
 
   it('knows checksum file names and ranks them per image', () => {
-    for (const n of ['CHECKSUM', 'SHA256SUMS', 'sha256sum.txt', 'sha256sum.txt.asc', 'a.iso.SHA256SUM', 'CentOS-Stream-9-20240301.0-x86_64-CHECKSUM', 'CHECKSUM.asc']) {
+    for (const n of [
+      'CHECKSUM',
+      'SHA256SUMS',
+      'sha256sum.txt',
+      'sha256sum.txt.asc',
+      'a.iso.SHA256SUM',
+      'CentOS-Stream-9-20240301.0-x86_64-CHECKSUM',
+      'CHECKSUM.asc'
+    ]) {
       expect(isChecksumName(n), n).toBe(true)
     }
     expect(isChecksumName('a.iso')).toBe(false)
     expect(isChecksumName('README')).toBe(false)
     const image = 'HS-9-20240301.0-x86_64-Live-KDE.iso'
     expect(
-      rankChecksumCandidates(image, ['SHA256SUMS', 'HS-9-20240301.0-x86_64-Live-GNOME.iso.SHA256SUM', `${image}.SHA256SUM`, 'HS-9-20240301.0-x86_64-CHECKSUM', 'HS-9-20240105.0-x86_64-CHECKSUM', 'HS-9-20240301.0-aarch64-CHECKSUM'])
+      rankChecksumCandidates(image, [
+        'SHA256SUMS',
+        'HS-9-20240301.0-x86_64-Live-GNOME.iso.SHA256SUM',
+        `${image}.SHA256SUM`,
+        'HS-9-20240301.0-x86_64-CHECKSUM',
+        'HS-9-20240105.0-x86_64-CHECKSUM',
+        'HS-9-20240301.0-aarch64-CHECKSUM'
+      ])
     ).toEqual([`${image}.SHA256SUM`, 'HS-9-20240301.0-x86_64-CHECKSUM', 'SHA256SUMS'])
   })
 })
@@ -119,9 +140,42 @@ describe('productmd images.json', () => {
         images: {
           Server: {
             x86_64: [
-              { arch: 'x86_64', bootable: true, format: 'iso', mtime: 1738627200, subvariant: '', type: 'dvd', volume_id: 'F', location: { url: 'https://cdn.example/Fedora-Server-dvd-x86_64-41-1.1.iso', size: 2465792000, checksum: 'sha256:' + 'a'.repeat(64), local_path: 'Server/x86_64/iso/Fedora-Server-dvd-x86_64-41-1.1.iso' } },
-              { arch: 'x86_64', bootable: false, format: 'qcow2', mtime: 1738627200, subvariant: '', type: 'qcow2', volume_id: null, location: { url: 'oci://quay.io/x', size: 1, checksum: 'sha256:00', local_path: 'x.qcow2' } },
-              { arch: 'x86_64', format: 'iso', path: 'Spins/x86_64/iso/KDE.iso', size: 10, mtime: 1, subvariant: 'KDE', type: 'live', checksums: { sha256: 'B'.repeat(64) }, volume_id: null }
+              {
+                arch: 'x86_64',
+                bootable: true,
+                format: 'iso',
+                mtime: 1738627200,
+                subvariant: '',
+                type: 'dvd',
+                volume_id: 'F',
+                location: {
+                  url: 'https://cdn.example/Fedora-Server-dvd-x86_64-41-1.1.iso',
+                  size: 2465792000,
+                  checksum: 'sha256:' + 'a'.repeat(64),
+                  local_path: 'Server/x86_64/iso/Fedora-Server-dvd-x86_64-41-1.1.iso'
+                }
+              },
+              {
+                arch: 'x86_64',
+                bootable: false,
+                format: 'qcow2',
+                mtime: 1738627200,
+                subvariant: '',
+                type: 'qcow2',
+                volume_id: null,
+                location: { url: 'oci://quay.io/x', size: 1, checksum: 'sha256:00', local_path: 'x.qcow2' }
+              },
+              {
+                arch: 'x86_64',
+                format: 'iso',
+                path: 'Spins/x86_64/iso/KDE.iso',
+                size: 10,
+                mtime: 1,
+                subvariant: 'KDE',
+                type: 'live',
+                checksums: { sha256: 'B'.repeat(64) },
+                volume_id: null
+              }
             ]
           }
         }

@@ -41,9 +41,14 @@ describe('local file names from the network (local-name.ts)', () => {
   })
 
   it('a listing link that decodes to a path is not an entry; directories still are', () => {
-    const html = '<pre><a href="..%2F..%2Fx-Live-GNOME.iso">x</a>  01-Mar-2024 12:00  10\n<a href="sub/">sub/</a>  01-Mar-2024 12:00  -\n<a href="ok-Live-KDE.iso">ok</a>  01-Mar-2024 12:00  10\n</pre>'
+    const html =
+      '<pre><a href="..%2F..%2Fx-Live-GNOME.iso">x</a>  01-Mar-2024 12:00  10\n<a href="sub/">sub/</a>  01-Mar-2024 12:00  -\n<a href="ok-Live-KDE.iso">ok</a>  01-Mar-2024 12:00  10\n</pre>'
     expect(parseListing(html).map((e) => e.name)).toEqual(['sub', 'ok-Live-KDE.iso'])
-    const json = JSON.stringify([{ name: '..%2F.bashrc', type: 'file', size: 1 }, { name: '.hidden.iso', type: 'file', size: 1 }, { name: 'ok.iso', type: 'file', size: 1 }])
+    const json = JSON.stringify([
+      { name: '..%2F.bashrc', type: 'file', size: 1 },
+      { name: '.hidden.iso', type: 'file', size: 1 },
+      { name: 'ok.iso', type: 'file', size: 1 }
+    ])
     expect(parseListing(json).map((e) => e.name)).toEqual(['ok.iso'])
   })
 

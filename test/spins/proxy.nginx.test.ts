@@ -59,10 +59,31 @@ describe.skipIf(why !== null)(`downloads and listings through a real proxy (tiny
     dir = await mkdtemp(path.join(os.tmpdir(), 'hsc-proxy-'))
     await mkdir(path.join(dir, 'www'), { recursive: true })
     await writeFile(path.join(dir, 'www', 'image.iso'), data)
-    nginx = await startNginx({ root: path.join(dir, 'www'), locations: [{ prefix: '/slow/', limitRate: '1m', extra: ['sendfile off;', 'output_buffers 2 32k;'] }] })
+    nginx = await startNginx({
+      root: path.join(dir, 'www'),
+      locations: [{ prefix: '/slow/', limitRate: '1m', extra: ['sendfile off;', 'output_buffers 2 32k;'] }]
+    })
     proxy = await startTinyproxy()
     authProxy = await startTinyproxy({ basicAuth: { user: 'ann', password: 's3cret' } })
-    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')])
+    const r = spawnSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      path.join(dir, 'k.pem'),
+      '-out',
+      path.join(dir, 'c.pem')
+    ])
     if (r.status !== 0) throw new Error(String(r.stderr))
     cert = await readFile(path.join(dir, 'c.pem'))
     tlsServer = https.createServer({ key: await readFile(path.join(dir, 'k.pem')), cert }, (_req, res) => {
@@ -80,12 +101,19 @@ describe.skipIf(why !== null)(`downloads and listings through a real proxy (tiny
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
-  const via = (p: string, extra: Parameters<typeof socketTransport>[0] = {}) => socketTransport({ ...extra, proxy: (t) => chooseProxy(t, '', { http_proxy: p, https_proxy: p }).proxy })
+  const via = (p: string, extra: Parameters<typeof socketTransport>[0] = {}) =>
+    socketTransport({ ...extra, proxy: (t) => chooseProxy(t, '', { http_proxy: p, https_proxy: p }).proxy })
 
   it('plain http through the proxy, failing over from a mirror that 404s, with the right hash', async () => {
     const d = await dest()
     const notes: string[] = []
-    const out = done(await runDownload({ urls: [`${nginx.url}/nope/image.iso`, `${nginx.url}/image.iso`], dest: d, expectedHash: sha }, { get: via(proxy.url) }, { onNote: (x) => notes.push(x) }))
+    const out = done(
+      await runDownload(
+        { urls: [`${nginx.url}/nope/image.iso`, `${nginx.url}/image.iso`], dest: d, expectedHash: sha },
+        { get: via(proxy.url) },
+        { onNote: (x) => notes.push(x) }
+      )
+    )
     expect(out.hashMatches).toBe(true)
     expect(out.mirror).toBe(`${nginx.url}/image.iso`)
     expect(notes.join('\n')).toContain('404')
@@ -96,7 +124,11 @@ describe.skipIf(why !== null)(`downloads and listings through a real proxy (tiny
     const d = await dest()
     const url = `${nginx.url}/slow/image.iso`
     const ac = new AbortController()
-    const first = await runDownload({ urls: [url], dest: d }, { get: via(proxy.url), progressIntervalMs: 20 }, { signal: ac.signal, onProgress: (p) => p.bytes > 600_000 && ac.abort('pause') })
+    const first = await runDownload(
+      { urls: [url], dest: d },
+      { get: via(proxy.url), progressIntervalMs: 20 },
+      { signal: ac.signal, onProgress: (p) => p.bytes > 600_000 && ac.abort('pause') }
+    )
     expect(first.status).toBe('aborted')
     const kept = (await stat(partPath(d))).size
     await nginx.clearAccessLog()
@@ -118,9 +150,13 @@ describe.skipIf(why !== null)(`downloads and listings through a real proxy (tiny
   it('a proxy that needs a password says so in a sentence; with user:password in the URL it works', async () => {
     const get = via(authProxy.url, { tls: { ca: cert } })
     await expect(get(tlsUrl, { headers: {}, signal: new AbortController().signal })).rejects.toThrow(/needs a user name and password \(HTTP 407\)/)
-    await expect(get(`${nginx.url}/image.iso`, { headers: {}, signal: new AbortController().signal })).rejects.toThrow(/needs a user name and password \(HTTP 407\)/)
+    await expect(get(`${nginx.url}/image.iso`, { headers: {}, signal: new AbortController().signal })).rejects.toThrow(
+      /needs a user name and password \(HTTP 407\)/
+    )
     const wrong = authProxy.url.replace('http://', 'http://ann:nope@')
-    await expect(via(wrong, { tls: { ca: cert } })(tlsUrl, { headers: {}, signal: new AbortController().signal })).rejects.toThrow(/rejected the user name and password/)
+    await expect(via(wrong, { tls: { ca: cert } })(tlsUrl, { headers: {}, signal: new AbortController().signal })).rejects.toThrow(
+      /rejected the user name and password/
+    )
     const d = await dest()
     const good = authProxy.url.replace('http://', 'http://ann:s3cret@')
     expect(done(await runDownload({ urls: [tlsUrl], dest: d, expectedHash: sha }, { get: via(good, { tls: { ca: cert } }) })).hashMatches).toBe(true)

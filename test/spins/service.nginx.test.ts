@@ -51,7 +51,11 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     expect(started.path).toBe(path.join(downloadDir, kde().name))
     const done = await svc.wait(started.id)
     expect(done).toMatchObject({ status: 'done', bytes: kde().size, total: kde().size, percent: 100, sha256: kde().sha256 })
-    expect(done.verification).toMatchObject({ state: 'signed-by-trusted-key', actual: kde().sha256, signature: { status: 'good', fingerprint: env.key.fingerprint } })
+    expect(done.verification).toMatchObject({
+      state: 'signed-by-trusted-key',
+      actual: kde().sha256,
+      signature: { status: 'good', fingerprint: env.key.fingerprint }
+    })
     const statuses = events.filter((e) => e.id === started.id).map((e) => e.status)
     expect(statuses[0]).toBe('checking')
     expect(statuses).toContain('verifying')
@@ -140,7 +144,11 @@ describe.skipIf(why !== null)(`the spins service (catalogue, downloads, verifica
     await expect(stat(corrupt.path)).rejects.toThrow()
     const { svc: svc2 } = service()
     const tampered = await svc2.wait((await svc2.start({ url: env.url('/tampered/', kde().name), checksumUrl: env.url('/tampered/', 'CHECKSUM') })).id)
-    expect(tampered).toMatchObject({ status: 'failed', error: { name: 'BadSignature' }, verification: { state: 'bad-signature', file: `${tampered.path}.bad-signature` } })
+    expect(tampered).toMatchObject({
+      status: 'failed',
+      error: { name: 'BadSignature' },
+      verification: { state: 'bad-signature', file: `${tampered.path}.bad-signature` }
+    })
     await expect(stat(tampered.path)).rejects.toThrow()
   })
 

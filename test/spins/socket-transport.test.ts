@@ -130,7 +130,9 @@ describe('socket transport (HTTP/1.1 over a reused receive buffer)', () => {
 
   it('passes 416 and 404 through with their headers', async () => {
     const url = await scripted((req) =>
-      req.startsWith('GET /gone') ? ['HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!'] : ['HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */5\r\nContent-Length: 0\r\n\r\n']
+      req.startsWith('GET /gone')
+        ? ['HTTP/1.1 404 Not Found\r\nContent-Length: 3\r\n\r\nno!']
+        : ['HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */5\r\nContent-Length: 0\r\n\r\n']
     )
     const r416 = await GET(url + '/f', { range: 'bytes=5-' })
     expect([r416.status, r416.header('content-range')]).toEqual([416, 'bytes */5'])
@@ -166,7 +168,25 @@ describe('socket transport (HTTP/1.1 over a reused receive buffer)', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'hsc-tls-'))
     try {
       // A throwaway self-signed certificate for 127.0.0.1, trusted only by this request.
-      const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')])
+      const r = spawnSync('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        path.join(dir, 'k.pem'),
+        '-out',
+        path.join(dir, 'c.pem')
+      ])
       expect(r.status).toBe(0)
       const cert = await readFile(path.join(dir, 'c.pem'))
       const body = randomBytes(4_000_000)

@@ -109,7 +109,16 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
         images: {
           Spins: {
             x86_64: [
-              { arch: 'x86_64', format: 'iso', type: 'live', subvariant: 'GNOME', path: '..%2F.bashrc', size: payload.length, checksums: { sha256: sha256(payload) }, mtime: 1708387200 }
+              {
+                arch: 'x86_64',
+                format: 'iso',
+                type: 'live',
+                subvariant: 'GNOME',
+                path: '..%2F.bashrc',
+                size: payload.length,
+                checksums: { sha256: sha256(payload) },
+                mtime: 1708387200
+              }
             ]
           }
         }
@@ -124,7 +133,23 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
     // A throwaway CA-less certificate for 127.0.0.1; the CLI trusts it via NODE_EXTRA_CA_CERTS.
     certFile = path.join(work, 'cert.pem')
     const keyFile = path.join(work, 'key.pem')
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'])
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1'
+    ])
     tlsNginx = await startNginx({
       root,
       tls: { cert: certFile, key: keyFile },
@@ -180,7 +205,16 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       const bashrc = path.join(h.home, '.bashrc')
       await writeFile(bashrc, 'export PS1=mine\n')
       await mkdir(path.join(h.home, '.cache/hsc'), { recursive: true })
-      const spin = { id: '9-x86_64-evil', name: '../.bashrc', title: 'x', variant: 'GNOME', arch: 'x86_64', stream: '9', urls: [url('pmd/.bashrc')], sourceId: 's' }
+      const spin = {
+        id: '9-x86_64-evil',
+        name: '../.bashrc',
+        title: 'x',
+        variant: 'GNOME',
+        arch: 'x86_64',
+        stream: '9',
+        urls: [url('pmd/.bashrc')],
+        sourceId: 's'
+      }
       const catalogue = { schema: 1, refreshedAt: new Date().toISOString(), spins: [spin], sources: [{ id: 's', url: url('pmd/'), ok: true, found: 1 }] }
       await writeFile(path.join(h.home, '.cache/hsc/spins-catalogue.json'), JSON.stringify(catalogue))
       const list = await h.hsc('spins', 'list', '--json')
@@ -189,7 +223,9 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       expect(r.status).toBe(1)
       const state = JSON.parse(list.stdout) as CatalogueState
       expect(state.catalogue!.spins).toEqual([])
-      expect(state.notice).toMatch(/Dropped 1 catalogue entry whose file name cannot be used in the download folder: 9-x86_64-evil \(its file name contains a slash\)/)
+      expect(state.notice).toMatch(
+        /Dropped 1 catalogue entry whose file name cannot be used in the download folder: 9-x86_64-evil \(its file name contains a slash\)/
+      )
       // A --url whose last segment is a hidden name is refused too, with the reason.
       const hidden = await h.hsc('spins', 'download', url('pmd/.bashrc'), '--dest', h.home)
       expect(hidden.status).toBe(1)
@@ -276,7 +312,10 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
       // A live process that is not an hsc download: its pid and start time say it holds the lock.
       const sleeper = spawn('sleep', ['60'], { stdio: 'ignore' })
       try {
-        await writeFile(`${dest}.lock`, JSON.stringify({ mark, pid: sleeper.pid, start: processStart(sleeper.pid!), host: os.hostname(), since: new Date().toISOString() }))
+        await writeFile(
+          `${dest}.lock`,
+          JSON.stringify({ mark, pid: sleeper.pid, start: processStart(sleeper.pid!), host: os.hostname(), since: new Date().toISOString() })
+        )
         const busy = await h.hsc('spins', 'download', url(`img/${GOOD}`), '--sha256', sha256(image))
         expect(busy.stdout).not.toMatch(/Verified/)
         expect(busy.status).toBe(1)

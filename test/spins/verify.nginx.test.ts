@@ -20,13 +20,25 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
 
   it('a clear-signed CHECKSUM with the signing key: verified and signed', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [env.key.publicKey] })
-    expect(r).toMatchObject({ state: 'signed-by-trusted-key', algorithm: 'sha256', actual: kde().sha256, expected: kde().sha256, entryName: kde().name, expectedSize: kde().size })
+    expect(r).toMatchObject({
+      state: 'signed-by-trusted-key',
+      algorithm: 'sha256',
+      actual: kde().sha256,
+      expected: kde().sha256,
+      entryName: kde().name,
+      expectedSize: kde().size
+    })
     expect(r.signature).toMatchObject({ status: 'good', fingerprint: env.key.fingerprint, signer: env.key.uid })
     expect(r.warnings).toEqual([])
   })
 
   it('the same file fetched by URL from nginx', async () => {
-    const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'url', urls: [env.url('/missing/', `${dir}/CHECKSUM`), env.url('/', `${dir}/CHECKSUM`)] }, keys: [env.key.publicKey], fetch })
+    const r = await verifyImage({
+      file: local(kdeRel),
+      checksum: { kind: 'url', urls: [env.url('/missing/', `${dir}/CHECKSUM`), env.url('/', `${dir}/CHECKSUM`)] },
+      keys: [env.key.publicKey],
+      fetch
+    })
     expect(r.state).toBe('signed-by-trusted-key')
     expect(r.checksumSource).toBe(env.url('/', `${dir}/CHECKSUM`))
   })
@@ -42,26 +54,42 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
   it('an unsigned GNU SHA256SUM: checksum-unsigned, or signature-missing once a signature is expected', async () => {
     const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${kdeRel}.SHA256SUM`) }, keys: [env.key.publicKey] })
     expect(r).toMatchObject({ state: 'checksum-unsigned', signature: { status: 'unsigned' } })
-    const expected = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${kdeRel}.SHA256SUM`) }, keys: [env.key.publicKey], signatureExpected: true })
+    const expected = await verifyImage({
+      file: local(kdeRel),
+      checksum: { kind: 'path', path: local(`${kdeRel}.SHA256SUM`) },
+      keys: [env.key.publicKey],
+      signatureExpected: true
+    })
     expect(expected).toMatchObject({ state: 'signature-missing', signature: { status: 'unsigned' } })
   })
 
   it('a pasted hash, in either case', async () => {
-    expect((await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: kde().sha256.toUpperCase() }, keys: [] })).state).toBe('hash-matches-published')
-    const wrong = (await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: 'f'.repeat(64) }, keys: [] }))
+    expect((await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: kde().sha256.toUpperCase() }, keys: [] })).state).toBe(
+      'hash-matches-published'
+    )
+    const wrong = await verifyImage({ file: local(kdeRel), checksum: { kind: 'hash', hash: 'f'.repeat(64) }, keys: [] })
     expect(wrong.state).toBe('mismatch')
     expect(wrong.actual).toBe(kde().sha256)
   })
 
   it('one flipped byte gives a hash mismatch, even with a good signature', async () => {
-    const r = await verifyImage({ file: local(`corrupt/${kde().name}`), checksum: { kind: 'path', path: local('corrupt/CHECKSUM') }, keys: [env.key.publicKey] })
+    const r = await verifyImage({
+      file: local(`corrupt/${kde().name}`),
+      checksum: { kind: 'path', path: local('corrupt/CHECKSUM') },
+      keys: [env.key.publicKey]
+    })
     expect(r.state).toBe('mismatch')
     expect(r.signature.status).toBe('good')
     expect(r.message).toMatch(/HASH MISMATCH/)
   })
 
   it('a tampered signed checksum file gives a bad signature', async () => {
-    const r = await verifyImage({ file: local(`tampered/${kde().name}`), checksum: { kind: 'url', urls: [env.url('/', 'tampered/CHECKSUM')] }, keys: [env.key.publicKey], fetch })
+    const r = await verifyImage({
+      file: local(`tampered/${kde().name}`),
+      checksum: { kind: 'url', urls: [env.url('/', 'tampered/CHECKSUM')] },
+      keys: [env.key.publicKey],
+      fetch
+    })
     expect(r.state).toBe('bad-signature')
     expect(r.signature.status).toBe('bad')
     expect(r.message).toMatch(/BAD SIGNATURE/)
@@ -69,14 +97,19 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
 
   it('truncated and garbage checksum files give clear parse errors', async () => {
     const truncated = verifyImage({ file: local(kdeRel), checksum: { kind: 'url', urls: [env.url('/', 'broken/CHECKSUM.truncated')] }, keys: [], fetch })
-    await expect(truncated).rejects.toMatchObject({ name: 'ChecksumParseError', message: expect.stringMatching(/line \d+: SHA256 hash has \d+ hex digits, expected 64 \(truncated\?\)/) })
+    await expect(truncated).rejects.toMatchObject({
+      name: 'ChecksumParseError',
+      message: expect.stringMatching(/line \d+: SHA256 hash has \d+ hex digits, expected 64 \(truncated\?\)/)
+    })
     const garbage = verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local('broken/CHECKSUM.garbage') }, keys: [] })
     await expect(garbage).rejects.toMatchObject({ name: 'ChecksumParseError', message: expect.stringMatching(/not a checksum file/) })
     // A signed file cut inside its signature.
     const signed = await readFile(local(`${dir}/CHECKSUM`), 'utf8')
     const cut = path.join(env.work, 'CHECKSUM.cut')
     await writeFile(cut, signed.slice(0, signed.length - 40))
-    await expect(verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: cut }, keys: [env.key.publicKey] })).rejects.toMatchObject({ name: 'ChecksumParseError' })
+    await expect(verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: cut }, keys: [env.key.publicKey] })).rejects.toMatchObject({
+      name: 'ChecksumParseError'
+    })
   })
 
   it('names what the checksum file lists when the image is not in it', async () => {
@@ -97,7 +130,12 @@ describe.skipIf(why !== null)(`verifying images against real checksum files${why
   })
 
   it('uses a digest computed during the download instead of reading the file again', async () => {
-    const r = await verifyImage({ file: local(kdeRel), checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) }, keys: [], actual: { algorithm: 'sha256', hash: '0'.repeat(64) } })
+    const r = await verifyImage({
+      file: local(kdeRel),
+      checksum: { kind: 'path', path: local(`${dir}/CHECKSUM`) },
+      keys: [],
+      actual: { algorithm: 'sha256', hash: '0'.repeat(64) }
+    })
     // The given digest was used (so the file was not hashed): it does not match.
     expect(r).toMatchObject({ state: 'mismatch', actual: '0'.repeat(64) })
   })

@@ -67,11 +67,14 @@ export interface RawResponse {
 export function rawRequest(origin: string, opts: { method?: string; path: string; headers?: Record<string, string> }): Promise<RawResponse> {
   const u = new URL(origin)
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port: Number(u.port), method: opts.method ?? 'GET', path: opts.path, headers: opts.headers ?? {}, setHost: !opts.headers?.Host }, (res) => {
-      let body = ''
-      res.on('data', (d: Buffer) => (body += d))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-    })
+    const req = http.request(
+      { host: '127.0.0.1', port: Number(u.port), method: opts.method ?? 'GET', path: opts.path, headers: opts.headers ?? {}, setHost: !opts.headers?.Host },
+      (res) => {
+        let body = ''
+        res.on('data', (d: Buffer) => (body += d))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      }
+    )
     req.on('error', reject)
     req.end()
   })
@@ -79,7 +82,11 @@ export function rawRequest(origin: string, opts: { method?: string; path: string
 
 /** Exchanges the token for a session cookie the way the page does (POST /session from its own origin). */
 export async function sessionCookie(bm: Pick<BrowserMode, 'origin' | 'token'>): Promise<string> {
-  const r = await rawRequest(bm.origin, { method: 'POST', path: '/session', headers: { Host: new URL(bm.origin).host, Origin: bm.origin, Authorization: `Bearer ${bm.token}` } })
+  const r = await rawRequest(bm.origin, {
+    method: 'POST',
+    path: '/session',
+    headers: { Host: new URL(bm.origin).host, Origin: bm.origin, Authorization: `Bearer ${bm.token}` }
+  })
   const set = r.headers['set-cookie']?.[0]
   if (r.status !== 204 || !set) throw new Error(`token exchange failed: ${r.status} ${r.body}`)
   return set.split(';')[0]

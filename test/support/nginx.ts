@@ -251,7 +251,13 @@ export interface StallServer {
  * (or, with `close`, drops the connection).
  */
 export async function startStallServer(
-  opts: { file?: string; size?: number; sendBytes?: number; headersFirst?: boolean; /** Close the connection after sending instead of hanging. */ close?: boolean } = {}
+  opts: {
+    file?: string
+    size?: number
+    sendBytes?: number
+    headersFirst?: boolean
+    /** Close the connection after sending instead of hanging. */ close?: boolean
+  } = {}
 ): Promise<StallServer> {
   const requests: StallServer['requests'] = []
   const open = new Set<ServerResponse>()

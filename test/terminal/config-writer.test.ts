@@ -30,7 +30,12 @@ function standIn(body: string): { bin: string; opts: ConstructorParameters<typeo
   const bin = mkdtempSync(path.join(tmp, 'stand-in-'))
   writeFileSync(path.join(bin, 'pkexec'), body.replaceAll('$BIN', bin))
   chmodSync(path.join(bin, 'pkexec'), 0o755)
-  return { bin, opts: { elevation: 'pkexec', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, searchPath: `${bin}:${SYSTEM_PATH}` } as ConstructorParameters<typeof TerminalService>[0] }
+  return {
+    bin,
+    opts: { elevation: 'pkexec', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` }, searchPath: `${bin}:${SYSTEM_PATH}` } as ConstructorParameters<
+      typeof TerminalService
+    >[0]
+  }
 }
 
 async function waitFor(file: string): Promise<void> {
@@ -100,7 +105,9 @@ needsRoot(`privileged config-file writer (root helper, content on stdin)${why}`,
     const root = mkdtempSync(path.join(tmp, 'root-'))
     const secret = path.join(tmp, 'root-only-secret')
     writeFileSync(secret, 'root-only secret\n', { mode: 0o600 })
-    const { bin, opts } = standIn(`#!/bin/sh\nprintf '%s\\0' "$@" > '$BIN/argv'\n: > '$BIN/prompting'\nwhile [ ! -e '$BIN/go' ]; do sleep 0.02; done\nexec "$@"\n`)
+    const { bin, opts } = standIn(
+      `#!/bin/sh\nprintf '%s\\0' "$@" > '$BIN/argv'\n: > '$BIN/prompting'\nwhile [ ! -e '$BIN/go' ]; do sleep 0.02; done\nexec "$@"\n`
+    )
     const { w } = writer(root, opts)
     const done = w.write(DROP_IN, CONTENT).then(
       () => 'ok',
@@ -209,13 +216,29 @@ describe('privileged config-file writer: checks before anything runs', () => {
     const helper = '/usr/libexec/hyperscale-companion/hsc-root-helper'
     const path1 = (argv1: string) => ({ 'org.freedesktop.policykit.exec.path': helper, 'org.freedesktop.policykit.exec.argv1': argv1 })
     expect(JSON.parse(r.stdout)).toEqual([
-      { id: 'org.centos.hyperscale.companion.write-config', message: 'Authentication is required to change systemd-oomd settings', annotate: path1('write-oomd-dropin') },
-      { id: 'org.centos.hyperscale.companion.reset-config', message: 'Authentication is required to reset systemd-oomd settings to their defaults', annotate: path1('remove-oomd-dropin') },
-      { id: 'org.centos.hyperscale.companion.enable-rpm-cow', message: 'Authentication is required to turn on RPM copy-on-write (the dnf reflink plugin)', annotate: path1('enable-dnf-reflink') }
+      {
+        id: 'org.centos.hyperscale.companion.write-config',
+        message: 'Authentication is required to change systemd-oomd settings',
+        annotate: path1('write-oomd-dropin')
+      },
+      {
+        id: 'org.centos.hyperscale.companion.reset-config',
+        message: 'Authentication is required to reset systemd-oomd settings to their defaults',
+        annotate: path1('remove-oomd-dropin')
+      },
+      {
+        id: 'org.centos.hyperscale.companion.enable-rpm-cow',
+        message: 'Authentication is required to turn on RPM copy-on-write (the dnf reflink plugin)',
+        annotate: path1('enable-dnf-reflink')
+      }
     ])
     // Every action the helper accepts has its own prompt.
     const { ACTIONS } = await import('../../src/root-helper/actions')
-    expect(JSON.parse(r.stdout).map((a: { annotate: Record<string, string> }) => a.annotate['org.freedesktop.policykit.exec.argv1']).sort()).toEqual([...ACTIONS].sort())
+    expect(
+      JSON.parse(r.stdout)
+        .map((a: { annotate: Record<string, string> }) => a.annotate['org.freedesktop.policykit.exec.argv1'])
+        .sort()
+    ).toEqual([...ACTIONS].sort())
     const broken = path.join(tmp, 'broken.policy')
     writeFileSync(broken, readFileSync(file, 'utf8').replace('</policyconfig>', ''))
     expect(spawnSync('/usr/bin/python3', ['-c', py, broken], { encoding: 'utf8' }).status).not.toBe(0)

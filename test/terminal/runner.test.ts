@@ -135,7 +135,13 @@ describe('privileged runner (node-pty)', () => {
 
   it('resizes the running pty and keeps the size for later steps', async () => {
     const { t, out } = withHub({ ack: true })
-    const info = t.start({ title: 'size', steps: [['sh', '-c', 'sleep 0.5; stty size'], ['stty', 'size']] })
+    const info = t.start({
+      title: 'size',
+      steps: [
+        ['sh', '-c', 'sleep 0.5; stty size'],
+        ['stty', 'size']
+      ]
+    })
     await sleep(150)
     t.resize(info.id, 123, 41)
     await t.wait(info.id)
@@ -154,7 +160,13 @@ describe('privileged runner (node-pty)', () => {
 
   it('stops a running command with ^C through the tty and reports it as killed', async () => {
     const { t } = withHub({ ack: true })
-    const info = t.start({ title: 'sleep', steps: [['sleep', '30'], ['echo', 'next']] })
+    const info = t.start({
+      title: 'sleep',
+      steps: [
+        ['sleep', '30'],
+        ['echo', 'next']
+      ]
+    })
     await sleep(200)
     const started = Date.now()
     t.kill(info.id)
@@ -173,7 +185,13 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
     const hub = new EventHub()
     const t = new TerminalService({ events: hub, elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin` })
     services.push(t)
-    const exit = await t.run({ title: 'dnf', steps: [['dnf', '--version'], ['rpm', '--version']] })
+    const exit = await t.run({
+      title: 'dnf',
+      steps: [
+        ['dnf', '--version'],
+        ['rpm', '--version']
+      ]
+    })
     expect(exit).toMatchObject({ status: 'declined', declined: true, code, failedStep: 0 })
     expect(exit.message).toMatch(/^authorization declined/)
     expect(exit.message).toContain(words)
@@ -221,10 +239,16 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
 
   it('the CLI runner (inherited stdio) validates and maps exit codes the same way', async () => {
     const { dir } = standInPkexec('exit-126')
-    const declined = await runInherited({ title: 'x', steps: [['rpm', '--version']] }, { elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin`, stdio: 'ignore' })
+    const declined = await runInherited(
+      { title: 'x', steps: [['rpm', '--version']] },
+      { elevation: 'pkexec', searchPath: `${dir}:/usr/sbin:/usr/bin:/sbin:/bin`, stdio: 'ignore' }
+    )
     expect(declined).toMatchObject({ status: 'declined', declined: true })
     const lines: string[] = []
-    const failed = await runInherited({ title: 'x', steps: [['true'], ['false']] }, { elevation: 'direct', programs: TEST_PROGRAMS, stdio: 'ignore', announce: (l) => lines.push(l) })
+    const failed = await runInherited(
+      { title: 'x', steps: [['true'], ['false']] },
+      { elevation: 'direct', programs: TEST_PROGRAMS, stdio: 'ignore', announce: (l) => lines.push(l) }
+    )
     expect(failed).toMatchObject({ status: 'failed', code: 1, failedStep: 1 })
     expect(lines).toEqual([expect.stringMatching(/^\$ \/.*\/true$/), expect.stringMatching(/^\$ \/.*\/false$/)])
     await expect(runInherited({ title: 'x', steps: [['sh', '-c', 'id']] }, { elevation: 'direct', stdio: 'ignore' })).rejects.toThrow(/not allowed/)

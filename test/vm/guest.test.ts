@@ -57,7 +57,10 @@ describe.skipIf(Boolean(skip))(`guest with systemd as PID 1 and USB sticks (QEMU
   const result = (id: string): Obs => {
     const line = run.results.get(id)
     const fatal = run.lines.find((l) => l.type === 'fatal')
-    if (!line) throw new Error(`the guest sent no result for ${id}${fatal ? `; guest failed: ${fatal.error}` : ''}${run.timedOut ? ' (QEMU was killed at the deadline)' : ''}; see test-results/vm/console.log`)
+    if (!line)
+      throw new Error(
+        `the guest sent no result for ${id}${fatal ? `; guest failed: ${fatal.error}` : ''}${run.timedOut ? ' (QEMU was killed at the deadline)' : ''}; see test-results/vm/console.log`
+      )
     if (line.error) throw new Error(`guest check ${id} threw: ${line.error}`)
     return line.data
   }
@@ -189,8 +192,18 @@ describe.skipIf(Boolean(skip))(`guest with systemd as PID 1 and USB sticks (QEMU
       expect(r.env.HSC_TEST_ALLOW_LOOP).toBeNull()
       expect(r.loopDevicesAllowed).toBe(false)
       expect(sticks()).toHaveLength(3)
-      for (const d of sticks()) expect(d).toMatchObject({ bus: 'usb', removable: true, ejectable: true, canPowerOff: true, offered: true, loop: false, reasons: [] })
-      expect(r.lsblk.blockdevices.filter((b: Obs) => b.tran === 'usb').map((b: Obs) => `/dev/${b.name}`).sort()).toEqual(sticks().map((d) => d.device).sort())
+      for (const d of sticks())
+        expect(d).toMatchObject({ bus: 'usb', removable: true, ejectable: true, canPowerOff: true, offered: true, loop: false, reasons: [] })
+      expect(
+        r.lsblk.blockdevices
+          .filter((b: Obs) => b.tran === 'usb')
+          .map((b: Obs) => `/dev/${b.name}`)
+          .sort()
+      ).toEqual(
+        sticks()
+          .map((d) => d.device)
+          .sort()
+      )
     })
 
     it('never offers the virtio system disk and names it as the system disk in drives list --all', () => {

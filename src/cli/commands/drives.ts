@@ -99,7 +99,8 @@ async function verifiedHash(image: string, ctx: CliContext): Promise<string | un
 
 function targetLine(t: WriteTargetState, ctx: CliContext): string {
   const s = ctx.style
-  if (t.stage === 'done') return `${t.device}: ${s.green(t.verified ? 'written and verified' : 'written')}${t.ejected ? ', ejected' : ''}${t.note ? s.dim(` (${t.note})`) : ''}`
+  if (t.stage === 'done')
+    return `${t.device}: ${s.green(t.verified ? 'written and verified' : 'written')}${t.ejected ? ', ejected' : ''}${t.note ? s.dim(` (${t.note})`) : ''}`
   if (t.stage === 'failed' || t.stage === 'cancelled') {
     const e = t.error
     return `${t.device}: ${s.red(t.stage === 'failed' ? 'FAILED' : 'cancelled')} ${e ? e.message : ''}${e?.hint ? `\n    ${e.hint}` : ''}`
@@ -127,7 +128,12 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJ
         live = true
       } else if (stages !== lastStages && !['done', 'failed', 'cancelled'].includes(job.stage)) {
         // The outcome is printed once, by the command, on stdout: not here as well.
-        ctx.err(job.targets.filter((t) => !['done', 'failed', 'cancelled'].includes(t.stage)).map((t) => targetLine(t, ctx).split('\n')[0]).join('\n'))
+        ctx.err(
+          job.targets
+            .filter((t) => !['done', 'failed', 'cancelled'].includes(t.stage))
+            .map((t) => targetLine(t, ctx).split('\n')[0])
+            .join('\n')
+        )
       }
       lastStages = stages
     }
@@ -193,7 +199,9 @@ export const commands: Command[] = [
       if (ctx.json) ctx.out(JSON.stringify(list, null, 2))
       else {
         ctx.out(renderList(list.drives, ctx, args.flags.has('all')))
-        if (imageSize !== undefined) for (const d of list.drives.filter((x) => x.offered && x.tooSmall)) ctx.out(ctx.style.yellow(`${d.device} is smaller than ${image} (${size(imageSize)})`))
+        if (imageSize !== undefined)
+          for (const d of list.drives.filter((x) => x.offered && x.tooSmall))
+            ctx.out(ctx.style.yellow(`${d.device} is smaller than ${image} (${size(imageSize)})`))
         if (list.loopDevicesAllowed) ctx.out(ctx.style.yellow('Test switch HSC_TEST_ALLOW_LOOP=1 is on: loop devices are offered.'))
       }
       return 0
@@ -236,8 +244,11 @@ export const commands: Command[] = [
       }
       const list = await ctx.call('drives.list', { imageSize })
       const drives = pickDrives(list.drives, words)
-      for (const d of drives) if (d.tooSmall) throw new AppError('DriveTooSmall', `${d.device} (${size(d.size)}) is smaller than the image (${size(imageSize)}).`, { stage: 'validate' })
-      if (!ctx.json) ctx.err(`Image: ${image} (${size(imageSize)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
+      for (const d of drives)
+        if (d.tooSmall)
+          throw new AppError('DriveTooSmall', `${d.device} (${size(d.size)}) is smaller than the image (${size(imageSize)}).`, { stage: 'validate' })
+      if (!ctx.json)
+        ctx.err(`Image: ${image} (${size(imageSize)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
       await confirmErase(drives, 'Writing', args, ctx)
       const job = await follow(ctx, () =>
         ctx.call('drives.write', {

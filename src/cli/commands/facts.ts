@@ -67,7 +67,7 @@ function selfPath(): string {
 export const commands: Command[] = [
   {
     path: ['facts', 'show'],
-    summary: 'Print this machine\'s Hyperscale fact: inspect report + Hyperscale repos and packages + oomd (compact JSON; what the Ansible fact prints)',
+    summary: "Print this machine's Hyperscale fact: inspect report + Hyperscale repos and packages + oomd (compact JSON; what the Ansible fact prints)",
     readOnly: true,
     maxArgs: 0,
     options: [
@@ -98,7 +98,14 @@ export const commands: Command[] = [
       const prometheusDir = value(args, 'prometheus')
       if (value(args, 'unit-dir') && !prometheusDir) throw new UsageError('--unit-dir only applies with --prometheus DIR')
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : path.resolve(p))
-      const plan = planInstall({ node: process.execPath, hsc: selfPath(), factsDir: abs(value(args, 'dir')) ?? DEFAULT_FACTS_DIR, prometheusDir: abs(prometheusDir), unitDir: abs(unitDir)!, root: abs(value(args, 'fact-root')) })
+      const plan = planInstall({
+        node: process.execPath,
+        hsc: selfPath(),
+        factsDir: abs(value(args, 'dir')) ?? DEFAULT_FACTS_DIR,
+        prometheusDir: abs(prometheusDir),
+        unitDir: abs(unitDir)!,
+        root: abs(value(args, 'fact-root'))
+      })
       let result
       try {
         result = await applyInstall(plan, { unitDir: abs(unitDir)! }, io)

@@ -38,19 +38,23 @@ export const commands: Command[] = [
       if (fixedToken !== undefined && !/^[A-Za-z0-9_-]{16,256}$/.test(fixedToken)) {
         throw new AppError('UsageError', 'HSC_WEB_TOKEN must be 16 to 256 letters, digits, _ or - (it is put in the URL fragment).')
       }
-      const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN }).catch((err: unknown) => {
-        if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
-          throw new AppError('PortInUse', `Port ${port} is already in use by another program.`, {
-            hint: 'Pick another port with --port N, or leave --port out to get a free one.',
-            detail: (err as Error).message
-          })
+      const server = await startWebServer({ rendererDir, router: ctx.router, hub: ctx.services.events, port, token: ctx.services.env.HSC_WEB_TOKEN }).catch(
+        (err: unknown) => {
+          if ((err as NodeJS.ErrnoException)?.code === 'EADDRINUSE') {
+            throw new AppError('PortInUse', `Port ${port} is already in use by another program.`, {
+              hint: 'Pick another port with --port N, or leave --port out to get a free one.',
+              detail: (err as Error).message
+            })
+          }
+          throw err
         }
-        throw err
-      })
+      )
       ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
       ctx.out(`Open: ${server.url}`)
       ctx.out(`Over SSH, on your own computer run:  ssh -N -L ${server.port}:127.0.0.1:${server.port} ${os.userInfo().username}@${os.hostname()}`)
-      ctx.out(ctx.style.dim('then open the same URL there. The token is in the part after # (never sent to a server or logged); keep it private. Ctrl+C stops.'))
+      ctx.out(
+        ctx.style.dim('then open the same URL there. The token is in the part after # (never sent to a server or logged); keep it private. Ctrl+C stops.')
+      )
       await new Promise<void>((resolve) => {
         const stop = (): void => {
           void server.close().then(resolve)

@@ -15,7 +15,6 @@ export function outputFormat(file: string): 'md' | 'json' {
   throw new UsageError(`--output ${file}: cannot tell the format from the name; end it in .md (Markdown) or .json (JSON)`)
 }
 
-
 export function render(report: InspectReport, ctx: Pick<CliContext, 'style'>): string {
   const s = ctx.style
   const byGroup = new Map<CheckGroup, Check[]>()
@@ -26,7 +25,8 @@ export function render(report: InspectReport, ctx: Pick<CliContext, 'style'>): s
     out.push(table(checks.map((c) => ['  ' + s.status(c.status, CHECK_TERMS[c.status].word.padEnd(9)), c.title, c.value.split('\n')[0]])))
     // Remedies are what to do: printed plainly, not dimmed. Facts that are not tasks say so.
     for (const c of checks) {
-      if (c.status !== 'ok' && c.remedy) out.push(`    → ${needsAction(c) ? '' : 'for information: '}${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`)
+      if (c.status !== 'ok' && c.remedy)
+        out.push(`    → ${needsAction(c) ? '' : 'for information: '}${c.title}: ${c.remedy.text}${c.remedy.command ? `\n      $ ${c.remedy.command}` : ''}`)
     }
     out.push('')
   }
@@ -46,14 +46,21 @@ export const commands: Command[] = [
     maxArgs: 0,
     options: [
       { name: 'markdown', kind: 'flag', summary: 'print the report as Markdown (for bug reports)' },
-      { name: 'format', kind: 'value', valueName: 'text|json|markdown|prometheus', summary: 'output format; json and markdown are --json and --markdown, prometheus the node-exporter textfile format' },
+      {
+        name: 'format',
+        kind: 'value',
+        valueName: 'text|json|markdown|prometheus',
+        summary: 'output format; json and markdown are --json and --markdown, prometheus the node-exporter textfile format'
+      },
       { name: 'output', kind: 'value', valueName: 'FILE', summary: 'also save the report to FILE; the name must end in .md or .json' }
     ],
     async run(args, ctx) {
       const format = value(args, 'format')
-      if (format !== undefined && !['text', 'json', 'markdown', 'prometheus'].includes(format)) throw new UsageError(`--format ${format}: use text, json, markdown or prometheus`)
+      if (format !== undefined && !['text', 'json', 'markdown', 'prometheus'].includes(format))
+        throw new UsageError(`--format ${format}: use text, json, markdown or prometheus`)
       if (format === 'prometheus') {
-        if (value(args, 'output')) throw new UsageError('--output with --format prometheus: use hsc facts show --format prometheus --output FILE (written atomically)')
+        if (value(args, 'output'))
+          throw new UsageError('--output with --format prometheus: use hsc facts show --format prometheus --output FILE (written atomically)')
         const { factToPrometheus } = await import('../../main/services/fleet/prometheus')
         const fact = await ctx.call('fleet.fact', { root: ctx.root })
         ctx.out(factToPrometheus(fact))

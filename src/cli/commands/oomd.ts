@@ -1,4 +1,12 @@
-import { AppError, OOMD_THRESHOLDS_FILE, thresholdKeys, type OomdState, type OomdStatus, type OomdThresholdsResult, type ThresholdKey } from '../../shared/contract'
+import {
+  AppError,
+  OOMD_THRESHOLDS_FILE,
+  thresholdKeys,
+  type OomdState,
+  type OomdStatus,
+  type OomdThresholdsResult,
+  type ThresholdKey
+} from '../../shared/contract'
 import { UsageError } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
@@ -7,7 +15,11 @@ import { table } from '../output'
 function stateLine(st: OomdState, ctx: CliContext): string {
   const s = ctx.style
   const enabled = st.enabled ? s.green('enabled') : s.yellow(st.service.unitFileState)
-  const active = st.active ? s.green('active') : st.service.activeState === 'unknown' || st.service.activeState === 'n/a' ? s.dim(st.service.activeState) : s.yellow(st.service.activeState)
+  const active = st.active
+    ? s.green('active')
+    : st.service.activeState === 'unknown' || st.service.activeState === 'n/a'
+      ? s.dim(st.service.activeState)
+      : s.yellow(st.service.activeState)
   return `systemd-oomd.service: ${enabled}, ${active}   socket: ${st.socket.unitFileState}, ${st.socket.activeState}   ${s.dim(`(${st.source})`)}`
 }
 
@@ -15,7 +27,12 @@ function render(st: OomdStatus, ctx: CliContext): string {
   const s = ctx.style
   const out: string[] = [s.bold('systemd-oomd'), stateLine(st.state, ctx)]
   if (st.state.note) out.push(s.dim(st.state.note))
-  out.push(st.canRun ? s.green('Requirements met: systemd-oomd can run here.') : s.red(`systemd-oomd cannot run here (${st.blockers.length} requirement${st.blockers.length > 1 ? 's' : ''} missing).`), '')
+  out.push(
+    st.canRun
+      ? s.green('Requirements met: systemd-oomd can run here.')
+      : s.red(`systemd-oomd cannot run here (${st.blockers.length} requirement${st.blockers.length > 1 ? 's' : ''} missing).`),
+    ''
+  )
 
   out.push(s.bold('Requirements'))
   out.push(table(st.requirements.map((r) => ['  ' + s.status(r.status, r.status.padEnd(7)), r.title + (r.hard ? '' : s.dim(' (recommended)')), r.value])))
@@ -26,10 +43,14 @@ function render(st: OomdStatus, ctx: CliContext): string {
   out.push('')
 
   out.push(s.bold('Thresholds (oomd.conf)'))
-  out.push(table(thresholdKeys.map((k) => {
-    const v = st.config.settings[k]
-    return ['  ' + k, v.value, v.source ? `${v.source}${v.line ? `:${v.line}` : ''}` : s.dim('built-in default')]
-  })))
+  out.push(
+    table(
+      thresholdKeys.map((k) => {
+        const v = st.config.settings[k]
+        return ['  ' + k, v.value, v.source ? `${v.source}${v.line ? `:${v.line}` : ''}` : s.dim('built-in default')]
+      })
+    )
+  )
   for (const w of st.config.warnings) out.push(s.yellow(`  ! ${w}`))
   out.push(s.dim(`  vendor defaults package: ${st.defaultsPackage.installed ? st.defaultsPackage.files.join(', ') : 'not installed'}`), '')
 
@@ -37,8 +58,21 @@ function render(st: OomdStatus, ctx: CliContext): string {
   const rows = [['  unit', 'Swap', 'MemoryPressure', 'Limit', 'Preference', 'set by'].map((h) => s.dim(h))]
   for (const u of st.units) {
     const v = u.settings
-    const sources = [...new Set(Object.values(v).map((e) => e.source).filter((x): x is string => x !== null))]
-    rows.push([`  ${u.unit}${u.manager === 'user' ? s.dim(' (user)') : ''}`, v.ManagedOOMSwap.value, v.ManagedOOMMemoryPressure.value, v.ManagedOOMMemoryPressureLimit.value, v.ManagedOOMPreference.value, sources.join(', ') || s.dim('defaults')])
+    const sources = [
+      ...new Set(
+        Object.values(v)
+          .map((e) => e.source)
+          .filter((x): x is string => x !== null)
+      )
+    ]
+    rows.push([
+      `  ${u.unit}${u.manager === 'user' ? s.dim(' (user)') : ''}`,
+      v.ManagedOOMSwap.value,
+      v.ManagedOOMMemoryPressure.value,
+      v.ManagedOOMMemoryPressureLimit.value,
+      v.ManagedOOMPreference.value,
+      sources.join(', ') || s.dim('defaults')
+    ])
   }
   out.push(table(rows), '')
 
@@ -48,7 +82,12 @@ function render(st: OomdStatus, ctx: CliContext): string {
     const d = st.monitored.dump
     const cg = [...d.memoryPressureMonitored.map((c) => ({ c, kind: 'pressure' })), ...d.swapMonitored.map((c) => ({ c, kind: 'swap' }))]
     if (cg.length === 0) out.push(s.dim('  none'))
-    else out.push(table(cg.map(({ c, kind }) => [`  ${c.path}`, kind, c.memoryPressureLimit ?? c.swapUsage ?? '', c.pressure ? `avg10 ${c.pressure.avg10.toFixed(2)}` : ''])))
+    else
+      out.push(
+        table(
+          cg.map(({ c, kind }) => [`  ${c.path}`, kind, c.memoryPressureLimit ?? c.swapUsage ?? '', c.pressure ? `avg10 ${c.pressure.avg10.toFixed(2)}` : ''])
+        )
+      )
   }
   return out.join('\n')
 }

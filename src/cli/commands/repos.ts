@@ -1,5 +1,17 @@
 import { createInterface } from 'node:readline/promises'
-import { displayArgv, type FlavourOffer, type HyperscaleFlavour, type KernelInfo, type Prerequisite, type PrivilegedPlan, type Provenance, type RepoEntry, type RepoList, type ReposActionInput, type TerminalExit } from '../../shared/contract'
+import {
+  displayArgv,
+  type FlavourOffer,
+  type HyperscaleFlavour,
+  type KernelInfo,
+  type Prerequisite,
+  type PrivilegedPlan,
+  type Provenance,
+  type RepoEntry,
+  type RepoList,
+  type ReposActionInput,
+  type TerminalExit
+} from '../../shared/contract'
 import { runInherited } from '../../main/services/terminal/inherit'
 import { UsageError, type ParsedArgs } from '../args'
 import type { Command } from '../command'
@@ -51,13 +63,26 @@ function renderList(list: RepoList, ctx: CliContext): string {
 }
 
 function renderPrerequisites(pre: Prerequisite[], ctx: CliContext): string {
-  const mark: Record<Prerequisite['status'], string> = { ok: ctx.style.green('ok'), missing: ctx.style.red('missing'), 'not-applicable': ctx.style.dim('n/a'), unknown: ctx.style.dim('?') }
-  return table(pre.map((p) => ['  ' + mark[p.status], p.title, ctx.style.dim(p.detail + (p.status !== 'ok' && p.fixable ? ' (fixed by setup)' : p.hint ? ` — ${p.hint}` : ''))]))
+  const mark: Record<Prerequisite['status'], string> = {
+    ok: ctx.style.green('ok'),
+    missing: ctx.style.red('missing'),
+    'not-applicable': ctx.style.dim('n/a'),
+    unknown: ctx.style.dim('?')
+  }
+  return table(
+    pre.map((p) => [
+      '  ' + mark[p.status],
+      p.title,
+      ctx.style.dim(p.detail + (p.status !== 'ok' && p.fixable ? ' (fixed by setup)' : p.hint ? ` — ${p.hint}` : ''))
+    ])
+  )
 }
 
 function renderPlan(plan: PrivilegedPlan, ctx: CliContext): string {
   const s = ctx.style
-  const lines = [s.bold(plan.title) + s.dim(plan.elevation === 'pkexec' ? '  (each command runs through pkexec; polkit asks for a password)' : '  (running as root)')]
+  const lines = [
+    s.bold(plan.title) + s.dim(plan.elevation === 'pkexec' ? '  (each command runs through pkexec; polkit asks for a password)' : '  (running as root)')
+  ]
   for (const step of plan.steps) lines.push(`  $ ${displayArgv(step.argv)}${step.why ? s.dim(`   # ${step.why}`) : ''}`)
   for (const n of plan.notes) lines.push(s.dim(`  • ${n}`))
   return lines.join('\n')
@@ -67,7 +92,13 @@ function renderPackages(p: Provenance, ctx: CliContext): string {
   const s = ctx.style
   const out = [s.bold('Installed Hyperscale builds')]
   if (p.packages.length === 0) out.push(s.dim('  none'))
-  else out.push(table([['  name', 'version-release', 'arch', 'build', 'from repo'].map(s.dim), ...p.packages.map((x) => ['  ' + x.name, `${x.version}-${x.release}`, x.arch, `${x.marker} (${x.variant})`, x.fromRepo ?? s.dim('unknown')])]))
+  else
+    out.push(
+      table([
+        ['  name', 'version-release', 'arch', 'build', 'from repo'].map(s.dim),
+        ...p.packages.map((x) => ['  ' + x.name, `${x.version}-${x.release}`, x.arch, `${x.marker} (${x.variant})`, x.fromRepo ?? s.dim('unknown')])
+      ])
+    )
   out.push('', s.bold(`Hyperscale updates available: ${p.updates.length}`))
   if (p.updates.length) out.push(table(p.updates.map((u) => ['  ' + u.name, `${u.installed ?? '?'} → ${u.available}`, s.dim(u.repo)])))
   if (p.switchable.length) out.push('', `Stock packages with a Hyperscale build: ${p.switchable.join(', ')}`, s.dim('  hsc repos sync switches them'))
@@ -78,7 +109,8 @@ function renderPackages(p: Provenance, ctx: CliContext): string {
 
 function renderKernel(k: KernelInfo, ctx: CliContext): string {
   const s = ctx.style
-  const b = (x: { release: string; hyperscale: boolean } | null) => (x ? `${x.release} ${x.hyperscale ? s.green('(Hyperscale)') : s.dim('(stock)')}` : s.dim('unknown'))
+  const b = (x: { release: string; hyperscale: boolean } | null) =>
+    x ? `${x.release} ${x.hyperscale ? s.green('(Hyperscale)') : s.dim('(stock)')}` : s.dim('unknown')
   return [
     `running:      ${k.running ? b(k.running) : s.dim('n/a (installroot)')}`,
     `default boot: ${k.defaultBoot ? b(k.defaultBoot) : s.dim(k.defaultBootError ?? 'unknown')}`,
@@ -90,7 +122,9 @@ function renderKernel(k: KernelInfo, ctx: CliContext): string {
             ? `Hyperscale kernel offered by: ${k.providers.map((p) => `${p.repo}${p.enabled ? '' : ' (disabled)'} ${p.release}`).join(', ')}`
             : `No configured Hyperscale repository offers a kernel: ${k.providersNote ?? 'none found'}`
         )
-      : s.dim(`Hyperscale kernel repo ${k.kernelRepoConfigured ? 'configured' : 'not configured'}; centos-release-hyperscale-kernel ${k.kernelReleasePackageInstalled ? 'installed' : 'not installed'}`)
+      : s.dim(
+          `Hyperscale kernel repo ${k.kernelRepoConfigured ? 'configured' : 'not configured'}; centos-release-hyperscale-kernel ${k.kernelReleasePackageInstalled ? 'installed' : 'not installed'}`
+        )
   ].join('\n')
 }
 
@@ -100,7 +134,13 @@ function renderFlavours(o: FlavourOffer, ctx: CliContext): string {
   if (o.offered.length)
     out.push(table(o.offered.map((r) => ['  ' + r.flavour, r.releasePackage ?? s.yellow('(no release package: set up by hand)'), s.dim(r.description)])))
   for (const a of o.absent) out.push(s.dim(`  ${a.flavour}: not offered, ${a.reason}`))
-  out.push(s.dim(o.kernelRoute === 'kernel-flavour' ? 'Hyperscale kernel: the kernel flavour.' : 'Hyperscale kernel: from whichever Hyperscale repository ships one (see hsc repos kernel).'))
+  out.push(
+    s.dim(
+      o.kernelRoute === 'kernel-flavour'
+        ? 'Hyperscale kernel: the kernel flavour.'
+        : 'Hyperscale kernel: from whichever Hyperscale repository ships one (see hsc repos kernel).'
+    )
+  )
   out.push(s.dim(`Table: ${o.dataFile}`))
   return out.join('\n')
 }
@@ -177,7 +217,9 @@ export const commands: Command[] = [
       if (!ctx.json) ctx.err(renderPrerequisites(await ctx.call('repos.prerequisites', {}), ctx) + '\n')
       const f = (n: string) => args.flags.has(n)
       const flavours = (args.values.get('flavour') ?? []) as HyperscaleFlavour[]
-      return plannedRun({ kind: 'setup', experimental: f('experimental'), kernel: f('kernel'), spin: f('spin'), testing: f('testing'), flavours }, args, ctx, { ask: true })
+      return plannedRun({ kind: 'setup', experimental: f('experimental'), kernel: f('kernel'), spin: f('spin'), testing: f('testing'), flavours }, args, ctx, {
+        ask: true
+      })
     }
   },
   {

@@ -24,7 +24,8 @@ export const commands: Command[] = [
       const [key, ...rest] = args.positionals[0].split('=')
       const raw = rest.join('=')
       const keys = Object.keys(settingsSchema.shape).filter((k) => k !== 'importedKeys')
-      if (key === 'importedKeys') throw new UsageError('trusted keys are not a plain setting: import them in Settings → Trusted keys, where each key is checked')
+      if (key === 'importedKeys')
+        throw new UsageError('trusted keys are not a plain setting: import them in Settings → Trusted keys, where each key is checked')
       if (!keys.includes(key) || rest.length === 0) throw new UsageError(`expected KEY=VALUE with KEY one of ${keys.join(', ')}`)
       let v: unknown = raw
       if (raw === 'true' || raw === 'false') v = raw === 'true'

@@ -61,7 +61,8 @@ function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
         ])
       ])
     )
-    if (c.spins.some((p) => p.experimental)) out.push(s.yellow('Images from an experimental channel are built from the SIG\'s experimental packages: expect rough edges.'))
+    if (c.spins.some((p) => p.experimental))
+      out.push(s.yellow("Images from an experimental channel are built from the SIG's experimental packages: expect rough edges."))
   }
   if (c) {
     // An empty catalogue says where it looked and what it saw there.
@@ -194,7 +195,8 @@ export const commands: Command[] = [
       const target = args.positionals[0]
       const dest = value(args, 'dest')
       const isUrl = /^https?:\/\//i.test(target)
-      if (!isUrl && (value(args, 'sha256') || value(args, 'checksum'))) throw new UsageError('--sha256 and --checksum go with a URL; catalogue spins bring their own checksum')
+      if (!isUrl && (value(args, 'sha256') || value(args, 'checksum')))
+        throw new UsageError('--sha256 and --checksum go with a URL; catalogue spins bring their own checksum')
       if (!isUrl) {
         const state = await ctx.call('spins.list', {})
         if (!state.catalogue) await ctx.call('spins.refresh', {})
@@ -220,7 +222,10 @@ export const commands: Command[] = [
       if (done.status !== 'done') return 1
       // Downloaded but not verified (no checksum, an unreachable or unsigned one): the file is kept, the exit says so.
       if (!isVerifiedState(done.verification?.state)) {
-        if (!ctx.json) ctx.err(`hsc: the download is complete but not verified (${verificationLabel(done.verification?.state)}); do not write it to a drive before checking it`)
+        if (!ctx.json)
+          ctx.err(
+            `hsc: the download is complete but not verified (${verificationLabel(done.verification?.state)}); do not write it to a drive before checking it`
+          )
         return 1
       }
       return 0
@@ -237,7 +242,14 @@ export const commands: Command[] = [
       else
         ctx.out(
           table(
-            list.map((d) => [d.id, d.status, d.percent !== undefined ? `${d.percent}%` : '', size(d.total ?? d.bytes), d.verification ? badge(d.verification, ctx) : '', d.path])
+            list.map((d) => [
+              d.id,
+              d.status,
+              d.percent !== undefined ? `${d.percent}%` : '',
+              size(d.total ?? d.bytes),
+              d.verification ? badge(d.verification, ctx) : '',
+              d.path
+            ])
           )
         )
       return 0
@@ -261,7 +273,12 @@ export const commands: Command[] = [
       if (checksum && hash) throw new UsageError('give either --checksum or --sha256, not both')
       if (hash && !/^([0-9a-fA-F]{64}|[0-9a-fA-F]{128})$/.test(hash)) throw new UsageError('--sha256 needs 64 hex digits (or 128 for SHA-512)')
       const keys = await Promise.all((args.values.get('key') ?? []).map((k) => readArmoredKey(k)))
-      const r = await ctx.call('spins.verify', { file: args.positionals[0], ...(checksum ? { checksum } : {}), ...(hash ? { hash } : {}), ...(keys.length ? { keys } : {}) })
+      const r = await ctx.call('spins.verify', {
+        file: args.positionals[0],
+        ...(checksum ? { checksum } : {}),
+        ...(hash ? { hash } : {}),
+        ...(keys.length ? { keys } : {})
+      })
       ctx.print(r, () => verifyLines(r, ctx))
       if (!ctx.json && r.state === 'signed-by-untrusted-key') {
         ctx.err('The checksum file is signed but its signature could not be checked: pass the signing key with --key to pass.')

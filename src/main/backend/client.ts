@@ -67,7 +67,8 @@ export function connectBackend(spawn: () => BackendProcess, opts: ConnectOptions
         isReady = true
         for (const e of subscribed) p.post({ t: 'sub', event: e, on: true })
         readyWaiters.splice(0).forEach((w) => w.resolve())
-        if (crashes > 0) hub.emit('app.backend', { state: 'restarted', message: "The app's background service was restarted. Interrupted writes are listed under Write." })
+        if (crashes > 0)
+          hub.emit('app.backend', { state: 'restarted', message: "The app's background service was restarted. Interrupted writes are listed under Write." })
       } else if (msg.t === 'result') {
         pending.get(msg.id)?.(msg.result)
         pending.delete(msg.id)
@@ -125,7 +126,15 @@ export function connectBackend(spawn: () => BackendProcess, opts: ConnectOptions
       try {
         await ready()
       } catch (err) {
-        return { ok: false, error: { name: 'BackendUnavailable', message: "The app's background service is not running.", stage: (err as Error).message, hint: 'Restart the app.' } } as CallResult<never>
+        return {
+          ok: false,
+          error: {
+            name: 'BackendUnavailable',
+            message: "The app's background service is not running.",
+            stage: (err as Error).message,
+            hint: 'Restart the app.'
+          }
+        } as CallResult<never>
       }
       const p = proc as BackendProcess
       const id = nextId++

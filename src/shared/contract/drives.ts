@@ -139,7 +139,12 @@ export const drivesMethods = {
     z
       .object({
         /** Marks drives that cannot hold an image of this size. */
-        imageSize: z.number().int().nonnegative().max(2 ** 53).optional()
+        imageSize: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(2 ** 53)
+          .optional()
       })
       .strict()
   ),

@@ -34,7 +34,6 @@ export interface Check {
   notApplicable?: boolean
 }
 
-
 export interface InspectReport {
   /** Schema version of this JSON; bump on breaking changes. */
   schema: 1
@@ -44,7 +43,6 @@ export interface InspectReport {
   checks: Check[]
   summary: { ok: number; warn: number; fail: number; unknown: number }
 }
-
 
 /** One line of a PSI pressure file (/proc/pressure/*, <cgroup>/*.pressure). Averages are percentages. */
 export interface PressureAverages {
@@ -82,4 +80,3 @@ export const inspectMethods = {
   'inspect.exportMarkdown': method<string>()(rootInput),
   'inspect.reflinkTest': method<ReflinkResult>()(z.object({ path: z.string().min(1).max(4096) }).strict())
 }
-

@@ -11,7 +11,13 @@ const fields = {
   verifyAfterWrite: z.boolean(),
   keepDownloadsAfterWrite: z.boolean(),
   catalogueSources: z
-    .array(z.string().max(2048).url().refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL'))
+    .array(
+      z
+        .string()
+        .max(2048)
+        .url()
+        .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL')
+    )
     .max(64),
   importedKeys: z.array(z.string().max(65536)).max(32),
   /**

@@ -60,9 +60,7 @@ const sessionId = z.string().regex(/^[a-z0-9-]{1,64}$/, 'not a terminal session 
 export const terminalMethods = {
   /** The client consumed `chars` characters of output (flow control). */
   'terminal.ack': method<void>()(z.object({ id: sessionId, chars: z.number().int().min(0).max(100_000_000) }).strict()),
-  'terminal.resize': method<void>()(
-    z.object({ id: sessionId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict()
-  ),
+  'terminal.resize': method<void>()(z.object({ id: sessionId, cols: z.number().int().min(2).max(1000), rows: z.number().int().min(1).max(500) }).strict()),
   /** Keystrokes for the running program (dnf's [y/N], a polkit text prompt). */
   'terminal.input': method<void>()(z.object({ id: sessionId, data: z.string().min(1).max(4096) }).strict()),
   'terminal.kill': method<void>()(z.object({ id: sessionId }).strict()),

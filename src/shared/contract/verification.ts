@@ -24,7 +24,11 @@ export const VERIFICATION_STATES = [
 
 export type VerificationState = (typeof VERIFICATION_STATES)[number]
 
-export const VERIFIED_STATES: ReadonlySet<VerificationState> = new Set<VerificationState>(['signed-by-trusted-key', 'hash-matches-published', 'checksum-unsigned'])
+export const VERIFIED_STATES: ReadonlySet<VerificationState> = new Set<VerificationState>([
+  'signed-by-trusted-key',
+  'hash-matches-published',
+  'checksum-unsigned'
+])
 
 /** True only for states that count as verified (writer, `hsc verify` exit status, badges). */
 export function isVerifiedState(state: string | undefined | null): boolean {

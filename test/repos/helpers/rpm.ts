@@ -43,7 +43,10 @@ export async function buildRpm(spec: RpmSpec, outDir: string, workDir: string): 
   const specPath = path.join(top, 'SPECS', `${spec.name}.spec`)
   writeFileSync(specPath, text)
   mkdirSync(outDir, { recursive: true })
-  const res = await runCommand(['rpmbuild', '--define', `_topdir ${top}`, '--define', `_rpmdir ${outDir}`, '--define', '_build_id_links none', '-bb', specPath], { timeoutMs: 120_000 })
+  const res = await runCommand(
+    ['rpmbuild', '--define', `_topdir ${top}`, '--define', `_rpmdir ${outDir}`, '--define', '_build_id_links none', '-bb', specPath],
+    { timeoutMs: 120_000 }
+  )
   if (res.code !== 0) throw new Error(`rpmbuild ${spec.name} failed: ${res.stderr.slice(-2000)}`)
   const file = `${spec.name}-${spec.version}-${spec.release}.noarch.rpm`
   if (!readdirSync(path.join(outDir, 'noarch')).includes(file)) throw new Error(`rpmbuild did not produce ${file}`)

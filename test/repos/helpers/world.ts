@@ -71,7 +71,11 @@ export async function buildWorld(): Promise<World> {
   const mainRepo = loopback(hs.get('centos-hyperscale')!, hsUrl)
   // No experimental stanza was found in public sources; it is the main one with the variant swapped.
   const experimentalRepo = loopback(
-    hs.get('centos-hyperscale')!.replace('[centos-hyperscale]', '[centos-hyperscale-experimental]').replace('- Hyperscale', '- Hyperscale Experimental').replace('packages-main', 'packages-experimental'),
+    hs
+      .get('centos-hyperscale')!
+      .replace('[centos-hyperscale]', '[centos-hyperscale-experimental]')
+      .replace('- Hyperscale', '- Hyperscale Experimental')
+      .replace('packages-main', 'packages-experimental'),
     hsUrl
   )
   const epelUrl = (id: string) => url(id === 'epel' ? 'epel' : 'empty')
@@ -80,7 +84,13 @@ export async function buildWorld(): Promise<World> {
 
   const release = [
     { name: 'centos-release-hyperscale', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale.repo', text: mainRepo, requires: [] as string[], key: true },
-    { name: 'centos-release-hyperscale-experimental', file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo', text: experimentalRepo, requires: ['centos-release-hyperscale'], key: false }
+    {
+      name: 'centos-release-hyperscale-experimental',
+      file: '/etc/yum.repos.d/CentOS-Stream-Hyperscale-Experimental.repo',
+      text: experimentalRepo,
+      requires: ['centos-release-hyperscale'],
+      key: false
+    }
   ]
   for (const r of release) {
     const files: Record<string, { content: string; config?: boolean }> = { [r.file]: { content: r.text, config: true } }
@@ -88,7 +98,12 @@ export async function buildWorld(): Promise<World> {
     await buildRpm({ name: r.name, version: '9', release: '2.el9', files, requires: r.requires }, path.join(srv, 'extras'), work)
   }
   await buildRpm(
-    { name: 'epel-release', version: '9', release: '7.el9', files: { '/etc/yum.repos.d/epel.repo': { content: epelRepo, config: true }, '/etc/yum.repos.d/epel-testing.repo': { content: epelTesting, config: true } } },
+    {
+      name: 'epel-release',
+      version: '9',
+      release: '7.el9',
+      files: { '/etc/yum.repos.d/epel.repo': { content: epelRepo, config: true }, '/etc/yum.repos.d/epel-testing.repo': { content: epelTesting, config: true } }
+    },
     path.join(srv, 'extras'),
     work
   )
@@ -97,7 +112,11 @@ export async function buildWorld(): Promise<World> {
   await buildRpm({ name: 'hsdemo', version: '1.0', release: '1.el9', files: demo('1.0', '1.el9') }, path.join(srv, 'baseos'), work)
   await buildRpm({ name: 'kernel', version: '5.14.0', release: '580.el9', files: kfile('5.14.0-580.el9') }, path.join(srv, 'baseos'), work)
   await buildRpm({ name: 'hsdemo', version: '1.1', release: '1.hs.el9', files: demo('1.1', '1.hs.el9') }, path.join(srv, 'hs-main'), work)
-  await buildRpm({ name: 'hsxtool', version: '0.3', release: '1.hsx.el9', files: { '/usr/share/hsxtool/x': { content: 'x\n' } } }, path.join(srv, 'hs-experimental'), work)
+  await buildRpm(
+    { name: 'hsxtool', version: '0.3', release: '1.hsx.el9', files: { '/usr/share/hsxtool/x': { content: 'x\n' } } },
+    path.join(srv, 'hs-experimental'),
+    work
+  )
   await buildRpm({ name: 'kernel', version: '6.10.9', release: '0.hs1.hsx.el9', files: kfile('6.10.9-0.hs1.hsx.el9') }, path.join(srv, 'hs-experimental'), work)
   for (const d of ['baseos', 'extras', 'epel', 'crb', 'empty', 'hs-main', 'hs-experimental']) await createrepo(path.join(srv, d))
 
@@ -110,11 +129,17 @@ export async function buildWorld(): Promise<World> {
   // The root's own dnf.conf (dnf reads it instead of the host's). Debian's dnf-plugins-core
   // enables the "local" and "versionlock" plugins, which a CentOS host does not; their
   // configuration is taken from the root so they stay off.
-  writeFileSync(path.join(root, 'etc/dnf/dnf.conf'), `[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\npluginconfpath=${root}/etc/dnf/plugins\n`)
+  writeFileSync(
+    path.join(root, 'etc/dnf/dnf.conf'),
+    `[main]\ngpgcheck=1\ninstallonly_limit=3\nclean_requirements_on_remove=True\nbest=True\nskip_if_unavailable=False\npluginconfpath=${root}/etc/dnf/plugins\n`
+  )
   for (const p of ['local', 'versionlock']) writeFileSync(path.join(root, `etc/dnf/plugins/${p}.conf`), '[main]\nenabled=0\n')
   const centosUrl = (id: string) => url(id === 'baseos' ? 'baseos' : id === 'crb' ? 'crb' : id === 'extras-common' ? 'extras' : 'empty')
   writeFileSync(path.join(root, 'etc/yum.repos.d/centos.repo'), loopback(readFileSync(path.join(REPOS, 'centos-stream-9/centos.repo'), 'utf8'), centosUrl))
-  writeFileSync(path.join(root, 'etc/yum.repos.d/centos-addons.repo'), loopback(readFileSync(path.join(REPOS, 'centos-stream-9/centos-addons.repo'), 'utf8'), centosUrl))
+  writeFileSync(
+    path.join(root, 'etc/yum.repos.d/centos-addons.repo'),
+    loopback(readFileSync(path.join(REPOS, 'centos-stream-9/centos-addons.repo'), 'utf8'), centosUrl)
+  )
 
   const base = await runCommand([...dnfArgs(root), '-y', 'install', 'hsdemo', 'kernel'], { timeoutMs: 180_000 })
   if (base.code !== 0) throw new Error(`installing the base packages failed: ${base.stdout}${base.stderr}`)

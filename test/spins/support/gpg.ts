@@ -19,7 +19,8 @@ export interface TestKey {
 
 export async function makeTestKey(uid = 'Hyperscale Companion Test Mirror <mirror@example.invalid>'): Promise<TestKey> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'hsc-gpg-'))
-  const gpg = (...args: string[]) => run('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' })
+  const gpg = (...args: string[]) =>
+    run('gpg', ['--batch', '--homedir', home, '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { encoding: 'utf8' })
   await gpg('--quick-gen-key', uid, 'ed25519', 'sign', 'never')
   const { stdout: colons } = await gpg('--with-colons', '--list-keys', uid)
   const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(colons)?.[1]

@@ -129,12 +129,32 @@ export async function buildMirror(key: TestKey, opts: { mib?: number } = {}): Pr
     }
     const bootName = `CentOS-Stream-Hyperscale-10-${compose}.${respin}-x86_64-boot.iso`
     await addIso(isoDir, bootName, 'HS10_BOOT', date, 1)
-    images.push({ arch: 'x86_64', bootable: true, checksums: { sha256: isos[`${isoDir}/${bootName}`].sha256 }, disc_count: 1, disc_number: 1, format: 'iso', implant_md5: null, mtime: 0, path: `Spins/x86_64/iso/${bootName}`, size: 1, subvariant: 'Spins', type: 'boot', volume_id: null })
-    await writeFile(path.join(root, isoDir, `CentOS-Stream-Hyperscale-10-${compose}.${respin}-x86_64-CHECKSUM`), await centosChecksum(path.join(root, isoDir), names))
+    images.push({
+      arch: 'x86_64',
+      bootable: true,
+      checksums: { sha256: isos[`${isoDir}/${bootName}`].sha256 },
+      disc_count: 1,
+      disc_number: 1,
+      format: 'iso',
+      implant_md5: null,
+      mtime: 0,
+      path: `Spins/x86_64/iso/${bootName}`,
+      size: 1,
+      subvariant: 'Spins',
+      type: 'boot',
+      volume_id: null
+    })
+    await writeFile(
+      path.join(root, isoDir, `CentOS-Stream-Hyperscale-10-${compose}.${respin}-x86_64-CHECKSUM`),
+      await centosChecksum(path.join(root, isoDir), names)
+    )
     await mkdir(path.join(root, base, 'metadata'), { recursive: true })
     const doc = {
       header: { type: 'productmd.images', version: '1.2' },
-      payload: { compose: { date: compose, id: `CentOS-Stream-Hyperscale-10-${compose}.${respin}`, respin, type: 'production' }, images: { Spins: { x86_64: images } } }
+      payload: {
+        compose: { date: compose, id: `CentOS-Stream-Hyperscale-10-${compose}.${respin}`, respin, type: 'production' },
+        images: { Spins: { x86_64: images } }
+      }
     }
     await writeFile(path.join(root, base, 'metadata', 'images.json'), JSON.stringify(doc, null, 4))
   }

@@ -66,7 +66,21 @@ export async function buildSigTree(key: TestKey): Promise<SigTree> {
   const exArm = `${IMAGES_9}/experimental/aarch64`
   const armKde = await addIso(exArm, 'CentOS-Stream-Hyperscale-9-KDE-20240710.0.aarch64.iso', '2024-07-10')
   await writeFile(path.join(root, exArm, 'SHA256SUMS'), await sha256sum(path.join(root, exArm), [armKde.name]))
-  await run('gpg', ['--batch', '--homedir', key.home, '--pinentry-mode', 'loopback', '--passphrase', '', '--local-user', key.fingerprint, '--detach-sign', '--output', path.join(root, exArm, 'SHA256SUMS.sig'), path.join(root, exArm, 'SHA256SUMS')])
+  await run('gpg', [
+    '--batch',
+    '--homedir',
+    key.home,
+    '--pinentry-mode',
+    'loopback',
+    '--passphrase',
+    '',
+    '--local-user',
+    key.fingerprint,
+    '--detach-sign',
+    '--output',
+    path.join(root, exArm, 'SHA256SUMS.sig'),
+    path.join(root, exArm, 'SHA256SUMS')
+  ])
 
   // main: a second channel, flat, the arch only in the names; an installer ISO that is no spin.
   const main = `${IMAGES_9}/main`

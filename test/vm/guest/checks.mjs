@@ -110,8 +110,21 @@ async function waitForSticks() {
   throw new Error(`USB sticks did not show up in drives list: ${last?.stdout?.slice(0, 500)} ${last?.stderr}`)
 }
 const deviceOf = (list, serial) => list.drives.find((d) => d.serial === serial)?.device
-const brief = (d) => ({ device: d.device, serial: d.serial, bus: d.bus, removable: d.removable, ejectable: d.ejectable, canPowerOff: d.canPowerOff, mediaAvailable: d.mediaAvailable, offered: d.offered, reasons: d.reasons, loop: d.loop, size: d.size })
-const udisksDrivePaths = async () => (await sh(['busctl', '--list', 'tree', 'org.freedesktop.UDisks2'])).stdout.split('\n').filter((l) => l.startsWith('/org/freedesktop/UDisks2/drives/'))
+const brief = (d) => ({
+  device: d.device,
+  serial: d.serial,
+  bus: d.bus,
+  removable: d.removable,
+  ejectable: d.ejectable,
+  canPowerOff: d.canPowerOff,
+  mediaAvailable: d.mediaAvailable,
+  offered: d.offered,
+  reasons: d.reasons,
+  loop: d.loop,
+  size: d.size
+})
+const udisksDrivePaths = async () =>
+  (await sh(['busctl', '--list', 'tree', 'org.freedesktop.UDisks2'])).stdout.split('\n').filter((l) => l.startsWith('/org/freedesktop/UDisks2/drives/'))
 
 async function inspectChecks() {
   await check('inspect', async () => {
@@ -136,16 +149,16 @@ async function inspectChecks() {
 async function oomdChecks() {
   await check('oomd.status', async () => {
     const r = await hsc(['oomd', 'status', '--json'])
-    return { code: r.code, stderr: r.stderr.slice(-2000), status: json(r.stdout), unit: (await unitState('systemd-oomd.service')) }
+    return { code: r.code, stderr: r.stderr.slice(-2000), status: json(r.stdout), unit: await unitState('systemd-oomd.service') }
   })
 
   await check('oomd.toggle.allowed', async () => {
     await polkitRule(rule('YES'))
-    const before = (await unitState('systemd-oomd.service'))
+    const before = await unitState('systemd-oomd.service')
     const disable = await hsc(['oomd', 'disable', '--json'], { user: USER })
-    const afterDisable = (await unitState('systemd-oomd.service'))
+    const afterDisable = await unitState('systemd-oomd.service')
     const enable = await hsc(['oomd', 'enable', '--json'], { user: USER })
-    const afterEnable = (await unitState('systemd-oomd.service'))
+    const afterEnable = await unitState('systemd-oomd.service')
     const pick = (r) => ({ code: r.code, stderr: r.stderr.slice(-1500), out: json(r.stdout) })
     return { uid: (await sh(['id', '-u', USER])).stdout.trim(), before, disable: pick(disable), afterDisable, enable: pick(enable), afterEnable }
   })
@@ -153,19 +166,34 @@ async function oomdChecks() {
   await check('oomd.toggle.denied', async () => {
     await polkitRule(rule('NO'))
     const r = await hsc(['oomd', 'disable', '--json'], { user: USER })
-    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, after: (await unitState('systemd-oomd.service')) }
+    return {
+      code: r.code,
+      stdout: r.stdout.slice(0, 1500),
+      stderr: r.stderr.slice(-1500),
+      timedOut: r.timedOut,
+      after: await unitState('systemd-oomd.service')
+    }
   })
 
   await check('polkit.no-agent', async () => {
     // No rule: systemd's own policy (auth_admin) applies, and this user has no agent.
     await polkitRule(null)
     const r = await hsc(['oomd', 'disable', '--json'], { user: USER, timeoutMs: 120_000 })
-    return { code: r.code, stdout: r.stdout.slice(0, 1500), stderr: r.stderr.slice(-1500), timedOut: r.timedOut, ms: r.ms, after: (await unitState('systemd-oomd.service')) }
+    return {
+      code: r.code,
+      stdout: r.stdout.slice(0, 1500),
+      stderr: r.stderr.slice(-1500),
+      timedOut: r.timedOut,
+      ms: r.ms,
+      after: await unitState('systemd-oomd.service')
+    }
   })
 
   await check('oomd.thresholds', async () => {
     const set = await hsc(['oomd', 'set', 'SwapUsedLimit=75%', 'DefaultMemoryPressureLimit=55%', 'DefaultMemoryPressureDurationSec=45s', '--json'])
-    const dropIn = fs.existsSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf') ? fs.readFileSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf', 'utf8') : null
+    const dropIn = fs.existsSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf')
+      ? fs.readFileSync('/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf', 'utf8')
+      : null
     const oomctlAfterSet = (await sh(['oomctl'])).stdout
     const reset = await hsc(['oomd', 'reset', '--json'])
     const oomctlAfterReset = (await sh(['oomctl'])).stdout
@@ -232,15 +260,22 @@ async function driveChecks() {
       job: json(r.stdout),
       stderr: r.stderr.slice(-2000),
       blockGone: !fs.existsSync(`/sys/class/block/${C.replace('/dev/', '')}`),
-      drivePaths: (await udisksDrivePaths())
+      drivePaths: await udisksDrivePaths()
     }
   })
 
   const partOf = (dev) => `${dev}1`
-  const blk = async (dev) => Object.fromEntries((await sh(['blkid', '-p', '-o', 'export', dev])).stdout.trim().split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]))
+  const blk = async (dev) =>
+    Object.fromEntries(
+      (await sh(['blkid', '-p', '-o', 'export', dev])).stdout
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])
+    )
   const mountBack = async (dev, type) => {
     fs.mkdirSync('/mnt/stick', { recursive: true })
-    const m = (await sh(['mount', '-t', type, '-o', 'ro', dev, '/mnt/stick']))
+    const m = await sh(['mount', '-t', type, '-o', 'ro', dev, '/mnt/stick'])
     const fstype = (await sh(['findmnt', '-no', 'FSTYPE', '/mnt/stick'])).stdout.trim()
     const source = (await sh(['findmnt', '-no', 'SOURCE', '/mnt/stick'])).stdout.trim()
     await sh(['umount', '/mnt/stick'])
@@ -255,10 +290,10 @@ async function driveChecks() {
       code: r.code,
       stderr: r.stderr.slice(-1500),
       out: json(r.stdout),
-      disk: (await blk(A)),
-      partition: (await blk(part)),
+      disk: await blk(A),
+      partition: await blk(part),
       kernelPartitions: fs.readdirSync(`/sys/class/block/${A.replace('/dev/', '')}`).filter((n) => n.startsWith(A.replace('/dev/', ''))),
-      mount: (await mountBack(part, json(r.stdout)?.fsType === 'vfat' ? 'vfat' : 'exfat'))
+      mount: await mountBack(part, json(r.stdout)?.fsType === 'vfat' ? 'vfat' : 'exfat')
     }
   }
   await check('drives.restore.exfat', () => restoreCheck('HSC_EXFAT'))
@@ -278,7 +313,16 @@ async function driveChecks() {
   fs.writeFileSync(img, Buffer.alloc(0))
   {
     const fd = fs.openSync(img, 'w')
-    for (let i = 0; i < size / (1 << 20); i++) fs.writeSync(fd, createHash('sha512').update(`hsc ${i}`).digest().toString('hex').repeat(8192).slice(0, 1 << 20))
+    for (let i = 0; i < size / (1 << 20); i++)
+      fs.writeSync(
+        fd,
+        createHash('sha512')
+          .update(`hsc ${i}`)
+          .digest()
+          .toString('hex')
+          .repeat(8192)
+          .slice(0, 1 << 20)
+      )
     fs.closeSync(fd)
   }
   const imgHash = sha256File(img, size).sha256
@@ -292,11 +336,18 @@ async function driveChecks() {
     const r = await hsc(['write', img, A, '--sha256', imgHash, '--eject', '--yes', '--json'])
     await sh(['udevadm', 'settle', '--timeout=30'])
     const after = json((await hsc(['drives', 'list', '--json'])).stdout)
-    return { device: A, code: r.code, job: json(r.stdout), stderr: r.stderr.slice(-1500), after: after?.drives?.filter((d) => d.serial === 'HSCSTICKA').map(brief) ?? null, drivePaths: (await udisksDrivePaths()) }
+    return {
+      device: A,
+      code: r.code,
+      job: json(r.stdout),
+      stderr: r.stderr.slice(-1500),
+      after: after?.drives?.filter((d) => d.serial === 'HSCSTICKA').map(brief) ?? null,
+      drivePaths: await udisksDrivePaths()
+    }
   })
 
   await check('drives.write.poweroff', async () => {
-    const before = (await udisksDrivePaths())
+    const before = await udisksDrivePaths()
     const r = await hsc(['write', img, B, '--sha256', imgHash, '--power-off', '--yes', '--json'])
     // udisksd removes the Drive object when udev reports the device gone: wait for that.
     for (let i = 0; i < 60 && (await udisksDrivePaths()).some((p) => p.includes('HSCSTICKB')); i++) await sleep(500)
@@ -307,7 +358,7 @@ async function driveChecks() {
       job: json(r.stdout),
       stderr: r.stderr.slice(-1500),
       drivePathsBefore: before,
-      drivePathsAfter: (await udisksDrivePaths()),
+      drivePathsAfter: await udisksDrivePaths(),
       serialsAfter: after?.drives?.map((d) => d.serial) ?? null,
       blockGone: !fs.existsSync(`/sys/class/block/${B.replace('/dev/', '')}`)
     }
@@ -335,8 +386,13 @@ async function main() {
   // The inspector, systemd/polkit and UDisks2 are independent: run the groups side by side.
   await Promise.all([inspectChecks(), oomdChecks(), driveChecks()])
 
-  emit({ type: 'log', msg: (await sh(['journalctl', '-b', '--no-pager', '-o', 'short-monotonic', '-u', 'udisks2', '-u', 'polkit', '-u', 'systemd-oomd'])).stdout.slice(-20000) })
+  emit({
+    type: 'log',
+    msg: (await sh(['journalctl', '-b', '--no-pager', '-o', 'short-monotonic', '-u', 'udisks2', '-u', 'polkit', '-u', 'systemd-oomd'])).stdout.slice(-20000)
+  })
   emit({ type: 'done', seconds: Math.round((Date.now() - started) / 1000) })
 }
 
-main().catch((err) => emit({ type: 'fatal', error: String(err?.stack ?? err) })).finally(() => fs.closeSync(tty))
+main()
+  .catch((err) => emit({ type: 'fatal', error: String(err?.stack ?? err) }))
+  .finally(() => fs.closeSync(tty))

@@ -21,7 +21,11 @@ export function vmSkipReason(): string | undefined {
 
 export function guestCacheKey(): string {
   const h = createHash('sha256')
-  for (const f of KEY_FILES) h.update(f).update('\0').update(fs.readFileSync(path.join(VM_SCRIPTS, f))).update('\0')
+  for (const f of KEY_FILES)
+    h.update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(VM_SCRIPTS, f)))
+      .update('\0')
   return h.digest('hex').slice(0, 16)
 }
 
@@ -93,7 +97,8 @@ export function buildAppImage(work: string): string {
   fs.mkdirSync(path.join(stage, 'bin'), { recursive: true })
   fs.copyFileSync(process.execPath, path.join(stage, 'bin/node'))
   fs.chmodSync(path.join(stage, 'bin/node'), 0o755)
-  for (const p of ['bin', 'out/cli', 'resources', 'package.json']) fs.cpSync(path.join(PROJECT_ROOT, p), path.join(app, p), { recursive: true, dereference: true })
+  for (const p of ['bin', 'out/cli', 'resources', 'package.json'])
+    fs.cpSync(path.join(PROJECT_ROOT, p), path.join(app, p), { recursive: true, dereference: true })
   for (const dir of runtimePackages()) {
     fs.cpSync(dir, path.join(app, path.relative(PROJECT_ROOT, dir)), { recursive: true, dereference: true, filter: (src) => !src.endsWith('/.git') })
   }

@@ -107,7 +107,16 @@ export function runGuest(imageDir: string, appImg: string, work: string, timeout
         } catch {
           /* QEMU did not start */
         }
-        resolve({ results, lines, actions, exitCode: code, timedOut, bootSeconds, seconds: (Date.now() - t0) / 1000, console: consoleText + (qemuOut ? `\n[qemu]\n${qemuOut}` : '') })
+        resolve({
+          results,
+          lines,
+          actions,
+          exitCode: code,
+          timedOut,
+          bootSeconds,
+          seconds: (Date.now() - t0) / 1000,
+          console: consoleText + (qemuOut ? `\n[qemu]\n${qemuOut}` : '')
+        })
       })
     })
   })

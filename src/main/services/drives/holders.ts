@@ -92,12 +92,14 @@ async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
   )
   // A partition is a sub-directory of its disk's directory.
   await Promise.all(
-    [...map].filter(([, b]) => !b.partition).map(async ([disk]) => {
-      for (const entry of await fs.list(`/sys/class/block/${disk}`)) {
-        const child = map.get(entry)
-        if (child?.partition) child.parent = disk
-      }
-    })
+    [...map]
+      .filter(([, b]) => !b.partition)
+      .map(async ([disk]) => {
+        for (const entry of await fs.list(`/sys/class/block/${disk}`)) {
+          const child = map.get(entry)
+          if (child?.partition) child.parent = disk
+        }
+      })
   )
   return map
 }
@@ -188,10 +190,11 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
     if (m.fsType === 'btrfs' && named) {
       // Every member device of a multi-device btrfs holds the filesystem.
       const uuid = blockByPath.get(named.path)?.uuid
-      if (uuid) for (const member of await fs.list(`/sys/fs/btrfs/${uuid}/devices`)) {
-        const d = sys.get(member)?.devnum
-        if (d !== undefined) out.push(d)
-      }
+      if (uuid)
+        for (const member of await fs.list(`/sys/fs/btrfs/${uuid}/devices`)) {
+          const d = sys.get(member)?.devnum
+          if (d !== undefined) out.push(d)
+        }
     }
     return out
   }

@@ -202,7 +202,8 @@ export class WriteJobRunner {
     } finally {
       if (stopWatch) await stopWatch().catch(() => undefined)
       // A removal reported by the final look still turns success into failure.
-      for (const [id, err] of this.removed) this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
+      for (const [id, err] of this.removed)
+        this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
       await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
       this.fds.clear()
     }
@@ -234,11 +235,13 @@ export class WriteJobRunner {
         }
         if (changed || this.removed.has(t.id)) {
           await closeFd(fd).catch(() => undefined)
-          throw this.removed.get(t.id) ??
+          throw (
+            this.removed.get(t.id) ??
             new AppError('DriveChanged', `${t.device} changed after it was confirmed: ${changed}. Nothing was written to it.`, {
               stage: 'open',
               hint: 'Check the drive list and confirm the drive again.'
             })
+          )
         }
         this.fds.set(t.id, fd)
         if (this.abort.signal.aborted) throw cancelled('open', t.device)
@@ -254,7 +257,13 @@ export class WriteJobRunner {
       for (const t of live) this.setStage(this.ts(t.drive.id), 'write')
       const result = await writeImage({
         imagePath: this.opts.image,
-        targets: live.map((t) => ({ id: t.drive.id, device: t.drive.device, fd: this.fds.get(t.drive.id) as number, size: t.drive.size, blockSize: t.blockSize })),
+        targets: live.map((t) => ({
+          id: t.drive.id,
+          device: t.drive.device,
+          fd: this.fds.get(t.drive.id) as number,
+          size: t.drive.size,
+          blockSize: t.blockSize
+        })),
         signal: this.abort.signal,
         hash: this.opts.verify || Boolean(this.opts.expectedSha256),
         control: this.control,
@@ -311,12 +320,10 @@ export class WriteJobRunner {
         onProgress: (bytes) => this.progress(t.id, bytes)
       })
       if (offset !== undefined) {
-        throw new DriveIoError(
-          'VerificationMismatch',
-          `Verification failed on ${t.device}: the drive differs from the image at byte ${offset}.`,
-          offset,
-          { stage: 'verify', hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.' }
-        )
+        throw new DriveIoError('VerificationMismatch', `Verification failed on ${t.device}: the drive differs from the image at byte ${offset}.`, offset, {
+          stage: 'verify',
+          hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.'
+        })
       }
       // Byte-for-byte equal to the image whose SHA-256 the write computed.
       t.readBackSha256 = sha256
@@ -325,7 +332,16 @@ export class WriteJobRunner {
       const e = err as AppError
       if (e.name === 'Cancelled' && !this.removed.has(t.id)) {
         // Cancelled after the whole image (head last) was written and synced: say exactly that.
-        this.fail(t.id, new DriveIoError('Cancelled', `Verification of ${t.device} cancelled: the image was written completely but not verified.`, (err as DriveIoError).offset, { stage: 'verify', hint: 'Write it again with verification to be sure it boots.' }), false)
+        this.fail(
+          t.id,
+          new DriveIoError(
+            'Cancelled',
+            `Verification of ${t.device} cancelled: the image was written completely but not verified.`,
+            (err as DriveIoError).offset,
+            { stage: 'verify', hint: 'Write it again with verification to be sure it boots.' }
+          ),
+          false
+        )
       } else this.fail(t.id, err, true)
     } finally {
       this.verifyAborts.delete(t.id)

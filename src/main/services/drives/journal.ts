@@ -110,5 +110,11 @@ export function interrupted(job: WriteJob): WriteJob {
       notBootable: (touched && !complete) || t.notBootable
     }
   })
-  return { ...job, stage: 'failed', targets, finishedAt: job.finishedAt ?? new Date().toISOString(), message: `Interrupted: the background service stopped during "${job.stage}".` }
+  return {
+    ...job,
+    stage: 'failed',
+    targets,
+    finishedAt: job.finishedAt ?? new Date().toISOString(),
+    message: `Interrupted: the background service stopped during "${job.stage}".`
+  }
 }

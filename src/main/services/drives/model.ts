@@ -26,7 +26,14 @@ function partitionsOf(tree: ObjectTree, diskPath: string): DrivePartition[] {
       if (str(i[IFACE.block], 'CryptoBackingDevice') === path) mounts.push(...strs(i[IFACE.filesystem], 'MountPoints'))
     }
     if (number === 0 && mounts.length === 0 && !str(b, 'IdType')) return
-    out.push({ device: str(b, 'PreferredDevice') || str(b, 'Device'), number, size: num(b, 'Size'), fsType: str(b, 'IdType'), label: str(b, 'IdLabel'), mountPoints: mounts })
+    out.push({
+      device: str(b, 'PreferredDevice') || str(b, 'Device'),
+      number,
+      size: num(b, 'Size'),
+      fsType: str(b, 'IdType'),
+      label: str(b, 'IdLabel'),
+      mountPoints: mounts
+    })
   }
   own(diskPath, 0)
   for (const [path, ifaces] of Object.entries(tree)) {

@@ -93,9 +93,17 @@ async function readFully(fd: fsp.FileHandle, buf: Buffer, length: number, positi
     try {
       ;({ bytesRead: n } = await fd.read(buf, done, length - done, position + done))
     } catch (err) {
-      throw new AppError('ImageReadError', `Cannot read the image ${imagePath} at byte ${position + done}: ${(err as Error).message}`, { stage: 'read image', cause: err })
+      throw new AppError('ImageReadError', `Cannot read the image ${imagePath} at byte ${position + done}: ${(err as Error).message}`, {
+        stage: 'read image',
+        cause: err
+      })
     }
-    if (n === 0) throw new AppError('ImageReadError', `The image ${imagePath} ended at byte ${position + done}, before its size when the write started: it changed during the write.`, { stage: 'read image' })
+    if (n === 0)
+      throw new AppError(
+        'ImageReadError',
+        `The image ${imagePath} ended at byte ${position + done}, before its size when the write started: it changed during the write.`,
+        { stage: 'read image' }
+      )
     done += n
   }
 }
@@ -317,7 +325,11 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
         }
       } finally {
         // Reads still in flight after a failure or cancel give their buffers back.
-        for (const p of ahead.splice(0)) p.then((f) => pool.release(f.buf), () => undefined)
+        for (const p of ahead.splice(0))
+          p.then(
+            (f) => pool.release(f.buf),
+            () => undefined
+          )
       }
       await Promise.all(writers.map((w) => w.idle()))
       if (hashFailure) throw new AppError('HashError', `Cannot compute the image's SHA-256: ${hashFailure.message}`, { stage: 'write', cause: hashFailure })
@@ -346,7 +358,12 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       // E.g. the image became unreadable. No write may still be in flight when this returns:
       // the caller closes the drive descriptors, and a reused descriptor number must never
       // receive a late write.
-      for (const w of live()) w.fail(err instanceof DriveIoError ? err : new DriveIoError((err as AppError).name ?? 'IOError', (err as Error).message, w.position(), { stage: 'write', cause: err }))
+      for (const w of live())
+        w.fail(
+          err instanceof DriveIoError
+            ? err
+            : new DriveIoError((err as AppError).name ?? 'IOError', (err as Error).message, w.position(), { stage: 'write', cause: err })
+        )
       await Promise.all(writers.map((w) => w.idle()))
       throw err
     } finally {

@@ -109,7 +109,11 @@ export class DrivesService {
     this.idleTimer.unref()
   }
 
-  private async snapshot(client: UDisksClient, imageSize?: number, paths: string[] = []): Promise<{ tree: ObjectTree; drives: DriveInfo[]; pathDisks: Map<string, number[]> }> {
+  private async snapshot(
+    client: UDisksClient,
+    imageSize?: number,
+    paths: string[] = []
+  ): Promise<{ tree: ObjectTree; drives: DriveInfo[]; pathDisks: Map<string, number[]> }> {
     const tree = await client.getManagedObjects()
     const system = await findSystemDisks(this.opts.fs, tree, paths)
     return { tree, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
@@ -146,19 +150,33 @@ export class DrivesService {
     }
   }
 
-  private async resolveTargets(drives: DriveInfo[], targets: ReadonlyArray<{ device: string; token?: string }>, imageSize?: number, verb = 'written'): Promise<DriveInfo[]> {
+  private async resolveTargets(
+    drives: DriveInfo[],
+    targets: ReadonlyArray<{ device: string; token?: string }>,
+    imageSize?: number,
+    verb = 'written'
+  ): Promise<DriveInfo[]> {
     const chosen: DriveInfo[] = []
     for (const t of targets) {
       const d = drives.find((x) => x.device === t.device || x.id === t.device)
       if (!d) {
-        throw new AppError('DriveNotFound', `No drive ${t.device}.`, { stage: 'validate', hint: this.allowLoop ? 'See hsc drives list.' : 'See hsc drives list (loop devices are never offered).' })
+        throw new AppError('DriveNotFound', `No drive ${t.device}.`, {
+          stage: 'validate',
+          hint: this.allowLoop ? 'See hsc drives list.' : 'See hsc drives list (loop devices are never offered).'
+        })
       }
       if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${d.model}) cannot be ${verb}: ${d.reasons.join('; ')}.`, { stage: 'validate' })
       if (!t.token) {
-        throw new AppError('DriveNotConfirmed', `${d.device} was not confirmed from a drive list (no token given).`, { stage: 'validate', hint: 'List the drives, check the one you mean and pass its token.' })
+        throw new AppError('DriveNotConfirmed', `${d.device} was not confirmed from a drive list (no token given).`, {
+          stage: 'validate',
+          hint: 'List the drives, check the one you mean and pass its token.'
+        })
       }
       if (t.token !== d.token) {
-        throw new AppError('DriveChanged', `${d.device} is not the drive that was confirmed (it was replaced or its medium changed).`, { stage: 'validate', hint: 'Check the drive list and confirm again.' })
+        throw new AppError('DriveChanged', `${d.device} is not the drive that was confirmed (it was replaced or its medium changed).`, {
+          stage: 'validate',
+          hint: 'Check the drive list and confirm again.'
+        })
       }
       if (chosen.some((c) => c.id === d.id)) throw new AppError('ValidationError', `${d.device} is listed twice.`, { stage: 'validate' })
       if (imageSize !== undefined && d.size < imageSize) {
@@ -206,7 +224,10 @@ export class DrivesService {
       for (const d of chosen) {
         const devnum = tree[d.id]?.[IFACE.block]?.DeviceNumber
         if (holding.includes(devnum as number)) {
-          throw new AppError('ImageOnTarget', `The image ${req.image} is stored on ${d.device}, the drive it would overwrite.`, { stage: 'validate', hint: 'Copy the image to another disk first.' })
+          throw new AppError('ImageOnTarget', `The image ${req.image} is stored on ${d.device}, the drive it would overwrite.`, {
+            stage: 'validate',
+            hint: 'Copy the image to another disk first.'
+          })
         }
       }
       const targets: JobTarget[] = await Promise.all(
@@ -245,9 +266,9 @@ export class DrivesService {
           return runner.state
         })
         .finally(() => {
-        this.release()
-        this.prune()
-      })
+          this.release()
+          this.prune()
+        })
       started = true
       this.jobsById.set(jobId, { runner, done })
       return structuredClone(runner.state)

@@ -21,11 +21,17 @@ async function entryOf(dir: string, d: Dirent, kind: FileKind, rootPath: string)
   const st = await fsp.stat(real).catch(() => undefined)
   if (!st) return undefined
   if (st.isDirectory()) {
-    const ok = await fsp.access(real, fsc.R_OK | fsc.X_OK).then(() => true, () => false)
+    const ok = await fsp.access(real, fsc.R_OK | fsc.X_OK).then(
+      () => true,
+      () => false
+    )
     return ok ? { name: d.name, path: real, type: 'dir', modified: st.mtime.toISOString(), matches: false } : undefined
   }
   if (!st.isFile()) return undefined
-  const ok = await fsp.access(real, fsc.R_OK).then(() => true, () => false)
+  const ok = await fsp.access(real, fsc.R_OK).then(
+    () => true,
+    () => false
+  )
   if (!ok) return undefined
   return { name: d.name, path: real, type: 'file', size: st.size, modified: st.mtime.toISOString(), matches: matchesKind(d.name, kind) }
 }

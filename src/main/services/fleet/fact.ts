@@ -29,14 +29,22 @@ function oomdFact(s: OomdState): FactOomd {
 export async function buildFact(src: FactSources): Promise<HostFact> {
   const [inspect, list, builds, oomd, hostname] = await Promise.all([
     src.inspect(),
-    src.repoList().then((v) => ({ v }), (e: unknown) => ({ e: message(e) })),
-    src.installedBuilds().then((v) => ({ v }), (e: unknown) => ({ e: message(e) })),
+    src.repoList().then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e: message(e) })
+    ),
+    src.installedBuilds().then(
+      (v) => ({ v }),
+      (e: unknown) => ({ e: message(e) })
+    ),
     src.oomdState().then(oomdFact, (): FactOomd => ({ source: 'unavailable', enabled: null, active: null })),
     src.hostname().catch(() => null)
   ])
   const configured: FactRepo[] =
     'v' in list
-      ? list.v.repos.flatMap((r) => (r.hyperscale ? [{ id: r.id, variant: r.hyperscale.variant, testing: r.hyperscale.testing, kind: r.hyperscale.kind, enabled: r.enabled }] : []))
+      ? list.v.repos.flatMap((r) =>
+          r.hyperscale ? [{ id: r.id, variant: r.hyperscale.variant, testing: r.hyperscale.testing, kind: r.hyperscale.kind, enabled: r.enabled }] : []
+        )
       : []
   const repos: HostFact['repos'] = {
     enabled: configured.filter((r) => r.enabled && r.kind === 'binary').map((r) => r.id),

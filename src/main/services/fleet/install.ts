@@ -22,7 +22,10 @@ export function checkPath(what: string, p: string): string {
   if (!path.isAbsolute(p)) throw Object.assign(new Error(`${what} must be an absolute path, not "${p}"`), { name: 'UsageError' })
   const n = path.normalize(p)
   if (!SAFE_PATH.test(n)) {
-    throw Object.assign(new Error(`${what} "${p}" has characters that cannot go into a fact script or a systemd unit; use a path of letters, digits and . _ + @ : , = / -`), { name: 'UsageError' })
+    throw Object.assign(
+      new Error(`${what} "${p}" has characters that cannot go into a fact script or a systemd unit; use a path of letters, digits and . _ + @ : , = / -`),
+      { name: 'UsageError' }
+    )
   }
   return n.length > 1 ? n.replace(/\/$/, '') : n
 }
@@ -193,7 +196,8 @@ export async function applyInstall(plan: InstallPlan, o: { unitDir: string }, io
   }
   if (plan.timer) {
     const hand = `systemctl daemon-reload && systemctl enable --now ${plan.timer}`
-    if (path.normalize(o.unitDir) !== DEFAULT_UNIT_DIR) result.timer = { started: false, note: `units written to ${o.unitDir}, not ${DEFAULT_UNIT_DIR}: start the timer where systemd reads them (${hand})` }
+    if (path.normalize(o.unitDir) !== DEFAULT_UNIT_DIR)
+      result.timer = { started: false, note: `units written to ${o.unitDir}, not ${DEFAULT_UNIT_DIR}: start the timer where systemd reads them (${hand})` }
     else if (!(await io.systemdRunning())) result.timer = { started: false, note: `systemd is not running here; once it is: ${hand}` }
     else {
       const reload = await io.run(['systemctl', 'daemon-reload'])
@@ -201,7 +205,10 @@ export async function applyInstall(plan: InstallPlan, o: { unitDir: string }, io
       result.timer =
         enable.code === 0
           ? { started: true, note: `${plan.timer} enabled and started` }
-          : { started: false, note: `systemctl failed (${(enable.stderr.trim().split('\n').pop() || enable.spawnError) ?? `exit ${enable.code}`}); run: ${hand}` }
+          : {
+              started: false,
+              note: `systemctl failed (${(enable.stderr.trim().split('\n').pop() || enable.spawnError) ?? `exit ${enable.code}`}); run: ${hand}`
+            }
     }
   }
   return result

@@ -25,11 +25,19 @@ export const SUPPORTED_SCHEMA = 1
 // Control characters (except line feed) and bidi overrides would let a host rewrite the
 // operator's terminal or reorder text in the report; they become U+FFFD.
 const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g
-const clean = (max: number) => z.string().max(max).transform((s) => s.replace(UNSAFE, '\ufffd'))
+const clean = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .transform((s) => s.replace(UNSAFE, '\ufffd'))
 
 const remedy = z.object({ text: clean(4000), command: clean(4000).optional() })
 const check = z.object({
-  id: z.string().min(1).max(200).regex(/^[A-Za-z0-9._:-]+$/, 'check ids contain only letters, digits and . _ : -'),
+  id: z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[A-Za-z0-9._:-]+$/, 'check ids contain only letters, digits and . _ : -'),
   group: clean(64),
   title: clean(500),
   status: z.enum(['ok', 'warn', 'fail', 'unknown']),
@@ -107,7 +115,8 @@ function firstIssue(e: z.ZodError): string {
 
 function schemaProblem(doc: Record<string, unknown>): string | undefined {
   const s = doc.schema
-  if (typeof s === 'number' && s !== SUPPORTED_SCHEMA) return `schema ${s} is not the one this hsc reads (${SUPPORTED_SCHEMA}); use the same hsc version on both sides`
+  if (typeof s === 'number' && s !== SUPPORTED_SCHEMA)
+    return `schema ${s} is not the one this hsc reads (${SUPPORTED_SCHEMA}); use the same hsc version on both sides`
   return undefined
 }
 

@@ -97,9 +97,16 @@ export function factToPrometheus(fact: HostFact): string {
     'Number of inspector checks per status.',
     CHECK_STATUSES.map((s) => [{ status: s }, fact.inspect.summary[s]])
   )
-  w.family('hyperscale_psi_average_percent', 'Pressure stall information: share of time (percent) some or all tasks stalled on a resource, averaged over the window.', pressureSamples(fact))
+  w.family(
+    'hyperscale_psi_average_percent',
+    'Pressure stall information: share of time (percent) some or all tasks stalled on a resource, averaged over the window.',
+    pressureSamples(fact)
+  )
   const hs = check(fact, 'kernel.release')?.details?.hyperscale
-  if (typeof hs === 'boolean') w.family('hyperscale_kernel_hyperscale_build', '1 when the running kernel is a Hyperscale SIG build (release marker .hs./.hsx./.hsk.), else 0.', [[{}, bool(hs)]])
+  if (typeof hs === 'boolean')
+    w.family('hyperscale_kernel_hyperscale_build', '1 when the running kernel is a Hyperscale SIG build (release marker .hs./.hsx./.hsk.), else 0.', [
+      [{}, bool(hs)]
+    ])
   if (fact.oomd.active !== null) w.family('hyperscale_oomd_active', '1 when systemd-oomd.service is active.', [[{}, bool(fact.oomd.active)]])
   if (fact.oomd.enabled !== null) w.family('hyperscale_oomd_enabled', '1 when systemd-oomd.service is enabled.', [[{}, bool(fact.oomd.enabled)]])
   if (!fact.repos.error) {

@@ -6,7 +6,10 @@ import { hostsWord, remedyHeadline, STATUS_WORD, uniformLine } from './render-te
  * breaks from a host. Our own prefix always starts the line, so block markers (#, +) stay inert.
  */
 export function md(s: string): string {
-  return s.replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`).replace(/&/g, '&amp;').replace(/\r?\n/g, ' ')
+  return s
+    .replace(/[\\`*_[\]|<>~]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/\r?\n/g, ' ')
 }
 
 /** A command as inline code (list items only, never table cells): the longest backtick run inside decides the fence. */
@@ -29,7 +32,10 @@ export function fleetToMarkdown(report: FleetReport): string {
   if (report.columns.length && report.profiles.length) {
     out.push(`| hosts | ${report.columns.map((c) => `${md(c.title)} (${md(c.id)})`).join(' | ')} |`)
     out.push(`|---|${report.columns.map(() => '---').join('|')}|`)
-    for (const p of report.profiles) out.push(`| ${md(p.hosts.join(', '))} (${p.hosts.length}) | ${report.columns.map((c) => (p.statuses[c.id] ? STATUS_WORD[p.statuses[c.id]] : '–')).join(' | ')} |`)
+    for (const p of report.profiles)
+      out.push(
+        `| ${md(p.hosts.join(', '))} (${p.hosts.length}) | ${report.columns.map((c) => (p.statuses[c.id] ? STATUS_WORD[p.statuses[c.id]] : '–')).join(' | ')} |`
+      )
     out.push('')
   }
   if (report.uniform.length) out.push(`Same on every host: ${md(uniformLine(report))}`, '')

@@ -30,7 +30,12 @@ export function uniformLine(report: FleetReport): string {
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)))
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c] - [...cell].length))).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, c) => (c === r.length - 1 ? cell : cell + ' '.repeat(widths[c] - [...cell].length)))
+      .join('  ')
+      .trimEnd()
+  )
 }
 
 /** Plain text for the terminal (the parser has already replaced control characters). */
@@ -42,7 +47,15 @@ export function fleetToText(report: FleetReport): string {
     ''
   ]
   if (readable.length && report.columns.length) {
-    out.push(...table([['hosts', ...report.columns.map((c) => c.id)], ...report.profiles.map((p) => [`${hostList(p.hosts, 3)} (${p.hosts.length})`, ...report.columns.map((c) => (p.statuses[c.id] ? STATUS_LABEL[p.statuses[c.id]] : '-'))])]))
+    out.push(
+      ...table([
+        ['hosts', ...report.columns.map((c) => c.id)],
+        ...report.profiles.map((p) => [
+          `${hostList(p.hosts, 3)} (${p.hosts.length})`,
+          ...report.columns.map((c) => (p.statuses[c.id] ? STATUS_LABEL[p.statuses[c.id]] : '-'))
+        ])
+      ])
+    )
     out.push('')
   } else if (readable.length) out.push('Every host has the same status on every check.', '')
   if (report.uniform.length) out.push(`Same on every host: ${uniformLine(report)}`, '')

@@ -86,7 +86,14 @@ export function fleetReport(loaded: readonly LoadedHost[], now: Date = new Date(
       groups.set(key, g)
     }
     for (const g of groups.values()) {
-      const r: FleetRemedyGroup = { check: e.meta.id, group: e.meta.group, title: g.title, status: g.status, value: mostCommon(g.values), hosts: g.hosts.sort(byName) }
+      const r: FleetRemedyGroup = {
+        check: e.meta.id,
+        group: e.meta.group,
+        title: g.title,
+        status: g.status,
+        value: mostCommon(g.values),
+        hosts: g.hosts.sort(byName)
+      }
       if (g.remedy) r.remedy = g.remedy
       remedies.push(r)
     }

@@ -5,8 +5,12 @@ import { CHECK_TERMS } from '../../../shared/vocabulary'
 import { needsAction } from '../../../shared/check-triage'
 
 // The app's words for each status (src/shared/vocabulary.ts), with a symbol for plain-text readers.
-const badge = { ok: `✅ ${CHECK_TERMS.ok.word}`, warn: `⚠️ ${CHECK_TERMS.warn.word}`, fail: `❌ ${CHECK_TERMS.fail.word}`, unknown: `❔ ${CHECK_TERMS.unknown.word}` } as const
-
+const badge = {
+  ok: `✅ ${CHECK_TERMS.ok.word}`,
+  warn: `⚠️ ${CHECK_TERMS.warn.word}`,
+  fail: `❌ ${CHECK_TERMS.fail.word}`,
+  unknown: `❔ ${CHECK_TERMS.unknown.word}`
+} as const
 
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ')
 

@@ -10,11 +10,13 @@ import { errnoCode, errnoText } from '../../../shared/errno-text'
  * a guess from the filesystem type (XFS without reflink=1, or NFS, look similar from outside).
  */
 export async function reflinkTest(dir: string): Promise<ReflinkResult> {
-  if (!path.isAbsolute(dir)) throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })
+  if (!path.isAbsolute(dir))
+    throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })
   let filesystem: string
   try {
     const st = await fsp.stat(dir)
-    if (!st.isDirectory()) throw new AppError('ValidationError', `${dir} is not a directory`, { stage: 'stat', hint: 'Pick a directory on the filesystem you want to test.' })
+    if (!st.isDirectory())
+      throw new AppError('ValidationError', `${dir} is not a directory`, { stage: 'stat', hint: 'Pick a directory on the filesystem you want to test.' })
     filesystem = fsTypeName((await fsp.statfs(dir)).type)
   } catch (err) {
     if (err instanceof AppError) throw err
@@ -24,7 +26,10 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
   try {
     tmp = await fsp.mkdtemp(path.join(dir, '.hsc-reflink-'))
   } catch (err) {
-    throw new AppError('ReflinkError', `cannot create a test directory in ${dir}: ${(err as Error).message}`, { stage: 'mkdtemp', hint: 'Pick a directory you can write to.' })
+    throw new AppError('ReflinkError', `cannot create a test directory in ${dir}: ${(err as Error).message}`, {
+      stage: 'mkdtemp',
+      hint: 'Pick a directory you can write to.'
+    })
   }
   try {
     const src = path.join(tmp, 'src')
@@ -36,7 +41,12 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
       const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message
       // ENOTSUP/EOPNOTSUPP/EXDEV mean "this filesystem cannot clone"; say that, keep the code as detail.
       const t = errnoText(errnoCode(err), dir)
-      const message = t && ['ENOTSUP', 'EOPNOTSUPP'].includes(code) ? `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.` : t ? `${t.message}${t.hint ? ` ${t.hint}` : ''}` : `The clone test failed on ${filesystem}.`
+      const message =
+        t && ['ENOTSUP', 'EOPNOTSUPP'].includes(code)
+          ? `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.`
+          : t
+            ? `${t.message}${t.hint ? ` ${t.hint}` : ''}`
+            : `The clone test failed on ${filesystem}.`
       return { path: dir, supported: false, filesystem, message, detail: `copyFile(COPYFILE_FICLONE_FORCE) on ${filesystem}: ${(err as Error).message}` }
     }
   } finally {

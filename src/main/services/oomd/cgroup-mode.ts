@@ -12,7 +12,11 @@ export interface CgroupInfo {
   evidence: string
 }
 
-const flat = (f: CgroupFact): CgroupInfo => ({ mode: f.mode, unifiedPath: f.unifiedPath, evidence: f.evidence.map((e) => `${e.source}: ${e.excerpt}`).join('; ') })
+const flat = (f: CgroupFact): CgroupInfo => ({
+  mode: f.mode,
+  unifiedPath: f.unifiedPath,
+  evidence: f.evidence.map((e) => `${e.source}: ${e.excerpt}`).join('; ')
+})
 
 /** For an offline root: the mount table captured in its /proc/self/mountinfo (the shared fact, services/system/facts/cgroup.ts). */
 export function modeFromMountinfo(text: string): CgroupInfo {

@@ -113,7 +113,10 @@ export async function standardConfigFiles(fs: RootFs, relative: string): Promise
     else if (r.error) unreadable.push({ path: p, reason: r.error })
     break
   }
-  const dropIns = await listDropInsWithMasks(fs, CONF_DIRS.map((d) => `${d}/${relative}.d`))
+  const dropIns = await listDropInsWithMasks(
+    fs,
+    CONF_DIRS.map((d) => `${d}/${relative}.d`)
+  )
   return { files: [...files, ...dropIns.files], masked: [...masked, ...dropIns.masked], unreadable: [...unreadable, ...dropIns.unreadable] }
 }
 

@@ -27,11 +27,15 @@ export function mergeOomdConfig(files: ConfFile[], masked: string[] = [], unread
   const settings = Object.fromEntries(
     thresholdKeys.map((k): [ThresholdKey, EffectiveValue] => [k, { key: k, value: thresholdDefaults[k], source: null, default: thresholdDefaults[k] }])
   ) as Record<ThresholdKey, EffectiveValue>
-  const warnings: string[] = unreadable.map((u) => `${u.reason.startsWith(u.path) ? u.reason : `${u.path}: ${u.reason}`}; not read, and systemd-oomd cannot use it either`)
+  const warnings: string[] = unreadable.map(
+    (u) => `${u.reason.startsWith(u.path) ? u.reason : `${u.path}: ${u.reason}`}; not read, and systemd-oomd cannot use it either`
+  )
   for (const file of files) {
     if (file.binary) {
       // systemd reads such a file line by line and logs an error for each unparseable line; its values are not trustworthy.
-      warnings.push(`${file.path}: not a text file (NUL bytes or invalid UTF-8); its settings were ignored here and systemd-oomd logs errors for it. Remove or replace it.`)
+      warnings.push(
+        `${file.path}: not a text file (NUL bytes or invalid UTF-8); its settings were ignored here and systemd-oomd logs errors for it. Remove or replace it.`
+      )
       continue
     }
     for (const a of parseUnitIni(file.text)) {

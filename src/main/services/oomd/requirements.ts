@@ -36,7 +36,13 @@ async function installedCheck(fs: RootFs): Promise<OomdRequirement> {
       remedy
     }
   }
-  return { ...base, status: 'ok', value: files.unitFile.path, reason: 'The unit file is installed.', evidence: [{ source: files.unitFile.path, excerpt: 'present' }] }
+  return {
+    ...base,
+    status: 'ok',
+    value: files.unitFile.path,
+    reason: 'The unit file is installed.',
+    evidence: [{ source: files.unitFile.path, excerpt: 'present' }]
+  }
 }
 
 function unifiedCheck(cg: CgroupFact, cmd: CmdlineFact, systemd: SystemdVersionFact): OomdRequirement {
@@ -63,7 +69,8 @@ async function memoryControllerCheck(facts: SystemFacts, cg: CgroupFact, cmd: Cm
   const procCgroups = await facts.text('/proc/cgroups')
   const memLine = procCgroups?.split('\n').find((l) => l.startsWith('memory\t') || l.startsWith('memory '))
   if (memLine) evidence.push({ source: '/proc/cgroups', excerpt: memLine.trim() })
-  const disabled = cmd.state === 'ok' ? cmd.kernel.filter((a) => a.key === 'cgroup_disable' && a.value !== undefined).flatMap((a) => (a.value as string).split(',')) : []
+  const disabled =
+    cmd.state === 'ok' ? cmd.kernel.filter((a) => a.key === 'cgroup_disable' && a.value !== undefined).flatMap((a) => (a.value as string).split(',')) : []
   if (disabled.includes('memory')) {
     return {
       ...base,
@@ -76,7 +83,14 @@ async function memoryControllerCheck(facts: SystemFacts, cg: CgroupFact, cmd: Cm
   }
   if (!cg.unifiedPath) {
     const status = cg.mode === 'unknown' ? 'unknown' : 'fail'
-    return { ...base, status, value: 'no cgroup2 hierarchy', reason: 'There is no cgroup2 hierarchy to attach the memory controller to.', evidence, remedy: status === 'fail' ? unifiedRemedy(cmd) : undefined }
+    return {
+      ...base,
+      status,
+      value: 'no cgroup2 hierarchy',
+      reason: 'There is no cgroup2 hierarchy to attach the memory controller to.',
+      evidence,
+      remedy: status === 'fail' ? unifiedRemedy(cmd) : undefined
+    }
   }
   const file = `${cg.unifiedPath}/cgroup.controllers`
   const r = await facts.read(file)
@@ -108,8 +122,15 @@ function psiCheck(facts: SystemFacts, psi: PsiFact): OomdRequirement {
     case 'absent':
       return { ...base, status: 'fail', value: psi.state === 'absent' ? 'not present' : 'off at boot', reason: `PSI is ${psi.summary}.`, remedy: psi.remedy }
     default:
-      if (!facts.live) return { ...base, status: 'unknown', value: 'offline root', reason: 'This root has no /proc/pressure files; the kernel that boots it decides.' }
-      return { ...base, status: 'fail', value: 'not present', reason: `The kernel has no /proc/pressure files (${psi.summary}).`, remedy: { text: 'Run a kernel built with CONFIG_PSI=y and boot it with PSI on (psi=1 where CONFIG_PSI_DEFAULT_DISABLED=y).' } }
+      if (!facts.live)
+        return { ...base, status: 'unknown', value: 'offline root', reason: 'This root has no /proc/pressure files; the kernel that boots it decides.' }
+      return {
+        ...base,
+        status: 'fail',
+        value: 'not present',
+        reason: `The kernel has no /proc/pressure files (${psi.summary}).`,
+        remedy: { text: 'Run a kernel built with CONFIG_PSI=y and boot it with PSI on (psi=1 where CONFIG_PSI_DEFAULT_DISABLED=y).' }
+      }
   }
 }
 
@@ -117,16 +138,27 @@ async function swapCheck(facts: SystemFacts): Promise<OomdRequirement> {
   const base = { id: 'swap' as const, title: 'Swap available', hard: false }
   const swaps = await facts.text('/proc/swaps')
   if (swaps === undefined) return { ...base, status: 'unknown', value: 'unknown', reason: '/proc/swaps could not be read.', evidence: [] }
-  const devices = swaps.trim().split('\n').slice(1).filter((l) => l.trim())
+  const devices = swaps
+    .trim()
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.trim())
   const evidence: Evidence[] = [{ source: '/proc/swaps', excerpt: excerpt(swaps) }]
   if (devices.length > 0) {
-    return { ...base, status: 'ok', value: `${devices.length} device${devices.length > 1 ? 's' : ''}`, reason: 'Swap is active, so SwapUsedLimit= can act.', evidence }
+    return {
+      ...base,
+      status: 'ok',
+      value: `${devices.length} device${devices.length > 1 ? 's' : ''}`,
+      reason: 'Swap is active, so SwapUsedLimit= can act.',
+      evidence
+    }
   }
   return {
     ...base,
     status: 'warn',
     value: 'none',
-    reason: 'No swap is active. systemd-oomd still acts on memory pressure, but ManagedOOMSwap= and SwapUsedLimit= never trigger, and without swap the kernel can only reclaim file pages, so pressure tends to rise abruptly.',
+    reason:
+      'No swap is active. systemd-oomd still acts on memory pressure, but ManagedOOMSwap= and SwapUsedLimit= never trigger, and without swap the kernel can only reclaim file pages, so pressure tends to rise abruptly.',
     evidence,
     remedy: { text: 'Add a swap device or compressed swap in RAM (zram, e.g. from the zram-generator package).' }
   }

@@ -62,5 +62,10 @@ export async function readOomdState(deps: StateDeps): Promise<OomdState> {
     const [service, socket] = shown.states
     return build('systemctl', service, socket, `read with systemctl show (${busWhy})`)
   }
-  return fromUnitFiles(deps, undefined, 'unit-files', `no systemd manager answered (${busWhy}; systemctl show: ${shown.error ?? 'no output'}); showing unit-file state only`)
+  return fromUnitFiles(
+    deps,
+    undefined,
+    'unit-files',
+    `no systemd manager answered (${busWhy}; systemctl show: ${shown.error ?? 'no output'}); showing unit-file state only`
+  )
 }

@@ -57,10 +57,14 @@ export async function enableOomd(deps: ToggleDeps): Promise<OomdToggleResult> {
   )
   const state = await readOomdState(deps)
   if (state.source === 'dbus' && !state.active) {
-    throw new AppError('NotRunning', `systemd-oomd was enabled and its start job finished, but the service is ${state.service.activeState} (${state.service.subState}).`, {
-      stage: 'check state after start',
-      hint: 'A start condition probably failed; see `journalctl -u systemd-oomd.service`.'
-    })
+    throw new AppError(
+      'NotRunning',
+      `systemd-oomd was enabled and its start job finished, but the service is ${state.service.activeState} (${state.service.subState}).`,
+      {
+        stage: 'check state after start',
+        hint: 'A start condition probably failed; see `journalctl -u systemd-oomd.service`.'
+      }
+    )
   }
   return { action: 'enable', steps, state }
 }

@@ -32,7 +32,9 @@ export function parsePermyriad(text: string): Parsed<number> {
 /** 6000 → "60%", 6050 → "60.5%". */
 export function formatPermyriad(pm: number): string {
   const whole = Math.floor(pm / 100)
-  const frac = String(pm % 100).padStart(2, '0').replace(/0+$/, '')
+  const frac = String(pm % 100)
+    .padStart(2, '0')
+    .replace(/0+$/, '')
   return frac ? `${whole}.${frac}%` : `${whole}%`
 }
 

@@ -31,7 +31,8 @@ function plan(title: string, steps: PlanStep[], elevation: Elevation, opts: { in
 
 async function dnfMajor(dnf: Dnf): Promise<4 | 5> {
   const info = await dnf.info()
-  if (info.major === null) throw new AppError('DnfMissing', 'dnf is not installed', { stage: 'detect dnf', hint: 'This needs a CentOS Stream system with dnf.' })
+  if (info.major === null)
+    throw new AppError('DnfMissing', 'dnf is not installed', { stage: 'detect dnf', hint: 'This needs a CentOS Stream system with dnf.' })
   return info.major
 }
 
@@ -68,7 +69,9 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
         const malformed = list.problems.filter((p) => p.severity === 'error').map((p) => p.file)
         throw new AppError('UnknownRepo', `no repository "${id}" in ${list.reposDir}`, {
           stage: 'plan',
-          hint: malformed.length ? `These files could not be read and were skipped: ${malformed.join(', ')}` : 'Refresh the list; the id must match a [section] of a .repo file.'
+          hint: malformed.length
+            ? `These files could not be read and were skipped: ${malformed.join(', ')}`
+            : 'Refresh the list; the id must match a [section] of a .repo file.'
         })
       }
       const major = await dnfMajor(dnf)
@@ -88,8 +91,12 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
       const wanted = release.packages
       const installed = await installedSet(dnf, [...wanted, ...pre.packagesToInstall])
       const packages = [...pre.packagesToInstall, ...wanted].filter((p) => !installed.has(p)).map(assertAllowedPackage)
-      const steps: PlanStep[] = pre.reposToEnable.map((id) => ({ argv: dnf.argv(...toggleArgs(major, assertRepoId(id), true)), why: `enable ${id} (prerequisite)` }))
-      if (packages.length) steps.push({ argv: dnf.argv('install', '-y', ...packages), why: 'install the Hyperscale release packages and missing prerequisites' })
+      const steps: PlanStep[] = pre.reposToEnable.map((id) => ({
+        argv: dnf.argv(...toggleArgs(major, assertRepoId(id), true)),
+        why: `enable ${id} (prerequisite)`
+      }))
+      if (packages.length)
+        steps.push({ argv: dnf.argv('install', '-y', ...packages), why: 'install the Hyperscale release packages and missing prerequisites' })
       if (steps.length === 0) throw nothingToDo('the chosen Hyperscale release packages and all prerequisites are already installed')
       return plan('Set up the Hyperscale repositories', steps, elevation, { notes: release.notes })
     }
@@ -99,7 +106,10 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
       const steps = pre.fixes.get(action.prerequisite)
       if (!steps) {
         const p = pre.list.find((x) => x.id === action.prerequisite)
-        throw new AppError('NotFixable', `"${p?.title ?? action.prerequisite}" ${p?.status === 'ok' ? 'is already satisfied' : 'has no automatic fix'}`, { stage: 'plan', hint: p?.hint })
+        throw new AppError('NotFixable', `"${p?.title ?? action.prerequisite}" ${p?.status === 'ok' ? 'is already satisfied' : 'has no automatic fix'}`, {
+          stage: 'plan',
+          hint: p?.hint
+        })
       }
       return plan(`Fix: ${pre.list.find((x) => x.id === action.prerequisite)?.title ?? action.prerequisite}`, steps, elevation)
     }
@@ -125,15 +135,20 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
       if (prov.switchable.length === 0) throw nothingToDo('no installed package has a Hyperscale build to switch to in the enabled Hyperscale repositories')
       const names = prov.switchable.map(assertPackageName)
       const argv = dnf.argv('distro-sync', ...(action.assumeYes ? ['-y'] : []), '--allowerasing', ...names)
-      return plan('Switch to the Hyperscale builds', [{ argv, why: `the enabled Hyperscale repositories (${prov.enabledHyperscaleRepos.join(', ')}) ship these packages` }], elevation, {
-        interactive: !action.assumeYes,
-        notes: [
-          'Only the named packages are synchronized, with every enabled repository available for dependencies, so unrelated packages are not touched.',
-          'distro-sync (not upgrade) also moves to a Hyperscale build whose version is lower than the stock one; the Hyperscale repos set priority=50, so dnf prefers them for these names.',
-          '--allowerasing lets dnf remove packages that conflict with a Hyperscale build; read the transaction summary before answering.',
-          'Undo with "Undo last transaction" (dnf history undo last).'
-        ]
-      })
+      return plan(
+        'Switch to the Hyperscale builds',
+        [{ argv, why: `the enabled Hyperscale repositories (${prov.enabledHyperscaleRepos.join(', ')}) ship these packages` }],
+        elevation,
+        {
+          interactive: !action.assumeYes,
+          notes: [
+            'Only the named packages are synchronized, with every enabled repository available for dependencies, so unrelated packages are not touched.',
+            'distro-sync (not upgrade) also moves to a Hyperscale build whose version is lower than the stock one; the Hyperscale repos set priority=50, so dnf prefers them for these names.',
+            '--allowerasing lets dnf remove packages that conflict with a Hyperscale build; read the transaction summary before answering.',
+            'Undo with "Undo last transaction" (dnf history undo last).'
+          ]
+        }
+      )
     }
 
     case 'undo': {
@@ -157,7 +172,10 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
         const releaseInstalled = await installedSet(dnf, ['centos-release-hyperscale-kernel'])
         const kernelRepo = list.repos.find((r) => r.hyperscale?.variant === 'kernel' && r.hyperscale.kind === 'binary' && !r.hyperscale.testing)
         if (!releaseInstalled.has('centos-release-hyperscale-kernel') && !kernelRepo) {
-          steps.push({ argv: dnf.argv('install', '-y', assertAllowedPackage('centos-release-hyperscale-kernel')), why: 'adds the centos-hyperscale-kernel repository' })
+          steps.push({
+            argv: dnf.argv('install', '-y', assertAllowedPackage('centos-release-hyperscale-kernel')),
+            why: 'adds the centos-hyperscale-kernel repository'
+          })
         } else if (kernelRepo && !kernelRepo.enabled) {
           steps.push({ argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(kernelRepo.id), true)), why: `enable ${kernelRepo.id}` })
         }
@@ -172,13 +190,20 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
             hint: `Stream ${offer.stream ?? '?'} has no kernel flavour; Hyperscale kernels come with the main or experimental repositories. Set up the experimental flavour, then try again.`
           })
         }
-        if (!pick.enabled) steps.push({ argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(pick.repo), true)), why: `enable ${pick.repo}: its metadata offers kernel ${pick.release}` })
+        if (!pick.enabled)
+          steps.push({
+            argv: dnf.argv(...toggleArgs(await dnfMajor(dnf), assertRepoId(pick.repo), true)),
+            why: `enable ${pick.repo}: its metadata offers kernel ${pick.release}`
+          })
         notes.push(`${pick.repo} offers kernel ${pick.release} (${pick.marker} build), found in its repository metadata.`)
       }
       // "dnf install kernel" is satisfied by any installed kernel (installonly), so with one
       // present the new build has to come through upgrade.
       const verb = kernels.length > 0 ? 'upgrade' : 'install'
-      steps.push({ argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')), why: 'the Hyperscale repositories have priority 50, so dnf takes the kernel from them' })
+      steps.push({
+        argv: dnf.argv(verb, '-y', assertAllowedPackage('kernel')),
+        why: 'the Hyperscale repositories have priority 50, so dnf takes the kernel from them'
+      })
       return plan('Install the Hyperscale kernel', steps, elevation, { notes })
     }
 
@@ -187,14 +212,22 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
 
     case 'setDefaultKernel': {
       const release = assertKernelRelease(action.release)
-      if (!deps.live) throw new AppError('NotSupported', 'the default boot entry can only be changed on the running system, not in an installroot', { stage: 'plan' })
+      if (!deps.live)
+        throw new AppError('NotSupported', 'the default boot entry can only be changed on the running system, not in an installroot', { stage: 'plan' })
       const kernels = await installedKernels(dnf)
       if (!kernels.includes(release)) {
-        throw new AppError('UnknownKernel', `kernel ${release} is not installed`, { stage: 'plan', hint: kernels.length ? `Installed: ${kernels.join(', ')}` : undefined })
+        throw new AppError('UnknownKernel', `kernel ${release} is not installed`, {
+          stage: 'plan',
+          hint: kernels.length ? `Installed: ${kernels.join(', ')}` : undefined
+        })
       }
       const image = `/boot/vmlinuz-${release}`
       if (!(await deps.fs.exists(image))) throw new AppError('UnknownKernel', `${image} does not exist`, { stage: 'plan' })
-      return plan(`Boot ${release} by default`, [{ argv: ['grubby', `--set-default=${image}`], why: 'changes the default boot entry; the current kernel stays installed' }], elevation)
+      return plan(
+        `Boot ${release} by default`,
+        [{ argv: ['grubby', `--set-default=${image}`], why: 'changes the default boot entry; the current kernel stays installed' }],
+        elevation
+      )
     }
   }
 }

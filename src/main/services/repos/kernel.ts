@@ -30,8 +30,17 @@ export async function kernelProviders(dnf: Dnf, list: RepoList): Promise<{ provi
   const repos = list.repos.filter((r) => r.hyperscale?.kind === 'binary' && !r.hyperscale.testing)
   if (repos.length === 0) return { providers: [], note: 'no Hyperscale repository is configured yet; set one up first' }
   const ids = repos.map((r) => assertRepoId(r.id))
-  const res = await dnf.query(['-q', 'repoquery', ...ids.map((id) => `--repo=${id}`), '--queryformat', '%{repoid}\t%{version}-%{release}.%{arch}\n', 'kernel', 'kernel-core'])
-  if (res.code !== 0) return { providers: [], note: `dnf repoquery failed: ${(res.stderr || res.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${res.code}`}` }
+  const res = await dnf.query([
+    '-q',
+    'repoquery',
+    ...ids.map((id) => `--repo=${id}`),
+    '--queryformat',
+    '%{repoid}\t%{version}-%{release}.%{arch}\n',
+    'kernel',
+    'kernel-core'
+  ])
+  if (res.code !== 0)
+    return { providers: [], note: `dnf repoquery failed: ${(res.stderr || res.stdout).trim().split('\n').slice(-1)[0] ?? `exit ${res.code}`}` }
   const providers: KernelProvider[] = []
   for (const line of res.stdout.split('\n')) {
     const [repo, release] = line.trim().split('\t')
@@ -77,7 +86,8 @@ export async function kernelInfo({ dnf, run, list, live, offer }: KernelDeps): P
   const path = res.stdout.trim().split('\n')[0] ?? ''
   const m = /^\/boot\/vmlinuz-(\S+)$/.exec(path)
   if (res.spawnError) info.defaultBootError = 'grubby is not installed'
-  else if (res.code !== 0 || !m) info.defaultBootError = `grubby --default-kernel failed: ${(res.stderr || res.stdout).trim().split('\n')[0] ?? `exit ${res.code}`}`
+  else if (res.code !== 0 || !m)
+    info.defaultBootError = `grubby --default-kernel failed: ${(res.stderr || res.stdout).trim().split('\n')[0] ?? `exit ${res.code}`}`
   else info.defaultBoot = kernelBuild(m[1])
   return info
 }

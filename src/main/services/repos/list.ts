@@ -18,7 +18,10 @@ const OVERRIDE_DIRS = ['/usr/share/dnf5/repos.override.d', '/etc/dnf/repos.overr
 type Values = Map<string, IniValue & { file?: string }>
 
 function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const body = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${body}$`)
 }
 
@@ -89,14 +92,28 @@ async function ownersOf(dnf: Dnf, files: string[]): Promise<(string | undefined)
   return files.map((f) => owner.get(f) || undefined)
 }
 
-function buildEntry(file: string, section: IniSection, id: string, values: Values, vars: Record<string, string>, main: boolean | undefined, problems: RepoProblem[]): RepoEntry {
+function buildEntry(
+  file: string,
+  section: IniSection,
+  id: string,
+  values: Values,
+  vars: Record<string, string>,
+  main: boolean | undefined,
+  problems: RepoProblem[]
+): RepoEntry {
   const ex = (raw: string): Expandable => ({ raw, expanded: expandVars(raw, vars) })
   const get = (k: string): (IniValue & { file?: string }) | undefined => values.get(k)
   const bool = (k: string): boolean | undefined => {
     const v = get(k)
     if (!v) return undefined
     const b = parseBool(v.value)
-    if (b === undefined) problems.push({ file: v.file ?? file, line: v.line, message: `[${id}] ${k}=${v.value} is not a boolean (1/0, yes/no, true/false, on/off)`, severity: 'warning' })
+    if (b === undefined)
+      problems.push({
+        file: v.file ?? file,
+        line: v.line,
+        message: `[${id}] ${k}=${v.value} is not a boolean (1/0, yes/no, true/false, on/off)`,
+        severity: 'warning'
+      })
     return b
   }
   const enabled = bool('enabled') ?? true
@@ -202,7 +219,10 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
   }
 
   const wellFormed = files.filter((f) => !f.malformed)
-  const owners = await ownersOf(dnf, wellFormed.map((f) => f.path))
+  const owners = await ownersOf(
+    dnf,
+    wellFormed.map((f) => f.path)
+  )
   wellFormed.forEach((f, i) => {
     if (owners[i]) f.owner = owners[i]
   })

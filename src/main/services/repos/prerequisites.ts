@@ -72,7 +72,13 @@ export async function evaluatePrerequisites(fs: RootFs, dnf: Dnf, list: RepoList
   } else if (extras) {
     reposToEnable.push(extras.id)
     fixes.set('extras-common', [enableStep(extras.id, 'the Hyperscale release packages come from extras-common')])
-    out.push({ id: 'extras-common', title: 'extras-common repository enabled', status: 'missing', detail: `${extras.id} is disabled in ${extras.file}`, fixable: true })
+    out.push({
+      id: 'extras-common',
+      title: 'extras-common repository enabled',
+      status: 'missing',
+      detail: `${extras.id} is disabled in ${extras.file}`,
+      fixable: true
+    })
   } else {
     out.push({
       id: 'extras-common',
@@ -104,7 +110,14 @@ export async function evaluatePrerequisites(fs: RootFs, dnf: Dnf, list: RepoList
       fixes.set('crb', [enableStep(crb.id, `EPEL packages need ${crbName}`)])
       out.push({ id: 'crb', title, status: 'missing', detail: `${crb.id} is disabled in ${crb.file}`, fixable: true })
     } else {
-      out.push({ id: 'crb', title, status: 'missing', detail: `no ${crbName} repository is configured`, fixable: false, hint: 'It ships with CentOS Stream; reinstall centos-stream-repos.' })
+      out.push({
+        id: 'crb',
+        title,
+        status: 'missing',
+        detail: `no ${crbName} repository is configured`,
+        fixable: false,
+        hint: 'It ships with CentOS Stream; reinstall centos-stream-repos.'
+      })
     }
   }
 
@@ -147,7 +160,9 @@ export async function evaluatePrerequisites(fs: RootFs, dnf: Dnf, list: RepoList
       status: 'missing',
       detail,
       fixable: !!fix,
-      hint: fix ? undefined : 'Import it from https://www.centos.org/keys/RPM-GPG-KEY-CentOS-SIG-HyperScale (fingerprint 9B04 530E 0ED6 ABC4 B2C3 58DD 2A01 FA2A EB3D AC40).'
+      hint: fix
+        ? undefined
+        : 'Import it from https://www.centos.org/keys/RPM-GPG-KEY-CentOS-SIG-HyperScale (fingerprint 9B04 530E 0ED6 ABC4 B2C3 58DD 2A01 FA2A EB3D AC40).'
     })
   }
 

@@ -74,7 +74,12 @@ export async function provenance(dnf: Dnf, list: RepoList): Promise<Provenance> 
   if (repos.packages.length > 0) {
     const avail = await dnf.query(['-q', 'repoquery', ...repos.packages.map((id) => `--repo=${id}`), '--queryformat', '%{name}\n'])
     if (avail.code === 0) {
-      const offered = new Set(avail.stdout.split('\n').map((l) => l.trim()).filter(Boolean))
+      const offered = new Set(
+        avail.stdout
+          .split('\n')
+          .map((l) => l.trim())
+          .filter(Boolean)
+      )
       // The kernel has its own action (installed next to the running one), also where it comes
       // from a general repo such as experimental on Stream 9.
       const stock = new Set(installed.filter((p) => offered.has(p.name) && !releaseMarker(p.release) && !/^kernel(-|$)/.test(p.name)).map((p) => p.name))

@@ -14,7 +14,12 @@ export async function installedSet(dnf: Dnf, names: readonly string[]): Promise<
   const res = await dnf.rpm(['-q', '--queryformat', '%{NAME}\n', '--', ...names])
   if (res.spawnError) return new Set()
   const wanted = new Set(names)
-  return new Set(res.stdout.split('\n').map((l) => l.trim()).filter((l) => wanted.has(l)))
+  return new Set(
+    res.stdout
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => wanted.has(l))
+  )
 }
 
 /** Every installed package; empty when rpm is missing or the root has no database. */

@@ -1,5 +1,14 @@
 import { access } from 'node:fs/promises'
-import type { FlavourOffer, HyperscalePackage, KernelInfo, Prerequisite, Provenance, ReposAction, ReposRunResult, RepoList } from '../../../shared/contract/repos'
+import type {
+  FlavourOffer,
+  HyperscalePackage,
+  KernelInfo,
+  Prerequisite,
+  Provenance,
+  ReposAction,
+  ReposRunResult,
+  RepoList
+} from '../../../shared/contract/repos'
 import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import type { CommandRunner } from '../system/command'
 import { createRootFs, type RootFs } from '../system/rootfs'
@@ -80,8 +89,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     const stream = await streamInfo(fs)
     return offerFor(table, stream.major ? String(stream.major) : null)
   }
-  const plan = async (action: ReposAction) =>
-    buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, flavours, live })
+  const plan = async (action: ReposAction) => buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, flavours, live })
 
   return {
     installroot,

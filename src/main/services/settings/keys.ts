@@ -6,14 +6,18 @@ const openpgp = () => import('openpgp')
 async function describe(armored: string, source: TrustedKey['source']): Promise<TrustedKey> {
   const { readKey } = await openpgp()
   const key = await readKey({ armoredKey: armored })
-  if (key.isPrivate()) throw new AppError('ValidationError', 'this is a PRIVATE key: only public keys are imported', { hint: 'Export the public part (gpg --armor --export KEYID) and paste that.' })
+  if (key.isPrivate())
+    throw new AppError('ValidationError', 'this is a PRIVATE key: only public keys are imported', {
+      hint: 'Export the public part (gpg --armor --export KEYID) and paste that.'
+    })
   const info = key.getAlgorithmInfo()
   return {
     fingerprint: key.getFingerprint().toUpperCase(),
     keyId: key.getKeyID().toHex().toUpperCase(),
     userIds: key.getUserIDs(),
     created: key.getCreationTime().toISOString(),
-    algorithm: 'bits' in info && info.bits ? `${info.algorithm} ${info.bits}` : 'curve' in info && info.curve ? `${info.algorithm} ${info.curve}` : info.algorithm,
+    algorithm:
+      'bits' in info && info.bits ? `${info.algorithm} ${info.bits}` : 'curve' in info && info.curve ? `${info.algorithm} ${info.curve}` : info.algorithm,
     source
   }
 }

@@ -22,7 +22,8 @@ interface Loaded {
 /** Each stored field is checked on its own: one bad value costs that value, not the others. */
 function sanitize(raw: unknown): Loaded {
   if (raw === undefined) return { settings: settingsSchema.parse({}) }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { settings: settingsSchema.parse({}), repair: 'did not hold a JSON object', whole: true }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    return { settings: settingsSchema.parse({}), repair: 'did not hold a JSON object', whole: true }
   const kept: Record<string, unknown> = {}
   const dropped: string[] = []
   const shape = settingsSchema.shape
@@ -36,7 +37,12 @@ function sanitize(raw: unknown): Loaded {
     else dropped.push(`${key} (${r.error.issues[0]?.message ?? 'invalid'})`)
   }
   const settings = settingsSchema.parse(kept)
-  return dropped.length ? { settings, repair: `did not match the schema (${dropped.join('; ')}): ${dropped.length === 1 ? 'that value was' : 'those values were'} reset to defaults, the other settings were kept` } : { settings }
+  return dropped.length
+    ? {
+        settings,
+        repair: `did not match the schema (${dropped.join('; ')}): ${dropped.length === 1 ? 'that value was' : 'those values were'} reset to defaults, the other settings were kept`
+      }
+    : { settings }
 }
 
 const READ_ONLY = new Set(['EROFS', 'EACCES', 'EPERM', 'ENOSPC', 'EDQUOT'])
@@ -46,7 +52,12 @@ function explain(err: unknown, location: string): unknown {
   const code = (err as NodeJS.ErrnoException).code
   if (!code || !READ_ONLY.has(code)) return err
   const dir = path.dirname(location)
-  const why = code === 'ENOSPC' || code === 'EDQUOT' ? `${dir} has no space left` : code === 'EROFS' ? `${dir} is on a read-only file system` : `${dir} is not writable for this user`
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `${dir} has no space left`
+      : code === 'EROFS'
+        ? `${dir} is on a read-only file system`
+        : `${dir} is not writable for this user`
   return new AppError('SettingsNotSaved', `Settings could not be saved: ${why}. Nothing was changed.`, {
     stage: 'save settings',
     hint: `Make ${dir} writable, or point HSC_SETTINGS_FILE at a file in a writable folder. (${code}: ${(err as Error).message})`,

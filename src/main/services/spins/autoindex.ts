@@ -143,7 +143,9 @@ export function parseListing(text: string): ListingEntry[] {
     let after = text.slice(afterStart, afterEnd)
     const rowEnd = after.search(rowEndPattern)
     if (rowEnd >= 0) after = after.slice(0, rowEnd)
-    const plain = decodeEntities(after.replace(/<[^>]*>/g, ' ')).replace(/\s+/g, ' ').trim()
+    const plain = decodeEntities(after.replace(/<[^>]*>/g, ' '))
+      .replace(/\s+/g, ' ')
+      .trim()
     const entry: ListingEntry = { name, href, isDir }
     const mtime = parseListingDate(plain)
     if (mtime) entry.mtime = mtime

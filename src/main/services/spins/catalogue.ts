@@ -160,7 +160,14 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
     }
   }
   if (queue.length > 0) warnings.push(`stopped after ${maxListings} directory listings`)
-  const report: SourceReport = { id: source.id, url: source.mirrors[0], ok: true, found: candidates.length, findings: tally.findings, summary: tally.summary(candidates.length) }
+  const report: SourceReport = {
+    id: source.id,
+    url: source.mirrors[0],
+    ok: true,
+    found: candidates.length,
+    findings: tally.findings,
+    summary: tally.summary(candidates.length)
+  }
   if (warnings.length > 0) report.warnings = warnings
   return { report, candidates }
 }
@@ -246,7 +253,12 @@ async function readSource(source: SpinSource, deps: CatalogueDeps, nested = fals
     return await readAuto(source, deps, nested)
   } catch (err) {
     const error = (err as Error).message
-    return [{ report: { id: source.id, url: source.mirrors[0], ok: false, found: 0, error, summary: `Could not list ${source.mirrors.join(' or ')}: ${error}` }, candidates: [] }]
+    return [
+      {
+        report: { id: source.id, url: source.mirrors[0], ok: false, found: 0, error, summary: `Could not list ${source.mirrors.join(' or ')}: ${error}` },
+        candidates: []
+      }
+    ]
   }
 }
 
@@ -337,7 +349,15 @@ async function enrich(c: Candidate, deps: CatalogueDeps): Promise<SpinImage> {
       if (!entry) continue
       if (!spin.checksum || (parsed.clearSigned && !spin.checksum.signed)) {
         const detached = c.detachedSignatures?.filter((d) => d.replace(/\.(sig|sign)$/i, '') === file)
-        spin.checksum = { urls, confirmed: true, algorithm: entry.algorithm, hash: entry.hash, signed: parsed.clearSigned, file, ...(detached?.length ? { detachedSignatures: detached } : {}) }
+        spin.checksum = {
+          urls,
+          confirmed: true,
+          algorithm: entry.algorithm,
+          hash: entry.hash,
+          signed: parsed.clearSigned,
+          file,
+          ...(detached?.length ? { detachedSignatures: detached } : {})
+        }
         if (entry.size !== undefined && !exactSize) {
           spin.size = entry.size
           exactSize = true

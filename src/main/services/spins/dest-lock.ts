@@ -136,7 +136,10 @@ export async function acquireDestLock(dest: string): Promise<DestLock> {
     if (alive(owner)) throw busy(dest, owner)
     await breakStale(file, st.ino)
   }
-  throw new AppError('DownloadInProgress', `could not take the lock ${file}: other processes keep taking it`, { stage: 'lock download', hint: 'Try again in a moment.' })
+  throw new AppError('DownloadInProgress', `could not take the lock ${file}: other processes keep taking it`, {
+    stage: 'lock download',
+    hint: 'Try again in a moment.'
+  })
 }
 
 /** Removes a stale lock, unless another breaker (or a new owner) got there first. */

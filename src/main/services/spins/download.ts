@@ -285,14 +285,18 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
 
         if (res.status === 416 && bytes > 0 && total !== undefined && bytes === total) return
         if (res.status >= 400) {
-          throw new MirrorFailure(`HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`, res.status < 500 && res.status !== 408 && res.status !== 429)
+          throw new MirrorFailure(
+            `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`,
+            res.status < 500 && res.status !== 408 && res.status !== 429
+          )
         }
         if (res.status === 206) {
           const range = parseContentRange(res.header('content-range') ?? null)
-          const changed =
-            (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
+          const changed = (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
           if (!range || range.start !== bytes || (total !== undefined && range.total !== undefined && range.total !== total) || changed) {
-            throw new RestartNeeded(changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.header('content-range')}"; starting over`)
+            throw new RestartNeeded(
+              changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.header('content-range')}"; starting over`
+            )
           }
           total ??= range.total
         } else if (res.status === 200) {

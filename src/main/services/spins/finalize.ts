@@ -50,7 +50,10 @@ export async function publish(dest: string, own?: FileStamp): Promise<FileStamp>
       return stamp
     } catch (err) {
       if (errno(err) !== 'EEXIST') {
-        throw new AppError('WriteError', `could not give the download its final name ${dest}: ${(err as Error).message}`, { stage: 'finish download', cause: err })
+        throw new AppError('WriteError', `could not give the download its final name ${dest}: ${(err as Error).message}`, {
+          stage: 'finish download',
+          cause: err
+        })
       }
       const existing = await stampOf(dest)
       if (attempt === 0 && own && sameStamp(existing, own)) {
@@ -84,5 +87,8 @@ export async function setAside(dest: string, suffix: 'mismatch' | 'bad-signature
     await rm(metaPath(dest), { force: true })
     return name
   }
-  throw new AppError('WriteError', `too many rejected copies of ${dest} are kept beside it`, { stage: 'finish download', hint: `Delete the ${dest}.${suffix}* files.` })
+  throw new AppError('WriteError', `too many rejected copies of ${dest} are kept beside it`, {
+    stage: 'finish download',
+    hint: `Delete the ${dest}.${suffix}* files.`
+  })
 }

@@ -142,7 +142,18 @@ export class DownloadManager {
     const job: Job = {
       made: existing?.made,
       spec,
-      info: { id, name: spec.name, path: spec.dest, spinId: spec.spinId, status: 'queued', bytes: 0, total: spec.expectedSize, notes: [], startedAt: at, updatedAt: at }
+      info: {
+        id,
+        name: spec.name,
+        path: spec.dest,
+        spinId: spec.spinId,
+        status: 'queued',
+        bytes: 0,
+        total: spec.expectedSize,
+        notes: [],
+        startedAt: at,
+        updatedAt: at
+      }
     }
     this.jobs.set(id, job)
     this.launch(job)
@@ -168,7 +179,9 @@ export class DownloadManager {
   async cancel(id: string): Promise<DownloadInfo> {
     const job = await this.job(id)
     if (job.info.status === 'done') {
-      throw new AppError('AlreadyFinished', `${job.info.name} is already downloaded; delete the file itself if you do not want it`, { stage: 'cancel download' })
+      throw new AppError('AlreadyFinished', `${job.info.name} is already downloaded; delete the file itself if you do not want it`, {
+        stage: 'cancel download'
+      })
     }
     if (job.controller) {
       job.controller.abort('cancel')
@@ -224,12 +237,27 @@ export class DownloadManager {
         }
         void this.persist()
         const out = await runDownload(
-          { urls: job.spec.urls, dest: job.spec.dest, expectedSize: job.spec.expectedSize, algorithm: job.spec.algorithm, expectedHash: job.spec.expectedHash, keepPart: true },
+          {
+            urls: job.spec.urls,
+            dest: job.spec.dest,
+            expectedSize: job.spec.expectedSize,
+            algorithm: job.spec.algorithm,
+            expectedHash: job.spec.expectedHash,
+            keepPart: true
+          },
           { ...this.deps.engine },
           {
             signal: controller.signal,
             onProgress: (p) =>
-              this.update(job, { status: p.phase, bytes: p.bytes, total: p.total, percent: p.percent, speed: p.speed, etaSeconds: p.etaSeconds, mirror: p.mirror }),
+              this.update(job, {
+                status: p.phase,
+                bytes: p.bytes,
+                total: p.total,
+                percent: p.percent,
+                speed: p.speed,
+                etaSeconds: p.etaSeconds,
+                mirror: p.mirror
+              }),
             onNote: (n) => {
               job.info.notes = [...job.info.notes, n].slice(-MAX_NOTES)
             }

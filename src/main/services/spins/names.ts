@@ -34,7 +34,11 @@ export interface NameFacts {
   latestAlias: boolean
 }
 
-const tokensOf = (name: string): string[] => name.replace(/\.iso$/i, '').split(/[-_.+]/).filter(Boolean)
+const tokensOf = (name: string): string[] =>
+  name
+    .replace(/\.iso$/i, '')
+    .split(/[-_.+]/)
+    .filter(Boolean)
 
 function validDate(yyyymmdd: string): boolean {
   const y = Number(yyyymmdd.slice(0, 4))

@@ -29,7 +29,9 @@ function connectError(proxy: URL, err: NodeJS.ErrnoException): ProxyError {
         : err.code === 'ETIMEDOUT'
           ? 'it did not answer in time'
           : (err.code ?? err.message)
-  return Object.assign(new ProxyError(`Cannot reach the proxy ${where}: ${why}. Check the proxy setting (Settings, or https_proxy/http_proxy).`), { code: err.code })
+  return Object.assign(new ProxyError(`Cannot reach the proxy ${where}: ${why}. Check the proxy setting (Settings, or https_proxy/http_proxy).`), {
+    code: err.code
+  })
 }
 
 /**
@@ -59,7 +61,10 @@ export function connectTunnel(proxy: URL, host: string, port: number, signal: Ab
       }
     }
     const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    const timer = setTimeout(() => done(new ProxyError(`The proxy ${shownProxy(proxy)} did not answer the tunnel request to ${authority} within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs)
+    const timer = setTimeout(
+      () => done(new ProxyError(`The proxy ${shownProxy(proxy)} did not answer the tunnel request to ${authority} within ${Math.round(timeoutMs / 1000)} s.`)),
+      timeoutMs
+    )
     const onData = (chunk: Buffer): void => {
       try {
         const start = reader.feed(chunk)
@@ -79,7 +84,9 @@ export function connectTunnel(proxy: URL, host: string, port: number, signal: Ab
     socket.once('error', (err) => done(connectError(proxy, err)))
     socket.once('close', () => done(new ProxyError(`The proxy ${shownProxy(proxy)} closed the connection instead of opening a tunnel to ${authority}.`)))
     const auth = proxyAuthorization(proxy)
-    socket.write(`CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: hyperscale-companion\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`)
+    socket.write(
+      `CONNECT ${authority} HTTP/1.1\r\nHost: ${authority}\r\nUser-Agent: hyperscale-companion\r\n${auth ? `Proxy-Authorization: ${auth}\r\n` : ''}\r\n`
+    )
   })
 }
 

@@ -29,7 +29,10 @@ function parseProxy(value: string, from: string): URL {
   } catch {
     throw new TypeError(`the proxy ${from} (${value.replace(/\/\/[^@/]*@/, '//…@')}) is not a URL`)
   }
-  if (u.protocol !== 'http:') throw new TypeError(`the proxy ${from} uses ${u.protocol.replace(':', '')}; only http:// proxies are supported (https mirrors go through them with CONNECT)`)
+  if (u.protocol !== 'http:')
+    throw new TypeError(
+      `the proxy ${from} uses ${u.protocol.replace(':', '')}; only http:// proxies are supported (https mirrors go through them with CONNECT)`
+    )
   return u
 }
 

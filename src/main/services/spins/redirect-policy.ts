@@ -24,7 +24,9 @@ export function nextLocation(from: string | URL, location: string): URL {
     throw new RedirectRefused(`refused a redirect from ${current.host} to a ${next.protocol} URL`)
   }
   if (current.protocol === 'https:' && next.protocol === 'http:') {
-    throw new RedirectRefused(`refused a redirect from https://${current.host} to plain http://${next.host} (a downgrade anyone on the network could tamper with)`)
+    throw new RedirectRefused(
+      `refused a redirect from https://${current.host} to plain http://${next.host} (a downgrade anyone on the network could tamper with)`
+    )
   }
   return next
 }

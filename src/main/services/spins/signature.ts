@@ -114,9 +114,7 @@ export async function checkClearSigned(text: string, keys: readonly Key[]): Prom
   // `signature` is public on CleartextMessage at runtime but missing from its typings.
   const packets = [...((message as unknown as { signature?: { packets?: Iterable<SigPacket> } }).signature?.packets ?? [])]
   const raw = packets.map((p) => (p.issuerKeyID ? undefined : p.rawContent ? rawSignatureFacts(p.rawContent) : undefined))
-  const keyIds = packets
-    .map((p, i) => (p.issuerKeyID ? hexId(p.issuerKeyID) : raw[i]?.keyId))
-    .filter((id): id is string => Boolean(id))
+  const keyIds = packets.map((p, i) => (p.issuerKeyID ? hexId(p.issuerKeyID) : raw[i]?.keyId)).filter((id): id is string => Boolean(id))
   const signedText = message.getText()
   const matching = keys.filter((k) => k.getKeyIDs().some((id) => keyIds.includes(hexId(id))))
   const rawCreated = raw.find((r) => r?.created)?.created

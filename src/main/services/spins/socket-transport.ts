@@ -100,7 +100,10 @@ class Exchange {
     route: { proxy?: URL; tunnel?: net.Socket } = {}
   ) {
     this.viaProxy = route.proxy
-    const onread = { buffer: Buffer.allocUnsafe(opts.readBuffer ?? DEFAULT_READ_BUFFER), callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n)) }
+    const onread = {
+      buffer: Buffer.allocUnsafe(opts.readBuffer ?? DEFAULT_READ_BUFFER),
+      callback: (n: number, buf: Uint8Array) => this.onRead(buf.subarray(0, n))
+    }
     const host = target.hostname.replace(/^\[(.*)\]$/, '$1')
     const port = Number(target.port || (target.protocol === 'https:' ? 443 : 80))
     // With a tunnel socket, host still names the peer for the certificate check.

@@ -83,7 +83,11 @@ function get(url: string, headers: Record<string, string>, signal: AbortSignal, 
       reject(signal.reason)
       return
     }
-    const req = mod.get(target, { headers: { 'user-agent': 'hyperscale-companion', ...headers }, signal, highWaterMark: HIGH_WATER_MARK } as http.RequestOptions)
+    const req = mod.get(target, {
+      headers: { 'user-agent': 'hyperscale-companion', ...headers },
+      signal,
+      highWaterMark: HIGH_WATER_MARK
+    } as http.RequestOptions)
     req.once('error', (err) => reject(signal.aborted ? (signal.reason ?? err) : err))
     req.once('response', (res) => {
       const status = res.statusCode ?? 0

@@ -177,7 +177,8 @@ export async function verifyImage(opts: VerifyOptions): Promise<VerifyResult> {
   }
   if (sig.status === 'unknown-key') warnings.push(`Signature unavailable: ${sig.message}. Import the signing key in Settings to check it.`)
   if (sig.status === 'unsupported') warnings.push(`Signature unavailable: ${sig.message}.`)
-  if (sig.status === 'unsigned' && state === 'signature-missing') warnings.push('The checksum file is not signed, but a trusted key exists: an unsigned checksum does not count as verified.')
+  if (sig.status === 'unsigned' && state === 'signature-missing')
+    warnings.push('The checksum file is not signed, but a trusted key exists: an unsigned checksum does not count as verified.')
   else if (sig.status === 'unsigned') warnings.push('The checksum file is not signed, so it proves integrity, not origin.')
   if (entry.size !== undefined && entry.size !== size) warnings.push(`The checksum file states ${entry.size} bytes; the file has ${size}.`)
   const algo = entry.algorithm.toUpperCase()
@@ -219,7 +220,10 @@ export async function readKeyDir(dir: string): Promise<string[]> {
   const keys: string[] = []
   for (const n of names.sort()) {
     if (!/\.(asc|gpg|pub)$|^RPM-GPG-KEY-/i.test(n)) continue
-    const text = await readRegular(path.join(dir, n), { maxBytes: MAX_CHECKSUM_FILE }).then((b) => b.toString('utf8'), () => '')
+    const text = await readRegular(path.join(dir, n), { maxBytes: MAX_CHECKSUM_FILE }).then(
+      (b) => b.toString('utf8'),
+      () => ''
+    )
     if (text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) keys.push(text)
   }
   return keys

@@ -50,11 +50,15 @@ export function mapSystemdError(err: unknown, what: string, stage: string): AppE
     })
   }
   if (name === NEEDS_AGENT) {
-    return new AppError('AuthorizationDeclined', `Authorization declined: to ${what} an administrator must authenticate, but no authentication agent could ask.`, {
-      stage,
-      hint: 'Run the app in a desktop session with a polkit authentication agent, or run the command as an administrator.',
-      cause: err
-    })
+    return new AppError(
+      'AuthorizationDeclined',
+      `Authorization declined: to ${what} an administrator must authenticate, but no authentication agent could ask.`,
+      {
+        stage,
+        hint: 'Run the app in a desktop session with a polkit authentication agent, or run the command as an administrator.',
+        cause: err
+      }
+    )
   }
   if (name && UNREACHABLE.has(name)) {
     return new AppError('SystemdUnavailable', `Could not ${what}: systemd is not reachable on the system bus (${text}).`, {

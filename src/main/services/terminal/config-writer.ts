@@ -20,16 +20,24 @@ export function assertWritableConfigPath(systemPath: string): string {
   const dir = path.posix.dirname(systemPath)
   const base = path.posix.basename(systemPath)
   if (path.posix.normalize(systemPath) !== systemPath || !CONFIG_WRITE_DIRS.includes(dir) || !FILE_NAME.test(base)) {
-    throw new AppError('ValidationError', `refusing to write ${JSON.stringify(systemPath)}: only *.conf files directly in ${CONFIG_WRITE_DIRS.join(', ')} may be written`, {
-      stage: 'validate path'
-    })
+    throw new AppError(
+      'ValidationError',
+      `refusing to write ${JSON.stringify(systemPath)}: only *.conf files directly in ${CONFIG_WRITE_DIRS.join(', ')} may be written`,
+      {
+        stage: 'validate path'
+      }
+    )
   }
   return systemPath
 }
 
 function check(exit: TerminalExit, what: string): void {
   if (exit.status === 'ok') return
-  if (exit.declined) throw new AppError('AuthorizationDeclined', `${what}: authorization declined`, { stage: 'authorize', hint: 'The change needs administrator rights; nothing was changed.' })
+  if (exit.declined)
+    throw new AppError('AuthorizationDeclined', `${what}: authorization declined`, {
+      stage: 'authorize',
+      hint: 'The change needs administrator rights; nothing was changed.'
+    })
   throw new AppError('PrivilegedCommandFailed', `${what}: ${exit.message}`, { stage: 'write', hint: 'The terminal panel shows what the helper said.' })
 }
 
@@ -57,7 +65,13 @@ export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigW
       validateDropInContent(content)
       const exit = await opts.terminal.run({
         title: `Change systemd-oomd settings (${systemPath})`,
-        steps: [{ argv: [ROOT_HELPER, 'write-oomd-dropin', name, ...rootArgs], stdin: content, why: `Changing systemd-oomd settings: ${systemPath} will contain:\n${content.trimEnd()}` }]
+        steps: [
+          {
+            argv: [ROOT_HELPER, 'write-oomd-dropin', name, ...rootArgs],
+            stdin: content,
+            why: `Changing systemd-oomd settings: ${systemPath} will contain:\n${content.trimEnd()}`
+          }
+        ]
       })
       check(exit, `write ${systemPath}`)
     },
@@ -65,7 +79,13 @@ export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigW
       const name = path.posix.basename(assertWritableConfigPath(systemPath))
       const exit = await opts.terminal.run({
         title: `Change systemd-oomd settings (remove ${systemPath})`,
-        steps: [{ argv: [ROOT_HELPER, 'remove-oomd-dropin', name, ...rootArgs], stdin: '', why: `Changing systemd-oomd settings: removing ${systemPath} (back to the defaults)` }]
+        steps: [
+          {
+            argv: [ROOT_HELPER, 'remove-oomd-dropin', name, ...rootArgs],
+            stdin: '',
+            why: `Changing systemd-oomd settings: removing ${systemPath} (back to the defaults)`
+          }
+        ]
       })
       check(exit, `remove ${systemPath}`)
     }

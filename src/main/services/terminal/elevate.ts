@@ -58,12 +58,18 @@ export function elevateArgv(argv: readonly string[], opts: ElevateOptions): stri
   }
   const program = name === ROOT_HELPER ? (opts.rootHelper ?? locateRootHelper()) : resolveProgram(name, opts.searchPath)
   if (!program) {
-    throw new AppError('CommandNotFound', `${name} is not installed (not found in ${opts.searchPath ?? SYSTEM_PATH})`, { stage: 'start', hint: `Install the package that provides ${name}.` })
+    throw new AppError('CommandNotFound', `${name} is not installed (not found in ${opts.searchPath ?? SYSTEM_PATH})`, {
+      stage: 'start',
+      hint: `Install the package that provides ${name}.`
+    })
   }
   if (opts.elevation === 'direct') return [program, ...args]
   const pkexec = resolveProgram('pkexec', opts.searchPath)
   if (!pkexec) {
-    throw new AppError('CommandNotFound', 'pkexec is not installed', { stage: 'start', hint: 'Install polkit (dnf install polkit) so the app can ask for administrator rights.' })
+    throw new AppError('CommandNotFound', 'pkexec is not installed', {
+      stage: 'start',
+      hint: 'Install polkit (dnf install polkit) so the app can ask for administrator rights.'
+    })
   }
   return [pkexec, program, ...args]
 }

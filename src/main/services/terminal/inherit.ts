@@ -42,7 +42,8 @@ export async function runInherited(plan: RunnablePlan, opts: InheritOptions = {}
       return { id, code, signal: null, declined: true, status: 'declined', message: `authorization declined (${why})`, failedStep: i }
     }
     if (signal) return { id, code: null, signal: 0, declined: false, status: 'killed', message: `${displayArgv(argv)} was killed by ${signal}`, failedStep: i }
-    if (code !== 0) return { id, code, signal: null, declined: false, status: 'failed', message: `${displayArgv(argv)} exited with code ${code ?? 'unknown'}`, failedStep: i }
+    if (code !== 0)
+      return { id, code, signal: null, declined: false, status: 'failed', message: `${displayArgv(argv)} exited with code ${code ?? 'unknown'}`, failedStep: i }
   }
   return { id, code: 0, signal: null, declined: false, status: 'ok', message: 'completed' }
 }

@@ -57,7 +57,14 @@ export class TerminalService {
   /** The argv each step would spawn, validated; throws before anything runs if one is refused. */
   prepare(plan: RunnablePlan): string[][] {
     if (plan.steps.length === 0) throw new AppError('ValidationError', 'nothing to run', { stage: 'validate argv' })
-    return plan.steps.map((s) => elevateArgv('argv' in s ? s.argv : s, { elevation: this.elevation, searchPath: this.opts.searchPath, rootHelper: this.opts.rootHelper, programs: this.opts.programs }))
+    return plan.steps.map((s) =>
+      elevateArgv('argv' in s ? s.argv : s, {
+        elevation: this.elevation,
+        searchPath: this.opts.searchPath,
+        rootHelper: this.opts.rootHelper,
+        programs: this.opts.programs
+      })
+    )
   }
 
   start(plan: RunnablePlan): TerminalSessionInfo {
@@ -65,14 +72,23 @@ export class TerminalService {
     const id = `t${++this.counter}-${randomBytes(4).toString('hex')}`
     const hub = this.opts.events
     const extras = plan.steps.map((s) => ('argv' in s ? { why: s.why, stdin: 'stdin' in s ? s.stdin : undefined } : {}))
-    const session = new PtySession(id, plan.title, argvs, this.elevation, this.env, this.flow, {
-      data: (sid, data) => hub?.emit('terminal.data', { id: sid, data }),
-      exit: (exit) => {
-        hub?.emit('terminal.exit', exit)
-        this.prune()
+    const session = new PtySession(
+      id,
+      plan.title,
+      argvs,
+      this.elevation,
+      this.env,
+      this.flow,
+      {
+        data: (sid, data) => hub?.emit('terminal.data', { id: sid, data }),
+        exit: (exit) => {
+          hub?.emit('terminal.exit', exit)
+          this.prune()
+        },
+        wantsAcks: () => (hub ? hub.listenerCount('terminal.data') > 0 : false)
       },
-      wantsAcks: () => (hub ? hub.listenerCount('terminal.data') > 0 : false)
-    }, extras)
+      extras
+    )
     this.sessions.set(id, session)
     hub?.emit('terminal.started', session.info())
     session.start()

@@ -18,7 +18,9 @@ function takeToken(): string | undefined {
 async function openSession(token: string): Promise<void> {
   const res = await fetch('/session', { method: 'POST', headers: { Authorization: `Bearer ${token}` }, credentials: 'same-origin', cache: 'no-store' })
   if (!res.ok) {
-    throw new AppError('ConnectionRefused', `the browser-mode link was not accepted (${res.status})`, { hint: 'Open the exact URL that `hsc gui --browser` printed.' })
+    throw new AppError('ConnectionRefused', `the browser-mode link was not accepted (${res.status})`, {
+      hint: 'Open the exact URL that `hsc gui --browser` printed.'
+    })
   }
 }
 

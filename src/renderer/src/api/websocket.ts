@@ -15,34 +15,44 @@ export function websocketApi(session: Promise<void>, host = location.host): Api 
 
   const connect = (): Promise<WebSocket> => {
     if (opened) return opened
-    opened = session.then(() => new Promise<WebSocket>((resolve, reject) => {
-      // The session cookie (set by the token exchange) authorises the upgrade; no token in the URL.
-      const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${host}${WS_PATH}`)
-      sock.onopen = () => {
-        ws = sock
-        for (const event of listeners.keys()) send({ t: 'sub', event, on: true })
-        resolve(sock)
-      }
-      sock.onmessage = (e) => {
-        const msg = JSON.parse(String(e.data)) as ServerMessage
-        if (msg.t === 'result') {
-          pending.get(msg.id)?.(msg.result)
-          pending.delete(msg.id)
-        } else if (msg.t === 'event') {
-          for (const l of listeners.get(msg.event) ?? []) l(msg.payload)
-        }
-      }
-      sock.onclose = () => {
-        ws = undefined
-        opened = undefined
-        for (const [id, done] of pending) {
-          done({ ok: false, error: { name: 'ConnectionLost', message: 'the connection to the Hyperscale Companion service was lost', hint: 'Is `hsc gui --browser` still running?' } })
-          pending.delete(id)
-        }
-        reject(new AppError('ConnectionRefused', 'cannot connect to the Hyperscale Companion service (wrong or expired link?)'))
-        if (listeners.size) setTimeout(() => void connect().catch(() => undefined), 1000)
-      }
-    }))
+    opened = session.then(
+      () =>
+        new Promise<WebSocket>((resolve, reject) => {
+          // The session cookie (set by the token exchange) authorises the upgrade; no token in the URL.
+          const sock = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${host}${WS_PATH}`)
+          sock.onopen = () => {
+            ws = sock
+            for (const event of listeners.keys()) send({ t: 'sub', event, on: true })
+            resolve(sock)
+          }
+          sock.onmessage = (e) => {
+            const msg = JSON.parse(String(e.data)) as ServerMessage
+            if (msg.t === 'result') {
+              pending.get(msg.id)?.(msg.result)
+              pending.delete(msg.id)
+            } else if (msg.t === 'event') {
+              for (const l of listeners.get(msg.event) ?? []) l(msg.payload)
+            }
+          }
+          sock.onclose = () => {
+            ws = undefined
+            opened = undefined
+            for (const [id, done] of pending) {
+              done({
+                ok: false,
+                error: {
+                  name: 'ConnectionLost',
+                  message: 'the connection to the Hyperscale Companion service was lost',
+                  hint: 'Is `hsc gui --browser` still running?'
+                }
+              })
+              pending.delete(id)
+            }
+            reject(new AppError('ConnectionRefused', 'cannot connect to the Hyperscale Companion service (wrong or expired link?)'))
+            if (listeners.size) setTimeout(() => void connect().catch(() => undefined), 1000)
+          }
+        })
+    )
     opened.catch(() => (opened = undefined))
     return opened
   }

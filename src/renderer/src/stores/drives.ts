@@ -64,7 +64,13 @@ function loadNotes(): UnbootableNote[] {
     // localStorage is ours, but a damaged value must not break the view.
     return raw
       .filter((n): n is UnbootableNote => Boolean(n) && typeof n.device === 'string' && typeof n.outcome === 'string')
-      .map((n) => ({ device: n.device.slice(0, 256), serial: String(n.serial ?? '').slice(0, 256), model: String(n.model ?? '').slice(0, 256), outcome: n.outcome.slice(0, 20), at: String(n.at ?? '').slice(0, 40) }))
+      .map((n) => ({
+        device: n.device.slice(0, 256),
+        serial: String(n.serial ?? '').slice(0, 256),
+        model: String(n.model ?? '').slice(0, 256),
+        outcome: n.outcome.slice(0, 20),
+        at: String(n.at ?? '').slice(0, 40)
+      }))
       .slice(0, 16)
   } catch {
     return []
@@ -97,7 +103,12 @@ export const useDrivesStore = defineStore('drives', () => {
   const tooSmall = (d: DriveInfo): boolean => Boolean(image.value && d.size < image.value.size)
   const running = computed(() => Boolean(job.value && !['done', 'failed', 'cancelled'].includes(job.value.stage)))
   const canWrite = computed(
-    () => Boolean(image.value) && chosen.value.length > 0 && chosen.value.every((d) => !tooSmall(d)) && (isVerified(image.value) || allowUnverified.value) && !running.value
+    () =>
+      Boolean(image.value) &&
+      chosen.value.length > 0 &&
+      chosen.value.every((d) => !tooSmall(d)) &&
+      (isVerified(image.value) || allowUnverified.value) &&
+      !running.value
   )
 
   /** Why the Write button is disabled, as sentences (empty when it is enabled). */
@@ -118,7 +129,8 @@ export const useDrivesStore = defineStore('drives', () => {
       // Private mode or a full quota: the notice still shows until the page is closed.
     }
   }
-  const sameDrive = (n: UnbootableNote, d: { device: string; serial?: string }): boolean => n.device === d.device && (!n.serial || !d.serial || n.serial === d.serial)
+  const sameDrive = (n: UnbootableNote, d: { device: string; serial?: string }): boolean =>
+    n.device === d.device && (!n.serial || !d.serial || n.serial === d.serial)
   /** The persisted "will not boot" note for a drive, if any. */
   const unbootableOf = (d: { device: string; serial?: string }): UnbootableNote | undefined => unbootable.value.find((n) => sameDrive(n, d))
   function forget(d: { device: string; serial?: string }): void {
@@ -133,7 +145,10 @@ export const useDrivesStore = defineStore('drives', () => {
       const key = { device: t.device, serial: d?.serial }
       if (t.stage === 'done') forget(key)
       else if (t.notBootable && !unbootableOf(key)) {
-        unbootable.value = [...unbootable.value, { device: t.device, serial: d?.serial ?? '', model: t.model, outcome: t.stage, at: j.finishedAt ?? new Date().toISOString() }]
+        unbootable.value = [
+          ...unbootable.value,
+          { device: t.device, serial: d?.serial ?? '', model: t.model, outcome: t.stage, at: j.finishedAt ?? new Date().toISOString() }
+        ]
         saveNotes()
       }
     }
@@ -164,7 +179,15 @@ export const useDrivesStore = defineStore('drives', () => {
       const f = await api.call('drives.image', { path })
       const hash = sha256.trim().toLowerCase()
       if (hash && !/^[0-9a-f]{64}$/.test(hash)) throw Object.assign(new Error('The SHA-256 must be 64 hex digits.'), { name: 'ValidationError' })
-      image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: hash ? 'local' : 'not-checked', sha256: hash || undefined, source: 'local' }
+      image.value = {
+        key: `local:${f.path}`,
+        path: f.path,
+        name: f.name,
+        size: f.size,
+        state: hash ? 'local' : 'not-checked',
+        sha256: hash || undefined,
+        source: 'local'
+      }
       allowUnverified.value = false
     } catch (e) {
       imageError.value = toErrorInfo(e)
@@ -186,7 +209,11 @@ export const useDrivesStore = defineStore('drives', () => {
     const hash = sha256.trim().toLowerCase()
     imageError.value = null
     if (hash && !/^[0-9a-f]{64}$/.test(hash)) {
-      imageError.value = { name: 'ValidationError', message: 'A SHA-256 is 64 hexadecimal digits (0-9, a-f).', hint: 'Copy it from the CHECKSUM file published next to the image.' }
+      imageError.value = {
+        name: 'ValidationError',
+        message: 'A SHA-256 is 64 hexadecimal digits (0-9, a-f).',
+        hint: 'Copy it from the CHECKSUM file published next to the image.'
+      }
       image.value = { ...img, state: 'not-checked', sha256: undefined }
       return
     }
@@ -216,10 +243,13 @@ export const useDrivesStore = defineStore('drives', () => {
     offBackend ??= api.on('app.backend', (s) => {
       if (s.state !== 'restarted' || !job.value) return
       const id = job.value.jobId
-      void api.call('drives.jobs', {}).then((jobs) => {
-        const j = jobs.find((x) => x.jobId === id)
-        if (j) job.value = j
-      }, () => undefined)
+      void api.call('drives.jobs', {}).then(
+        (jobs) => {
+          const j = jobs.find((x) => x.jobId === id)
+          if (j) job.value = j
+        },
+        () => undefined
+      )
     })
   }
 

@@ -4,7 +4,6 @@ import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupTitles } from '../../../shared/contract/check-groups'
 import { api } from '../api'
 
-
 export const useInspectStore = defineStore('inspect', () => {
   const report = ref<InspectReport | null>(null)
   const loading = ref(false)

@@ -103,5 +103,22 @@ export const useOomdStore = defineStore('oomd', () => {
     }
   }
 
-  return { status, loading, error, busy, actionError, actionNote, samples, latest, pressureLimit, refresh, enable, disable, setThresholds, reset, startLive, stopLive }
+  return {
+    status,
+    loading,
+    error,
+    busy,
+    actionError,
+    actionNote,
+    samples,
+    latest,
+    pressureLimit,
+    refresh,
+    enable,
+    disable,
+    setThresholds,
+    reset,
+    startLive,
+    stopLive
+  }
 })

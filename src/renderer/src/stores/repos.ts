@@ -1,6 +1,16 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ErrorInfo, FlavourOffer, KernelInfo, Prerequisite, PrivilegedPlan, Provenance, ReposActionInput, RepoList, TerminalExit } from '../../../shared/contract'
+import type {
+  ErrorInfo,
+  FlavourOffer,
+  KernelInfo,
+  Prerequisite,
+  PrivilegedPlan,
+  Provenance,
+  ReposActionInput,
+  RepoList,
+  TerminalExit
+} from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 import { useTerminalStore } from './terminal'

@@ -96,7 +96,10 @@ export const useSpinsStore = defineStore('spins', () => {
     try {
       // A typed checksum path gets the same "~" and relative-path rules as the file pickers.
       const checksumPath = c && !isHash && !isUrl ? (await api.call('files.resolve', { path: c, kind: 'checksum' })).path : c
-      verifyResult.value = await api.call('spins.verify', { file: file.trim(), ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: checksumPath }) })
+      verifyResult.value = await api.call('spins.verify', {
+        file: file.trim(),
+        ...(c === '' ? {} : isHash ? { hash: c.replace(/^sha(256|512):/i, '') } : { checksum: checksumPath })
+      })
     } catch (e) {
       verifyError.value = failure(e)
     } finally {

@@ -108,7 +108,14 @@ export class UDisksClient {
   }
 
   private async busCall(member: string, rule: string): Promise<void> {
-    const msg = new Message({ destination: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus', interface: 'org.freedesktop.DBus', member, signature: 's', body: [rule] })
+    const msg = new Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      member,
+      signature: 's',
+      body: [rule]
+    })
     await withTimeout(this.bus.call(msg), 10_000, member)
   }
 

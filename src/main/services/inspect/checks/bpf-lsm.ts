@@ -11,7 +11,12 @@ import type { Facts } from '../facts'
  */
 export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'bpf.lsm', group: 'security', title: 'BPF LSM and BTF (RestrictFileSystems=)' } as const
-  const [kc, cmd, active, btf] = await Promise.all([facts.kernelConfig(), facts.cmdlineFact(), facts.read('/sys/kernel/security/lsm'), facts.fs.exists('/sys/kernel/btf/vmlinux')])
+  const [kc, cmd, active, btf] = await Promise.all([
+    facts.kernelConfig(),
+    facts.cmdlineFact(),
+    facts.read('/sys/kernel/security/lsm'),
+    facts.fs.exists('/sys/kernel/btf/vmlinux')
+  ])
   const bpfLsm = optionState(kc.config, 'BPF_LSM')
   const btfCfg = optionState(kc.config, 'DEBUG_INFO_BTF')
   const lsmCfg = optionState(kc.config, 'LSM')
@@ -39,18 +44,30 @@ export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
   const inList = list?.includes('bpf')
   const hasBtf = btfCfg.state === 'builtin' || (facts.live && btf)
   const details = { bpfLsm: bpfLsm.state, debugInfoBtf: btfCfg.state, btfPresent: facts.live ? btf : null, activeLsms: list ?? null, activeFrom: listFrom }
-  if (bpfLsm.state === 'unknown' && list === undefined) return [{ ...base, status: 'unknown', value: 'no kernel config and no LSM list to read', evidence, details }]
+  if (bpfLsm.state === 'unknown' && list === undefined)
+    return [{ ...base, status: 'unknown', value: 'no kernel config and no LSM list to read', evidence, details }]
   const problems: string[] = []
   if (bpfLsm.state === 'not-set') problems.push('kernel built without CONFIG_BPF_LSM')
   else if (inList === false) problems.push(`bpf not in the active LSM list (${list?.join(',')})`)
   if (!hasBtf && btfCfg.state !== 'unknown') problems.push('no BTF (CONFIG_DEBUG_INFO_BTF)')
   if (!problems.length) {
     const sure = inList === true && hasBtf
-    return [{ ...base, status: sure ? 'ok' : 'unknown', value: sure ? `bpf active (${listFrom}), BTF present` : 'BPF LSM built, active list or BTF unknown', evidence, details }]
+    return [
+      {
+        ...base,
+        status: sure ? 'ok' : 'unknown',
+        value: sure ? `bpf active (${listFrom}), BTF present` : 'BPF LSM built, active list or BTF unknown',
+        evidence,
+        details
+      }
+    ]
   }
   const remedy =
     bpfLsm.state === 'not-set' || (!hasBtf && btfCfg.state === 'not-set')
-      ? { text: 'systemd\'s RestrictFileSystems= needs a kernel with CONFIG_BPF_LSM=y and CONFIG_DEBUG_INFO_BTF=y (CentOS Stream 9/10 kernels have both).' }
-      : { text: 'The BPF LSM is built but not active, so RestrictFileSystems= cannot work. Add bpf to the lsm= list on the kernel command line (keep the others in their order) and reboot.', command: `grubby --update-kernel=ALL --args=lsm=${[...(list ?? []).filter((l) => l !== 'bpf'), 'bpf'].join(',')}` }
+      ? { text: "systemd's RestrictFileSystems= needs a kernel with CONFIG_BPF_LSM=y and CONFIG_DEBUG_INFO_BTF=y (CentOS Stream 9/10 kernels have both)." }
+      : {
+          text: 'The BPF LSM is built but not active, so RestrictFileSystems= cannot work. Add bpf to the lsm= list on the kernel command line (keep the others in their order) and reboot.',
+          command: `grubby --update-kernel=ALL --args=lsm=${[...(list ?? []).filter((l) => l !== 'bpf'), 'bpf'].join(',')}`
+        }
   return [{ ...base, status: 'warn', value: problems.join('; '), evidence, details, remedy }]
 }

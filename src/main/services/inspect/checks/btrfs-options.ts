@@ -80,11 +80,19 @@ export async function btrfsOptionChecks(facts: Facts): Promise<Check[]> {
   // One entry per filesystem: bind mounts and subvolumes of the same device share its options.
   const seen = new Set<string>()
   const fsMounts = mounts.value.filter((m) => m.fsType === 'btrfs' && !seen.has(m.source) && seen.add(m.source))
-  if (!fsMounts.length) return [{ ...base, status: 'ok', value: 'no btrfs mounted', evidence: [{ source: mounts.source, excerpt: 'no btrfs lines' }], details: { filesystems: [] } }]
+  if (!fsMounts.length)
+    return [
+      { ...base, status: 'ok', value: 'no btrfs mounted', evidence: [{ source: mounts.source, excerpt: 'no btrfs lines' }], details: { filesystems: [] } }
+    ]
   const evidence: Evidence[] = fsMounts.map((m) => ({ source: mounts.source, excerpt: `${m.mountPoint} ${m.source} ${m.superOptions.join(',')}` }))
   const judged = await Promise.all(fsMounts.map((m) => judge(facts, m, evidence)))
   const bad = judged.filter((j) => j.problems.length)
-  const value = judged.map((j) => `${j.mountPoint}: ${j.problems.length ? j.problems.join(', ') : `discard=${j.discard ?? 'default'}, space_cache=${j.spaceCache}, compress=${j.compression}`}`).join('; ')
+  const value = judged
+    .map(
+      (j) =>
+        `${j.mountPoint}: ${j.problems.length ? j.problems.join(', ') : `discard=${j.discard ?? 'default'}, space_cache=${j.spaceCache}, compress=${j.compression}`}`
+    )
+    .join('; ')
   const check: Check = { ...base, status: bad.length ? 'warn' : 'ok', value, evidence, details: { filesystems: judged } }
   if (bad.length) {
     const mp = bad[0].mountPoint

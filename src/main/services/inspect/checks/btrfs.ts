@@ -43,7 +43,9 @@ async function findModule(facts: Facts, release: string): Promise<string | undef
   return undefined
 }
 
-export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSupport; evidence: Evidence[]; registered: boolean; modulePath?: string; release?: string }> {
+export async function btrfsSupport(
+  facts: Facts
+): Promise<{ support: BtrfsSupport; evidence: Evidence[]; registered: boolean; modulePath?: string; release?: string }> {
   const [kc, rel, filesystems, modules, sysModule, initstate] = await Promise.all([
     facts.kernelConfig(),
     facts.kernelRelease(),
@@ -60,13 +62,15 @@ export async function btrfsSupport(facts: Facts): Promise<{ support: BtrfsSuppor
   if (filesystems !== undefined) evidence.push({ source: '/proc/filesystems', excerpt: registered ? 'btrfs listed' : 'btrfs not listed' })
   const loaded = (modules !== undefined && parseModules(modules).includes('btrfs')) || initstate
   if (modules !== undefined) evidence.push({ source: '/proc/modules', excerpt: loaded ? 'btrfs loaded' : 'btrfs not loaded' })
-  if (sysModule) evidence.push({ source: '/sys/module/btrfs', excerpt: initstate ? 'present, with initstate (loadable module)' : 'present, no initstate (built in)' })
+  if (sysModule)
+    evidence.push({ source: '/sys/module/btrfs', excerpt: initstate ? 'present, with initstate (loadable module)' : 'present, no initstate (built in)' })
   const builtinList = release ? await facts.text(`/lib/modules/${release}/modules.builtin`) : undefined
   const listedBuiltin = builtinList !== undefined && builtinList.split('\n').some((l) => KO.test(l.trim()))
   if (listedBuiltin) evidence.push({ source: `/lib/modules/${release}/modules.builtin`, excerpt: 'btrfs listed (built in)' })
   const modulePath = release ? await findModule(facts, release) : undefined
   if (modulePath) evidence.push({ source: modulePath, excerpt: 'module file present' })
-  else if (opt.state === 'module' && release) evidence.push({ source: `/lib/modules/${release}`, excerpt: 'no btrfs.ko (searched kernel/fs/btrfs, extra, weak-updates, updates and modules.dep)' })
+  else if (opt.state === 'module' && release)
+    evidence.push({ source: `/lib/modules/${release}`, excerpt: 'no btrfs.ko (searched kernel/fs/btrfs, extra, weak-updates, updates and modules.dep)' })
   let support: BtrfsSupport
   if (opt.state === 'builtin' || listedBuiltin || (sysModule && !initstate && registered && opt.state !== 'module')) support = 'builtin'
   else if (loaded) support = 'module-loaded'
@@ -116,7 +120,8 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
     id: 'btrfs.kernel',
     group: 'btrfs',
     title: 'btrfs kernel support',
-    status: sup.support === 'none' ? (fstabBtrfs.length ? 'fail' : 'warn') : sup.support === 'module-missing' ? 'warn' : sup.support === 'unknown' ? 'unknown' : 'ok',
+    status:
+      sup.support === 'none' ? (fstabBtrfs.length ? 'fail' : 'warn') : sup.support === 'module-missing' ? 'warn' : sup.support === 'unknown' ? 'unknown' : 'ok',
     value: supportText[sup.support],
     evidence: sup.evidence,
     details: { support: sup.support, registered: sup.registered, modulePath: sup.modulePath ?? null, fstabEntries: fstabBtrfs.map((e) => e.file) }
@@ -141,7 +146,10 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
           title: 'btrfs kernel features',
           status: 'ok',
           value: `${featureNames.length} features${checksums ? `; checksums: ${checksums.trim()}` : ''}`,
-          evidence: [{ source: '/sys/fs/btrfs/features', excerpt: features.join(' ') }, ...(checksums ? [{ source: '/sys/fs/btrfs/features/supported_checksums', excerpt: checksums.trim() }] : [])],
+          evidence: [
+            { source: '/sys/fs/btrfs/features', excerpt: features.join(' ') },
+            ...(checksums ? [{ source: '/sys/fs/btrfs/features/supported_checksums', excerpt: checksums.trim() }] : [])
+          ],
           details: { features: featureNames, checksums: checksums ? checksums.trim().split(/\s+/) : [] }
         }
       : {
@@ -156,7 +164,14 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
   )
 
   if (!mounts) {
-    checks.push({ id: 'btrfs.mounts', group: 'btrfs', title: 'Mounted btrfs filesystems', status: 'unknown', value: 'mount table not readable', evidence: [{ source: '/proc/self/mountinfo', excerpt: 'missing' }] })
+    checks.push({
+      id: 'btrfs.mounts',
+      group: 'btrfs',
+      title: 'Mounted btrfs filesystems',
+      status: 'unknown',
+      value: 'mount table not readable',
+      evidence: [{ source: '/proc/self/mountinfo', excerpt: 'missing' }]
+    })
   } else {
     const list = mounts.value.filter((m) => m.fsType === 'btrfs').map(describeMount)
     const lines = mounts.text.split('\n').filter((l) => / - btrfs /.test(l))
@@ -165,7 +180,9 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
       group: 'btrfs',
       title: 'Mounted btrfs filesystems',
       status: 'ok',
-      value: list.length ? list.map((m) => `${m.mountPoint} (subvol=${m.subvol}${m.compression ? `, compress=${m.compression}` : ', no compression'})`).join('; ') : 'none mounted',
+      value: list.length
+        ? list.map((m) => `${m.mountPoint} (subvol=${m.subvol}${m.compression ? `, compress=${m.compression}` : ', no compression'})`).join('; ')
+        : 'none mounted',
       evidence: [{ source: mounts.source, excerpt: lines.length ? excerpt(lines.join('\n'), 20, 3000) : 'no btrfs lines' }],
       details: { mounts: list }
     })
@@ -173,9 +190,22 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
 
   const pbase = { id: 'btrfs.progs', group: 'btrfs', title: 'btrfs-progs' } as const
   if (!progs.path) {
-    checks.push({ ...pbase, status: 'warn', value: 'not installed', evidence: [{ source: 'btrfs', excerpt: 'not found in /usr/sbin, /usr/bin, /sbin, /bin' }], remedy: { text: 'Install the btrfs tools to create, check and manage btrfs filesystems and subvolumes.', command: 'dnf install btrfs-progs' }, details: { installed: false, version: null } })
+    checks.push({
+      ...pbase,
+      status: 'warn',
+      value: 'not installed',
+      evidence: [{ source: 'btrfs', excerpt: 'not found in /usr/sbin, /usr/bin, /sbin, /bin' }],
+      remedy: { text: 'Install the btrfs tools to create, check and manage btrfs filesystems and subvolumes.', command: 'dnf install btrfs-progs' },
+      details: { installed: false, version: null }
+    })
   } else if (!progs.result) {
-    checks.push({ ...pbase, status: 'ok', value: `installed (${progs.path}; version not read under a fixture root)`, evidence: [{ source: progs.path, excerpt: 'present' }], details: { installed: true, path: progs.path, version: null } })
+    checks.push({
+      ...pbase,
+      status: 'ok',
+      value: `installed (${progs.path}; version not read under a fixture root)`,
+      evidence: [{ source: progs.path, excerpt: 'present' }],
+      details: { installed: true, path: progs.path, version: null }
+    })
   } else {
     const version = parseBtrfsVersion(progs.result.stdout)
     checks.push({

@@ -16,10 +16,17 @@ const V1_WORDS: Record<CgroupV1Support, string> = {
 }
 
 export async function cgroupChecks(facts: Facts): Promise<Check[]> {
-  const [cg, cmd, cmdFact, procCgroupsText, systemd] = await Promise.all([facts.cgroup(), facts.cmdline(), facts.cmdlineFact(), facts.text('/proc/cgroups'), facts.systemd()])
+  const [cg, cmd, cmdFact, procCgroupsText, systemd] = await Promise.all([
+    facts.cgroup(),
+    facts.cmdline(),
+    facts.cmdlineFact(),
+    facts.text('/proc/cgroups'),
+    facts.systemd()
+  ])
   const mode: CgroupMode = cg.mode
   const evidence: Evidence[] = [...cg.evidence]
-  if (cg.via === 'statfs' && cg.mountinfoMode && cg.mountinfoMode !== mode) evidence.push({ source: 'mountinfo', excerpt: `cgroup mounts imply ${cg.mountinfoMode}` })
+  if (cg.via === 'statfs' && cg.mountinfoMode && cg.mountinfoMode !== mode)
+    evidence.push({ source: 'mountinfo', excerpt: `cgroup mounts imply ${cg.mountinfoMode}` })
   const hierarchyArg = cmd ? argValue(cmd.value.kernel, 'systemd.unified_cgroup_hierarchy') : undefined
   if (hierarchyArg !== undefined) evidence.push({ source: '/proc/cmdline', excerpt: `systemd.unified_cgroup_hierarchy=${hierarchyArg}` })
   const v1 = mode === 'hybrid' || mode === 'legacy'
@@ -40,7 +47,14 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
             ? `legacy (cgroup v1 only): systemd-oomd cannot run; ${systemdText}, ${V1_WORDS[support]}`
             : 'unknown',
     evidence,
-    details: { mode, mountinfoMode: cg.mountinfoMode, unifiedHierarchyArg: hierarchyArg ?? null, via: cg.via, systemdMajor: systemd.major ?? null, cgroupV1Support: v1 ? support : null }
+    details: {
+      mode,
+      mountinfoMode: cg.mountinfoMode,
+      unifiedHierarchyArg: hierarchyArg ?? null,
+      via: cg.via,
+      systemdMajor: systemd.major ?? null,
+      cgroupV1Support: v1 ? support : null
+    }
   }
   if (v1) modeCheck.remedy = unifiedRemedy(cmdFact)
   const checks: Check[] = [modeCheck]
@@ -55,7 +69,11 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
   const disabled = [...new Set([...proc.filter((c) => !c.enabled).map((c) => c.name), ...disabledArgs])]
   const onV1 = proc.filter((c) => c.enabled && c.hierarchy > 0).map((c) => c.name)
   const cEvidence: Evidence[] = []
-  if (v2Dir) cEvidence.push({ source: `${v2Dir}/cgroup.controllers`, excerpt: v2Text === undefined ? 'missing' : v2Text.trim() || '(empty: every controller is bound to a v1 hierarchy)' })
+  if (v2Dir)
+    cEvidence.push({
+      source: `${v2Dir}/cgroup.controllers`,
+      excerpt: v2Text === undefined ? 'missing' : v2Text.trim() || '(empty: every controller is bound to a v1 hierarchy)'
+    })
   if (procCgroupsText) cEvidence.push({ source: '/proc/cgroups', excerpt: procCgroupsText.trim() })
   if (disabledArgs.length) cEvidence.push({ source: '/proc/cmdline', excerpt: `cgroup_disable=${disabledArgs.join(',')}` })
   const memoryOnV2 = v2.includes('memory')
@@ -85,9 +103,15 @@ export async function cgroupChecks(facts: Facts): Promise<Check[]> {
     details: { v2Controllers: v2, enabled, disabled, v1Bound: onV1, cgroupDisable: disabledArgs }
   }
   if (memoryDisabled && disabledArgs.includes('memory')) {
-    cCheck.remedy = { text: 'The memory controller is switched off on the kernel command line; systemd-oomd and memory limits need it.', command: 'grubby --update-kernel=ALL --remove-args=cgroup_disable=memory' }
+    cCheck.remedy = {
+      text: 'The memory controller is switched off on the kernel command line; systemd-oomd and memory limits need it.',
+      command: 'grubby --update-kernel=ALL --remove-args=cgroup_disable=memory'
+    }
   } else if (status === 'warn' && mode !== 'unified') {
-    cCheck.remedy = { text: 'Controllers are attached to cgroup v1 hierarchies, so the memory controller is not available on cgroup v2 where systemd-oomd looks for it.', command: unifiedRemedy(cmdFact).command }
+    cCheck.remedy = {
+      text: 'Controllers are attached to cgroup v1 hierarchies, so the memory controller is not available on cgroup v2 where systemd-oomd looks for it.',
+      command: unifiedRemedy(cmdFact).command
+    }
   } else if (status === 'warn') {
     cCheck.remedy = { text: 'The memory controller is not available on the cgroup v2 root; systemd-oomd needs it (MEMCG in the kernel).' }
   }

@@ -9,7 +9,15 @@ export const HARDWARE_TIMEOUT_MS = 1500
 export async function hardwareChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'hardware.summary', group: 'hardware', title: 'Hardware' } as const
   if (!facts.live) {
-    return [{ ...base, status: 'unknown', notApplicable: true, value: 'not applicable under a fixture root (describes the live machine only)', evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: `not read for root ${facts.fs.root}` }] }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        notApplicable: true,
+        value: 'not applicable under a fixture root (describes the live machine only)',
+        evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: `not read for root ${facts.fs.root}` }]
+      }
+    ]
   }
   const probe = facts.hardware ?? procfsHardwareProbe
   let timer: NodeJS.Timeout | undefined
@@ -20,12 +28,26 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
   try {
     hw = await Promise.race([probe(facts.fs), timeout])
   } catch (err) {
-    return [{ ...base, status: 'unknown', value: `hardware probe failed: ${(err as Error).message}`, evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: (err as Error).message }] }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `hardware probe failed: ${(err as Error).message}`,
+        evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: (err as Error).message }]
+      }
+    ]
   } finally {
     clearTimeout(timer)
   }
   if (hw === 'timeout') {
-    return [{ ...base, status: 'unknown', value: `hardware probe still running after ${HARDWARE_TIMEOUT_MS} ms; refresh to see it`, evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: 'timed out' }] }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `hardware probe still running after ${HARDWARE_TIMEOUT_MS} ms; refresh to see it`,
+        evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: 'timed out' }]
+      }
+    ]
   }
   const cpu = [hw.cpu.manufacturer, hw.cpu.brand].filter(Boolean).join(' ') || 'unknown CPU'
   const board = [hw.board.manufacturer, hw.board.model].filter(Boolean).join(' ')

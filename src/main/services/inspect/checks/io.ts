@@ -26,7 +26,12 @@ export interface BlockDevice {
 
 async function readDevice(facts: Facts, name: string): Promise<BlockDevice> {
   const dir = `/sys/block/${name}`
-  const [dev, rot, sched, wbt] = await Promise.all([facts.text(`${dir}/dev`), facts.text(`${dir}/queue/rotational`), facts.text(`${dir}/queue/scheduler`), facts.text(`${dir}/queue/wbt_lat_usec`)])
+  const [dev, rot, sched, wbt] = await Promise.all([
+    facts.text(`${dir}/dev`),
+    facts.text(`${dir}/queue/rotational`),
+    facts.text(`${dir}/queue/scheduler`),
+    facts.text(`${dir}/queue/wbt_lat_usec`)
+  ])
   const d: BlockDevice = { name, composite: /^(dm-|md)/.test(name), evidence: [] }
   if (dev && /^\d+:\d+$/.test(dev.trim())) d.majMin = dev.trim()
   if (rot !== undefined) d.rotational = rot.trim() === '1'
@@ -84,17 +89,33 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
   // io controller on cgroup v2
   const cbase = { id: 'io.controller', group: 'storage', title: 'IO controller on cgroup v2' } as const
   if (!v2Dir) {
-    checks.push({ ...cbase, status: cg.mode === 'unknown' ? 'unknown' : 'warn', value: cg.mode === 'unknown' ? 'cgroup hierarchy unknown' : `no cgroup v2 root (${cg.mode} hierarchy)`, evidence: cg.evidence, details: { available: false, mode: cg.mode } })
+    checks.push({
+      ...cbase,
+      status: cg.mode === 'unknown' ? 'unknown' : 'warn',
+      value: cg.mode === 'unknown' ? 'cgroup hierarchy unknown' : `no cgroup v2 root (${cg.mode} hierarchy)`,
+      evidence: cg.evidence,
+      details: { available: false, mode: cg.mode }
+    })
   } else {
     const has = controllers.includes('io')
     checks.push({
       ...cbase,
       status: controllersText === undefined ? 'unknown' : has ? 'ok' : 'warn',
       value: controllersText === undefined ? `${v2Dir}/cgroup.controllers not readable` : has ? 'io controller available' : 'io controller not on cgroup v2',
-      evidence: [{ source: `${v2Dir}/cgroup.controllers`, excerpt: controllersText === undefined ? 'not readable' : controllersText.trim() || '(empty: every controller is bound to a v1 hierarchy)' }],
+      evidence: [
+        {
+          source: `${v2Dir}/cgroup.controllers`,
+          excerpt: controllersText === undefined ? 'not readable' : controllersText.trim() || '(empty: every controller is bound to a v1 hierarchy)'
+        }
+      ],
       details: { available: has, mode: cg.mode },
       ...(controllersText !== undefined && !has
-        ? { remedy: { text: 'The io controller is not offered on cgroup v2: it is bound to a cgroup v1 hierarchy (hybrid/legacy boot) or switched off with cgroup_disable=io. Boot with the unified hierarchy and without cgroup_disable=io.', command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1' } }
+        ? {
+            remedy: {
+              text: 'The io controller is not offered on cgroup v2: it is bound to a cgroup v1 hierarchy (hybrid/legacy boot) or switched off with cgroup_disable=io. Boot with the unified hierarchy and without cgroup_disable=io.',
+              command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1'
+            }
+          }
         : {})
     })
   }
@@ -107,9 +128,28 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
   const costDetails = { config: iocostCfg.state, enabledDevices: enabledDevs, modelDevices: [...cost.models.keys()] }
   const disks = devices.filter((d) => !d.composite && d.majMin)
   if (iocostCfg.state === 'not-set') {
-    checks.push({ ...kbase, status: 'warn', value: 'not in this kernel (CONFIG_BLK_CGROUP_IOCOST not set)', evidence: costEvidence, details: costDetails, remedy: { text: 'blk-iocost distributes IO capacity proportionally between cgroups (Meta runs it fleet-wide). Use a kernel built with CONFIG_BLK_CGROUP_IOCOST=y, such as the CentOS Stream 9/10 and Hyperscale kernels.' } })
+    checks.push({
+      ...kbase,
+      status: 'warn',
+      value: 'not in this kernel (CONFIG_BLK_CGROUP_IOCOST not set)',
+      evidence: costEvidence,
+      details: costDetails,
+      remedy: {
+        text: 'blk-iocost distributes IO capacity proportionally between cgroups (Meta runs it fleet-wide). Use a kernel built with CONFIG_BLK_CGROUP_IOCOST=y, such as the CentOS Stream 9/10 and Hyperscale kernels.'
+      }
+    })
   } else if (v2Dir && controllersText !== undefined && !controllers.includes('io')) {
-    checks.push({ ...kbase, status: 'warn', value: `${iocostCfg.state === 'builtin' ? 'built in' : 'configured'}, but unusable: the io controller is not on cgroup v2`, evidence: costEvidence, details: costDetails, remedy: { text: 'iocost works only through the cgroup v2 io controller. Boot with the unified hierarchy (see cgroup hierarchy) so io moves to cgroup v2.', command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1' } })
+    checks.push({
+      ...kbase,
+      status: 'warn',
+      value: `${iocostCfg.state === 'builtin' ? 'built in' : 'configured'}, but unusable: the io controller is not on cgroup v2`,
+      evidence: costEvidence,
+      details: costDetails,
+      remedy: {
+        text: 'iocost works only through the cgroup v2 io controller. Boot with the unified hierarchy (see cgroup hierarchy) so io moves to cgroup v2.',
+        command: 'grubby --update-kernel=ALL --args=systemd.unified_cgroup_hierarchy=1'
+      }
+    })
   } else if (enabledDevs.length) {
     const noModel = enabledDevs.filter((d) => !cost.models.has(d))
     checks.push({
@@ -118,7 +158,13 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
       value: `enabled on ${enabledDevs.join(', ')}${noModel.length ? `; no cost model for ${noModel.join(', ')}` : `, model ${withModel.map((d) => cost.models.get(d)?.model ?? '?').join(', ')}`}`,
       evidence: costEvidence,
       details: costDetails,
-      ...(noModel.length ? { remedy: { text: 'iocost is on but has no cost model for the device, so its capacity estimate is a guess. Generate coefficients with resctl-bench (iocost-tune) and write them to io.cost.model.' } } : {})
+      ...(noModel.length
+        ? {
+            remedy: {
+              text: 'iocost is on but has no cost model for the device, so its capacity estimate is a guess. Generate coefficients with resctl-bench (iocost-tune) and write them to io.cost.model.'
+            }
+          }
+        : {})
     })
   } else if (cost.qosPath) {
     checks.push({
@@ -127,10 +173,22 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
       value: 'built in, but enabled on no device',
       evidence: costEvidence,
       details: costDetails,
-      remedy: { text: 'blk-iocost is available but not switched on for any disk, so IO is not shared proportionally between cgroups. Enable it per device (resctl-demo does this; systemd does not).', command: disks[0]?.majMin ? IOCOST_ENABLE(disks[0].majMin) : undefined }
+      remedy: {
+        text: 'blk-iocost is available but not switched on for any disk, so IO is not shared proportionally between cgroups. Enable it per device (resctl-demo does this; systemd does not).',
+        command: disks[0]?.majMin ? IOCOST_ENABLE(disks[0].majMin) : undefined
+      }
     })
   } else {
-    checks.push({ ...kbase, status: 'unknown', value: iocostCfg.state === 'unknown' ? 'no kernel config and no io.cost.qos to read' : `${iocostCfg.state === 'builtin' ? 'built in' : 'configured'}; io.cost.qos not readable (it exists only on the cgroup v2 root)`, evidence: costEvidence, details: costDetails })
+    checks.push({
+      ...kbase,
+      status: 'unknown',
+      value:
+        iocostCfg.state === 'unknown'
+          ? 'no kernel config and no io.cost.qos to read'
+          : `${iocostCfg.state === 'builtin' ? 'built in' : 'configured'}; io.cost.qos not readable (it exists only on the cgroup v2 root)`,
+      evidence: costEvidence,
+      details: costDetails
+    })
   }
 
   // Other IO controllers alongside iocost
@@ -140,11 +198,15 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
   if (v2Dir) {
     // Top-level cgroups only (the slices systemd creates): bounded, and where IO*Max= settings of slices land.
     const subdirs = (await facts.fs.list(v2Dir)).filter((n) => n.endsWith('.slice') || n.endsWith('.scope') || n.endsWith('.service'))
-    const files = await Promise.all(subdirs.slice(0, 64).flatMap((n) => [`${v2Dir}/${n}/io.max`, `${v2Dir}/${n}/io.latency`].map(async (f) => ({ f, text: await facts.text(f) }))))
+    const files = await Promise.all(
+      subdirs.slice(0, 64).flatMap((n) => [`${v2Dir}/${n}/io.max`, `${v2Dir}/${n}/io.latency`].map(async (f) => ({ f, text: await facts.text(f) })))
+    )
     for (const { f, text } of files) {
       if (!text?.trim()) continue
       const entries = parseDeviceKeyed(text)
-      const active = f.endsWith('io.max') ? [...entries.values()].some(ioMaxLimits) : [...entries.values()].some((kv) => kv.target !== undefined && kv.target !== 'max')
+      const active = f.endsWith('io.max')
+        ? [...entries.values()].some(ioMaxLimits)
+        : [...entries.values()].some((kv) => kv.target !== undefined && kv.target !== 'max')
       if (active) {
         limited.push(f)
         tEvidence.push({ source: f, excerpt: text.trim() })
@@ -159,10 +221,22 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
       value: `${limited.length} cgroup${limited.length === 1 ? '' : 's'} with io.max/io.latency limits${enabledDevs.length ? ' alongside iocost' : ''}`,
       evidence: tEvidence,
       details: tDetails,
-      ...(enabledDevs.length ? { remedy: { text: 'io.max (blk-throttle) and io.latency limits interfere with iocost\'s proportional control. Remove IOReadBandwidthMax=, IOWriteBandwidthMax=, IOReadIOPSMax=, IOWriteIOPSMax= and IODeviceLatencyTargetSec= from the units that set them.' } } : {})
+      ...(enabledDevs.length
+        ? {
+            remedy: {
+              text: "io.max (blk-throttle) and io.latency limits interfere with iocost's proportional control. Remove IOReadBandwidthMax=, IOWriteBandwidthMax=, IOReadIOPSMax=, IOWriteIOPSMax= and IODeviceLatencyTargetSec= from the units that set them."
+            }
+          }
+        : {})
     })
   } else {
-    checks.push({ ...tbase, status: v2Dir ? 'ok' : 'unknown', value: v2Dir ? 'no io.max or io.latency limits on the top-level cgroups' : 'no cgroup v2 root to look at', evidence: tEvidence, details: tDetails })
+    checks.push({
+      ...tbase,
+      status: v2Dir ? 'ok' : 'unknown',
+      value: v2Dir ? 'no io.max or io.latency limits on the top-level cgroups' : 'no cgroup v2 root to look at',
+      evidence: tEvidence,
+      details: tDetails
+    })
   }
 
   // Writeback throttling and the IO scheduler, per disk
@@ -170,8 +244,20 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
   const sbase = { id: 'io.scheduler', group: 'storage', title: 'IO scheduler' } as const
   if (!disks.length) {
     const why = devices.length ? 'only stacked devices (dm, md)' : 'no block devices under /sys/block'
-    checks.push({ ...wbase, status: 'unknown', value: why, evidence: [{ source: '/sys/block', excerpt: devices.map((d) => d.name).join(' ') || 'empty or missing' }], details: { devices: [] } })
-    checks.push({ ...sbase, status: 'unknown', value: why, evidence: [{ source: '/sys/block', excerpt: devices.map((d) => d.name).join(' ') || 'empty or missing' }], details: { devices: [] } })
+    checks.push({
+      ...wbase,
+      status: 'unknown',
+      value: why,
+      evidence: [{ source: '/sys/block', excerpt: devices.map((d) => d.name).join(' ') || 'empty or missing' }],
+      details: { devices: [] }
+    })
+    checks.push({
+      ...sbase,
+      status: 'unknown',
+      value: why,
+      evidence: [{ source: '/sys/block', excerpt: devices.map((d) => d.name).join(' ') || 'empty or missing' }],
+      details: { devices: [] }
+    })
     return checks
   }
   const managed = (d: BlockDevice) => d.majMin !== undefined && cost.enabled.has(d.majMin)
@@ -180,19 +266,45 @@ export async function ioChecks(facts: Facts): Promise<Check[]> {
   checks.push({
     ...wbase,
     status: wbtBad.length ? 'warn' : disks.some((d) => d.wbtLatUsec !== undefined) ? 'ok' : 'unknown',
-    value: disks.map((d) => `${d.name}: ${d.wbtLatUsec === undefined ? 'n/a' : d.wbtLatUsec === 0 ? 'off' : `${d.wbtLatUsec} µs`}${managed(d) ? ' (iocost)' : ''}`).join('; '),
+    value: disks
+      .map((d) => `${d.name}: ${d.wbtLatUsec === undefined ? 'n/a' : d.wbtLatUsec === 0 ? 'off' : `${d.wbtLatUsec} µs`}${managed(d) ? ' (iocost)' : ''}`)
+      .join('; '),
     evidence: disks.flatMap((d) => d.evidence.filter((e) => e.source.endsWith('wbt_lat_usec'))),
     details: { devices: disks.map((d) => ({ name: d.name, majMin: d.majMin ?? null, wbtLatUsec: d.wbtLatUsec ?? null, iocost: managed(d) })) },
-    ...(wbtBad.length ? { remedy: { text: `Writeback throttling is on for ${wbtBad.map((d) => d.name).join(', ')}, where iocost controls IO; the two fight over the same writes. Turn WBT off on those devices (a udev rule makes it permanent).`, command: wbtBad.map((d) => `echo 0 > /sys/block/${d.name}/queue/wbt_lat_usec`).join(' && ') } } : {})
+    ...(wbtBad.length
+      ? {
+          remedy: {
+            text: `Writeback throttling is on for ${wbtBad.map((d) => d.name).join(', ')}, where iocost controls IO; the two fight over the same writes. Turn WBT off on those devices (a udev rule makes it permanent).`,
+            command: wbtBad.map((d) => `echo 0 > /sys/block/${d.name}/queue/wbt_lat_usec`).join(' && ')
+          }
+        }
+      : {})
   })
   const bfqBad = disks.filter((d) => d.scheduler?.active === 'bfq' && managed(d))
   checks.push({
     ...sbase,
     status: bfqBad.length ? 'warn' : disks.some((d) => d.scheduler) ? 'ok' : 'unknown',
-    value: disks.map((d) => `${d.name}: ${d.scheduler?.active ?? 'n/a'}${d.rotational === undefined ? '' : d.rotational ? ' (rotational)' : ' (SSD)'}`).join('; '),
+    value: disks
+      .map((d) => `${d.name}: ${d.scheduler?.active ?? 'n/a'}${d.rotational === undefined ? '' : d.rotational ? ' (rotational)' : ' (SSD)'}`)
+      .join('; '),
     evidence: disks.flatMap((d) => d.evidence.filter((e) => e.source.endsWith('scheduler'))),
-    details: { devices: disks.map((d) => ({ name: d.name, active: d.scheduler?.active ?? null, available: d.scheduler?.available ?? [], rotational: d.rotational ?? null, iocost: managed(d) })) },
-    ...(bfqBad.length ? { remedy: { text: `bfq's own proportional IO control conflicts with iocost on ${bfqBad.map((d) => d.name).join(', ')}. Use mq-deadline (or none on fast NVMe).`, command: bfqBad.map((d) => `echo mq-deadline > /sys/block/${d.name}/queue/scheduler`).join(' && ') } } : {})
+    details: {
+      devices: disks.map((d) => ({
+        name: d.name,
+        active: d.scheduler?.active ?? null,
+        available: d.scheduler?.available ?? [],
+        rotational: d.rotational ?? null,
+        iocost: managed(d)
+      }))
+    },
+    ...(bfqBad.length
+      ? {
+          remedy: {
+            text: `bfq's own proportional IO control conflicts with iocost on ${bfqBad.map((d) => d.name).join(', ')}. Use mq-deadline (or none on fast NVMe).`,
+            command: bfqBad.map((d) => `echo mq-deadline > /sys/block/${d.name}/queue/scheduler`).join(' && ')
+          }
+        }
+      : {})
   })
   return checks
 }

@@ -32,18 +32,33 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
   const unusable = kc.tried.filter((t) => t.result !== 'missing' && t.result !== 'used' && t.result !== 'kernel release unknown')
   const checks: Check[] = [
     kc.source
-      ? { id: 'kconfig.source', group: 'kernel-config', title: 'Kernel config source', status: 'ok', value: kc.source, evidence: [{ source: 'lookup', excerpt: triedText }], details: { source: kc.source, tried: kc.tried, headerRelease: kc.config?.headerRelease ?? null } }
+      ? {
+          id: 'kconfig.source',
+          group: 'kernel-config',
+          title: 'Kernel config source',
+          status: 'ok',
+          value: kc.source,
+          evidence: [{ source: 'lookup', excerpt: triedText }],
+          details: { source: kc.source, tried: kc.tried, headerRelease: kc.config?.headerRelease ?? null }
+        }
       : {
           id: 'kconfig.source',
           group: 'kernel-config',
           title: 'Kernel config source',
           status: 'unknown',
-          value: unusable.length ? `no usable kernel config: ${unusable.map((t) => (t.result.startsWith(t.path) ? t.result : `${t.path}: ${t.result}`)).join('; ')}` : 'no kernel config found',
+          value: unusable.length
+            ? `no usable kernel config: ${unusable.map((t) => (t.result.startsWith(t.path) ? t.result : `${t.path}: ${t.result}`)).join('; ')}`
+            : 'no kernel config found',
           evidence: [{ source: 'lookup', excerpt: triedText }],
           details: { source: null, tried: kc.tried },
           remedy: unusable.length
-            ? { text: 'A file where the kernel config should be is not one (or cannot be read safely), so no option is judged. Replace it with the config of the kernel in use, or remove it.' }
-            : { text: 'Kernel options cannot be read. Kernels built with CONFIG_IKCONFIG_PROC=m provide /proc/config.gz after loading the configs module; distribution kernels install /boot/config-<release>.', command: 'modprobe configs' }
+            ? {
+                text: 'A file where the kernel config should be is not one (or cannot be read safely), so no option is judged. Replace it with the config of the kernel in use, or remove it.'
+              }
+            : {
+                text: 'Kernel options cannot be read. Kernels built with CONFIG_IKCONFIG_PROC=m provide /proc/config.gz after loading the configs module; distribution kernels install /boot/config-<release>.',
+                command: 'modprobe configs'
+              }
         }
   ]
   for (const group of HYPERSCALE_GROUPS) {
@@ -53,7 +68,10 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
     let value: string
     if (!kc.config) value = 'unknown (no kernel config found)'
     else if (group.options.length <= 6) value = judged.map(describeOption).join(', ')
-    else value = problems.length ? `${problems.map(describeOption).join(', ')}; ${judged.length - problems.length} of ${judged.length} as wanted` : `all ${judged.length} options as wanted`
+    else
+      value = problems.length
+        ? `${problems.map(describeOption).join(', ')}; ${judged.length - problems.length} of ${judged.length} as wanted`
+        : `all ${judged.length} options as wanted`
     const evidence: Evidence[] = [{ source: kc.source ?? 'kernel config', excerpt: judged.map(optionLine).join('\n') }]
     const check: Check = {
       id: group.id,
@@ -73,13 +91,18 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
       const psiDd = byName.get('PSI_DEFAULT_DISABLED')
       if (psiDd?.state === 'builtin') evidence.push({ source: '/proc/cmdline', excerpt: psiArg === undefined ? 'no psi= parameter' : `psi=${psiArg}` })
       if (psiDd?.status === 'warn' && byName.get('PSI')?.status === 'ok') {
-        check.remedy = { text: 'PSI is built but disabled by default; systemd-oomd needs it. Turn it on at boot and reboot.', command: 'grubby --update-kernel=ALL --args=psi=1' }
+        check.remedy = {
+          text: 'PSI is built but disabled by default; systemd-oomd needs it. Turn it on at boot and reboot.',
+          command: 'grubby --update-kernel=ALL --args=psi=1'
+        }
       } else if (problems.length) {
         check.remedy = { text: `This kernel lacks ${problems.map((p) => p.name).join(', ')}. Use a kernel built with them, such as the Hyperscale kernel.` }
       }
     }
     if (!check.remedy && problems.length && group.id !== 'kconfig.storage') {
-      check.remedy = { text: `This kernel lacks or misconfigures ${problems.map((p) => p.name).join(', ')} (${problems.map((p) => p.why).join('; ')}). Use a kernel built with the wanted settings.` }
+      check.remedy = {
+        text: `This kernel lacks or misconfigures ${problems.map((p) => p.name).join(', ')} (${problems.map((p) => p.why).join('; ')}). Use a kernel built with the wanted settings.`
+      }
     }
     checks.push(check)
   }

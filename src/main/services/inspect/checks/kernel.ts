@@ -4,7 +4,17 @@ import { argValue } from '../parsers/cmdline'
 import type { Facts } from '../facts'
 
 /** Kernel command-line parameters this app cares about (PSI, cgroups, SELinux). */
-const RELEVANT = ['psi', 'systemd.unified_cgroup_hierarchy', 'systemd.legacy_systemd_cgroup_controller', 'cgroup_disable', 'cgroup_no_v1', 'selinux', 'enforcing', 'lsm', 'rootflags']
+const RELEVANT = [
+  'psi',
+  'systemd.unified_cgroup_hierarchy',
+  'systemd.legacy_systemd_cgroup_controller',
+  'cgroup_disable',
+  'cgroup_no_v1',
+  'selinux',
+  'enforcing',
+  'lsm',
+  'rootflags'
+]
 
 export async function kernelChecks(facts: Facts): Promise<Check[]> {
   const [relFact, cmdFact, osr] = await Promise.all([facts.kernelReleaseFact(), facts.cmdlineFact(), facts.osRelease()])
@@ -12,10 +22,23 @@ export async function kernelChecks(facts: Facts): Promise<Check[]> {
   const checks: Check[] = []
   const base = { id: 'kernel.release', group: 'kernel', title: 'Kernel' } as const
   if (!rel) {
-    checks.push({ ...base, status: 'unknown', value: `kernel release unknown: ${relFact.reason ?? 'not found'}`, evidence: [{ source: '/proc/sys/kernel/osrelease', excerpt: relFact.reason ?? 'missing' }] })
+    checks.push({
+      ...base,
+      status: 'unknown',
+      value: `kernel release unknown: ${relFact.reason ?? 'not found'}`,
+      evidence: [{ source: '/proc/sys/kernel/osrelease', excerpt: relFact.reason ?? 'missing' }]
+    })
   } else {
     const k = rel.value
-    const details = { release: k.release, version: k.version, hyperscale: k.hyperscale, markers: k.hyperscaleMarkers, elMajor: k.elMajor ?? null, fedora: k.fedora ?? null, arch: k.arch ?? null }
+    const details = {
+      release: k.release,
+      version: k.version,
+      hyperscale: k.hyperscale,
+      markers: k.hyperscaleMarkers,
+      elMajor: k.elMajor ?? null,
+      fedora: k.fedora ?? null,
+      arch: k.arch ?? null
+    }
     const evidence = [{ source: rel.source, excerpt: rel.text }]
     if (k.hyperscale) {
       checks.push({ ...base, status: 'ok', value: `${k.release} (Hyperscale build: ${k.hyperscaleMarkers.map(markerTitle).join(', ')})`, evidence, details })
@@ -38,7 +61,13 @@ export async function kernelChecks(facts: Facts): Promise<Check[]> {
   const cbase = { id: 'kernel.cmdline', group: 'kernel', title: 'Kernel command line' } as const
   if (cmdFact.state !== 'ok') {
     const what = cmdFact.state === 'unparseable' ? 'unparseable' : cmdFact.state === 'missing' ? 'missing' : 'not readable'
-    checks.push({ ...cbase, status: 'unknown', value: `/proc/cmdline ${what}`, evidence: [{ source: '/proc/cmdline', excerpt: cmdFact.reason ?? what }], details: { state: cmdFact.state } })
+    checks.push({
+      ...cbase,
+      status: 'unknown',
+      value: `/proc/cmdline ${what}`,
+      evidence: [{ source: '/proc/cmdline', excerpt: cmdFact.reason ?? what }],
+      details: { state: cmdFact.state }
+    })
   } else {
     const cmd = { source: cmdFact.source, text: cmdFact.text as string, value: { kernel: cmdFact.kernel, init: cmdFact.init } }
     const relevant: Record<string, string> = {}

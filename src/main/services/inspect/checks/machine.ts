@@ -61,7 +61,8 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
   }
   let spinPackage: string | undefined
   // Live only: under another root, rpm -qa would need that root's database (and a program start).
-  const rpm = facts.live && (await findTool(facts, 'rpm')) ? await cachedRpmQuery(facts, ['-qa', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\n']) : undefined
+  const rpm =
+    facts.live && (await findTool(facts, 'rpm')) ? await cachedRpmQuery(facts, ['-qa', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\n']) : undefined
   if (rpm && rpm.code === 0) {
     const marked: string[] = []
     for (const line of rpm.stdout.split('\n')) {
@@ -71,7 +72,12 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
       if (releaseMarker(vr.replace(/^[^-]*-/, ''))) marked.push(`${name}-${vr}`)
     }
     for (const m of marked.sort()) builds.add(m)
-    evidence.push({ source: 'rpm -qa', excerpt: marked.length ? `${marked.length} Hyperscale builds: ${marked.slice(0, 5).join(', ')}${marked.length > 5 ? ', …' : ''}` : 'no package with a Hyperscale release marker (.hs/.hsx/.hsk)' })
+    evidence.push({
+      source: 'rpm -qa',
+      excerpt: marked.length
+        ? `${marked.length} Hyperscale builds: ${marked.slice(0, 5).join(', ')}${marked.length > 5 ? ', …' : ''}`
+        : 'no package with a Hyperscale release marker (.hs/.hsx/.hsk)'
+    })
   }
   return { builds: [...builds], evidence, spinPackage }
 }
@@ -79,13 +85,26 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
 export async function machineChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'system.machine', group: 'system', title: 'Which machine this is' } as const
   const rel = await facts.osRelease()
-  if (!rel) return [{ ...base, status: 'unknown', value: 'os-release not found', evidence: [{ source: '/etc/os-release', excerpt: 'missing (and /usr/lib/os-release)' }], details: { kind: null } }]
+  if (!rel)
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: 'os-release not found',
+        evidence: [{ source: '/etc/os-release', excerpt: 'missing (and /usr/lib/os-release)' }],
+        details: { kind: null }
+      }
+    ]
   const os = classifyOs(rel.value)
   const osLine = `ID=${rel.value.ID ?? ''}${rel.value.VARIANT_ID ? ` VARIANT_ID=${rel.value.VARIANT_ID}` : ''} VERSION_ID=${rel.value.VERSION_ID ?? ''}`
   const evidence: Evidence[] = [{ source: rel.source, excerpt: osLine }]
   const [repos, found] = await Promise.all([hyperscaleRepos(facts), hyperscaleBuilds(facts)])
   const enabled = repos.filter((r) => r.enabled)
-  if (repos.length) evidence.push({ source: '/etc/yum.repos.d', excerpt: repos.map((r) => `${r.id} (${r.flavour}, ${r.enabled ? 'enabled' : 'disabled'}) in ${r.file}`).join('\n') })
+  if (repos.length)
+    evidence.push({
+      source: '/etc/yum.repos.d',
+      excerpt: repos.map((r) => `${r.id} (${r.flavour}, ${r.enabled ? 'enabled' : 'disabled'}) in ${r.file}`).join('\n')
+    })
   evidence.push(...found.evidence)
   if (found.spinPackage) evidence.push({ source: 'rpm -q', excerpt: `${found.spinPackage} installed` })
   const details = {
@@ -99,16 +118,28 @@ export async function machineChecks(facts: Facts): Promise<Check[]> {
 
   if (os.hyperscaleSpin || found.spinPackage) {
     details.kind = 'hyperscale-spin'
-    return [{ ...base, status: 'ok', value: `Hyperscale spin (${rel.value.VARIANT ?? rel.value.VARIANT_ID ?? found.spinPackage}) on ${stream}`, evidence, details }]
+    return [
+      { ...base, status: 'ok', value: `Hyperscale spin (${rel.value.VARIANT ?? rel.value.VARIANT_ID ?? found.spinPackage}) on ${stream}`, evidence, details }
+    ]
   }
   if (os.family !== 'centos-stream') {
     details.kind = 'other'
-    return [{ ...base, status: 'unknown', value: `not CentOS Stream (${rel.value.PRETTY_NAME ?? rel.value.ID ?? 'unknown'}): neither stock Stream, a converted machine nor a spin`, evidence, details }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `not CentOS Stream (${rel.value.PRETTY_NAME ?? rel.value.ID ?? 'unknown'}): neither stock Stream, a converted machine nor a spin`,
+        evidence,
+        details
+      }
+    ]
   }
   if (enabled.length > 0 || found.builds.length > 0) {
     details.kind = 'converted'
     const parts = [
-      enabled.length ? `${enabled.length} Hyperscale repositor${enabled.length === 1 ? 'y' : 'ies'} enabled (${enabled.map((r) => r.id).join(', ')})` : 'no Hyperscale repository enabled',
+      enabled.length
+        ? `${enabled.length} Hyperscale repositor${enabled.length === 1 ? 'y' : 'ies'} enabled (${enabled.map((r) => r.id).join(', ')})`
+        : 'no Hyperscale repository enabled',
       found.builds.length ? `${found.builds.length} Hyperscale build${found.builds.length === 1 ? '' : 's'} installed` : 'no Hyperscale build installed yet'
     ]
     return [{ ...base, status: 'ok', value: `${stream} converted to Hyperscale: ${parts.join(', ')}`, evidence, details }]
@@ -121,7 +152,10 @@ export async function machineChecks(facts: Facts): Promise<Check[]> {
       value: `stock ${stream}: no Hyperscale repository enabled and no Hyperscale build found`,
       evidence,
       details,
-      remedy: { text: 'To convert this machine, set up the Hyperscale repositories (Repositories → Set up Hyperscale, or hsc repos setup), then switch to the Hyperscale builds.', command: 'hsc repos setup' }
+      remedy: {
+        text: 'To convert this machine, set up the Hyperscale repositories (Repositories → Set up Hyperscale, or hsc repos setup), then switch to the Hyperscale builds.',
+        command: 'hsc repos setup'
+      }
     }
   ]
 }

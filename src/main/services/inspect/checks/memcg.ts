@@ -13,7 +13,15 @@ export async function memcgChecks(facts: Facts): Promise<Check[]> {
   const entry = mounts && at ? mounts.value.filter((m) => m.mountPoint === at && m.fsType === 'cgroup2').at(-1) : undefined
   if (!mounts || !at || !entry) {
     const why = !mounts ? 'mount table not readable' : !at ? `no cgroup v2 hierarchy (${cg.mode})` : `no cgroup2 mount at ${at} in ${mounts.source}`
-    return [{ ...base, status: cg.mode === 'hybrid' || cg.mode === 'legacy' ? 'warn' : 'unknown', value: why, evidence: [{ source: mounts?.source ?? '/proc/self/mountinfo', excerpt: why }], details: { mounted: false, recursiveprot: null } }]
+    return [
+      {
+        ...base,
+        status: cg.mode === 'hybrid' || cg.mode === 'legacy' ? 'warn' : 'unknown',
+        value: why,
+        evidence: [{ source: mounts?.source ?? '/proc/self/mountinfo', excerpt: why }],
+        details: { mounted: false, recursiveprot: null }
+      }
+    ]
   }
   const on = entry.superOptions.includes('memory_recursiveprot')
   const evidence = [{ source: mounts.source, excerpt: `${entry.mountPoint} cgroup2 ${entry.superOptions.join(',')}` }]
@@ -25,7 +33,10 @@ export async function memcgChecks(facts: Facts): Promise<Check[]> {
       value: `off: ${at} is mounted without memory_recursiveprot`,
       evidence,
       details: { mounted: true, recursiveprot: false },
-      remedy: { text: 'Without it, memory.low/min protection set on a slice does not reach the services inside unless each sets its own. It needs Linux 5.7+; systemd 247+ mounts cgroup2 with it. It can be switched on live with a remount.', command: `mount -o remount,memory_recursiveprot ${at}` }
+      remedy: {
+        text: 'Without it, memory.low/min protection set on a slice does not reach the services inside unless each sets its own. It needs Linux 5.7+; systemd 247+ mounts cgroup2 with it. It can be switched on live with a remount.',
+        command: `mount -o remount,memory_recursiveprot ${at}`
+      }
     }
   ]
 }

@@ -21,7 +21,9 @@ export async function osChecks(facts: Facts): Promise<Check[]> {
   const rel = await facts.osRelease()
   const base = { id: 'os.release', group: 'system', title: 'Operating system' } as const
   if (!rel) {
-    return [{ ...base, status: 'unknown', value: 'os-release not found', evidence: [{ source: '/etc/os-release', excerpt: 'missing (and /usr/lib/os-release)' }] }]
+    return [
+      { ...base, status: 'unknown', value: 'os-release not found', evidence: [{ source: '/etc/os-release', excerpt: 'missing (and /usr/lib/os-release)' }] }
+    ]
   }
   const os = rel.value
   const { family, major, hyperscaleSpin } = classifyOs(os)
@@ -40,7 +42,9 @@ export async function osChecks(facts: Facts): Promise<Check[]> {
         value,
         evidence,
         details,
-        remedy: { text: 'CentOS Stream 8 reached its end of life on 2024-05-31; current Hyperscale packages are built for CentOS Stream 9 and 10. Reinstall or upgrade to CentOS Stream 9 or 10.' }
+        remedy: {
+          text: 'CentOS Stream 8 reached its end of life on 2024-05-31; current Hyperscale packages are built for CentOS Stream 9 and 10. Reinstall or upgrade to CentOS Stream 9 or 10.'
+        }
       }
     ]
   }

@@ -5,7 +5,14 @@ import type { Facts } from '../facts'
 
 export { PSI_RESOURCES, type PsiState }
 
-const STATUS: Record<PsiState, Check['status']> = { available: 'ok', 'off-at-boot': 'warn', absent: 'fail', unreadable: 'warn', unparseable: 'unknown', unknown: 'unknown' }
+const STATUS: Record<PsiState, Check['status']> = {
+  available: 'ok',
+  'off-at-boot': 'warn',
+  absent: 'fail',
+  unreadable: 'warn',
+  unparseable: 'unknown',
+  unknown: 'unknown'
+}
 
 /** PSI from the shared system fact (the same states and remedies systemd-oomd's requirement shows). */
 export async function psiChecks(facts: Facts): Promise<Check[]> {
@@ -23,8 +30,14 @@ export async function psiChecks(facts: Facts): Promise<Check[]> {
     group: 'psi',
     title: 'Current pressure (avg10/avg60/avg300 %)',
     status: psi.state === 'available' ? 'ok' : 'unknown',
-    value: readable.length ? readable.map((f) => `${f.resource}: ${formatPressure(f.pressure as Pressure)}`).join('; ') : psi.state === 'unparseable' ? 'pressure files unparseable' : 'no pressure files readable',
-    evidence: readable.length ? readable.map((f) => ({ source: f.path, excerpt: (f.text as string).trim() })) : [{ source: '/proc/pressure', excerpt: psi.state === 'unparseable' ? 'unparseable pressure files' : 'no readable pressure files' }],
+    value: readable.length
+      ? readable.map((f) => `${f.resource}: ${formatPressure(f.pressure as Pressure)}`).join('; ')
+      : psi.state === 'unparseable'
+        ? 'pressure files unparseable'
+        : 'no pressure files readable',
+    evidence: readable.length
+      ? readable.map((f) => ({ source: f.path, excerpt: (f.text as string).trim() }))
+      : [{ source: '/proc/pressure', excerpt: psi.state === 'unparseable' ? 'unparseable pressure files' : 'no readable pressure files' }],
     details: { pressure: pressures }
   }
   return [stateCheck, pressureCheck]

@@ -66,12 +66,22 @@ async function packagesCheck(facts: Facts): Promise<Check> {
   const b = base('rpm.cow.packages', 'RPM CoW packages (rpm-plugin-reflink, python3-dnf-plugin-cow)')
   const db = await rpmdbDir(facts)
   const rpmPath = await findTool(facts, 'rpm')
-  if (!db && !facts.live) return { ...b, status: 'unknown', value: 'no rpm database under this root', evidence: [{ source: RPMDB_PATHS.join(', '), excerpt: 'no rpmdb.sqlite or Packages file' }] }
+  if (!db && !facts.live)
+    return {
+      ...b,
+      status: 'unknown',
+      value: 'no rpm database under this root',
+      evidence: [{ source: RPMDB_PATHS.join(', '), excerpt: 'no rpmdb.sqlite or Packages file' }]
+    }
   const args = ['-q', '--queryformat', '%{NAME} %{VERSION}-%{RELEASE}\\n', ...COW_PACKAGES]
   const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), ...args]
-  if (facts.live && !rpmPath) return { ...b, status: 'unknown', value: 'rpm is not installed', evidence: [{ source: 'rpm', excerpt: 'not found in /usr/bin or /bin' }] }
+  if (facts.live && !rpmPath)
+    return { ...b, status: 'unknown', value: 'rpm is not installed', evidence: [{ source: 'rpm', excerpt: 'not found in /usr/bin or /bin' }] }
   const res = await cachedRpmQuery(facts, args)
-  const lines = res.stdout.split('\n').map((l) => l.trim()).filter(Boolean)
+  const lines = res.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
   const have = new Map<string, string>()
   for (const l of lines) {
     const m = /^(\S+) (\S+)$/.exec(l)
@@ -87,7 +97,10 @@ async function packagesCheck(facts: Facts): Promise<Check> {
     value: `not installed: ${missing.join(', ')}`,
     evidence,
     details,
-    remedy: { text: 'Both come from the Hyperscale experimental repository. "Enable RPM copy-on-write" on the Repositories page enables it, installs them and switches the plugin on.', command: `dnf install ${missing.join(' ')}` }
+    remedy: {
+      text: 'Both come from the Hyperscale experimental repository. "Enable RPM copy-on-write" on the Repositories page enables it, installs them and switches the plugin on.',
+      command: `dnf install ${missing.join(' ')}`
+    }
   }
 }
 
@@ -95,7 +108,14 @@ async function pluginCheck(facts: Facts): Promise<Check> {
   const b = base('rpm.cow.plugin', `dnf reflink plugin switched on (${REFLINK_CONF})`)
   const text = await facts.text(REFLINK_CONF)
   if (text === undefined) {
-    return { ...b, status: 'warn', value: `${REFLINK_CONF} is missing`, evidence: [{ source: REFLINK_CONF, excerpt: 'missing' }], details: { enabled: null }, remedy: { text: 'It comes with the CoW packages, switched off; "Enable RPM copy-on-write" installs it and sets enabled=1.' } }
+    return {
+      ...b,
+      status: 'warn',
+      value: `${REFLINK_CONF} is missing`,
+      evidence: [{ source: REFLINK_CONF, excerpt: 'missing' }],
+      details: { enabled: null },
+      remedy: { text: 'It comes with the CoW packages, switched off; "Enable RPM copy-on-write" installs it and sets enabled=1.' }
+    }
   }
   const ini = parseIni(text)
   const raw = ini.error ? undefined : ini.sections.find((s) => s.name === 'main')?.values.get('enabled')?.value
@@ -105,7 +125,11 @@ async function pluginCheck(facts: Facts): Promise<Check> {
   return {
     ...b,
     status: 'warn',
-    value: ini.error ? `unreadable: line ${ini.error.line}: ${ini.error.message}` : raw === undefined ? 'no enabled= line in [main] (the plugin stays off)' : `enabled=${raw} (off; the package ships it off)`,
+    value: ini.error
+      ? `unreadable: line ${ini.error.line}: ${ini.error.message}`
+      : raw === undefined
+        ? 'no enabled= line in [main] (the plugin stays off)'
+        : `enabled=${raw} (off; the package ships it off)`,
     evidence,
     details: { enabled: enabled ?? null },
     remedy: { text: 'Set enabled=1 in [main]; "Enable RPM copy-on-write" does it through the privileged writer.' }
@@ -132,7 +156,8 @@ async function dnfCheck(facts: Facts): Promise<Check> {
       }
     }
   }
-  if (!version.result && !dnf3 && !(await facts.fs.exists('/usr/bin/dnf'))) return { ...b, status: 'unknown', value: 'dnf not found', evidence, details: { major: null } }
+  if (!version.result && !dnf3 && !(await facts.fs.exists('/usr/bin/dnf')))
+    return { ...b, status: 'unknown', value: 'dnf not found', evidence, details: { major: null } }
   return { ...b, status: 'ok', value: first ? `dnf4 ${first}` : 'dnf4 (dnf-3 present)', evidence, details: { major: 4 } }
 }
 
@@ -162,7 +187,8 @@ async function reflinkCheck(facts: Facts): Promise<Check> {
   details.rootFilesystem = rootFs ?? null
   evidence.push({ source: facts.live ? 'statfs /' : '/proc/self/mountinfo', excerpt: rootFs ? `/ is ${rootFs}` : 'unknown' })
   const rootReflinks = rootFs === 'btrfs' ? true : rootFs === 'xfs' ? undefined : rootFs ? false : undefined
-  if (cacheOk === true && rootReflinks !== false) return { ...b, status: 'ok', value: `reflink copy works in ${DNF_CACHE}; / is ${rootFs ?? 'unknown'}`, evidence, details }
+  if (cacheOk === true && rootReflinks !== false)
+    return { ...b, status: 'ok', value: `reflink copy works in ${DNF_CACHE}; / is ${rootFs ?? 'unknown'}`, evidence, details }
   if (cacheOk === false || rootReflinks === false) {
     return {
       ...b,
@@ -170,7 +196,9 @@ async function reflinkCheck(facts: Facts): Promise<Check> {
       value: cacheOk === false ? `reflink copy fails in ${DNF_CACHE}` : `/ is ${rootFs}, which cannot reflink`,
       evidence,
       details,
-      remedy: { text: 'Installed files are cloned from the dnf cache into place, so the cache and / must be on the same reflink-capable filesystem (btrfs, or XFS with reflink=1).' }
+      remedy: {
+        text: 'Installed files are cloned from the dnf cache into place, so the cache and / must be on the same reflink-capable filesystem (btrfs, or XFS with reflink=1).'
+      }
     }
   }
   return { ...b, status: 'unknown', value: `not proven${rootFs ? `; / is ${rootFs}` : ''}`, evidence, details }

@@ -37,7 +37,16 @@ export async function rpmCowChecks(facts: Facts): Promise<Check[]> {
   }
   if (mount && mounts) evidence.push({ source: mounts.source, excerpt: `${mount.mountPoint} ${mount.fsType} ${mount.source} ${mount.superOptions.join(',')}` })
   const details: Record<string, unknown> = { path, filesystem: fsType ?? null, magic, mountPoint: mount?.mountPoint ?? null, reflink: null }
-  if (!fsType) return [{ ...base, status: 'unknown', value: `filesystem of ${path} unknown`, evidence: evidence.length ? evidence : [{ source: '/proc/self/mountinfo', excerpt: 'missing' }], details }]
+  if (!fsType)
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `filesystem of ${path} unknown`,
+        evidence: evidence.length ? evidence : [{ source: '/proc/self/mountinfo', excerpt: 'missing' }],
+        details
+      }
+    ]
   if (fsType === 'btrfs') {
     details.reflink = true
     return [{ ...base, status: 'ok', value: `${path} is on btrfs (reflinks supported)`, evidence, details }]
@@ -46,14 +55,44 @@ export async function rpmCowChecks(facts: Facts): Promise<Check[]> {
     const target = mount?.mountPoint ?? path
     const xfs = facts.live ? await runTool(facts, 'xfs_info', [target]) : {}
     const reflink = xfs.result ? parseXfsReflink(xfs.result.stdout) : undefined
-    if (xfs.result) evidence.push({ source: `xfs_info ${target}`, excerpt: excerpt(xfs.result.stdout.split('\n').filter((l) => /reflink|meta-data/.test(l)).join('\n') || xfs.result.stderr, 4) })
+    if (xfs.result)
+      evidence.push({
+        source: `xfs_info ${target}`,
+        excerpt: excerpt(
+          xfs.result.stdout
+            .split('\n')
+            .filter((l) => /reflink|meta-data/.test(l))
+            .join('\n') || xfs.result.stderr,
+          4
+        )
+      })
     details.reflink = reflink ?? null
     if (reflink === true) return [{ ...base, status: 'ok', value: `${path} is on XFS with reflink=1`, evidence, details }]
     if (reflink === false) {
-      return [{ ...base, status: 'warn', value: `${path} is on XFS without reflink (reflink=0)`, evidence, details, remedy: { text: 'This XFS was made without reflink, which cannot be turned on later. Put /var/cache/dnf on btrfs or on an XFS made with mkfs.xfs -m reflink=1 (the default since xfsprogs 5.1).' } }]
+      return [
+        {
+          ...base,
+          status: 'warn',
+          value: `${path} is on XFS without reflink (reflink=0)`,
+          evidence,
+          details,
+          remedy: {
+            text: 'This XFS was made without reflink, which cannot be turned on later. Put /var/cache/dnf on btrfs or on an XFS made with mkfs.xfs -m reflink=1 (the default since xfsprogs 5.1).'
+          }
+        }
+      ]
     }
     const why = !facts.live ? 'not determinable under a fixture root' : xfs.path ? 'xfs_info gave no reflink field' : 'xfs_info (xfsprogs) not installed'
-    return [{ ...base, status: 'unknown', value: `${path} is on XFS; reflink ${why}`, evidence, details, remedy: facts.live && !xfs.path ? { text: 'Install xfsprogs so the reflink flag of this XFS can be read.', command: 'dnf install xfsprogs' } : undefined }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `${path} is on XFS; reflink ${why}`,
+        evidence,
+        details,
+        remedy: facts.live && !xfs.path ? { text: 'Install xfsprogs so the reflink flag of this XFS can be read.', command: 'dnf install xfsprogs' } : undefined
+      }
+    ]
   }
   return [
     {
@@ -62,7 +101,9 @@ export async function rpmCowChecks(facts: Facts): Promise<Check[]> {
       value: `${path} is on ${fsType}, which has no reflinks`,
       evidence,
       details,
-      remedy: { text: `RPM copy-on-write needs /var/cache/dnf on btrfs or on XFS with reflink; ${fsType} cannot clone file extents, so packages would be copied in full.` }
+      remedy: {
+        text: `RPM copy-on-write needs /var/cache/dnf on btrfs or on XFS with reflink; ${fsType} cannot clone file extents, so packages would be copied in full.`
+      }
     }
   ]
 }

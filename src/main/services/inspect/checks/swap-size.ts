@@ -15,7 +15,14 @@ export async function swapSizeChecks(facts: Facts): Promise<Check[]> {
   const [swapsText, meminfoText, mounts] = await Promise.all([facts.text('/proc/swaps'), facts.text('/proc/meminfo'), facts.mounts()])
   const mem = meminfoText ? parseMeminfo(meminfoText) : {}
   if (swapsText === undefined || mem.MemTotal === undefined) {
-    return [{ ...base, status: 'unknown', value: `${swapsText === undefined ? '/proc/swaps' : '/proc/meminfo MemTotal'} not readable`, evidence: [{ source: swapsText === undefined ? '/proc/swaps' : '/proc/meminfo', excerpt: 'missing or unreadable' }] }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `${swapsText === undefined ? '/proc/swaps' : '/proc/meminfo MemTotal'} not readable`,
+        evidence: [{ source: swapsText === undefined ? '/proc/swaps' : '/proc/meminfo', excerpt: 'missing or unreadable' }]
+      }
+    ]
   }
   const memBytes = mem.MemTotal * 1024
   const want = Math.min(memBytes / 3, 32 * GiB)
@@ -26,9 +33,15 @@ export async function swapSizeChecks(facts: Facts): Promise<Check[]> {
     if (s.zram) return { filename: s.filename, kind: 'zram', filesystem: null as string | null, onRootDevice: false }
     if (s.type === 'file') {
       const m = mounts ? mountFor(mounts.value, s.filename) : undefined
-      return { filename: s.filename, kind: 'file', filesystem: m?.fsType ?? null, onRootDevice: m !== undefined && rootMount !== undefined && m.source === rootMount.source }
+      return {
+        filename: s.filename,
+        kind: 'file',
+        filesystem: m?.fsType ?? null,
+        onRootDevice: m !== undefined && rootMount !== undefined && m.source === rootMount.source
+      }
     }
-    const onRoot = rootMount !== undefined && rootMount.source.startsWith('/dev/') && s.filename.replace(/p?\d+$/, '') === rootMount.source.replace(/p?\d+$/, '')
+    const onRoot =
+      rootMount !== undefined && rootMount.source.startsWith('/dev/') && s.filename.replace(/p?\d+$/, '') === rootMount.source.replace(/p?\d+$/, '')
     return { filename: s.filename, kind: 'partition', filesystem: null, onRootDevice: onRoot }
   })
   const evidence: Evidence[] = [
@@ -37,8 +50,23 @@ export async function swapSizeChecks(facts: Facts): Promise<Check[]> {
   ]
   if (rootMount && mounts) evidence.push({ source: mounts.source, excerpt: `/ on ${rootMount.source} (${rootMount.fsType})` })
   const details = { memTotalBytes: memBytes, swapBytes: total, recommendedBytes: Math.round(want), devices: where }
-  const placed = where.map((w) => (w.kind === 'zram' ? `${w.filename} (zram, in RAM)` : w.kind === 'file' ? `${w.filename} (file on ${w.filesystem ?? '?'}${w.onRootDevice ? ', root filesystem' : ''})` : `${w.filename} (partition${w.onRootDevice ? ', root disk' : ''})`))
-  if (total >= want) return [{ ...base, status: 'ok', value: `${formatBytes(total)} for ${formatBytes(memBytes)} RAM (≥ ${formatBytes(want)}): ${placed.join(', ')}`, evidence, details }]
+  const placed = where.map((w) =>
+    w.kind === 'zram'
+      ? `${w.filename} (zram, in RAM)`
+      : w.kind === 'file'
+        ? `${w.filename} (file on ${w.filesystem ?? '?'}${w.onRootDevice ? ', root filesystem' : ''})`
+        : `${w.filename} (partition${w.onRootDevice ? ', root disk' : ''})`
+  )
+  if (total >= want)
+    return [
+      {
+        ...base,
+        status: 'ok',
+        value: `${formatBytes(total)} for ${formatBytes(memBytes)} RAM (≥ ${formatBytes(want)}): ${placed.join(', ')}`,
+        evidence,
+        details
+      }
+    ]
   return [
     {
       ...base,

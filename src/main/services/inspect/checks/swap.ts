@@ -20,7 +20,14 @@ export async function swapChecks(facts: Facts): Promise<Check[]> {
   const details = {
     totalBytes: totalKiB * 1024,
     zramBytes: zramKiB * 1024,
-    devices: swaps.map((s) => ({ filename: s.filename, type: s.type, sizeBytes: s.sizeKiB * 1024, usedBytes: s.usedKiB * 1024, priority: s.priority, zram: s.zram }))
+    devices: swaps.map((s) => ({
+      filename: s.filename,
+      type: s.type,
+      sizeBytes: s.sizeKiB * 1024,
+      usedBytes: s.usedKiB * 1024,
+      priority: s.priority,
+      zram: s.zram
+    }))
   }
   if (totalKiB === 0) {
     return [
@@ -30,7 +37,9 @@ export async function swapChecks(facts: Facts): Promise<Check[]> {
         value: 'no swap',
         evidence,
         details,
-        remedy: { text: 'systemd-oomd strongly recommends swap (its swap policy acts on swap use), and without it memory pressure builds up quickly. Compressed swap in RAM (zram, e.g. with zram-generator) needs no disk space.' }
+        remedy: {
+          text: 'systemd-oomd strongly recommends swap (its swap policy acts on swap use), and without it memory pressure builds up quickly. Compressed swap in RAM (zram, e.g. with zram-generator) needs no disk space.'
+        }
       }
     ]
   }

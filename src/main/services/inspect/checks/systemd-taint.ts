@@ -12,7 +12,7 @@ const MEANING: Record<string, string> = {
   cgroupsv1: 'booted with cgroup v1 (hybrid or legacy)',
   'unmerged-usr': '/bin, /sbin, /lib are not links into /usr',
   'unmerged-bin': '/usr/sbin is not merged into /usr/bin',
-  'old-kernel': 'kernel older than systemd\'s minimum',
+  'old-kernel': "kernel older than systemd's minimum",
   'local-hwclock': 'RTC in local time',
   'var-run-bad': '/var/run is not a link to /run',
   'support-ended': 'os-release SUPPORT_END has passed',
@@ -44,11 +44,36 @@ function readTainted(connect: NonNullable<Facts['connect']>): Promise<string> {
 
 export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'systemd.taint', group: 'system', title: 'systemd taint flags' } as const
-  if (!facts.live) return [{ ...base, status: 'unknown', notApplicable: true, value: 'not applicable under a fixture root (only a running systemd knows its taint flags)', evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: `not read for root ${facts.fs.root}` }] }]
-  if (!facts.connect) return [{ ...base, status: 'unknown', value: 'no D-Bus connection was given to the inspector', evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: 'not read' }] }]
+  if (!facts.live)
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        notApplicable: true,
+        value: 'not applicable under a fixture root (only a running systemd knows its taint flags)',
+        evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: `not read for root ${facts.fs.root}` }]
+      }
+    ]
+  if (!facts.connect)
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: 'no D-Bus connection was given to the inspector',
+        evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: 'not read' }]
+      }
+    ]
   // sd_booted(3): systemd as PID 1 creates /run/systemd/system; without it no bus round trip is needed to know there is no manager.
   if (!(await facts.fs.exists('/run/systemd/system'))) {
-    return [{ ...base, status: 'unknown', value: 'no systemd manager reachable: not booted with systemd (no /run/systemd/system)', evidence: [{ source: '/run/systemd/system', excerpt: 'missing (sd_booted() is false)' }], details: { flags: null } }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: 'no systemd manager reachable: not booted with systemd (no /run/systemd/system)',
+        evidence: [{ source: '/run/systemd/system', excerpt: 'missing (sd_booted() is false)' }],
+        details: { flags: null }
+      }
+    ]
   }
   let timer: NodeJS.Timeout | undefined
   const timeout = new Promise<never>((_, reject) => {
@@ -59,7 +84,15 @@ export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
     tainted = await Promise.race([readTainted(facts.connect), timeout])
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
-    return [{ ...base, status: 'unknown', value: `no systemd manager reachable: ${why.replace(/\.$/, '')}`, evidence: [{ source: 'org.freedesktop.systemd1 Tainted (system bus)', excerpt: why }], details: { flags: null } }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: `no systemd manager reachable: ${why.replace(/\.$/, '')}`,
+        evidence: [{ source: 'org.freedesktop.systemd1 Tainted (system bus)', excerpt: why }],
+        details: { flags: null }
+      }
+    ]
   } finally {
     clearTimeout(timer)
   }
@@ -73,7 +106,9 @@ export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
       value: flags.map((f) => (MEANING[f] ? `${f} (${MEANING[f]})` : f)).join('; '),
       evidence,
       details: { flags },
-      remedy: { text: `systemd reports this machine as tainted. ${flags.includes('cgroupsv1') ? 'cgroupsv1: boot with the unified hierarchy (see cgroup hierarchy above). ' : ''}Each flag names a setup current systemd no longer supports or tests; fix them before updating systemd.` }
+      remedy: {
+        text: `systemd reports this machine as tainted. ${flags.includes('cgroupsv1') ? 'cgroupsv1: boot with the unified hierarchy (see cgroup hierarchy above). ' : ''}Each flag names a setup current systemd no longer supports or tests; fix them before updating systemd.`
+      }
     }
   ]
 }

@@ -10,7 +10,15 @@ export async function systemdChecks(facts: Facts): Promise<Check[]> {
   const evidence = sd.evidence
   const via = sd.via ?? ''
   if (sd.major === undefined || sd.full === undefined) {
-    return [{ ...base, status: 'unknown', value: 'systemd not found', evidence: evidence.length ? evidence : [{ source: 'systemctl, libsystemd-shared-*.so', excerpt: 'not found' }], details: { major: null, full: null } }]
+    return [
+      {
+        ...base,
+        status: 'unknown',
+        value: 'systemd not found',
+        evidence: evidence.length ? evidence : [{ source: 'systemctl, libsystemd-shared-*.so', excerpt: 'not found' }],
+        details: { major: null, full: null }
+      }
+    ]
   }
   const version = { major: sd.major, full: sd.full }
   const details = { major: version.major, full: version.full, via }
@@ -22,7 +30,9 @@ export async function systemdChecks(facts: Facts): Promise<Check[]> {
         value: `systemd ${version.full}: older than ${OOMD_MIN_SYSTEMD}, no systemd-oomd`,
         evidence,
         details,
-        remedy: { text: `systemd-oomd needs systemd ${OOMD_MIN_SYSTEMD} or newer. The Hyperscale SIG ships a newer systemd for CentOS Stream (enable the centos-hyperscale repository and update systemd).` }
+        remedy: {
+          text: `systemd-oomd needs systemd ${OOMD_MIN_SYSTEMD} or newer. The Hyperscale SIG ships a newer systemd for CentOS Stream (enable the centos-hyperscale repository and update systemd).`
+        }
       }
     ]
   }

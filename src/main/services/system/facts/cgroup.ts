@@ -72,7 +72,14 @@ export async function detectCgroup(fs: RootFs, mounts: { source: string; text: s
     const st = await fromStatfs(fs)
     if (st) return { mode: st.mode, unifiedPath: unifiedPathFor(st.mode), via: 'statfs', evidence: st.evidence, mountinfoMode }
   }
-  if (!mounts) return { mode: 'unknown', unifiedPath: null, via: 'none', evidence: [{ source: '/proc/self/mountinfo', excerpt: 'missing (and no statfs answer)' }], mountinfoMode }
+  if (!mounts)
+    return {
+      mode: 'unknown',
+      unifiedPath: null,
+      via: 'none',
+      evidence: [{ source: '/proc/self/mountinfo', excerpt: 'missing (and no statfs answer)' }],
+      mountinfoMode
+    }
   const mode = mountinfoMode as CgroupMode
   return { mode, unifiedPath: unifiedPathFor(mode), via: 'mountinfo', evidence: [mountsEvidence(mounts.source, mounts.text)], mountinfoMode }
 }

@@ -36,7 +36,8 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
     junk++
   }
   if (options === 0) return { ok: false, reason: `not a kernel config (no CONFIG_ lines${config.headerRelease ? ', only a header' : ''})` }
-  if (junk > Math.floor(options / 100)) return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${options} options)` }
+  if (junk > Math.floor(options / 100))
+    return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${options} options)` }
   return { ok: true, config }
 }
 
@@ -52,7 +53,10 @@ export async function findKernelConfig(fs: RootFs, release: string | undefined):
       data = await gunzipAsync(r.data, { maxOutputLength: MAX_KCONFIG_BYTES })
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code
-      tried.push({ path: gz, result: code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${MAX_KCONFIG_BYTES} bytes` : `not gzip data (${(err as Error).message})` })
+      tried.push({
+        path: gz,
+        result: code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${MAX_KCONFIG_BYTES} bytes` : `not gzip data (${(err as Error).message})`
+      })
     }
     if (data) {
       const rec = recogniseKernelConfig(data)

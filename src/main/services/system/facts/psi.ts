@@ -42,7 +42,9 @@ export const PSI_ON_REMEDY: Remedy = {
   text: 'PSI is compiled in but switched off at boot (CONFIG_PSI_DEFAULT_DISABLED=y without psi=1, or psi=0). systemd-oomd needs it: add psi=1 to the kernel command line and reboot.',
   command: 'grubby --update-kernel=ALL --args=psi=1'
 }
-export const PSI_KERNEL_REMEDY: Remedy = { text: 'This kernel was built without PSI (CONFIG_PSI), so systemd-oomd cannot work. Run a kernel with CONFIG_PSI=y, such as the CentOS Stream 9/10 or Hyperscale kernels.' }
+export const PSI_KERNEL_REMEDY: Remedy = {
+  text: 'This kernel was built without PSI (CONFIG_PSI), so systemd-oomd cannot work. Run a kernel with CONFIG_PSI=y, such as the CentOS Stream 9/10 or Hyperscale kernels.'
+}
 
 async function readPsiFile(fs: RootFs, resource: PsiResource): Promise<PsiFile> {
   const path = `/proc/pressure/${resource}`
@@ -68,7 +70,10 @@ export async function detectPsi(fs: RootFs, kc: KernelConfigFact, cmd: CmdlineFa
     excerpt: f.state === 'ok' ? (f.text as string).trim() : f.state === 'unparseable' ? `unparseable: ${preview(f.text ?? '', 80)}` : (f.reason ?? f.state)
   }))
   evidence.push({ source: kc.source ?? 'kernel config', excerpt: `${optionLine(psi)}\n${optionLine(dd)}` })
-  evidence.push({ source: '/proc/cmdline', excerpt: cmd?.state !== 'ok' ? `not usable: ${cmd?.reason ?? 'missing'}` : psiArg === undefined ? 'no psi= parameter' : `psi=${psiArg}` })
+  evidence.push({
+    source: '/proc/cmdline',
+    excerpt: cmd?.state !== 'ok' ? `not usable: ${cmd?.reason ?? 'missing'}` : psiArg === undefined ? 'no psi= parameter' : `psi=${psiArg}`
+  })
   const bad = (s: PsiFile['state']) => files.filter((f) => f.state === s).map((f) => f.resource)
   let state: PsiState
   let summary: string
@@ -83,7 +88,9 @@ export async function detectPsi(fs: RootFs, kc: KernelConfigFact, cmd: CmdlineFa
     if (psiOn === undefined && dd.state === 'builtin') remedy = PSI_ON_REMEDY
   } else if (bad('unparseable').length) {
     state = 'unparseable'
-    summary = `${bad('unparseable').map((r) => `/proc/pressure/${r}`).join(', ')} unparseable (not PSI data)`
+    summary = `${bad('unparseable')
+      .map((r) => `/proc/pressure/${r}`)
+      .join(', ')} unparseable (not PSI data)`
   } else if (files.some((f) => f.state === 'ok')) {
     state = 'unreadable'
     summary = `/proc/pressure present but ${bad('missing').join(', ')} missing`
