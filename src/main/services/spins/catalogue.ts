@@ -6,6 +6,7 @@ import { parseListing, type ListingEntry } from './autoindex'
 import { findEntry, parseChecksumFile } from './checksum-parse'
 import type { FetchLike } from './download'
 import { fetchText, headInfo, mapLimit } from './http'
+import { mirrorLister } from './mirror-lister'
 import { archOf, composeOf, isChecksumName, isIso, nameFacts, rankChecksumCandidates, spinTitle, streamOf, variantOf } from './names'
 import { lastSegment, safeLocalName } from './local-name'
 import { isProductmdImages, parseProductmdImages } from './productmd'
@@ -91,27 +92,17 @@ async function crawlAutoindex(source: AutoindexSource, deps: CatalogueDeps, firs
   const exclude = source.exclude.map((e) => new RegExp(e, 'i'))
   const candidates: Candidate[] = []
   let listings = 0
-  let preferred = firstPage?.mirror ?? 0
   const tally = new Tally()
 
-  /** A directory (relative to the source root) from the mirror that last answered, then the others. */
+  const fromMirrors = mirrorLister(source.mirrors, deps, (url, entries) => tally.listed(url, entries), firstPage?.mirror ?? 0)
+  /** The first page was already fetched (to tell the source's kind); the rest come from the mirrors. */
   const list = async (rel: string): Promise<ListingEntry[]> => {
     if (rel === '' && firstPage) {
       const entries = parseListing(firstPage.text)
       tally.listed(source.mirrors[firstPage.mirror], entries)
       return entries
     }
-    const order = [preferred, ...source.mirrors.keys()].filter((v, i, a) => a.indexOf(v) === i)
-    const res = await fetchText(
-      deps.fetch,
-      order.map((i) => join(source.mirrors[i], rel)),
-      { timeoutMs: deps.timeoutMs }
-    )
-    const answered = order.find((i) => res.url.startsWith(source.mirrors[i]))
-    if (answered !== undefined) preferred = answered
-    const entries = parseListing(res.text)
-    tally.listed(res.url, entries)
-    return entries
+    return fromMirrors.list(rel)
   }
 
   const queue: { rel: string; depth: number }[] = [{ rel: '', depth: 0 }]

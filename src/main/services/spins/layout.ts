@@ -1,8 +1,8 @@
 import type { SourceFindings, SourceReport } from '../../../shared/contract/spins'
-import { parseListing, type ListingEntry } from './autoindex'
+import type { ListingEntry } from './autoindex'
 import type { Candidate } from './catalogue'
 import type { FetchLike } from './download'
-import { fetchText } from './http'
+import { joinUrl, mirrorLister } from './mirror-lister'
 import { ARCHES, composeOf, isChecksumName, isIso, nameFacts, rankChecksumCandidates, spinId, streamOf } from './names'
 import type { ChannelsSource } from './sources'
 
@@ -109,7 +109,7 @@ export function candidateKey(c: { stream: string; arch: string; variant: string;
   return c.channel ? spinId(c.stream, `${c.channel}-${c.arch}`, c.variant) : spinId(c.stream, c.arch, c.variant)
 }
 
-const join = (base: string, rel: string): string => new URL(rel, base.endsWith('/') ? base : base + '/').toString()
+const join = joinUrl
 const hrefOf = (e: ListingEntry): string => e.href.replace(/^\.\//, '')
 
 interface Folder {
@@ -128,22 +128,10 @@ export async function crawlChannels(source: ChannelsSource, deps: LayoutDeps): P
   tally.findings.channels = []
   const candidates: Candidate[] = []
   const warnings: string[] = []
-  let preferred = 0
   let listings = 0
 
-  const list = async (rel: string): Promise<ListingEntry[]> => {
-    const order = [preferred, ...source.mirrors.keys()].filter((v, i, a) => a.indexOf(v) === i)
-    const res = await fetchText(
-      deps.fetch,
-      order.map((i) => join(source.mirrors[i], rel)),
-      { timeoutMs: deps.timeoutMs }
-    )
-    const answered = order.find((i) => res.url.startsWith(source.mirrors[i]))
-    if (answered !== undefined) preferred = answered
-    const entries = parseListing(res.text)
-    tally.listed(res.url, entries)
-    return entries
-  }
+  const mirrors = mirrorLister(source.mirrors, deps, (url, entries) => tally.listed(url, entries))
+  const list = mirrors.list
 
   const queue: Folder[] = [{ rel: '', depth: 0 }]
   while (queue.length > 0) {
@@ -215,7 +203,7 @@ export async function crawlChannels(source: ChannelsSource, deps: LayoutDeps): P
   }
   const report: SourceReport = {
     id: source.id,
-    url: source.mirrors[preferred],
+    url: source.mirrors[mirrors.preferred()],
     ok: true,
     found: candidates.length,
     findings: tally.findings,
