@@ -97,7 +97,8 @@ export function buildAppImage(work: string): string {
   fs.mkdirSync(path.join(stage, 'bin'), { recursive: true })
   fs.copyFileSync(process.execPath, path.join(stage, 'bin/node'))
   fs.chmodSync(path.join(stage, 'bin/node'), 0o755)
-  for (const p of ['bin', 'out/cli', 'resources', 'package.json'])
+  // libexec/ + out/root-helper: the root helper that writes the oomd drop-in (`hsc oomd set`).
+  for (const p of ['bin', 'out/cli', 'out/root-helper', 'libexec', 'resources', 'package.json'])
     fs.cpSync(path.join(PROJECT_ROOT, p), path.join(app, p), { recursive: true, dereference: true })
   for (const dir of runtimePackages()) {
     fs.cpSync(dir, path.join(app, path.relative(PROJECT_ROOT, dir)), { recursive: true, dereference: true, filter: (src) => !src.endsWith('/.git') })
