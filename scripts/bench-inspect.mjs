@@ -83,7 +83,7 @@ try {
   console.log(
     `inspect benchmark: ${first.checks.length} checks (${counts.ok} ok, ${counts.warn} warn, ${counts.fail} fail, ${counts.unknown} unknown), ${RUNS} runs each`
   )
-  console.log(`  in-process, first report (cold: systeminformation import + probe, version spawns): ${ms(cold)}`)
+  console.log(`  in-process, first report (cold: imports, /proc reads, version spawns): ${ms(cold)}`)
   console.log(
     `  in-process, warm (per-process caches)             median ${ms(median(warm))}  p90 ${ms(p90(warm))}  target < ${TARGET_IN_PROCESS_MS} ms  ${median(warm) < TARGET_IN_PROCESS_MS ? 'OK' : 'OVER'}`
   )

@@ -2,6 +2,7 @@ import path from 'node:path'
 import type { DnfInfo } from '../../../shared/contract/repos'
 import type { CommandResult, CommandRunner } from '../system/command'
 import type { RootFs } from '../system/rootfs'
+import { dnf4VersionFromFiles } from '../system/facts/dnf-version'
 import { assertAbsolutePath, assertReleasever } from '../terminal/validate'
 
 export interface DnfTarget {
@@ -85,23 +86,10 @@ export class Dnf {
     return this.infoPromise
   }
 
-  /**
-   * dnf4 is a Python script whose version is a constant in its package; reading it costs
-   * microseconds where `dnf --version` costs a Python start-up. Anything unexpected (dnf5's
-   * binary, another layout) falls back to asking dnf.
-   */
+  /** dnf4's version from its own files (see dnf4VersionFromFiles); dnf5 and the rest ask dnf. */
   private async detectFromFiles(): Promise<DnfInfo | undefined> {
-    if (!this.host) return undefined
-    const head = (await this.host.tryReadText('/usr/bin/dnf'))?.slice(0, 200)
-    if (!head || !/^#!\S*python3/.test(head)) return undefined
-    const libs = (await this.host.list('/usr/lib')).filter((d) => /^python3(\.\d+)?$/.test(d))
-    const candidates = libs.flatMap((d) => [`/usr/lib/${d}/site-packages/dnf/const.py`, `/usr/lib/${d}/dist-packages/dnf/const.py`])
-    for (const file of candidates) {
-      const text = await this.host.tryReadText(file)
-      const version = text && /^VERSION\s*=\s*['"](4\.[\w.]+)['"]/m.exec(text)?.[1]
-      if (version) return { major: 4, version, targetArgs: this.targetArgs() }
-    }
-    return undefined
+    const found = this.host && (await dnf4VersionFromFiles(this.host))
+    return found ? { major: 4, version: found.version, targetArgs: this.targetArgs() } : undefined
   }
 
   private async detect(): Promise<DnfInfo> {

@@ -7,6 +7,7 @@ import { reflinkTest } from '../reflink'
 import { mountFor } from '../parsers/mountinfo'
 import { statfsType } from '../../system/statfs'
 import { findTool, runTool } from '../../system/facts/tools'
+import { dnf4VersionFromFiles } from '../../system/facts/dnf-version'
 import { DNF_CACHE } from './rpm-cow'
 
 /**
@@ -139,9 +140,15 @@ async function pluginCheck(facts: Facts): Promise<Check> {
 async function dnfCheck(facts: Facts): Promise<Check> {
   const b = base('rpm.cow.dnf', 'dnf version (the CoW plugin is a dnf4 plugin)')
   const [dnf5, dnf3] = await Promise.all([facts.fs.exists('/usr/bin/dnf5'), facts.fs.exists('/usr/bin/dnf-3')])
+  const evidence: Evidence[] = [{ source: '/usr/bin', excerpt: `dnf5 ${dnf5 ? 'present' : 'absent'}, dnf-3 ${dnf3 ? 'present' : 'absent'}` }]
+  // dnf4 tells its version in its own files; only otherwise is dnf started (a Python start-up).
+  const fromFiles = await dnf4VersionFromFiles(facts.fs)
+  if (fromFiles) {
+    evidence.push({ source: fromFiles.source, excerpt: `VERSION='${fromFiles.version}'` })
+    return { ...b, status: 'ok', value: `dnf4 ${fromFiles.version}`, evidence, details: { major: 4 } }
+  }
   const version = await runTool(facts, 'dnf', ['--version'], 15_000)
   const first = version.result?.stdout.split('\n')[0]?.trim() ?? ''
-  const evidence: Evidence[] = [{ source: '/usr/bin', excerpt: `dnf5 ${dnf5 ? 'present' : 'absent'}, dnf-3 ${dnf3 ? 'present' : 'absent'}` }]
   if (version.result) evidence.push({ source: 'dnf --version', excerpt: first || version.result.stderr.trim().slice(0, 200) })
   const isFive = /^dnf5 /.test(first) || (!version.result && dnf5 && !dnf3)
   if (isFive) {
