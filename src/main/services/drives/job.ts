@@ -75,11 +75,15 @@ class Meter {
   }
 }
 
+/** How long an I/O error waits for UDisks2 to report the drive gone (it usually is within ms). */
+const REMOVAL_GRACE_MS = 2000
+
 /** One write of one image to one or more drives: unmount, open, write, sync, verify, eject. */
 export class WriteJobRunner {
   readonly state: WriteJob
   private readonly abort = new AbortController()
   private readonly verifyAborts = new Map<string, AbortController>()
+  private removalWaiter?: () => void
   private readonly removed = new Map<string, DriveIoError>()
   private readonly meters = new Map<string, Meter>()
   private readonly fds = new Map<string, number>()
@@ -273,6 +277,10 @@ export class WriteJobRunner {
         onProgress: (id, bytes) => this.progress(id, bytes),
         onWrite: this.deps.onWrite ? (ev) => this.deps.onWrite?.({ ...ev, device: this.ts(ev.target).device }) : undefined
       })
+      // A stick pulled out mid-write often fails as ENOSPC or EIO a moment before UDisks2 says
+      // it is gone: give the removal signal a short while, so the error says what happened.
+      const ioFailures = [...result.failures].filter(([id, err]) => err.name === 'IOError' && !this.removed.has(id)).map(([id]) => id)
+      if (ioFailures.length > 0) await this.removalGrace(ioFailures, REMOVAL_GRACE_MS)
       for (const [id, err] of result.failures) this.fail(id, err, true)
       this.state.sha256 = result.sha256
 
@@ -348,7 +356,29 @@ export class WriteJobRunner {
     }
   }
 
+  /** Resolves when each of `ids` was reported removed, or after `ms`. */
+  private removalGrace(ids: string[], ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms)
+      this.removalWaiter = () => {
+        if (ids.every((id) => this.removed.has(id))) done()
+      }
+      function done(): void {
+        clearTimeout(timer)
+        resolve()
+      }
+    }).finally(() => (this.removalWaiter = undefined))
+  }
+
   private onRemoved(id: string, why: string): void {
+    try {
+      this.recordRemoval(id, why)
+    } finally {
+      this.removalWaiter?.()
+    }
+  }
+
+  private recordRemoval(id: string, why: string): void {
     const t = this.ts(id)
     if (TERMINAL.includes(t.stage)) return
     const make = (offset: number | undefined): DriveIoError =>
