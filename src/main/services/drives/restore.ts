@@ -9,7 +9,7 @@ import { alignedBuffers } from './aligned'
 import { ioError } from './errors'
 import { MiB } from './pipeline'
 import type { UDisksClient } from './udisks/client'
-import { canFormat, createDataPartition, formatGpt, openDevice, unmountDrive } from './udisks/ops'
+import { canFormat, createDataPartition, formatGpt, formatPartition, openDevice, unmountDrive } from './udisks/ops'
 import { IFACE, str, type ObjectTree } from './udisks/tree'
 
 const write = promisify(fsWrite)
@@ -53,6 +53,20 @@ async function lateFilesystem(client: UDisksClient, diskPath: string, fsType: st
   return undefined
 }
 
+/**
+ * "Error synchronizing after initial wipe": udisksd created the partition, wiped it and gave
+ * up waiting for udev before mkfs (seen on a slow machine). The partition exists: wait for it
+ * to show up, then format it ourselves.
+ */
+async function latePartition(client: UDisksClient, diskPath: string, timeoutMs = 60_000): Promise<string | undefined> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(1000)) {
+    const tree = await client.getManagedObjects().catch(() => ({}) as ObjectTree)
+    const parts = Object.entries(tree).filter(([, ifaces]) => str(ifaces[IFACE.partition], 'Table') === diskPath)
+    if (parts.length === 1) return parts[0][0]
+  }
+  return undefined
+}
+
 export async function restoreDrive(
   client: UDisksClient,
   fs: RootFs,
@@ -91,7 +105,13 @@ export async function restoreDrive(
   try {
     partPath = await createDataPartition(client, d.id, fsType, label, d.device)
   } catch (err) {
-    const late = err instanceof Error && /Error synchronizing after formatting/.test(err.message) ? await lateFilesystem(client, d.id, fsType) : undefined
+    const message = err instanceof Error ? err.message : ''
+    let late: string | undefined
+    if (/Error synchronizing after formatting/.test(message)) late = await lateFilesystem(client, d.id, fsType)
+    else if (/Error synchronizing after initial wipe/.test(message)) {
+      late = await latePartition(client, d.id)
+      if (late) await formatPartition(client, late, fsType, label, d.device)
+    }
     if (!late) throw (await partitionInvisible(fs, d.device)) ?? err
     partPath = late
   }

@@ -116,3 +116,12 @@ export async function createDataPartition(client: UDisksClient, diskPath: string
     throw udisksError(err, `create an ${fsType} partition on`, 'format', device)
   }
 }
+
+/** Block.Format of an existing partition (the second half of CreatePartitionAndFormat). */
+export async function formatPartition(client: UDisksClient, partPath: string, fsType: 'exfat' | 'vfat', label: string, device: string): Promise<void> {
+  try {
+    await client.call(partPath, IFACE.block, 'Format', 'sa{sv}', [fsType, { label: new Variant('s', label) }], NO_TIMEOUT)
+  } catch (err) {
+    throw udisksError(err, `format the new partition as ${fsType} on`, 'format', device)
+  }
+}
