@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, constants as fsc, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { WriteJob, WriteStage } from '../../../shared/contract/drives'
 
@@ -6,6 +6,7 @@ const TERMINAL: readonly WriteStage[] = ['done', 'failed', 'cancelled']
 const KEEP = 20
 const PROGRESS_EVERY_MS = 1000
 const JOB_FILE = /^[0-9a-f-]{36}\.json$/
+const MAX_ENTRY_BYTES = 1024 * 1024
 
 interface Entry {
   pid: number
@@ -62,24 +63,37 @@ export class JobJournal {
     } catch {
       return []
     }
-    const entries: { job: WriteJob; mtime: number }[] = []
+    const entries: { job: WriteJob; mtime: number; file: string }[] = []
     for (const name of names) {
       const file = path.join(this.dir, name)
       try {
-        const e = JSON.parse(readFileSync(file, 'utf8')) as Entry
-        if (!e || typeof e.pid !== 'number' || !e.job || typeof e.job.jobId !== 'string' || !Array.isArray(e.job.targets)) continue
+        // Same-user files are not trusted: no link is followed, no FIFO blocks, size is capped,
+        // and the file's own name (checked above) is the job's identity, never its content.
+        const fd = openSync(file, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK)
+        let text: string
+        let mtime: number
+        try {
+          const st = fstatSync(fd)
+          if (!st.isFile() || st.size > MAX_ENTRY_BYTES) continue
+          text = readFileSync(fd, 'utf8')
+          mtime = st.mtimeMs
+        } finally {
+          closeSync(fd)
+        }
+        const e = JSON.parse(text) as Entry
+        if (!e || typeof e.pid !== 'number' || !e.job || e.job.jobId !== name.slice(0, -'.json'.length) || !Array.isArray(e.job.targets)) continue
         if (e.pid === process.pid) continue
         if (!TERMINAL.includes(e.job.stage)) {
           if (alive(e.pid)) continue
           e.job = interrupted(e.job)
         }
-        entries.push({ job: e.job, mtime: statSync(file).mtimeMs })
+        entries.push({ job: e.job, mtime, file })
       } catch {
         // A torn or foreign file is not a job.
       }
     }
     entries.sort((a, b) => b.mtime - a.mtime)
-    for (const old of entries.slice(KEEP)) rmSync(path.join(this.dir, `${old.job.jobId}.json`), { force: true })
+    for (const old of entries.slice(KEEP)) rmSync(old.file, { force: true })
     return entries.slice(0, KEEP).map((e) => e.job)
   }
 }
