@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
 import { chromiumAvailable, launchChromium, screenshot, watchPage } from '../support/chromium'
+import { fixtureRoot } from '../repos/helpers/fixture-root'
+import { haveDnf } from '../repos/helpers/real-dnf'
 
 const osRelease = (() => {
   try {
@@ -58,12 +61,53 @@ describe.skipIf(why !== null)(`Repositories on a system that is not CentOS Strea
     await page.getByRole('button', { name: /Undo last transaction/ }).waitFor({ timeout: 60_000 })
     expect(await page.getByRole('button', { name: /Undo last transaction/ }).isDisabled()).toBe(true)
     expect(await page.getByTestId('pkg-why').innerText()).toBe(reason)
+    expect(await page.getByTestId('undo-why').innerText()).toBe(reason)
     // Every repo switch is off too.
     const switches = page.getByRole('switch')
     for (let i = 0; i < (await switches.count()); i++) expect(await switches.nth(i).isDisabled()).toBe(true)
     // Nothing was planned: no plan card, no dnf output.
     expect(await page.getByTestId('plan-confirm').count()).toBe(0)
     await screenshot(page, 'repos-not-stream')
+    expect(watch.errors).toEqual([])
+  })
+})
+
+const whyEmpty = !rendererBuilt
+  ? 'run `npm run build` first (npm test does)'
+  : !chromiumAvailable
+    ? 'Debian chromium is not installed'
+    : !haveDnf
+      ? 'needs dnf'
+      : null
+
+describe.skipIf(whyEmpty !== null)(`Undo on a CentOS Stream tree where dnf never ran${whyEmpty ? ` (skipped: ${whyEmpty})` : ''}`, () => {
+  let server: BrowserMode
+  let browser: Browser
+  let tmp: string
+  let root: string
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-e2e-undo-'))
+    root = fixtureRoot(tmp, 'centos-stream-9')
+    server = await startBrowserMode({ HSC_SETTINGS_FILE: path.join(tmp, 'settings.json'), HSC_REPOS_INSTALLROOT: root })
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+    rmSync(tmp, { recursive: true, force: true })
+  })
+
+  it('Undo is off with "nothing to undo" next to it, and asking dnf did not create a database in the tree', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
+    const watch = watchPage(page)
+    await page.goto(`${server.url}#/repos`)
+    const undo = page.getByRole('button', { name: /Undo last transaction/ })
+    await undo.waitFor({ timeout: 60_000 })
+    await page.getByText('Nothing to undo: dnf has recorded no transaction on this system.').waitFor()
+    expect(await undo.isDisabled()).toBe(true)
+    expect(await undo.getAttribute('aria-describedby')).toBe('undo-why')
+    expect(readdirSync(root).sort()).toEqual(['etc'])
     expect(watch.errors).toEqual([])
   })
 })

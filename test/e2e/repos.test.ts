@@ -150,6 +150,7 @@ describe.skipIf(!!skip)(`Repositories view in Chromium against a real dnf instal
     expect((await runCommand(['rpm', '--root', world.root, '-q', 'hsdemo'])).stdout.trim()).toBe('hsdemo-1.1-1.hs.el9.noarch')
     await page.getByRole('table', { name: 'Installed Hyperscale builds' }).getByText('centos-hyperscale').waitFor()
 
+    expect(await page.getByTestId('undo-why').innerText()).toMatch(/^Would undo #\d+ \(.*distro-sync --allowerasing hsdemo/)
     await page.getByRole('button', { name: /Undo last transaction/ }).click()
     await page.getByTestId('plan-confirm').waitFor()
     expect(await page.getByTestId('plan-command').textContent()).toMatch(/history undo last$/)

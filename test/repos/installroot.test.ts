@@ -284,6 +284,7 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     })
     expect(after.updates.map((u) => u.name)).toEqual(['kernel'])
     expect(after.switchable).toEqual([])
+    expect(after.history).toMatchObject({ state: 'some', last: expect.stringMatching(/distro-sync --allowerasing hsdemo/) })
 
     const undoPlan = await svc.plan(parse({ kind: 'undo', assumeYes: true }))
     expect(undoPlan.notes[0]).toMatch(/^The last transaction is #\d+ \(.*distro-sync --allowerasing hsdemo, /)

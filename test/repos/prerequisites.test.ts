@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { createReposService } from '../../src/main/services/repos/service'
 import { runCommand } from '../../src/main/services/system/command'
 import { reposAction } from '../../src/shared/contract/repos'
+import { notStreamReason } from '../../src/shared/contract/stream-guard'
 import { fixtureRoot } from './helpers/fixture-root'
 import { haveDnf } from './helpers/real-dnf'
 
@@ -44,6 +45,38 @@ describe.skipIf(!haveDnf)('prerequisites on real CentOS Stream repo files', () =
     const pre = await byId(root)
     expect(pre.get('stream')).toMatchObject({ status: 'missing', fixable: false, detail: expect.stringContaining('Rocky') })
     await expect(svc(root).plan(reposAction.parse({ kind: 'setup' }))).rejects.toMatchObject({ name: 'UnsupportedSystem' })
+  })
+
+  it('on a non-Stream system every action that would run dnf is refused by the service with the one reason the view shows', async () => {
+    const root = fixtureRoot(tmp, 'centos-stream-9', { osRelease: 'rocky-9' })
+    const s = svc(root)
+    const system = (await byId(root)).get('stream')!.detail
+    const actions = [
+      { kind: 'fix', prerequisite: 'epel' },
+      { kind: 'fix', prerequisite: 'crb' },
+      { kind: 'toggle', id: 'crb', enabled: true },
+      { kind: 'installKernel' },
+      { kind: 'sync' },
+      { kind: 'undo' },
+      { kind: 'enableRpmCow' }
+    ] as const
+    for (const a of actions) {
+      await expect(s.plan(reposAction.parse(a)), a.kind).rejects.toMatchObject({ name: 'UnsupportedSystem', message: notStreamReason(system) })
+    }
+    expect(notStreamReason(system)).toMatch(
+      /^Not available: Rocky Linux .+ is not CentOS Stream\. Hyperscale packages are built for CentOS Stream 8, 9 and 10 only\.$/
+    )
+    // refused before dnf or rpm ran: nothing was created in the tree
+    expect(readdirSync(root).sort()).toEqual(['etc'])
+  })
+
+  it('Undo has nothing to undo on a root where dnf never ran, and says so before planning', async () => {
+    const root = fixtureRoot(tmp, 'centos-stream-9')
+    expect((await svc(root).packages()).history).toEqual({ state: 'none' })
+    await expect(svc(root).plan(reposAction.parse({ kind: 'undo' }))).rejects.toMatchObject({
+      name: 'NothingToDo',
+      message: expect.stringContaining('nothing to undo')
+    })
   })
 
   it('a key file that is not a PGP public key does not count as present', async () => {

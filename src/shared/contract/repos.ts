@@ -146,8 +146,16 @@ export interface HyperscaleUpdate {
   repo: string
 }
 
+/** What "Undo last transaction" would undo: none when dnf's history is provably empty. */
+export interface DnfHistory {
+  state: 'some' | 'none' | 'unknown'
+  /** "#12 (install foo, Tue Nov 26 04:22:28 2026)", when readable. */
+  last?: string
+}
+
 export interface Provenance {
   packages: HyperscalePackage[]
+  history: DnfHistory
   /** Installed packages with a newer build in the enabled Hyperscale repos. */
   updates: HyperscaleUpdate[]
   /** Installed non-Hyperscale builds that an enabled Hyperscale repo also ships (what "move" would switch). */

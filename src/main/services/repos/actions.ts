@@ -11,6 +11,9 @@ import { installedKernels, kernelProviders } from './kernel'
 import type { PrerequisiteState } from './prerequisites'
 import { provenance } from './provenance'
 import { installedSet } from './rpmdb'
+import { dnfHistory } from './history'
+import { streamInfo } from './prerequisites'
+import { notStreamReason, STREAM_ONLY } from '../../../shared/contract/stream-guard'
 
 export interface PlanDeps {
   dnf: Dnf
@@ -36,19 +39,6 @@ async function dnfMajor(dnf: Dnf): Promise<4 | 5> {
   return info.major
 }
 
-/** "#12 (install foo, Tue Nov 26 04:22:28 2026)" from `dnf history info last`, when readable. */
-async function lastTransaction(dnf: Dnf): Promise<string | undefined> {
-  const res = await dnf.query(['-q', 'history', 'info', 'last'])
-  if (res.code !== 0) return undefined
-  const field = (re: RegExp) => re.exec(res.stdout)?.[1]?.trim()
-  const id = field(/^Transaction ID\s*:\s*(\S+)/im)
-  if (!id) return undefined
-  const cmd = field(/^Command line\s*:\s*(.*)$/im)
-  const when = field(/^(?:Begin|Start) time\s*:\s*(.*)$/im)
-  const shown = cmd && cmd.length > 400 ? cmd.slice(0, 399) + '…' : cmd
-  return `#${id}${shown || when ? ` (${[shown, when].filter(Boolean).join(', ')})` : ''}`
-}
-
 function nothingToDo(message: string): AppError {
   return new AppError('NothingToDo', message, { stage: 'plan' })
 }
@@ -60,6 +50,9 @@ function nothingToDo(message: string): AppError {
  */
 export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<PrivilegedPlan> {
   const { dnf, elevation } = deps
+  // Every action runs dnf, so the guard the view shows is enforced here too, for every caller.
+  const stream = await streamInfo(deps.fs)
+  if (!stream.major) throw new AppError('UnsupportedSystem', notStreamReason(stream.pretty), { stage: 'plan', hint: STREAM_ONLY })
   switch (action.kind) {
     case 'toggle': {
       const id = assertRepoId(action.id)
@@ -82,9 +75,6 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
 
     case 'setup': {
       const pre = await deps.prerequisites()
-      if (!pre.stream.major) {
-        throw new AppError('UnsupportedSystem', `Hyperscale needs CentOS Stream 8, 9 or 10; this is ${pre.stream.pretty}`, { stage: 'plan' })
-      }
       const major = await dnfMajor(dnf)
       const flavours: HyperscaleFlavour[] = [...new Set([...SETUP_SHORTHANDS.filter((v) => action[v]), ...action.flavours])]
       const release = releasePackagesFor(await deps.flavours(), flavours, action.testing)
@@ -152,7 +142,9 @@ export async function buildPlan(action: ReposAction, deps: PlanDeps): Promise<Pr
     }
 
     case 'undo': {
-      const last = await lastTransaction(dnf)
+      const history = await dnfHistory(dnf)
+      if (history.state === 'none') throw nothingToDo('dnf has recorded no transaction on this system, so there is nothing to undo')
+      const last = history.last
       return plan('Undo the last dnf transaction', [{ argv: dnf.argv('history', 'undo', 'last', ...(action.assumeYes ? ['-y'] : [])) }], elevation, {
         interactive: !action.assumeYes,
         notes: [

@@ -62,7 +62,7 @@ export class Dnf {
   }
 
   async rpm(args: string[]): Promise<CommandResult> {
-    if (!(await this.rootHasRpmDb())) return { code: 1, stdout: '', stderr: 'the root has no rpm database' }
+    if (!(await this.hasRpmDb())) return { code: 1, stdout: '', stderr: 'the root has no rpm database' }
     return this.run(this.rpmArgv(...args), { timeoutMs: 60_000, env: { LC_ALL: 'C.UTF-8' } })
   }
 
@@ -71,7 +71,7 @@ export class Dnf {
    * given to --root), so roots without one are not asked. Only "yes" is remembered: a fresh
    * installroot gets its database from the first dnf transaction.
    */
-  private async rootHasRpmDb(): Promise<boolean> {
+  async hasRpmDb(): Promise<boolean> {
     const ir = this.target.installroot
     if (!ir || ir === '/' || this.hasDb) return true
     const macro = (await this.run(['rpm', '--eval', '%{_dbpath}'], { timeoutMs: 15_000 })).stdout.trim()

@@ -1,3 +1,4 @@
+import { dnfHistory } from './history'
 import type { HyperscalePackage, HyperscaleUpdate, Provenance, RepoList } from '../../../shared/contract/repos'
 import type { Dnf } from './dnf'
 import { releaseMarker } from './hyperscale'
@@ -54,7 +55,8 @@ export async function installedBuilds(dnf: Dnf, installed?: InstalledPackage[]):
 export async function provenance(dnf: Dnf, list: RepoList): Promise<Provenance> {
   const installed = await installedPackages(dnf)
   const repos = enabledHyperscale(list)
-  const result: Provenance = { packages: await installedBuilds(dnf, installed), updates: [], switchable: [], enabledHyperscaleRepos: repos.all }
+  const [builds, history] = await Promise.all([installedBuilds(dnf, installed), dnfHistory(dnf)])
+  const result: Provenance = { packages: builds, history, updates: [], switchable: [], enabledHyperscaleRepos: repos.all }
 
   if (repos.all.length === 0) return result
   const repoArgs = repos.all.map((id) => `--repo=${id}`)
