@@ -162,3 +162,20 @@ describe('live system, compared with independent reads', () => {
     expect(again.checks.map((c) => c.id)).toEqual(report.checks.map((c) => c.id))
   })
 })
+
+describe('live system: what a report starts', () => {
+  it.skipIf(!has('rpm'))('rpm is started once per report, and its one answer agrees with `rpm --eval` and `rpm -qa` run on their own', async () => {
+    const started: string[][] = []
+    const run: typeof runCommand = (argv, opts) => {
+      started.push([...argv])
+      return runCommand(argv, opts)
+    }
+    const fresh = await runInspection({ fs: createRootFs('/'), run })
+    expect(started.filter((a) => a[0] === 'rpm')).toHaveLength(1)
+    const byId = (id: string) => fresh.checks.find((c) => c.id === id)!
+    expect(byId('rpm.cow.rpmdb').details?.dbpath).toBe(sh(['rpm', '--eval', '%{_dbpath}'])?.trim())
+    const all = (sh(['rpm', '-qa', '--queryformat', '%{NAME}\\n']) ?? '').split('\n').filter(Boolean)
+    const cow = ['rpm-plugin-reflink', 'python3-dnf-plugin-cow']
+    expect(byId('rpm.cow.packages').details?.missing).toEqual(cow.filter((p) => !all.includes(p)))
+  })
+})

@@ -3,16 +3,19 @@ import type { RootFs } from '../system/rootfs'
 import { SystemFacts } from '../system/facts'
 import type { HardwareProbe } from './hardware'
 import type { BusConnector } from '../systemd/connect'
+import type { AnswerCache } from '../system/facts/answer-cache'
 
 export type { Sourced, KernelConfigFact } from '../system/facts'
 
 export interface InspectDeps {
   fs: RootFs
   run: CommandRunner
-  /** Hardware summary source; defaults to systeminformation (live root only). */
+  /** Hardware summary source; read from /proc and /sys on the live root by default. */
   hardware?: HardwareProbe
   /** The system bus, for what only a running systemd knows (its taint flags). */
   connect?: BusConnector
+  /** Program answers kept between processes (system/facts/answer-cache). */
+  answers?: AnswerCache
 }
 
 /** The shared system facts (services/system/facts) plus what only the inspector uses. */

@@ -3,7 +3,7 @@ import { classifyRepo, releaseMarker } from '../../repos/hyperscale'
 import { parseBool, parseIni, parseList } from '../../repos/ini'
 import type { Facts } from '../facts'
 import { findTool } from '../../system/facts/tools'
-import { cachedRpmQuery } from './rpm-cow-stack'
+import { rpmInventory } from './rpm-inventory'
 import { classifyOs } from './os'
 
 /**
@@ -61,15 +61,14 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
   }
   let spinPackage: string | undefined
   // Live only: under another root, rpm -qa would need that root's database (and a program start).
-  const rpm =
-    facts.live && (await findTool(facts, 'rpm')) ? await cachedRpmQuery(facts, ['-qa', '--queryformat', '%{NAME}\t%{VERSION}-%{RELEASE}\n']) : undefined
-  if (rpm && rpm.code === 0) {
+  const rpm = facts.live && (await findTool(facts, 'rpm')) ? await rpmInventory(facts) : undefined
+  if (rpm && rpm.result.code === 0) {
     const marked: string[] = []
-    for (const line of rpm.stdout.split('\n')) {
-      const [name, vr] = line.split('\t')
-      if (!name || !vr) continue
-      if (SPIN_RELEASE.includes(name)) spinPackage = `${name}-${vr}`
-      if (releaseMarker(vr.replace(/^[^-]*-/, ''))) marked.push(`${name}-${vr}`)
+    for (const [name, vrs] of rpm.packages) {
+      for (const vr of vrs) {
+        if (SPIN_RELEASE.includes(name)) spinPackage = `${name}-${vr}`
+        if (releaseMarker(vr.replace(/^[^-]*-/, ''))) marked.push(`${name}-${vr}`)
+      }
     }
     for (const m of marked.sort()) builds.add(m)
     evidence.push({

@@ -1,6 +1,4 @@
-import { stat } from 'node:fs/promises'
 import type { Check, Evidence } from '../../../../shared/contract'
-import type { CommandResult } from '../../system/command'
 import { parseBool, parseIni } from '../../repos/ini'
 import { excerpt, type Facts } from '../facts'
 import { reflinkTest } from '../reflink'
@@ -9,6 +7,7 @@ import { statfsType } from '../../system/statfs'
 import { findTool, runTool } from '../../system/facts/tools'
 import { dnf4VersionFromFiles } from '../../system/facts/dnf-version'
 import { DNF_CACHE } from './rpm-cow'
+import { RPMDB_PATHS, rpmdbDir, rpmInventory } from './rpm-inventory'
 
 /**
  * Everything RPM copy-on-write needs besides a reflink-capable dnf cache (mkosi
@@ -20,48 +19,7 @@ import { DNF_CACHE } from './rpm-cow'
 
 export const COW_PACKAGES = ['rpm-plugin-reflink', 'python3-dnf-plugin-cow'] as const
 export const REFLINK_CONF = '/etc/dnf/plugins/reflink.conf'
-const RPMDB_PATHS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm']
-// `rpm --root` looks where the host rpm's %_dbpath says; Debian's rpm (a host that may inspect
-// a mounted image or an installroot) uses ~/.rpmdb, i.e. /root/.rpmdb for root.
-const FOREIGN_DBPATHS = ['/root/.rpmdb']
-
-const rpmCache = new WeakMap<Facts['run'], Map<string, Promise<CommandResult>>>()
-
-/**
- * rpm queries, run once per state of the rpm database: the key holds the database files'
- * mtimes, so a report after `dnf install` asks again and a plain refresh starts nothing.
- */
-export async function cachedRpmQuery(facts: Facts, args: string[]): Promise<CommandResult> {
-  const stamps: string[] = []
-  for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
-    // The database files only: reading touches the -shm/-wal companions.
-    for (const f of (await facts.fs.list(d).catch(() => [] as string[])).filter((x) => /^(rpmdb\.sqlite|Packages(\.db)?)$/.test(x))) {
-      const st = await stat(facts.fs.resolve(`${d}/${f}`)).catch(() => undefined)
-      if (st) stamps.push(`${d}/${f}:${st.mtimeMs}:${st.size}`)
-    }
-  }
-  const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), ...args]
-  const key = `${facts.fs.root}|${argv.join('\0')}|${stamps.join(',')}`
-  let byRun = rpmCache.get(facts.run)
-  if (!byRun) rpmCache.set(facts.run, (byRun = new Map()))
-  let p = byRun.get(key)
-  if (!p) {
-    p = facts.run(argv, { timeoutMs: 20_000, env: { LC_ALL: 'C.UTF-8' } })
-    byRun.set(key, p)
-  }
-  return p
-}
-
 const base = (id: string, title: string) => ({ id, group: 'storage', title }) as const
-
-/** The root's own rpm database, when it has one: rpm --root then describes the root, not the host. */
-async function rpmdbDir(facts: Facts): Promise<string | undefined> {
-  for (const d of facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
-    const files = await facts.fs.list(d).catch(() => [] as string[])
-    if (files.some((f) => /^(rpmdb\.sqlite|Packages(\.db)?)$/.test(f))) return d
-  }
-  return undefined
-}
 
 async function packagesCheck(facts: Facts): Promise<Check> {
   const b = base('rpm.cow.packages', 'RPM CoW packages (rpm-plugin-reflink, python3-dnf-plugin-cow)')
@@ -74,24 +32,25 @@ async function packagesCheck(facts: Facts): Promise<Check> {
       value: 'no rpm database under this root',
       evidence: [{ source: RPMDB_PATHS.join(', '), excerpt: 'no rpmdb.sqlite or Packages file' }]
     }
-  const args = ['-q', '--queryformat', '%{NAME} %{VERSION}-%{RELEASE}\\n', ...COW_PACKAGES]
-  const argv = ['rpm', ...(facts.live ? [] : ['--root', facts.fs.root]), ...args]
   if (facts.live && !rpmPath)
     return { ...b, status: 'unknown', value: 'rpm is not installed', evidence: [{ source: 'rpm', excerpt: 'not found in /usr/bin or /bin' }] }
-  const res = await cachedRpmQuery(facts, args)
-  const lines = res.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean)
+  const inv = await rpmInventory(facts)
   const have = new Map<string, string>()
-  for (const l of lines) {
-    const m = /^(\S+) (\S+)$/.exec(l)
-    if (m && (COW_PACKAGES as readonly string[]).includes(m[1])) have.set(m[1], m[2])
+  for (const name of COW_PACKAGES) {
+    const vr = inv.packages.get(name)
+    if (vr) have.set(name, vr.join(', '))
+  }
+  if (inv.result.code !== 0 && inv.packages.size === 0) {
+    const why = inv.result.spawnError ?? (inv.result.stderr.trim().split('\n').pop() || `exit ${inv.result.code}`)
+    return { ...b, status: 'unknown', value: 'rpm could not read its database', evidence: [{ source: inv.argv.join(' '), excerpt: excerpt(why, 4) }] }
   }
   const missing = COW_PACKAGES.filter((p) => !have.has(p))
-  const evidence: Evidence[] = [{ source: argv.join(' '), excerpt: excerpt(res.stdout || res.stderr || `exit ${res.code}`, 4) }]
+  const found = [...have].map(([n, v]) => `${n} ${v}`)
+  const evidence: Evidence[] = [
+    { source: inv.argv.join(' '), excerpt: found.length ? found.join('\n') : `neither is among the ${inv.packages.size} installed packages` }
+  ]
   const details = { installed: Object.fromEntries(have), missing }
-  if (missing.length === 0) return { ...b, status: 'ok', value: [...have].map(([n, v]) => `${n} ${v}`).join(', '), evidence, details }
+  if (missing.length === 0) return { ...b, status: 'ok', value: found.join(', '), evidence, details }
   return {
     ...b,
     status: 'warn',
@@ -216,9 +175,8 @@ async function rpmdbCheck(facts: Facts): Promise<Check> {
   const db = await rpmdbDir(facts)
   const evidence: Evidence[] = []
   let macro: string | undefined
-  if (facts.live) {
-    const r = await runTool(facts, 'rpm', ['--eval', '%{_dbpath}'])
-    macro = r.result?.stdout.trim() || undefined
+  if (facts.live && (await findTool(facts, 'rpm'))) {
+    macro = (await rpmInventory(facts)).dbpath
     if (macro) evidence.push({ source: 'rpm --eval %{_dbpath}', excerpt: macro })
   }
   evidence.push({ source: RPMDB_PATHS.join(', '), excerpt: db ? `database files in ${db}` : 'no database files found' })

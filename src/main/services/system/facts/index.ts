@@ -1,5 +1,6 @@
 import os from 'node:os'
 import type { CommandRunner } from '../command'
+import type { AnswerCache } from './answer-cache'
 import type { ReadResult, RootFs } from '../rootfs'
 import { parseMountinfo, type MountEntry } from '../../inspect/parsers/mountinfo'
 import { parseOsRelease } from '../../inspect/parsers/os-release'
@@ -21,6 +22,8 @@ export interface SystemFactsDeps {
   fs: RootFs
   /** Starts programs on the live root (version queries); without it no program runs. */
   run?: CommandRunner
+  /** Program answers kept between processes (version queries, the rpm inventory). */
+  answers?: AnswerCache
 }
 
 export interface Sourced<T> {
@@ -39,11 +42,13 @@ const RELEASE = /^\d+\.\d+[0-9A-Za-z._+~-]*$/
 export class SystemFacts {
   readonly fs: RootFs
   readonly run?: CommandRunner
+  readonly answers?: AnswerCache
   private readonly memo = new Map<string, Promise<unknown>>()
 
   constructor(deps: SystemFactsDeps) {
     this.fs = deps.fs
     this.run = deps.run
+    this.answers = deps.answers
   }
 
   get live(): boolean {
@@ -145,6 +150,6 @@ export class SystemFacts {
   }
 
   systemd(): Promise<SystemdVersionFact> {
-    return this.once('systemd', () => systemdVersion({ fs: this.fs, run: this.run }))
+    return this.once('systemd', () => systemdVersion({ fs: this.fs, run: this.run, answers: this.answers }))
   }
 }

@@ -1,6 +1,7 @@
 import { promises as fsp } from 'node:fs'
 import type { CommandResult, CommandRunner } from '../command'
 import type { RootFs } from '../rootfs'
+import type { AnswerCache } from './answer-cache'
 
 const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '/usr/local/bin']
 
@@ -8,6 +9,7 @@ const BIN_DIRS = ['/usr/sbin', '/usr/bin', '/sbin', '/bin', '/usr/local/sbin', '
 export interface ToolHost {
   fs: RootFs
   run?: CommandRunner
+  answers?: AnswerCache
 }
 
 /** Where a program is installed under the root (fixed system dirs, not $PATH: the root may be a fixture). */
@@ -29,8 +31,9 @@ export interface ToolRun {
 
 /**
  * Runs `name args` on the live root. Version output only changes when the binary does, so
- * results are cached per process keyed by the binary's inode, size and mtime: a refresh
- * after `dnf install` sees the new version, and repeated reports spawn nothing.
+ * results are cached per process, and between processes when the host keeps answers, keyed
+ * by the binary's inode, size and mtime: a refresh after `dnf install` sees the new version,
+ * and repeated reports (or `hsc inspect` runs) spawn nothing.
  */
 export async function runTool(host: ToolHost, name: string, args: string[], timeoutMs = 3000): Promise<ToolRun> {
   const path = await findTool(host, name)
@@ -47,7 +50,15 @@ export async function runTool(host: ToolHost, name: string, args: string[], time
   if (!byRunner) cache.set(host.run, (byRunner = new Map()))
   const hit = byRunner.get(key)
   if (hit) return { path, result: await hit, cached: true }
-  const p = host.run([path, ...args], { timeoutMs, env: { LC_ALL: 'C' } })
+  const run = host.run
+  const answers = host.answers
+  const p = (async () => {
+    const kept = await answers?.get(key)
+    if (kept) return kept
+    const r = await run([path, ...args], { timeoutMs, env: { LC_ALL: 'C' } })
+    await answers?.set(key, r)
+    return r
+  })()
   byRunner.set(key, p)
   const result = await p
   // A timeout or crash is not a fact about the binary: let the next report try again.

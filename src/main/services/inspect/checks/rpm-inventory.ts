@@ -1,0 +1,107 @@
+import { stat } from 'node:fs/promises'
+import type { CommandResult } from '../../system/command'
+import type { Facts } from '../facts'
+import { findTool } from '../../system/facts/tools'
+
+/**
+ * One rpm process per report answers every rpm question the checks ask: where the
+ * database is (%{_dbpath}, printed by --eval before the query runs), and every installed
+ * NAME and VERSION-RELEASE. Three processes did this before; each rpm start costs more than
+ * the rest of a report, and Debian's rpm runs a shell in its macros on every start.
+ */
+
+export const RPMDB_PATHS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm']
+// `rpm --root` looks where the host rpm's %_dbpath says; Debian's rpm (a host that may inspect
+// a mounted image or an installroot) uses ~/.rpmdb, i.e. /root/.rpmdb for root.
+export const FOREIGN_DBPATHS = ['/root/.rpmdb']
+const DB_FILE = /^(rpmdb\.sqlite|Packages(\.db)?)$/
+const DBPATH_MARK = 'hsc-dbpath:'
+
+export interface RpmInventory {
+  argv: string[]
+  result: CommandResult
+  /** The live rpm's %{_dbpath}; undefined under another root (the host's macro says nothing about it). */
+  dbpath?: string
+  /** NAME -> VERSION-RELEASE of each installed instance (installonly packages have several). */
+  packages: Map<string, string[]>
+}
+
+const cache = new WeakMap<Facts['run'], Map<string, Promise<RpmInventory>>>()
+
+/** The directory holding the root's rpm database files, when it has one. */
+export async function rpmdbDir(facts: Facts): Promise<string | undefined> {
+  for (const d of facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+    const files = await facts.fs.list(d).catch(() => [] as string[])
+    if (files.some((f) => DB_FILE.test(f))) return d
+  }
+  return undefined
+}
+
+/**
+ * Run once per state of the rpm database: the cache key holds the database files' mtimes, so
+ * a report after `dnf install` asks again and a plain refresh starts nothing.
+ */
+export async function rpmInventory(facts: Facts): Promise<RpmInventory> {
+  const stamps: string[] = []
+  for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+    // The database files only: reading touches the -shm/-wal companions.
+    for (const f of (await facts.fs.list(d).catch(() => [] as string[])).filter((x) => DB_FILE.test(x))) {
+      const st = await stat(facts.fs.resolve(`${d}/${f}`)).catch(() => undefined)
+      if (st) stamps.push(`${d}/${f}:${st.mtimeMs}:${st.size}`)
+    }
+  }
+  const argv = [
+    'rpm',
+    ...(facts.live ? [] : ['--root', facts.fs.root]),
+    '--eval',
+    `${DBPATH_MARK}%{_dbpath}`,
+    '-qa',
+    '--queryformat',
+    '%{NAME}\\t%{VERSION}-%{RELEASE}\\n'
+  ]
+  const rpmPath = facts.live ? await findTool(facts, 'rpm') : undefined
+  const bin = rpmPath ? await stat(rpmPath).catch(() => undefined) : undefined
+  // The answer depends on the rpm binary and its macros (for %{_dbpath}) as well as the database.
+  const macros = facts.live ? await stat('/usr/lib/rpm/macros').catch(() => undefined) : undefined
+  const key = [
+    argv.join('\0'),
+    facts.fs.root,
+    bin ? `${bin.ino}:${bin.size}:${bin.mtimeMs}` : '',
+    macros ? `${macros.ino}:${macros.mtimeMs}` : '',
+    ...stamps
+  ].join('|')
+  let byRun = cache.get(facts.run)
+  if (!byRun) cache.set(facts.run, (byRun = new Map()))
+  let p = byRun.get(key)
+  if (!p) {
+    const answers = facts.answers
+    const run = facts.run
+    p = (async () => {
+      // No database file to stamp means nothing proves the answer is still current: ask rpm.
+      const kept = stamps.length ? await answers?.get(key) : undefined
+      const result = kept ?? (await run(argv, { timeoutMs: 20_000, env: { LC_ALL: 'C.UTF-8' } }))
+      if (!kept && stamps.length) await answers?.set(key, result)
+      return parseInventory(argv, result, facts.live)
+    })()
+    byRun.set(key, p)
+  }
+  return p
+}
+
+export function parseInventory(argv: string[], result: CommandResult, live: boolean): RpmInventory {
+  const packages = new Map<string, string[]>()
+  let dbpath: string | undefined
+  for (const line of result.stdout.split('\n')) {
+    if (line.startsWith(DBPATH_MARK)) {
+      const v = line.slice(DBPATH_MARK.length).trim()
+      if (live && v.startsWith('/') && !v.includes('%')) dbpath = v
+      continue
+    }
+    const [name, vr, extra] = line.split('\t')
+    if (!name || !vr || extra !== undefined || !/^[\w.+-]+$/.test(name)) continue
+    const list = packages.get(name)
+    if (list) list.push(vr)
+    else packages.set(name, [vr])
+  }
+  return { argv, result, dbpath, packages }
+}
