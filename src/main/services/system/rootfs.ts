@@ -1,6 +1,6 @@
-import { promises as fsp, type Stats } from 'node:fs'
+import { promises as fsp, readdirSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
-import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegular, toReadError, type ReadFailure } from './safe-file'
+import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readKernelFileSync, readRegular, toReadError, type ReadFailure } from './safe-file'
 
 export { DEFAULT_MAX_BYTES, FileReadError, type ReadFailure } from './safe-file'
 
@@ -112,8 +112,11 @@ export function createRootFs(root = '/'): RootFs {
     } catch (err) {
       throw toReadError(err, systemPath)
     }
+    if (kernelFs(host)) return readKernelFileSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, label: systemPath })
     return readRegular(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
   }
+  // The live /proc and /sys answer from kernel memory: asked synchronously (see readKernelFileSync).
+  const kernelFs = (host: string): boolean => isLive && (host.startsWith('/proc/') || host.startsWith('/sys/'))
   return {
     root: base,
     isLive,
@@ -139,7 +142,8 @@ export function createRootFs(root = '/'): RootFs {
     exists: async (p) => {
       try {
         const { host } = await chase(p)
-        await (isLive ? fsp.stat(host) : fsp.lstat(host))
+        if (kernelFs(host)) statSync(host)
+        else await (isLive ? fsp.stat(host) : fsp.lstat(host))
         return true
       } catch {
         return false
@@ -148,6 +152,7 @@ export function createRootFs(root = '/'): RootFs {
     stat: async (p) => {
       try {
         const { host } = await chase(p)
+        if (kernelFs(host)) return statSync(host)
         return await (isLive ? fsp.stat(host) : fsp.lstat(host))
       } catch {
         return undefined
@@ -165,7 +170,8 @@ export function createRootFs(root = '/'): RootFs {
     },
     list: async (p) => {
       try {
-        return (await fsp.readdir((await chase(p)).host)).sort()
+        const { host } = await chase(p)
+        return (kernelFs(host) ? readdirSync(host) : await fsp.readdir(host)).sort()
       } catch {
         return []
       }

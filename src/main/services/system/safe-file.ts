@@ -1,4 +1,4 @@
-import { promises as fsp, constants as fsc, type Stats } from 'node:fs'
+import { closeSync, fstatSync, openSync, promises as fsp, readSync, constants as fsc, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /**
@@ -100,5 +100,41 @@ export async function readRegular(hostPath: string, opts: OpenOptions & { maxByt
     throw toReadError(err, what)
   } finally {
     await fh.close().catch(() => undefined)
+  }
+}
+
+/**
+ * readRegular without the thread pool, for the live /proc and /sys only: those files live in
+ * kernel memory, so a read returns in microseconds, while five thread-pool hops per file
+ * (open, fstat, read, read, close) were most of an inspection's time. The same rules hold:
+ * O_NONBLOCK, fstat on the opened descriptor, a cap.
+ */
+export function readKernelFileSync(hostPath: string, opts: { maxBytes?: number; label?: string } = {}): Buffer {
+  const max = opts.maxBytes ?? DEFAULT_MAX_BYTES
+  const what = opts.label ?? hostPath
+  let fd: number
+  try {
+    fd = openSync(hostPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY)
+  } catch (err) {
+    throw toReadError(err, what)
+  }
+  try {
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) throw new FileReadError('not-regular', `${what} is ${fileTypeName(stats)}, not a regular file`, 'ENOTREG')
+    const chunks: Buffer[] = []
+    let total = 0
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total))
+      const n = readSync(fd, buf, 0, buf.length, null)
+      if (n === 0) break
+      chunks.push(buf.subarray(0, n))
+      total += n
+      if (total > max) throw new FileReadError('too-large', `${what} is larger than the ${max} bytes read here`, 'EFBIG')
+    }
+    return Buffer.concat(chunks, total)
+  } catch (err) {
+    throw toReadError(err, what)
+  } finally {
+    closeSync(fd)
   }
 }

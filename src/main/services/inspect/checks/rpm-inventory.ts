@@ -27,21 +27,29 @@ export interface RpmInventory {
 }
 
 const cache = new WeakMap<Facts['run'], Map<string, Promise<RpmInventory>>>()
+const perReport = new WeakMap<Facts, { dir?: Promise<string | undefined>; inventory?: Promise<RpmInventory> }>()
+const memo = (facts: Facts) => perReport.get(facts) ?? perReport.set(facts, {}).get(facts)!
 
 /** The directory holding the root's rpm database files, when it has one. */
-export async function rpmdbDir(facts: Facts): Promise<string | undefined> {
-  for (const d of facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
-    const files = await facts.fs.list(d).catch(() => [] as string[])
-    if (files.some((f) => DB_FILE.test(f))) return d
-  }
-  return undefined
+export function rpmdbDir(facts: Facts): Promise<string | undefined> {
+  return (memo(facts).dir ??= (async () => {
+    for (const d of facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+      const files = await facts.fs.list(d).catch(() => [] as string[])
+      if (files.some((f) => DB_FILE.test(f))) return d
+    }
+    return undefined
+  })())
 }
 
 /**
  * Run once per state of the rpm database: the cache key holds the database files' mtimes, so
  * a report after `dnf install` asks again and a plain refresh starts nothing.
  */
-export async function rpmInventory(facts: Facts): Promise<RpmInventory> {
+export function rpmInventory(facts: Facts): Promise<RpmInventory> {
+  return (memo(facts).inventory ??= inventory(facts))
+}
+
+async function inventory(facts: Facts): Promise<RpmInventory> {
   const stamps: string[] = []
   for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
     // The database files only: reading touches the -shm/-wal companions.

@@ -150,6 +150,6 @@ export class SystemFacts {
   }
 
   systemd(): Promise<SystemdVersionFact> {
-    return this.once('systemd', () => systemdVersion({ fs: this.fs, run: this.run, answers: this.answers }))
+    return this.once('systemd', () => systemdVersion(this))
   }
 }

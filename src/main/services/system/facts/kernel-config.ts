@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { gunzip } from 'node:zlib'
 import { promisify } from 'node:util'
 import { parseKernelConfig, type KernelConfig } from '../../inspect/parsers/kernel-config'
@@ -41,6 +42,40 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
   return { ok: true, config }
 }
 
+type Recognised = ReturnType<typeof recogniseKernelConfig>
+type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
+
+/**
+ * Parsing a config and inflating /proc/config.gz were the largest share of a warm report,
+ * yet the bytes rarely change: results are kept per content (a SHA-1 of the bytes read costs a
+ * tenth of the parse), so any change in the file is a new key. Few entries: one per kernel.
+ */
+const byContent = new Map<string, Promise<Recognised>>()
+const MAX_KEPT = 4
+
+function recogniseOnce(raw: Buffer, gz: boolean): Promise<Recognised> {
+  const key = `${gz ? 'gz' : 'text'}:${createHash('sha1').update(raw).digest('hex')}`
+  let hit = byContent.get(key)
+  if (!hit) {
+    hit = (gz ? inflate(raw) : Promise.resolve<Decoded>({ ok: true, data: raw })).then((d) => (d.ok ? recogniseKernelConfig(d.data) : d))
+    byContent.set(key, hit)
+    if (byContent.size > MAX_KEPT) byContent.delete(byContent.keys().next().value!)
+  }
+  return hit
+}
+
+async function inflate(raw: Buffer): Promise<Decoded> {
+  try {
+    return { ok: true, data: await gunzipAsync(raw, { maxOutputLength: MAX_KCONFIG_BYTES }) }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    return {
+      ok: false,
+      reason: code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${MAX_KCONFIG_BYTES} bytes` : `not gzip data (${(err as Error).message})`
+    }
+  }
+}
+
 /** Kernel config in the documented lookup order: /proc/config.gz, /boot/config-R, /lib/modules/R/config. */
 export async function findKernelConfig(fs: RootFs, release: string | undefined): Promise<KernelConfigFact> {
   const tried: KernelConfigFact['tried'] = []
@@ -48,24 +83,12 @@ export async function findKernelConfig(fs: RootFs, release: string | undefined):
   const r = await fs.read(gz, { maxBytes: MAX_KCONFIG_GZ_BYTES })
   if (!r.ok) tried.push({ path: gz, result: r.why === 'missing' ? 'missing' : r.reason })
   else {
-    let data: Buffer | undefined
-    try {
-      data = await gunzipAsync(r.data, { maxOutputLength: MAX_KCONFIG_BYTES })
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code
-      tried.push({
-        path: gz,
-        result: code === 'ERR_BUFFER_TOO_LARGE' ? `decompresses to more than ${MAX_KCONFIG_BYTES} bytes` : `not gzip data (${(err as Error).message})`
-      })
+    const rec = await recogniseOnce(r.data, true)
+    if (rec.ok) {
+      tried.push({ path: gz, result: 'used' })
+      return { source: gz, tried, config: rec.config }
     }
-    if (data) {
-      const rec = recogniseKernelConfig(data)
-      if (rec.ok) {
-        tried.push({ path: gz, result: 'used' })
-        return { source: gz, tried, config: rec.config }
-      }
-      tried.push({ path: gz, result: rec.reason })
-    }
+    tried.push({ path: gz, result: rec.reason })
   }
   if (!release) {
     tried.push({ path: '/boot/config-R', result: 'kernel release unknown' })
@@ -77,7 +100,7 @@ export async function findKernelConfig(fs: RootFs, release: string | undefined):
       tried.push({ path: p, result: f.why === 'missing' ? 'missing' : f.reason })
       continue
     }
-    const rec = recogniseKernelConfig(f.data)
+    const rec = await recogniseOnce(f.data, false)
     if (rec.ok) {
       tried.push({ path: p, result: 'used' })
       return { source: p, tried, config: rec.config }

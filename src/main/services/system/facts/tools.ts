@@ -12,10 +12,23 @@ export interface ToolHost {
   answers?: AnswerCache
 }
 
-/** Where a program is installed under the root (fixed system dirs, not $PATH: the root may be a fixture). */
-export async function findTool(host: ToolHost, name: string): Promise<string | undefined> {
-  const hits = await Promise.all(BIN_DIRS.map(async (d) => ((await host.fs.exists(`${d}/${name}`)) ? `${d}/${name}` : undefined)))
-  return hits.find((h) => h !== undefined)
+const found = new WeakMap<ToolHost, Map<string, Promise<string | undefined>>>()
+
+/**
+ * Where a program is installed under the root (fixed system dirs, not $PATH: the root may be
+ * a fixture). Remembered per host object, i.e. per report: several checks ask for rpm.
+ */
+export function findTool(host: ToolHost, name: string): Promise<string | undefined> {
+  let byName = found.get(host)
+  if (!byName) found.set(host, (byName = new Map()))
+  let p = byName.get(name)
+  if (!p) {
+    p = Promise.all(BIN_DIRS.map(async (d) => ((await host.fs.exists(`${d}/${name}`)) ? `${d}/${name}` : undefined))).then((hits) =>
+      hits.find((h) => h !== undefined)
+    )
+    byName.set(name, p)
+  }
+  return p
 }
 
 const cache = new WeakMap<CommandRunner, Map<string, Promise<CommandResult>>>()
