@@ -55,19 +55,44 @@ const PRODUCERS: Producer[] = [
   { id: 'systemd-taint', group: 'system', title: 'systemd taint', run: systemdTaintChecks }
 ]
 
+/**
+ * The whole report's budget. No single check may hold the report past it: a producer still
+ * waiting (a program or D-Bus call that does not answer) becomes one "unknown" line saying so,
+ * and the rest of the report is shown. Program timeouts inside the checks are shorter.
+ */
+export const REPORT_BUDGET_MS = 8000
+
 /** Runs every check concurrently over shared, read-once facts; one failing check becomes "unknown", never a failed report. */
-export async function runInspection(deps: InspectDeps): Promise<InspectReport> {
+export async function runInspection(deps: InspectDeps & { budgetMs?: number }): Promise<InspectReport> {
   const started = performance.now()
   const facts = new Facts(deps)
+  const budget = deps.budgetMs ?? REPORT_BUDGET_MS
+  let timer: NodeJS.Timeout | undefined
+  const overBudget = new Promise<'over'>((resolve) => {
+    timer = setTimeout(() => resolve('over'), budget)
+  })
   const results = await Promise.all(
     PRODUCERS.map(async (p) => {
       try {
-        return await p.run(facts)
+        const r = await Promise.race([p.run(facts), overBudget])
+        if (r !== 'over') return r
+        return [
+          {
+            id: `${p.id}.timeout`,
+            group: p.group,
+            title: p.title,
+            status: 'unknown' as const,
+            value: `no answer within the report's ${budget / 1000} s budget`,
+            evidence: [
+              { source: 'inspector', excerpt: `${p.title}: still waiting after ${budget} ms (a program or D-Bus call did not answer); refresh to try again` }
+            ]
+          }
+        ]
       } catch (err) {
         return [brokenCheck(`${p.id}.error`, p.group, p.title, err)]
       }
     })
-  )
+  ).finally(() => clearTimeout(timer))
   const order = new Map(checkGroupOrder.map((g, i) => [g, i]))
   // Stable sort: groups in display order, checks within a group in producer order.
   const checks = results.flat().sort((a, b) => (order.get(a.group) ?? 99) - (order.get(b.group) ?? 99))
