@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { method } from './define'
+import { AppError } from './errors'
 
 /** Caps that keep a hostile request small; the service validates every field again. */
 export const CUSTOMISE_LIMITS = {
@@ -12,6 +13,25 @@ export const CUSTOMISE_LIMITS = {
 } as const
 
 export const DEFAULT_PERSIST_LABEL = 'hsc-persist'
+
+const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }
+
+/** "4G", "512M", "1073741824", or "max" (0 = the rest of the stick). */
+export function parsePersistSize(text: string): number {
+  if (/^(max|all)$/i.test(text)) return 0
+  const m = /^(\d{1,15})(?:\.(\d{1,3}))?\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim())
+  if (!m)
+    throw new AppError('InvalidCustomisation', `Persistence size: "${text.slice(0, 40)}" is not a size.`, {
+      stage: 'validate',
+      hint: 'Write it like 4G, 512M or max.'
+    })
+  const bytes = Math.floor(Number(`${m[1]}.${m[2] ?? '0'}`) * UNITS[m[3].toUpperCase()])
+  if (bytes < CUSTOMISE_LIMITS.minPersistBytes)
+    throw new AppError('InvalidCustomisation', `Persistence size: at least ${CUSTOMISE_LIMITS.minPersistBytes / 1024 ** 2} MiB is needed.`, {
+      stage: 'validate'
+    })
+  return bytes
+}
 
 const text = (max: number) => z.string().min(1).max(max)
 
@@ -66,6 +86,13 @@ export interface CustomiseRecord {
   createdAt: string
 }
 
+export interface PersistResult {
+  device: string
+  label: string
+  offset: number
+  size: number
+}
+
 export const customiseMethods = {
   /**
    * Makes a customised copy of a verified ISO in the download folder (never touching the
@@ -78,6 +105,19 @@ export const customiseMethods = {
         image: text(4096),
         sourceSha256: z.string().regex(/^[0-9a-fA-F]{64}$/),
         options: customiseOptions
+      })
+      .strict()
+  ),
+  /**
+   * After a customised image with persistence was written to a drive: the ext4 partition
+   * with the recorded label in the free space after the image (UDisks2; polkit may ask).
+   */
+  'customise.persist': method<PersistResult>()(
+    z
+      .object({
+        image: text(4096),
+        device: z.string().regex(/^\/dev\/[A-Za-z0-9._-]{1,64}$/),
+        token: text(512)
       })
       .strict()
   ),

@@ -23,7 +23,13 @@ export async function resolveOptions(o: CustomiseOptions): Promise<ResolvedOptio
   const out: ResolvedOptions = { kernelArgs: o.kernelArgs.map(validateKernelArg) }
   if (new Set(out.kernelArgs).size !== out.kernelArgs.length)
     throw new AppError('InvalidCustomisation', 'Kernel arguments: one is given twice.', { stage: 'validate' })
-  if (o.persist) out.persist = { label: validateLabel(o.persist.label), sizeBytes: o.persist.sizeBytes }
+  if (o.persist) {
+    if (o.persist.sizeBytes !== 0 && o.persist.sizeBytes < CUSTOMISE_LIMITS.minPersistBytes)
+      throw new AppError('InvalidCustomisation', `Persistence size: at least ${CUSTOMISE_LIMITS.minPersistBytes / 1024 ** 2} MiB is needed.`, {
+        stage: 'validate'
+      })
+    out.persist = { label: validateLabel(o.persist.label), sizeBytes: o.persist.sizeBytes }
+  }
   const generated = o.user !== undefined || o.hostname !== undefined || o.sshKey !== undefined || o.sshKeyFile !== undefined
   if (o.kickstartFile !== undefined && generated)
     throw new AppError('InvalidCustomisation', 'A kickstart file and the user, SSH key or host name fields exclude each other.', {

@@ -53,7 +53,7 @@ export class CustomiseService {
       : undefined
 
     const dir = path.resolve(await this.deps.downloadDir())
-    // Same original + same choices = same name: customising twice replaces an identical file.
+    // Same original + same choices = same name: customising again replaces that copy (and its record).
     const id = createHash('sha256')
       .update(JSON.stringify({ sourceSha256, args, kickstart: kickstart ?? null, persist: resolved.persist ?? null }))
       .digest('hex')

@@ -80,18 +80,6 @@ export function validateLabel(label: string): string {
   return label
 }
 
-const UNITS: Record<string, number> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 }
-
-/** "4G", "512M", "1073741824", or "max" (0 = the rest of the stick). */
-export function parseSize(text: string): number {
-  if (/^(max|all)$/i.test(text)) return 0
-  const m = /^(\d{1,15})(?:\.(\d{1,3}))?\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim())
-  if (!m) throw bad('Persistence size', `"${clip(text)}" is not a size.`, 'Write it like 4G, 512M or max.')
-  const bytes = Math.floor(Number(`${m[1]}.${m[2] ?? '0'}`) * UNITS[m[3].toUpperCase()])
-  if (bytes < CUSTOMISE_LIMITS.minPersistBytes) throw bad('Persistence size', `at least ${CUSTOMISE_LIMITS.minPersistBytes / 1024 ** 2} MiB is needed.`)
-  return bytes
-}
-
 export function validateKickstartText(text: string, name: string): string {
   if (text.includes('\0')) throw bad('Kickstart', `${name} is not a text file.`)
   if (Buffer.byteLength(text) > CUSTOMISE_LIMITS.kickstartBytes) throw bad('Kickstart', `${name} is larger than ${CUSTOMISE_LIMITS.kickstartBytes / 1024} KiB.`)
