@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser } from 'playwright-core'
 import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
 import { chromiumAvailable, launchChromium } from '../support/chromium'
+import { axeViolations } from '../support/axe'
 import { buildLiveIso, isoFile, liveIsoSkipReason } from '../customise/support/live-iso'
 
 const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : !chromiumAvailable ? 'Debian chromium is not installed' : liveIsoSkipReason()
@@ -48,6 +49,7 @@ describe.skipIf(!!why)(`Write view: Customise step in Chromium${why ? ` (skipped
     const reason = page.getByTestId('customise-reason')
     expect(await button.isDisabled()).toBe(true)
     expect(await reason.textContent()).toMatch(/Choose an image in step 1 first/)
+    expect(await axeViolations(page)).toEqual([])
 
     await page.getByLabel('Local image file').fill(iso)
     await page.getByLabel('Local image file').press('Enter')
@@ -91,5 +93,6 @@ describe.skipIf(!!why)(`Write view: Customise step in Chromium${why ? ` (skipped
     expect(ks).toContain('user --name=alice')
     expect(await button.isDisabled()).toBe(true)
     expect(await reason.textContent()).toMatch(/already the customised copy/)
+    expect(await axeViolations(page)).toEqual([])
   })
 })
