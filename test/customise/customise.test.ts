@@ -11,7 +11,7 @@ import { AppError } from '../../src/shared/contract/errors'
 import { CustomiseService, KICKSTART_NAME } from '../../src/main/services/customise/service'
 import { recordPath } from '../../src/main/services/customise/record'
 import { runCommand } from '../../src/main/services/system/command'
-import { buildLiveIso, fatFileAt, isoFile, liveIsoSkipReason, sh, VOLID } from './support/live-iso'
+import { buildLiveIso, efiBootImage, fatFileAt, isoFile, liveIsoSkipReason, sh, VOLID } from './support/live-iso'
 
 const skip = liveIsoSkipReason()
 if (skip) console.warn(`customise tests skipped: ${skip}`)
@@ -152,6 +152,20 @@ describe.skipIf(Boolean(skip))(`customise a live ISO (xorriso, mtools, grub)${sk
     const rec = await service.customise(iso, isoSha, { kickstartFile: ks, kernelArgs: [] })
     expect(isoFile(rec.path, `/${KICKSTART_NAME}`, path.join(work, 'ks-out')).toString()).toBe(fs.readFileSync(ks, 'utf8'))
     expect(rec.addedArgs).toEqual([`inst.ks=hd:LABEL=${VOLID}:/${KICKSTART_NAME}`])
+  })
+
+  it('older layout (EFI El Torito image as the file images/efiboot.img): the boot entry points at the edited image', async () => {
+    const dir = path.join(work, 'tree-layout')
+    const built = buildLiveIso(path.join(dir, 'build'), { efi: 'tree' })
+    const before = efiBootImage(built.iso)
+    expect(before.path).toBe('/images/efiboot.img')
+    const rec = await service.customise(built.iso, fileSha(built.iso), { kernelArgs: ['psi=1'] })
+    expect(rec.editedConfigs).toContain('/images/efiboot.img:/EFI/BOOT/grub.cfg')
+    const after = efiBootImage(rec.path)
+    expect(after.path).toBe('/images/efiboot.img')
+    const cfg = fatFileAt(rec.path, after.offset, '/EFI/BOOT/grub.cfg', path.join(dir, 'cfg')).toString()
+    expect(cfg).toContain('hsc.cfg=efiboot psi=1\n')
+    expect(fatFileAt(built.iso, before.offset, '/EFI/BOOT/grub.cfg', path.join(dir, 'orig')).toString()).not.toContain('psi=1')
   })
 
   it('refuses an original whose bytes no longer match the verified hash, and writes nothing', async () => {

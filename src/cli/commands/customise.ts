@@ -59,6 +59,21 @@ export function describeRecord(r: CustomiseRecord): string {
 
 export const commands: Command[] = [
   {
+    path: ['customise', 'persist'],
+    summary: 'Add the persistence partition of a customised image to a drive it was written to (free space only, nothing is erased)',
+    args: 'IMAGE DRIVE',
+    minArgs: 2,
+    maxArgs: 2,
+    async run(args, ctx) {
+      const [image, word] = args.positionals
+      const { pickDrives } = await import('./drives')
+      const [d] = pickDrives((await ctx.call('drives.list', {})).drives, [word])
+      const r = await ctx.call('customise.persist', { image: path.resolve(image), device: d.device, token: d.token })
+      ctx.print(r, () => `${r.device}: persistence partition "${r.label}" (${r.size} bytes at ${r.offset}) added after the image.`)
+      return 0
+    }
+  },
+  {
     path: ['customise'],
     summary: 'Make a customised copy of a verified live ISO in the download folder (kernel arguments, kickstart, persistence)',
     args: 'IMAGE',

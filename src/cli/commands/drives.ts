@@ -60,7 +60,7 @@ async function confirmErase(drives: DriveInfo[], what: string, args: ParsedArgs,
   if (answer.toLowerCase() !== 'yes') throw new AppError('NotConfirmed', 'Not confirmed: nothing was written.')
 }
 
-function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
+export function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
   return words.map((w) => {
     const d = list.find((x) => x.device === w || x.id === w)
     if (!d) throw new UsageError(`no drive ${w} (see hsc drives list --all)`)

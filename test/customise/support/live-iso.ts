@@ -63,7 +63,7 @@ export interface LiveIso {
 }
 
 /** Builds the ISO in `work`; `kernel`/`initrd` default to small placeholder files. */
-export function buildLiveIso(work: string, opts: { kernel?: string; initrd?: string } = {}): LiveIso {
+export function buildLiveIso(work: string, opts: { kernel?: string; initrd?: string; efi?: 'appended' | 'tree' } = {}): LiveIso {
   const tree = path.join(work, 'tree')
   for (const d of ['boot/grub2', 'EFI/BOOT', 'images/pxeboot', 'LiveOS']) fs.mkdirSync(path.join(tree, d), { recursive: true })
   const put = (p: string, data: string | Buffer): void => fs.writeFileSync(path.join(tree, p), data)
@@ -91,6 +91,12 @@ export function buildLiveIso(work: string, opts: { kernel?: string; initrd?: str
   sh(['mcopy', '-i', efiboot, efiCfg, '::/EFI/BOOT/grub.cfg'])
 
   const iso = path.join(work, 'HSC-Test-Live-9-x86_64.iso')
+  // Older lorax (CentOS Stream 9 install images): the EFI El Torito image is the file
+  // images/efiboot.img inside the ISO, not a partition appended after it.
+  const efi =
+    opts.efi === 'tree'
+      ? ['-eltorito-alt-boot', '-e', 'images/efiboot.img', '-no-emul-boot']
+      : ['-append_partition', '2', '0xef', efiboot, '-eltorito-alt-boot', '-e', '--interval:appended_partition_2:all::', '-no-emul-boot']
   sh([
     'xorriso',
     '-as',
@@ -105,10 +111,6 @@ export function buildLiveIso(work: string, opts: { kernel?: string; initrd?: str
     `${GRUB_PC}/boot_hybrid.img`,
     '-partition_offset',
     '16',
-    '-append_partition',
-    '2',
-    '0xef',
-    efiboot,
     '-c',
     'boot.cat',
     '--boot-catalog-hide',
@@ -119,10 +121,7 @@ export function buildLiveIso(work: string, opts: { kernel?: string; initrd?: str
     '4',
     '-boot-info-table',
     '--grub2-boot-info',
-    '-eltorito-alt-boot',
-    '-e',
-    '--interval:appended_partition_2:all::',
-    '-no-emul-boot',
+    ...efi,
     tree
   ])
   return { iso, tree }
@@ -138,4 +137,13 @@ export function isoFile(iso: string, inside: string, dest: string): Buffer {
 export function fatFileAt(img: string, offset: number, inside: string, dest: string): Buffer {
   sh(['mcopy', '-n', '-i', `${img}@@${offset}`, `::${inside}`, dest])
   return fs.readFileSync(dest)
+}
+
+/** Byte offset and size of the El Torito UEFI boot image, as xorriso reports it. */
+export function efiBootImage(iso: string): { offset: number; path?: string } {
+  const report = sh(['xorriso', '-indev', iso, '-report_el_torito', 'plain'])
+  const entry = /^El Torito boot img :\s+(\d+)\s+UEFI\s+\S+\s+\S+\s+\S+\s+\S+\s+\d+\s+(\d+)$/m.exec(report)
+  if (!entry) throw new Error(`no UEFI El Torito image in ${iso}:\n${report}`)
+  const p = new RegExp(`^El Torito img path :\\s+${entry[1]}\\s+(\\S+)$`, 'm').exec(report)
+  return { offset: Number(entry[2]) * 2048, path: p?.[1] }
 }
