@@ -338,7 +338,10 @@ async function driveChecks() {
     // sidecar record customise.run writes, which is all customise.persist reads.
     const iso = '/var/tmp/custom.iso'
     const isoSize = 20 * 1024 * 1024
-    const mbr = Buffer.alloc(512)
+    // Boot code and disk id are never zero on a hybrid ISO (grub's boot_hybrid.img is there);
+    // parted, under UDisks2, fills an all-zero boot code area with its own.
+    const mbr = Buffer.alloc(512, 0xeb)
+    mbr.fill(0, 446, 510)
     mbr[446] = 0x80
     mbr[446 + 4] = 0xcd
     mbr.writeUInt32LE(64, 446 + 8)
@@ -371,7 +374,20 @@ async function driveChecks() {
       result: json(persist.stdout),
       stderr: persist.stderr.slice(-1500),
       lsblk: json((await sh(['lsblk', '-J', '-b', '-o', 'NAME,FSTYPE,LABEL,START,SIZE', A])).stdout),
-      imageIntact: sha256File(A, isoSize).sha256 === isoHash
+      // Byte offsets where the stick's first isoSize bytes differ from the image (at most 64).
+      imageDiff: (() => {
+        const fd = fs.openSync(A, 'r')
+        const onStick = Buffer.alloc(isoSize)
+        try {
+          fs.readSync(fd, onStick, 0, isoSize, 0)
+        } finally {
+          fs.closeSync(fd)
+        }
+        const image = fs.readFileSync(iso)
+        const diff = []
+        for (let i = 0; i < isoSize && diff.length < 64; i++) if (onStick[i] !== image[i]) diff.push(i)
+        return diff
+      })()
     }
   })
 
