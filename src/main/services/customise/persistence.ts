@@ -3,7 +3,8 @@ import { AppError } from '../../../shared/contract/errors'
 import { CUSTOMISE_LIMITS } from '../../../shared/contract/customise'
 import type { CommandRunner } from '../system/command'
 import type { UDisksClient } from '../drives/udisks/client'
-import { IFACE } from '../drives/udisks/tree'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { IFACE, num, str, type ObjectTree } from '../drives/udisks/tree'
 
 const MiB = 1024 * 1024
 
@@ -65,14 +66,34 @@ export function udisksTarget(client: UDisksClient, diskPath: string, device: str
           { timeoutMs: undefined }
         )
       } catch (err) {
+        // udisksd waits only 20 s for udev after creating and after formatting; on a slow stick
+        // it reports failure although the work is done or half done (seen with restore too).
+        const message = err instanceof Error ? err.message : ''
+        if (/Error synchronizing after (initial wipe|formatting)/.test(message) && (await finishLate(client, diskPath, plan))) return
         throw new AppError('PersistenceFailed', `The persistence partition could not be created on ${device}.`, {
           stage: 'persist',
           hint: 'The image itself is written and boots without persistence.',
-          detail: (err as Error).message
+          detail: message
         })
       }
     }
   }
+}
+
+/** Waits for the partition at the planned offset, formats it if udisksd gave up before mkfs. */
+async function finishLate(client: UDisksClient, diskPath: string, plan: PersistencePlan, timeoutMs = 60_000): Promise<boolean> {
+  for (const until = Date.now() + timeoutMs; Date.now() < until; await sleep(1000)) {
+    const tree = await client.getManagedObjects().catch(() => ({}) as ObjectTree)
+    const found = Object.entries(tree).find(([, i]) => str(i[IFACE.partition], 'Table') === diskPath && num(i[IFACE.partition], 'Offset') === plan.offset)
+    if (!found) continue
+    const [partPath, ifaces] = found
+    if (str(ifaces[IFACE.block], 'IdType') === 'ext4' && str(ifaces[IFACE.block], 'IdLabel') === plan.label) return true
+    if (str(ifaces[IFACE.block], 'IdType') === '') {
+      await client.call(partPath, IFACE.block, 'Format', 'sa{sv}', ['ext4', { label: new Variant('s', plan.label) }], { timeoutMs: undefined })
+      return true
+    }
+  }
+  return false
 }
 
 /**
