@@ -316,7 +316,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
       expect(requires).toContain(dep)
     expect(requires.filter((r) => r.startsWith('npm('))).toEqual([])
     const recommends = (await run(['rpm', '-qp', '--recommends', cliRpm])).stdout.split('\n').filter(Boolean)
-    expect(recommends.sort()).toEqual(['btrfs-progs', 'dosfstools', 'exfatprogs', 'grubby', 'systemd-oomd'])
+    expect(recommends.sort()).toEqual(['btrfs-progs', 'dosfstools', 'exfatprogs', 'grubby', 'mtools', 'systemd-oomd', 'xorriso'])
   })
 
   it("the desktop package installs the app, launcher, .desktop file, metainfo and icons over the cli package's tree (Electron stand-in)", async () => {

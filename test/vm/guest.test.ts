@@ -246,6 +246,20 @@ describe.skipIf(Boolean(skip))(`guest with systemd as PID 1 and USB sticks (QEMU
       expect(r.readBack.sha256).toBe(r.imageSha256)
     })
 
+    it('customise persist: UDisks2 adds the labelled ext4 partition after the written image, which stays intact', () => {
+      const r = result('customise.persist')
+      expect(r.writeCode, r.writeStderr).toBe(0)
+      expect(r.code, r.stderr).toBe(0)
+      const MiB = 1024 * 1024
+      expect(r.result).toEqual({ device: r.device, label: 'hsc-persist', offset: 20 * MiB, size: 32 * MiB })
+      const parts = r.lsblk.blockdevices[0].children
+      const p = parts.find((c: Obs) => c.label === 'hsc-persist')
+      expect(p).toMatchObject({ fstype: 'ext4', start: (20 * MiB) / 512, size: 32 * MiB })
+      // Only the second MBR partition entry (bytes 462-477) changed; the image is intact.
+      expect(r.imageDiff.length).toBeGreaterThan(0)
+      expect(r.imageDiff.filter((i: number) => i < 462 || i > 477)).toEqual([])
+    })
+
     it('eject through UDisks2 after a verified write leaves the stick without a medium', () => {
       const r = result('drives.write.eject')
       expect(r.code, r.stderr).toBe(0)

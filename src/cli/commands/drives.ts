@@ -7,6 +7,8 @@ import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
 import { formatBytes, formatEta } from '../../shared/format'
+import type { CustomiseRecord } from '../../shared/contract'
+import { customiseFromArgs, customiseOptionSpecs, describeRecord, wantsCustomise } from './customise'
 
 export const size = (n: number): string => formatBytes(n, { si: true })
 
@@ -58,7 +60,7 @@ async function confirmErase(drives: DriveInfo[], what: string, args: ParsedArgs,
   if (answer.toLowerCase() !== 'yes') throw new AppError('NotConfirmed', 'Not confirmed: nothing was written.')
 }
 
-function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
+export function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
   return words.map((w) => {
     const d = list.find((x) => x.device === w || x.id === w)
     if (!d) throw new UsageError(`no drive ${w} (see hsc drives list --all)`)
@@ -71,7 +73,7 @@ function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
  * The verified hash of IMAGE when the spins service downloaded and verified it. Looked up by
  * method name at run time, so the write command works whether or not that service exists.
  */
-async function verifiedHash(image: string, ctx: CliContext): Promise<string | undefined> {
+export async function verifiedHash(image: string, ctx: CliContext): Promise<string | undefined> {
   const r = await ctx.router.call('spins.download.list', {})
   if (!r.ok || !Array.isArray(r.value)) return undefined
   let real: string
@@ -95,6 +97,26 @@ async function verifiedHash(image: string, ctx: CliContext): Promise<string | un
     }
   }
   return undefined
+}
+
+/** The persistence partition on every written target, then the eject or power-off the user asked for. */
+async function persistAfterWrite(custom: CustomiseRecord, job: WriteJob, drives: DriveInfo[], args: ParsedArgs, ctx: CliContext): Promise<boolean> {
+  let ok = true
+  for (const t of job.targets) {
+    const d = drives.find((x) => x.device === t.device)
+    if (!d || t.stage !== 'done') continue
+    try {
+      const r = await ctx.call('customise.persist', { image: custom.path, device: d.device, token: d.token })
+      if (!ctx.json) ctx.err(`${r.device}: persistence partition "${r.label}" (${size(r.size)}) added after the image`)
+      if (args.flags.has('eject') || args.flags.has('power-off'))
+        await ctx.call('drives.eject', { device: d.device, token: d.token, powerOff: args.flags.has('power-off') })
+    } catch (err) {
+      ok = false
+      const e = err as AppError
+      ctx.err(ctx.style.red(`${d.device}: ${e.message}`) + (e.hint ? `\n    ${e.hint}` : ''))
+    }
+  }
+  return ok
 }
 
 function targetLine(t: WriteTargetState, ctx: CliContext): string {
@@ -219,10 +241,12 @@ export const commands: Command[] = [
       { name: 'allow-unverified', kind: 'flag', summary: 'write an image that has no verified hash' },
       { name: 'eject', kind: 'flag', summary: 'eject the drive after a verified write' },
       { name: 'power-off', kind: 'flag', summary: 'power the drive off after a verified write' },
+      ...customiseOptionSpecs,
       yes
     ],
     async run(args, ctx) {
-      const [image, ...words] = args.positionals
+      const [given, ...words] = args.positionals
+      let image = given
       if (new Set(words).size !== words.length) throw new UsageError('a drive is named twice')
       const sha = value(args, 'sha256')
       if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new UsageError('--sha256 needs 64 hex digits')
@@ -235,7 +259,21 @@ export const commands: Command[] = [
       } catch (err) {
         throw new UsageError(`${image}: ${(err as Error).message}`)
       }
-      const expected = sha ?? (await verifiedHash(image, ctx))
+      let expected = sha ?? (await verifiedHash(image, ctx))
+      // Customising writes a copy made from the verified original (hsc customise), never the original.
+      let custom: CustomiseRecord | undefined
+      if (wantsCustomise(args)) {
+        if (!expected)
+          throw new AppError('UnverifiedImage', `${image} has no verified SHA-256, so it is not customised.`, {
+            stage: 'validate',
+            hint: 'Give it with --sha256 HEX (from the CHECKSUM file), or download and verify it with hsc first.'
+          })
+        custom = await customiseFromArgs(image, expected, args, ctx)
+        if (!ctx.json) ctx.err(describeRecord(custom))
+        image = custom.path
+        imageSize = custom.size
+        expected = custom.sha256
+      }
       if (!expected && !args.flags.has('allow-unverified')) {
         throw new AppError('UnverifiedImage', `${image} has no verified SHA-256.`, {
           stage: 'validate',
@@ -257,15 +295,16 @@ export const commands: Command[] = [
           verify: !args.flags.has('no-verify'),
           expectedSha256: expected,
           allowUnverified: args.flags.has('allow-unverified'),
-          after: args.flags.has('power-off') ? 'poweroff' : args.flags.has('eject') ? 'eject' : 'none'
+          after: custom?.persist ? 'none' : args.flags.has('power-off') ? 'poweroff' : args.flags.has('eject') ? 'eject' : 'none'
         })
       )
-      if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
+      const persisted = custom?.persist ? await persistAfterWrite(custom, job, drives, args, ctx) : true
+      if (ctx.json) ctx.out(JSON.stringify(custom ? { ...job, customised: custom } : job, null, 2))
       else {
         for (const t of job.targets) ctx.out(targetLine(t, ctx))
         if (job.sha256) ctx.out(ctx.style.dim(`image SHA-256 ${job.sha256}`))
       }
-      return job.stage === 'done' ? 0 : 1
+      return job.stage === 'done' && persisted ? 0 : 1
     }
   },
   {

@@ -7,6 +7,11 @@ export const groups: CommandGroup[] = [
   { word: 'oomd', summary: 'systemd-oomd: status, enable/disable, thresholds', load: async () => (await import('./oomd')).commands },
   { word: 'drives', summary: 'USB drives and SD cards that can be written', load: async () => (await import('./drives')).commands },
   { word: 'write', summary: 'Write an image to USB drives and verify it (asks before erasing)', load: async () => (await import('./drives')).commands },
+  {
+    word: 'customise',
+    summary: 'Customised copy of a verified live ISO: kernel arguments, kickstart, persistence',
+    load: async () => (await import('./customise')).commands
+  },
   { word: 'restore', summary: 'Make a written USB drive usable for files again (GPT + exFAT)', load: async () => (await import('./drives')).commands },
   { word: 'spins', summary: 'Hyperscale spin ISOs: list the catalogue, download (resumable) and verify', load: async () => (await import('./spins')).commands },
   {

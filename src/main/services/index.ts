@@ -17,7 +17,8 @@ const loaders = {
   drives: () => import('./drives/handlers').then((m) => m.drivesHandlers),
   spins: () => import('./spins/handlers').then((m) => m.spinsHandlers),
   fleet: () => import('./fleet/handlers').then((m) => m.fleetHandlers),
-  files: () => import('./files/handlers').then((m) => m.filesHandlers)
+  files: () => import('./files/handlers').then((m) => m.filesHandlers),
+  customise: () => import('./customise/handlers').then((m) => m.customiseHandlers)
 }
 
 type Capability = keyof typeof loaders

@@ -10,6 +10,7 @@ import { drivesEvents, drivesMethods } from './drives'
 import { spinsEvents, spinsMethods } from './spins'
 import { fleetMethods } from './fleet'
 import { filesMethods } from './files'
+import { customiseMethods } from './customise'
 
 export * from './errors'
 export * from './app'
@@ -22,6 +23,7 @@ export * from './drives'
 export * from './spins'
 export * from './fleet'
 export * from './files'
+export * from './customise'
 
 /** Every method any transport may call. Adding a capability = spreading its methods here. */
 export const contract = {
@@ -34,7 +36,8 @@ export const contract = {
   ...drivesMethods,
   ...spinsMethods,
   ...fleetMethods,
-  ...filesMethods
+  ...filesMethods,
+  ...customiseMethods
 } satisfies Record<string, MethodSpec>
 
 /** Every event the services push to clients. */

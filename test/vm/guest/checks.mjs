@@ -332,6 +332,65 @@ async function driveChecks() {
     return { device: A, imageSha256: imgHash, code: r.code, job: json(r.stdout), stderr: r.stderr.slice(-1500), readBack: sha256File(A, size) }
   })
 
+  await check('customise.persist', async () => {
+    // The UDisks2 half of persistence on a real USB stick. The image stands in for a customised
+    // ISO (the guest has no xorriso): an MBR with one partition like an isohybrid's, and the
+    // sidecar record customise.run writes, which is all customise.persist reads.
+    const iso = '/var/tmp/custom.iso'
+    const isoSize = 20 * 1024 * 1024
+    // Boot code and disk id are never zero on a hybrid ISO (grub's boot_hybrid.img is there);
+    // parted, under UDisks2, fills an all-zero boot code area with its own.
+    const mbr = Buffer.alloc(512, 0xeb)
+    mbr.fill(0, 446, 510)
+    mbr[446] = 0x80
+    mbr[446 + 4] = 0xcd
+    mbr.writeUInt32LE(64, 446 + 8)
+    mbr.writeUInt32LE(isoSize / 512 - 64, 446 + 12)
+    mbr.writeUInt16LE(0xaa55, 510)
+    fs.writeFileSync(iso, Buffer.concat([mbr, Buffer.alloc(isoSize - 512, 0x5a)]))
+    const isoHash = sha256File(iso, isoSize).sha256
+    const record = {
+      path: iso,
+      sha256: isoHash,
+      size: isoSize,
+      source: '/var/tmp/original.iso',
+      sourceSha256: '0'.repeat(64),
+      volumeId: 'HSC-GUEST',
+      addedArgs: ['rd.live.overlay=LABEL=hsc-persist', 'rd.live.overlay.overlayfs'],
+      persist: { label: 'hsc-persist', sizeBytes: 32 * 1024 * 1024 },
+      editedConfigs: ['/boot/grub2/grub.cfg'],
+      createdAt: new Date().toISOString()
+    }
+    fs.writeFileSync(`${iso}.customised.json`, JSON.stringify(record))
+    const write = await hsc(['write', iso, A, '--sha256', isoHash, '--yes', '--json'])
+    await sh(['udevadm', 'settle', '--timeout=30'])
+    const persist = await hsc(['customise', 'persist', iso, A, '--json'])
+    await sh(['udevadm', 'settle', '--timeout=30'])
+    return {
+      device: A,
+      writeCode: write.code,
+      writeStderr: write.stderr.slice(-1500),
+      code: persist.code,
+      result: json(persist.stdout),
+      stderr: persist.stderr.slice(-1500),
+      lsblk: json((await sh(['lsblk', '-J', '-b', '-o', 'NAME,FSTYPE,LABEL,START,SIZE', A])).stdout),
+      // Byte offsets where the stick's first isoSize bytes differ from the image (at most 64).
+      imageDiff: (() => {
+        const fd = fs.openSync(A, 'r')
+        const onStick = Buffer.alloc(isoSize)
+        try {
+          fs.readSync(fd, onStick, 0, isoSize, 0)
+        } finally {
+          fs.closeSync(fd)
+        }
+        const image = fs.readFileSync(iso)
+        const diff = []
+        for (let i = 0; i < isoSize && diff.length < 64; i++) if (onStick[i] !== image[i]) diff.push(i)
+        return diff
+      })()
+    }
+  })
+
   await check('drives.write.eject', async () => {
     const r = await hsc(['write', img, A, '--sha256', imgHash, '--eject', '--yes', '--json'])
     await sh(['udevadm', 'settle', '--timeout=30'])

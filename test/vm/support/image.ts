@@ -46,6 +46,30 @@ export function ensureGuestImage(log: (line: string) => void): { dir: string; ca
   const dir = path.join(root, key)
   if (complete(dir)) return { dir, cached: true, seconds: 0 }
   fs.mkdirSync(root, { recursive: true })
+  // Two VM test files start in parallel on a fresh machine: one builds, the other waits for it.
+  const lock = path.join(root, `${key}.lock`)
+  const t0 = Date.now()
+  for (;;) {
+    try {
+      fs.mkdirSync(lock)
+      break
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err
+      const age = Date.now() - (fs.statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now())
+      if (age > 30 * 60_000) fs.rmSync(lock, { recursive: true, force: true })
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2000)
+      if (complete(dir)) return { dir, cached: false, seconds: (Date.now() - t0) / 1000 }
+    }
+  }
+  try {
+    if (complete(dir)) return { dir, cached: true, seconds: 0 }
+    return buildGuestImage(root, key, dir, log)
+  } finally {
+    fs.rmSync(lock, { recursive: true, force: true })
+  }
+}
+
+function buildGuestImage(root: string, key: string, dir: string, log: (line: string) => void): { dir: string; cached: boolean; seconds: number } {
   const tmp = fs.mkdtempSync(path.join(root, `${key}.build-`))
   const t0 = Date.now()
   const r = spawnSync('bash', [path.join(VM_SCRIPTS, 'build-guest.sh'), tmp], { encoding: 'utf8', timeout: 15 * 60_000 })

@@ -349,6 +349,19 @@ export class DrivesService {
     })
   }
 
+  /**
+   * For another capability's action on one offered, idle drive (the customise capability's
+   * persistence partition): UDisks2, the drive as the list shows it, and the object tree.
+   */
+  withDrive<T>(device: string, token: string | undefined, stage: string, fn: (client: UDisksClient, d: DriveInfo, tree: ObjectTree) => Promise<T>): Promise<T> {
+    return this.use(async (client) => {
+      const { tree, drives } = await this.snapshot(client)
+      const [d] = await this.resolveTargets(drives, [{ device, token }])
+      if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage })
+      return fn(client, d, tree)
+    })
+  }
+
   /** Cancels running jobs and closes the bus (app quit, test teardown). */
   async close(): Promise<void> {
     for (const j of this.jobsById.values()) j.runner.cancel()
