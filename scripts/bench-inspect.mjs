@@ -33,7 +33,7 @@ await bundleExports(
     "export { systemBusConnector } from './src/main/services/systemd/connect'"
   ],
   outFile,
-  ['systeminformation', 'dbus-next', 'x11']
+  ['dbus-next', 'x11']
 )
 
 try {

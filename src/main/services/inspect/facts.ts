@@ -9,7 +9,7 @@ export type { Sourced, KernelConfigFact } from '../system/facts'
 export interface InspectDeps {
   fs: RootFs
   run: CommandRunner
-  /** Hardware summary source; defaults to systeminformation (live root only). */
+  /** Hardware summary source; defaults to /proc and /sys (live root only). */
   hardware?: HardwareProbe
   /** The system bus, for what only a running systemd knows (its taint flags). */
   connect?: BusConnector
