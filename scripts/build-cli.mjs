@@ -2,6 +2,22 @@
 // so `hsc inspect` loads only what inspect needs.
 import { build } from 'esbuild'
 
+// zod's barrel re-exports all ~45 locales (half of its 760 KB) as `z.locales`; nothing here
+// switches locale (English is registered by the schemas themselves), and parsing them cost
+// every command ~20 ms at start-up. Only English stays.
+const englishOnlyZod = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer) ? { path: 'zod-locales', namespace: 'zod-english-only' } : undefined
+    )
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js'",
+      resolveDir: process.cwd()
+    }))
+  }
+}
+
 await build({
   // backend: the service process Electron's main starts (it shares chunks with the CLI).
   entryPoints: { hsc: 'src/cli/index.ts', backend: 'src/backend/index.ts' },
@@ -17,6 +33,7 @@ await build({
   external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
 
+  plugins: [englishOnlyZod],
   sourcemap: 'linked',
   logLevel: 'warning'
 })
@@ -31,5 +48,6 @@ await build({
   platform: 'node',
   target: 'node20',
   outExtension: { '.js': '.mjs' },
+  plugins: [englishOnlyZod],
   logLevel: 'warning'
 })
