@@ -235,6 +235,9 @@ export const commands: Command[] = [
       } catch (err) {
         throw new UsageError(`${image}: ${(err as Error).message}`)
       }
+      // Both only read: the drive list (D-Bus) need not wait for the download records.
+      const listing = ctx.call('drives.list', { imageSize })
+      listing.catch(() => undefined) // awaited below, unless the image is refused first
       const expected = sha ?? (await verifiedHash(image, ctx))
       if (!expected && !args.flags.has('allow-unverified')) {
         throw new AppError('UnverifiedImage', `${image} has no verified SHA-256.`, {
@@ -242,7 +245,7 @@ export const commands: Command[] = [
           hint: 'Give it with --sha256 HEX (from the CHECKSUM file), download it with hsc so it is verified, or pass --allow-unverified.'
         })
       }
-      const list = await ctx.call('drives.list', { imageSize })
+      const list = await listing
       const drives = pickDrives(list.drives, words)
       for (const d of drives)
         if (d.tooSmall)
