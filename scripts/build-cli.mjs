@@ -18,6 +18,25 @@ const englishOnlyZod = {
   }
 }
 
+// dbus-next is bundled (one chunk instead of ~40 CommonJS files resolved and compiled one by
+// one), but not its xml2js: the bus builds introspection XML only to answer Introspect calls
+// for objects this process exports (hsc exports none: an empty node is the true answer) and
+// parses it only for proxy objects (hsc sends plain messages). That keeps xml2js, xmlbuilder
+// and sax (~900 KB) off every command that talks to systemd or UDisks2.
+const dbusWithoutXml = {
+  name: 'dbus-without-xml2js',
+  setup(b) {
+    b.onResolve({ filter: /^xml2js$/ }, () => ({ path: 'xml2js', namespace: 'dbus-without-xml2js' }))
+    b.onLoad({ filter: /.*/, namespace: 'dbus-without-xml2js' }, () => ({
+      loader: 'js',
+      contents: `
+        class Builder { buildObject() { return '<node/>' } }
+        class Parser { parseString(_xml, cb) { cb(new Error('hsc does not introspect D-Bus objects')) } }
+        module.exports = { Builder, Parser }`
+    }))
+  }
+}
+
 await build({
   // backend: the service process Electron's main starts (it shares chunks with the CLI).
   entryPoints: { hsc: 'src/cli/index.ts', backend: 'src/backend/index.ts' },
@@ -30,10 +49,11 @@ await build({
   outExtension: { '.js': '.mjs' },
   chunkNames: '[name]-[hash]',
   // Native addons and Electron-only modules stay outside the bundle.
-  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
+  // event-stream: dbus-next's unixexec: transport only, which hsc never uses.
+  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'x11', 'event-stream', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
 
-  plugins: [englishOnlyZod],
+  plugins: [englishOnlyZod, dbusWithoutXml],
   sourcemap: 'linked',
   logLevel: 'warning'
 })

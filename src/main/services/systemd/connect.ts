@@ -21,7 +21,9 @@ export async function connectBus(opts: ConnectOptions = {}): Promise<MessageBus>
   const timeoutMs = opts.timeoutMs ?? 3000
   // Loaded on the first connection, not with the handlers: `hsc inspect` on a machine without
   // systemd, and every command that never talks to the bus, skip its 400 KB (xml2js included).
-  const { sessionBus } = await import('dbus-next')
+  const dbus: typeof import('dbus-next') & { default?: typeof import('dbus-next') } = await import('dbus-next')
+  // A CommonJS module: its exports are the default export (always, and only that when bundled).
+  const { sessionBus } = dbus.default ?? dbus
   return new Promise((resolve, reject) => {
     let bus: MessageBus
     try {
