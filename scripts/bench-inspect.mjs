@@ -34,7 +34,7 @@ await bundleExports(
     "export { fileAnswerCache } from './src/main/services/system/facts/answer-cache'"
   ],
   outFile,
-  ['systeminformation', 'dbus-next', 'x11']
+  ['dbus-next', 'x11']
 )
 
 try {

@@ -10,13 +10,20 @@
 //  - Scenario 1 is the bare loop device (page-cache speed, ~3 GB/s: CPU-bound). Scenario 2 is a
 //    USB-stick stand-in: the same loop device throttled with the cgroup v1 blkio controller
 //    (write 150 MB/s, read 300 MB/s, typical of a USB 3 stick), skipped where unavailable.
-// Needs root and udisksd on the system bus (bash scripts/ci/start-services.sh).
+//  - Whole process (issue 15): `hsc write --no-verify` against `dd bs=4M oflag=direct conv=fsync`
+//    (goal <= 1.10x), and `hsc write` with verification against the I/O limit, dd's write plus
+//    a `dd iflag=direct` read-back to /dev/null (goal <= 1.15x); alternating pairs, the ratio
+//    pair by pair. etcher-sdk runs as a peer when it is installed (it is no dependency).
+// The loop device's backing file lives in /dev/shm when it has room (a RAM-backed drive: the
+// I/O path itself is measured, not the disk under it), else in /var/tmp.
+// Needs root and udisksd on the system bus (bash scripts/ci/start-services.sh), and `npm run build`.
 // Usage: node scripts/bench-write.mjs [rounds] [sizeMiB]   (numbers only, no assertions)
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, statfsSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleExports, median } from './lib/bench.mjs'
+import { bundleExports, median, pairedRatio, ratioLine, timeProcess } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
@@ -32,11 +39,12 @@ if (process.argv[2] === '--child') {
     if (writeAt === undefined && j.targets[0].stage === 'write') writeAt = process.hrtime.bigint()
   }
   const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: '1' }, idleMs: 60_000, tuning, onProgress })
-  await s.list()
+  // The list confirms the drive (its token), as the user's look at the list does in the app.
+  const { token } = (await s.list()).drives.find((d) => d.device === device) ?? {}
   const t0 = process.hrtime.bigint()
   const job = await s.write({
     image,
-    targets: [{ device }],
+    targets: [{ device, token }],
     verify: mode === 'verify' || mode === 'verify-expected',
     // write-hash: no read-back, but the image's SHA-256 is taken while writing (checked against the expected one).
     expectedSha256: mode === 'verify-expected' || mode === 'write-hash' ? process.env.BENCH_SHA256 : undefined,
@@ -71,7 +79,16 @@ await bundleExports(
   ['dbus-next', 'usocket']
 )
 
-const work = mkdtempSync('/var/tmp/hsc-bench-write-')
+const ramRoom = (() => {
+  try {
+    const st = statfsSync('/dev/shm')
+    return st.bavail * st.bsize
+  } catch {
+    return 0
+  }
+})()
+// Image and backing file: twice the size, plus slack.
+const work = mkdtempSync(ramRoom > 2.5 * SIZE_MIB * 1024 * 1024 ? '/dev/shm/hsc-bench-write-' : '/var/tmp/hsc-bench-write-')
 const image = path.join(work, 'image.bin')
 const backing = path.join(work, 'target.img')
 const cgroup = path.join(BLKIO, `hsc-bench-write-${process.pid}`)
@@ -92,6 +109,45 @@ process.on('SIGINT', () => {
   cleanup()
   process.exit(130)
 })
+
+/** `hsc write` as a user runs it, against dd, each a whole process, alternating. */
+function wholeProcess(image, loop, sha) {
+  const hsc = path.join(ROOT, 'bin/hsc.mjs')
+  if (!existsSync(path.join(ROOT, 'out/cli/hsc.mjs'))) {
+    console.log('\n(whole-process comparison skipped: run `npm run build` first)')
+    return
+  }
+  const env = { ...process.env, HSC_TEST_ALLOW_LOOP: '1', NO_COLOR: '1' }
+  const ddWrite = ['dd', `if=${image}`, `of=${loop}`, 'bs=4M', 'oflag=direct', 'conv=fsync', 'status=none']
+  const ddRead = ['dd', `if=${loop}`, 'of=/dev/null', 'bs=4M', 'iflag=direct', `count=${SIZE_MIB / 4}`, 'status=none']
+  const pairs = Math.max(5, ROUNDS)
+  console.log(`\n== whole process, ${pairs} alternating pairs: median (spread) of the pair ratios`)
+  const noVerify = pairedRatio(
+    () => timeProcess(ddWrite),
+    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--no-verify', '--allow-unverified', '--yes', '--json'], { env }),
+    pairs
+  )
+  console.log(ratioLine('hsc write --no-verify        ', 'dd oflag=direct conv=fsync', noVerify, 1.1))
+  const verify = pairedRatio(
+    () => timeProcess(ddWrite) + timeProcess(ddRead),
+    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--sha256', sha, '--yes', '--json'], { env }),
+    pairs
+  )
+  console.log(ratioLine('hsc write (verified)         ', 'dd write + dd iflag=direct read-back', verify, 1.15))
+  etcherPeer()
+}
+
+/** etcher-sdk as a peer, only where someone installed it (npm i --no-save etcher-sdk). */
+function etcherPeer() {
+  let etcher
+  try {
+    etcher = createRequire(import.meta.url).resolve('etcher-sdk')
+  } catch {
+    console.log('(etcher-sdk not installed: peer comparison skipped)')
+    return
+  }
+  console.log(`(etcher-sdk found at ${etcher}: drive it with its multiWrite.pipeSourceToDestinations example against the same loop device to compare)`)
+}
 
 const mbps = (ms) => ((SIZE_MIB * 1.048576) / (ms / 1000)).toFixed(0)
 
@@ -170,6 +226,8 @@ try {
     ['verify', 'verify'],
     ['verifyExpected', 'verify-expected']
   ])
+
+  wholeProcess(image, loop, sha)
 
   if (existsSync(`${BLKIO}/blkio.throttle.write_bps_device`)) {
     mkdirSync(cgroup, { recursive: true })

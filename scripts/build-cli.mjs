@@ -2,6 +2,41 @@
 // so `hsc inspect` loads only what inspect needs.
 import { build } from 'esbuild'
 
+// zod's barrel re-exports all ~45 locales (half of its 760 KB) as `z.locales`; nothing here
+// switches locale (English is registered by the schemas themselves), and parsing them cost
+// every command ~20 ms at start-up. Only English stays.
+const englishOnlyZod = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](classic[\\/]external|core[\\/]index)\.js$/.test(args.importer) ? { path: 'zod-locales', namespace: 'zod-english-only' } : undefined
+    )
+    b.onLoad({ filter: /.*/, namespace: 'zod-english-only' }, () => ({
+      contents: "export { default as en } from 'zod/v4/locales/en.js'",
+      resolveDir: process.cwd()
+    }))
+  }
+}
+
+// dbus-next is bundled (one chunk instead of ~40 CommonJS files resolved and compiled one by
+// one), but not its xml2js: the bus builds introspection XML only to answer Introspect calls
+// for objects this process exports (hsc exports none: an empty node is the true answer) and
+// parses it only for proxy objects (hsc sends plain messages). That keeps xml2js, xmlbuilder
+// and sax (~900 KB) off every command that talks to systemd or UDisks2.
+const dbusWithoutXml = {
+  name: 'dbus-without-xml2js',
+  setup(b) {
+    b.onResolve({ filter: /^xml2js$/ }, () => ({ path: 'xml2js', namespace: 'dbus-without-xml2js' }))
+    b.onLoad({ filter: /.*/, namespace: 'dbus-without-xml2js' }, () => ({
+      loader: 'js',
+      contents: `
+        class Builder { buildObject() { return '<node/>' } }
+        class Parser { parseString(_xml, cb) { cb(new Error('hsc does not introspect D-Bus objects')) } }
+        module.exports = { Builder, Parser }`
+    }))
+  }
+}
+
 await build({
   // backend: the service process Electron's main starts (it shares chunks with the CLI).
   entryPoints: { hsc: 'src/cli/index.ts', backend: 'src/backend/index.ts' },
@@ -14,9 +49,11 @@ await build({
   outExtension: { '.js': '.mjs' },
   chunkNames: '[name]-[hash]',
   // Native addons and Electron-only modules stay outside the bundle.
-  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'dbus-next', 'x11', 'bufferutil', 'utf-8-validate'],
+  // event-stream: dbus-next's unixexec: transport only, which hsc never uses.
+  external: ['electron', 'electron-store', 'node-pty', 'usocket', 'x11', 'event-stream', 'bufferutil', 'utf-8-validate'],
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
 
+  plugins: [englishOnlyZod, dbusWithoutXml],
   sourcemap: 'linked',
   logLevel: 'warning'
 })
@@ -31,5 +68,6 @@ await build({
   platform: 'node',
   target: 'node20',
   outExtension: { '.js': '.mjs' },
+  plugins: [englishOnlyZod],
   logLevel: 'warning'
 })

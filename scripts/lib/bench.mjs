@@ -1,5 +1,6 @@
 // Helpers shared by the benchmarks (npm run bench:*).
 import { randomFillSync } from 'node:crypto'
+import { spawnSync } from 'node:child_process'
 import { closeSync, openSync, writeSync } from 'node:fs'
 
 export const median = (xs) => {
@@ -43,4 +44,39 @@ export async function bundleExports(root, exportLines, outfile, external = []) {
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
     logLevel: 'warning'
   })
+}
+
+/** Wall time of one whole process (argv run directly), in ms; throws when it fails. */
+export function timeProcess(argv, opts = {}) {
+  const t0 = process.hrtime.bigint()
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], ...opts })
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6
+  if (r.error) throw r.error
+  if (r.status !== 0) throw new Error(`${argv.join(' ').slice(0, 200)} exited ${r.status}: ${String(r.stderr).slice(0, 400)}`)
+  return ms
+}
+
+/**
+ * Runs reference and subject alternately (R S R S ...), `pairs` times after one warm-up of
+ * each, and summarises the subject/reference ratio pair by pair: median and spread (min-max),
+ * so a drift in the machine's speed hits both sides of a pair alike.
+ */
+export function pairedRatio(runReference, runSubject, pairs) {
+  runReference()
+  runSubject()
+  const ref = []
+  const sub = []
+  const ratios = []
+  for (let i = 0; i < pairs; i++) {
+    ref.push(runReference())
+    sub.push(runSubject())
+    ratios.push(sub.at(-1) / ref.at(-1))
+  }
+  return { ref: median(ref), sub: median(sub), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }
+}
+
+/** One line: subject and reference medians, the median pair ratio with its spread, the goal. */
+export function ratioLine(label, refLabel, r, goal) {
+  const verdict = goal === undefined ? '' : `  goal <= ${goal}: ${r.ratio <= goal ? 'met' : 'NOT met'}`
+  return `${label}: ${r.sub.toFixed(0)} ms vs ${refLabel} ${r.ref.toFixed(0)} ms  ratio ${r.ratio.toFixed(2)} (${r.min.toFixed(2)}-${r.max.toFixed(2)})${verdict}`
 }

@@ -1,4 +1,5 @@
-import { fromErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
+import type { MethodInput, MethodName, MethodOutput } from '../shared/contract'
+import { fromErrorInfo } from '../shared/contract/errors'
 import { createRouter, type Router } from '../main/router'
 import { createHandlers } from '../main/services'
 import { createServiceContext } from '../main/services/create-context'

@@ -1,4 +1,6 @@
-import { contract, isMethodName, toErrorInfo, type CallResult, type ErrorInfo, type MethodInput, type MethodName, type MethodOutput } from '../shared/contract'
+import type { MethodInput, MethodName, MethodOutput } from '../shared/contract'
+import { methodSpec } from '../shared/contract/capabilities'
+import { toErrorInfo, type CallResult, type ErrorInfo } from '../shared/contract/errors'
 import type { Handlers } from './services/handlers'
 
 export interface Router {
@@ -17,11 +19,18 @@ function validationError(message: string): ErrorInfo {
 export function createRouter(handlers: Handlers): Router {
   return {
     async call(method: unknown, input: unknown): Promise<CallResult<never>> {
-      if (!isMethodName(method)) {
+      // Only the called capability's schemas are built (see contract/capabilities.ts).
+      let spec
+      try {
+        spec = await methodSpec(method)
+      } catch (err) {
+        return { ok: false, error: toErrorInfo(err) }
+      }
+      if (!spec) {
         const shown = typeof method === 'string' ? JSON.stringify(method.slice(0, 80)) : typeof method
         return { ok: false, error: validationError(`unknown method ${shown}`) }
       }
-      const parsed = contract[method].input.safeParse(input === undefined ? {} : input)
+      const parsed = spec.input.safeParse(input === undefined ? {} : input)
       if (!parsed.success) {
         const issues = parsed.error.issues
           .slice(0, MAX_ISSUES)
@@ -31,7 +40,7 @@ export function createRouter(handlers: Handlers): Router {
         return { ok: false, error: validationError(`${method}: ${issues}`) }
       }
       try {
-        const handler = handlers[method] as (input: unknown) => unknown
+        const handler = handlers[method as MethodName] as (input: unknown) => unknown
         return { ok: true, value: (await handler(parsed.data)) as never }
       } catch (err) {
         return { ok: false, error: toErrorInfo(err) }

@@ -43,7 +43,10 @@ export function staticHandler(dir: string) {
     }
     try {
       const body = await fsp.readFile(file)
-      res.writeHead(200, { ...headers, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
+      // Vite names every file under assets/ by its content hash: a new build is a new name, so
+      // the browser may keep them; a reload then waits for no script. index.html stays no-store.
+      const cache = rel.startsWith('/assets/') ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {}
+      res.writeHead(200, { ...headers, ...cache, 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream' })
       res.end(req.method === 'HEAD' ? undefined : body)
     } catch {
       res.writeHead(404, headers).end('not found')

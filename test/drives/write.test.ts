@@ -408,7 +408,20 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     const wrongHash = 'ab'.repeat(32)
     const job = await run(s, { image: iso, targets: [{ device: dev, token }], verify: true, expectedSha256: wrongHash, allowUnverified: false, after: 'none' })
     expect(job.stage).toBe('failed')
-    expect(job.targets[0].error?.name).toBe('ImageMismatch')
+    expect(job.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'write' })
+    expect(job.targets[0].notBootable).toBe(true)
+  })
+
+  it('without a read-back the image is hashed while writing: a wrong expected hash fails, the right one is reported', async () => {
+    const dev = newLoop('no-readback.img', 64 * MiB)
+    const s = service()
+    const bad = await run(s, { image: iso, targets: [{ device: dev }], verify: false, expectedSha256: 'cd'.repeat(32), allowUnverified: false, after: 'none' })
+    expect(bad.stage).toBe('failed')
+    expect(bad.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'write' })
+    const good = await run(s, { image: iso, targets: [{ device: dev }], verify: false, expectedSha256: isoSha, allowUnverified: false, after: 'none' })
+    expect(good.stage).toBe('done')
+    expect(good.sha256).toBe(isoSha)
+    expect(good.targets[0].readBackSha256).toBeUndefined()
   })
 
   it('restore wipes the image and writes a GPT with one basic-data partition named by the label', async () => {

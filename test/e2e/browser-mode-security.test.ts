@@ -71,6 +71,20 @@ describe.skipIf(skip)(`browser mode trust boundary${skip ? ` (skipped: ${why})` 
       expect((await rawRequest(server.origin, { path: '/', headers: { Host: good } })).status).toBe(200)
   })
 
+  it('lets the browser keep only content-hashed assets; the page itself and unknown paths are never cached', async () => {
+    const page = await rawRequest(server.origin, { path: '/', headers: { Host: host } })
+    expect(page.headers['cache-control']).toBe('no-store')
+    const script = /src="\.?(\/assets\/[^"]+\.js)"/.exec(page.body)?.[1]
+    expect(script).toBeDefined()
+    const asset = await rawRequest(server.origin, { path: script!, headers: { Host: host } })
+    expect(asset.status).toBe(200)
+    expect(asset.headers['cache-control']).toBe('public, max-age=31536000, immutable')
+    expect(asset.headers['content-security-policy']).toBe(page.headers['content-security-policy'])
+    const missing = await rawRequest(server.origin, { path: '/assets/not-there.js', headers: { Host: host } })
+    expect(missing.status).toBe(404)
+    expect(missing.headers['cache-control']).toBe('no-store')
+  })
+
   it('requires a matching Origin for the token exchange and the WebSocket', async () => {
     const cookie = await sessionCookie(server)
     const exchange = (headers: Record<string, string>) =>

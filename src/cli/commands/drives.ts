@@ -259,10 +259,15 @@ export const commands: Command[] = [
       } catch (err) {
         throw new UsageError(`${image}: ${(err as Error).message}`)
       }
+      const customising = wantsCustomise(args)
+      // Both only read: the drive list (D-Bus) need not wait for the download records. A
+      // customised copy has its own size, so its list is asked for once the copy exists.
+      const listing = customising ? undefined : ctx.call('drives.list', { imageSize })
+      listing?.catch(() => undefined) // awaited below, unless the image is refused first
       let expected = sha ?? (await verifiedHash(image, ctx))
       // Customising writes a copy made from the verified original (hsc customise), never the original.
       let custom: CustomiseRecord | undefined
-      if (wantsCustomise(args)) {
+      if (customising) {
         if (!expected)
           throw new AppError('UnverifiedImage', `${image} has no verified SHA-256, so it is not customised.`, {
             stage: 'validate',
@@ -280,7 +285,7 @@ export const commands: Command[] = [
           hint: 'Give it with --sha256 HEX (from the CHECKSUM file), download it with hsc so it is verified, or pass --allow-unverified.'
         })
       }
-      const list = await ctx.call('drives.list', { imageSize })
+      const list = await (listing ?? ctx.call('drives.list', { imageSize }))
       const drives = pickDrives(list.drives, words)
       for (const d of drives)
         if (d.tooSmall)

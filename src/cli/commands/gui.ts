@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import os from 'node:os'
-import { AppError } from '../../shared/contract'
+import { AppError } from '../../shared/contract/errors'
 import { value } from '../args'
 import type { Command } from '../command'
 import { startWebServer } from '../../web/server'
@@ -49,6 +49,10 @@ export const commands: Command[] = [
           throw err
         }
       )
+      // Warm-up while the user opens the link: the inspector's code is loaded and its
+      // per-process caches (tool versions, hardware) are filled before the first page asks,
+      // which then gets a fresh report in tens of ms instead of hundreds.
+      void ctx.router.call('inspect.report', {})
       ctx.out(`Hyperscale Companion (browser mode) is serving on 127.0.0.1 only.`)
       ctx.out(`Open: ${server.url}`)
       ctx.out(`Over SSH, on your own computer run:  ssh -N -L ${server.port}:127.0.0.1:${server.port} ${os.userInfo().username}@${os.hostname()}`)

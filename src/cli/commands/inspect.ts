@@ -1,5 +1,6 @@
 import { promises as fsp } from 'node:fs'
-import { checkGroupTitles, type Check, type CheckGroup, type InspectReport } from '../../shared/contract'
+import type { Check, CheckGroup, InspectReport } from '../../shared/contract'
+import { checkGroupTitles } from '../../shared/contract/check-groups'
 import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'

@@ -1,3 +1,5 @@
+// First: starts the Overview's request before Vue and the views are even evaluated.
+import './api/prefetch'
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import App from './App.vue'

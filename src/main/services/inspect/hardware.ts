@@ -64,8 +64,8 @@ const dmi = async (fs: RootFs, name: string): Promise<string> => {
 }
 
 /**
- * Reads the same facts systeminformation would, straight from /proc and /sys: no helper
- * processes and no 700 KB library on the start-up path of `hsc inspect`.
+ * Reads CPU, memory and board facts straight from /proc and /sys: no helper processes and
+ * no probing library on the start-up path of `hsc inspect`.
  */
 export const procfsHardwareProbe: HardwareProbe = async (fs) => {
   const [cpuinfo, meminfo, maxFreq, boardVendor, boardName] = await Promise.all([

@@ -1,5 +1,5 @@
 import type { Check, InspectReport } from '../../../shared/contract'
-import { checkGroupOrder, checkGroupTitles } from '../../../shared/contract'
+import { checkGroupOrder, checkGroupTitles } from '../../../shared/contract/check-groups'
 
 import { CHECK_TERMS } from '../../../shared/vocabulary'
 import { needsAction } from '../../../shared/check-triage'

@@ -1,7 +1,7 @@
 import { promises as fsp, constants as fsc } from 'node:fs'
 import path from 'node:path'
 import type { ReflinkResult } from '../../../shared/contract'
-import { AppError } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 import { fsTypeName } from '../system/statfs'
 import { errnoCode, errnoText } from '../../../shared/errno-text'
 

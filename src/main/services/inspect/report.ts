@@ -1,5 +1,5 @@
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
-import { checkGroupOrder } from '../../../shared/contract'
+import { checkGroupOrder } from '../../../shared/contract/check-groups'
 import { Facts, type InspectDeps } from './facts'
 import { osChecks } from './checks/os'
 import { kernelChecks } from './checks/kernel'

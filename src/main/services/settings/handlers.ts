@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { AppError } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 import type { settingsMethods } from '../../../shared/contract/settings'
 import type { HandlerFactory } from '../handlers'
 import { resourcesDir } from '../spins/paths'

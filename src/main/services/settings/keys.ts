@@ -1,4 +1,5 @@
-import { AppError, type TrustedKey } from '../../../shared/contract'
+import type { TrustedKey } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
 
 /** openpgp is large: load it only when keys are actually looked at. */
 const openpgp = () => import('openpgp')

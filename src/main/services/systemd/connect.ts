@@ -1,4 +1,4 @@
-import { sessionBus, type MessageBus } from 'dbus-next'
+import type { MessageBus } from 'dbus-next'
 
 export const DEFAULT_SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket'
 
@@ -16,9 +16,14 @@ export interface ConnectOptions {
  * Connects and waits for the Hello reply. dbus-next connects lazily and reports a missing
  * socket only as an 'error' event, so without this a dead bus would hang every call.
  */
-export function connectBus(opts: ConnectOptions = {}): Promise<MessageBus> {
+export async function connectBus(opts: ConnectOptions = {}): Promise<MessageBus> {
   const address = opts.address ?? opts.env?.DBUS_SYSTEM_BUS_ADDRESS ?? process.env.DBUS_SYSTEM_BUS_ADDRESS ?? DEFAULT_SYSTEM_BUS
   const timeoutMs = opts.timeoutMs ?? 3000
+  // Loaded on the first connection, not with the handlers: `hsc inspect` on a machine without
+  // systemd, and every command that never talks to the bus, skip its 400 KB (xml2js included).
+  const dbus: typeof import('dbus-next') & { default?: typeof import('dbus-next') } = await import('dbus-next')
+  // A CommonJS module: its exports are the default export (always, and only that when bundled).
+  const { sessionBus } = dbus.default ?? dbus
   return new Promise((resolve, reject) => {
     let bus: MessageBus
     try {

@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { closeSync, constants as fsc, openSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { constants as osConstants } from 'node:os'
-import * as pty from 'node-pty'
+import type * as pty from 'node-pty'
 import { displayArgv, type TerminalExit, type TerminalSessionInfo, type TerminalStatus } from '../../../shared/contract/terminal'
 import { isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
 
@@ -40,6 +41,10 @@ const XON = '\x11'
 const HOLD_LIMIT = 1024 * 1024
 
 type UnixPty = pty.IPty & { readonly ptsName?: string }
+
+let ptyModule: typeof pty | undefined
+/** node-pty is a native addon: loaded by the first pty, not by every command that might need root (`hsc repos list`). */
+const loadPty = (): typeof pty => (ptyModule ??= createRequire(import.meta.url)('node-pty') as typeof pty)
 
 export interface StepExtras {
   /** Shown before the step starts (and so before its polkit prompt): what it changes. */
@@ -169,7 +174,7 @@ export class PtySession {
     if (extra.stdin !== undefined) return this.spawnPiped(argv, extra.stdin)
     let child: UnixPty
     try {
-      child = pty.spawn(argv[0], argv.slice(1), { name: 'xterm-256color', cols: this.cols, rows: this.rows, env: this.env, cwd: '/' })
+      child = loadPty().spawn(argv[0], argv.slice(1), { name: 'xterm-256color', cols: this.cols, rows: this.rows, env: this.env, cwd: '/' })
     } catch (err) {
       return this.finish('error', null, null, `could not start ${argv[0]}: ${(err as Error).message}`, index)
     }

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupTitles } from '../../../shared/contract/check-groups'
 import { api } from '../api'
+import { takePrefetched } from '../api/prefetch'
 
 export const useInspectStore = defineStore('inspect', () => {
   const report = ref<InspectReport | null>(null)
@@ -20,7 +21,7 @@ export const useInspectStore = defineStore('inspect', () => {
     loading.value = true
     error.value = null
     try {
-      report.value = await api.call('inspect.report', {})
+      report.value = await (takePrefetched('inspect.report') ?? api.call('inspect.report', {}))
     } catch (e) {
       error.value = (e as Error).message
     } finally {

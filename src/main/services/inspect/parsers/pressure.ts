@@ -1,5 +1,5 @@
 import type { Pressure, PressureAverages } from '../../../../shared/contract'
-import { AppError } from '../../../../shared/contract'
+import { AppError } from '../../../../shared/contract/errors'
 
 const LINE = /^(some|full) avg10=(\d+(?:\.\d+)?) avg60=(\d+(?:\.\d+)?) avg300=(\d+(?:\.\d+)?) total=(\d+)$/
 

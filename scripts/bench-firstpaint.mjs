@@ -1,0 +1,145 @@
+#!/usr/bin/env node
+// Browser mode, as a person sees it: from navigation to the Overview's checks on screen, in
+// real Chromium (Debian's /usr/bin/chromium through playwright-core, as the e2e tests use),
+// against a static page's first contentful paint in the same run. Each load is fresh: a new
+// browser context (empty cache, no session cookie) against the running `hsc gui --browser`.
+// Loads alternate static, app, static, app ...; prints medians, spreads and the median of the
+// pair-by-pair ratios. Goal (issue 15): Overview checks shown <= 250 ms fresh. Also the first
+// load of a just-started server (opened a second after the URL was printed), a few times.
+// Usage: node scripts/bench-firstpaint.mjs [pairs]   (after npm run build; asserts nothing)
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { createServer } from 'node:http'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium } from 'playwright-core'
+import { median } from './lib/bench.mjs'
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const PAIRS = Math.max(3, Number(process.argv[2]) || 9)
+const CHROMIUM = process.env.HSC_CHROMIUM ?? '/usr/bin/chromium'
+const GOAL_MS = 250
+
+if (!existsSync(path.join(ROOT, 'out/cli/hsc.mjs')) || !existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
+  console.error('bench:firstpaint: run `npm run build` first')
+  process.exit(1)
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`bench:firstpaint: no Chromium at ${CHROMIUM} (apt-get install chromium, or set HSC_CHROMIUM)`)
+  process.exit(1)
+}
+
+/** `hsc gui --browser` on a free port; resolves with the URL it prints (token in the fragment). */
+function startApp() {
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/hsc.mjs'), 'gui', '--browser', '--no-color'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`browser mode did not start: ${out}`)), 30_000)
+    const grab = (d) => {
+      out += d
+      const m = /Open: (http:\/\/127\.0\.0\.1:\d+\/#token=\S+)/.exec(out)
+      if (m) {
+        clearTimeout(timer)
+        resolve({ url: m[1], stop: () => new Promise((r) => (child.exitCode !== null ? r() : (child.once('exit', r), child.kill('SIGTERM')))) })
+      }
+    }
+    child.stdout.on('data', grab)
+    child.stderr.on('data', grab)
+    child.once('exit', (code) => reject(new Error(`browser mode exited with ${code}: ${out}`)))
+  })
+}
+
+/** A page with one heading and a line of text, served from memory: the floor of "something on screen". */
+function startStatic() {
+  const html =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>static</title></head><body><h1>Overview</h1><p>A static page.</p></body></html>'
+  const server = createServer((_, res) => res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(html))
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}/`, stop: () => server.close() }))
+  )
+}
+
+// Recorded in the page itself, against the navigation's time origin: when the first check row
+// exists in the DOM and the frame after it has been painted.
+const WATCH_CHECKS = `(() => {
+  const seen = () => {
+    if (window.__checksAt !== undefined || !document.querySelector('li.check')) return
+    window.__checksAt = -1
+    requestAnimationFrame(() => setTimeout(() => (window.__checksAt = performance.now()), 0))
+  }
+  new MutationObserver(seen).observe(document, { childList: true, subtree: true })
+})()`
+
+async function fresh(browser, url, measure) {
+  const context = await browser.newContext()
+  try {
+    const page = await context.newPage()
+    await page.addInitScript(WATCH_CHECKS)
+    await page.goto(url)
+    return await measure(page)
+  } finally {
+    await context.close()
+  }
+}
+
+const staticPaint = (page) =>
+  page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        const hit = () => performance.getEntriesByName('first-contentful-paint')[0]
+        if (hit()) return resolve(hit().startTime)
+        new PerformanceObserver(() => hit() && resolve(hit().startTime)).observe({ type: 'paint', buffered: true })
+      })
+  )
+
+const checksShown = async (page) => {
+  await page.waitForFunction(() => globalThis.__checksAt > 0, undefined, { timeout: 30_000, polling: 20 })
+  return page.evaluate(() => globalThis.__checksAt)
+}
+
+const FIRST_LOADS = 3
+const firsts = []
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+})
+const app = await startApp()
+const stat = await startStatic()
+try {
+  // One load of each first: Chromium's own start-up and the server's first request are not part of a page load.
+  await fresh(browser, stat.url, staticPaint)
+  await fresh(browser, app.url, checksShown)
+  const ref = []
+  const sub = []
+  const ratios = []
+  for (let i = 0; i < PAIRS; i++) {
+    ref.push(await fresh(browser, stat.url, staticPaint))
+    sub.push(await fresh(browser, app.url, checksShown))
+    ratios.push(sub.at(-1) / ref.at(-1))
+  }
+  await app.stop()
+  for (let i = 0; i < FIRST_LOADS; i++) {
+    const once = await startApp()
+    try {
+      await new Promise((r) => setTimeout(r, 1000))
+      firsts.push(await fresh(browser, once.url, checksShown))
+    } finally {
+      await once.stop()
+    }
+  }
+  const spread = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`
+  console.log(`browser mode, ${PAIRS} alternating pairs of fresh loads (new context each), ms from navigation, medians (min-max)`)
+  console.log(`  static page first contentful paint : ${median(ref).toFixed(0)} ms (${spread(ref)})`)
+  console.log(
+    `  Overview checks shown              : ${median(sub).toFixed(0)} ms (${spread(sub)})  goal <= ${GOAL_MS} ms: ${median(sub) <= GOAL_MS ? 'met' : 'NOT met'}`
+  )
+  console.log(
+    `  ratio to the static page           : ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) (goal ${(GOAL_MS / 96).toFixed(1)}x at the issue's 96 ms static paint)`
+  )
+  console.log(`  first load of a just-started server: ${median(firsts).toFixed(0)} ms (${spread(firsts)}), ${FIRST_LOADS} server starts`)
+} finally {
+  await browser.close()
+  await app.stop()
+  stat.stop()
+}
