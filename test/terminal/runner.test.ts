@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EventHub } from '../../src/main/services/system/events'
 import { runInherited } from '../../src/main/services/terminal/inherit'
+import { userTerminalRunner } from '../../src/main/services/terminal/privileged'
 import { TerminalService } from '../../src/main/services/terminal/runner'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-terminal-'))
@@ -252,5 +253,21 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
     expect(failed).toMatchObject({ status: 'failed', code: 1, failedStep: 1 })
     expect(lines).toEqual([expect.stringMatching(/^\$ \/.*\/true$/), expect.stringMatching(/^\$ \/.*\/false$/)])
     await expect(runInherited({ title: 'x', steps: [['sh', '-c', 'id']] }, { elevation: 'direct', stdio: 'ignore' })).rejects.toThrow(/not allowed/)
+  })
+
+  it("the CLI's privileged runner (user's terminal) feeds a step's stdin on a pipe and returns the ended session", async () => {
+    const out = path.join(os.tmpdir(), `hsc-user-terminal-${process.pid}.txt`)
+    const lines: string[] = []
+    try {
+      const runner = userTerminalRunner({ elevation: 'direct', programs: TEST_PROGRAMS, stdio: 'ignore', announce: (l) => lines.push(l) })
+      expect(runner.shownIn).toBe('user-terminal')
+      const session = await runner.start({ title: 'x', steps: [{ argv: ['sh', '-c', `cat > ${out}`], stdin: 'content\n', why: 'writes the file' }] })
+      expect(session).toMatchObject({ status: 'ok', exit: { status: 'ok', code: 0 } })
+      expect(session.steps[0][0]).toMatch(/^\/.*\/sh$/)
+      expect(readFileSync(out, 'utf8')).toBe('content\n')
+      expect(lines).toEqual(['# writes the file', expect.stringMatching(/^\$ \/.*\/sh -c /)])
+    } finally {
+      rmSync(out, { force: true })
+    }
   })
 })

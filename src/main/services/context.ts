@@ -2,12 +2,18 @@ import type { CommandRunner } from './system/command'
 import type { EventHub } from './system/events'
 import type { RootFs } from './system/rootfs'
 import type { SettingsService } from './settings/service'
+import type { PrivilegedRunner } from './terminal/privileged'
 
 /** Everything a service may touch of the system, injected so tests can swap any part. */
 export interface ServiceContext {
   /** The file tree read by read-only checks ("/" live, a fixture dir in tests / --root). */
   fs: RootFs
   run: CommandRunner
+  /**
+   * The one way to run an allowlisted argv as root, supplied by the process that hosts the
+   * services: the terminal panel (Electron, browser mode) or the user's terminal (CLI).
+   */
+  privileged: PrivilegedRunner
   events: EventHub
   settings: SettingsService
   /** Process environment, for test-only switches that the renderer can never set. */

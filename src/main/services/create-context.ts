@@ -5,6 +5,7 @@ import { EventHub } from './system/events'
 import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
+import { panelRunner, type PrivilegedRunner } from './terminal/privileged'
 
 export interface ContextOptions {
   transport: ServiceContext['transport']
@@ -13,6 +14,8 @@ export interface ContextOptions {
   run?: CommandRunner
   env?: Record<string, string | undefined>
   events?: EventHub
+  /** How privileged plans run; the terminal panel (a pty session per plan) by default. */
+  privileged?: (ctx: ServiceContext) => PrivilegedRunner
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -27,9 +30,11 @@ export function defaultStateDir(env: Env): string {
 export function createServiceContext(opts: ContextOptions): ServiceContext {
   const fs = createRootFs(opts.root ?? '/')
   const env = opts.env ?? process.env
-  return {
+  const ctx: ServiceContext = {
     fs,
     run: opts.run ?? runCommand,
+    // Replaced below; the runner may need the finished context (its event hub).
+    privileged: undefined as unknown as PrivilegedRunner,
     events: opts.events ?? new EventHub(),
     settings: opts.settings,
     env,
@@ -37,4 +42,7 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
     stateDir: defaultStateDir(env),
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }
+  // node-pty loads with the first panel run, not with the context.
+  ctx.privileged = opts.privileged?.(ctx) ?? panelRunner(async () => (await import('./terminal')).terminalFor(ctx))
+  return ctx
 }

@@ -1,7 +1,6 @@
 import type { reposMethods } from '../../../shared/contract/repos'
 import type { ServiceContext } from '../context'
 import type { HandlerFactory } from '../handlers'
-import { terminalFor } from '../terminal'
 import { flavoursFile } from './flavours'
 import { createReposService, type ReposServiceOptions } from './service'
 
@@ -12,7 +11,7 @@ import { createReposService, type ReposServiceOptions } from './service'
  */
 export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOptions {
   const installroot = ctx.env.HSC_REPOS_INSTALLROOT || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
-  const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: terminalFor(ctx).elevation }
+  const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: ctx.privileged.elevation }
   if (ctx.env.HSC_REPOS_RELEASEVER) opts.releasever = ctx.env.HSC_REPOS_RELEASEVER
   const flavours = flavoursFile(ctx.env)
   if (flavours) opts.flavoursFile = flavours
@@ -21,7 +20,6 @@ export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOption
 
 export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
   const svc = createReposService(reposOptionsFromContext(ctx))
-  const terminal = terminalFor(ctx)
   return {
     'repos.list': () => svc.list(),
     'repos.prerequisites': () => svc.prerequisites(),
@@ -29,6 +27,6 @@ export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
     'repos.kernel': () => svc.kernel(),
     'repos.flavours': () => svc.flavours(),
     'repos.plan': ({ action }) => svc.plan(action),
-    'repos.run': ({ action }) => svc.run(action, terminal)
+    'repos.run': ({ action }) => svc.run(action, ctx.privileged)
   }
 }

@@ -50,7 +50,7 @@ export interface ReposService {
   kernel(): Promise<KernelInfo>
   flavours(): Promise<FlavourOffer>
   plan(action: ReposAction): Promise<PrivilegedPlan>
-  run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo }): Promise<ReposRunResult>
+  run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo | Promise<TerminalSessionInfo> }): Promise<ReposRunResult>
   readonly installroot?: string
 }
 
@@ -102,7 +102,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     plan,
     async run(action, runner) {
       const p = await plan(action)
-      return { plan: p, session: runner.start(p) }
+      return { plan: p, session: await runner.start(p) }
     }
   }
 }
