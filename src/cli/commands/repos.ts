@@ -168,7 +168,7 @@ async function plannedRun(action: ReposActionInput, args: ParsedArgs, ctx: CliCo
     }
   }
   // The service builds the plan again and runs it through the context's runner: the user's terminal.
-  const { session } = await ctx.call('repos.run', { action })
+  const { session } = await ctx.call('repos.run', { action, digest: plan.digest })
   const exit: TerminalExit = session.exit ?? { id: session.id, code: null, signal: null, declined: false, status: 'error', message: 'the run did not end' }
   if (ctx.json) ctx.out(JSON.stringify({ plan, exit }, null, 2))
   else ctx.err(exit.status === 'ok' ? ctx.style.green('Done.') : ctx.style.red(exit.declined ? 'Authorization declined; nothing was run.' : exit.message))

@@ -27,6 +27,6 @@ export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
     'repos.kernel': () => svc.kernel(),
     'repos.flavours': () => svc.flavours(),
     'repos.plan': ({ action }) => svc.plan(action),
-    'repos.run': ({ action }) => svc.run(action, ctx.privileged)
+    'repos.run': ({ action, digest }) => svc.run(action, ctx.privileged, digest)
   }
 }
