@@ -6,6 +6,7 @@ import type { ServiceContext } from '../main/services/context'
 import { defaultSettingsFile, fileBackend } from '../main/services/settings/backend'
 import { createSettingsService } from '../main/services/settings/service'
 import { userTerminalRunner } from '../main/services/terminal/privileged'
+import { testSwitchesFromEnv } from '../main/services/test-switches'
 import type { Style } from './output'
 
 export interface CliContext {
@@ -34,7 +35,7 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
   // whose terminal panel shows them instead (the context's default runner).
   const privileged =
     transport === 'cli' ? () => userTerminalRunner({ env, stdio: opts.json ? 'stderr' : 'inherit', announce: (l) => err(opts.style.dim(l)) }) : undefined
-  const services = createServiceContext({ transport, settings, root: opts.root, env, privileged })
+  const services = createServiceContext({ transport, settings, root: opts.root, env, privileged, test: testSwitchesFromEnv(env) })
   const router = createRouter(createHandlers(services))
   return {
     services,

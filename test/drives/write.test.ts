@@ -26,7 +26,7 @@ const kernelGpt = (() => {
 })()
 
 function service(extra: Partial<DrivesServiceOptions> = {}, allowLoop = true): DrivesService {
-  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: allowLoop ? '1' : undefined }, idleMs: 0, ...extra })
+  const s = new DrivesService({ fs: createRootFs('/'), env: process.env, allowLoop, idleMs: 0, ...extra })
   services.push(s)
   return s
 }

@@ -241,7 +241,7 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     const ctx = createServiceContext({
       transport: 'browser',
       settings: createSettingsService(memoryBackend()),
-      env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root }
+      test: { allowLoopDevices: false, reposInstallroot: world.root }
     })
     const router = createRouter(createHandlers(ctx))
     for (const id of ['x;rm -rf /', '--setopt=reposdir=/tmp']) {

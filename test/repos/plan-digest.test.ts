@@ -48,7 +48,7 @@ describe.skipIf(!!skip)(`repos.run against a real dnf installroot${skip ? ` (ski
     const ctx = createServiceContext({
       transport: 'cli',
       settings: createSettingsService(memoryBackend()),
-      env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root },
+      test: { allowLoopDevices: false, reposInstallroot: world.root },
       // Root here: the runner starts dnf directly; its output is not needed.
       privileged: () => userTerminalRunner({ elevation: 'direct', stdio: 'ignore' })
     })

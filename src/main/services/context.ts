@@ -3,6 +3,7 @@ import type { EventHub } from './system/events'
 import type { RootFs } from './system/rootfs'
 import type { SettingsService } from './settings/service'
 import type { PrivilegedRunner } from './terminal/privileged'
+import type { TestSwitches } from './test-switches'
 
 /** Everything a service may touch of the system, injected so tests can swap any part. */
 export interface ServiceContext {
@@ -16,8 +17,10 @@ export interface ServiceContext {
   privileged: PrivilegedRunner
   events: EventHub
   settings: SettingsService
-  /** Process environment, for test-only switches that the renderer can never set. */
+  /** Process environment: HOME, XDG and HSC_*_DIR folders, proxy variables, the system bus address. */
   env: Readonly<Record<string, string | undefined>>
+  /** Test-only switches, chosen by the process that started the services (never by a client). */
+  test: TestSwitches
   transport: 'electron' | 'browser' | 'cli'
   /** Per-user state that outlives a process (write-job journal): $HSC_STATE_DIR, else XDG state home. */
   stateDir: string

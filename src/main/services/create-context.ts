@@ -6,6 +6,7 @@ import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
 import { panelRunner, type PrivilegedRunner } from './terminal/privileged'
+import { NO_TEST_SWITCHES, type TestSwitches } from './test-switches'
 
 export interface ContextOptions {
   transport: ServiceContext['transport']
@@ -14,6 +15,8 @@ export interface ContextOptions {
   run?: CommandRunner
   env?: Record<string, string | undefined>
   events?: EventHub
+  /** Test-only switches; none unless the starting process chose some (testSwitchesFromEnv). */
+  test?: TestSwitches
   /** How privileged plans run; the terminal panel (a pty session per plan) by default. */
   privileged?: (ctx: ServiceContext) => PrivilegedRunner
 }
@@ -38,6 +41,7 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
     events: opts.events ?? new EventHub(),
     settings: opts.settings,
     env,
+    test: opts.test ?? NO_TEST_SWITCHES,
     transport: opts.transport,
     stateDir: defaultStateDir(env),
     rootFs: (root) => (root ? createRootFs(root) : fs)

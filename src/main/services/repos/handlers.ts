@@ -5,14 +5,14 @@ import { flavoursFile } from './flavours'
 import { createReposService, type ReposServiceOptions } from './service'
 
 /**
- * Which system the repos service works on: the context's root (the CLI's --root) or, as a
- * test switch read only here in the main process, HSC_REPOS_INSTALLROOT (+ HSC_REPOS_RELEASEVER).
- * The renderer can never choose it: an installroot reaches privileged dnf argv.
+ * Which system the repos service works on: the context's root (the CLI's --root) or the
+ * context's test switch (an installroot and its releasever). A client can never choose it:
+ * an installroot reaches privileged dnf argv.
  */
 export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOptions {
-  const installroot = ctx.env.HSC_REPOS_INSTALLROOT || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
+  const installroot = ctx.test.reposInstallroot || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
   const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: ctx.privileged.elevation }
-  if (ctx.env.HSC_REPOS_RELEASEVER) opts.releasever = ctx.env.HSC_REPOS_RELEASEVER
+  if (ctx.test.reposReleasever) opts.releasever = ctx.test.reposReleasever
   const flavours = flavoursFile(ctx.env)
   if (flavours) opts.flavoursFile = flavours
   return opts

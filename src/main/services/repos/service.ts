@@ -87,7 +87,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
   }
   const prereqState = async () => evaluatePrerequisites(fs, await dnf(), await list())
   const flavours = async (): Promise<FlavourOffer> => {
-    const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile(process.env))
+    const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile({}))
     const stream = await streamInfo(fs)
     return offerFor(table, stream.major ? String(stream.major) : null)
   }
