@@ -11,6 +11,7 @@ import { PartWriter } from './part-writer'
 import { socketHttpGet } from './socket-transport'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
 import type { HttpGet, HttpResponse } from './transport'
+import { formatBytes } from '../../../shared/format'
 
 export type { FetchLike } from './transport'
 
@@ -107,17 +108,6 @@ export function parseContentRange(value: string | null): { start: number; end: n
 export async function defaultFreeSpace(dir: string): Promise<number> {
   const s = await statfs(dir)
   return Number(s.bavail) * Number(s.bsize)
-}
-
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = n
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024
-    u++
-  }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`
 }
 
 function describe(err: unknown): string {
