@@ -143,7 +143,8 @@ describe('privileged runner (node-pty)', () => {
         ['stty', 'size']
       ]
     })
-    await sleep(150)
+    // The first step's command line is printed just before it is spawned: resize while it runs.
+    await until(() => (out.get(info.id) ?? '').includes('stty size'))
     t.resize(info.id, 123, 41)
     await t.wait(info.id)
     expect(out.get(info.id)!.match(/41 123/g)?.length).toBe(2)
@@ -152,7 +153,7 @@ describe('privileged runner (node-pty)', () => {
   it('passes keystrokes to the program (a dnf [y/N] answer)', async () => {
     const { t, out } = withHub({ ack: true })
     const info = t.start({ title: 'input', steps: [['head', '-n', '1']] })
-    await sleep(200)
+    await until(() => /\$ \S*head -n 1/.test(out.get(info.id) ?? ''))
     t.input(info.id, 'answer-42\r')
     const exit = await t.wait(info.id)
     expect(exit.status).toBe('ok')
@@ -160,7 +161,7 @@ describe('privileged runner (node-pty)', () => {
   })
 
   it('stops a running command with ^C through the tty and reports it as killed', async () => {
-    const { t } = withHub({ ack: true })
+    const { t, out } = withHub({ ack: true })
     const info = t.start({
       title: 'sleep',
       steps: [
@@ -168,7 +169,7 @@ describe('privileged runner (node-pty)', () => {
         ['echo', 'next']
       ]
     })
-    await sleep(200)
+    await until(() => /\$ \S*sleep 30/.test(out.get(info.id) ?? ''))
     const started = Date.now()
     t.kill(info.id)
     const exit = await t.wait(info.id)
