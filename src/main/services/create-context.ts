@@ -33,11 +33,15 @@ export function defaultStateDir(env: Env): string {
 export function createServiceContext(opts: ContextOptions): ServiceContext {
   const fs = createRootFs(opts.root ?? '/')
   const env = opts.env ?? process.env
+  let privileged: PrivilegedRunner | undefined
   const ctx: ServiceContext = {
     fs,
     run: opts.run ?? runCommand,
-    // Replaced below; the runner may need the finished context (its event hub).
-    privileged: undefined as unknown as PrivilegedRunner,
+    // Made on first use: a runner may need the finished context (its event hub), and the panel
+    // runner's node-pty loads with its first run, not with the context.
+    get privileged(): PrivilegedRunner {
+      return (privileged ??= opts.privileged?.(ctx) ?? panelRunner(async () => (await import('./terminal')).terminalFor(ctx)))
+    },
     events: opts.events ?? new EventHub(),
     settings: opts.settings,
     env,
@@ -46,7 +50,5 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
     stateDir: defaultStateDir(env),
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }
-  // node-pty loads with the first panel run, not with the context.
-  ctx.privileged = opts.privileged?.(ctx) ?? panelRunner(async () => (await import('./terminal')).terminalFor(ctx))
   return ctx
 }
