@@ -128,7 +128,8 @@ export class DrivesService {
   }
 
   /** Calls listener with the full list whenever UDisks2 reports a change (debounced). */
-  watch(listener: (list: DriveList) => void, onError?: (err: unknown) => void): () => void {
+  /** Calls listener with a fresh list after UDisks2 changes; `onWatching` once the signal match is in place. */
+  watch(listener: (list: DriveList) => void, onError?: (err: unknown) => void, onWatching?: () => void): () => void {
     let stopped = false
     let timer: NodeJS.Timeout | undefined
     let unwatch: (() => Promise<void>) | undefined
@@ -142,6 +143,7 @@ export class DrivesService {
         unwatch = await client.watch(() => {
           if (!timer) timer = setTimeout(refresh, 200)
         })
+        onWatching?.()
       })
       .catch((err) => onError?.(err))
     return () => {
