@@ -9,6 +9,7 @@ import { createServiceContext } from '../main/services/create-context'
 import { defaultSettingsFile, fileBackend } from '../main/services/settings/backend'
 import { createSettingsService } from '../main/services/settings/service'
 import { shutdownServices } from '../main/services/shutdown'
+import { testSwitchesFromEnv } from '../main/services/test-switches'
 import { electronStoreBackend } from '../main/settings-electron-store'
 import { serveConnection } from '../main/transport/connection'
 import { parentChannel } from './channel'
@@ -24,7 +25,7 @@ const settingsFile = env.HSC_SETTINGS_FILE || defaultSettingsFile(env)
 // Inside Electron (a utility process) settings go through electron-store in the same file;
 // under plain Node (tests, browser shells) through the file backend with the same schema.
 const settings = createSettingsService(process.versions.electron ? electronStoreBackend(path.dirname(settingsFile)) : fileBackend(settingsFile))
-const ctx = createServiceContext({ transport: 'electron', settings, env })
+const ctx = createServiceContext({ transport: 'electron', settings, env, test: testSwitchesFromEnv(env) })
 const router = createRouter(createHandlers(ctx))
 const connection = serveConnection(router, ctx.events, (msg) => channel.post(msg))
 channel.onMessage((msg) => connection.receive(msg))

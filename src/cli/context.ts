@@ -6,6 +6,8 @@ import { createServiceContext } from '../main/services/create-context'
 import type { ServiceContext } from '../main/services/context'
 import { defaultSettingsFile, fileBackend } from '../main/services/settings/backend'
 import { createSettingsService } from '../main/services/settings/service'
+import { userTerminalRunner } from '../main/services/terminal/privileged'
+import { testSwitchesFromEnv } from '../main/services/test-switches'
 import type { Style } from './output'
 
 export interface CliContext {
@@ -26,9 +28,16 @@ export interface CliContext {
 export function createCliContext(opts: { json: boolean; root?: string; style: Style; env?: NodeJS.ProcessEnv; transport?: 'cli' | 'browser' }): CliContext {
   const env = opts.env ?? process.env
   const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
-  const services = createServiceContext({ transport: opts.transport ?? 'cli', settings, root: opts.root, env })
-  const router = createRouter(createHandlers(services))
+  const transport = opts.transport ?? 'cli'
   const out = (t: string): void => void process.stdout.write(t.endsWith('\n') ? t : t + '\n')
+  const err = (t: string): void => void process.stderr.write(t.endsWith('\n') ? t : t + '\n')
+  // The CLI runs privileged plans in the user's own terminal (prompts and output where the
+  // user is; with --json the programs' stdout goes to stderr). `hsc gui` serves a browser,
+  // whose terminal panel shows them instead (the context's default runner).
+  const privileged =
+    transport === 'cli' ? () => userTerminalRunner({ env, stdio: opts.json ? 'stderr' : 'inherit', announce: (l) => err(opts.style.dim(l)) }) : undefined
+  const services = createServiceContext({ transport, settings, root: opts.root, env, privileged, test: testSwitchesFromEnv(env) })
+  const router = createRouter(createHandlers(services))
   return {
     services,
     router,
@@ -38,7 +47,7 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
     isTTY: Boolean(process.stdout.isTTY),
     out,
     print: (value, human) => out(opts.json ? JSON.stringify(value, null, 2) : human(value)),
-    err: (t) => process.stderr.write(t.endsWith('\n') ? t : t + '\n'),
+    err,
     async call(method, input) {
       const r = await router.call(method, input)
       if (!r.ok) throw fromErrorInfo(r.error)

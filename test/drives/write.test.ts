@@ -26,7 +26,7 @@ const kernelGpt = (() => {
 })()
 
 function service(extra: Partial<DrivesServiceOptions> = {}, allowLoop = true): DrivesService {
-  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: allowLoop ? '1' : undefined }, idleMs: 0, ...extra })
+  const s = new DrivesService({ fs: createRootFs('/'), env: process.env, allowLoop, idleMs: 0, ...extra })
   services.push(s)
   return s
 }
@@ -98,12 +98,12 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   it('reports drives added and removed live (UDisks2 signals, debounced re-list)', async () => {
     const s = service()
     const lists: string[][] = []
-    const stop = s.watch((l) => lists.push(l.drives.map((d) => d.device)))
+    let stop: () => void = () => undefined
+    // Change nothing before the signal subscription is in place.
+    await new Promise<void>((watching) => (stop = s.watch((l) => lists.push(l.drives.map((d) => d.device)), undefined, watching)))
     const until = async (ok: () => boolean): Promise<void> => {
       for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
     }
-    // Let the signal subscription settle before changing anything.
-    await new Promise((r) => setTimeout(r, 300))
     const dev = loopSetup(path.join(dir, 'hotplug.img'), 32 * MiB)
     await until(() => lists.some((l) => l.includes(dev)))
     expect(lists.some((l) => l.includes(dev))).toBe(true)

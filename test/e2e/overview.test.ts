@@ -152,12 +152,18 @@ describe.skipIf(skip)(`browser mode + Overview in Chromium${skip ? ` (skipped: $
     if (typeof opened === 'string') throw new Error(`WebSocket refused: ${opened}`)
     const ws = opened
     const replies: unknown[] = []
-    ws.on('message', (d) => replies.push(JSON.parse(d.toString())))
+    // Four messages, four replies: the test goes on once all of them are in.
+    const allIn = new Promise<void>((resolve) =>
+      ws.on('message', (d) => {
+        replies.push(JSON.parse(d.toString()))
+        if (replies.length >= 4) resolve()
+      })
+    )
     ws.send('not json')
     ws.send(JSON.stringify({ t: 'call', id: 1, method: 'no.such', input: {} }))
     ws.send(JSON.stringify({ t: 'call', id: 2, method: 'inspect.report', input: { root: 42 } }))
     ws.send(JSON.stringify({ t: 'call', id: 3, method: 'app.info', input: {} }))
-    await new Promise((r) => setTimeout(r, 500))
+    await allIn
     ws.close()
     expect(replies).toContainEqual({ t: 'error', message: 'malformed message ignored' })
     const byId = (id: number) => replies.find((r) => (r as { id?: number }).id === id) as { result: { ok: boolean; error?: { name: string } } }

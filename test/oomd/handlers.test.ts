@@ -84,13 +84,17 @@ describe('oomd through the router (same path as IPC, WebSocket and CLI)', () => 
     cleanups.push(() => ctx.events.close())
     createOomdHandlers({ pressureIntervalMs: 40 })(ctx)
     const got: OomdPressureSample[] = []
+    let third: () => void = () => undefined
+    const threeSamples = new Promise<void>((resolve) => (third = resolve))
     const client = ctx.events.addClient((event, payload) => {
-      if (event === 'oomd.pressure') got.push(payload as OomdPressureSample)
+      if (event !== 'oomd.pressure') return
+      got.push(payload as OomdPressureSample)
+      if (got.length >= 3) third()
     })
     await new Promise((r) => setTimeout(r, 150))
     expect(got).toEqual([])
     ctx.events.subscribe(client, 'oomd.pressure')
-    await new Promise((r) => setTimeout(r, 300))
+    await threeSamples
     ctx.events.unsubscribe(client, 'oomd.pressure')
     const n = got.length
     expect(n).toBeGreaterThanOrEqual(3)

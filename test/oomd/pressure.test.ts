@@ -27,8 +27,17 @@ describe('memory pressure sampling', () => {
 
   it.skipIf(!psiReadable)('samples the live /proc/pressure/memory repeatedly and stops when told', async () => {
     const samples: OomdPressureSample[] = []
-    const stop = startPressureSampler(createRootFs('/'), (s) => samples.push(s), 50)
-    await new Promise((r) => setTimeout(r, 400))
+    let stop: () => void = () => undefined
+    await new Promise<void>((resolve) => {
+      stop = startPressureSampler(
+        createRootFs('/'),
+        (s) => {
+          samples.push(s)
+          if (samples.length >= 3) resolve()
+        },
+        50
+      )
+    })
     stop()
     const n = samples.length
     expect(n).toBeGreaterThanOrEqual(3)
@@ -45,8 +54,17 @@ describe('memory pressure sampling', () => {
     const t = makeTree({})
     try {
       const samples: OomdPressureSample[] = []
-      const stop = startPressureSampler(createRootFs(t.root), (s) => samples.push(s), 1000)
-      await new Promise((r) => setTimeout(r, 50))
+      let stop: () => void = () => undefined
+      await new Promise<void>((resolve) => {
+        stop = startPressureSampler(
+          createRootFs(t.root),
+          (s) => {
+            samples.push(s)
+            resolve()
+          },
+          1000
+        )
+      })
       stop()
       expect(samples).toHaveLength(1)
       expect(samples[0]).toMatchObject({ some: null, full: null })

@@ -48,7 +48,8 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
   const parse = (a: ReposActionInput) => reposAction.parse(a)
 
   async function run(action: ReposActionInput, answer?: { when: RegExp; send: string }): Promise<{ exit: TerminalExit; out: string; argv: string[][] }> {
-    const { plan, session } = await svc.run(parse(action), terminal)
+    const confirmed = await svc.plan(parse(action))
+    const { plan, session } = await svc.run(parse(action), terminal, confirmed.digest)
     if (answer) {
       const deadline = Date.now() + 120_000
       while (!answer.when.test(output.get(session.id) ?? '') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
@@ -240,15 +241,15 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     const ctx = createServiceContext({
       transport: 'browser',
       settings: createSettingsService(memoryBackend()),
-      env: { ...process.env, HSC_REPOS_INSTALLROOT: world.root }
+      test: { allowLoopDevices: false, reposInstallroot: world.root }
     })
     const router = createRouter(createHandlers(ctx))
     for (const id of ['x;rm -rf /', '--setopt=reposdir=/tmp']) {
-      const r = await router.call('repos.run', { action: { kind: 'toggle', id, enabled: true } })
+      const r = await router.call('repos.run', { action: { kind: 'toggle', id, enabled: true }, digest: '0'.repeat(64) })
       expect(r.ok).toBe(false)
       if (!r.ok) expect(r.error).toMatchObject({ name: 'ValidationError', message: expect.stringContaining('repo ids') })
     }
-    const r = await router.call('repos.run', { action: { kind: 'toggle', id: 'no-such-repo', enabled: false } })
+    const r = await router.call('repos.run', { action: { kind: 'toggle', id: 'no-such-repo', enabled: false }, digest: '0'.repeat(64) })
     expect(r.ok ? 'started' : r.error.name).toBe('UnknownRepo')
 
     expect(hashes()).toEqual(before)

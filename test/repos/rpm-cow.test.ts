@@ -120,7 +120,7 @@ describe.skipIf(!!skip)(`Enable RPM copy-on-write in a real dnf installroot${ski
     // No content crosses from the user's side: the root helper reads and edits the file itself.
     expect(plan.steps[2].argv.slice(-2)).toEqual(['--root', root])
 
-    const { plan: ran, session } = await svc.run(action, terminal)
+    const { plan: ran, session } = await svc.run(action, terminal, plan.digest)
     expect(ran.steps.map((s) => s.argv)).toEqual(plan.steps.map((s) => s.argv))
     const exit = await terminal.wait(session.id)
     expect(exit, output.get(session.id)).toMatchObject({ status: 'ok' })

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { renderThresholdsFile } from '../../src/main/services/oomd/thresholds'
 import { EventHub } from '../../src/main/services/system/events'
 import { createConfigWriter } from '../../src/main/services/terminal/config-writer'
+import { panelRunner } from '../../src/main/services/terminal/privileged'
 import { TerminalService } from '../../src/main/services/terminal/runner'
 import { isRoot, PROJECT_ROOT } from '../support/paths'
 
@@ -22,7 +23,7 @@ const HELPER = path.join(PROJECT_ROOT, 'libexec/hsc-root-helper')
 function writer(root: string, opts: ConstructorParameters<typeof TerminalService>[0] = {}) {
   const terminal = new TerminalService({ events: new EventHub(), elevation: 'direct', ...opts })
   terminals.push(terminal)
-  return { terminal, w: createConfigWriter({ terminal, root }) }
+  return { terminal, w: createConfigWriter({ runner: panelRunner(async () => terminal, terminal.elevation), root }) }
 }
 
 /** A directory holding a stand-in `pkexec` (no polkit daemon here), found both through the runner's search path and PATH. */
@@ -135,7 +136,10 @@ needsRoot(`privileged config-file writer (root helper, content on stdin)${why}`,
     writeFileSync(path.join(root, DROP_IN), 'old\n')
     const { opts } = standIn('#!/bin/sh\nexit 126\n')
     const { w } = writer(root, opts)
-    await expect(w.write(DROP_IN, CONTENT)).rejects.toMatchObject({ name: 'AuthorizationDeclined', message: expect.stringContaining('authorization declined') })
+    await expect(w.write(DROP_IN, CONTENT)).rejects.toMatchObject({
+      name: 'AuthorizationDeclined',
+      message: expect.stringContaining('administrator rights were not granted')
+    })
     await expect(w.remove(DROP_IN)).rejects.toMatchObject({ name: 'AuthorizationDeclined' })
     expect(readFileSync(path.join(root, DROP_IN), 'utf8')).toBe('old\n')
   })

@@ -4,6 +4,7 @@ import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { EventHub } from '../../src/main/services/system/events'
 import { runInherited } from '../../src/main/services/terminal/inherit'
+import { userTerminalRunner } from '../../src/main/services/terminal/privileged'
 import { TerminalService } from '../../src/main/services/terminal/runner'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-terminal-'))
@@ -142,7 +143,8 @@ describe('privileged runner (node-pty)', () => {
         ['stty', 'size']
       ]
     })
-    await sleep(150)
+    // The first step's command line is printed just before it is spawned: resize while it runs.
+    await until(() => (out.get(info.id) ?? '').includes('stty size'))
     t.resize(info.id, 123, 41)
     await t.wait(info.id)
     expect(out.get(info.id)!.match(/41 123/g)?.length).toBe(2)
@@ -151,7 +153,7 @@ describe('privileged runner (node-pty)', () => {
   it('passes keystrokes to the program (a dnf [y/N] answer)', async () => {
     const { t, out } = withHub({ ack: true })
     const info = t.start({ title: 'input', steps: [['head', '-n', '1']] })
-    await sleep(200)
+    await until(() => /\$ \S*head -n 1/.test(out.get(info.id) ?? ''))
     t.input(info.id, 'answer-42\r')
     const exit = await t.wait(info.id)
     expect(exit.status).toBe('ok')
@@ -159,7 +161,7 @@ describe('privileged runner (node-pty)', () => {
   })
 
   it('stops a running command with ^C through the tty and reports it as killed', async () => {
-    const { t } = withHub({ ack: true })
+    const { t, out } = withHub({ ack: true })
     const info = t.start({
       title: 'sleep',
       steps: [
@@ -167,7 +169,7 @@ describe('privileged runner (node-pty)', () => {
         ['echo', 'next']
       ]
     })
-    await sleep(200)
+    await until(() => /\$ \S*sleep 30/.test(out.get(info.id) ?? ''))
     const started = Date.now()
     t.kill(info.id)
     const exit = await t.wait(info.id)
@@ -252,5 +254,21 @@ describe('pkexec elevation (stand-in pkexec: no polkit daemon here)', () => {
     expect(failed).toMatchObject({ status: 'failed', code: 1, failedStep: 1 })
     expect(lines).toEqual([expect.stringMatching(/^\$ \/.*\/true$/), expect.stringMatching(/^\$ \/.*\/false$/)])
     await expect(runInherited({ title: 'x', steps: [['sh', '-c', 'id']] }, { elevation: 'direct', stdio: 'ignore' })).rejects.toThrow(/not allowed/)
+  })
+
+  it("the CLI's privileged runner (user's terminal) feeds a step's stdin on a pipe and returns the ended session", async () => {
+    const out = path.join(os.tmpdir(), `hsc-user-terminal-${process.pid}.txt`)
+    const lines: string[] = []
+    try {
+      const runner = userTerminalRunner({ elevation: 'direct', programs: TEST_PROGRAMS, stdio: 'ignore', announce: (l) => lines.push(l) })
+      expect(runner.shownIn).toBe('user-terminal')
+      const session = await runner.start({ title: 'x', steps: [{ argv: ['sh', '-c', `cat > ${out}`], stdin: 'content\n', why: 'writes the file' }] })
+      expect(session).toMatchObject({ status: 'ok', exit: { status: 'ok', code: 0 } })
+      expect(session.steps[0][0]).toMatch(/^\/.*\/sh$/)
+      expect(readFileSync(out, 'utf8')).toBe('content\n')
+      expect(lines).toEqual(['# writes the file', expect.stringMatching(/^\$ \/.*\/sh -c /)])
+    } finally {
+      rmSync(out, { force: true })
+    }
   })
 })

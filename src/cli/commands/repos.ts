@@ -12,7 +12,6 @@ import {
   type ReposActionInput,
   type TerminalExit
 } from '../../shared/contract'
-import { runInherited } from '../../main/services/terminal/inherit'
 import { UsageError, type ParsedArgs } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
@@ -168,7 +167,9 @@ async function plannedRun(action: ReposActionInput, args: ParsedArgs, ctx: CliCo
       return 1
     }
   }
-  const exit: TerminalExit = await runInherited(plan, { stdio: ctx.json ? 'stderr' : 'inherit', announce: (l) => ctx.err(ctx.style.dim(l)) })
+  // The service builds the plan again and runs it through the context's runner: the user's terminal.
+  const { session } = await ctx.call('repos.run', { action, digest: plan.digest })
+  const exit: TerminalExit = session.exit ?? { id: session.id, code: null, signal: null, declined: false, status: 'error', message: 'the run did not end' }
   if (ctx.json) ctx.out(JSON.stringify({ plan, exit }, null, 2))
   else ctx.err(exit.status === 'ok' ? ctx.style.green('Done.') : ctx.style.red(exit.declined ? 'Authorization declined; nothing was run.' : exit.message))
   return exit.status === 'ok' ? 0 : 1

@@ -2,16 +2,25 @@ import type { CommandRunner } from './system/command'
 import type { EventHub } from './system/events'
 import type { RootFs } from './system/rootfs'
 import type { SettingsService } from './settings/service'
+import type { PrivilegedRunner } from './terminal/privileged'
+import type { TestSwitches } from './test-switches'
 
 /** Everything a service may touch of the system, injected so tests can swap any part. */
 export interface ServiceContext {
   /** The file tree read by read-only checks ("/" live, a fixture dir in tests / --root). */
   fs: RootFs
   run: CommandRunner
+  /**
+   * The one way to run an allowlisted argv as root, supplied by the process that hosts the
+   * services: the terminal panel (Electron, browser mode) or the user's terminal (CLI).
+   */
+  privileged: PrivilegedRunner
   events: EventHub
   settings: SettingsService
-  /** Process environment, for test-only switches that the renderer can never set. */
+  /** Process environment: HOME, XDG and HSC_*_DIR folders, proxy variables, the system bus address. */
   env: Readonly<Record<string, string | undefined>>
+  /** Test-only switches, chosen by the process that started the services (never by a client). */
+  test: TestSwitches
   transport: 'electron' | 'browser' | 'cli'
   /** Per-user state that outlives a process (write-job journal): $HSC_STATE_DIR, else XDG state home. */
   stateDir: string

@@ -5,6 +5,8 @@ import { EventHub } from './system/events'
 import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
+import { panelRunner, type PrivilegedRunner } from './terminal/privileged'
+import { NO_TEST_SWITCHES, type TestSwitches } from './test-switches'
 
 export interface ContextOptions {
   transport: ServiceContext['transport']
@@ -13,6 +15,10 @@ export interface ContextOptions {
   run?: CommandRunner
   env?: Record<string, string | undefined>
   events?: EventHub
+  /** Test-only switches; none unless the starting process chose some (testSwitchesFromEnv). */
+  test?: TestSwitches
+  /** How privileged plans run; the terminal panel (a pty session per plan) by default. */
+  privileged?: (ctx: ServiceContext) => PrivilegedRunner
 }
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -27,14 +33,22 @@ export function defaultStateDir(env: Env): string {
 export function createServiceContext(opts: ContextOptions): ServiceContext {
   const fs = createRootFs(opts.root ?? '/')
   const env = opts.env ?? process.env
-  return {
+  let privileged: PrivilegedRunner | undefined
+  const ctx: ServiceContext = {
     fs,
     run: opts.run ?? runCommand,
+    // Made on first use: a runner may need the finished context (its event hub), and the panel
+    // runner's node-pty loads with its first run, not with the context.
+    get privileged(): PrivilegedRunner {
+      return (privileged ??= opts.privileged?.(ctx) ?? panelRunner(async () => (await import('./terminal')).terminalFor(ctx)))
+    },
     events: opts.events ?? new EventHub(),
     settings: opts.settings,
     env,
+    test: opts.test ?? NO_TEST_SWITCHES,
     transport: opts.transport,
     stateDir: defaultStateDir(env),
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }
+  return ctx
 }

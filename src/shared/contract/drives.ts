@@ -124,7 +124,9 @@ export interface RestoreResult {
 }
 
 const device = z.string().min(1).max(256)
-const sha256 = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest (64 hex digits)')
+/** A SHA-256 as the user types it (the Write view checks a pasted one with this, loaded on demand). */
+export const sha256Schema = z.string().regex(/^[0-9a-fA-F]{64}$/, 'a SHA-256 hex digest (64 hex digits)')
+const sha256 = sha256Schema
 const target = z
   .object({
     /** /dev path or UDisks2 object path of the whole disk. */

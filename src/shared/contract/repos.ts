@@ -244,6 +244,9 @@ export interface ReposRunResult {
 
 const empty = z.object({}).strict()
 const actionInput = z.object({ action: reposAction }).strict()
+/** The digest of the plan the user confirmed (PrivilegedPlan.digest). */
+export const planDigestSchema = z.string().regex(/^[0-9a-f]{64}$/, 'not a plan digest (64 hex digits)')
+const runInput = z.object({ action: reposAction, digest: planDigestSchema }).strict()
 
 export const reposMethods = {
   'repos.list': method<RepoList>()(empty),
@@ -254,6 +257,9 @@ export const reposMethods = {
   'repos.flavours': method<FlavourOffer>()(empty),
   /** The exact commands an action would run; nothing is started. */
   'repos.plan': method<PrivilegedPlan>()(actionInput),
-  /** Builds the plan again (never trusting a client's argv) and starts it in a terminal session. */
-  'repos.run': method<ReposRunResult>()(actionInput)
+  /**
+   * Builds the plan again (never trusting a client's argv), refuses with PlanChanged unless its
+   * digest is the confirmed one, and starts it through the context's privileged runner.
+   */
+  'repos.run': method<ReposRunResult>()(runInput)
 }

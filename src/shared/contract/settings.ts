@@ -1,8 +1,12 @@
 import { z } from 'zod'
 import { event, method } from './define'
 
-/** Each setting's own rule, without defaults (a patch must not fill in what it does not name). */
-const fields = {
+/**
+ * Each setting's own rule, without defaults (a patch must not fill in what it does not name).
+ * The Settings view checks its fields with these too (loaded on demand, so zod stays out of the
+ * first paint).
+ */
+export const settingsFields = {
   theme: z.enum(['system', 'light', 'dark']),
   downloadDir: z
     .string()
@@ -33,13 +37,13 @@ const fields = {
 /** The persisted settings; the schema is the single source of defaults and validation. */
 export const settingsSchema = z
   .object({
-    theme: fields.theme.default('system'),
-    downloadDir: fields.downloadDir.default(''),
-    verifyAfterWrite: fields.verifyAfterWrite.default(true),
-    keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite.default(true),
-    catalogueSources: fields.catalogueSources.default([]),
-    importedKeys: fields.importedKeys.default([]),
-    proxy: fields.proxy.default('')
+    theme: settingsFields.theme.default('system'),
+    downloadDir: settingsFields.downloadDir.default(''),
+    verifyAfterWrite: settingsFields.verifyAfterWrite.default(true),
+    keepDownloadsAfterWrite: settingsFields.keepDownloadsAfterWrite.default(true),
+    catalogueSources: settingsFields.catalogueSources.default([]),
+    importedKeys: settingsFields.importedKeys.default([]),
+    proxy: settingsFields.proxy.default('')
   })
   .strict()
 
@@ -50,12 +54,12 @@ export const settingsSchema = z
  */
 export const settingsPatchSchema = z
   .object({
-    theme: fields.theme,
-    downloadDir: fields.downloadDir,
-    verifyAfterWrite: fields.verifyAfterWrite,
-    keepDownloadsAfterWrite: fields.keepDownloadsAfterWrite,
-    catalogueSources: fields.catalogueSources,
-    proxy: fields.proxy
+    theme: settingsFields.theme,
+    downloadDir: settingsFields.downloadDir,
+    verifyAfterWrite: settingsFields.verifyAfterWrite,
+    keepDownloadsAfterWrite: settingsFields.keepDownloadsAfterWrite,
+    catalogueSources: settingsFields.catalogueSources,
+    proxy: settingsFields.proxy
   })
   .partial()
   .strict()

@@ -20,6 +20,11 @@ export interface PrivilegedPlan {
   interactive: boolean
   /** Anything the user should know before confirming (e.g. what --allowerasing may remove). */
   notes: string[]
+  /**
+   * SHA-256 (hex) over the steps' argv and file contents. The client passes it back to run
+   * the plan; the service rebuilds the plan and refuses when the digest differs.
+   */
+  digest: string
 }
 
 export type TerminalStatus = 'running' | 'ok' | 'failed' | 'declined' | 'killed' | 'error'

@@ -19,8 +19,8 @@ export function drivesServiceFor(ctx: ServiceContext, opts: DrivesHandlerOptions
   if (!s) {
     s = new DrivesService({
       fs: ctx.fs,
-      // HSC_TEST_ALLOW_LOOP comes from the service process environment only, never from a client.
       env: ctx.env,
+      allowLoop: ctx.test.allowLoopDevices,
       connect: opts.connect,
       // The CLI must be able to exit as soon as it is done; long-lived transports keep the bus a while.
       idleMs: ctx.transport === 'cli' ? 0 : 30_000,

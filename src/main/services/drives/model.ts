@@ -8,7 +8,7 @@ export const LARGE_DRIVE_BYTES = 128 * 1024 ** 3
 const HOTPLUG_BUSES = new Set(['usb', 'sdio', 'mmc'])
 
 export interface ModelOptions {
-  /** Test-only switch (HSC_TEST_ALLOW_LOOP=1 in the service process): list loop devices. */
+  /** Test-only switch (the context's allowLoopDevices, chosen by the service process): list loop devices. */
   allowLoop: boolean
   imageSize?: number
 }

@@ -19,7 +19,10 @@ import { IFACE, num, str, type ObjectTree } from './udisks/tree'
 export interface DrivesServiceOptions {
   /** The live system (mountinfo, swaps, sysfs); never a --root fixture for writing. */
   fs: RootFs
+  /** $DBUS_SYSTEM_BUS_ADDRESS lives here. */
   env: Readonly<Record<string, string | undefined>>
+  /** Test-only: loop devices are offered (the context's allowLoopDevices switch). */
+  allowLoop?: boolean
   connect?: () => Promise<MessageBus>
   /** Close the bus connection after this long without use (0 in the CLI, so it can exit). */
   idleMs?: number
@@ -45,8 +48,6 @@ export interface WriteRequest {
 
 /** Kept finished jobs (for drives.jobs after a reload of the view). */
 const KEEP_FINISHED = 20
-/** Test-only: loop devices are offered. Read from the service process environment only. */
-export const LOOP_SWITCH = 'HSC_TEST_ALLOW_LOOP'
 
 export class DrivesService {
   private conn?: Promise<UDisksClient>
@@ -56,7 +57,7 @@ export class DrivesService {
   readonly allowLoop: boolean
 
   constructor(private readonly opts: DrivesServiceOptions) {
-    this.allowLoop = opts.env[LOOP_SWITCH] === '1'
+    this.allowLoop = opts.allowLoop === true
   }
 
   /** Runs fn with a connected client; the connection is shared and closed when idle. */
@@ -127,7 +128,8 @@ export class DrivesService {
   }
 
   /** Calls listener with the full list whenever UDisks2 reports a change (debounced). */
-  watch(listener: (list: DriveList) => void, onError?: (err: unknown) => void): () => void {
+  /** Calls listener with a fresh list after UDisks2 changes; `onWatching` once the signal match is in place. */
+  watch(listener: (list: DriveList) => void, onError?: (err: unknown) => void, onWatching?: () => void): () => void {
     let stopped = false
     let timer: NodeJS.Timeout | undefined
     let unwatch: (() => Promise<void>) | undefined
@@ -141,6 +143,7 @@ export class DrivesService {
         unwatch = await client.watch(() => {
           if (!timer) timer = setTimeout(refresh, 200)
         })
+        onWatching?.()
       })
       .catch((err) => onError?.(err))
     return () => {

@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors'
 import type { PlanStep, PrivilegedPlan } from '../../../shared/contract/terminal'
+import { planDigest } from './plan-digest'
 import type { FlavourOffer, HyperscaleFlavour, ReposAction, RepoList } from '../../../shared/contract/repos'
 import type { RootFs } from '../system/rootfs'
 import type { Elevation } from '../terminal/elevate'
@@ -29,7 +30,7 @@ export interface PlanDeps {
 const SETUP_SHORTHANDS = ['experimental', 'kernel', 'spin'] as const
 
 function plan(title: string, steps: PlanStep[], elevation: Elevation, opts: { interactive?: boolean; notes?: string[] } = {}): PrivilegedPlan {
-  return { title, steps, elevation, interactive: opts.interactive ?? false, notes: opts.notes ?? [] }
+  return { title, steps, elevation, interactive: opts.interactive ?? false, notes: opts.notes ?? [], digest: planDigest(steps) }
 }
 
 async function dnfMajor(dnf: Dnf): Promise<4 | 5> {

@@ -9,6 +9,7 @@ import { toggleArgs, type Dnf } from './dnf'
 import { pluginEnabled } from './reflink-conf'
 import { ROOT_HELPER } from '../terminal/root-helper-path'
 import { installedSet } from './rpmdb'
+import { planDigest } from './plan-digest'
 
 /**
  * "Enable RPM copy-on-write": the experimental repository (where the CoW packages live), the
@@ -58,5 +59,5 @@ export async function enableRpmCowPlan({ dnf, fs, elevation, list, major }: CowP
   notes.push(
     'Copy-on-write also needs /var/cache/dnf and / on one reflink-capable filesystem (btrfs, or XFS with reflink=1); the Overview shows whether they are.'
   )
-  return { title: 'Enable RPM copy-on-write', steps, elevation, interactive: false, notes }
+  return { title: 'Enable RPM copy-on-write', steps, elevation, interactive: false, notes, digest: planDigest(steps) }
 }

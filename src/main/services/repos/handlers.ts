@@ -1,19 +1,18 @@
 import type { reposMethods } from '../../../shared/contract/repos'
 import type { ServiceContext } from '../context'
 import type { HandlerFactory } from '../handlers'
-import { terminalFor } from '../terminal'
 import { flavoursFile } from './flavours'
 import { createReposService, type ReposServiceOptions } from './service'
 
 /**
- * Which system the repos service works on: the context's root (the CLI's --root) or, as a
- * test switch read only here in the main process, HSC_REPOS_INSTALLROOT (+ HSC_REPOS_RELEASEVER).
- * The renderer can never choose it: an installroot reaches privileged dnf argv.
+ * Which system the repos service works on: the context's root (the CLI's --root) or the
+ * context's test switch (an installroot and its releasever). A client can never choose it:
+ * an installroot reaches privileged dnf argv.
  */
 export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOptions {
-  const installroot = ctx.env.HSC_REPOS_INSTALLROOT || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
-  const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: terminalFor(ctx).elevation }
-  if (ctx.env.HSC_REPOS_RELEASEVER) opts.releasever = ctx.env.HSC_REPOS_RELEASEVER
+  const installroot = ctx.test.reposInstallroot || (ctx.fs.root !== '/' ? ctx.fs.root : undefined)
+  const opts: ReposServiceOptions = { run: ctx.run, installroot, elevation: ctx.privileged.elevation }
+  if (ctx.test.reposReleasever) opts.releasever = ctx.test.reposReleasever
   const flavours = flavoursFile(ctx.env)
   if (flavours) opts.flavoursFile = flavours
   return opts
@@ -21,7 +20,6 @@ export function reposOptionsFromContext(ctx: ServiceContext): ReposServiceOption
 
 export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
   const svc = createReposService(reposOptionsFromContext(ctx))
-  const terminal = terminalFor(ctx)
   return {
     'repos.list': () => svc.list(),
     'repos.prerequisites': () => svc.prerequisites(),
@@ -29,6 +27,6 @@ export const reposHandlers: HandlerFactory<typeof reposMethods> = (ctx) => {
     'repos.kernel': () => svc.kernel(),
     'repos.flavours': () => svc.flavours(),
     'repos.plan': ({ action }) => svc.plan(action),
-    'repos.run': ({ action }) => svc.run(action, terminal)
+    'repos.run': ({ action, digest }) => svc.run(action, ctx.privileged, digest)
   }
 }

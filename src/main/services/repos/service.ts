@@ -12,6 +12,7 @@ import type {
 import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import type { CommandRunner } from '../system/command'
 import { createRootFs, type RootFs } from '../system/rootfs'
+import { assertConfirmed } from './plan-digest'
 import { defaultElevation, type Elevation } from '../terminal/elevate'
 import type { RunnablePlan } from '../terminal/runner'
 import { buildPlan } from './actions'
@@ -50,7 +51,8 @@ export interface ReposService {
   kernel(): Promise<KernelInfo>
   flavours(): Promise<FlavourOffer>
   plan(action: ReposAction): Promise<PrivilegedPlan>
-  run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo }): Promise<ReposRunResult>
+  /** Runs the plan only if it is still the one confirmed (`digest` from plan()). */
+  run(action: ReposAction, runner: { start(plan: RunnablePlan): TerminalSessionInfo | Promise<TerminalSessionInfo> }, digest: string): Promise<ReposRunResult>
   readonly installroot?: string
 }
 
@@ -85,7 +87,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
   }
   const prereqState = async () => evaluatePrerequisites(fs, await dnf(), await list())
   const flavours = async (): Promise<FlavourOffer> => {
-    const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile(process.env))
+    const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile({}))
     const stream = await streamInfo(fs)
     return offerFor(table, stream.major ? String(stream.major) : null)
   }
@@ -100,9 +102,10 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     kernel: async () => kernelInfo({ dnf: await dnf(), run: opts.run, list: await list(), live, offer: await flavours() }),
     flavours,
     plan,
-    async run(action, runner) {
+    async run(action, runner, digest) {
       const p = await plan(action)
-      return { plan: p, session: runner.start(p) }
+      assertConfirmed(p.steps, p.digest, digest)
+      return { plan: p, session: await runner.start(p) }
     }
   }
 }

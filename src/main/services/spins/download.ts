@@ -11,6 +11,9 @@ import { PartWriter } from './part-writer'
 import { socketHttpGet } from './socket-transport'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
 import type { HttpGet, HttpResponse } from './transport'
+import { formatBytes } from '../../../shared/format'
+import { startMachine, transition, type DownloadEvent } from './download-machine'
+import { judgeResponse, parseContentRange, requestHeaders } from './download-response'
 
 export type { FetchLike } from './transport'
 
@@ -73,22 +76,6 @@ export type DownloadOutcome =
 export const DEFAULT_STALL_MS = 15_000
 const SPACE_MARGIN = 16 * 1024 * 1024
 
-/** Why one mirror attempt ended early; decides between "next mirror" and "give up". */
-class MirrorFailure extends Error {
-  constructor(
-    message: string,
-    /** 4xx: this mirror will not have it on a retry either. */
-    readonly permanent = false
-  ) {
-    super(message)
-  }
-}
-class StallFailure extends MirrorFailure {}
-/** The part on disk does not belong to what the server now sends: start from byte 0. */
-class RestartNeeded extends Error {}
-/** The caller paused or cancelled. */
-class Aborted extends Error {}
-
 /** The default reservation: util-linux fallocate through the command runner (argv, no shell). */
 export function fallocateWith(run: CommandRunner): (file: string, size: number) => Promise<void> {
   return async (file, size) => {
@@ -98,44 +85,61 @@ export function fallocateWith(run: CommandRunner): (file: string, size: number) 
 
 export const fallocateKeepSize = fallocateWith(runCommand)
 
-export function parseContentRange(value: string | null): { start: number; end: number; total?: number } | undefined {
-  const m = /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(value?.trim() ?? '')
-  if (!m) return undefined
-  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? undefined : Number(m[3]) }
-}
+export { parseContentRange }
 
 export async function defaultFreeSpace(dir: string): Promise<number> {
   const s = await statfs(dir)
   return Number(s.bavail) * Number(s.bsize)
 }
 
-export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB']
-  let v = n
-  let u = 0
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024
-    u++
+/** Why a mirror attempt ended early, as the machine's event. */
+class AttemptEnd extends Error {
+  constructor(readonly event: DownloadEvent) {
+    super(event.type)
   }
-  return `${u === 0 ? v : v.toFixed(1)} ${units[u]}`
 }
 
 function describe(err: unknown): string {
-  if (err instanceof MirrorFailure) return err.message
+  if (err instanceof AttemptEnd && err.event.type === 'mirror-failed') return err.event.message
   const e = err as { message?: string; cause?: { code?: string; message?: string } }
   const cause = e.cause?.code ?? e.cause?.message
   return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err))
 }
 
-function isAbort(signal: AbortSignal | undefined): boolean {
-  return Boolean(signal?.aborted)
+/** Trust what is on disk only if its sidecar describes the same download. */
+export function partBelongs(
+  meta: PartMeta | undefined,
+  partBytes: number,
+  spec: Pick<DownloadSpec, 'expectedSize' | 'expectedHash'>,
+  algorithm: HashAlgorithm
+): boolean {
+  return (
+    meta !== undefined &&
+    meta.algorithm === algorithm &&
+    (spec.expectedSize === undefined || meta.total === undefined || meta.total === spec.expectedSize) &&
+    (spec.expectedHash === undefined || meta.expectedHash === undefined || meta.expectedHash === spec.expectedHash) &&
+    (meta.total === undefined || partBytes <= meta.total)
+  )
+}
+
+/** The transfer's data: what the states act on. */
+interface Transfer {
+  bytes: number
+  total?: number
+  hasher: Hash
+  writer?: PartWriter
+  meta: PartMeta
+  mirror?: string
+  phase: Phase
+  reserved: number
 }
 
 /**
  * Downloads one file into DEST.part with resume, failover and on-the-fly hashing, then
  * (unless keepPart) links it to DEST, never over a file the app did not make. Safe to call
  * again after an abort or a crash: the existing part is hashed first and the transfer
- * continues with a Range request.
+ * continues with a Range request. Which step comes next is decided by download-machine.ts;
+ * this function performs the steps.
  */
 export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks: DownloadHooks = {}): Promise<DownloadOutcome> {
   if (spec.urls.length === 0) throw new AppError('NoMirror', 'no download URL was given', { stage: 'download' })
@@ -144,41 +148,36 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   const get = deps.get ?? socketHttpGet
   const now = deps.now ?? Date.now
   const freeSpace = deps.freeSpace ?? defaultFreeSpace
+  const preallocate = deps.preallocate ?? fallocateKeepSize
   const dir = path.dirname(spec.dest)
   const part = partPath(spec.dest)
   const signal = hooks.signal
   const note = (n: string): void => hooks.onNote?.(n)
 
-  // --- Trust what is on disk only if its sidecar describes the same download.
-  let meta = await readPartMeta(spec.dest)
-  let bytes = await partSize(spec.dest)
-  const fresh = (): PartMeta => ({
-    schema: 1,
-    name: path.basename(spec.dest),
-    urls: spec.urls,
-    total: spec.expectedSize,
-    algorithm,
-    expectedHash: spec.expectedHash,
-    validators: {},
-    createdAt: new Date(now()).toISOString()
-  })
-  const sameFile =
-    meta !== undefined &&
-    meta.algorithm === algorithm &&
-    (spec.expectedSize === undefined || meta.total === undefined || meta.total === spec.expectedSize) &&
-    (spec.expectedHash === undefined || meta.expectedHash === undefined || meta.expectedHash === spec.expectedHash) &&
-    (meta.total === undefined || bytes <= meta.total)
-  if (bytes > 0 && !sameFile) {
-    note(meta ? 'the partial download belongs to another file version; starting over' : 'partial download without its record; starting over')
-    bytes = 0
+  const stored = await readPartMeta(spec.dest)
+  let partBytes = await partSize(spec.dest)
+  const trusted = partBelongs(stored, partBytes, spec, algorithm)
+  if (partBytes > 0 && !trusted) {
+    note(stored ? 'the partial download belongs to another file version; starting over' : 'partial download without its record; starting over')
+    partBytes = 0
   }
-  if (!meta || !sameFile) meta = fresh()
+  const meta: PartMeta =
+    stored && trusted
+      ? stored
+      : {
+          schema: 1,
+          name: path.basename(spec.dest),
+          urls: spec.urls,
+          total: spec.expectedSize,
+          algorithm,
+          expectedHash: spec.expectedHash,
+          validators: {},
+          createdAt: new Date(now()).toISOString()
+        }
   meta.urls = spec.urls
   meta.expectedHash ??= spec.expectedHash
-  let total = meta.total ?? spec.expectedSize
+  const t: Transfer = { bytes: partBytes, total: meta.total ?? spec.expectedSize, hasher: createHash(algorithm), meta, phase: 'checking', reserved: 0 }
 
-  let phase: Phase = 'checking'
-  let mirror: string | undefined
   const speed = new SpeedMeter()
   let lastEmit = -Infinity
   const emit = (): void => {
@@ -186,8 +185,16 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     const at = now()
     if (at - lastEmit < (deps.progressIntervalMs ?? 250) * 0.8) return
     lastEmit = at
-    const s = phase === 'downloading' ? speed.sample(bytes, now()) : undefined
-    hooks.onProgress?.({ phase, bytes, total, percent: percentOf(bytes, total), speed: s, etaSeconds: etaSeconds(bytes, total, s), mirror })
+    const s = t.phase === 'downloading' ? speed.sample(t.bytes, now()) : undefined
+    hooks.onProgress?.({
+      phase: t.phase,
+      bytes: t.bytes,
+      total: t.total,
+      percent: percentOf(t.bytes, t.total),
+      speed: s,
+      etaSeconds: etaSeconds(t.bytes, t.total, s),
+      mirror: t.mirror
+    })
   }
 
   const ensureSpace = async (need: number): Promise<void> => {
@@ -201,126 +208,94 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     }
   }
 
-  await ensureSpace((total ?? 0) - bytes)
-  // Progress goes out on this timer only, which caps it at one sample per interval.
-  const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
-  ticker.unref?.()
-  let writer: PartWriter
-  let hasher: Hash = createHash(algorithm)
-  try {
-    // Hash what is already there so the digest covers the whole file without a second pass.
-    if (bytes > 0) {
-      phase = 'hashing-part'
-      const partBytes = bytes
-      bytes = 0
-      try {
-        await hashInto(part, hasher, partBytes, { signal, onProgress: (n) => (bytes = n) })
-      } catch (err) {
-        if (isAbort(signal)) return { status: 'aborted', bytes: partBytes, total }
-        throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
-      }
-    }
-    if (isAbort(signal)) return { status: 'aborted', bytes, total }
-    try {
-      await writePartMeta(spec.dest, meta)
-      writer = await PartWriter.open(part, bytes)
-    } catch (err) {
-      throw localError(err)
-    }
-  } catch (err) {
-    clearInterval(ticker)
-    throw err
-  }
-
-  /** Set when the file is assembled from more than one transfer. */
-  let stitched = bytes > 0
-  const preallocate = deps.preallocate ?? fallocateKeepSize
-  let reserved = 0
   const reserve = async (): Promise<void> => {
-    if (total === undefined || total <= reserved || total <= bytes) return
-    reserved = total
-    await preallocate(part, total).catch(() => undefined)
+    if (t.total === undefined || t.total <= t.reserved || t.total <= t.bytes) return
+    t.reserved = t.total
+    await preallocate(part, t.total).catch(() => undefined)
   }
 
   const restart = async (why: string): Promise<void> => {
     note(why)
-    reserved = 0
-    await writer.reset()
-    hasher = createHash(algorithm)
-    bytes = 0
+    t.reserved = 0
+    await t.writer!.reset()
+    t.hasher = createHash(algorithm)
+    t.bytes = 0
     speed.reset()
-    meta!.validators = {}
+    t.meta.validators = {}
   }
 
-  /** One attempt against one mirror; resolves when the file is complete. */
-  const attempt = async (url: string): Promise<void> => {
+  /** hashing-part: hash what is already there so the digest covers the whole file without a second pass. */
+  const hashPart = async (): Promise<DownloadEvent> => {
+    t.phase = 'hashing-part'
+    const have = t.bytes
+    t.bytes = 0
+    try {
+      await hashInto(part, t.hasher, have, { signal, onProgress: (n) => (t.bytes = n) })
+    } catch (err) {
+      if (isAbort(signal)) {
+        t.bytes = have
+        return { type: 'aborted' }
+      }
+      throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
+    }
+    return isAbort(signal) ? { type: 'aborted' } : { type: 'part-hashed', bytes: t.bytes }
+  }
+
+  /** attempt: one mirror, until the file is complete or the mirror fails. */
+  const attempt = async (url: string): Promise<DownloadEvent> => {
+    const before = t.bytes
+    try {
+      await transfer(url)
+      return { type: 'complete' }
+    } catch (err) {
+      if (isAbort(signal)) return { type: 'aborted' }
+      if (err instanceof AppError) return { type: 'fatal', error: err }
+      if (isLocalError(err)) return { type: 'fatal', error: localError(err) }
+      if (err instanceof AttemptEnd) return err.event.type === 'mirror-failed' ? { ...err.event, before, after: t.bytes } : err.event
+      return { type: 'mirror-failed', message: describe(err), permanent: false, before, after: t.bytes }
+    }
+  }
+
+  const failMirror = (message: string, permanent = false): AttemptEnd => new AttemptEnd({ type: 'mirror-failed', message, permanent, before: 0, after: 0 })
+
+  const transfer = async (url: string): Promise<void> => {
     const ac = new AbortController()
     const onAbort = (): void => ac.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
-    const stall = setTimeout(() => ac.abort(new StallFailure(`stalled (no data for ${Math.round(stallMs / 100) / 10} s)`)), stallMs)
+    const stall = setTimeout(() => ac.abort(failMirror(`stalled (no data for ${Math.round(stallMs / 100) / 10} s)`)), stallMs)
+    const stalled = (err: unknown): unknown => (ac.signal.reason instanceof AttemptEnd ? ac.signal.reason : err)
     try {
-      const headers: Record<string, string> = { 'accept-encoding': 'identity' }
-      const known = meta!.validators[url]
-      if (bytes > 0) {
-        headers.range = `bytes=${bytes}-`
-        // If-Range makes the server send the whole new file when it changed since the part began.
-        // ETags are per server; another mirror is asked with the part's Last-Modified, which
-        // mirrors synced with preserved times share (if not, it costs a restart, never a mix).
-        const strongEtag = known?.etag && !known.etag.startsWith('W/') ? known.etag : undefined
-        const otherDate = Object.values(meta!.validators).find((v) => v.lastModified)?.lastModified
-        const ifRange = strongEtag ?? known?.lastModified ?? otherDate
-        if (ifRange) headers['if-range'] = ifRange
-      }
+      const known = t.meta.validators[url]
       let res: HttpResponse
       try {
-        res = await get(url, { headers, signal: ac.signal })
+        res = await get(url, { headers: requestHeaders(t.bytes, url, t.meta.validators), signal: ac.signal })
       } catch (err) {
-        throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
+        throw stalled(err)
       }
       let consumed = false
       try {
         stall.refresh()
+        const judged = judgeResponse(res, { bytes: t.bytes, total: t.total, known, expectedSize: spec.expectedSize, host: new URL(url).host })
+        if (judged.kind === 'already-complete') return
+        if (judged.kind === 'mirror-failure') throw failMirror(judged.message, judged.permanent)
+        if (judged.kind === 'restart') throw new AttemptEnd({ type: 'restart-needed', why: judged.why })
+        // A server that ignores Range sends the whole file: the part starts over (not counted as a restart).
+        if (judged.restartFirst) await restart(judged.restartFirst)
+        t.total = judged.total
         const etag = res.header('etag')
         const lastModified = res.header('last-modified')
-
-        if (res.status === 416 && bytes > 0 && total !== undefined && bytes === total) return
-        if (res.status >= 400) {
-          throw new MirrorFailure(
-            `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`,
-            res.status < 500 && res.status !== 408 && res.status !== 429
-          )
+        if (t.meta.total !== t.total || known?.etag !== etag || known?.lastModified !== lastModified) {
+          t.meta.total = t.total
+          t.meta.validators[url] = { etag, lastModified }
+          await writePartMeta(spec.dest, t.meta)
         }
-        if (res.status === 206) {
-          const range = parseContentRange(res.header('content-range') ?? null)
-          const changed = (known?.etag && etag && known.etag !== etag) || (known?.lastModified && lastModified && known.lastModified !== lastModified)
-          if (!range || range.start !== bytes || (total !== undefined && range.total !== undefined && range.total !== total) || changed) {
-            throw new RestartNeeded(
-              changed ? 'the file changed on the server; starting over' : `unexpected Content-Range "${res.header('content-range')}"; starting over`
-            )
-          }
-          total ??= range.total
-        } else if (res.status === 200) {
-          if (bytes > 0) await restart(`${new URL(url).host} ignored the Range request (200 instead of 206); starting over from byte 0`)
-          const length = res.header('content-length')
-          if (length !== undefined && /^\d+$/.test(length) && res.header('content-encoding') === undefined) total = Number(length)
-        } else {
-          throw new MirrorFailure(`unexpected HTTP ${res.status}`)
-        }
-        if (spec.expectedSize !== undefined && total !== undefined && total !== spec.expectedSize) {
-          throw new MirrorFailure(`serves ${total} bytes, the catalogue says ${spec.expectedSize}`, true)
-        }
-        if (meta!.total !== total || known?.etag !== etag || known?.lastModified !== lastModified) {
-          meta!.total = total
-          meta!.validators[url] = { etag, lastModified }
-          await writePartMeta(spec.dest, meta!)
-        }
-        await ensureSpace((total ?? 0) - bytes)
+        await ensureSpace((t.total ?? 0) - t.bytes)
         await reserve()
 
-        mirror = url
-        if (phase !== 'downloading') {
-          phase = 'downloading'
-          speed.sample(bytes, now())
+        t.mirror = url
+        if (t.phase !== 'downloading') {
+          t.phase = 'downloading'
+          speed.sample(t.bytes, now())
         }
         // Receive, hash and write in one loop: the digest needs no second pass. A chunk may be a
         // view of the transport's reused buffer: it is hashed and written before the next one is
@@ -328,94 +303,36 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         try {
           for await (const value of res.body) {
             stall.refresh()
-            hasher.update(value)
-            writer.write(value)
-            bytes += value.byteLength
-            if (total !== undefined && bytes > total) throw new RestartNeeded(`the server sent more than ${total} bytes; starting over`)
+            t.hasher.update(value)
+            t.writer!.write(value)
+            t.bytes += value.byteLength
+            if (t.total !== undefined && t.bytes > t.total)
+              throw new AttemptEnd({ type: 'restart-needed', why: `the server sent more than ${t.total} bytes; starting over` })
           }
         } catch (err) {
-          throw ac.signal.reason instanceof MirrorFailure ? ac.signal.reason : err
+          throw stalled(err)
         }
         consumed = true
       } finally {
         if (!consumed) res.cancel()
       }
-      if (total !== undefined && bytes < total) throw new MirrorFailure(`connection closed at ${bytes} of ${total} bytes`)
-      total ??= bytes
+      if (t.total !== undefined && t.bytes < t.total) throw failMirror(`connection closed at ${t.bytes} of ${t.total} bytes`)
+      t.total ??= t.bytes
     } finally {
       clearTimeout(stall)
       signal?.removeEventListener('abort', onAbort)
     }
   }
 
-  /** Tries the mirrors (several rounds while they make progress) until the file is complete. */
-  const fetchAll = async (): Promise<void> => {
-    const maxRounds = deps.maxRounds ?? 5
-    const dead = new Set<string>()
-    const failures: string[] = []
-    let restarts = 0
-    for (let round = 0; round < maxRounds; round++) {
-      const roundStart = bytes
-      for (let i = 0; i < spec.urls.length; i++) {
-        const url = spec.urls[i]
-        if (dead.has(url)) continue
-        const start = bytes
-        if (start > 0) stitched = true
-        try {
-          await attempt(url)
-          return
-        } catch (err) {
-          if (isAbort(signal)) throw new Aborted()
-          if (err instanceof AppError) throw err
-          if (isLocalError(err)) throw localError(err)
-          if (err instanceof RestartNeeded) {
-            if (++restarts > 3) throw new AppError('DownloadFailed', `${err.message} (gave up after 3 restarts)`, { stage: 'download' })
-            await restart(err.message)
-            i-- // the same mirror again, from byte 0
-            continue
-          }
-          const message = `${safeHost(url)}: ${describe(err)}`
-          failures.push(message)
-          note(`${message}${bytes > start ? ` after ${formatBytes(bytes - start)}` : ''}; trying the next mirror`)
-          if (err instanceof MirrorFailure && err.permanent) dead.add(url)
-        }
-      }
-      // Another pass only helps when this one got somewhere (e.g. connections that keep dropping).
-      if (bytes === roundStart) break
-    }
-    throw new AppError('DownloadFailed', `every mirror failed: ${failures.slice(-spec.urls.length).join('; ')}`, {
-      stage: 'download',
-      hint: 'Check the network or add mirrors; the partial download is kept and resumes next time.'
-    })
-  }
-
-  const expected = meta.expectedHash?.toLowerCase()
-  try {
-    let hash: string
-    for (let pass = 0; ; pass++) {
-      try {
-        await fetchAll()
-      } catch (err) {
-        if (err instanceof Aborted) return { status: 'aborted', bytes, total }
-        throw err
-      }
-      hash = hasher.digest('hex')
-      // A file assembled from a kept part and another transfer can be inconsistent in ways no
-      // header reveals (a mirror that rewrote the file without changing its date): one clean retry.
-      if (expected && hash !== expected && stitched && pass === 0) {
-        stitched = false
-        await restart('the hash does not match after resuming; downloading once more from the start')
-        continue
-      }
-      break
-    }
-    await writer.close().catch((e: unknown) => {
+  /** finish: the part holds exactly what was hashed; link it to its name or set it aside. */
+  const finish = async (hash: string, expected: string | undefined): Promise<DownloadOutcome> => {
+    await t.writer!.close().catch((e: unknown) => {
       throw localError(e)
     })
     // The digest covers what this process wrote; the file must hold exactly that many bytes.
     const onDisk = (await stat(part)).size
-    if (onDisk !== bytes) {
-      throw new AppError('DownloadFailed', `${part} holds ${onDisk} bytes but ${bytes} were written: another program changed it during the download`, {
+    if (onDisk !== t.bytes) {
+      throw new AppError('DownloadFailed', `${part} holds ${onDisk} bytes but ${t.bytes} were written: another program changed it during the download`, {
         stage: 'finish download',
         hint: 'Run the download again; it starts over.'
       })
@@ -425,16 +342,59 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     return {
       status: 'done',
       path: finalPath,
-      size: bytes,
+      size: t.bytes,
       algorithm,
       hash,
       hashMatches: expected ? expected === hash : undefined,
-      mirror: mirror ?? spec.urls[0]
+      mirror: t.mirror ?? spec.urls[0]
+    }
+  }
+
+  await ensureSpace((t.total ?? 0) - t.bytes)
+  // Progress goes out on this timer only, which caps it at one sample per interval.
+  const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
+  ticker.unref?.()
+  let m = startMachine({ mirrors: spec.urls.map(safeHost), maxRounds: deps.maxRounds, expected: meta.expectedHash, partBytes: t.bytes })
+  try {
+    if (m.state.kind === 'hashing-part') m = transition(m, await hashPart())
+    if (m.state.kind === 'aborted' || isAbort(signal)) return { status: 'aborted', bytes: partBytes, total: t.total }
+    try {
+      await writePartMeta(spec.dest, t.meta)
+      t.writer = await PartWriter.open(part, t.bytes)
+    } catch (err) {
+      throw localError(err)
+    }
+    for (;;) {
+      for (const effect of m.effects) {
+        if (effect.type === 'note') note(effect.text)
+        else await restart(effect.why)
+      }
+      const state = m.state
+      switch (state.kind) {
+        case 'attempt':
+          m = transition(m, await attempt(spec.urls[state.mirror]))
+          break
+        case 'verify':
+          m = transition(m, { type: 'hashed', hash: t.hasher.digest('hex') })
+          break
+        case 'finish':
+          return await finish(state.hash, m.memory.expected)
+        case 'aborted':
+          return { status: 'aborted', bytes: t.bytes, total: t.total }
+        case 'failed':
+          throw state.error
+        case 'hashing-part':
+          throw new Error('download state machine: hashing-part after start')
+      }
     }
   } finally {
     clearInterval(ticker)
-    await writer.closeQuietly()
+    await t.writer?.closeQuietly()
   }
+}
+
+function isAbort(signal: AbortSignal | undefined): boolean {
+  return Boolean(signal?.aborted)
 }
 
 const FS_SYSCALLS = new Set(['open', 'write', 'writev', 'pwritev', 'ftruncate', 'fsync', 'fdatasync', 'close', 'rename', 'unlink', 'mkdir', 'read'])

@@ -13,8 +13,6 @@ const services = new WeakMap<ServiceContext, SpinsService>()
 export function spinsServiceFor(ctx: ServiceContext): SpinsService {
   let s = services.get(ctx)
   if (!s) {
-    // HSC_SPINS_STALL_MS comes from the service process environment only (tests), never from a client.
-    const stall = Number(ctx.env.HSC_SPINS_STALL_MS)
     // The proxy setting is read per request, so a change in Settings applies to the next one.
     const proxyFor = async (target: URL): Promise<URL | undefined> => chooseProxy(target, (await ctx.settings.get()).settings.proxy, ctx.env).proxy
     const get = socketTransport({ proxy: proxyFor })
@@ -25,7 +23,7 @@ export function spinsServiceFor(ctx: ServiceContext): SpinsService {
       env: ctx.env,
       emit: (info) => ctx.events.emit('spins.progress', info),
       run: ctx.run,
-      engine: { get, ...(Number.isFinite(stall) && stall > 0 ? { stallMs: stall } : {}) }
+      engine: { get, ...(ctx.test.spinsStallMs ? { stallMs: ctx.test.spinsStallMs } : {}) }
     })
     services.set(ctx, s)
   }

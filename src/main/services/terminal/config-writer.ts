@@ -3,7 +3,7 @@ import { AppError } from '../../../shared/contract/errors'
 import type { TerminalExit } from '../../../shared/contract/terminal'
 import { validateDropInContent } from '../oomd/dropin'
 import { ROOT_HELPER } from './root-helper-path'
-import type { TerminalService } from './runner'
+import type { PrivilegedRunner } from './privileged'
 
 /** Writes and removes root-owned config files through the privileged runner. */
 export interface PrivilegedConfigWriter {
@@ -31,18 +31,26 @@ export function assertWritableConfigPath(systemPath: string): string {
   return systemPath
 }
 
-function check(exit: TerminalExit, what: string): void {
+function check(exit: TerminalExit, what: string, shownIn: PrivilegedRunner['shownIn']): void {
   if (exit.status === 'ok') return
+  const where = shownIn === 'user-terminal' ? 'the output above' : 'the terminal panel'
   if (exit.declined)
-    throw new AppError('AuthorizationDeclined', `${what}: authorization declined`, {
+    throw new AppError('AuthorizationDeclined', `Could not ${what}: administrator rights were not granted.`, {
       stage: 'authorize',
-      hint: 'The change needs administrator rights; nothing was changed.'
+      hint:
+        shownIn === 'user-terminal'
+          ? 'Nothing was changed. pkexec asks for a password on a terminal or through a desktop polkit agent; run the command where one of them is available, or as root.'
+          : 'Nothing was changed. The change needs administrator rights.',
+      detail: `${exit.message}; pkexec exit ${exit.code ?? 'unknown'}`
     })
-  throw new AppError('PrivilegedCommandFailed', `${what}: ${exit.message}`, { stage: 'write', hint: 'The terminal panel shows what the helper said.' })
+  throw new AppError('PrivilegedCommandFailed', `Could not ${what}: ${exit.message}.`, {
+    stage: 'write',
+    hint: `Nothing was changed; ${where} shows what the helper said.`
+  })
 }
 
 export interface ConfigWriterOptions {
-  terminal: TerminalService
+  runner: PrivilegedRunner
   /** Root prefix the system paths live under ("/" live; a scratch tree in tests and with --root). */
   root?: string
 }
@@ -63,7 +71,7 @@ export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigW
         throw new AppError('ValidationError', `config content must be text under ${MAX_CONTENT} bytes`, { stage: 'validate content' })
       }
       validateDropInContent(content)
-      const exit = await opts.terminal.run({
+      const exit = await opts.runner.run({
         title: `Change systemd-oomd settings (${systemPath})`,
         steps: [
           {
@@ -73,11 +81,11 @@ export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigW
           }
         ]
       })
-      check(exit, `write ${systemPath}`)
+      check(exit, `write ${systemPath}`, opts.runner.shownIn)
     },
     async remove(systemPath) {
       const name = path.posix.basename(assertWritableConfigPath(systemPath))
-      const exit = await opts.terminal.run({
+      const exit = await opts.runner.run({
         title: `Change systemd-oomd settings (remove ${systemPath})`,
         steps: [
           {
@@ -87,7 +95,7 @@ export function createConfigWriter(opts: ConfigWriterOptions): PrivilegedConfigW
           }
         ]
       })
-      check(exit, `remove ${systemPath}`)
+      check(exit, `remove ${systemPath}`, opts.runner.shownIn)
     }
   }
 }

@@ -4,6 +4,7 @@ import { TerminalService } from './runner'
 
 export { TerminalService, type RunnablePlan, type TerminalServiceOptions } from './runner'
 export { runInherited, type InheritOptions } from './inherit'
+export { panelRunner, userTerminalRunner, type PrivilegedRunner } from './privileged'
 export { createConfigWriter, assertWritableConfigPath, CONFIG_WRITE_DIRS, type PrivilegedConfigWriter } from './config-writer'
 export { defaultElevation, PRIVILEGED_PROGRAMS, type Elevation } from './elevate'
 
@@ -19,7 +20,7 @@ export function terminalFor(ctx: ServiceContext): TerminalService {
   return t
 }
 
-/** Privileged writer for /etc/systemd/oomd.conf.d/*.conf under the context's root prefix. */
+/** Privileged writer for /etc/systemd/oomd.conf.d/*.conf under the context's root prefix, through the context's runner. */
 export function configWriterFor(ctx: ServiceContext): PrivilegedConfigWriter {
-  return createConfigWriter({ terminal: terminalFor(ctx), root: ctx.fs.root })
+  return createConfigWriter({ runner: ctx.privileged, root: ctx.fs.root })
 }

@@ -1,8 +1,8 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ResolvedFile, DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob } from '../../../shared/contract'
+import type { ResolvedFile, DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob, WriteStage } from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
-import { isVerifiedState } from '../../../shared/contract/verification'
+import { isVerifiedState, type VerificationState } from '../../../shared/contract/verification'
 import { api } from '../api'
 
 /** An image the user can pick: a download of the spins service, or a local file. */
@@ -11,13 +11,18 @@ export interface ImageChoice {
   path: string
   name: string
   size: number
-  /** A VerificationState (shared/contract/verification.ts), or "local" (a file with a SHA-256 typed in). */
-  state: string
+  /** How the download was verified, or "local" (a file with a SHA-256 typed in). */
+  state: VerificationState | 'local'
   sha256?: string
   source: 'download' | 'local'
 }
 
-const VERIFIED = { has: (state: string): boolean => isVerifiedState(state) }
+const VERIFIED = { has: (state: ImageChoice['state']): boolean => isVerifiedState(state) }
+
+/** The contract's SHA-256 rule (drives.write's expectedSha256), loaded on demand: zod stays out of the first paint. */
+let sha256Rule: Promise<(s: string) => boolean> | undefined
+const isSha256 = (s: string): Promise<boolean> =>
+  (sha256Rule ??= import('../../../shared/contract/drives').then((m) => (x: string) => m.sha256Schema.safeParse(x).success)).then((ok) => ok(s))
 export const isVerified = (i: ImageChoice | null): boolean => Boolean(i && i.sha256 && (VERIFIED.has(i.state) || i.source === 'local'))
 
 /** Finished downloads of the spins service, verified ones first. */
@@ -45,13 +50,14 @@ async function downloads(): Promise<ImageChoice[]> {
   return out.sort((a, b) => Number(VERIFIED.has(b.state)) - Number(VERIFIED.has(a.state)))
 }
 
+export type UnbootableOutcome = Extract<WriteStage, 'failed' | 'cancelled'>
+
 /** A drive left without a bootable image by a failed or cancelled write; kept across reloads. */
 export interface UnbootableNote {
   device: string
   serial: string
   model: string
-  /** "failed" or "cancelled". */
-  outcome: string
+  outcome: UnbootableOutcome
   at: string
 }
 
@@ -64,11 +70,11 @@ function loadNotes(): UnbootableNote[] {
     // localStorage is ours, but a damaged value must not break the view.
     return raw
       .filter((n): n is UnbootableNote => Boolean(n) && typeof n.device === 'string' && typeof n.outcome === 'string')
-      .map((n) => ({
+      .map((n): UnbootableNote => ({
         device: n.device.slice(0, 256),
         serial: String(n.serial ?? '').slice(0, 256),
         model: String(n.model ?? '').slice(0, 256),
-        outcome: n.outcome.slice(0, 20),
+        outcome: n.outcome === 'cancelled' ? 'cancelled' : 'failed',
         at: String(n.at ?? '').slice(0, 40)
       }))
       .slice(0, 16)
@@ -147,7 +153,13 @@ export const useDrivesStore = defineStore('drives', () => {
       else if (t.notBootable && !unbootableOf(key)) {
         unbootable.value = [
           ...unbootable.value,
-          { device: t.device, serial: d?.serial ?? '', model: t.model, outcome: t.stage, at: j.finishedAt ?? new Date().toISOString() }
+          {
+            device: t.device,
+            serial: d?.serial ?? '',
+            model: t.model,
+            outcome: t.stage === 'cancelled' ? 'cancelled' : 'failed',
+            at: j.finishedAt ?? new Date().toISOString()
+          }
         ]
         saveNotes()
       }
@@ -178,7 +190,7 @@ export const useDrivesStore = defineStore('drives', () => {
     try {
       const f = await api.call('drives.image', { path })
       const hash = sha256.trim().toLowerCase()
-      if (hash && !/^[0-9a-f]{64}$/.test(hash)) throw Object.assign(new Error('The SHA-256 must be 64 hex digits.'), { name: 'ValidationError' })
+      if (hash && !(await isSha256(hash))) throw Object.assign(new Error('The SHA-256 must be 64 hex digits.'), { name: 'ValidationError' })
       image.value = {
         key: `local:${f.path}`,
         path: f.path,
@@ -195,20 +207,22 @@ export const useDrivesStore = defineStore('drives', () => {
   }
 
   /** A file from the picker: usable at once, verified only once a SHA-256 is given. */
-  function useFile(f: ResolvedFile, sha256 = ''): void {
+  async function useFile(f: ResolvedFile, sha256 = ''): Promise<void> {
     imageError.value = null
     image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: 'not-checked', source: 'local' }
     allowUnverified.value = false
-    setSha(sha256)
+    await setSha(sha256)
   }
 
   /** The SHA-256 the user pasted for a local file; anything but 64 hex digits is refused with a sentence. */
-  function setSha(sha256: string): void {
+  async function setSha(sha256: string): Promise<void> {
+    const hash = sha256.trim().toLowerCase()
+    const valid = !hash || (await isSha256(hash))
+    // Read after the check: the user may have picked another image meanwhile.
     const img = image.value
     if (!img || img.source !== 'local') return
-    const hash = sha256.trim().toLowerCase()
     imageError.value = null
-    if (hash && !/^[0-9a-f]{64}$/.test(hash)) {
+    if (!valid) {
       imageError.value = {
         name: 'ValidationError',
         message: 'A SHA-256 is 64 hexadecimal digits (0-9, a-f).',

@@ -131,14 +131,17 @@ export const useReposStore = defineStore('repos', () => {
     pending.value = null
     planError.value = null
     try {
-      const { session } = await api.call('repos.run', { action: p.action })
+      const { session } = await api.call('repos.run', { action: p.action, digest: p.plan.digest })
       terminal.track(session)
       sessionId.value = session.id
       sessionTitle.value = session.title
       lastExit.value = null
       lastExit.value = await terminal.whenExited(session.id)
     } catch (e) {
-      planError.value = toErrorInfo(e)
+      const err = toErrorInfo(e)
+      // The system changed after the user confirmed: show the new commands to confirm again.
+      if (err.name === 'PlanChanged') await propose(p.action, origin.value)
+      planError.value = err
     } finally {
       await refresh()
     }

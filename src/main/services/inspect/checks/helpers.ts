@@ -15,8 +15,5 @@ export function brokenCheck(id: string, group: Check['group'], title: string, er
 
 export const GiB = 1024 ** 3
 
-export function formatBytes(bytes: number): string {
-  if (bytes >= GiB) return `${(bytes / GiB).toFixed(1)} GiB`
-  if (bytes >= 1024 ** 2) return `${(bytes / 1024 ** 2).toFixed(0)} MiB`
-  return `${Math.round(bytes / 1024)} KiB`
-}
+/** The one byte formatter (CLI, views, reports say sizes the same way). */
+export { formatBytes } from '../../../../shared/format'
