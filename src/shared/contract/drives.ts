@@ -95,8 +95,14 @@ export interface WriteJob {
   imageSize: number
   /** SHA-256 of the image as read while writing (set when the write stage finished). */
   sha256?: string
-  /** The verified hash the image was expected to have, when known. */
+  /** The verified hash the image was expected to have, when known (of the compressed file for a compressed image). */
   expectedSha256?: string
+  /** Set when the image was decompressed while writing; imageSize is then the decompressed size. */
+  compression?: Compression
+  /** Size of the compressed file. */
+  imageFileSize?: number
+  /** SHA-256 of the compressed file as read while writing (compared with expectedSha256). */
+  compressedSha256?: string
   verify: boolean
   after: 'none' | 'eject' | 'poweroff'
   /** Overall stage: the least advanced running target, or the final outcome. */
@@ -108,11 +114,21 @@ export interface WriteJob {
   message: string
 }
 
+/** Containers an image may come in; they are decompressed while writing. */
+export type Compression = 'xz' | 'zstd' | 'gzip'
+
 export interface ImageFile {
   /** Resolved path (symlinks followed) of a regular file. */
   path: string
   name: string
+  /** Bytes written to the drive: the decompressed size (exact or, see sizeExact, estimated). */
   size: number
+  /** Set for a compressed image (by content, not by name). */
+  compression?: Compression
+  /** Size of the file itself (differs from size when compressed). */
+  fileSize: number
+  /** False when the container does not record its decompressed size (gzip): size is a guess. */
+  sizeExact: boolean
 }
 
 export interface RestoreResult {

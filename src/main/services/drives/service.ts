@@ -11,6 +11,7 @@ import type { JobJournal } from './journal'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import { restoreDrive } from './restore'
+import { inspectImage, type Decompressors, type ImageInfo } from './source'
 import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
@@ -31,6 +32,8 @@ export interface DrivesServiceOptions {
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
   /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
   journal?: JobJournal
+  /** xz / zstd / gzip programs for compressed images (default: /usr/bin). */
+  decompressors?: Decompressors
 }
 
 export interface WriteRequest {
@@ -194,14 +197,34 @@ export class DrivesService {
   }
 
   async image(file: string): Promise<ImageFile> {
+    return (await this.inspect(file)).file
+  }
+
+  /** Checks a local image and reads what its container says about its size. */
+  private async inspect(file: string): Promise<{ file: ImageFile; info: ImageInfo }> {
+    let real: string
     try {
-      const real = await fsp.realpath(file)
+      real = await fsp.realpath(file)
       const st = await fsp.stat(real)
       if (!st.isFile()) throw new Error('not a regular file')
       if (st.size === 0) throw new Error('the file is empty')
-      return { path: real, name: path.basename(real), size: st.size }
     } catch (err) {
       throw new AppError('ImageReadError', `Cannot use ${file} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    }
+    const info = await inspectImage(real, { decompressors: this.opts.decompressors }).catch((err: unknown) => {
+      if (err instanceof AppError) throw err
+      throw new AppError('ImageReadError', `Cannot use ${file} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    })
+    return {
+      info,
+      file: {
+        path: real,
+        name: path.basename(real),
+        size: info.estimatedSize,
+        fileSize: info.fileSize,
+        sizeExact: info.size !== undefined,
+        ...(info.compression ? { compression: info.compression } : {})
+      }
     }
   }
 
@@ -213,13 +236,17 @@ export class DrivesService {
         hint: 'Verify it first (downloaded spins are verified automatically), or confirm writing an unverified image explicitly (--allow-unverified / the override checkbox).'
       })
     }
-    const { path: real, size } = await this.image(req.image)
+    const {
+      file: { path: real, size, sizeExact },
+      info
+    } = await this.inspect(req.image)
 
     const client = await this.acquire()
     let started = false
     try {
       const { tree, drives, pathDisks } = await this.snapshot(client, size, [real])
-      const chosen = await this.resolveTargets(drives, req.targets, size)
+      // An estimated size (gzip) is checked as the stream goes, not refused up front.
+      const chosen = await this.resolveTargets(drives, req.targets, sizeExact ? size : undefined)
       const holding = pathDisks.get(real) ?? []
       for (const d of chosen) {
         const devnum = tree[d.id]?.[IFACE.block]?.DeviceNumber
@@ -244,7 +271,16 @@ export class DrivesService {
       )
       const jobId = randomUUID()
       const runner = new WriteJobRunner(
-        { jobId, image: real, imageSize: size, verify: req.verify, expectedSha256: req.expectedSha256?.toLowerCase(), after: req.after },
+        {
+          jobId,
+          image: real,
+          imageSize: size,
+          verify: req.verify,
+          expectedSha256: req.expectedSha256?.toLowerCase(),
+          after: req.after,
+          imageInfo: info.compression ? info : undefined,
+          decompressors: this.opts.decompressors
+        },
         targets,
         {
           client,
@@ -254,7 +290,7 @@ export class DrivesService {
           onWrite: this.opts.onWrite,
           tuning: this.opts.tuning,
           beforeOpen: this.opts.beforeOpen,
-          recheck: (target, fd) => this.confirmAgain(client, target, fd, real, size)
+          recheck: (target, fd) => this.confirmAgain(client, target, fd, real, sizeExact ? size : 0)
         }
       )
       const done = runner
