@@ -58,7 +58,7 @@ const EMIT_INTERVAL_MS = 250
 const TERMINAL: WriteStage[] = ['done', 'failed', 'cancelled']
 
 /** Bytes-per-second over the current stage, smoothed so the ETA does not jump. */
-class Meter {
+export class Meter {
   private t0 = Date.now()
   private lastT = this.t0
   private lastBytes = 0

@@ -12,6 +12,8 @@ import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import { restoreDrive } from './restore'
 import { inspectImage, type Decompressors, type ImageInfo } from './source'
+import { backupDestination } from './backup-file'
+import { ReadJobRunner, type ReadJobSpec, type ReadTarget } from './read-job'
 import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
@@ -55,7 +57,7 @@ export class DrivesService {
   private conn?: Promise<UDisksClient>
   private refs = 0
   private idleTimer?: NodeJS.Timeout
-  private readonly jobsById = new Map<string, { runner: WriteJobRunner; done: Promise<WriteJob> }>()
+  private readonly jobsById = new Map<string, { runner: WriteJobRunner | ReadJobRunner; done: Promise<WriteJob> }>()
   readonly allowLoop: boolean
 
   constructor(private readonly opts: DrivesServiceOptions) {
@@ -383,6 +385,79 @@ export class DrivesService {
       if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage: 'restore' })
       return restoreDrive(client, this.opts.fs, tree, d, { label, blockSize: await this.blockSize(d.device) })
     })
+  }
+
+  /** Starts comparing a drive with an image; progress and the outcome come as drives.progress (kind verify). */
+  async verifyDrive(req: { device: string; token: string; image: string }): Promise<WriteJob> {
+    const { file, info } = await this.inspect(req.image)
+    return this.startRead(req, { kind: 'verify', image: file.path, info }, 'verified')
+  }
+
+  /** Starts copying a drive into a file; progress and the outcome come as drives.progress (kind backup). */
+  async backup(req: { device: string; token: string; file: string; compress: 'none' | 'zstd'; whole: boolean; overwrite: boolean }): Promise<WriteJob> {
+    const file = await backupDestination(req.file, req.overwrite)
+    return this.startRead(req, { kind: 'backup', file, compress: req.compress, whole: req.whole, overwrite: req.overwrite }, 'backed up', file)
+  }
+
+  private async startRead(req: { device: string; token: string }, spec: ReadJobSpec, verb: string, output?: string): Promise<WriteJob> {
+    const client = await this.acquire()
+    let started = false
+    try {
+      const { tree, drives, pathDisks } = await this.snapshot(client, undefined, output ? [path.dirname(output)] : [])
+      // Reading needs no write access: a write-protected stick may be verified or backed up.
+      const readable = drives.map((d) =>
+        !d.offered && d.reasons.length > 0 && d.reasons.every((r) => r.startsWith('read-only')) ? { ...d, offered: true } : d
+      )
+      const [d] = await this.resolveTargets(readable, [req], undefined, verb)
+      if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written or read by another job.`, { stage: 'validate' })
+      const devnum = num(tree[d.id]?.[IFACE.block], 'DeviceNumber')
+      if (output && (pathDisks.get(path.dirname(output)) ?? []).includes(devnum)) {
+        throw new AppError('ImageOnTarget', `The backup file ${output} would be stored on ${d.device}, the drive being backed up.`, {
+          stage: 'validate',
+          hint: 'Save it on another disk.'
+        })
+      }
+      const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
+      const target: ReadTarget = {
+        drive: d,
+        drivePath: drivePath && drivePath !== '/' ? drivePath : undefined,
+        blockSize: await this.blockSize(d.device),
+        devnum
+      }
+      const jobId = randomUUID()
+      const runner = new ReadJobRunner(jobId, spec, target, {
+        client,
+        fs: this.opts.fs,
+        tree,
+        emit: (job) => this.opts.onProgress?.(job),
+        decompressors: this.opts.decompressors,
+        tuning: this.opts.tuning,
+        recheck: async (t, fd) => {
+          const list = (await this.snapshot(client)).drives
+          const now = list.find((x) => x.id === t.drive.id)
+          if (!now) return 'UDisks2 no longer lists it'
+          if (now.token !== t.drive.token) return 'it is not the drive that was chosen (it was replaced or its medium changed)'
+          const rdev = fstatSync(fd).rdev
+          return rdev === t.devnum ? undefined : `the opened device number ${rdev} is not the chosen ${t.devnum}`
+        }
+      })
+      const done = runner
+        .run()
+        .catch((err: unknown) => {
+          runner.state.stage = 'failed'
+          runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
+          return runner.state
+        })
+        .finally(() => {
+          this.release()
+          this.prune()
+        })
+      started = true
+      this.jobsById.set(jobId, { runner, done })
+      return structuredClone(runner.state)
+    } finally {
+      if (!started) this.release()
+    }
   }
 
   /** Cancels running jobs and closes the bus (app quit, test teardown). */
