@@ -123,7 +123,7 @@ function targetLine(t: WriteTargetState, ctx: CliContext, kind: WriteJob['kind']
 }
 
 /** Follows drives.progress for one job until it ends; Ctrl-C cancels it. */
-function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJob> {
+function follow(ctx: CliContext, start: () => Promise<WriteJob>, cancelNote = 'the drive will not be bootable'): Promise<WriteJob> {
   const hub = ctx.services.events
   const seen = new Map<string, WriteJob>()
   let jobId = ''
@@ -166,7 +166,7 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJ
     const onInt = (): void => {
       if (++interrupts > 1) process.exit(130)
       if (live) process.stderr.write('\n')
-      ctx.err('Cancelling… (the drive will not be bootable; Ctrl-C again to quit at once)')
+      ctx.err(`Cancelling… (${cancelNote}; Ctrl-C again to quit at once)`)
       if (jobId) void ctx.call('drives.cancel', { jobId }).catch(() => undefined)
     }
     process.on('SIGINT', onInt)
@@ -201,10 +201,12 @@ export const commands: Command[] = [
       let imageSize: number | undefined
       if (image) {
         try {
-          imageSize = (await import('node:fs')).statSync(image).size
+          ;(await import('node:fs')).statSync(image)
         } catch (err) {
           throw new UsageError(`--image ${image}: ${(err as Error).message}`)
         }
+        // A compressed image counts with its decompressed size.
+        imageSize = (await ctx.call('drives.image', { path: image })).size
       }
       const list = await ctx.call('drives.list', imageSize === undefined ? {} : { imageSize })
       if (ctx.json) ctx.out(JSON.stringify(list, null, 2))
@@ -292,7 +294,7 @@ export const commands: Command[] = [
       const img = await ctx.call('drives.image', { path: image })
       const [d] = pickDrives((await ctx.call('drives.list', {})).drives, [word], 'verified')
       if (!ctx.json) ctx.err(`Comparing ${d.device} (${name(d)}) with ${image} (${imageSizeText(img)})`)
-      const job = await follow(ctx, () => ctx.call('drives.verify', { device: d.device, token: d.token, image }))
+      const job = await follow(ctx, () => ctx.call('drives.verify', { device: d.device, token: d.token, image }), 'the stick is not changed')
       if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
       else for (const t of job.targets) ctx.out(targetLine(t, ctx, 'verify'))
       return job.stage === 'done' ? 0 : 1
@@ -314,8 +316,18 @@ export const commands: Command[] = [
       const compress = value(args, 'compress') ?? 'none'
       if (compress !== 'none' && compress !== 'zstd') throw new UsageError('--compress takes zstd')
       const [d] = pickDrives((await ctx.call('drives.list', {})).drives, [word], 'backed up')
-      const job = await follow(ctx, () =>
-        ctx.call('drives.backup', { device: d.device, token: d.token, file, compress, whole: args.flags.has('whole'), overwrite: args.flags.has('overwrite') })
+      const job = await follow(
+        ctx,
+        () =>
+          ctx.call('drives.backup', {
+            device: d.device,
+            token: d.token,
+            file,
+            compress,
+            whole: args.flags.has('whole'),
+            overwrite: args.flags.has('overwrite')
+          }),
+        'the stick is not changed; the partial file is removed'
       )
       if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
       else {

@@ -263,6 +263,8 @@ export class ReadJobRunner {
         if (this.abort.signal.aborted) throw cancelled('verify', this.target.drive.device)
         const n = await r.read(buf, buf.length, total)
         total += n
+        // A decompression bomb is not counted to its end: past the drive it cannot match anyway.
+        if (total > this.target.drive.size) return total
         if (n < buf.length) return total
       }
     } finally {
