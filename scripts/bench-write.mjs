@@ -33,11 +33,12 @@ if (process.argv[2] === '--child') {
     if (writeAt === undefined && j.targets[0].stage === 'write') writeAt = process.hrtime.bigint()
   }
   const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: '1' }, idleMs: 60_000, tuning, onProgress })
-  await s.list()
+  // Writes need the token of a listed drive (what the user confirmed).
+  const token = (await s.list()).drives.find((d) => d.device === device)?.token
   const t0 = process.hrtime.bigint()
   const job = await s.write({
     image,
-    targets: [{ device }],
+    targets: [{ device, token }],
     verify: mode === 'verify' || mode === 'verify-expected',
     // write-hash: no read-back, but the image's SHA-256 is taken while writing (checked against the expected one).
     expectedSha256: mode === 'verify-expected' || mode === 'write-hash' ? process.env.BENCH_SHA256 : undefined,
@@ -122,7 +123,14 @@ function benchCompressed({ loop, bundle, work, rounds, sizeMiB }) {
   ]
   for (const [name, argv, ext] of kinds) {
     const file = plain + ext
-    writeFileSync(file, execFileSync(argv[0], [...argv.slice(1), plain], { maxBuffer: 2 * sizeMiB * 1024 * 1024 }))
+    // Straight into the file: a large buffer here would show up as the children's peak RSS
+    // (Linux keeps the pre-exec high-water mark of a forked process in its maxrss).
+    const out = openSync(file, 'w')
+    try {
+      execFileSync(argv[0], [...argv.slice(1), plain], { stdio: ['ignore', out, 'inherit'] })
+    } finally {
+      closeSync(out)
+    }
     execFileSync('cat', [file], { stdio: ['ignore', 'ignore', 'inherit'] })
     // Paths reach the shell as positional parameters ("$1", "$2"), never inside the script text.
     const pipeline = () => {

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findImageEnd } from '../../src/main/services/drives/image-end'
@@ -187,7 +187,9 @@ describe.skipIf(!!skip)(`verify and back up a stick (real udisksd, loop devices,
       message: expect.stringContaining('already exists; nothing was read')
     })
     expect(readFileSync(out, 'utf8')).toBe('keep me')
-    for (const bad of ['.hidden.img', 'x.img.part', 'a%2F..%2Fb.img'])
+    mkdirSync(path.join(dir, '.config'), { recursive: true })
+    symlinkSync(path.join(dir, '.config'), path.join(dir, 'looks-fine'))
+    for (const bad of ['.hidden.img', 'x.img.part', 'a%2F..%2Fb.img', '.config/x.img', 'looks-fine/authorized_keys'])
       await expect(
         s.backup({ device: dev, token: await token(s, dev), file: path.join(dir, bad), compress: 'none', whole: false, overwrite: false })
       ).rejects.toMatchObject({

@@ -20,17 +20,29 @@ export async function backupDestination(file: string, overwrite: boolean): Promi
       hint: 'Choose a plain file name, for example stick-backup.img or stick-backup.img.zst.'
     })
   }
-  const dir = path.dirname(abs)
-  const st = await fsp.stat(dir).catch(() => undefined)
+  const st = await fsp.stat(path.dirname(abs)).catch(() => undefined)
   if (!st?.isDirectory())
-    throw new AppError('NoSuchFolder', `The folder ${dir} does not exist.`, { stage: 'validate', hint: 'Create it first or choose another folder.' })
-  const existing = await fsp.lstat(abs).catch(() => undefined)
-  if (existing && !existing.isFile()) throw new AppError('FileExists', `${abs} exists and is not a regular file; it is never replaced.`, { stage: 'validate' })
+    throw new AppError('NoSuchFolder', `The folder ${path.dirname(abs)} does not exist.`, {
+      stage: 'validate',
+      hint: 'Create it first or choose another folder.'
+    })
+  // Hidden folders hold configuration (~/.ssh, ~/.config/autostart): a backup never lands there,
+  // whatever a (possibly hostile) renderer asks for; checked on the real path, after links.
+  const dir = await fsp.realpath(path.dirname(abs))
+  if (dir.split('/').some((seg) => seg.startsWith('.'))) {
+    throw new AppError('UnsafeFileName', `A backup is not saved inside the hidden folder ${dir}.`, {
+      stage: 'validate',
+      hint: 'Choose a visible folder, such as your Downloads folder.'
+    })
+  }
+  const real = path.join(dir, base)
+  const existing = await fsp.lstat(real).catch(() => undefined)
+  if (existing && !existing.isFile()) throw new AppError('FileExists', `${real} exists and is not a regular file; it is never replaced.`, { stage: 'validate' })
   if (existing && !overwrite) {
-    throw new AppError('FileExists', `${abs} already exists; nothing was read.`, {
+    throw new AppError('FileExists', `${real} already exists; nothing was read.`, {
       stage: 'validate',
       hint: 'Choose another name, or allow replacing it (--overwrite, or the Replace checkbox).'
     })
   }
-  return abs
+  return real
 }
