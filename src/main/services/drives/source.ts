@@ -168,6 +168,8 @@ export function openDecompressingReader(file: string, info: ImageInfo, opts: { d
   let ended = false
   let failure: Error | undefined
   let wake: (() => void) | undefined
+  /** Bytes the waiting read still needs: it is woken once, not for every 64 KiB pipe chunk. */
+  let need = 0
   const notify = (): void => {
     const w = wake
     wake = undefined
@@ -199,7 +201,7 @@ export function openDecompressingReader(file: string, info: ImageInfo, opts: { d
     chunks.push(b)
     queued += b.length
     if (queued > HIGH_WATER) child.stdout?.pause()
-    notify()
+    if (queued >= need) notify()
   })
   child.stdout?.on('end', () => {
     void exited.then((code) => {
@@ -217,11 +219,14 @@ export function openDecompressingReader(file: string, info: ImageInfo, opts: { d
     let done = 0
     while (done < length) {
       if (failure) throw failure
-      if (chunks.length === 0) {
-        if (ended) break
+      const want = Math.min(length - done, HIGH_WATER / 2)
+      if (queued < want && !ended) {
+        need = want
         await new Promise<void>((resolve) => (wake = resolve))
+        need = 0
         continue
       }
+      if (chunks.length === 0) break
       const c = chunks[0]
       const n = Math.min(c.length, length - done)
       c.copy(buf, done, 0, n)
