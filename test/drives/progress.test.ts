@@ -41,3 +41,14 @@ describe('taskbar progress of a write job', () => {
     expect(jobOutcome(job([], true, 'failed')).title).toBe('Writing failed')
   })
 })
+
+describe('taskbar progress and notification of a verify or backup job', () => {
+  it('is one phase, and the notification names what was done, not a write', () => {
+    const verify: WriteJob = { ...job([target('verify', 25)], true, 'verify'), kind: 'verify' }
+    expect(jobFraction(verify)).toBe(0.25)
+    const backup: WriteJob = { ...job([target('read', 75)], false, 'read'), kind: 'backup', message: 'Backed up' }
+    expect(jobFraction(backup)).toBe(0.75)
+    expect(jobOutcome({ ...backup, stage: 'done' })).toEqual({ title: 'Stick backed up', body: 'Backed up', ok: true })
+    expect(jobOutcome({ ...verify, stage: 'failed' }).title).toBe('Verifying the stick failed')
+  })
+})

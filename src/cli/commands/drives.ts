@@ -1,6 +1,6 @@
 import { realpathSync } from 'node:fs'
 import { createInterface } from 'node:readline/promises'
-import type { DriveInfo, WriteJob, WriteTargetState } from '../../shared/contract'
+import type { DriveInfo, ImageFile, WriteJob, WriteTargetState } from '../../shared/contract'
 import { AppError, isVerifiedState } from '../../shared/contract'
 import { UsageError, value, type ParsedArgs } from '../args'
 import type { Command } from '../command'
@@ -60,13 +60,22 @@ async function confirmErase(drives: DriveInfo[], what: string, args: ParsedArgs,
   if (answer.toLowerCase() !== 'yes') throw new AppError('NotConfirmed', 'Not confirmed: nothing was written.')
 }
 
-export function pickDrives(list: DriveInfo[], words: string[]): DriveInfo[] {
+export function pickDrives(list: DriveInfo[], words: string[], verb = 'written'): DriveInfo[] {
   return words.map((w) => {
     const d = list.find((x) => x.device === w || x.id === w)
     if (!d) throw new UsageError(`no drive ${w} (see hsc drives list --all)`)
-    if (!d.offered) throw new AppError('DriveNotOffered', `${d.device} (${name(d)}) cannot be written: ${d.reasons.join('; ')}.`, { stage: 'validate' })
+    // Reading needs no write access: a write-protected stick may be verified or backed up.
+    const readOnlyOk = verb !== 'written' && d.reasons.length > 0 && d.reasons.every((r) => r.startsWith('read-only'))
+    if (!d.offered && !readOnlyOk)
+      throw new AppError('DriveNotOffered', `${d.device} (${name(d)}) cannot be ${verb}: ${d.reasons.join('; ')}.`, { stage: 'validate' })
     return d
   })
+}
+
+/** Size words for an image: "1.2 GB" or "1.2 GB (xz, 400 MB file)". */
+function imageSizeText(img: ImageFile): string {
+  if (!img.compression) return size(img.size)
+  return `${img.sizeExact ? '' : 'about '}${size(img.size)} (${img.compression}, ${size(img.fileSize)} file)`
 }
 
 /**
@@ -119,22 +128,24 @@ async function persistAfterWrite(custom: CustomiseRecord, job: WriteJob, drives:
   return ok
 }
 
-function targetLine(t: WriteTargetState, ctx: CliContext): string {
+function targetLine(t: WriteTargetState, ctx: CliContext, kind: WriteJob['kind'] = 'write'): string {
   const s = ctx.style
+  if (t.stage === 'done' && kind === 'verify') return `${t.device}: ${s.green('holds exactly the image')}`
+  if (t.stage === 'done' && kind === 'backup') return `${t.device}: ${s.green('backed up')}`
   if (t.stage === 'done')
     return `${t.device}: ${s.green(t.verified ? 'written and verified' : 'written')}${t.ejected ? ', ejected' : ''}${t.note ? s.dim(` (${t.note})`) : ''}`
   if (t.stage === 'failed' || t.stage === 'cancelled') {
     const e = t.error
     return `${t.device}: ${s.red(t.stage === 'failed' ? 'FAILED' : 'cancelled')} ${e ? e.message : ''}${e?.hint ? `\n    ${e.hint}` : ''}`
   }
-  const moving = t.stage === 'write' || t.stage === 'verify'
+  const moving = t.stage === 'write' || t.stage === 'verify' || t.stage === 'read'
   const pct = moving && t.total ? `${t.percent.toFixed(1).padStart(5)}%` : ''
   const speed = moving && t.speed ? `${size(t.speed)}/s` : ''
   return `${t.device}: ${t.stage.padEnd(7)} ${pct} ${speed.padStart(10)} ${t.etaSeconds !== undefined ? `ETA ${formatEta(t.etaSeconds)}` : ''}`.trimEnd()
 }
 
 /** Follows drives.progress for one job until it ends; Ctrl-C cancels it. */
-function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJob> {
+function follow(ctx: CliContext, start: () => Promise<WriteJob>, cancelNote = 'the drive will not be bootable'): Promise<WriteJob> {
   const hub = ctx.services.events
   const seen = new Map<string, WriteJob>()
   let jobId = ''
@@ -177,7 +188,7 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>): Promise<WriteJ
     const onInt = (): void => {
       if (++interrupts > 1) process.exit(130)
       if (live) process.stderr.write('\n')
-      ctx.err('Cancelling… (the drive will not be bootable; Ctrl-C again to quit at once)')
+      ctx.err(`Cancelling… (${cancelNote}; Ctrl-C again to quit at once)`)
       if (jobId) void ctx.call('drives.cancel', { jobId }).catch(() => undefined)
     }
     process.on('SIGINT', onInt)
@@ -212,10 +223,12 @@ export const commands: Command[] = [
       let imageSize: number | undefined
       if (image) {
         try {
-          imageSize = (await import('node:fs')).statSync(image).size
+          ;(await import('node:fs')).statSync(image)
         } catch (err) {
           throw new UsageError(`--image ${image}: ${(err as Error).message}`)
         }
+        // A compressed image counts with its decompressed size.
+        imageSize = (await ctx.call('drives.image', { path: image })).size
       }
       const list = await ctx.call('drives.list', imageSize === undefined ? {} : { imageSize })
       if (ctx.json) ctx.out(JSON.stringify(list, null, 2))
@@ -251,18 +264,21 @@ export const commands: Command[] = [
       const sha = value(args, 'sha256')
       if (sha !== undefined && !/^[0-9a-fA-F]{64}$/.test(sha)) throw new UsageError('--sha256 needs 64 hex digits')
       if (args.flags.has('eject') && args.flags.has('power-off')) throw new UsageError('--eject and --power-off exclude each other')
-      let imageSize: number
       try {
         const st = (await import('node:fs')).statSync(image)
         if (!st.isFile()) throw new Error('not a regular file')
-        imageSize = st.size
       } catch (err) {
         throw new UsageError(`${image}: ${(err as Error).message}`)
       }
+      // A compressed image is measured by its decompressed size (from its index or frame header).
+      let img = await ctx.call('drives.image', { path: image })
+      let imageSize = img.size
       const customising = wantsCustomise(args)
+      if (customising && img.compression)
+        throw new UsageError(`${image} is ${img.compression}-compressed: a live ISO is customised from the .iso itself (decompress it first)`)
       // Both only read: the drive list (D-Bus) need not wait for the download records. A
       // customised copy has its own size, so its list is asked for once the copy exists.
-      const listing = customising ? undefined : ctx.call('drives.list', { imageSize })
+      const listing = customising ? undefined : ctx.call('drives.list', img.sizeExact ? { imageSize } : {})
       listing?.catch(() => undefined) // awaited below, unless the image is refused first
       let expected = sha ?? (await verifiedHash(image, ctx))
       // Customising writes a copy made from the verified original (hsc customise), never the original.
@@ -276,8 +292,9 @@ export const commands: Command[] = [
         custom = await customiseFromArgs(image, expected, args, ctx)
         if (!ctx.json) ctx.err(describeRecord(custom))
         image = custom.path
-        imageSize = custom.size
         expected = custom.sha256
+        img = await ctx.call('drives.image', { path: image })
+        imageSize = img.size
       }
       if (!expected && !args.flags.has('allow-unverified')) {
         throw new AppError('UnverifiedImage', `${image} has no verified SHA-256.`, {
@@ -285,13 +302,13 @@ export const commands: Command[] = [
           hint: 'Give it with --sha256 HEX (from the CHECKSUM file), download it with hsc so it is verified, or pass --allow-unverified.'
         })
       }
-      const list = await (listing ?? ctx.call('drives.list', { imageSize }))
+      const list = await (listing ?? ctx.call('drives.list', img.sizeExact ? { imageSize } : {}))
       const drives = pickDrives(list.drives, words)
       for (const d of drives)
         if (d.tooSmall)
           throw new AppError('DriveTooSmall', `${d.device} (${size(d.size)}) is smaller than the image (${size(imageSize)}).`, { stage: 'validate' })
       if (!ctx.json)
-        ctx.err(`Image: ${image} (${size(imageSize)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
+        ctx.err(`Image: ${image} (${imageSizeText(img)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
       await confirmErase(drives, 'Writing', args, ctx)
       const job = await follow(ctx, () =>
         ctx.call('drives.write', {
@@ -307,9 +324,72 @@ export const commands: Command[] = [
       if (ctx.json) ctx.out(JSON.stringify(custom ? { ...job, customised: custom } : job, null, 2))
       else {
         for (const t of job.targets) ctx.out(targetLine(t, ctx))
-        if (job.sha256) ctx.out(ctx.style.dim(`image SHA-256 ${job.sha256}`))
+        if (job.sha256) ctx.out(ctx.style.dim(`image SHA-256 ${job.sha256}${job.compression ? ' (decompressed)' : ''}`))
+        if (job.compressedSha256) ctx.out(ctx.style.dim(`${job.compression} file SHA-256 ${job.compressedSha256}`))
       }
       return job.stage === 'done' && persisted ? 0 : 1
+    }
+  },
+  {
+    path: ['drives', 'verify'],
+    summary: 'Compare a stick with an image (xz, zstd, gzip or plain), reading it back; names the first differing byte. Never writes',
+    args: 'DRIVE IMAGE',
+    minArgs: 2,
+    maxArgs: 2,
+    async run(args, ctx) {
+      const [word, image] = args.positionals
+      const img = await ctx.call('drives.image', { path: image })
+      const [d] = pickDrives((await ctx.call('drives.list', {})).drives, [word], 'verified')
+      if (!ctx.json) ctx.err(`Comparing ${d.device} (${name(d)}) with ${image} (${imageSizeText(img)})`)
+      const job = await follow(ctx, () => ctx.call('drives.verify', { device: d.device, token: d.token, image }), 'the stick is not changed')
+      if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
+      else for (const t of job.targets) ctx.out(targetLine(t, ctx, 'verify'))
+      return job.stage === 'done' ? 0 : 1
+    }
+  },
+  {
+    path: ['drives', 'backup'],
+    summary: 'Copy a stick into an image file (up to the end of its last partition or ISO filesystem), with its SHA-256. Never writes the stick',
+    args: 'DRIVE FILE',
+    minArgs: 2,
+    maxArgs: 2,
+    options: [
+      { name: 'compress', kind: 'value', valueName: 'zstd', summary: 'compress the file with zstd while copying' },
+      { name: 'whole', kind: 'flag', summary: 'copy the whole stick, not only up to the end of its last partition' },
+      { name: 'overwrite', kind: 'flag', summary: 'replace FILE if it exists (otherwise refused)' }
+    ],
+    async run(args, ctx) {
+      const [word, file] = args.positionals
+      const compress = value(args, 'compress') ?? 'none'
+      if (compress !== 'none' && compress !== 'zstd') throw new UsageError('--compress takes zstd')
+      const [d] = pickDrives((await ctx.call('drives.list', {})).drives, [word], 'backed up')
+      const job = await follow(
+        ctx,
+        () =>
+          ctx.call('drives.backup', {
+            device: d.device,
+            token: d.token,
+            file,
+            compress,
+            whole: args.flags.has('whole'),
+            overwrite: args.flags.has('overwrite')
+          }),
+        'the stick is not changed; the partial file is removed'
+      )
+      if (ctx.json) ctx.out(JSON.stringify(job, null, 2))
+      else {
+        for (const t of job.targets) ctx.out(targetLine(t, ctx, 'backup'))
+        const b = job.backup
+        if (b && job.stage === 'done') {
+          const upTo =
+            b.endsAt === 'drive'
+              ? 'the whole stick'
+              : `up to the end of its ${b.endsAt === 'iso9660' ? 'ISO 9660 filesystem' : `last partition (${b.endsAt.toUpperCase()})`}`
+          ctx.out(`${b.file}: ${size(b.bytes)}, ${upTo}`)
+          ctx.out(`SHA-256 ${b.sha256}${b.fileSha256 ? ` (of the stick's bytes; the .zst file: ${b.fileSha256})` : ''}`)
+        }
+      }
+      return job.stage === 'done' ? 0 : 1
     }
   },
   {

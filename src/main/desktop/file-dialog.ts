@@ -3,7 +3,7 @@ import type { ChosenFile, FileKind } from '../../shared/contract/files'
 
 const FILTERS: Record<FileKind, OpenDialogOptions['filters']> = {
   image: [
-    { name: 'Disk images', extensions: ['iso', 'img', 'raw'] },
+    { name: 'Disk images (also xz, zstd, gzip compressed)', extensions: ['iso', 'img', 'raw', 'xz', 'zst', 'gz'] },
     { name: 'All files', extensions: ['*'] }
   ],
   checksum: [

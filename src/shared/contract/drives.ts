@@ -58,7 +58,7 @@ export interface DriveList {
   loopDevicesAllowed: boolean
 }
 
-export type WriteStage = 'queued' | 'unmount' | 'open' | 'write' | 'sync' | 'verify' | 'eject' | 'done' | 'failed' | 'cancelled'
+export type WriteStage = 'queued' | 'unmount' | 'open' | 'write' | 'sync' | 'verify' | 'read' | 'eject' | 'done' | 'failed' | 'cancelled'
 
 export interface WriteError extends ErrorInfo {
   /** Byte offset on the drive where it failed, when it failed during I/O. */
@@ -89,14 +89,37 @@ export interface WriteTargetState {
   note?: string
 }
 
+/** What a backup job wrote. */
+export interface BackupOutcome {
+  file: string
+  compress: 'none' | 'zstd'
+  /** Bytes read from the stick. */
+  bytes: number
+  /** What said where the image ends: a partition table, an ISO 9660 filesystem, or nothing (the whole drive). */
+  endsAt: 'gpt' | 'mbr' | 'iso9660' | 'drive'
+  /** SHA-256 of the bytes read from the stick (set when done). */
+  sha256?: string
+  /** SHA-256 of the compressed file (zstd). */
+  fileSha256?: string
+}
+
 export interface WriteJob {
   jobId: string
+  /** write (the default), verify a stick against an image, or back a stick up into a file. Verify and backup never write the drive. */
+  kind?: 'write' | 'verify' | 'backup'
+  /** The image written or compared; for a backup the output file. */
   image: string
   imageSize: number
   /** SHA-256 of the image as read while writing (set when the write stage finished). */
   sha256?: string
-  /** The verified hash the image was expected to have, when known. */
+  /** The verified hash the image was expected to have, when known (of the compressed file for a compressed image). */
   expectedSha256?: string
+  /** Set when the image was decompressed while writing; imageSize is then the decompressed size. */
+  compression?: Compression
+  /** Size of the compressed file. */
+  imageFileSize?: number
+  /** SHA-256 of the compressed file as read while writing (compared with expectedSha256). */
+  compressedSha256?: string
   verify: boolean
   after: 'none' | 'eject' | 'poweroff'
   /** Overall stage: the least advanced running target, or the final outcome. */
@@ -106,13 +129,24 @@ export interface WriteJob {
   finishedAt?: string
   /** One line for people: "Written and verified on 2 drives", "Failed: ...". */
   message: string
+  backup?: BackupOutcome
 }
+
+/** Containers an image may come in; they are decompressed while writing. */
+export type Compression = 'xz' | 'zstd' | 'gzip'
 
 export interface ImageFile {
   /** Resolved path (symlinks followed) of a regular file. */
   path: string
   name: string
+  /** Bytes written to the drive: the decompressed size (exact or, see sizeExact, estimated). */
   size: number
+  /** Set for a compressed image (by content, not by name). */
+  compression?: Compression
+  /** Size of the file itself (differs from size when compressed). */
+  fileSize: number
+  /** False when the container does not record its decompressed size (gzip): size is a guess. */
+  sizeExact: boolean
 }
 
 export interface RestoreResult {
@@ -171,6 +205,22 @@ export const drivesMethods = {
   'drives.cancel': method<WriteJob>()(z.object({ jobId: z.string().min(1).max(64) }).strict()),
   'drives.eject': method<{ device: string; poweredOff: boolean }>()(
     z.object({ device, token: z.string().min(1).max(512), powerOff: z.boolean().default(false) }).strict()
+  ),
+  /** Starts comparing a drive with an image (compressed or not); never writes it. Outcome as drives.progress (kind verify). */
+  'drives.verify': method<WriteJob>()(z.object({ device, token: z.string().min(1).max(512), image: z.string().min(1).max(4096) }).strict()),
+  /** Starts copying a drive into a file (up to the end of its last partition unless whole); never writes the drive. */
+  'drives.backup': method<WriteJob>()(
+    z
+      .object({
+        device,
+        token: z.string().min(1).max(512),
+        /** The output file; its name is checked like every local file name, and it is not replaced unless overwrite. */
+        file: z.string().min(1).max(4096),
+        compress: z.enum(['none', 'zstd']).default('none'),
+        whole: z.boolean().default(false),
+        overwrite: z.boolean().default(false)
+      })
+      .strict()
   ),
   /** Makes a written stick usable again: wipe, GPT, one exFAT (or FAT32) partition. */
   'drives.restore': method<RestoreResult>()(

@@ -22,7 +22,7 @@ const fmt = (n: number): string => `${n} (${(n / 1024 ** 2).toFixed(1)} MiB)`
 const REMOVED_CODES = new Set(['ENODEV', 'ENXIO', 'ESHUTDOWN', 'ENOMEDIUM', 'EBADF'])
 
 /** Maps an errno from reading or writing the drive to an error naming stage and offset. */
-export function ioError(err: unknown, stage: 'write' | 'sync' | 'verify', device: string, offset?: number): DriveIoError {
+export function ioError(err: unknown, stage: 'write' | 'sync' | 'verify' | 'read', device: string, offset?: number): DriveIoError {
   if (err instanceof DriveIoError) return err
   const code = (err as NodeJS.ErrnoException)?.code ?? ''
   const at = offset === undefined ? '' : ` at byte ${fmt(offset)}`

@@ -49,7 +49,9 @@ export function createDrivesHandlers(opts: DrivesHandlerOptions = {}): HandlerFa
       'drives.jobs': () => service.jobs(),
       'drives.cancel': ({ jobId }) => service.cancel(jobId),
       'drives.eject': ({ device, token, powerOff }) => service.eject(device, powerOff, token),
-      'drives.restore': ({ device, token, label }) => service.restore(device, token, label)
+      'drives.restore': ({ device, token, label }) => service.restore(device, token, label),
+      'drives.verify': (input) => service.verifyDrive(input),
+      'drives.backup': (input) => service.backup(input)
     }
   }
 }

@@ -10,6 +10,7 @@ import type { UDisksClient } from './udisks/client'
 import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
 import { compareWithImage } from './verify'
+import { openDecompressingReader, type Decompressors, type ImageInfo } from './source'
 
 const fsync = promisify(fsFsync)
 const closeFd = promisify(fsClose)
@@ -31,6 +32,9 @@ export interface JobOptions {
   verify: boolean
   expectedSha256?: string
   after: 'none' | 'eject' | 'poweroff'
+  /** Set for a compressed image: it is decompressed while writing and again to verify. */
+  imageInfo?: ImageInfo
+  decompressors?: Decompressors
 }
 
 export interface JobDeps {
@@ -54,7 +58,7 @@ const EMIT_INTERVAL_MS = 250
 const TERMINAL: WriteStage[] = ['done', 'failed', 'cancelled']
 
 /** Bytes-per-second over the current stage, smoothed so the ETA does not jump. */
-class Meter {
+export class Meter {
   private t0 = Date.now()
   private lastT = this.t0
   private lastBytes = 0
@@ -89,6 +93,8 @@ export class WriteJobRunner {
   private readonly fds = new Map<string, number>()
   private readonly control: PipelineControl = {}
   private lastEmit = 0
+  /** Bytes of image written (the decompressed size, known exactly only after the write). */
+  private writtenSize: number
   private emitTimer?: NodeJS.Timeout
 
   constructor(
@@ -101,6 +107,8 @@ export class WriteJobRunner {
       image: opts.image,
       imageSize: opts.imageSize,
       expectedSha256: opts.expectedSha256,
+      compression: opts.imageInfo?.compression,
+      imageFileSize: opts.imageInfo?.fileSize,
       verify: opts.verify,
       after: opts.after,
       stage: 'queued',
@@ -119,6 +127,7 @@ export class WriteJobRunner {
       }))
     }
     for (const t of targets) this.meters.set(t.drive.id, new Meter())
+    this.writtenSize = opts.imageSize
   }
 
   get finished(): boolean {
@@ -259,8 +268,17 @@ export class WriteJobRunner {
     const live = this.targets.filter((t) => this.fds.has(t.drive.id) && !TERMINAL.includes(this.ts(t.drive.id).stage))
     {
       for (const t of live) this.setStage(this.ts(t.drive.id), 'write')
+      const info = this.opts.imageInfo
+      const compressed = Boolean(info?.compression)
       const result = await writeImage({
         imagePath: this.opts.image,
+        // A checksum file lists the compressed file: its hash is taken from the bytes fed to the decompressor.
+        source: compressed
+          ? openDecompressingReader(this.opts.image, info as ImageInfo, {
+              decompressors: this.opts.decompressors,
+              hashContainer: Boolean(this.opts.expectedSha256)
+            })
+          : undefined,
         targets: live.map((t) => ({
           id: t.drive.id,
           device: t.drive.device,
@@ -269,7 +287,7 @@ export class WriteJobRunner {
           blockSize: t.blockSize
         })),
         signal: this.abort.signal,
-        hash: this.opts.verify || Boolean(this.opts.expectedSha256),
+        hash: this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed),
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -283,6 +301,9 @@ export class WriteJobRunner {
       if (ioFailures.length > 0) await this.removalGrace(ioFailures, REMOVAL_GRACE_MS)
       for (const [id, err] of result.failures) this.fail(id, err, true)
       this.state.sha256 = result.sha256
+      this.state.compressedSha256 = result.containerSha256
+      this.writtenSize = result.imageSize
+      if (compressed) this.state.imageSize = result.imageSize
 
       await Promise.all(
         this.active().map(async (t) => {
@@ -296,10 +317,11 @@ export class WriteJobRunner {
         })
       )
 
-      if (this.opts.expectedSha256 && result.sha256 && result.sha256 !== this.opts.expectedSha256.toLowerCase()) {
+      const readSha = compressed ? result.containerSha256 : result.sha256
+      if (this.opts.expectedSha256 && this.active().length && readSha !== this.opts.expectedSha256.toLowerCase()) {
         const err = new AppError(
           'ImageMismatch',
-          `The image read while writing has SHA-256 ${result.sha256}, not the verified ${this.opts.expectedSha256.toLowerCase()}: the file changed or is damaged.`,
+          `The image read while writing has SHA-256 ${readSha}, not the verified ${this.opts.expectedSha256.toLowerCase()}: the file changed or is damaged.`,
           { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
         )
         for (const t of this.active()) this.fail(t.id, err, true)
@@ -315,13 +337,15 @@ export class WriteJobRunner {
     const abort = new AbortController()
     this.verifyAborts.set(t.id, abort)
     if (this.abort.signal.aborted) abort.abort()
-    this.setStage(t, 'verify')
+    this.setStage(t, 'verify', this.writtenSize)
+    const info = this.opts.imageInfo
     try {
       const offset = await compareWithImage({
         fd,
         device: t.device,
         imagePath: this.opts.image,
-        imageSize: this.opts.imageSize,
+        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : undefined,
+        imageSize: this.writtenSize,
         blockSize: target.blockSize,
         signal: abort.signal,
         chunkSize: this.deps.tuning?.chunkSize,

@@ -1,7 +1,8 @@
-import { promises as fsp, write as fsWrite } from 'node:fs'
+import { write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
-import { cancelled, ioError, DriveIoError } from './errors'
+import { cancelled, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
 import { startHasher, type StreamHasher } from './hasher'
+import { openFileReader, type ImageReader } from './source'
 import { AppError } from '../../../shared/contract/errors'
 
 export const MiB = 1024 * 1024
@@ -28,6 +29,8 @@ export interface WriteEvent {
 
 export interface PipelineOptions {
   imagePath: string
+  /** Where the image bytes come from (a decompressor); default: the file at imagePath. Closed by writeImage. */
+  source?: ImageReader
   targets: PipelineTarget[]
   signal: AbortSignal
   /** Compute the SHA-256 of the image while writing (needed for verify or an expected hash). */
@@ -54,6 +57,8 @@ export interface PipelineControl {
 export interface PipelineResult {
   imageSize: number
   sha256?: string
+  /** SHA-256 of the compressed file as read (when the source decompressed one). */
+  containerSha256?: string
   /** Targets that failed (the others were written and synced). */
   failures: Map<string, DriveIoError>
 }
@@ -86,26 +91,26 @@ class BufferPool {
   }
 }
 
-async function readFully(fd: fsp.FileHandle, buf: Buffer, length: number, position: number, imagePath: string): Promise<void> {
-  let done = 0
-  while (done < length) {
-    let n: number
-    try {
-      ;({ bytesRead: n } = await fd.read(buf, done, length - done, position + done))
-    } catch (err) {
-      throw new AppError('ImageReadError', `Cannot read the image ${imagePath} at byte ${position + done}: ${(err as Error).message}`, {
-        stage: 'read image',
-        cause: err
-      })
-    }
-    if (n === 0)
-      throw new AppError(
-        'ImageReadError',
-        `The image ${imagePath} ended at byte ${position + done}, before its size when the write started: it changed during the write.`,
-        { stage: 'read image' }
-      )
-    done += n
-  }
+/**
+ * Reads `length` bytes at `position`. With a known size, an early end means the file changed;
+ * a stream of unknown size (gzip) just ends, and the short count says where.
+ */
+async function readFully(src: ImageReader, buf: Buffer, length: number, position: number, imagePath: string): Promise<number> {
+  const n = await src.read(buf, length, position)
+  if (n < length && src.size !== undefined)
+    throw new AppError(
+      'ImageReadError',
+      `The image ${imagePath} ended at byte ${position + n}, before its size when the write started: it changed during the write.`,
+      { stage: 'read image' }
+    )
+  return n
+}
+
+function tooSmall(t: PipelineTarget, imageSize: number | string): DriveIoError {
+  return new DriveIoError('DriveTooSmall', `${t.device} (${t.size} bytes) is smaller than the image (${imageSize} bytes).`, t.size, {
+    stage: 'write',
+    hint: NOT_BOOTABLE
+  })
 }
 
 /** pwrite loop: O_DIRECT writes may be short at the end of a device. */
@@ -219,13 +224,12 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
   const blockSize = Math.max(512, ...opts.targets.map((t) => t.blockSize))
   if (chunkSize % 4096 || headSize % 4096) throw new RangeError('chunk and head sizes must be multiples of 4096')
 
-  const image = await fsp.open(opts.imagePath, 'r').catch((err: Error) => {
-    throw new AppError('ImageReadError', `Cannot open the image ${opts.imagePath}: ${err.message}`, { stage: 'read image', cause: err })
-  })
+  const image = opts.source ?? (await openFileReader(opts.imagePath))
   try {
-    const imageSize = (await image.stat()).size
+    // Unknown for a stream that does not record its size: then the reads go on to its end.
+    let imageSize = image.size
     for (const t of opts.targets) {
-      if (roundUp(imageSize, blockSize) > t.size) {
+      if (imageSize !== undefined && roundUp(imageSize, blockSize) > t.size) {
         throw new AppError('DriveTooSmall', `${t.device} (${t.size} bytes) is smaller than the image (${imageSize} bytes).`, { stage: 'validate' })
       }
     }
@@ -269,8 +273,8 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       )
 
       // 2. Read the head now (it is hashed first) but keep it for the end.
-      const headLen = Math.min(headSize, imageSize)
-      await readFully(image, head, headLen, 0, opts.imagePath)
+      const headLen = await readFully(image, head, Math.min(headSize, imageSize ?? headSize), 0, opts.imagePath)
+      if (headLen < headSize) imageSize ??= headLen
       // Never released: the head buffer is not reused, only written again at the end.
       hasher?.update(head.subarray(0, headLen)).catch((err: Error) => (hashFailure ??= err))
       const headPadded = roundUp(headLen, blockSize)
@@ -280,19 +284,21 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       type Filled = { buf: Buffer; offset: number; length: number }
       const readChunk = async (offset: number): Promise<Filled> => {
         const buf = await pool.acquire()
-        const length = Math.min(chunkSize, imageSize - offset)
+        let length: number
         try {
-          await readFully(image, buf, length, offset, opts.imagePath)
+          length = await readFully(image, buf, Math.min(chunkSize, (imageSize ?? Infinity) - offset), offset, opts.imagePath)
         } catch (err) {
           pool.release(buf)
           throw err
         }
+        // A short read of a stream of unknown size is its end: no read beyond it is issued.
+        if (length < chunkSize) imageSize ??= offset + length
         return { buf, offset, length }
       }
       const ahead: Array<Promise<Filled>> = []
       let nextRead = headLen
       const fillAhead = (): void => {
-        while (ahead.length < readAhead && nextRead < imageSize) {
+        while (ahead.length < readAhead && nextRead < (imageSize ?? Infinity) && headLen === headSize) {
           const p = readChunk(nextRead)
           p.catch(() => undefined) // awaited in order below; avoid an unhandled rejection meanwhile
           ahead.push(p)
@@ -304,12 +310,15 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
         while (ahead.length && live().length && !hashFailure) {
           const { buf, offset, length } = await (ahead.shift() as Promise<Filled>)
           fillAhead()
-          const targets = live()
-          if (!targets.length) {
-            pool.release(buf)
-            break
-          }
           const padded = roundUp(length, blockSize)
+          // Only a stream learns its size as it goes: a drive it outgrows fails where it ends.
+          for (const w of live()) if (offset + padded > w.t.size) w.fail(tooSmall(w.t, `at least ${offset + length}`))
+          const targets = live()
+          if (!targets.length || length === 0) {
+            pool.release(buf)
+            if (!targets.length) break
+            continue
+          }
           if (padded > length) buf.fill(0, length, padded)
           // One reference per target plus one for the hasher: the buffer is reused only when
           // every drive has written it and the hashing thread is done with it.
@@ -374,7 +383,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
 
     const failures = new Map<string, DriveIoError>()
     for (const w of writers) if (w.failure) failures.set(w.t.id, w.failure)
-    return { imageSize, sha256, failures }
+    return { imageSize: imageSize ?? 0, sha256, failures, containerSha256: image.containerSha256?.() }
   } finally {
     await image.close()
   }

@@ -8,6 +8,11 @@ const FINAL = ['done', 'failed', 'cancelled']
  */
 export function jobFraction(job: WriteJob): number | undefined {
   if (FINAL.includes(job.stage)) return undefined
+  // A verify or backup job has one phase: its verify/read stage is the whole of it.
+  if (job.kind === 'verify' || job.kind === 'backup') {
+    const t = job.targets[0]
+    return t && (t.stage === 'verify' || t.stage === 'read') && t.total > 0 ? Math.min(1, t.bytes / t.total) : 0
+  }
   const phases = job.verify ? 2 : 1
   const parts = job.targets.map((t) => {
     if (FINAL.includes(t.stage) || t.stage === 'eject') return 1
@@ -23,6 +28,11 @@ export function jobFraction(job: WriteJob): number | undefined {
 /** The line a desktop notification shows when a job ends. */
 export function jobOutcome(job: WriteJob): { title: string; body: string; ok: boolean } {
   const ok = job.stage === 'done'
+  if (job.kind === 'verify' || job.kind === 'backup') {
+    const what = job.kind === 'verify' ? 'Verifying the stick' : 'Backing up the stick'
+    const done = job.kind === 'verify' ? 'Stick verified: it holds the image' : 'Stick backed up'
+    return { title: ok ? done : `${what} ${job.stage === 'cancelled' ? 'cancelled' : 'failed'}`, body: job.message, ok }
+  }
   const title = ok ? (job.verify ? 'USB drive written and verified' : 'USB drive written') : job.stage === 'cancelled' ? 'Writing cancelled' : 'Writing failed'
   return { title, body: job.message, ok }
 }

@@ -11,6 +11,9 @@ import type { JobJournal } from './journal'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import { restoreDrive } from './restore'
+import { inspectImage, type Decompressors, type ImageInfo } from './source'
+import { backupDestination } from './backup-file'
+import { ReadJobRunner, type ReadJobSpec, type ReadTarget } from './read-job'
 import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
@@ -34,6 +37,8 @@ export interface DrivesServiceOptions {
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
   /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
   journal?: JobJournal
+  /** xz / zstd / gzip programs for compressed images (default: /usr/bin). */
+  decompressors?: Decompressors
 }
 
 export interface WriteRequest {
@@ -53,7 +58,7 @@ export class DrivesService {
   private conn?: Promise<UDisksClient>
   private refs = 0
   private idleTimer?: NodeJS.Timeout
-  private readonly jobsById = new Map<string, { runner: WriteJobRunner; done: Promise<WriteJob> }>()
+  private readonly jobsById = new Map<string, { runner: WriteJobRunner | ReadJobRunner; done: Promise<WriteJob> }>()
   readonly allowLoop: boolean
 
   constructor(private readonly opts: DrivesServiceOptions) {
@@ -197,14 +202,34 @@ export class DrivesService {
   }
 
   async image(file: string): Promise<ImageFile> {
+    return (await this.inspect(file)).file
+  }
+
+  /** Checks a local image and reads what its container says about its size. */
+  private async inspect(file: string): Promise<{ file: ImageFile; info: ImageInfo }> {
+    let real: string
     try {
-      const real = await fsp.realpath(file)
+      real = await fsp.realpath(file)
       const st = await fsp.stat(real)
       if (!st.isFile()) throw new Error('not a regular file')
       if (st.size === 0) throw new Error('the file is empty')
-      return { path: real, name: path.basename(real), size: st.size }
     } catch (err) {
       throw new AppError('ImageReadError', `Cannot use ${file} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    }
+    const info = await inspectImage(real, { decompressors: this.opts.decompressors }).catch((err: unknown) => {
+      if (err instanceof AppError) throw err
+      throw new AppError('ImageReadError', `Cannot use ${file} as an image: ${(err as Error).message}.`, { stage: 'validate' })
+    })
+    return {
+      info,
+      file: {
+        path: real,
+        name: path.basename(real),
+        size: info.estimatedSize,
+        fileSize: info.fileSize,
+        sizeExact: info.size !== undefined,
+        ...(info.compression ? { compression: info.compression } : {})
+      }
     }
   }
 
@@ -216,13 +241,17 @@ export class DrivesService {
         hint: 'Verify it first (downloaded spins are verified automatically), or confirm writing an unverified image explicitly (--allow-unverified / the override checkbox).'
       })
     }
-    const { path: real, size } = await this.image(req.image)
+    const {
+      file: { path: real, size, sizeExact },
+      info
+    } = await this.inspect(req.image)
 
     const client = await this.acquire()
     let started = false
     try {
       const { tree, drives, pathDisks } = await this.snapshot(client, size, [real])
-      const chosen = await this.resolveTargets(drives, req.targets, size)
+      // An estimated size (gzip) is checked as the stream goes, not refused up front.
+      const chosen = await this.resolveTargets(drives, req.targets, sizeExact ? size : undefined)
       const holding = pathDisks.get(real) ?? []
       for (const d of chosen) {
         const devnum = tree[d.id]?.[IFACE.block]?.DeviceNumber
@@ -247,7 +276,16 @@ export class DrivesService {
       )
       const jobId = randomUUID()
       const runner = new WriteJobRunner(
-        { jobId, image: real, imageSize: size, verify: req.verify, expectedSha256: req.expectedSha256?.toLowerCase(), after: req.after },
+        {
+          jobId,
+          image: real,
+          imageSize: size,
+          verify: req.verify,
+          expectedSha256: req.expectedSha256?.toLowerCase(),
+          after: req.after,
+          imageInfo: info.compression ? info : undefined,
+          decompressors: this.opts.decompressors
+        },
         targets,
         {
           client,
@@ -257,7 +295,7 @@ export class DrivesService {
           onWrite: this.opts.onWrite,
           tuning: this.opts.tuning,
           beforeOpen: this.opts.beforeOpen,
-          recheck: (target, fd) => this.confirmAgain(client, target, fd, real, size)
+          recheck: (target, fd) => this.confirmAgain(client, target, fd, real, sizeExact ? size : 0)
         }
       )
       const done = runner
@@ -363,6 +401,79 @@ export class DrivesService {
       if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage })
       return fn(client, d, tree)
     })
+  }
+
+  /** Starts comparing a drive with an image; progress and the outcome come as drives.progress (kind verify). */
+  async verifyDrive(req: { device: string; token: string; image: string }): Promise<WriteJob> {
+    const { file, info } = await this.inspect(req.image)
+    return this.startRead(req, { kind: 'verify', image: file.path, info }, 'verified')
+  }
+
+  /** Starts copying a drive into a file; progress and the outcome come as drives.progress (kind backup). */
+  async backup(req: { device: string; token: string; file: string; compress: 'none' | 'zstd'; whole: boolean; overwrite: boolean }): Promise<WriteJob> {
+    const file = await backupDestination(req.file, req.overwrite)
+    return this.startRead(req, { kind: 'backup', file, compress: req.compress, whole: req.whole, overwrite: req.overwrite }, 'backed up', file)
+  }
+
+  private async startRead(req: { device: string; token: string }, spec: ReadJobSpec, verb: string, output?: string): Promise<WriteJob> {
+    const client = await this.acquire()
+    let started = false
+    try {
+      const { tree, drives, pathDisks } = await this.snapshot(client, undefined, output ? [path.dirname(output)] : [])
+      // Reading needs no write access: a write-protected stick may be verified or backed up.
+      const readable = drives.map((d) =>
+        !d.offered && d.reasons.length > 0 && d.reasons.every((r) => r.startsWith('read-only')) ? { ...d, offered: true } : d
+      )
+      const [d] = await this.resolveTargets(readable, [req], undefined, verb)
+      if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written or read by another job.`, { stage: 'validate' })
+      const devnum = num(tree[d.id]?.[IFACE.block], 'DeviceNumber')
+      if (output && (pathDisks.get(path.dirname(output)) ?? []).includes(devnum)) {
+        throw new AppError('ImageOnTarget', `The backup file ${output} would be stored on ${d.device}, the drive being backed up.`, {
+          stage: 'validate',
+          hint: 'Save it on another disk.'
+        })
+      }
+      const drivePath = str(tree[d.id]?.[IFACE.block], 'Drive')
+      const target: ReadTarget = {
+        drive: d,
+        drivePath: drivePath && drivePath !== '/' ? drivePath : undefined,
+        blockSize: await this.blockSize(d.device),
+        devnum
+      }
+      const jobId = randomUUID()
+      const runner = new ReadJobRunner(jobId, spec, target, {
+        client,
+        fs: this.opts.fs,
+        tree,
+        emit: (job) => this.opts.onProgress?.(job),
+        decompressors: this.opts.decompressors,
+        tuning: this.opts.tuning,
+        recheck: async (t, fd) => {
+          const list = (await this.snapshot(client)).drives
+          const now = list.find((x) => x.id === t.drive.id)
+          if (!now) return 'UDisks2 no longer lists it'
+          if (now.token !== t.drive.token) return 'it is not the drive that was chosen (it was replaced or its medium changed)'
+          const rdev = fstatSync(fd).rdev
+          return rdev === t.devnum ? undefined : `the opened device number ${rdev} is not the chosen ${t.devnum}`
+        }
+      })
+      const done = runner
+        .run()
+        .catch((err: unknown) => {
+          runner.state.stage = 'failed'
+          runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
+          return runner.state
+        })
+        .finally(() => {
+          this.release()
+          this.prune()
+        })
+      started = true
+      this.jobsById.set(jobId, { runner, done })
+      return structuredClone(runner.state)
+    } finally {
+      if (!started) this.release()
+    }
   }
 
   /** Cancels running jobs and closes the bus (app quit, test teardown). */

@@ -1,7 +1,8 @@
-import { promises as fsp, read as fsRead } from 'node:fs'
+import { read as fsRead } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, DriveIoError, ioError } from './errors'
 import { MiB } from './pipeline'
+import { openFileReader, type ImageReader } from './source'
 
 export interface ReadBackOptions {
   fd: number
@@ -44,12 +45,13 @@ function shortRead(device: string, offset: number): DriveIoError {
  * of the stick (plus a read of the image, usually from the page cache) instead of a second
  * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
  */
-export async function compareWithImage(opts: ReadBackOptions & { imagePath: string }): Promise<number | undefined> {
+export async function compareWithImage(opts: ReadBackOptions & { imagePath: string; source?: ImageReader }): Promise<number | undefined> {
   const chunkSize = opts.chunkSize ?? 4 * MiB
   const depth = Math.max(1, opts.readsInFlight ?? 3)
   const devBufs = alignedBuffers(depth + 1, chunkSize)
   const imgBufs = Array.from({ length: depth + 1 }, () => Buffer.allocUnsafe(chunkSize))
-  const image = await fsp.open(opts.imagePath, 'r')
+  // A compressed image is decompressed again: the drive is compared with the decompressed stream.
+  const image = opts.source ?? (await openFileReader(opts.imagePath))
   const len = (offset: number): number => Math.min(chunkSize, opts.imageSize - offset)
   const queue: Array<{ offset: number; dev: Buffer; img: Buffer; read: Promise<number>; imgRead: Promise<number> }> = []
   let nextOffset = 0
@@ -60,7 +62,7 @@ export async function compareWithImage(opts: ReadBackOptions & { imagePath: stri
       const dev = devBufs[i]
       const img = imgBufs[i]
       const read = readAt(opts.fd, dev, roundUp(len(nextOffset), opts.blockSize), nextOffset)
-      const imgRead = image.read(img, 0, len(nextOffset), nextOffset).then((r) => r.bytesRead)
+      const imgRead = image.read(img, len(nextOffset), nextOffset)
       read.catch(() => undefined) // awaited in order below
       imgRead.catch(() => undefined)
       queue.push({ offset: nextOffset, dev, img, read, imgRead })

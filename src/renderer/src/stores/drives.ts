@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { ResolvedFile, DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob, WriteStage } from '../../../shared/contract'
+import type { Compression, ResolvedFile, DownloadInfo, DriveInfo, DriveList, ErrorInfo, RestoreResult, WriteJob, WriteStage } from '../../../shared/contract'
 import { toErrorInfo } from '../../../shared/contract/errors'
 import { isVerifiedState, type VerificationState } from '../../../shared/contract/verification'
 import { api } from '../api'
@@ -15,7 +15,18 @@ export interface ImageChoice {
   state: VerificationState | 'local'
   sha256?: string
   source: 'download' | 'local'
+  /** Set for an xz / zstd / gzip image: size is then the decompressed size, fileSize the file's. */
+  compression?: Compression
+  fileSize?: number
+  /** False when the decompressed size is only estimated (gzip). */
+  sizeExact?: boolean
 }
+
+/** Jobs that only read a drive (verify a stick, back a stick up) are shown apart from writes. */
+export const isReadJob = (j: WriteJob): boolean => j.kind === 'verify' || j.kind === 'backup'
+
+/** A drive that may be read: offered for writing, or only write-protected. */
+export const isReadable = (d: DriveInfo): boolean => d.offered || (d.reasons.length > 0 && d.reasons.every((r) => r.startsWith('read-only')))
 
 const VERIFIED = { has: (state: ImageChoice['state']): boolean => isVerifiedState(state) }
 
@@ -99,6 +110,8 @@ export const useDrivesStore = defineStore('drives', () => {
   const restoreError = ref<ErrorInfo | null>(null)
   const ejectNote = ref<string | null>(null)
   const unbootable = ref<UnbootableNote[]>(loadNotes())
+  const readJob = ref<WriteJob | null>(null)
+  const readError = ref<ErrorInfo | null>(null)
   let offChanged: (() => void) | null = null
   let offBackend: (() => void) | undefined
   let offProgress: (() => void) | null = null
@@ -106,7 +119,8 @@ export const useDrivesStore = defineStore('drives', () => {
   const drives = computed<DriveInfo[]>(() => list.value?.drives ?? [])
   const offered = computed(() => drives.value.filter((d) => d.offered))
   const chosen = computed(() => offered.value.filter((d) => selected.value.includes(d.id)))
-  const tooSmall = (d: DriveInfo): boolean => Boolean(image.value && d.size < image.value.size)
+  // An estimated size (gzip) does not block: the write itself stops where a drive ends.
+  const tooSmall = (d: DriveInfo): boolean => Boolean(image.value && image.value.sizeExact !== false && d.size < image.value.size)
   const running = computed(() => Boolean(job.value && !['done', 'failed', 'cancelled'].includes(job.value.stage)))
   const canWrite = computed(
     () =>
@@ -145,7 +159,7 @@ export const useDrivesStore = defineStore('drives', () => {
   }
   /** Remembers what a finished job did to each drive. */
   function record(j: WriteJob): void {
-    if (!['done', 'failed', 'cancelled'].includes(j.stage)) return
+    if (!['done', 'failed', 'cancelled'].includes(j.stage) || isReadJob(j)) return
     for (const t of j.targets) {
       const d = drives.value.find((x) => x.id === t.id)
       const key = { device: t.device, serial: d?.serial }
@@ -183,6 +197,7 @@ export const useDrivesStore = defineStore('drives', () => {
   async function loadImages(): Promise<void> {
     images.value = await downloads()
     if (!image.value) image.value = images.value.find((i) => VERIFIED.has(i.state)) ?? null
+    if (image.value) void describe(image.value.path)
   }
 
   async function useLocal(path: string, sha256: string): Promise<void> {
@@ -196,6 +211,9 @@ export const useDrivesStore = defineStore('drives', () => {
         path: f.path,
         name: f.name,
         size: f.size,
+        compression: f.compression,
+        fileSize: f.fileSize,
+        sizeExact: f.sizeExact,
         state: hash ? 'local' : 'not-checked',
         sha256: hash || undefined,
         source: 'local'
@@ -212,6 +230,18 @@ export const useDrivesStore = defineStore('drives', () => {
     image.value = { key: `local:${f.path}`, path: f.path, name: f.name, size: f.size, state: 'not-checked', source: 'local' }
     allowUnverified.value = false
     await setSha(sha256)
+    void describe(f.path)
+  }
+
+  /** What the container says: a compressed image is as large as its decompressed content. */
+  async function describe(path: string): Promise<void> {
+    try {
+      const f = await api.call('drives.image', { path })
+      if (image.value?.path !== f.path) return
+      image.value = { ...image.value, size: f.size, compression: f.compression, fileSize: f.fileSize, sizeExact: f.sizeExact }
+    } catch (e) {
+      if (image.value?.path === path) imageError.value = toErrorInfo(e)
+    }
   }
 
   /** The SHA-256 the user pasted for a local file; anything but 64 hex digits is refused with a sentence. */
@@ -242,6 +272,7 @@ export const useDrivesStore = defineStore('drives', () => {
   function pick(choice: ImageChoice): void {
     image.value = choice
     allowUnverified.value = false
+    void describe(choice.path)
   }
 
   function toggle(id: string): void {
@@ -250,6 +281,10 @@ export const useDrivesStore = defineStore('drives', () => {
 
   function follow(): void {
     offProgress ??= api.on('drives.progress', (j) => {
+      if (isReadJob(j)) {
+        if (readJob.value?.jobId === j.jobId) readJob.value = j
+        return
+      }
       if (!job.value || j.jobId === job.value.jobId) job.value = j
       record(j)
     })
@@ -299,8 +334,42 @@ export const useDrivesStore = defineStore('drives', () => {
     follow()
     const jobs = await api.call('drives.jobs', {}).catch(() => [] as WriteJob[])
     for (const j of jobs) record(j)
-    const live = jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.stage))
+    const live = jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.stage) && !isReadJob(j))
     if (live) job.value = live
+    const reading = jobs.find((j) => !['done', 'failed', 'cancelled'].includes(j.stage) && isReadJob(j))
+    if (reading) readJob.value = reading
+  }
+
+  const reading = computed(() => Boolean(readJob.value && !['done', 'failed', 'cancelled'].includes(readJob.value.stage)))
+
+  async function startRead(start: () => Promise<WriteJob>): Promise<void> {
+    readError.value = null
+    follow()
+    try {
+      const started = await start()
+      if (!readJob.value || readJob.value.jobId !== started.jobId) readJob.value = started
+    } catch (e) {
+      readError.value = toErrorInfo(e)
+    }
+  }
+
+  /** Compares a stick with the chosen image (never writes it). */
+  function verifyStick(d: DriveInfo, imagePath: string): Promise<void> {
+    return startRead(() => api.call('drives.verify', { device: d.device, token: d.token, image: imagePath }))
+  }
+
+  /** Copies a stick into a file (never writes the stick). */
+  function backupStick(d: DriveInfo, file: string, opts: { compress: 'none' | 'zstd'; whole: boolean; overwrite: boolean }): Promise<void> {
+    return startRead(() => api.call('drives.backup', { device: d.device, token: d.token, file, ...opts }))
+  }
+
+  async function cancelRead(): Promise<void> {
+    if (readJob.value) readJob.value = await api.call('drives.cancel', { jobId: readJob.value.jobId })
+  }
+
+  function clearRead(): void {
+    readJob.value = null
+    readError.value = null
   }
 
   function reset(): void {
@@ -369,6 +438,13 @@ export const useDrivesStore = defineStore('drives', () => {
     ejectNote,
     unbootable,
     unbootableOf,
+    readJob,
+    readError,
+    reading,
+    verifyStick,
+    backupStick,
+    cancelRead,
+    clearRead,
     forget,
     blockers,
     useFile,

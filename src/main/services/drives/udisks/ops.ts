@@ -9,6 +9,8 @@ const O_CLOEXEC = 0o2000000
 const O_DIRECT = fsc.O_DIRECT ?? 0o40000
 /** Exclusive open: fails with EBUSY while anything (a mount, another writer) holds the disk. */
 export const OPEN_FLAGS = fsc.O_EXCL | O_DIRECT | O_CLOEXEC
+/** Reading to compare: a read-only mount (an ISO stick) may stay. */
+export const READ_FLAGS = O_DIRECT | O_CLOEXEC
 
 const NO_TIMEOUT = { timeoutMs: undefined }
 
@@ -57,10 +59,10 @@ export async function unmountDrive(client: UDisksClient, tree: ObjectTree, diskP
  * Block.OpenDevice: UDisks2 checks polkit (the user may be asked for a password) and hands
  * back a descriptor. No D-Bus timeout: the prompt may sit on screen for minutes.
  */
-export async function openDevice(client: UDisksClient, blockPath: string, mode: 'rw' | 'r', device: string): Promise<number> {
+export async function openDevice(client: UDisksClient, blockPath: string, mode: 'rw' | 'r', device: string, flags = OPEN_FLAGS): Promise<number> {
   let body: unknown[]
   try {
-    body = await client.call(blockPath, IFACE.block, 'OpenDevice', 'sa{sv}', [mode, { flags: new Variant('i', OPEN_FLAGS) }], NO_TIMEOUT)
+    body = await client.call(blockPath, IFACE.block, 'OpenDevice', 'sa{sv}', [mode, { flags: new Variant('i', flags) }], NO_TIMEOUT)
   } catch (err) {
     throw udisksError(err, mode === 'rw' ? 'open for writing' : 'open for reading', 'open', device)
   }
