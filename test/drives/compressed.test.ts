@@ -47,7 +47,7 @@ function compress(tool: string, ext: string, opts: { stdin?: boolean; name?: str
 }
 
 function service(extra: Partial<DrivesServiceOptions> = {}): DrivesService {
-  const s = new DrivesService({ fs: createRootFs('/'), env: { ...process.env, HSC_TEST_ALLOW_LOOP: '1' }, idleMs: 0, ...extra })
+  const s = new DrivesService({ fs: createRootFs('/'), env: process.env, allowLoop: true, idleMs: 0, ...extra })
   services.push(s)
   return s
 }

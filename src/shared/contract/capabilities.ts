@@ -15,7 +15,8 @@ export const capabilityMethods = {
   drives: () => import('./drives').then((m) => m.drivesMethods),
   spins: () => import('./spins').then((m) => m.spinsMethods),
   fleet: () => import('./fleet').then((m) => m.fleetMethods),
-  files: () => import('./files').then((m) => m.filesMethods)
+  files: () => import('./files').then((m) => m.filesMethods),
+  customise: () => import('./customise').then((m) => m.customiseMethods)
 } satisfies Record<string, () => Promise<Record<string, MethodSpec>>>
 
 export type Capability = keyof typeof capabilityMethods
