@@ -50,7 +50,17 @@ export function sha256File(file: string): string {
 /** A sparse backing file of `bytes`, attached through UDisks2 (as a desktop user would). */
 export function loopSetup(file: string, bytes?: number): string {
   if (bytes !== undefined) execFileSync('truncate', ['-s', String(bytes), file])
-  const out = execFileSync('udisksctl', ['loop-setup', '-f', file, '--no-user-interaction'], { encoding: 'utf8' })
+  // Test files run in parallel: two loop-setups can be handed the same free loop device, and
+  // the loser gets EBUSY from the kernel. That is contention between tests, so it is retried.
+  let out: string
+  for (let attempt = 1; ; attempt++) {
+    const r = spawnSync('udisksctl', ['loop-setup', '-f', file, '--no-user-interaction'], { encoding: 'utf8' })
+    out = r.stdout + r.stderr
+    if (r.status === 0) break
+    // The error names the contested device too: never take it for ours.
+    if (attempt === 6 || !/resource busy/i.test(out)) throw new Error(`udisksctl loop-setup said: ${out}`)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt)
+  }
   const m = /(\/dev\/loop\d+)/.exec(out)
   if (!m) throw new Error(`udisksctl loop-setup said: ${out}`)
   execFileSync('udevadm', ['settle', '--timeout=10'])

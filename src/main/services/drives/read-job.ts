@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { close as fsClose, constants as fsc, promises as fsp, read as fsRead, type WriteStream, createWriteStream } from 'node:fs'
+import { close as fsClose, constants as fsc, promises as fsp, type WriteStream, createWriteStream } from 'node:fs'
 import { promisify } from 'node:util'
 import type { DriveInfo, WriteJob, WriteStage, WriteTargetState } from '../../../shared/contract/drives'
 import { AppError } from '../../../shared/contract/errors'
@@ -15,7 +15,7 @@ import { openImageReader, SYSTEM_DECOMPRESSORS, type Decompressors, type ImageIn
 import type { UDisksClient } from './udisks/client'
 import { openDevice, READ_FLAGS, OPEN_FLAGS, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
-import { compareWithImage } from './verify'
+import { compareWithImage, readAt } from './verify'
 
 const closeFd = promisify(fsClose)
 
@@ -51,22 +51,6 @@ export interface ReadJobDeps {
 
 const TERMINAL: WriteStage[] = ['done', 'failed', 'cancelled']
 const EMIT_INTERVAL_MS = 250
-
-function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let done = 0
-    const step = (): void => {
-      fsRead(fd, buf, done, length - done, position + done, (err, n) => {
-        if (err) return reject(Object.assign(err, { offset: position + done }))
-        if (n === 0) return resolve(done)
-        done += n
-        if (done < length) step()
-        else resolve(done)
-      })
-    }
-    step()
-  })
-}
 
 /** Writes `data` to a stream, waiting when it is full (backpressure). */
 function put(out: NodeJS.WritableStream, data: Buffer): Promise<void> {

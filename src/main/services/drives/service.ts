@@ -298,20 +298,8 @@ export class DrivesService {
           recheck: (target, fd) => this.confirmAgain(client, target, fd, real, sizeExact ? size : 0)
         }
       )
-      const done = runner
-        .run()
-        .catch((err: unknown) => {
-          // A bug, not a drive failure: still never report success.
-          runner.state.stage = 'failed'
-          runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
-          return runner.state
-        })
-        .finally(() => {
-          this.release()
-          this.prune()
-        })
+      this.track(jobId, runner)
       started = true
-      this.jobsById.set(jobId, { runner, done })
       return structuredClone(runner.state)
     } finally {
       if (!started) this.release()
@@ -331,6 +319,22 @@ export class DrivesService {
     const rdev = fstatSync(fd).rdev
     if (devnum !== target.devnum || rdev !== target.devnum) return `the opened device number ${rdev} is not the confirmed ${target.devnum}`
     return undefined
+  }
+
+  /** Keeps a started job; when it ends, the D-Bus client is released. A bug in a job is a failure, never a success. */
+  private track(jobId: string, runner: WriteJobRunner | ReadJobRunner): void {
+    const done = runner
+      .run()
+      .catch((err: unknown) => {
+        runner.state.stage = 'failed'
+        runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
+        return runner.state
+      })
+      .finally(() => {
+        this.release()
+        this.prune()
+      })
+    this.jobsById.set(jobId, { runner, done })
   }
 
   private prune(): void {
@@ -457,19 +461,8 @@ export class DrivesService {
           return rdev === t.devnum ? undefined : `the opened device number ${rdev} is not the chosen ${t.devnum}`
         }
       })
-      const done = runner
-        .run()
-        .catch((err: unknown) => {
-          runner.state.stage = 'failed'
-          runner.state.message = `Internal error: ${(err as Error)?.message ?? String(err)}`
-          return runner.state
-        })
-        .finally(() => {
-          this.release()
-          this.prune()
-        })
+      this.track(jobId, runner)
       started = true
-      this.jobsById.set(jobId, { runner, done })
       return structuredClone(runner.state)
     } finally {
       if (!started) this.release()

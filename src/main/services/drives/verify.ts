@@ -15,7 +15,8 @@ export interface ReadBackOptions {
   onProgress?(bytesRead: number): void
 }
 
-function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+/** Reads exactly `length` bytes at `position` (fewer only at the end of the device); errors carry the offset. */
+export function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
   return new Promise((resolve, reject) => {
     let done = 0
     const step = (): void => {
