@@ -178,7 +178,10 @@ export function openDecompressingReader(file: string, info: ImageInfo, opts: { d
   let stderr = ''
   // Without a hash to take, the decompressor reads the file itself: one process less in the data path.
   const feed = Boolean(hash)
-  const child: ChildProcess = spawn(tool, feed ? ['-dc'] : ['-dc', '--', file], { stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+  // xz 5.4 decompresses a multi-block file (what `xz -T` writes) on every core with -T0; the
+  // decompressor was the slowest part of a compressed write. zstd and gzip have no such mode.
+  const threads = what === 'xz' ? ['-T0'] : []
+  const child: ChildProcess = spawn(tool, feed ? [...threads, '-dc'] : [...threads, '-dc', '--', file], { stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
       failure ??= err.code === 'ENOENT' || err.code === 'EACCES' ? missingTool(what, tool, err.code) : err
