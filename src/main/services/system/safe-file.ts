@@ -36,6 +36,11 @@ export function fileTypeName(st: Stats): string {
   return 'not a regular file'
 }
 
+/** The one file-type rule: anything but a regular file is refused, named in the sentence. */
+function assertRegular(stats: Stats, what: string): void {
+  if (!stats.isFile()) throw new FileReadError('not-regular', `${what} is ${fileTypeName(stats)}, not a regular file`, 'ENOTREG')
+}
+
 /** Maps an errno from open/read to the failure vocabulary; `what` names the file in the sentence. */
 export function toReadError(err: unknown, what: string): FileReadError {
   if (err instanceof FileReadError) return err
@@ -66,7 +71,7 @@ export async function openRegular(hostPath: string, opts: OpenOptions = {}): Pro
   }
   try {
     const stats = await fh.stat()
-    if (!stats.isFile()) throw new FileReadError('not-regular', `${what} is ${fileTypeName(stats)}, not a regular file`, 'ENOTREG')
+    assertRegular(stats, what)
     return { fh, stats }
   } catch (err) {
     await fh.close().catch(() => undefined)
@@ -120,7 +125,7 @@ export function readKernelFileSync(hostPath: string, opts: { maxBytes?: number; 
   }
   try {
     const stats = fstatSync(fd)
-    if (!stats.isFile()) throw new FileReadError('not-regular', `${what} is ${fileTypeName(stats)}, not a regular file`, 'ENOTREG')
+    assertRegular(stats, what)
     const chunks: Buffer[] = []
     let total = 0
     for (;;) {

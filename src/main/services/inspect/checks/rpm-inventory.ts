@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import path from 'node:path'
 import type { CommandResult } from '../../system/command'
 import type { Facts } from '../facts'
 import { findTool } from '../../system/facts/tools'
@@ -27,18 +28,24 @@ export interface RpmInventory {
 }
 
 const cache = new WeakMap<Facts['run'], Map<string, Promise<RpmInventory>>>()
-const perReport = new WeakMap<Facts, { dir?: Promise<string | undefined>; inventory?: Promise<RpmInventory> }>()
+const perReport = new WeakMap<Facts, { files?: Promise<string[]>; inventory?: Promise<RpmInventory> }>()
 const memo = (facts: Facts) => perReport.get(facts) ?? perReport.set(facts, {}).get(facts)!
 
-/** The directory holding the root's rpm database files, when it has one. */
-export function rpmdbDir(facts: Facts): Promise<string | undefined> {
-  return (memo(facts).dir ??= (async () => {
-    for (const d of facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
-      const files = await facts.fs.list(d).catch(() => [] as string[])
-      if (files.some((f) => DB_FILE.test(f))) return d
+/** The rpm database files under the root, listed once per report ("/var/lib/rpm/rpmdb.sqlite", ...). */
+function dbFiles(facts: Facts): Promise<string[]> {
+  return (memo(facts).files ??= (async () => {
+    const found: string[] = []
+    for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+      for (const f of await facts.fs.list(d).catch(() => [] as string[])) if (DB_FILE.test(f)) found.push(`${d}/${f}`)
     }
-    return undefined
+    return found
   })())
+}
+
+/** The directory holding the root's rpm database files, when it has one. */
+export async function rpmdbDir(facts: Facts): Promise<string | undefined> {
+  const files = await dbFiles(facts)
+  return (facts.live ? RPMDB_PATHS : [...RPMDB_PATHS, ...FOREIGN_DBPATHS]).find((d) => files.some((f) => path.posix.dirname(f) === d))
 }
 
 /**
@@ -51,12 +58,10 @@ export function rpmInventory(facts: Facts): Promise<RpmInventory> {
 
 async function inventory(facts: Facts): Promise<RpmInventory> {
   const stamps: string[] = []
-  for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
+  for (const f of await dbFiles(facts)) {
     // The database files only: reading touches the -shm/-wal companions.
-    for (const f of (await facts.fs.list(d).catch(() => [] as string[])).filter((x) => DB_FILE.test(x))) {
-      const st = await stat(facts.fs.resolve(`${d}/${f}`)).catch(() => undefined)
-      if (st) stamps.push(`${d}/${f}:${st.mtimeMs}:${st.size}`)
-    }
+    const st = await stat(facts.fs.resolve(f)).catch(() => undefined)
+    if (st) stamps.push(`${f}:${st.mtimeMs}:${st.size}`)
   }
   const argv = [
     'rpm',

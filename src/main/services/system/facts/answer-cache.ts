@@ -63,29 +63,38 @@ async function load(file: string): Promise<Entry[]> {
 export function fileAnswerCache(file: string): AnswerCache {
   let entries: Promise<Entry[]> | undefined
   const all = () => (entries ??= load(file))
+  // Writes run one after another on the in-memory list, so two answers stored at once (a
+  // report asks systemctl, btrfs and rpm together) both end up in the file.
+  let writing: Promise<void> = Promise.resolve()
+  const save = async (list: Entry[]): Promise<void> => {
+    const text = JSON.stringify(list)
+    if (text.length > MAX_FILE) return
+    // Replace atomically so a concurrent reader sees the old or the new file, never half.
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
+      await fsp.writeFile(tmp, text, { mode: 0o600, flag: 'wx' })
+      await fsp.rename(tmp, file)
+    } catch {
+      await fsp.rm(tmp, { force: true }).catch(() => {})
+    }
+  }
   return {
     async get(key) {
       const e = (await all()).find((x) => x.key === key)
       return e ? { code: e.code, stdout: e.stdout, stderr: e.stderr } : undefined
     },
-    async set(key, r) {
+    set(key, r) {
       // Failures are not facts about the binary; only clean answers are kept.
-      if (r.code !== 0 || r.spawnError) return
-      const list = (await all()).filter((x) => x.key !== key)
-      list.push({ key, code: r.code, stdout: r.stdout, stderr: r.stderr })
-      const kept = list.slice(-MAX_ENTRIES)
-      entries = Promise.resolve(kept)
-      const text = JSON.stringify(kept)
-      if (text.length > MAX_FILE) return
-      // Replace atomically so a concurrent reader sees the old or the new file, never half.
-      const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
-      try {
-        await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
-        await fsp.writeFile(tmp, text, { mode: 0o600, flag: 'wx' })
-        await fsp.rename(tmp, file)
-      } catch {
-        await fsp.rm(tmp, { force: true }).catch(() => {})
-      }
+      if (r.code !== 0 || r.spawnError) return writing
+      writing = writing.then(async () => {
+        const list = (await all()).filter((x) => x.key !== key)
+        list.push({ key, code: r.code, stdout: r.stdout, stderr: r.stderr })
+        const kept = list.slice(-MAX_ENTRIES)
+        entries = Promise.resolve(kept)
+        await save(kept)
+      })
+      return writing
     }
   }
 }
