@@ -1,3 +1,4 @@
+import { destinationIn } from '../spins/local-name'
 import { createHash } from 'node:crypto'
 import { chmod, mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
@@ -59,7 +60,8 @@ export class CustomiseService {
       .digest('hex')
       .slice(0, 10)
     const stem = path.basename(source).replace(/\.iso$/i, '')
-    const out = path.join(dir, `${stem}-custom-${id}.iso`)
+    // The stem comes from whatever file the user picked: it becomes a name only through the one check.
+    const out = destinationIn(dir, `${stem}-custom-${id}.iso`, 'the customised copy')
     if (out === source) throw new AppError('CustomiseFailed', 'The customised copy would replace the original.', { stage: 'customise' })
 
     const work = await mkdtemp(path.join(this.deps.tmpDir ?? os.tmpdir(), 'hsc-customise-'))
