@@ -54,6 +54,9 @@ await build({
   banner: { js: "import { createRequire as __hscRequire } from 'node:module'; const require = __hscRequire(import.meta.url);" },
 
   plugins: [englishOnlyZod, dbusWithoutXml],
+  // Minified: a cold command compiles every byte it loads (no code cache for ES modules in
+  // Node 20), so fewer bytes start faster (#15). The linked source maps still name the sources.
+  minify: true,
   sourcemap: 'linked',
   logLevel: 'warning'
 })

@@ -1,6 +1,7 @@
 import type { MethodInput, MethodName, MethodOutput } from '../shared/contract'
 import { methodSpec } from '../shared/contract/capabilities'
 import { toErrorInfo, type CallResult, type ErrorInfo } from '../shared/contract/errors'
+import { lightInput } from '../shared/contract/light-inputs'
 import type { Handlers } from './services/handlers'
 
 export interface Router {
@@ -19,6 +20,9 @@ function validationError(message: string): ErrorInfo {
 export function createRouter(handlers: Handlers): Router {
   return {
     async call(method: unknown, input: unknown): Promise<CallResult<never>> {
+      // A read's empty or root-only input is checked without zod (contract/light-inputs.ts).
+      const light = lightInput(method, input)
+      if (light) return dispatch(method as MethodName, light.data)
       // Only the called capability's schemas are built (see contract/capabilities.ts).
       let spec
       try {
@@ -39,12 +43,16 @@ export function createRouter(handlers: Handlers): Router {
           .slice(0, 600)
         return { ok: false, error: validationError(`${method}: ${issues}`) }
       }
-      try {
-        const handler = handlers[method as MethodName] as (input: unknown) => unknown
-        return { ok: true, value: (await handler(parsed.data)) as never }
-      } catch (err) {
-        return { ok: false, error: toErrorInfo(err) }
-      }
+      return dispatch(method as MethodName, parsed.data)
+    }
+  }
+
+  async function dispatch(method: MethodName, data: unknown): Promise<CallResult<never>> {
+    try {
+      const handler = handlers[method] as (input: unknown) => unknown
+      return { ok: true, value: (await handler(data)) as never }
+    } catch (err) {
+      return { ok: false, error: toErrorInfo(err) }
     }
   }
 }

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -14,6 +15,16 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-cli-polish-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `npm run build` first)'}`, () => {
+  it('a reader that closes the pipe early (hsc … | head) ends hsc quietly, not with an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [HSC, 'repos', 'list', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.destroy()
+    let stderr = ''
+    child.stderr.on('data', (d: Buffer) => (stderr += d))
+    const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\(node:/)
+    expect(status).toBe(0)
+  })
+
   it('a misspelled command gets "did you mean", exit 2', async () => {
     const r = await runHsc(['inpsect'])
     expect(r.status).toBe(2)

@@ -200,6 +200,50 @@ describe('--root means that tree, links included (chroot semantics)', () => {
   })
 })
 
+describe('a directory of .repo files read in one call (tryReadTextsIn) keeps every rule of a single read', () => {
+  let root: string
+  beforeAll(() => {
+    const t = makeRoot({
+      '/etc/yum.repos.d/a.repo': '[a]\nname=A\n',
+      '/etc/yum.repos.d/big.repo': 'x'.repeat(5000),
+      '/srv/real/linked.repo': '[linked]\nname=Linked inside the tree\n',
+      '/etc/yum.repos.d/sub/inner.repo': '[inner]\n'
+    })
+    root = t.root
+    mkfifo(path.join(root, 'etc/yum.repos.d/fifo.repo'))
+    link(root, '/etc/yum.repos.d/linked.repo', '/srv/real/linked.repo')
+    link(root, '/etc/yum.repos.d/escape.repo', '../../../../../../../../etc/hostname')
+    link(root, '/etc/repos-alias', '/etc/yum.repos.d')
+  })
+  afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+  it('reads in order; a FIFO, a directory, a missing file, a file over the cap and a bad name are undefined, at once', async () => {
+    const fs = createRootFs(root)
+    const names = ['a.repo', 'fifo.repo', 'sub', 'missing.repo', 'big.repo', '../a.repo', 'linked.repo', 'escape.repo']
+    const texts = await fs.tryReadTextsIn('/etc/yum.repos.d', names, { maxBytes: 4096 })
+    expect(texts).toEqual([
+      '[a]\nname=A\n',
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      // Links resolve inside the tree, as a chroot would: an absolute target starts at the root.
+      '[linked]\nname=Linked inside the tree\n',
+      // ".." stops at the root: /etc/hostname of the tree, which does not exist (never the host's).
+      undefined
+    ])
+    // Each answer is the same as the one-file read gives.
+    for (const [i, n] of names.entries()) if (!n.includes('/')) expect(await fs.tryReadText(`/etc/yum.repos.d/${n}`, { maxBytes: 4096 })).toBe(texts[i])
+  })
+
+  it('the directory itself is reached through links inside the tree, and a missing one gives all undefined', async () => {
+    const fs = createRootFs(root)
+    expect(await fs.tryReadTextsIn('/etc/repos-alias', ['a.repo'])).toEqual(['[a]\nname=A\n'])
+    expect(await fs.tryReadTextsIn('/no/such/dir', ['a.repo', 'b.repo'])).toEqual([undefined, undefined])
+  })
+})
+
 describe('garbage is unknown, not a verdict', () => {
   const garbage = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919 + 13) % 256))
   const base = {

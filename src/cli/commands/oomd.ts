@@ -1,12 +1,6 @@
-import {
-  AppError,
-  OOMD_THRESHOLDS_FILE,
-  thresholdKeys,
-  type OomdState,
-  type OomdStatus,
-  type OomdThresholdsResult,
-  type ThresholdKey
-} from '../../shared/contract'
+import type { OomdState, OomdStatus, OomdThresholdsResult } from '../../shared/contract'
+import { AppError } from '../../shared/contract/errors'
+import { OOMD_THRESHOLDS_FILE, thresholdKeys, type ThresholdKey } from '../../shared/contract/oomd-keys'
 import { UsageError } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'

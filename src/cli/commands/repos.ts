@@ -1,16 +1,16 @@
+import { displayArgv } from '../../shared/contract/argv'
 import { createInterface } from 'node:readline/promises'
-import {
-  displayArgv,
-  type FlavourOffer,
-  type HyperscaleFlavour,
-  type KernelInfo,
-  type Prerequisite,
-  type PrivilegedPlan,
-  type Provenance,
-  type RepoEntry,
-  type RepoList,
-  type ReposActionInput,
-  type TerminalExit
+import type {
+  FlavourOffer,
+  HyperscaleFlavour,
+  KernelInfo,
+  Prerequisite,
+  PrivilegedPlan,
+  Provenance,
+  RepoEntry,
+  RepoList,
+  ReposActionInput,
+  TerminalExit
 } from '../../shared/contract'
 import { UsageError, type ParsedArgs } from '../args'
 import type { Command } from '../command'

@@ -1,5 +1,6 @@
 import type { CommandRunner } from './system/command'
 import type { EventHub } from './system/events'
+import type { AnswerCache } from './system/facts/answer-cache'
 import type { RootFs } from './system/rootfs'
 import type { SettingsService } from './settings/service'
 import type { PrivilegedRunner } from './terminal/privileged'
@@ -24,6 +25,8 @@ export interface ServiceContext {
   transport: 'electron' | 'browser' | 'cli'
   /** Per-user state that outlives a process (write-job journal): $HSC_STATE_DIR, else XDG state home. */
   stateDir: string
+  /** Programs' version answers kept between processes (program-answers.json in stateDir), one store per process. */
+  readonly answers: AnswerCache
   /** Creates a RootFs for a per-call root override (the CLI's --root, contract inputs). */
   rootFs(root?: string): RootFs
 }

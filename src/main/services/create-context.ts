@@ -2,6 +2,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { runCommand, type CommandRunner } from './system/command'
 import { EventHub } from './system/events'
+import { fileAnswerCache, type AnswerCache } from './system/facts/answer-cache'
 import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
@@ -34,6 +35,7 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
   const fs = createRootFs(opts.root ?? '/')
   const env = opts.env ?? process.env
   let privileged: PrivilegedRunner | undefined
+  let answers: AnswerCache | undefined
   const ctx: ServiceContext = {
     fs,
     run: opts.run ?? runCommand,
@@ -48,6 +50,10 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
     test: opts.test ?? NO_TEST_SWITCHES,
     transport: opts.transport,
     stateDir: defaultStateDir(env),
+    // One store per process: two stores of the same file would each miss the other's entries.
+    get answers(): AnswerCache {
+      return (answers ??= fileAnswerCache(path.join(ctx.stateDir, 'program-answers.json')))
+    },
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }
   return ctx

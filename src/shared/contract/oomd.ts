@@ -2,25 +2,19 @@ import { z } from 'zod'
 import { event, method } from './define'
 import type { CheckStatus, Evidence, PressureAverages, Remedy } from './inspect'
 
-export const OOMD_SERVICE = 'systemd-oomd.service'
-export const OOMD_SOCKET = 'systemd-oomd.socket'
-/** The one file the app writes; "reset to defaults" removes it. */
-export const OOMD_THRESHOLDS_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
-
-/** The [OOM] keys of oomd.conf, in the order the app writes them. */
-export { thresholdKeys } from './oomd-keys'
-import { thresholdKeys } from './oomd-keys'
-export type ThresholdKey = (typeof thresholdKeys)[number]
-
-/** systemd's compiled-in values (oomd.conf(5)). */
-export const thresholdDefaults: Record<ThresholdKey, string> = {
-  SwapUsedLimit: '90%',
-  DefaultMemoryPressureLimit: '60%',
-  DefaultMemoryPressureDurationSec: '30s'
-}
-
-export const managedOomKeys = ['ManagedOOMSwap', 'ManagedOOMMemoryPressure', 'ManagedOOMMemoryPressureLimit', 'ManagedOOMPreference'] as const
-export type ManagedOomKey = (typeof managedOomKeys)[number]
+// The names and keys live in oomd-keys.ts (no zod): the CLI's and the services' start-up paths
+// import them without building these schemas.
+export {
+  OOMD_SERVICE,
+  OOMD_SOCKET,
+  OOMD_THRESHOLDS_FILE,
+  thresholdKeys,
+  thresholdDefaults,
+  managedOomKeys,
+  type ThresholdKey,
+  type ManagedOomKey
+} from './oomd-keys'
+import type { ManagedOomKey, ThresholdKey } from './oomd-keys'
 
 export interface OomdUnitState {
   unit: string

@@ -8,11 +8,8 @@ export interface Expandable {
   expanded: string
 }
 
-export type HyperscaleVariant = 'main' | 'experimental' | 'kernel' | 'spin' | 'hotfixes' | 'facebook' | 'intel' | 'asahi' | 'other'
-
-/** A flavour of the Hyperscale repositories (resources/repos/flavours.json). */
-export type HyperscaleFlavour = Exclude<HyperscaleVariant, 'other'>
-export const FLAVOURS = ['main', 'experimental', 'facebook', 'spin', 'hotfixes', 'intel', 'kernel', 'asahi'] as const satisfies readonly HyperscaleFlavour[]
+export { FLAVOURS, type HyperscaleFlavour, type HyperscaleVariant } from './flavours'
+import { FLAVOURS, type HyperscaleFlavour, type HyperscaleVariant } from './flavours'
 
 export interface FlavourRow {
   flavour: HyperscaleFlavour

@@ -1,6 +1,7 @@
 import type { FleetColumn, FleetHost, FleetProfile, FleetRemedyGroup, FleetReport, FleetUniform } from '../../../shared/contract/fleet'
 import type { ReportedCheck } from '../../../shared/contract/fleet'
-import { checkGroupOrder, type CheckStatus } from '../../../shared/contract/inspect'
+import { checkGroupOrder } from '../../../shared/contract/check-groups'
+import type { CheckStatus } from '../../../shared/contract/inspect'
 import type { LoadedHost } from './sources'
 
 const SEVERITY: Record<CheckStatus, number> = { fail: 0, warn: 1, unknown: 2, ok: 3 }

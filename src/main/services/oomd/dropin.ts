@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/contract/errors'
-import { thresholdKeys, type ThresholdKey } from '../../../shared/contract/oomd'
+import { thresholdKeys, type ThresholdKey } from '../../../shared/contract/oomd-keys'
 import { parseUnitIni } from './ini'
 import { formatPermyriad, formatSeconds, parseTimespan } from './values'
 

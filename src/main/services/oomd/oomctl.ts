@@ -78,8 +78,10 @@ export function parseOomctl(text: string): OomctlDump {
 }
 
 /** Asks the running systemd-oomd (oomctl talks to it over varlink). */
-export async function readMonitored(run: CommandRunner, live: boolean): Promise<OomdMonitored> {
+export async function readMonitored(run: CommandRunner, live: boolean, managerMayAnswer?: () => Promise<boolean>): Promise<OomdMonitored> {
   if (!live) return { available: false, reason: 'oomctl asks the running systemd-oomd; an offline root has none' }
+  if (managerMayAnswer && !(await managerMayAnswer()))
+    return { available: false, reason: "systemd-oomd is not running: systemd is not this system's init (no /run/systemd/system)" }
   const res = await run(['oomctl'], { timeoutMs: 5000 })
   if (res.spawnError) return { available: false, reason: `oomctl is not installed (${res.spawnError})` }
   if (res.code !== 0) {

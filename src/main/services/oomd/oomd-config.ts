@@ -1,4 +1,5 @@
-import { thresholdDefaults, thresholdKeys, type EffectiveValue, type OomdConfig, type ThresholdKey } from '../../../shared/contract/oomd'
+import { thresholdDefaults, thresholdKeys, type ThresholdKey } from '../../../shared/contract/oomd-keys'
+import type { EffectiveValue, OomdConfig } from '../../../shared/contract/oomd'
 import type { RootFs } from '../system/rootfs'
 import { standardConfigFiles, type ConfFile, type Unreadable } from './conf-files'
 import { parseUnitIni } from './ini'

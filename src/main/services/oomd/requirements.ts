@@ -2,6 +2,7 @@ import type { Evidence, Remedy } from '../../../shared/contract/inspect'
 import type { OomdRequirement } from '../../../shared/contract/oomd'
 import type { CommandRunner } from '../system/command'
 import type { RootFs } from '../system/rootfs'
+import type { AnswerCache } from '../system/facts/answer-cache'
 import { SystemFacts, type CgroupFact, type CmdlineFact, type PsiFact } from '../system/facts'
 import { unifiedRemedy } from '../system/facts/cgroup'
 import { cmdArg } from '../system/facts/cmdline'
@@ -165,8 +166,8 @@ async function swapCheck(facts: SystemFacts): Promise<OomdRequirement> {
 }
 
 /** The oomd requirements in display order; only `hard` ones block enabling. */
-export async function checkRequirements(fs: RootFs, run?: CommandRunner): Promise<OomdRequirement[]> {
-  const facts = new SystemFacts({ fs, run })
+export async function checkRequirements(fs: RootFs, run?: CommandRunner, answers?: AnswerCache): Promise<OomdRequirement[]> {
+  const facts = new SystemFacts({ fs, run, answers })
   const [cg, cmd, psi, systemd] = await Promise.all([facts.cgroup(), facts.cmdlineFact(), facts.psi(), facts.systemd()])
   return Promise.all([installedCheck(fs), unifiedCheck(cg, cmd, systemd), memoryControllerCheck(facts, cg, cmd), psiCheck(facts, psi), swapCheck(facts)])
 }

@@ -1,7 +1,9 @@
 import { AppError } from '../../../shared/contract/errors'
-import { OOMD_SERVICE, OOMD_SOCKET, type OomdState, type OomdUnitState } from '../../../shared/contract/oomd'
+import { OOMD_SERVICE, OOMD_SOCKET } from '../../../shared/contract/oomd-keys'
+import type { OomdState, OomdUnitState } from '../../../shared/contract/oomd'
 import type { CommandRunner } from '../system/command'
 import type { RootFs } from '../system/rootfs'
+import type { AnswerCache } from '../system/facts/answer-cache'
 import type { BusConnector } from '../systemd/connect'
 import { withSystemd } from '../systemd/session'
 import { systemctlIsEnabled, systemctlShow } from '../systemd/systemctl'
@@ -10,6 +12,13 @@ export interface StateDeps {
   fs: RootFs
   run: CommandRunner
   connect: BusConnector
+  /** Kept program answers (systemctl --version), so a status starts no version program twice. */
+  answers?: AnswerCache
+  /**
+   * Whether a systemd manager can answer at all (sd_booted). When it says no, the bus and
+   * `systemctl show` are not asked. Absent: always ask (a chosen bus, tests' stand-ins).
+   */
+  managerMayAnswer?: () => Promise<boolean>
 }
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'alias', 'linked', 'linked-runtime'])
@@ -48,6 +57,8 @@ async function fromUnitFiles(deps: StateDeps, root: string | undefined, source: 
  */
 export async function readOomdState(deps: StateDeps): Promise<OomdState> {
   if (!deps.fs.isLive) return fromUnitFiles(deps, deps.fs.root, 'offline-root', 'offline root: enablement from the unit files, nothing is running')
+  if (deps.managerMayAnswer && !(await deps.managerMayAnswer()))
+    return fromUnitFiles(deps, undefined, 'unit-files', "systemd is not running as this system's init (no /run/systemd/system); showing unit-file state only")
   let busWhy: string
   try {
     return await withSystemd(deps.connect, async (client) => {

@@ -1,4 +1,5 @@
-import { OOMD_THRESHOLDS_FILE, type OomdStatus } from '../../../shared/contract/oomd'
+import { OOMD_THRESHOLDS_FILE } from '../../../shared/contract/oomd-keys'
+import type { OomdStatus } from '../../../shared/contract/oomd'
 import { detectDefaultsPackage } from './defaults-package'
 import { readOomdConfig } from './oomd-config'
 import { readMonitored } from './oomctl'
@@ -11,11 +12,11 @@ import { readUnitSettings } from './unit-settings'
 export async function oomdStatus(deps: StateDeps): Promise<OomdStatus> {
   const [state, requirements, defaultsPackage, config, units, monitored, ownFile] = await Promise.all([
     readOomdState(deps),
-    checkRequirements(deps.fs, deps.run),
+    checkRequirements(deps.fs, deps.run, deps.answers),
     detectDefaultsPackage(deps.fs),
     readOomdConfig(deps.fs),
     readUnitSettings(deps.fs),
-    readMonitored(deps.run, deps.fs.isLive),
+    readMonitored(deps.run, deps.fs.isLive, deps.managerMayAnswer),
     deps.fs.tryReadText(OOMD_THRESHOLDS_FILE)
   ])
   const blockers = blockersOf(requirements)

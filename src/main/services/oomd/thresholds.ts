@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors'
-import { OOMD_SERVICE, OOMD_THRESHOLDS_FILE, thresholdKeys, type OomdThresholdsResult, type ThresholdKey } from '../../../shared/contract/oomd'
+import { OOMD_SERVICE, OOMD_THRESHOLDS_FILE, thresholdKeys, type ThresholdKey } from '../../../shared/contract/oomd-keys'
+import type { OomdThresholdsResult } from '../../../shared/contract/oomd'
 import type { RootFs } from '../system/rootfs'
 import type { BusConnector } from '../systemd/connect'
 import type { SystemdClientOptions } from '../systemd/client'

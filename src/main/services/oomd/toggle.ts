@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/contract/errors'
-import { OOMD_SERVICE, OOMD_SOCKET, type OomdToggleResult } from '../../../shared/contract/oomd'
+import { OOMD_SERVICE, OOMD_SOCKET } from '../../../shared/contract/oomd-keys'
+import type { OomdToggleResult } from '../../../shared/contract/oomd'
 import type { SystemdClientOptions } from '../systemd/client'
 import { withSystemd } from '../systemd/session'
 import { systemctlOffline } from '../systemd/systemctl'

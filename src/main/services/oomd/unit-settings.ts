@@ -1,4 +1,5 @@
-import { managedOomKeys, type EffectiveValue, type ManagedOomKey, type UnitOomSettings } from '../../../shared/contract/oomd'
+import { managedOomKeys, type ManagedOomKey } from '../../../shared/contract/oomd-keys'
+import type { EffectiveValue, UnitOomSettings } from '../../../shared/contract/oomd'
 import type { RootFs } from '../system/rootfs'
 import { SYSTEM_UNIT_DIRS, USER_UNIT_DIRS, unitFiles, type ConfFile } from './conf-files'
 import { parseUnitIni } from './ini'

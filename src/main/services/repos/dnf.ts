@@ -22,6 +22,7 @@ const QUERY_TIMEOUT_MS = 180_000
 export class Dnf {
   private infoPromise?: Promise<DnfInfo>
   private hasDb = false
+  private dbpathMacro?: Promise<string>
 
   constructor(
     private readonly run: CommandRunner,
@@ -74,10 +75,11 @@ export class Dnf {
   async hasRpmDb(): Promise<boolean> {
     const ir = this.target.installroot
     if (!ir || ir === '/' || this.hasDb) return true
-    const macro = (await this.run(['rpm', '--eval', '%{_dbpath}'], { timeoutMs: 15_000 })).stdout.trim()
-    for (const p of [macro, '/var/lib/rpm', '/usr/lib/sysimage/rpm']) {
-      if (p.startsWith('/') && (await this.hostExists(path.join(ir, p)))) return (this.hasDb = true)
-    }
+    // The usual places first; rpm (with the sh and bash Debian's rpm starts) only for a custom %_dbpath.
+    for (const p of ['/var/lib/rpm', '/usr/lib/sysimage/rpm']) if (await this.hostExists(path.join(ir, p))) return (this.hasDb = true)
+    this.dbpathMacro ??= this.run(['rpm', '--eval', '%{_dbpath}'], { timeoutMs: 15_000 }).then((r) => r.stdout.trim())
+    const macro = await this.dbpathMacro
+    if (macro.startsWith('/') && (await this.hostExists(path.join(ir, macro)))) return (this.hasDb = true)
     return false
   }
 

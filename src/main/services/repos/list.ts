@@ -169,12 +169,21 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
   const repos: RepoEntry[] = []
   const files: RepoFileInfo[] = []
   const seen = new Map<string, string>()
+  // Started now, awaited at the end: rpm and dnf's version answer while the files are read.
+  // (Marked handled: a rejection while the files are read must not end the process first.)
+  const dbKnown = dnf.hasRpmDb()
+  const info = dnf.info()
+  dbKnown.catch(() => undefined)
+  info.catch(() => undefined)
   const [overrides, main] = await Promise.all([readOverrides(fs, problems), mainGpgcheck(fs)])
 
   const names = (await fs.list(reposDir)).filter((n) => n.endsWith('.repo'))
-  for (const name of names) {
+  // One call for the directory: a thread-pool round trip per file cost seconds with hundreds
+  // of .repo files under a --root (issue 15).
+  const texts = await fs.tryReadTextsIn(reposDir, names)
+  for (const [i, name] of names.entries()) {
     const file = `${reposDir}/${name}`
-    const text = await fs.tryReadText(file)
+    const text = texts[i]
     if (text === undefined) {
       problems.push({ file, line: 0, message: 'cannot read the file', severity: 'error' })
       files.push({ path: file, repoIds: [], malformed: true })
@@ -219,6 +228,7 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
   }
 
   const wellFormed = files.filter((f) => !f.malformed)
+  await dbKnown
   const owners = await ownersOf(
     dnf,
     wellFormed.map((f) => f.path)
@@ -227,7 +237,7 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
     if (owners[i]) f.owner = owners[i]
   })
 
-  const list: RepoList = { reposDir, vars, repos, files, problems, dnf: await dnf.info() }
+  const list: RepoList = { reposDir, vars, repos, files, problems, dnf: await info }
   if (dnf.target.installroot) list.installroot = dnf.target.installroot
   return list
 }

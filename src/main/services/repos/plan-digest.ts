@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
 import { AppError } from '../../../shared/contract/errors'
-import { displayArgv, type PlanStep } from '../../../shared/contract/terminal'
+import { displayArgv } from '../../../shared/contract/argv'
+import type { PlanStep } from '../../../shared/contract/terminal'
 
 /** A step as the runner gets it: its argv, and the file content a root helper reads on stdin. */
 type DigestStep = PlanStep & { stdin?: string }

@@ -19,7 +19,7 @@ import { buildPlan } from './actions'
 import { Dnf } from './dnf'
 import { kernelInfo } from './kernel'
 import { listRepos } from './list'
-import { flavoursFile, loadFlavourTable, offerFor } from './flavours'
+import { flavoursFile, offerFor } from './flavours'
 import { evaluatePrerequisites, streamInfo } from './prerequisites'
 import { installedBuilds, provenance } from './provenance'
 import { loadVars } from './vars'
@@ -87,6 +87,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
   }
   const prereqState = async () => evaluatePrerequisites(fs, await dnf(), await list())
   const flavours = async (): Promise<FlavourOffer> => {
+    const { loadFlavourTable } = await import('./flavour-table')
     const table = await loadFlavourTable(opts.flavoursFile ?? flavoursFile({}))
     const stream = await streamInfo(fs)
     return offerFor(table, stream.major ? String(stream.major) : null)

@@ -1,5 +1,12 @@
 import path from 'node:path'
-import { AppError, settingsSchema, type Settings, type SettingsState } from '../../../shared/contract'
+import { AppError } from '../../../shared/contract/errors'
+import type { Settings, SettingsState } from '../../../shared/contract/settings'
+
+type SettingsSchema = typeof import('../../../shared/contract/settings').settingsSchema
+
+/** zod and the schema load with the first read: commands that never read settings skip both (#15). */
+let schemaLoad: Promise<SettingsSchema> | undefined
+const loadSchema = (): Promise<SettingsSchema> => (schemaLoad ??= import('../../../shared/contract/settings').then((m) => m.settingsSchema))
 import type { SettingsBackend } from './backend'
 
 export interface SettingsService {
@@ -20,7 +27,7 @@ interface Loaded {
 }
 
 /** Each stored field is checked on its own: one bad value costs that value, not the others. */
-function sanitize(raw: unknown): Loaded {
+function sanitize(raw: unknown, settingsSchema: SettingsSchema): Loaded {
   if (raw === undefined) return { settings: settingsSchema.parse({}) }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     return { settings: settingsSchema.parse({}), repair: 'did not hold a JSON object', whole: true }
@@ -75,8 +82,9 @@ export function createSettingsService(backend: SettingsBackend): SettingsService
   let notice: string | undefined
 
   async function read(): Promise<Loaded> {
+    const settingsSchema = await loadSchema()
     try {
-      return sanitize(await backend.load())
+      return sanitize(await backend.load(), settingsSchema)
     } catch (err) {
       return { settings: settingsSchema.parse({}), repair: `could not be read (${(err as Error).message})`, whole: true }
     }
@@ -105,6 +113,7 @@ export function createSettingsService(backend: SettingsBackend): SettingsService
     try {
       return await backend.exclusive(async () => {
         const current = await repaired()
+        const settingsSchema = await loadSchema()
         const next = settingsSchema.parse({ ...current, ...(await fn(current)) })
         await backend.save(next)
         notice = undefined

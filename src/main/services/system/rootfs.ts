@@ -1,6 +1,6 @@
-import { promises as fsp, readdirSync, statSync, type Stats } from 'node:fs'
+import { lstatSync, promises as fsp, readdirSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
-import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readKernelFileSync, readRegular, toReadError, type ReadFailure } from './safe-file'
+import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegularSync, readRegular, toReadError, type ReadFailure } from './safe-file'
 
 export { DEFAULT_MAX_BYTES, FileReadError, type ReadFailure } from './safe-file'
 
@@ -33,6 +33,12 @@ export interface RootFs {
   readBuffer(systemPath: string, opts?: ReadOptions): Promise<Buffer>
   /** Undefined instead of an error when the file is missing, unreadable, not regular or too large. */
   tryReadText(systemPath: string, opts?: ReadOptions): Promise<string | undefined>
+  /**
+   * tryReadText of each of `names` in the directory `dir`, in order: the directory's links
+   * are followed once, and the files (small configs, e.g. hundreds of .repo files) are read
+   * without a thread-pool round trip each.
+   */
+  tryReadTextsIn(dir: string, names: readonly string[], opts?: ReadOptions): Promise<(string | undefined)[]>
   exists(systemPath: string): Promise<boolean>
   readable(systemPath: string): Promise<boolean>
   /** lstat of the path after following links inside the root (so a dangling or special file can be described). */
@@ -112,10 +118,10 @@ export function createRootFs(root = '/'): RootFs {
     } catch (err) {
       throw toReadError(err, systemPath)
     }
-    if (kernelFs(host)) return readKernelFileSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, label: systemPath })
+    if (kernelFs(host)) return readRegularSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, label: systemPath })
     return readRegular(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
   }
-  // The live /proc and /sys answer from kernel memory: asked synchronously (see readKernelFileSync).
+  // The live /proc and /sys answer from kernel memory: asked synchronously (see readRegularSync).
   const kernelFs = (host: string): boolean => isLive && (host.startsWith('/proc/') || host.startsWith('/sys/'))
   return {
     root: base,
@@ -167,6 +173,35 @@ export function createRootFs(root = '/'): RootFs {
       } catch {
         return false
       }
+    },
+    tryReadTextsIn: async (dir, names, opts = {}) => {
+      let hostDir: string
+      try {
+        hostDir = (await chase(dir)).host
+      } catch {
+        return names.map(() => undefined)
+      }
+      const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES
+      const out: (string | undefined)[] = []
+      for (const name of names) {
+        const systemPath = path.posix.join(dir, name)
+        if (name.includes('/') || name === '..' || name === '.') {
+          out.push(undefined)
+          continue
+        }
+        const host = path.join(hostDir, name)
+        try {
+          // Under a root a link in the last component is resolved inside the tree, as chase does.
+          if (!isLive && lstatSync(host).isSymbolicLink()) {
+            out.push(await readBuffer(systemPath, opts).then((b) => b.toString('utf8')))
+            continue
+          }
+          out.push(readRegularSync(host, { maxBytes, noFollow: !isLive, label: systemPath }).toString('utf8'))
+        } catch {
+          out.push(undefined)
+        }
+      }
+      return out
     },
     list: async (p) => {
       try {

@@ -109,17 +109,18 @@ export async function readRegular(hostPath: string, opts: OpenOptions & { maxByt
 }
 
 /**
- * readRegular without the thread pool, for the live /proc and /sys only: those files live in
- * kernel memory, so a read returns in microseconds, while five thread-pool hops per file
- * (open, fstat, read, read, close) were most of an inspection's time. The same rules hold:
- * O_NONBLOCK, fstat on the opened descriptor, a cap.
+ * readRegular without the thread pool, for files that answer at once: the live /proc and
+ * /sys (kernel memory) and many small config files of one directory. Five thread-pool hops
+ * per file (open, fstat, read, read, close) were most of an inspection's time, and seconds
+ * for hundreds of .repo files. The same rules hold: O_NONBLOCK (a FIFO never blocks the
+ * open), fstat on the opened descriptor, a cap.
  */
-export function readKernelFileSync(hostPath: string, opts: { maxBytes?: number; label?: string } = {}): Buffer {
+export function readRegularSync(hostPath: string, opts: OpenOptions & { maxBytes?: number } = {}): Buffer {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES
   const what = opts.label ?? hostPath
   let fd: number
   try {
-    fd = openSync(hostPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY)
+    fd = openSync(hostPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (opts.noFollow ? fsc.O_NOFOLLOW : 0))
   } catch (err) {
     throw toReadError(err, what)
   }

@@ -1,5 +1,6 @@
 import { spawn, type StdioOptions } from 'node:child_process'
-import { displayArgv, type TerminalExit } from '../../../shared/contract/terminal'
+import { displayArgv } from '../../../shared/contract/argv'
+import type { TerminalExit } from '../../../shared/contract/terminal'
 import { defaultElevation, elevateArgv, isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
 import type { RunnablePlan } from './runner'
 

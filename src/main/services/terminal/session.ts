@@ -3,7 +3,8 @@ import { closeSync, constants as fsc, openSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { constants as osConstants } from 'node:os'
 import type * as pty from 'node-pty'
-import { displayArgv, type TerminalExit, type TerminalSessionInfo, type TerminalStatus } from '../../../shared/contract/terminal'
+import { displayArgv } from '../../../shared/contract/argv'
+import type { TerminalExit, TerminalSessionInfo, TerminalStatus } from '../../../shared/contract/terminal'
 import { isDeclined, PKEXEC_DISMISSED, type Elevation } from './elevate'
 
 export interface FlowOptions {

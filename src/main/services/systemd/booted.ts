@@ -1,0 +1,10 @@
+import type { RootFs } from '../system/rootfs'
+
+/**
+ * sd_booted(3): systemd is this system's init exactly when /run/systemd/system/ is a
+ * directory. Without it no manager can answer on the bus, so callers skip the connection
+ * (and the D-Bus client's load) instead of waiting for a refusal.
+ */
+export async function systemdBooted(fs: RootFs): Promise<boolean> {
+  return fs.isLive && Boolean((await fs.stat('/run/systemd/system'))?.isDirectory())
+}
