@@ -1,5 +1,4 @@
 import { displayArgv } from '../../shared/contract/argv'
-import { createInterface } from 'node:readline/promises'
 import type {
   FlavourOffer,
   HyperscaleFlavour,
@@ -145,6 +144,7 @@ function renderFlavours(o: FlavourOffer, ctx: CliContext): string {
 }
 
 async function confirm(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim())

@@ -1,6 +1,5 @@
 import type { oomdMethods } from '../../../shared/contract/oomd'
 import type { HandlerFactory } from '../handlers'
-import { configWriterFor } from '../terminal'
 import { systemdBooted } from '../systemd/booted'
 import { systemBusConnector, type BusConnector } from '../systemd/connect'
 import { startPressureSampler } from './pressure'
@@ -21,8 +20,9 @@ export function createOomdHandlers(opts: OomdHandlerOptions = {}): HandlerFactor
   return (ctx) => {
     const connect = opts.connect ?? systemBusConnector(ctx.env)
     const files: PrivilegedFiles = opts.files ?? {
-      writeConfigFile: (p, c) => configWriterFor(ctx).write(p, c),
-      removeFile: (p) => configWriterFor(ctx).remove(p)
+      // The terminal service (runner, sessions, node-pty's loader) loads with the first change, not with a status read.
+      writeConfigFile: async (p, c) => (await import('../terminal')).configWriterFor(ctx).write(p, c),
+      removeFile: async (p) => (await import('../terminal')).configWriterFor(ctx).remove(p)
     }
     // Samples /proc/pressure/memory only while some client listens to oomd.pressure.
     ctx.events.produce('oomd.pressure', () => startPressureSampler(ctx.fs, (s) => ctx.events.emit('oomd.pressure', s), opts.pressureIntervalMs ?? 2000))

@@ -12,10 +12,8 @@ import type {
 import type { PrivilegedPlan, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import type { CommandRunner } from '../system/command'
 import { createRootFs, type RootFs } from '../system/rootfs'
-import { assertConfirmed } from './plan-digest'
 import { defaultElevation, type Elevation } from '../terminal/elevate'
 import type { RunnablePlan } from '../terminal/runner'
-import { buildPlan } from './actions'
 import { Dnf } from './dnf'
 import { kernelInfo } from './kernel'
 import { listRepos } from './list'
@@ -92,7 +90,11 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     const stream = await streamInfo(fs)
     return offerFor(table, stream.major ? String(stream.major) : null)
   }
-  const plan = async (action: ReposAction) => buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, flavours, live })
+  // Plans (and node:crypto for their digest) load with the first plan: reads never need them.
+  const plan = async (action: ReposAction) => {
+    const { buildPlan } = await import('./actions')
+    return buildPlan(action, { dnf: await dnf(), fs, elevation, list, prerequisites: prereqState, flavours, live })
+  }
 
   return {
     installroot,
@@ -105,6 +107,7 @@ export function createReposService(opts: ReposServiceOptions): ReposService {
     plan,
     async run(action, runner, digest) {
       const p = await plan(action)
+      const { assertConfirmed } = await import('./plan-digest')
       assertConfirmed(p.steps, p.digest, digest)
       return { plan: p, session: await runner.start(p) }
     }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import { createMutex, withFileLock } from './file-lock'
+import { tempSibling } from '../system/temp-name'
 
 /** Where settings are persisted: a JSON file for CLI/browser/tests, electron-store in Electron. */
 export interface SettingsBackend {
@@ -31,7 +31,7 @@ export function fileBackend(file: string): SettingsBackend {
     async save(data) {
       await fsp.mkdir(path.dirname(file), { recursive: true })
       // A fresh temp name per write, flushed, then renamed: readers see the old or the new file, never half of one.
-      const tmp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`
+      const tmp = tempSibling(file)
       const fh = await fsp.open(tmp, 'wx', 0o600)
       try {
         await fh.writeFile(JSON.stringify(data, null, 2) + '\n')

@@ -1,6 +1,6 @@
-import { lstatSync, promises as fsp, readdirSync, statSync, type Stats } from 'node:fs'
+import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
-import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegularSync, readRegular, toReadError, type ReadFailure } from './safe-file'
+import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegularSync, toReadError, type ReadFailure } from './safe-file'
 
 export { DEFAULT_MAX_BYTES, FileReadError, type ReadFailure } from './safe-file'
 
@@ -20,6 +20,12 @@ export interface ReadOptions {
  * were "/" (absolute links start at the root, ".." stops at it, at most 40 links), so a
  * tree never reads the host through its own links. Reads take regular files only, up to a
  * cap: FIFOs, devices and sockets become a FileReadError with a reason, never a hang.
+ *
+ * The work is done with synchronous calls behind the async interface: these are small
+ * configuration and kernel files and metadata lookups, each answered in microseconds, while a
+ * thread-pool round trip per syscall made a cold `hsc inspect` spend more time handing work
+ * to threads than reading (issue 15). Nothing here waits on a file's content to arrive:
+ * opens are O_NONBLOCK and reads are capped.
  */
 export interface RootFs {
   readonly root: string
@@ -76,7 +82,7 @@ export async function chaseInRoot(base: string, systemPath: string, maxLinks = M
     const host = path.join(base, ...done, c)
     let st: Stats
     try {
-      st = await fsp.lstat(host)
+      st = lstatSync(host)
     } catch {
       missing = true
       done.push(c)
@@ -87,7 +93,7 @@ export async function chaseInRoot(base: string, systemPath: string, maxLinks = M
       continue
     }
     if (++links > maxLinks) throw new FileReadError('loop', `${systemPath}: more than ${maxLinks} symbolic links`, 'ELOOP')
-    const target = await fsp.readlink(host)
+    const target = readlinkSync(host)
     if (target.startsWith('/')) done.length = 0
     todo.unshift(...target.split('/').filter(Boolean))
   }
@@ -118,11 +124,8 @@ export function createRootFs(root = '/'): RootFs {
     } catch (err) {
       throw toReadError(err, systemPath)
     }
-    if (kernelFs(host)) return readRegularSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, label: systemPath })
-    return readRegular(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
+    return readRegularSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
   }
-  // The live /proc and /sys answer from kernel memory: asked synchronously (see readRegularSync).
-  const kernelFs = (host: string): boolean => isLive && (host.startsWith('/proc/') || host.startsWith('/sys/'))
   return {
     root: base,
     isLive,
@@ -148,8 +151,8 @@ export function createRootFs(root = '/'): RootFs {
     exists: async (p) => {
       try {
         const { host } = await chase(p)
-        if (kernelFs(host)) statSync(host)
-        else await (isLive ? fsp.stat(host) : fsp.lstat(host))
+        if (isLive) statSync(host)
+        else lstatSync(host)
         return true
       } catch {
         return false
@@ -158,8 +161,7 @@ export function createRootFs(root = '/'): RootFs {
     stat: async (p) => {
       try {
         const { host } = await chase(p)
-        if (kernelFs(host)) return statSync(host)
-        return await (isLive ? fsp.stat(host) : fsp.lstat(host))
+        return isLive ? statSync(host) : lstatSync(host)
       } catch {
         return undefined
       }
@@ -206,7 +208,7 @@ export function createRootFs(root = '/'): RootFs {
     list: async (p) => {
       try {
         const { host } = await chase(p)
-        return (kernelFs(host) ? readdirSync(host) : await fsp.readdir(host)).sort()
+        return readdirSync(host).sort()
       } catch {
         return []
       }

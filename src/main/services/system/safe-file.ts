@@ -127,10 +127,13 @@ export function readRegularSync(hostPath: string, opts: OpenOptions & { maxBytes
   try {
     const stats = fstatSync(fd)
     assertRegular(stats, what)
+    if (stats.size > max) throw new FileReadError('too-large', `${what} is ${stats.size} bytes, more than the ${max} bytes read here`, 'EFBIG')
     const chunks: Buffer[] = []
     let total = 0
+    // st_size is exact for a regular file on disk (one read, then EOF); procfs says 0 or 4096.
+    const chunkSize = Math.min(Math.max(stats.size + 1, 4096), max + 1, 1 << 20)
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(64 * 1024, max + 1 - total))
+      const buf = Buffer.allocUnsafe(Math.min(chunkSize, max + 1 - total))
       const n = readSync(fd, buf, 0, buf.length, null)
       if (n === 0) break
       chunks.push(buf.subarray(0, n))

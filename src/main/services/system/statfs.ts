@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs'
+import { statfsSync } from 'node:fs'
 import path from 'node:path'
 import type { RootFs } from './rootfs'
 
@@ -45,7 +45,7 @@ export interface StatfsResult {
 /** statfs(2) of a system path under the root; live use only (a fixture root would report the host's filesystem). */
 export async function statfsType(fs: RootFs, systemPath: string): Promise<StatfsResult | undefined> {
   try {
-    const st = await fsp.statfs(fs.resolve(systemPath))
+    const st = statfsSync(fs.resolve(systemPath))
     return { path: systemPath, magic: st.type, type: fsTypeName(st.type) }
   } catch {
     return undefined

@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/contract/errors'
-import { SystemdClient, type SystemdClientOptions } from './client'
+import type { SystemdClient, SystemdClientOptions } from './client'
 import type { BusConnector } from './connect'
 
 /**
@@ -7,6 +7,9 @@ import type { BusConnector } from './connect'
  * connection. Throws SystemdUnavailable when there is no bus or no manager on it.
  */
 export async function withSystemd<T>(connect: BusConnector, fn: (client: SystemdClient) => Promise<T>, opts?: SystemdClientOptions): Promise<T> {
+  // The client and dbus-next (which it builds messages with) load with the first use, not
+  // with every module that may talk to systemd (`hsc oomd status` where systemd is not init).
+  const { SystemdClient } = await import('./client')
   let bus
   try {
     bus = await connect()

@@ -1,6 +1,6 @@
 import type { TerminalExit, TerminalSessionInfo } from '../../../shared/contract/terminal'
 import { defaultElevation, elevateArgv, type Elevation } from './elevate'
-import { runInherited, type InheritOptions } from './inherit'
+import type { InheritOptions } from './inherit'
 import type { RunnablePlan } from './runner'
 
 /**
@@ -49,7 +49,8 @@ export type UserTerminalOptions = Omit<InheritOptions, 'elevation'> & { elevatio
  */
 export function userTerminalRunner(opts: UserTerminalOptions = {}): PrivilegedRunner {
   const elevation = opts.elevation ?? defaultElevation()
-  const run = (plan: RunnablePlan): Promise<TerminalExit> => runInherited(plan, { ...opts, elevation })
+  // node:child_process and the inheriting runner load with the first plan, not with every command.
+  const run = async (plan: RunnablePlan): Promise<TerminalExit> => (await import('./inherit')).runInherited(plan, { ...opts, elevation })
   return {
     elevation,
     shownIn: 'user-terminal',

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import type { Check, Evidence } from '../../../../shared/contract'
 import { mountOption, type MountEntry } from '../parsers/mountinfo'
@@ -14,7 +14,7 @@ import type { Facts } from '../facts'
 /** The path as the root sees it after links: the kernel's answer on the live root, chroot semantics in a tree. */
 async function realSystemPath(facts: Facts, p: string): Promise<string | undefined> {
   try {
-    if (facts.live) return await fsp.realpath(facts.fs.resolve(p))
+    if (facts.live) return realpathSync(facts.fs.resolve(p))
     return (await facts.fs.chase(p)).system
   } catch {
     return undefined

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs'
+import { realpathSync } from 'node:fs'
 import type { Check, Evidence } from '../../../../shared/contract'
 import { mountFor } from '../parsers/mountinfo'
 import { parseXfsReflink } from '../parsers/versions'
@@ -22,7 +22,11 @@ export async function rpmCowChecks(facts: Facts): Promise<Check[]> {
   let real = path
   if (facts.live) {
     // Symlinks (e.g. /var → /srv/var) decide which mount holds the cache.
-    real = await fsp.realpath(facts.fs.resolve(path)).catch(() => path)
+    try {
+      real = realpathSync(facts.fs.resolve(path))
+    } catch {
+      real = path
+    }
   }
   const mount = mounts ? mountFor(mounts.value, real) : undefined
   let fsType = mount?.fsType

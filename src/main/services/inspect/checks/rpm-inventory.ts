@@ -1,8 +1,11 @@
-import { stat } from 'node:fs/promises'
+import { statSync } from 'node:fs'
 import path from 'node:path'
 import type { CommandResult } from '../../system/command'
 import type { Facts } from '../facts'
 import { findTool } from '../../system/facts/tools'
+
+/** stat for a cache key: metadata only (never blocks on a FIFO), so without a thread-pool hop. */
+const statOrUndefined = (p: string) => statSync(p, { throwIfNoEntry: false })
 
 /**
  * One rpm process per report answers every rpm question the checks ask: where the
@@ -60,7 +63,7 @@ async function inventory(facts: Facts): Promise<RpmInventory> {
   const stamps: string[] = []
   for (const f of await dbFiles(facts)) {
     // The database files only: reading touches the -shm/-wal companions.
-    const st = await stat(facts.fs.resolve(f)).catch(() => undefined)
+    const st = statOrUndefined(facts.fs.resolve(f))
     if (st) stamps.push(`${f}:${st.mtimeMs}:${st.size}`)
   }
   const argv = [
@@ -73,9 +76,9 @@ async function inventory(facts: Facts): Promise<RpmInventory> {
     '%{NAME}\\t%{VERSION}-%{RELEASE}\\n'
   ]
   const rpmPath = facts.live ? await findTool(facts, 'rpm') : undefined
-  const bin = rpmPath ? await stat(rpmPath).catch(() => undefined) : undefined
+  const bin = rpmPath ? statOrUndefined(rpmPath) : undefined
   // The answer depends on the rpm binary and its macros (for %{_dbpath}) as well as the database.
-  const macros = facts.live ? await stat('/usr/lib/rpm/macros').catch(() => undefined) : undefined
+  const macros = facts.live ? statOrUndefined('/usr/lib/rpm/macros') : undefined
   const key = [
     argv.join('\0'),
     facts.fs.root,

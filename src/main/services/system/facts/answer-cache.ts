@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { promises as fsp } from 'node:fs'
 import path from 'node:path'
 import type { CommandResult } from '../command'
+import { tempSibling } from '../temp-name'
+import { readRegularSync } from '../safe-file'
 
 /**
  * Answers of programs whose output only changes when a file does (`systemctl --version`,
@@ -46,17 +47,12 @@ function parse(text: string): Entry[] {
 }
 
 async function load(file: string): Promise<Entry[]> {
-  let fh: fsp.FileHandle | undefined
   try {
-    // O_NONBLOCK: a FIFO planted at the path must not hang the report.
-    fh = await fsp.open(file, fsp.constants.O_RDONLY | fsp.constants.O_NOFOLLOW | fsp.constants.O_NONBLOCK)
-    const st = await fh.stat()
-    if (!st.isFile() || st.size > MAX_FILE) return []
-    return parse(await fh.readFile('utf8'))
+    // The one regular-file rule (O_NONBLOCK: a FIFO planted at the path must not hang the
+    // report; no link followed; capped), without a thread-pool round trip per syscall.
+    return parse(readRegularSync(file, { noFollow: true, maxBytes: MAX_FILE }).toString('utf8'))
   } catch {
     return []
-  } finally {
-    await fh?.close().catch(() => {})
   }
 }
 
@@ -70,7 +66,7 @@ export function fileAnswerCache(file: string): AnswerCache {
     const text = JSON.stringify(list)
     if (text.length > MAX_FILE) return
     // Replace atomically so a concurrent reader sees the old or the new file, never half.
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`
+    const tmp = tempSibling(file)
     try {
       await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 })
       await fsp.writeFile(tmp, text, { mode: 0o600, flag: 'wx' })

@@ -1,11 +1,6 @@
-import { createHash } from 'node:crypto'
-import { gunzip } from 'node:zlib'
-import { promisify } from 'node:util'
 import { parseKernelConfig, type KernelConfig } from '../../inspect/parsers/kernel-config'
 import type { RootFs } from '../rootfs'
 import { decodeStrict, preview } from './text'
-
-const gunzipAsync = promisify(gunzip)
 
 /** Real configs are 100–300 KiB; anything far larger is not one. */
 export const MAX_KCONFIG_BYTES = 4 * 1024 * 1024
@@ -54,7 +49,8 @@ const byContent = new Map<string, Promise<Recognised>>()
 const MAX_KEPT = 4
 
 function recogniseOnce(raw: Buffer, gz: boolean): Promise<Recognised> {
-  const key = `${gz ? 'gz' : 'text'}:${createHash('sha1').update(raw).digest('hex')}`
+  // The bytes themselves are the key (latin1 keeps every byte): no hash module to load.
+  const key = `${gz ? 'gz' : 'text'}:${raw.toString('latin1')}`
   let hit = byContent.get(key)
   if (!hit) {
     hit = (gz ? inflate(raw) : Promise.resolve<Decoded>({ ok: true, data: raw })).then((d) => (d.ok ? recogniseKernelConfig(d.data) : d))
@@ -66,7 +62,12 @@ function recogniseOnce(raw: Buffer, gz: boolean): Promise<Recognised> {
 
 async function inflate(raw: Buffer): Promise<Decoded> {
   try {
-    return { ok: true, data: await gunzipAsync(raw, { maxOutputLength: MAX_KCONFIG_BYTES }) }
+    // zlib loads only for a gzipped config (/proc/config.gz), not with every report.
+    const { gunzip } = await import('node:zlib')
+    const data = await new Promise<Buffer>((resolve, reject) =>
+      gunzip(raw, { maxOutputLength: MAX_KCONFIG_BYTES }, (err, out) => (err ? reject(err) : resolve(out)))
+    )
+    return { ok: true, data }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     return {

@@ -1,4 +1,4 @@
-import { promises as fsp } from 'node:fs'
+import { statSync } from 'node:fs'
 import type { CommandResult, CommandRunner } from '../command'
 import type { RootFs } from '../rootfs'
 import type { AnswerCache } from './answer-cache'
@@ -54,7 +54,7 @@ export async function runTool(host: ToolHost, name: string, args: string[], time
   if (!host.fs.isLive || !host.run) return { path }
   let key: string
   try {
-    const st = await fsp.stat(host.fs.resolve(path))
+    const st = statSync(host.fs.resolve(path))
     key = `${path}|${st.ino}|${st.size}|${st.mtimeMs}|${args.join('\0')}`
   } catch {
     return { path }
