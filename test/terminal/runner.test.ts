@@ -125,7 +125,8 @@ describe('privileged runner (node-pty)', () => {
     // On a mismatch, name the first line that differs and what surrounds it (one run in CI
     // counted 199,999: whether a line was lost or two were joined is still open).
     const firstOff = lines.findIndex((l, i) => l !== String(i + 1))
-    const around = firstOff < 0 ? '' : JSON.stringify(text.slice(Math.max(0, text.indexOf(`\r\n${firstOff}\r\n`) - 40), text.indexOf(`\r\n${firstOff}\r\n`) + 80))
+    const around =
+      firstOff < 0 ? '' : JSON.stringify(text.slice(Math.max(0, text.indexOf(`\r\n${firstOff}\r\n`) - 40), text.indexOf(`\r\n${firstOff}\r\n`) + 80))
     expect({ count: lines.length, firstOff, around }).toEqual({ count: 200_000, firstOff: -1, around: '' })
   })
 
