@@ -37,6 +37,9 @@ export default defineConfig({
     root: 'src/renderer',
     resolve: { alias: { '@renderer': resolve('src/renderer/src') } },
     plugins: [vue(), bootScript],
+    // No component uses the Options API (data/methods/...): Vue's support for it is dropped
+    // from the first chunk, less script to parse and run before the first paint.
+    define: { __VUE_OPTIONS_API__: 'false' },
     // Minified: the window's first paint waits for this JS (bench:bundle measures it).
     build: { minify: 'esbuild', rollupOptions: { input: { index: resolve('src/renderer/index.html') } } }
   }
