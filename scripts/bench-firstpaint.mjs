@@ -60,14 +60,21 @@ function startStatic() {
 }
 
 // Recorded in the page itself, against the navigation's time origin: when the first check row
-// exists in the DOM and the frame after it has been painted.
+// exists in the DOM and the frame after it has been painted. The time is reported as a console
+// message, not polled with page.waitForFunction: polling injects Playwright's own script into
+// the page (about 50 ms of main-thread work here) in the middle of the load being measured.
+const CHECKS_MARK = 'hsc-bench-checks-shown'
+const ALL_MARK = 'hsc-bench-all-checks-shown'
 const WATCH_CHECKS = `(() => {
-  const seen = () => {
-    if (window.__checksAt !== undefined || !document.querySelector('li.check')) return
-    window.__checksAt = -1
-    requestAnimationFrame(() => setTimeout(() => (window.__checksAt = performance.now()), 0))
+  let first = false
+  let all = false
+  const painted = (mark) => requestAnimationFrame(() => setTimeout(() => console.debug(mark + ' ' + performance.now()), 0))
+  const look = () => {
+    if (!first && document.querySelector('li.check')) painted('${CHECKS_MARK}', (first = true))
+    const total = /(\\d+) checks:/.exec(document.querySelector('[data-testid="filter-chips"]')?.textContent ?? '')
+    if (first && !all && total && document.querySelectorAll('li.check').length === Number(total[1])) painted('${ALL_MARK}', (all = true))
   }
-  new MutationObserver(seen).observe(document, { childList: true, subtree: true })
+  new MutationObserver(look).observe(document, { childList: true, subtree: true })
 })()`
 
 async function fresh(browser, url, measure) {
@@ -75,14 +82,25 @@ async function fresh(browser, url, measure) {
   try {
     const page = await context.newPage()
     await page.addInitScript(WATCH_CHECKS)
-    await page.goto(url)
-    return await measure(page)
+    const seen = (want) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`${want} not seen within 30 s at ${url}`)), 30_000)
+        page.on('console', (m) => {
+          const [mark, at] = m.text().split(' ')
+          if (mark === want) resolve(Number(at), clearTimeout(timer))
+        })
+      })
+    const checks = Promise.all([seen(CHECKS_MARK), seen(ALL_MARK)])
+    checks.catch(() => undefined)
+    await page.goto(url, { waitUntil: 'commit' })
+    return await measure(page, checks)
   } finally {
     await context.close()
   }
 }
 
-const staticPaint = (page) =>
+const staticPaint = async (page) =>
+  (await page.waitForLoadState('load')) ??
   page.evaluate(
     () =>
       new Promise((resolve) => {
@@ -92,17 +110,28 @@ const staticPaint = (page) =>
       })
   )
 
-const checksShown = async (page) => {
-  await page.waitForFunction(() => globalThis.__checksAt > 0, undefined, { timeout: 30_000, polling: 20 })
-  return page.evaluate(() => globalThis.__checksAt)
-}
+const checksShown = (_page, checks) => checks
 
 const FIRST_LOADS = 3
 const firsts = []
+// Chromium 156 builds its omnibox popup (a WebUI page of its own, ~0.3-0.5 s of CPU) for some
+// new contexts, in the middle of the load being measured: browser chrome a person's running
+// browser has long since built, not work of the page. Traces: 1 load in 6 without the flag,
+// none with it, and ~60 ms less browser-process CPU per load. It applies to both pages.
+const NO_OMNIBOX_WEBUI = '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullPopup,WebUIOmniboxAimPopup'
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run']
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    NO_OMNIBOX_WEBUI
+  ]
 })
 const app = await startApp()
 const stat = await startStatic()
@@ -112,10 +141,13 @@ try {
   await fresh(browser, app.url, checksShown)
   const ref = []
   const sub = []
+  const full = []
   const ratios = []
   for (let i = 0; i < PAIRS; i++) {
     ref.push(await fresh(browser, stat.url, staticPaint))
-    sub.push(await fresh(browser, app.url, checksShown))
+    const [first, all] = await fresh(browser, app.url, checksShown)
+    sub.push(first)
+    full.push(all)
     ratios.push(sub.at(-1) / ref.at(-1))
   }
   await app.stop()
@@ -123,7 +155,7 @@ try {
     const once = await startApp()
     try {
       await new Promise((r) => setTimeout(r, 1000))
-      firsts.push(await fresh(browser, once.url, checksShown))
+      firsts.push((await fresh(browser, once.url, checksShown))[0])
     } finally {
       await once.stop()
     }
@@ -134,6 +166,7 @@ try {
   console.log(
     `  Overview checks shown              : ${median(sub).toFixed(0)} ms (${spread(sub)})  goal <= ${GOAL_MS} ms: ${median(sub) <= GOAL_MS ? 'met' : 'NOT met'}`
   )
+  console.log(`  every check row shown              : ${median(full).toFixed(0)} ms (${spread(full)})`)
   console.log(
     `  ratio to the static page           : ${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)}) (goal ${(GOAL_MS / 96).toFixed(1)}x at the issue's 96 ms static paint)`
   )

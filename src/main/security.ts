@@ -2,11 +2,16 @@
  * Electron security policy in one place, so the window code and its tests share it.
  * See Electron's security checklist: https://www.electronjs.org/docs/latest/tutorial/security
  */
+import { createHash } from 'node:crypto'
 import type { WebPreferences } from 'electron'
+import { BOOT_SCRIPT } from '../shared/browser-boot'
+
+/** The one inline script (browser mode's early token exchange) is allowed by its hash, never by 'unsafe-inline'. */
+export const BOOT_SCRIPT_HASH = `'sha256-${createHash('sha256').update(BOOT_SCRIPT).digest('base64')}'`
 
 export const CSP = [
   "default-src 'none'",
-  "script-src 'self'",
+  `script-src 'self' ${BOOT_SCRIPT_HASH}`,
   // Vue scoped styles are files, but xterm.js injects a <style> element for its theme.
   "style-src 'self' 'unsafe-inline'",
   "img-src 'self' data:",
@@ -17,6 +22,11 @@ export const CSP = [
   "frame-ancestors 'none'",
   "object-src 'none'"
 ].join('; ')
+
+/** The same policy for index.html's <meta> (which ignores frame-ancestors; the header carries it). */
+export const META_CSP = CSP.split('; ')
+  .filter((d) => !d.startsWith('frame-ancestors'))
+  .join('; ')
 
 export function secureWebPreferences(preload: string): WebPreferences {
   return {

@@ -7,6 +7,7 @@ import type { Router } from '../main/router'
 import { serveConnection } from '../main/transport/connection'
 import type { EventHub } from '../main/services/system/events'
 import { staticHandler } from './static'
+import { FIRST_REPORT_QUERY, type FirstReportBody } from '../shared/browser-boot'
 
 export interface WebServerOptions {
   rendererDir: string
@@ -84,14 +85,25 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
       res.writeHead(421, plain).end('This server answers only to 127.0.0.1, localhost or [::1] with its own port.\n')
       return
     }
-    if (req.url === SESSION_PATH) {
+    const [pathname, query] = (req.url ?? '/').split('?', 2) as [string, string | undefined]
+    if (pathname === SESSION_PATH) {
       if (req.method !== 'POST') return void res.writeHead(405, plain).end()
+      if (query !== undefined && query !== FIRST_REPORT_QUERY) return void res.writeHead(400, plain).end(`Only ?${FIRST_REPORT_QUERY} is understood here.\n`)
       if (!originOk(req)) return void res.writeHead(403, plain).end('Origin missing or foreign.\n')
       if (!tokenMatches(token, bearer(req))) return void res.writeHead(401, plain).end('Wrong or missing token.\n')
       if (sessions.size >= MAX_SESSIONS_PER_TOKEN) return void res.writeHead(429, plain).end('Too many sessions for this token; restart hsc gui --browser.\n')
       const sid = randomBytes(32).toString('base64url')
       sessions.add(sid)
-      res.writeHead(204, { ...plain, 'Set-Cookie': `${cookieName()}=${sid}; HttpOnly; SameSite=Strict; Path=/` }).end()
+      const setCookie = `${cookieName()}=${sid}; HttpOnly; SameSite=Strict; Path=/`
+      if (query === undefined) return void res.writeHead(204, { ...plain, 'Set-Cookie': setCookie }).end()
+      // The page's first view is the Overview: its report rides on the exchange. The headers (and
+      // the cookie) go out at once, so the page can open its WebSocket while the report is made.
+      res.writeHead(200, { ...plain, 'Content-Type': 'application/json; charset=utf-8', 'Set-Cookie': setCookie })
+      res.flushHeaders()
+      void opts.router.call('inspect.report', {}).then((result) => {
+        const body: FirstReportBody = { first: { method: 'inspect.report', result } }
+        res.end(JSON.stringify(body))
+      })
       return
     }
     void serveStatic(req, res)

@@ -3,10 +3,10 @@ import { computed, ref } from 'vue'
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupTitles } from '../../../shared/contract/check-groups'
 import { api } from '../api'
-import { takePrefetched } from '../api/prefetch'
+import { takeArrived, takePrefetched } from '../api/prefetch'
 
 export const useInspectStore = defineStore('inspect', () => {
-  const report = ref<InspectReport | null>(null)
+  const report = ref<InspectReport | null>(takeArrived('inspect.report') ?? null)
   const loading = ref(false)
   const error = ref<string | null>(null)
 
