@@ -42,14 +42,15 @@ type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
 
 /**
  * Parsing a config and inflating /proc/config.gz were the largest share of a warm report,
- * yet the bytes rarely change: results are kept per content (a SHA-1 of the bytes read costs a
- * tenth of the parse), so any change in the file is a new key. Few entries: one per kernel.
+ * yet the bytes rarely change: results are kept per content (the bytes themselves are the key:
+ * comparing them costs far less than the parse, and needs no hash module), so any change in
+ * the file is a new key. Few entries: one per kernel.
  */
 const byContent = new Map<string, Promise<Recognised>>()
 const MAX_KEPT = 4
 
 function recogniseOnce(raw: Buffer, gz: boolean): Promise<Recognised> {
-  // The bytes themselves are the key (latin1 keeps every byte): no hash module to load.
+  // latin1 keeps every byte as one char.
   const key = `${gz ? 'gz' : 'text'}:${raw.toString('latin1')}`
   let hit = byContent.get(key)
   if (!hit) {
