@@ -90,8 +90,8 @@ describe.skipIf(why !== null)(`choosing files without typing a path (Spins > Ver
     await expect.poll(() => dialog.getByTestId('chooser-path').textContent()).toBe(path.join(home, 'Downloads'))
     // Focus moved into the dialog.
     expect(await page.evaluate(() => document.activeElement?.closest('[role="dialog"]') !== null)).toBe(true)
-    const names = await dialog.locator('.entries .name').allTextContents()
-    expect(names).toEqual(['older', 'image.iso'])
+    // The listing renders after the path line: wait for it rather than read it mid-update.
+    await expect.poll(() => dialog.locator('.entries .name').allTextContents()).toEqual(['older', 'image.iso'])
     // The link to /etc leads outside the places; notes.txt and SHA256SUMS are not images; all accounted for.
     const text = await dialog.innerText()
     expect(await dialog.getByTestId('chooser-left-out').innerText()).toBe(
@@ -105,7 +105,7 @@ describe.skipIf(why !== null)(`choosing files without typing a path (Spins > Ver
 
     // Escape closes it and gives focus back to Browse.
     await page.keyboard.press('Escape')
-    expect(await dialog.count()).toBe(0)
+    await expect.poll(() => dialog.count()).toBe(0)
     expect(await browse.evaluate((el) => el === document.activeElement)).toBe(true)
 
     // Choosing by keyboard: open, Up to Home, back into Downloads, Enter on the image.
@@ -117,7 +117,7 @@ describe.skipIf(why !== null)(`choosing files without typing a path (Spins > Ver
     await expect.poll(() => dialog.getByTestId('chooser-path').textContent()).toBe(path.join(home, 'Downloads'))
     await dialog.getByTestId('chooser-file').filter({ hasText: 'image.iso' }).focus()
     await page.keyboard.press('Enter')
-    expect(await dialog.count()).toBe(0)
+    await expect.poll(() => dialog.count()).toBe(0)
     await expect.poll(() => page.getByTestId('picker-verify-file').innerText()).toContain('✓ image.iso')
 
     // A typed "~" checksum file path works like the pickers; a match is success (green), not a warning.
