@@ -88,3 +88,62 @@ class InlineHasher implements StreamHasher {
 export function startHasher(offThread = true): StreamHasher {
   return offThread ? new WorkerHasher() : new InlineHasher()
 }
+
+/** SHA-256 of a file's first `size` bytes, read by a worker thread on its own. */
+export interface FileHasher {
+  /** Rejects when the file ends before `size` bytes, cannot be read, or the hasher was closed. */
+  readonly digest: Promise<string>
+  /** Stops the thread; resolves once it no longer reads the descriptor. Safe to call more than once. */
+  close(): Promise<void>
+}
+
+// The thread reads with pread on the caller's descriptor (threads share the descriptor table),
+// so it hashes the very file the pipeline writes, not whatever the path names by then. Chunks
+// of 256 KiB stay in the CPU cache between the copy from the page cache and the hash.
+const FILE_WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const { readSync } = require('node:fs')
+const { createHash } = require('node:crypto')
+const { fd, size, chunk } = workerData
+const h = createHash('sha256')
+const buf = Buffer.allocUnsafe(chunk)
+let pos = 0
+try {
+  while (pos < size) {
+    const n = readSync(fd, buf, 0, Math.min(chunk, size - pos), pos)
+    if (n === 0) throw Object.assign(new Error('short'), { end: pos })
+    h.update(n === chunk ? buf : buf.subarray(0, n))
+    pos += n
+  }
+  parentPort.postMessage({ hex: h.digest('hex') })
+} catch (err) {
+  parentPort.postMessage({ end: err.end, message: err.message })
+}`
+
+/**
+ * Hashes `size` bytes of the open file `fd` on a worker thread, in parallel with whatever the
+ * caller does with the same file. Writing no longer waits for SHA-256 (slower per core than a
+ * fast drive), and the hash keeps running while the drive is synced and read back. The caller
+ * keeps `fd` open until `digest` settled or `close()` resolved.
+ */
+export function hashFileOffThread(fd: number, size: number, chunk = 256 * 1024): FileHasher {
+  const worker = new Worker(FILE_WORKER_SOURCE, { eval: true, workerData: { fd, size, chunk } })
+  let closed = false
+  const digest = new Promise<string>((resolve, reject) => {
+    worker.once('message', (m: { hex?: string; end?: number; message?: string }) => {
+      if (m.hex) resolve(m.hex)
+      else if (m.end !== undefined) reject(new Error(`the image ended at byte ${m.end}, before its size when the write started: it changed during the write`))
+      else reject(new Error(m.message ?? 'the hashing thread failed'))
+    })
+    worker.once('error', reject)
+    worker.once('exit', () => reject(new Error(closed ? 'the hashing thread was closed' : 'the hashing thread stopped')))
+  })
+  digest.catch(() => undefined) // the caller may never ask (a job that failed before writing)
+  return {
+    digest,
+    async close() {
+      closed = true
+      await worker.terminate()
+    }
+  }
+}

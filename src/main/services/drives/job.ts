@@ -10,7 +10,8 @@ import type { UDisksClient } from './udisks/client'
 import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
 import { compareWithImage } from './verify'
-import { openDecompressingReader, type Decompressors, type ImageInfo } from './source'
+import { openDecompressingReader, openJobImage, type Decompressors, type ImageInfo, type JobImage } from './source'
+import { hashFileOffThread, type FileHasher } from './hasher'
 
 const fsync = promisify(fsFsync)
 const closeFd = promisify(fsClose)
@@ -96,6 +97,10 @@ export class WriteJobRunner {
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
   private emitTimer?: NodeJS.Timeout
+  /** A plain image, open for the whole job (write, read-back and hash read this one descriptor). */
+  private image?: JobImage
+  /** SHA-256 of a plain image, computed from the start of the job on its own thread. */
+  private imageHash?: FileHasher
 
   constructor(
     private readonly opts: JobOptions,
@@ -137,6 +142,7 @@ export class WriteJobRunner {
   cancel(): void {
     if (!this.finished) this.abort.abort()
     for (const a of this.verifyAborts.values()) a.abort()
+    void this.imageHash?.close()
   }
 
   private ts(id: string): WriteTargetState {
@@ -201,6 +207,12 @@ export class WriteJobRunner {
   async run(): Promise<WriteJob> {
     let stopWatch: (() => Promise<void>) | undefined
     try {
+      if (!this.opts.imageInfo?.compression) {
+        this.image = await openJobImage(this.opts.image)
+        // Started before the first D-Bus call: SHA-256 is slower per core than a fast drive,
+        // so it runs alongside unmount, open, write, sync and the read-back, not after them.
+        if (this.opts.verify || this.opts.expectedSha256) this.imageHash = hashFileOffThread(this.image.fd, this.image.size)
+      }
       // Watching starts before the first prompt: a drive pulled while another is authorised counts.
       stopWatch = await watchRemoval(
         this.deps.client,
@@ -219,6 +231,9 @@ export class WriteJobRunner {
         this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
       await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
       this.fds.clear()
+      // The hashing thread reads the image descriptor: stopped before the descriptor closes.
+      await this.imageHash?.close()
+      await this.image?.close().catch(() => undefined)
     }
     await this.afterSuccess()
     this.finish()
@@ -278,7 +293,7 @@ export class WriteJobRunner {
               decompressors: this.opts.decompressors,
               hashContainer: Boolean(this.opts.expectedSha256)
             })
-          : undefined,
+          : this.image?.reader,
         targets: live.map((t) => ({
           id: t.drive.id,
           device: t.drive.device,
@@ -287,7 +302,8 @@ export class WriteJobRunner {
           blockSize: t.blockSize
         })),
         signal: this.abort.signal,
-        hash: this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed),
+        // A plain image is hashed by its own thread (imageHash); a decompressed stream only here.
+        hash: compressed && this.opts.verify,
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -300,7 +316,7 @@ export class WriteJobRunner {
       const ioFailures = [...result.failures].filter(([id, err]) => err.name === 'IOError' && !this.removed.has(id)).map(([id]) => id)
       if (ioFailures.length > 0) await this.removalGrace(ioFailures, REMOVAL_GRACE_MS)
       for (const [id, err] of result.failures) this.fail(id, err, true)
-      this.state.sha256 = result.sha256
+      if (compressed) this.state.sha256 = result.sha256
       this.state.compressedSha256 = result.containerSha256
       this.writtenSize = result.imageSize
       if (compressed) this.state.imageSize = result.imageSize
@@ -317,21 +333,66 @@ export class WriteJobRunner {
         })
       )
 
-      const readSha = compressed ? result.containerSha256 : result.sha256
-      if (this.opts.expectedSha256 && this.active().length && readSha !== this.opts.expectedSha256.toLowerCase()) {
-        const err = new AppError(
-          'ImageMismatch',
-          `The image read while writing has SHA-256 ${readSha}, not the verified ${this.opts.expectedSha256.toLowerCase()}: the file changed or is damaged.`,
-          { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
-        )
+      if (compressed && this.opts.expectedSha256 && this.active().length && result.containerSha256 !== this.opts.expectedSha256.toLowerCase())
+        for (const t of this.active()) this.fail(t.id, this.imageMismatch(result.containerSha256), true)
+
+      // The read-back runs while the hashing thread finishes; a target counts as verified only
+      // when both its bytes equal the image's and the image's hash is the expected one.
+      const sha = compressed ? Promise.resolve(result.sha256) : this.checkImageHash()
+      if (this.opts.verify) await Promise.all([sha, ...this.active().map((t) => this.verifyOne(t, sha))])
+      else await sha
+      const changed = this.active().length ? await this.image?.changed() : undefined
+      if (changed) {
+        const err = new AppError('ImageReadError', `The image ${this.opts.image} changed while it was written (${changed}): the drive may not hold it.`, {
+          stage: 'write',
+          hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
+        })
         for (const t of this.active()) this.fail(t.id, err, true)
       }
-
-      if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, result.sha256 as string)))
     }
   }
 
-  private async verifyOne(t: WriteTargetState, sha256: string): Promise<void> {
+  private imageMismatch(actual: string | undefined): AppError {
+    return new AppError(
+      'ImageMismatch',
+      `The image read while writing has SHA-256 ${actual}, not the verified ${this.opts.expectedSha256?.toLowerCase()}: the file changed or is damaged.`,
+      { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
+    )
+  }
+
+  /** Waits for the plain image's SHA-256 and fails every target when it is not the expected one. */
+  private async checkImageHash(): Promise<string | undefined> {
+    if (!this.imageHash || !this.active().length) return undefined
+    let hex: string
+    try {
+      hex = await this.imageHash.digest
+    } catch (err) {
+      const e = this.abort.signal.aborted
+        ? new AppError('Cancelled', 'Cancelled after the image was written, before its SHA-256 was checked.', {
+            stage: 'write',
+            hint: 'Write it again to be sure it boots.'
+          })
+        : new AppError('ImageReadError', `Cannot compute the image's SHA-256: ${(err as Error).message}.`, { stage: 'write', cause: err })
+      this.failAll(e)
+      return undefined
+    }
+    this.state.sha256 = hex
+    if (this.opts.expectedSha256 && hex !== this.opts.expectedSha256.toLowerCase()) {
+      this.failAll(this.imageMismatch(hex))
+      return undefined
+    }
+    return hex
+  }
+
+  /** Fails every active target (the image itself is at fault) and stops their read-backs. */
+  private failAll(err: AppError): void {
+    for (const t of this.active()) {
+      this.fail(t.id, err, true)
+      this.verifyAborts.get(t.id)?.abort()
+    }
+  }
+
+  private async verifyOne(t: WriteTargetState, sha256: Promise<string | undefined>): Promise<void> {
     const target = this.targets.find((x) => x.drive.id === t.id) as JobTarget
     const fd = this.fds.get(t.id) as number
     const abort = new AbortController()
@@ -344,7 +405,7 @@ export class WriteJobRunner {
         fd,
         device: t.device,
         imagePath: this.opts.image,
-        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : undefined,
+        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : this.image?.reader,
         imageSize: this.writtenSize,
         blockSize: target.blockSize,
         signal: abort.signal,
@@ -357,8 +418,10 @@ export class WriteJobRunner {
           hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.'
         })
       }
-      // Byte-for-byte equal to the image whose SHA-256 the write computed.
-      t.readBackSha256 = sha256
+      // Byte-for-byte equal to the image; its SHA-256 (when taken) was checked meanwhile.
+      const hex = await sha256
+      if (TERMINAL.includes(t.stage)) return
+      t.readBackSha256 = hex
       t.verified = true
     } catch (err) {
       const e = err as AppError
