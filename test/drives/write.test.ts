@@ -221,6 +221,30 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(sha256File(other)).toBe(before)
   })
 
+  it('a drive re-pointed between the list and the write is refused before it is opened (no stale tree is reused)', async () => {
+    const b = newLoop('repoint.img', 48 * MiB)
+    const other = path.join(dir, 'repoint-other.img')
+    writeFileSync(other, randomBytes(MiB))
+    truncateSync(other, 48 * MiB)
+    const before = sha256File(other)
+    const s = service()
+    const token = await tokenOf(s, b)
+    execFileSync('losetup', ['-d', b])
+    execFileSync('losetup', [b, other])
+    execFileSync('udevadm', ['settle', '--timeout=10'])
+    // Watched through another connection: a list on `s` itself would fetch a fresh tree anyway.
+    const watcher = service()
+    for (let i = 0; i < 100; i++) {
+      if ((await watcher.list()).drives.find((d) => d.device === b)?.backingFile === other) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await expect(s.write({ image: iso, targets: [{ device: b, token }], verify: false, allowUnverified: true, after: 'none' })).rejects.toMatchObject({
+      name: 'DriveChanged',
+      stage: 'validate'
+    })
+    expect(sha256File(other)).toBe(before)
+  })
+
   it('refuses to write an image stored on the drive it would overwrite (and writes nothing)', async () => {
     const dev = newLoop('holds-image.img', 64 * MiB)
     execFileSync('mkfs.ext4', ['-q', '-F', dev])
