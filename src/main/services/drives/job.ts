@@ -209,9 +209,12 @@ export class WriteJobRunner {
     try {
       if (!this.opts.imageInfo?.compression) {
         this.image = await openJobImage(this.opts.image)
-        // Started before the first D-Bus call: SHA-256 is slower per core than a fast drive,
-        // so it runs alongside unmount, open, write, sync and the read-back, not after them.
-        if (this.opts.verify || this.opts.expectedSha256) this.imageHash = hashFileOffThread(this.image.fd, this.image.size)
+        // With a read-back, the hash gets its own read of the image, started before the first
+        // D-Bus call: SHA-256 is slower per core than a fast drive, so it runs alongside
+        // unmount, open, write, sync and the read-back instead of pacing the write. Without
+        // one, the write's own buffers are hashed (no second read: the job ends with the
+        // hash either way, and on a busy machine the extra read is CPU the hash lacks).
+        if (this.opts.verify) this.imageHash = hashFileOffThread(this.image.fd, this.image.size)
       }
       // Watching starts before the first prompt: a drive pulled while another is authorised counts.
       stopWatch = await watchRemoval(
@@ -302,8 +305,8 @@ export class WriteJobRunner {
           blockSize: t.blockSize
         })),
         signal: this.abort.signal,
-        // A plain image is hashed by its own thread (imageHash); a decompressed stream only here.
-        hash: compressed && this.opts.verify,
+        // Verifying a plain image: its own thread hashes it (imageHash). Otherwise the bytes written.
+        hash: compressed ? this.opts.verify : !this.opts.verify && Boolean(this.opts.expectedSha256),
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -338,7 +341,7 @@ export class WriteJobRunner {
 
       // The read-back runs while the hashing thread finishes; a target counts as verified only
       // when both its bytes equal the image's and the image's hash is the expected one.
-      const sha = compressed ? Promise.resolve(result.sha256) : this.checkImageHash()
+      const sha = compressed ? Promise.resolve(result.sha256) : this.checkImageHash(result.sha256)
       if (this.opts.verify) await Promise.all([sha, ...this.active().map((t) => this.verifyOne(t, sha))])
       else await sha
       const changed = this.active().length ? await this.image?.changed() : undefined
@@ -360,12 +363,15 @@ export class WriteJobRunner {
     )
   }
 
-  /** Waits for the plain image's SHA-256 and fails every target when it is not the expected one. */
-  private async checkImageHash(): Promise<string | undefined> {
-    if (!this.imageHash || !this.active().length) return undefined
+  /**
+   * The plain image's SHA-256 (from its own thread, else `written`, the hash of the bytes the
+   * pipeline wrote); every target fails when it is not the expected one.
+   */
+  private async checkImageHash(written: string | undefined): Promise<string | undefined> {
+    if (!this.active().length || (!this.imageHash && !written)) return undefined
     let hex: string
     try {
-      hex = await this.imageHash.digest
+      hex = this.imageHash ? await this.imageHash.digest : (written as string)
     } catch (err) {
       const e = this.abort.signal.aborted
         ? new AppError('Cancelled', 'Cancelled after the image was written, before its SHA-256 was checked.', {
