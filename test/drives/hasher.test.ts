@@ -1,10 +1,7 @@
-import { createHash, randomBytes, randomFillSync } from 'node:crypto'
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import path from 'node:path'
+import { createHash, randomFillSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { alignedBuffers } from '../../src/main/services/drives/aligned'
-import { hashFileOffThread, startHasher } from '../../src/main/services/drives/hasher'
+import { startHasher } from '../../src/main/services/drives/hasher'
 
 describe('off-thread SHA-256 of shared aligned buffers', () => {
   it('hashes chunks in the order given, reading them in place, and can start over after a digest', async () => {
@@ -54,49 +51,5 @@ describe('off-thread SHA-256 of shared aligned buffers', () => {
     const h = startHasher(false)
     await h.update(b)
     expect(await h.digest()).toBe(createHash('sha256').update(b).digest('hex'))
-  })
-})
-
-describe('off-thread SHA-256 of an open file', () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'hsc-filehash-'))
-  const file = path.join(dir, 'image.bin')
-  const bytes = randomBytes(3 * 1024 * 1024 + 12345)
-  writeFileSync(file, bytes)
-
-  it('hashes the first `size` bytes of the descriptor, in chunks that do not divide it', async () => {
-    const fd = openSync(file, 'r')
-    try {
-      const whole = hashFileOffThread(fd, bytes.length, 256 * 1024)
-      expect(await whole.digest).toBe(createHash('sha256').update(bytes).digest('hex'))
-      const part = hashFileOffThread(fd, 1_000_000, 300_000)
-      expect(await part.digest).toBe(createHash('sha256').update(bytes.subarray(0, 1_000_000)).digest('hex'))
-      await Promise.all([whole.close(), part.close()])
-    } finally {
-      closeSync(fd)
-    }
-  })
-
-  it('a file shorter than the size it had is an error naming where it ended, not a digest', async () => {
-    const fd = openSync(file, 'r')
-    try {
-      const h = hashFileOffThread(fd, bytes.length + 4096)
-      await expect(h.digest).rejects.toThrow(`the image ended at byte ${bytes.length}`)
-      await h.close()
-    } finally {
-      closeSync(fd)
-    }
-  })
-
-  it('close stops the thread and the digest rejects', async () => {
-    const fd = openSync(file, 'r')
-    try {
-      const h = hashFileOffThread(fd, bytes.length, 4096)
-      await h.close()
-      await expect(h.digest).rejects.toThrow(/closed|stopped/)
-      await h.close()
-    } finally {
-      closeSync(fd)
-      rmSync(dir, { recursive: true, force: true })
-    }
   })
 })

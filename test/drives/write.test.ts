@@ -389,7 +389,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(t.readBackSha256).not.toBe(job.sha256)
   })
 
-  it('a single flipped byte on the drive is found with its offset while the image hash runs on its own thread', async () => {
+  it('a single flipped byte on the drive is found with its exact offset, with the expected hash checked', async () => {
     const backing = path.join(dir, 'one-bit.img')
     const dev = newLoop('one-bit.img', 64 * MiB)
     const bad = 13 * MiB + 777

@@ -11,7 +11,6 @@ import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
 import { compareWithImage } from './verify'
 import { openDecompressingReader, openJobImage, type Decompressors, type ImageInfo, type JobImage } from './source'
-import { hashFileOffThread, type FileHasher } from './hasher'
 
 const fsync = promisify(fsFsync)
 const closeFd = promisify(fsClose)
@@ -97,10 +96,8 @@ export class WriteJobRunner {
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
   private emitTimer?: NodeJS.Timeout
-  /** A plain image, open for the whole job (write, read-back and hash read this one descriptor). */
+  /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */
   private image?: JobImage
-  /** SHA-256 of a plain image, computed from the start of the job on its own thread. */
-  private imageHash?: FileHasher
 
   constructor(
     private readonly opts: JobOptions,
@@ -142,7 +139,6 @@ export class WriteJobRunner {
   cancel(): void {
     if (!this.finished) this.abort.abort()
     for (const a of this.verifyAborts.values()) a.abort()
-    void this.imageHash?.close()
   }
 
   private ts(id: string): WriteTargetState {
@@ -207,15 +203,7 @@ export class WriteJobRunner {
   async run(): Promise<WriteJob> {
     let stopWatch: (() => Promise<void>) | undefined
     try {
-      if (!this.opts.imageInfo?.compression) {
-        this.image = await openJobImage(this.opts.image)
-        // With a read-back, the hash gets its own read of the image, started before the first
-        // D-Bus call: SHA-256 is slower per core than a fast drive, so it runs alongside
-        // unmount, open, write, sync and the read-back instead of pacing the write. Without
-        // one, the write's own buffers are hashed (no second read: the job ends with the
-        // hash either way, and on a busy machine the extra read is CPU the hash lacks).
-        if (this.opts.verify) this.imageHash = hashFileOffThread(this.image.fd, this.image.size)
-      }
+      if (!this.opts.imageInfo?.compression) this.image = await openJobImage(this.opts.image)
       // Watching starts before the first prompt: a drive pulled while another is authorised counts.
       stopWatch = await watchRemoval(
         this.deps.client,
@@ -234,8 +222,6 @@ export class WriteJobRunner {
         this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
       await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
       this.fds.clear()
-      // The hashing thread reads the image descriptor: stopped before the descriptor closes.
-      await this.imageHash?.close()
       await this.image?.close().catch(() => undefined)
     }
     await this.afterSuccess()
@@ -305,8 +291,9 @@ export class WriteJobRunner {
           blockSize: t.blockSize
         })),
         signal: this.abort.signal,
-        // Verifying a plain image: its own thread hashes it (imageHash). Otherwise the bytes written.
-        hash: compressed ? this.opts.verify : !this.opts.verify && Boolean(this.opts.expectedSha256),
+        // The bytes written are hashed (one read of the image for both); a checksum file lists
+        // a compressed file, whose hash the reader takes, so the stream's is only for show.
+        hash: this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed),
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -319,7 +306,7 @@ export class WriteJobRunner {
       const ioFailures = [...result.failures].filter(([id, err]) => err.name === 'IOError' && !this.removed.has(id)).map(([id]) => id)
       if (ioFailures.length > 0) await this.removalGrace(ioFailures, REMOVAL_GRACE_MS)
       for (const [id, err] of result.failures) this.fail(id, err, true)
-      if (compressed) this.state.sha256 = result.sha256
+      this.state.sha256 = result.sha256
       this.state.compressedSha256 = result.containerSha256
       this.writtenSize = result.imageSize
       if (compressed) this.state.imageSize = result.imageSize
@@ -339,11 +326,8 @@ export class WriteJobRunner {
       if (compressed && this.opts.expectedSha256 && this.active().length && result.containerSha256 !== this.opts.expectedSha256.toLowerCase())
         for (const t of this.active()) this.fail(t.id, this.imageMismatch(result.containerSha256), true)
 
-      // The read-back runs while the hashing thread finishes; a target counts as verified only
-      // when both its bytes equal the image's and the image's hash is the expected one.
-      const sha = compressed ? Promise.resolve(result.sha256) : this.checkImageHash(result.sha256)
-      if (this.opts.verify) await Promise.all([sha, ...this.active().map((t) => this.verifyOne(t, sha))])
-      else await sha
+      const sha = compressed ? result.sha256 : this.checkImageHash(result.sha256)
+      if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, sha)))
       const changed = this.active().length ? await this.image?.changed() : undefined
       if (changed) {
         const err = new AppError('ImageReadError', `The image ${this.opts.image} changed while it was written (${changed}): the drive may not hold it.`, {
@@ -363,42 +347,18 @@ export class WriteJobRunner {
     )
   }
 
-  /**
-   * The plain image's SHA-256 (from its own thread, else `written`, the hash of the bytes the
-   * pipeline wrote); every target fails when it is not the expected one.
-   */
-  private async checkImageHash(written: string | undefined): Promise<string | undefined> {
-    if (!this.active().length || (!this.imageHash && !written)) return undefined
-    let hex: string
-    try {
-      hex = this.imageHash ? await this.imageHash.digest : (written as string)
-    } catch (err) {
-      const e = this.abort.signal.aborted
-        ? new AppError('Cancelled', 'Cancelled after the image was written, before its SHA-256 was checked.', {
-            stage: 'write',
-            hint: 'Write it again to be sure it boots.'
-          })
-        : new AppError('ImageReadError', `Cannot compute the image's SHA-256: ${(err as Error).message}.`, { stage: 'write', cause: err })
-      this.failAll(e)
+  /** The plain image's SHA-256 (of the bytes written); every target fails when it is not the expected one. */
+  private checkImageHash(written: string | undefined): string | undefined {
+    if (!this.active().length || !written) return undefined
+    if (this.opts.expectedSha256 && written !== this.opts.expectedSha256.toLowerCase()) {
+      const err = this.imageMismatch(written)
+      for (const t of this.active()) this.fail(t.id, err, true)
       return undefined
     }
-    this.state.sha256 = hex
-    if (this.opts.expectedSha256 && hex !== this.opts.expectedSha256.toLowerCase()) {
-      this.failAll(this.imageMismatch(hex))
-      return undefined
-    }
-    return hex
+    return written
   }
 
-  /** Fails every active target (the image itself is at fault) and stops their read-backs. */
-  private failAll(err: AppError): void {
-    for (const t of this.active()) {
-      this.fail(t.id, err, true)
-      this.verifyAborts.get(t.id)?.abort()
-    }
-  }
-
-  private async verifyOne(t: WriteTargetState, sha256: Promise<string | undefined>): Promise<void> {
+  private async verifyOne(t: WriteTargetState, sha256: string | undefined): Promise<void> {
     const target = this.targets.find((x) => x.drive.id === t.id) as JobTarget
     const fd = this.fds.get(t.id) as number
     const abort = new AbortController()
@@ -424,10 +384,8 @@ export class WriteJobRunner {
           hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.'
         })
       }
-      // Byte-for-byte equal to the image; its SHA-256 (when taken) was checked meanwhile.
-      const hex = await sha256
-      if (TERMINAL.includes(t.stage)) return
-      t.readBackSha256 = hex
+      // Byte-for-byte equal to the image whose SHA-256 the write computed (and checked).
+      t.readBackSha256 = sha256
       t.verified = true
     } catch (err) {
       const e = err as AppError
