@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { findSystemDisks, parseMountinfo } from '../../src/main/services/drives/holders'
-import { buildDrives, type ModelOptions } from '../../src/main/services/drives/model'
+import { buildDrives, byDeviceName, type ModelOptions } from '../../src/main/services/drives/model'
 import { createRootFs } from '../../src/main/services/system/rootfs'
 import type { ObjectTree } from '../../src/main/services/drives/udisks/tree'
 import type { DriveInfo } from '../../src/shared/contract/drives'
@@ -127,6 +127,13 @@ describe('drive filter over recorded UDisks2 trees', () => {
     const d = await drivesOf('workstation.json', { imageSize: 20e9 })
     expect(d.get('/dev/sdb')?.tooSmall).toBe(true)
     expect(d.get('/dev/mmcblk0')?.tooSmall).toBe(false)
+  })
+
+  it('orders device names naturally (loop2 before loop10), like a numeric collation', () => {
+    const names = ['/dev/sdb', '/dev/loop10', '/dev/mmcblk0', '/dev/loop2', '/dev/sda', '/dev/loop0', '/dev/nvme0n1', '/dev/sdaa']
+    const want = [...names].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+    expect([...names].sort(byDeviceName)).toEqual(want)
+    expect(want.indexOf('/dev/loop2')).toBeLessThan(want.indexOf('/dev/loop10'))
   })
 
   it('parses mountinfo escapes', () => {

@@ -221,6 +221,30 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(sha256File(other)).toBe(before)
   })
 
+  it('a drive re-pointed between the list and the write is refused before it is opened (no stale tree is reused)', async () => {
+    const b = newLoop('repoint.img', 48 * MiB)
+    const other = path.join(dir, 'repoint-other.img')
+    writeFileSync(other, randomBytes(MiB))
+    truncateSync(other, 48 * MiB)
+    const before = sha256File(other)
+    const s = service()
+    const token = await tokenOf(s, b)
+    execFileSync('losetup', ['-d', b])
+    execFileSync('losetup', [b, other])
+    execFileSync('udevadm', ['settle', '--timeout=10'])
+    // Watched through another connection: a list on `s` itself would fetch a fresh tree anyway.
+    const watcher = service()
+    for (let i = 0; i < 100; i++) {
+      if ((await watcher.list()).drives.find((d) => d.device === b)?.backingFile === other) break
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    await expect(s.write({ image: iso, targets: [{ device: b, token }], verify: false, allowUnverified: true, after: 'none' })).rejects.toMatchObject({
+      name: 'DriveChanged',
+      stage: 'validate'
+    })
+    expect(sha256File(other)).toBe(before)
+  })
+
   it('refuses to write an image stored on the drive it would overwrite (and writes nothing)', async () => {
     const dev = newLoop('holds-image.img', 64 * MiB)
     execFileSync('mkfs.ext4', ['-q', '-F', dev])
@@ -363,6 +387,52 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(t.error?.offset).toBeLessThan(bad + 4)
     expect(t.ejected).toBeUndefined()
     expect(t.readBackSha256).not.toBe(job.sha256)
+  })
+
+  it('a single flipped byte on the drive is found with its exact offset, with the expected hash checked', async () => {
+    const backing = path.join(dir, 'one-bit.img')
+    const dev = newLoop('one-bit.img', 64 * MiB)
+    const bad = 13 * MiB + 777
+    const want = readFileSync(iso).subarray(bad, bad + 1)[0]
+    const s = service({
+      onWrite: (ev) => {
+        if (ev.kind !== 'head' || ev.phase !== 'done') return
+        // One bit of one byte, behind the loop device's back, after the last write.
+        const fd = openSync(backing, 'r+')
+        writeSync(fd, Buffer.from([want ^ 0x10]), 0, 1, bad)
+        closeSync(fd)
+      }
+    })
+    const job = await run(s, { image: iso, targets: [{ device: dev }], verify: true, expectedSha256: isoSha, allowUnverified: false, after: 'none' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.error).toMatchObject({ name: 'VerificationMismatch', stage: 'verify', offset: bad })
+    expect(t.error?.message).toContain(`at byte ${bad}`)
+    expect(t.verified).toBeUndefined()
+    expect(t.readBackSha256).toBeUndefined()
+  })
+
+  it('an image changed in place while it is written is never reported as written, even without a read-back or hash', async () => {
+    const img = path.join(dir, 'changing.img')
+    writeFileSync(img, randomBytes(20 * MiB))
+    const dev = newLoop('changing-target.img', 32 * MiB)
+    let n = 0
+    const s = service({
+      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+      onWrite: (ev) => {
+        // Same size, other bytes, in a part already read: only the file's change time tells.
+        if (ev.kind !== 'data' || ev.phase !== 'done' || ++n !== 6) return
+        const fd = openSync(img, 'r+')
+        writeSync(fd, Buffer.from('changed'), 0, 7, 2 * MiB)
+        closeSync(fd)
+      }
+    })
+    const job = await run(s, { image: img, targets: [{ device: dev }], verify: false, allowUnverified: true, after: 'none' })
+    const t = job.targets[0]
+    expect(job.stage).toBe('failed')
+    expect(t.error).toMatchObject({ name: 'ImageReadError', stage: 'write' })
+    expect(t.error?.message).toMatch(/changed while it was written \(it was modified\)/)
+    expect(t.notBootable).toBe(true)
   })
 
   it('a drive already being written is busy for a second job (exclusive open)', async () => {

@@ -22,8 +22,9 @@ export function drivesServiceFor(ctx: ServiceContext, opts: DrivesHandlerOptions
       env: ctx.env,
       allowLoop: ctx.test.allowLoopDevices,
       connect: opts.connect,
-      // The CLI must be able to exit as soon as it is done; long-lived transports keep the bus a while.
-      idleMs: ctx.transport === 'cli' ? 0 : 30_000,
+      // An idle connection is unref'd (it never holds a process open), so the CLI too keeps it
+      // between its calls: `hsc write` lists the drives and then writes over one connection.
+      idleMs: ctx.transport === 'cli' ? 5_000 : 30_000,
       onProgress: (job) => ctx.events.emit('drives.progress', job),
       journal: new JobJournal(path.join(ctx.stateDir, 'write-jobs'))
     })

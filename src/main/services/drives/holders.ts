@@ -207,12 +207,17 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
   // A loop device's parents are the devices holding its backing file; computed before the
   // walk so nested loops (an image on a filesystem on another loop) are followed too.
   const loopParents = new Map<number, number[]>()
-  for (const [name, b] of sys) {
-    if (b.devnum === undefined || !name.startsWith('loop')) continue
-    const backing = (await fs.tryReadText(`/sys/class/block/${name}/loop/backing_file`))?.trim().replace(/ \(deleted\)$/, '')
+  // Read all at once: one sysfs read per loop device, each waiting its turn, added up.
+  const loopsWithFile = await Promise.all(
+    [...sys]
+      .filter(([name, b]) => b.devnum !== undefined && name.startsWith('loop'))
+      .map(async ([name, b]) => ({ devnum: b.devnum as number, backing: (await fs.tryReadText(`/sys/class/block/${name}/loop/backing_file`))?.trim() }))
+  )
+  for (const { devnum, backing: raw } of loopsWithFile) {
+    const backing = raw?.replace(/ \(deleted\)$/, '')
     if (!backing || !backing.startsWith('/')) continue
     const owner = mountOf(backing)
-    if (owner) loopParents.set(b.devnum, await devicesOfMount(owner, new Set()))
+    if (owner) loopParents.set(devnum, await devicesOfMount(owner, new Set()))
   }
 
   for (const m of mounts) {

@@ -10,7 +10,7 @@ import type { UDisksClient } from './udisks/client'
 import { ejectDrive, openDevice, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
 import { compareWithImage } from './verify'
-import { openDecompressingReader, type Decompressors, type ImageInfo } from './source'
+import { openDecompressingReader, openJobImage, type Decompressors, type ImageInfo, type JobImage } from './source'
 
 const fsync = promisify(fsFsync)
 const closeFd = promisify(fsClose)
@@ -96,6 +96,8 @@ export class WriteJobRunner {
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
   private emitTimer?: NodeJS.Timeout
+  /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */
+  private image?: JobImage
 
   constructor(
     private readonly opts: JobOptions,
@@ -201,6 +203,7 @@ export class WriteJobRunner {
   async run(): Promise<WriteJob> {
     let stopWatch: (() => Promise<void>) | undefined
     try {
+      if (!this.opts.imageInfo?.compression) this.image = await openJobImage(this.opts.image)
       // Watching starts before the first prompt: a drive pulled while another is authorised counts.
       stopWatch = await watchRemoval(
         this.deps.client,
@@ -219,6 +222,7 @@ export class WriteJobRunner {
         this.fail(id, err, this.ts(id).stage !== 'open' && this.ts(id).stage !== 'unmount' && this.ts(id).stage !== 'queued')
       await Promise.all([...this.fds.values()].map((fd) => closeFd(fd).catch(() => undefined)))
       this.fds.clear()
+      await this.image?.close().catch(() => undefined)
     }
     await this.afterSuccess()
     this.finish()
@@ -278,7 +282,7 @@ export class WriteJobRunner {
               decompressors: this.opts.decompressors,
               hashContainer: Boolean(this.opts.expectedSha256)
             })
-          : undefined,
+          : this.image?.reader,
         targets: live.map((t) => ({
           id: t.drive.id,
           device: t.drive.device,
@@ -287,6 +291,8 @@ export class WriteJobRunner {
           blockSize: t.blockSize
         })),
         signal: this.abort.signal,
+        // The bytes written are hashed (one read of the image for both); a checksum file lists
+        // a compressed file, whose hash the reader takes, so the stream's is only for show.
         hash: this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed),
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
@@ -317,21 +323,42 @@ export class WriteJobRunner {
         })
       )
 
-      const readSha = compressed ? result.containerSha256 : result.sha256
-      if (this.opts.expectedSha256 && this.active().length && readSha !== this.opts.expectedSha256.toLowerCase()) {
-        const err = new AppError(
-          'ImageMismatch',
-          `The image read while writing has SHA-256 ${readSha}, not the verified ${this.opts.expectedSha256.toLowerCase()}: the file changed or is damaged.`,
-          { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
-        )
+      if (compressed && this.opts.expectedSha256 && this.active().length && result.containerSha256 !== this.opts.expectedSha256.toLowerCase())
+        for (const t of this.active()) this.fail(t.id, this.imageMismatch(result.containerSha256), true)
+
+      const sha = compressed ? result.sha256 : this.checkImageHash(result.sha256)
+      if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, sha)))
+      const changed = this.active().length ? await this.image?.changed() : undefined
+      if (changed) {
+        const err = new AppError('ImageReadError', `The image ${this.opts.image} changed while it was written (${changed}): the drive may not hold it.`, {
+          stage: 'write',
+          hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
+        })
         for (const t of this.active()) this.fail(t.id, err, true)
       }
-
-      if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, result.sha256 as string)))
     }
   }
 
-  private async verifyOne(t: WriteTargetState, sha256: string): Promise<void> {
+  private imageMismatch(actual: string | undefined): AppError {
+    return new AppError(
+      'ImageMismatch',
+      `The image read while writing has SHA-256 ${actual}, not the verified ${this.opts.expectedSha256?.toLowerCase()}: the file changed or is damaged.`,
+      { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
+    )
+  }
+
+  /** The plain image's SHA-256 (of the bytes written); every target fails when it is not the expected one. */
+  private checkImageHash(written: string | undefined): string | undefined {
+    if (!this.active().length || !written) return undefined
+    if (this.opts.expectedSha256 && written !== this.opts.expectedSha256.toLowerCase()) {
+      const err = this.imageMismatch(written)
+      for (const t of this.active()) this.fail(t.id, err, true)
+      return undefined
+    }
+    return written
+  }
+
+  private async verifyOne(t: WriteTargetState, sha256: string | undefined): Promise<void> {
     const target = this.targets.find((x) => x.drive.id === t.id) as JobTarget
     const fd = this.fds.get(t.id) as number
     const abort = new AbortController()
@@ -344,7 +371,7 @@ export class WriteJobRunner {
         fd,
         device: t.device,
         imagePath: this.opts.image,
-        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : undefined,
+        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : this.image?.reader,
         imageSize: this.writtenSize,
         blockSize: target.blockSize,
         signal: abort.signal,
@@ -357,7 +384,7 @@ export class WriteJobRunner {
           hint: 'The drive does not store data reliably (or is counterfeit). Do not boot from it; try another drive.'
         })
       }
-      // Byte-for-byte equal to the image whose SHA-256 the write computed.
+      // Byte-for-byte equal to the image whose SHA-256 the write computed (and checked).
       t.readBackSha256 = sha256
       t.verified = true
     } catch (err) {

@@ -54,12 +54,24 @@ export interface WriteRequest {
 /** Kept finished jobs (for drives.jobs after a reload of the view). */
 const KEEP_FINISHED = 20
 
+/**
+ * How long write() may take the UDisks2 tree of the list the user just confirmed from, when
+ * UDisks2 sent no change signal since: the CLI lists and writes within milliseconds, and the
+ * tree is the largest D-Bus reply there is. The check after OpenDevice always asks afresh.
+ */
+const TREE_REUSE_MS = 2000
+
 export class DrivesService {
   private conn?: Promise<UDisksClient>
   private refs = 0
   private idleTimer?: NodeJS.Timeout
   private readonly jobsById = new Map<string, { runner: WriteJobRunner | ReadJobRunner; done: Promise<WriteJob> }>()
   readonly allowLoop: boolean
+  /** UDisks2 signals (objects added/removed, properties changed) seen on the current connection. */
+  private changes = 0
+  private lastTree?: { client: UDisksClient; tree: ObjectTree; at: number; changes: number }
+  /** False when the change signals could not be subscribed to: then no tree is reused. */
+  private treeWatch = true
 
   constructor(private readonly opts: DrivesServiceOptions) {
     this.allowLoop = opts.allowLoop === true
@@ -81,10 +93,14 @@ export class DrivesService {
     this.idleTimer = undefined
     if (!this.conn) {
       const connect = this.opts.connect ?? (() => connectFdBus({ env: this.opts.env }))
-      this.conn = connect().then((bus) => {
+      this.conn = connect().then(async (bus) => {
         // A dropped connection (bus restart) is replaced on next use.
         bus.on('error', () => (this.conn = undefined))
-        return new UDisksClient(bus)
+        const client = new UDisksClient(bus)
+        // Counted from before the first tree is asked for, so a kept tree knows it is current.
+        // The job's removal watch shares these match rules (no further round trips).
+        await client.watch(() => this.changes++).catch(() => (this.treeWatch = false))
+        return client
       })
       this.conn.catch(() => (this.conn = undefined))
     }
@@ -118,9 +134,19 @@ export class DrivesService {
   private async snapshot(
     client: UDisksClient,
     imageSize?: number,
-    paths: string[] = []
+    paths: string[] = [],
+    reuseMs = 0
   ): Promise<{ tree: ObjectTree; drives: DriveInfo[]; pathDisks: Map<string, number[]> }> {
-    const tree = await client.getManagedObjects()
+    const kept = this.lastTree
+    let tree: ObjectTree
+    if (reuseMs > 0 && this.treeWatch && kept?.client === client && kept.changes === this.changes && Date.now() - kept.at < reuseMs) tree = kept.tree
+    else {
+      // A signal that arrives while the tree is on its way makes it stale at once.
+      const changes = this.changes
+      tree = await client.getManagedObjects()
+      this.lastTree = { client, tree, at: Date.now(), changes }
+    }
+    // /proc and /sys (mounts, swap, stacked devices) are always read afresh.
     const system = await findSystemDisks(this.opts.fs, tree, paths)
     return { tree, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
   }
@@ -249,7 +275,7 @@ export class DrivesService {
     const client = await this.acquire()
     let started = false
     try {
-      const { tree, drives, pathDisks } = await this.snapshot(client, size, [real])
+      const { tree, drives, pathDisks } = await this.snapshot(client, size, [real], TREE_REUSE_MS)
       // An estimated size (gzip) is checked as the stream goes, not refused up front.
       const chosen = await this.resolveTargets(drives, req.targets, sizeExact ? size : undefined)
       const holding = pathDisks.get(real) ?? []

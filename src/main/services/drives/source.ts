@@ -120,10 +120,17 @@ function corrupt(file: string, what: Compression, detail: string): AppError {
 
 /** A plain file, read at offsets (several reads may run at once). */
 export async function openFileReader(file: string): Promise<ImageReader> {
-  const fh = await fsp.open(file, 'r').catch((err: Error) => {
+  const fh = await openImageFile(file)
+  return { ...fileReader(fh, file, (await fh.stat()).size), close: () => fh.close() }
+}
+
+function openImageFile(file: string): Promise<fsp.FileHandle> {
+  return fsp.open(file, 'r').catch((err: Error) => {
     throw new AppError('ImageReadError', `Cannot open the image ${file}: ${err.message}`, { stage: 'read image', cause: err })
   })
-  const size = (await fh.stat()).size
+}
+
+function fileReader(fh: fsp.FileHandle, file: string, size: number): Omit<ImageReader, 'close'> {
   return {
     size,
     estimatedSize: size,
@@ -143,8 +150,45 @@ export async function openFileReader(file: string): Promise<ImageReader> {
         done += n
       }
       return done
-    },
-    close: () => fh.close()
+    }
+  }
+}
+
+/**
+ * A plain image opened once for a whole job: the write, the read-back comparison and the
+ * SHA-256 thread all read this one descriptor, so they read the same file even if its path is
+ * replaced meanwhile. `reader.close()` does nothing; `close()` closes the file.
+ */
+export interface JobImage {
+  reader: ImageReader
+  fd: number
+  size: number
+  /** Why the file is not as it was when opened (size, modification or change time), if it is not. */
+  changed(): Promise<string | undefined>
+  close(): Promise<void>
+}
+
+export async function openJobImage(file: string): Promise<JobImage> {
+  const fh = await openImageFile(file)
+  try {
+    const first = await fh.stat({ bigint: true })
+    const size = Number(first.size)
+    return {
+      reader: { ...fileReader(fh, file, size), close: () => Promise.resolve() },
+      fd: fh.fd,
+      size,
+      async changed() {
+        const now = await fh.stat({ bigint: true })
+        if (now.size !== first.size) return `its size changed from ${first.size} to ${now.size} bytes`
+        // ctime cannot be set back from user space: any write through the filesystem moves it.
+        if (now.mtimeNs !== first.mtimeNs || now.ctimeNs !== first.ctimeNs) return 'it was modified'
+        return undefined
+      },
+      close: () => fh.close()
+    }
+  } catch (err) {
+    await fh.close()
+    throw err
   }
 }
 
