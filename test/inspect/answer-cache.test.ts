@@ -27,8 +27,9 @@ const tools = ['systemctl', 'btrfs', 'rpm'].filter((t) => ['/usr/bin', '/bin', '
 const rpmStamped = ['/usr/lib/sysimage/rpm/rpmdb.sqlite', '/var/lib/rpm/rpmdb.sqlite', '/var/lib/rpm/Packages', '/root/.rpmdb/rpmdb.sqlite'].some((f) =>
   existsSync(f)
 )
-// What the kept answers feed; pressure, memory and the like move between two live reports.
-const FROM_PROGRAMS = /^(systemd\.|btrfs\.|rpm\.cow\.(packages|rpmdb)|system\.machine|cgroup\.mode)/
+// What the kept answers feed; pressure, memory and the like move between two live reports, and
+// so do btrfs mounts (other test files mount btrfs loop devices while this one runs).
+const FROM_PROGRAMS = /^(systemd\.|btrfs\.(kernel|features|progs)|rpm\.cow\.(packages|rpmdb)|system\.machine|cgroup\.mode)/
 const view = (r: Awaited<ReturnType<typeof runInspection>>) => r.checks.filter((c) => FROM_PROGRAMS.test(c.id)).map((c) => [c.id, c.status, c.value])
 
 describe.skipIf(tools.length === 0)('program answers kept between processes (live system)', () => {
