@@ -9,6 +9,8 @@ import { readOomdState } from '../../src/main/services/oomd/state'
 import { disableOomd, enableOomd } from '../../src/main/services/oomd/toggle'
 import { checkRequirements } from '../../src/main/services/oomd/requirements'
 import { makeTree } from './tree'
+import { systemctlIsEnabled, systemctlIsEnabledAll } from '../../src/main/services/systemd/systemctl'
+import type { CommandRunner } from '../../src/main/services/system/command'
 
 /** Where Debian's systemd-oomd package put its unit files (dpkg -L), if installed. */
 function debianUnitFiles(): string[] {
@@ -103,6 +105,28 @@ describe.skipIf(units.length !== 2 || !hasSystemctl)(
       const err = await enableOomd({ fs, run: runCommand, connect: noBus }).catch((e: unknown) => e)
       expect((err as AppError).name).toBe('RequirementsNotMet')
       expect((err as AppError).message).toMatch(/systemd-oomd installed/)
+    })
+
+    it('several units in one systemctl call give the same answers as one call each, a missing unit included', async () => {
+      const root = tree()
+      execFileSync('systemctl', [`--root=${root}`, 'enable', 'systemd-oomd.socket'], { stdio: 'ignore' })
+      const calls: string[][] = []
+      const run: CommandRunner = (argv, opts) => {
+        calls.push([...argv])
+        return runCommand(argv, opts)
+      }
+      const both = ['systemd-oomd.service', 'systemd-oomd.socket']
+      const one = await systemctlIsEnabledAll(run, both, root)
+      expect(calls).toHaveLength(1)
+      expect(one).toEqual(await Promise.all(both.map((u) => systemctlIsEnabled(runCommand, u, root))))
+      expect(one.map((r) => r.state)).toEqual([isEnabled(root, both[0]).out, 'enabled'])
+
+      // A missing unit prints nothing on stdout: the answer is asked again unit by unit, so nothing shifts.
+      calls.length = 0
+      const withMissing = ['no-such.service', 'systemd-oomd.socket']
+      const mixed = await systemctlIsEnabledAll(run, withMissing, root)
+      expect(calls.length).toBe(3)
+      expect(mixed).toEqual([{ state: 'not-found' }, { state: 'enabled' }])
     })
   }
 )

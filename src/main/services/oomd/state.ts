@@ -6,7 +6,7 @@ import type { RootFs } from '../system/rootfs'
 import type { AnswerCache } from '../system/facts/answer-cache'
 import type { BusConnector } from '../systemd/connect'
 import { withSystemd } from '../systemd/session'
-import { systemctlIsEnabled, systemctlShow } from '../systemd/systemctl'
+import { systemctlIsEnabledAll, systemctlShow } from '../systemd/systemctl'
 
 export interface StateDeps {
   fs: RootFs
@@ -41,7 +41,7 @@ function fileOnly(unit: string, unitFileState: string, activeState: string): Oom
 
 /** Unit-file states only, via systemctl's offline mode (works without a running manager). */
 async function fromUnitFiles(deps: StateDeps, root: string | undefined, source: 'unit-files' | 'offline-root', note: string): Promise<OomdState> {
-  const [svc, sock] = await Promise.all([systemctlIsEnabled(deps.run, OOMD_SERVICE, root), systemctlIsEnabled(deps.run, OOMD_SOCKET, root)])
+  const [svc, sock] = await systemctlIsEnabledAll(deps.run, [OOMD_SERVICE, OOMD_SOCKET], root)
   if (!svc.state || !sock.state) {
     const err = svc.error ?? sock.error ?? 'unknown error'
     const unknown = (u: string): OomdUnitState => fileOnly(u, 'unknown', 'unknown')

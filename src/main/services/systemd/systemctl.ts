@@ -88,6 +88,22 @@ export async function systemctlIsEnabled(run: CommandRunner, unit: string, root?
   return { error: err || `systemctl is-enabled exited with ${res.code}` }
 }
 
+/**
+ * Several units in one systemctl process when each answers with a state line and nothing
+ * goes to stderr (the usual case: one process instead of one per unit on `hsc oomd status`);
+ * any other answer is asked again unit by unit, where a missing unit cannot shift the rest.
+ */
+export async function systemctlIsEnabledAll(run: CommandRunner, units: readonly string[], root?: string): Promise<IsEnabledResult[]> {
+  const res = await run(['systemctl', ...(root ? [`--root=${root}`] : []), 'is-enabled', ...units], { timeoutMs: 10_000 })
+  if (res.spawnError) return units.map(() => ({ error: `systemctl could not be started (${res.spawnError})` }))
+  const lines = res.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim())
+  if (lines.length === units.length && lines.every((l) => FILE_STATES.has(l)) && !res.stderr.trim()) return lines.map((state) => ({ state }))
+  return Promise.all(units.map((u) => systemctlIsEnabled(run, u, root)))
+}
+
 /** Offline enable/disable of a unit tree (an image or --root); never used on the live system. */
 export async function systemctlOffline(run: CommandRunner, root: string, verb: 'enable' | 'disable', units: string[]): Promise<void> {
   if (!root || root === '/') throw new Error('systemctlOffline is only for a --root tree')
