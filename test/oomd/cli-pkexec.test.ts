@@ -2,7 +2,7 @@
 // system bus: the CLI's privileged runner is the user's own terminal, so pkexec's prompt and
 // output appear there, and without a terminal (SSH without a polkit agent) the command fails
 // at once with a sentence instead of waiting for a password nobody can type.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -13,13 +13,18 @@ const OWN_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
 const pkexec = existsSync('/usr/bin/pkexec')
 const script = existsSync('/usr/bin/script')
+// A checkout under a private folder (mktemp -d is 0700) cannot be read by nobody at all.
+const nobodyReads = () =>
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')]).status === 0
 const why = !isRoot
   ? 'needs root to start the CLI as the unprivileged user nobody'
   : !pkexec
     ? 'needs pkexec (apt-get install pkexec)'
     : !built
       ? 'run npm run build first'
-      : ''
+      : !nobodyReads()
+        ? `the user nobody cannot read ${PROJECT_ROOT} (a folder above it is private): clone it where others may read`
+        : ''
 
 const dirs: string[] = []
 afterEach(() => {
