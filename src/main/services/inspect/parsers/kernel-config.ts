@@ -8,6 +8,8 @@ export interface KernelConfig {
   values: Map<string, string>
   /** Options written as "# CONFIG_X is not set". */
   notSet: Set<string>
+  /** Non-empty lines that are neither comments nor CONFIG_ lines (a real config has none). */
+  otherLines: number
 }
 
 export interface OptionValue {
@@ -23,6 +25,7 @@ export function parseKernelConfig(text: string): KernelConfig {
   const values = new Map<string, string>()
   const notSet = new Set<string>()
   let headerRelease: string | undefined
+  let otherLines = 0
   for (const raw of text.split('\n')) {
     const line = raw.trim()
     if (!line) continue
@@ -35,10 +38,14 @@ export function parseKernelConfig(text: string): KernelConfig {
       }
       continue
     }
+    if (!line.startsWith('CONFIG_')) {
+      otherLines++
+      continue
+    }
     const m = /^CONFIG_([A-Za-z0-9_]+)=(.*)$/.exec(line)
     if (m) values.set(m[1], m[2])
   }
-  return { headerRelease, values, notSet }
+  return { headerRelease, values, notSet, otherLines }
 }
 
 /** Looks one option up; `cfg` undefined (no config found) gives "unknown". */

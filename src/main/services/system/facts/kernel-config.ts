@@ -25,12 +25,7 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
   if (!text.trim()) return { ok: false, reason: 'not a kernel config (empty)' }
   const config = parseKernelConfig(text)
   const options = config.values.size + config.notSet.size
-  let junk = 0
-  for (const raw of text.split('\n')) {
-    const line = raw.trim()
-    if (!line || line.startsWith('#') || line.startsWith('CONFIG_')) continue
-    junk++
-  }
+  const junk = config.otherLines
   if (options === 0) return { ok: false, reason: `not a kernel config (no CONFIG_ lines${config.headerRelease ? ', only a header' : ''})` }
   if (junk > Math.floor(options / 100))
     return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${options} options)` }
