@@ -59,13 +59,27 @@ export interface OpenOptions {
   label?: string
 }
 
+/** The one way files are opened for reading here: never blocking (a FIFO), never a controlling tty. */
+const openFlags = (opts: OpenOptions): number => fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (opts.noFollow ? fsc.O_NOFOLLOW : 0)
+
+/** The cap, checked on st_size before anything is read; returns how much to read at a time. */
+function chunkSizeWithin(stats: Stats, max: number, what: string): number {
+  if (stats.size > max) throw new FileReadError('too-large', `${what} is ${stats.size} bytes, more than the ${max} bytes read here`, 'EFBIG')
+  // st_size is exact for a regular file on disk (one read, then EOF); procfs says 0 or 4096.
+  return Math.min(Math.max(stats.size + 1, 4096), max + 1, 1 << 20)
+}
+
+/** st_size is only a hint: the read goes on until EOF and stops one byte past the cap. */
+function tooLargeRead(what: string, max: number): FileReadError {
+  return new FileReadError('too-large', `${what} is larger than the ${max} bytes read here`, 'EFBIG')
+}
+
 /** Opens a regular file for reading without ever blocking; anything else closes and throws FileReadError. */
 export async function openRegular(hostPath: string, opts: OpenOptions = {}): Promise<{ fh: FileHandle; stats: Stats }> {
   const what = opts.label ?? hostPath
-  const flags = fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (opts.noFollow ? fsc.O_NOFOLLOW : 0)
   let fh: FileHandle
   try {
-    fh = await fsp.open(hostPath, flags)
+    fh = await fsp.open(hostPath, openFlags(opts))
   } catch (err) {
     throw toReadError(err, what)
   }
@@ -88,17 +102,16 @@ export async function readRegular(hostPath: string, opts: OpenOptions & { maxByt
   const what = opts.label ?? hostPath
   const { fh, stats } = await openRegular(hostPath, opts)
   try {
-    if (stats.size > max) throw new FileReadError('too-large', `${what} is ${stats.size} bytes, more than the ${max} bytes read here`, 'EFBIG')
+    const chunkSize = chunkSizeWithin(stats, max, what)
     const chunks: Buffer[] = []
     let total = 0
-    const chunkSize = Math.min(Math.max(stats.size + 1, 4096), max + 1, 1 << 20)
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.min(chunkSize, max + 1 - total))
       const { bytesRead } = await fh.read(buf, 0, buf.length, null)
       if (bytesRead === 0) break
       chunks.push(buf.subarray(0, bytesRead))
       total += bytesRead
-      if (total > max) throw new FileReadError('too-large', `${what} is larger than the ${max} bytes read here`, 'EFBIG')
+      if (total > max) throw tooLargeRead(what, max)
     }
     return Buffer.concat(chunks, total)
   } catch (err) {
@@ -120,25 +133,23 @@ export function readRegularSync(hostPath: string, opts: OpenOptions & { maxBytes
   const what = opts.label ?? hostPath
   let fd: number
   try {
-    fd = openSync(hostPath, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOCTTY | (opts.noFollow ? fsc.O_NOFOLLOW : 0))
+    fd = openSync(hostPath, openFlags(opts))
   } catch (err) {
     throw toReadError(err, what)
   }
   try {
     const stats = fstatSync(fd)
     assertRegular(stats, what)
-    if (stats.size > max) throw new FileReadError('too-large', `${what} is ${stats.size} bytes, more than the ${max} bytes read here`, 'EFBIG')
+    const chunkSize = chunkSizeWithin(stats, max, what)
     const chunks: Buffer[] = []
     let total = 0
-    // st_size is exact for a regular file on disk (one read, then EOF); procfs says 0 or 4096.
-    const chunkSize = Math.min(Math.max(stats.size + 1, 4096), max + 1, 1 << 20)
     for (;;) {
       const buf = Buffer.allocUnsafe(Math.min(chunkSize, max + 1 - total))
       const n = readSync(fd, buf, 0, buf.length, null)
       if (n === 0) break
       chunks.push(buf.subarray(0, n))
       total += n
-      if (total > max) throw new FileReadError('too-large', `${what} is larger than the ${max} bytes read here`, 'EFBIG')
+      if (total > max) throw tooLargeRead(what, max)
     }
     return Buffer.concat(chunks, total)
   } catch (err) {
