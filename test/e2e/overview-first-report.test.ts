@@ -26,6 +26,17 @@ function wsCalls(page: Page): string[] {
   return calls
 }
 
+/** A fresh context and page, watched: page errors, WebSocket calls and the /session requests' queries. */
+async function freshPage(browser: Browser) {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const watch = watchPage(page)
+  const calls = wsCalls(page)
+  const sessions: string[] = []
+  page.on('request', (r) => void (new URL(r.url()).pathname === '/session' && sessions.push(new URL(r.url()).search)))
+  return { context, page, watch, calls, sessions }
+}
+
 /** Waits until every check the chips count is a row on the page; returns the row ids. */
 async function allRows(page: Page): Promise<string[]> {
   const chips = page.getByTestId('filter-chips')
@@ -83,12 +94,7 @@ describe.skipIf(skip)(`Overview from the session exchange${skip ? ` (skipped: ${
   })
 
   it('a fresh load shows the checks from the exchange without asking for them over the WebSocket', async () => {
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    const watch = watchPage(page)
-    const calls = wsCalls(page)
-    const sessions: string[] = []
-    page.on('request', (r) => void (new URL(r.url()).pathname === '/session' && sessions.push(new URL(r.url()).search)))
+    const { context, page, watch, calls, sessions } = await freshPage(browser)
     await page.goto(server.url)
     const rows = await allRows(page)
     expect(rows).toContain('kernel.release')
@@ -128,10 +134,7 @@ describe.skipIf(skip)(`Overview from the session exchange${skip ? ` (skipped: ${
       ['the right JSON as text/html', evil, 'text/html']
     ]
     for (const [what, body, type] of bodies) {
-      const context = await browser.newContext()
-      const page = await context.newPage()
-      const watch = watchPage(page)
-      const calls = wsCalls(page)
+      const { context, page, watch, calls } = await freshPage(browser)
       // The real exchange (its cookie included), with the body replaced.
       await page.route(`**${FIRST}`, async (route) => {
         const real = await route.fetch()
@@ -149,12 +152,7 @@ describe.skipIf(skip)(`Overview from the session exchange${skip ? ` (skipped: ${
   })
 
   it('a reload (no token, so no exchange and no body) and a first view other than the Overview ask over the WebSocket', async () => {
-    const context = await browser.newContext()
-    const page = await context.newPage()
-    const watch = watchPage(page)
-    const calls = wsCalls(page)
-    const sessions: string[] = []
-    page.on('request', (r) => void (new URL(r.url()).pathname === '/session' && sessions.push(new URL(r.url()).search)))
+    const { context, page, watch, calls, sessions } = await freshPage(browser)
     await page.goto(`${server.url}#/settings`)
     await page.getByRole('heading', { name: 'Settings' }).waitFor()
     expect(sessions).toEqual([''])
