@@ -3,7 +3,8 @@ import type { RootFs } from '../system/rootfs'
 /**
  * sd_booted(3): systemd is this system's init exactly when /run/systemd/system/ is a
  * directory. Without it no manager can answer on the bus, so callers skip the connection
- * (and the D-Bus client's load) instead of waiting for a refusal.
+ * (and the D-Bus client's load) instead of waiting for a refusal. An offline root has no
+ * running init to ask.
  */
 export async function systemdBooted(fs: RootFs): Promise<boolean> {
   return fs.isLive && Boolean((await fs.stat('/run/systemd/system'))?.isDirectory())

@@ -1,5 +1,6 @@
 import type { Check } from '../../../../shared/contract'
 import type { Facts } from '../facts'
+import { systemdBooted } from '../../systemd/booted'
 
 /**
  * systemd's own verdict on the machine: the manager's Tainted property lists what it
@@ -63,8 +64,8 @@ export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
         evidence: [{ source: 'org.freedesktop.systemd1 Tainted', excerpt: 'not read' }]
       }
     ]
-  // sd_booted(3): systemd as PID 1 creates /run/systemd/system; without it no bus round trip is needed to know there is no manager.
-  if (!(await facts.fs.exists('/run/systemd/system'))) {
+  // Without systemd as init no bus round trip is needed to know there is no manager.
+  if (!(await systemdBooted(facts.fs))) {
     return [
       {
         ...base,
