@@ -9,7 +9,10 @@ import { parseThresholdsFile } from './thresholds'
 import { readUnitSettings } from './unit-settings'
 
 /** Everything the view and `hsc oomd status` show, gathered concurrently. */
-export async function oomdStatus(deps: StateDeps): Promise<OomdStatus> {
+export async function oomdStatus(given: StateDeps): Promise<OomdStatus> {
+  // One sd_booted answer serves the unit states and oomctl.
+  const booted = given.managerMayAnswer?.()
+  const deps: StateDeps = booted ? { ...given, managerMayAnswer: () => booted } : given
   const [state, requirements, defaultsPackage, config, units, monitored, ownFile] = await Promise.all([
     readOomdState(deps),
     checkRequirements(deps.fs, deps.run, deps.answers),
