@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { median } from './lib/bench.mjs'
+import { pairedRatio } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const HSC = path.join(ROOT, 'bin/hsc.mjs')
@@ -30,28 +30,20 @@ function timed(argv) {
 
 const spread = (xs) => `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`
 
-/** Alternates reference and subject PAIRS times; returns both series and the pair ratios. */
-function paired(reference, subject) {
-  timed(reference)
-  timed(subject) // warm the page cache for both
-  const ref = []
-  const sub = []
-  const ratios = []
-  for (let i = 0; i < PAIRS; i++) {
-    ref.push(timed(reference))
-    sub.push(timed(subject))
-    ratios.push(sub.at(-1) / ref.at(-1))
-  }
-  return { ref, sub, ratios }
-}
+/** Alternates reference and subject PAIRS times (lib/bench.mjs pairedRatio). */
+const paired = (reference, subject) =>
+  pairedRatio(
+    () => timed(reference),
+    () => timed(subject),
+    PAIRS
+  )
 
 const node0 = [process.execPath, '-e', '0']
 const rows = []
-function report(label, goal, { ref, sub, ratios }, refLabel = 'node -e 0') {
-  const ratio = median(ratios)
+function report(label, goal, { ref, sub, refs, subs, ratio, min, max }, refLabel = 'node -e 0') {
   rows.push(label)
   console.log(
-    `${label.padEnd(34)} ${median(sub).toFixed(0).padStart(5)} ms (${spread(sub)})  ${refLabel} ${median(ref).toFixed(0)} ms (${spread(ref)})  ratio ${ratio.toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})  goal <= ${goal}: ${ratio <= goal ? 'met' : 'NOT met'}`
+    `${label.padEnd(34)} ${sub.toFixed(0).padStart(5)} ms (${spread(subs)})  ${refLabel} ${ref.toFixed(0)} ms (${spread(refs)})  ratio ${ratio.toFixed(2)} (${min.toFixed(2)}-${max.toFixed(2)})  goal <= ${goal}: ${ratio <= goal ? 'met' : 'NOT met'}`
   )
 }
 

@@ -72,7 +72,7 @@ export function pairedRatio(runReference, runSubject, pairs) {
     sub.push(runSubject())
     ratios.push(sub.at(-1) / ref.at(-1))
   }
-  return { ref: median(ref), sub: median(sub), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) }
+  return { ref: median(ref), sub: median(sub), ratio: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios), refs: ref, subs: sub }
 }
 
 /** One line: subject and reference medians, the median pair ratio with its spread, the goal. */
