@@ -8,6 +8,7 @@ import { readOomdState } from '../oomd/state'
 import { createReposService } from '../repos/service'
 import { reposOptionsFromContext } from '../repos/handlers'
 import { systemBusConnector } from '../systemd/connect'
+import { managerMayAnswer } from '../systemd/booted'
 import type { RootFs } from '../system/rootfs'
 import { buildFact } from './fact'
 
@@ -28,10 +29,10 @@ export const fleetHandlers: HandlerFactory<typeof fleetMethods> = (ctx) => ({
     // The repos service reads the same root the inspector reads (an installroot for a fixture tree).
     const repos = createReposService({ ...reposOptionsFromContext({ ...ctx, fs }), fs })
     return buildFact({
-      inspect: () => runInspection({ fs, run: ctx.run }),
+      inspect: () => runInspection({ fs, run: ctx.run, answers: ctx.answers }),
       repoList: () => repos.list(),
       installedBuilds: () => repos.installedBuilds(),
-      oomdState: () => readOomdState({ fs, run: ctx.run, connect: systemBusConnector(ctx.env) }),
+      oomdState: () => readOomdState({ fs, run: ctx.run, connect: systemBusConnector(ctx.env), managerMayAnswer: managerMayAnswer(ctx.env, fs) }),
       hostname: () => hostnameOf(fs),
       version: APP_VERSION
     })

@@ -1,6 +1,6 @@
 import type { oomdMethods } from '../../../shared/contract/oomd'
 import type { HandlerFactory } from '../handlers'
-import { systemdBooted } from '../systemd/booted'
+import { managerMayAnswer } from '../systemd/booted'
 import { systemBusConnector, type BusConnector } from '../systemd/connect'
 import { startPressureSampler } from './pressure'
 import { oomdStatus } from './status'
@@ -26,10 +26,10 @@ export function createOomdHandlers(opts: OomdHandlerOptions = {}): HandlerFactor
     }
     // Samples /proc/pressure/memory only while some client listens to oomd.pressure.
     ctx.events.produce('oomd.pressure', () => startPressureSampler(ctx.fs, (s) => ctx.events.emit('oomd.pressure', s), opts.pressureIntervalMs ?? 2000))
-    // A bus chosen by the environment is always asked; the standard one only where systemd is init.
-    const managerMayAnswer = ctx.env.DBUS_SYSTEM_BUS_ADDRESS || opts.connect ? undefined : () => systemdBooted(ctx.fs)
+    // A connector given by the caller is always asked.
+    const mayAnswer = opts.connect ? undefined : managerMayAnswer(ctx.env, ctx.fs)
     return {
-      'oomd.status': ({ root }) => oomdStatus({ fs: ctx.rootFs(root), run: ctx.run, connect, answers: ctx.answers, managerMayAnswer }),
+      'oomd.status': ({ root }) => oomdStatus({ fs: ctx.rootFs(root), run: ctx.run, connect, answers: ctx.answers, managerMayAnswer: mayAnswer }),
       'oomd.enable': () => enableOomd({ fs: ctx.fs, run: ctx.run, connect }),
       'oomd.disable': () => disableOomd({ fs: ctx.fs, run: ctx.run, connect }),
       'oomd.setThresholds': ({ values }) => setThresholds({ fs: ctx.fs, files, connect }, values),

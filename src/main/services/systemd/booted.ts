@@ -9,3 +9,11 @@ import type { RootFs } from '../system/rootfs'
 export async function systemdBooted(fs: RootFs): Promise<boolean> {
   return fs.isLive && Boolean((await fs.stat('/run/systemd/system'))?.isDirectory())
 }
+
+/**
+ * For callers that may skip the bus: a bus the environment names is always asked (tests'
+ * stand-ins, a chosen bus); the standard one only where systemd is init.
+ */
+export function managerMayAnswer(env: Readonly<Record<string, string | undefined>>, fs: RootFs): (() => Promise<boolean>) | undefined {
+  return env.DBUS_SYSTEM_BUS_ADDRESS ? undefined : () => systemdBooted(fs)
+}
