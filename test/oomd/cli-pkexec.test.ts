@@ -50,19 +50,31 @@ interface Ended {
   output: string
 }
 
-/** Runs argv; `onOutput` sees the output as it grows (to answer a prompt once it is shown). */
-function run(argv: string[], onOutput?: (all: string, write: (s: string) => void) => void): Promise<Ended> {
+/**
+ * Runs argv; `onOutput` sees the output as it grows (to answer a prompt once it is shown). A run
+ * that has not ended after `limitMs` is killed, so a hang fails with what was printed so far.
+ */
+function run(argv: string[], onOutput?: (all: string, write: (s: string) => void) => void, limitMs = 40_000): Promise<Ended> {
   return new Promise((resolve, reject) => {
     const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] })
     let output = ''
+    // A retyped answer may arrive after the child ended: that is not the test's failure.
+    child.stdin.on('error', () => undefined)
     const grow = (d: Buffer): void => {
       output += d.toString('utf8')
       onOutput?.(output, (s) => child.stdin.write(s))
     }
+    const killer = setTimeout(() => {
+      output += `\n[test: killed after ${limitMs} ms without ending]`
+      child.kill('SIGKILL')
+    }, limitMs)
     child.stdout.on('data', grow)
     child.stderr.on('data', grow)
     child.on('error', reject)
-    child.on('close', (code) => resolve({ code, output }))
+    child.on('close', (code) => {
+      clearTimeout(killer)
+      resolve({ code, output })
+    })
   })
 }
 
@@ -87,13 +99,20 @@ describe.skipIf(why !== '')(`hsc oomd set through real pkexec${why ? ` (skipped:
     const before = fileNow()
     const cmd = asNobody(['oomd', 'set', 'DefaultMemoryPressureLimit=55%'], scratch())
     let answered = false
-    // script(1) gives the CLI a controlling terminal, as a person's terminal emulator does.
+    let typing: NodeJS.Timeout | undefined
+    // polkit's text agent prints "Password:" and only then turns echo off with TCSAFLUSH, which
+    // throws away a line typed in between (it was echoed, so the echo proves nothing). A person
+    // retypes; so does this test: the answer is sent again every 300 ms until the agent reports
+    // the outcome. Lines typed after that are echoed and read by nobody.
     const r = await run(['script', '-qec', cmd.map((a) => `'${a}'`).join(' '), '/dev/null'], (all, write) => {
-      if (!answered && /Password:/.test(all)) {
+      if (/AUTHENTICATION (FAILED|COMPLETE)/.test(all)) clearInterval(typing)
+      else if (!answered && /Password:/.test(all)) {
         answered = true
         write('not-the-password\n')
+        typing = setInterval(() => write('not-the-password\n'), 300)
       }
     })
+    clearInterval(typing)
     expect(answered, r.output).toBe(true)
     expect(r.output).toMatch(/AUTHENTICATING FOR org\.freedesktop\.policykit\.exec/)
     expect(r.output).toMatch(/Could not write \/etc\/systemd\/oomd\.conf\.d\/60-hyperscale-companion\.conf: administrator rights were not granted\./)
