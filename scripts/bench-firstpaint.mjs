@@ -20,7 +20,7 @@ const PAIRS = Math.max(3, Number(process.argv[2]) || 9)
 const CHROMIUM = process.env.HSC_CHROMIUM ?? '/usr/bin/chromium'
 const GOAL_MS = 250
 
-if (!existsSync(path.join(ROOT, 'out/cli/hsc.mjs')) || !existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
+if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs')) || !existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
   console.error('bench:firstpaint: run `npm run build` first')
   process.exit(1)
 }

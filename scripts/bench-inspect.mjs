@@ -114,7 +114,7 @@ try {
 }
 
 const cli = path.join(ROOT, 'bin/hsc.mjs')
-const built = path.join(ROOT, 'out/cli/hsc.mjs')
+const built = path.join(ROOT, 'out/cli/hsc.cjs')
 if (!existsSync(cli) || !existsSync(built)) {
   console.log(`  cli cold start: skipped (${!existsSync(cli) ? 'bin/hsc.mjs missing' : 'CLI not built: run npm run build'})`)
 } else {

@@ -15,7 +15,7 @@ import { pairedRatio } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const HSC = path.join(ROOT, 'bin/hsc.mjs')
-if (!existsSync(path.join(ROOT, 'out/cli/hsc.mjs'))) {
+if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
   console.error('bench:startup: run `npm run build` first')
   process.exit(1)
 }

@@ -1,5 +1,6 @@
-// Bundles the CLI (and the browser-mode server it hosts) into out/cli with code splitting,
-// so `hsc inspect` loads only what inspect needs.
+// Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, and the
+// service process Electron starts into out/cli/backend.mjs.
+import { readFileSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
 // zod's barrel re-exports all ~45 locales (half of its 760 KB) as `z.locales`; nothing here
@@ -37,33 +38,66 @@ const dbusWithoutXml = {
   }
 }
 
-await build({
-  // backend: the service process Electron's main starts (it shares chunks with the CLI).
-  entryPoints: { hsc: 'src/cli/index.ts', backend: 'src/backend/index.ts' },
-  outdir: 'out/cli',
+// import('node:zlib') and the like defer a built-in module to its first use. In the CommonJS
+// bundle an import() would reach for vm.Script's dynamic-import callback, which Node 20 only
+// has as an experiment: each becomes a tiny module that requires the built-in when first used.
+const lazyBuiltins = {
+  name: 'lazy-builtins-as-require',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (args) => (args.kind === 'dynamic-import' ? { path: args.path, namespace: 'lazy-builtin' } : undefined))
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({ loader: 'js', contents: `module.exports = require(${JSON.stringify(args.path)})` }))
+  }
+}
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
-  outExtension: { '.js': '.mjs' },
-  chunkNames: '[name]-[hash]',
   // Native addons and Electron-only modules stay outside the bundle.
   // event-stream: dbus-next's unixexec: transport only, which hsc never uses.
   external: ['electron', 'electron-store', 'node-pty', 'usocket', 'x11', 'event-stream', 'bufferutil', 'utf-8-validate'],
-  // The bundled CommonJS code (dbus-next) calls require() for Node's own modules. Made on the
-  // first call: most of a command's ~25 chunks never require anything, and creating a require
-  // per chunk at load was ~2 ms of every cold start.
-  banner: {
-    js: "import { createRequire as __hscCreateRequire } from 'node:module'; let __hscRequire; function require(id) { return (__hscRequire ??= __hscCreateRequire(import.meta.url))(id) }"
-  },
-
   plugins: [englishOnlyZod, dbusWithoutXml],
-  // Minified: a cold command compiles every byte it loads (no code cache for ES modules in
-  // Node 20), so fewer bytes start faster (#15). The linked source maps still name the sources.
+  // Minified: a command compiles every byte it runs that no code cache holds (#15). The linked
+  // source maps still name the sources.
   minify: true,
   sourcemap: 'linked',
   logLevel: 'warning'
+}
+
+// Chunks of an earlier build would stay next to the new ones and look current.
+rmSync('out/cli', { recursive: true, force: true })
+
+// The CLI is one CommonJS file, so bin/hsc.mjs can run it through vm.Script with V8's code
+// cache (bin/code-cache.mjs): Node 20 keeps no compiled code for ES modules, and compiling
+// the ~25 chunks of a split ESM build was most of a cold command's own time. Modules reached
+// through import() stay lazy: esbuild wraps them and runs their top level on first use.
+await build({
+  ...common,
+  entryPoints: { hsc: 'src/cli/index.ts' },
+  outdir: 'out/cli',
+  format: 'cjs',
+  outExtension: { '.js': '.cjs' },
+  plugins: [...common.plugins, lazyBuiltins],
+  // Paths next to the bundle (the renderer, libexec, resources) are found from its own URL.
+  define: { 'import.meta.url': '__hscBundleUrl' },
+  banner: { js: "var __hscBundleUrl = require('node:url').pathToFileURL(__filename).href;" }
+})
+if (/[^\w$.]import\(/.test(readFileSync('out/cli/hsc.cjs', 'latin1')))
+  throw new Error('out/cli/hsc.cjs still calls import(): vm.Script has no loader for it. Import that module statically, or through the lazyBuiltins route.')
+
+// backend: the service process Electron's main starts, long-lived, so split ESM is fine.
+await build({
+  ...common,
+  entryPoints: { backend: 'src/backend/index.ts' },
+  outdir: 'out/cli',
+  splitting: true,
+  format: 'esm',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: '[name]-[hash]',
+  // The bundled CommonJS code (dbus-next) calls require() for Node's own modules.
+  banner: {
+    js: "import { createRequire as __hscCreateRequire } from 'node:module'; let __hscRequire; function require(id) { return (__hscRequire ??= __hscCreateRequire(import.meta.url))(id) }"
+  }
 })
 
 // The root helper is one self-contained file: pkexec runs it as root, so it loads nothing

@@ -61,7 +61,7 @@ if (specVersion !== pkg.version)
 // What the spec installs must exist: out/ from `npm run build`, and the root helper with its
 // polkit action (a separate piece of work; without it the package would be incomplete).
 const required = [
-  ['out/cli/hsc.mjs', 'run `npm run build` first'],
+  ['out/cli/hsc.cjs', 'run `npm run build` first'],
   ['out/renderer/index.html', 'run `npm run build` first'],
   ['LICENSE', 'the licence file is part of every package'],
   ['libexec/hsc-root-helper', 'the root helper launcher for configuration writes'],

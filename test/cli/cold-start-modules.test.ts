@@ -1,71 +1,65 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import Module from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
+import { PROJECT_ROOT } from '../support/paths'
 import { runHsc } from '../support/hsc'
+import { parseSourceMap } from '../support/source-map'
 
-// What a cold read command loads decides how fast it starts (issue 15: each byte of module
-// source is compiled on every run). This records every module the built `hsc` resolves,
-// through a real Node module hook, and asserts the read commands stay off zod (the schemas'
-// library, ~390 KB) and off the CLI's other command groups. A structural check, no timing.
+// What a cold read command runs decides how fast it starts (issue 15). The CLI is one bundle
+// whose modules reached through import() initialise on first use; this asks V8 itself which
+// functions of the built `hsc` ran (NODE_V8_COVERAGE, counted per function), names their
+// sources through the bundle's source map, and asserts the read commands stay off zod (the
+// schemas' library, ~390 KB) and off the CLI's other command groups. Structural, no timing.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-modules-'))
-const hooks = path.join(dir, 'hooks.mjs')
-const register = path.join(dir, 'register.mjs')
-writeFileSync(
-  hooks,
-  `import { appendFileSync } from 'node:fs'
-export async function resolve(specifier, context, next) {
-  const r = await next(specifier, context)
-  appendFileSync(process.env.HSC_MODULE_LOG, r.url + '\\n')
-  return r
-}
-`
-)
-writeFileSync(register, `import { register } from 'node:module'\nregister(${JSON.stringify(pathToFileURL(hooks).href)})\n`)
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-/** Source files (from the bundles' `// src/...` and `// node_modules/...` markers) a command loaded. */
-async function loadedSources(args: string[]): Promise<{ sources: Set<string>; status: number | null; stderr: string }> {
-  const log = path.join(dir, `${args.join('-')}.log`)
-  writeFileSync(log, '')
-  const r = await runHsc(args, { NODE_OPTIONS: `--import ${register}`, HSC_MODULE_LOG: log, HSC_STATE_DIR: path.join(dir, 'state') })
+const BUNDLE = path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')
+// bin/code-cache.mjs runs the bundle inside Node's CommonJS wrapper, which precedes its first line.
+const WRAPPER = (Module as unknown as { wrapper: string[] }).wrapper[0].length
+
+interface Coverage {
+  result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ startOffset: number; count: number }> }> }>
+}
+
+/** Sources (as the source map names them) with at least one function that ran. */
+async function ranSources(args: string[]): Promise<{ sources: Set<string>; status: number | null; stderr: string }> {
+  const cov = mkdtempSync(path.join(dir, 'cov-'))
+  // No code cache: the same functions run either way, and each run is then a clean first run.
+  const r = await runHsc(args, { NODE_V8_COVERAGE: cov, HSC_CODE_CACHE: '0', HSC_STATE_DIR: path.join(dir, 'state') })
+  const source = readFileSync(BUNDLE, 'utf8')
+  const lineStarts = [0]
+  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1)
+  const map = parseSourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')))
   const sources = new Set<string>()
-  for (const url of new Set(
-    readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((u) => u.startsWith('file:') && u.includes('/out/cli/'))
-  )) {
-    const file = new URL(url).pathname
-    for (const m of readFileSync(file, 'utf8').matchAll(/^\/\/ ((?:src|node_modules)\/\S+)/gm)) sources.add(m[1])
-  }
-  // Minified bundles drop the markers: their source maps still name every source.
-  for (const url of new Set(
-    readFileSync(log, 'utf8')
-      .split('\n')
-      .filter((u) => u.includes('/out/cli/'))
-  )) {
-    let map: { sources?: string[] }
-    try {
-      map = JSON.parse(readFileSync(new URL(url).pathname + '.map', 'utf8'))
-    } catch {
-      continue
-    }
-    for (const s of map.sources ?? []) sources.add(s.replace(/^(\.\.\/)+/, ''))
+  for (const f of readdirSync(cov)) {
+    const data = JSON.parse(readFileSync(path.join(cov, f), 'utf8')) as Coverage
+    for (const script of data.result.filter((s) => s.url.endsWith('/out/cli/hsc.cjs')))
+      for (const fn of script.functions) {
+        const { startOffset, count } = fn.ranges[0]
+        const offset = startOffset - WRAPPER
+        if (count === 0 || offset < 0) continue
+        let line = lineStarts.length - 1
+        while (lineStarts[line] > offset) line--
+        const src = map.sourceAt(line, offset - lineStarts[line])
+        if (src) sources.add(src.replace(/^(\.\.\/)+/, ''))
+      }
   }
   return { sources, status: r.status, stderr: r.stderr }
 }
 
-describe('cold read commands load only what they use (built hsc, real module hook)', () => {
+describe('cold read commands run only what they use (built hsc, V8 function coverage)', () => {
   for (const args of [
     ['inspect', '--json'],
     ['repos', 'list', '--json'],
     ['oomd', 'status', '--json']
   ]) {
     it(`hsc ${args.join(' ')}: no zod, no other command group`, async () => {
-      const { sources, status, stderr } = await loadedSources(args)
+      const { sources, status, stderr } = await ranSources(args)
       expect(status, stderr).not.toBe(2)
-      expect(sources.size, 'the hook saw the bundle').toBeGreaterThan(5)
+      expect(sources.size, 'coverage named the sources that ran').toBeGreaterThan(5)
+      expect(sources.has(`src/cli/commands/${args[0]}.ts`), [...sources].join(' ')).toBe(true)
       const own = args[0]
       expect([...sources].filter((s) => s.includes('node_modules/zod/'))).toEqual([])
       expect([...sources].filter((s) => /^src\/cli\/commands\//.test(s) && !s.endsWith(`/${own}.ts`) && !s.endsWith('/index.ts'))).toEqual([])
@@ -74,7 +68,7 @@ describe('cold read commands load only what they use (built hsc, real module hoo
   }
 
   it('a command with a real input still validates it with its schema (zod loads there)', async () => {
-    const { sources, status } = await loadedSources(['repos', 'enable', 'bad id!'])
+    const { sources, status } = await ranSources(['repos', 'enable', 'bad id!'])
     expect(status).toBe(2)
     expect([...sources].some((s) => s.includes('node_modules/zod/'))).toBe(true)
   })

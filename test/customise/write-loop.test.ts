@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../support/paths'
 import { cmpPrefix, loopDelete, loopSetup, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
 import { buildLiveIso, liveIsoSkipReason } from './support/live-iso'
 
-const built = fs.existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = fs.existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : (liveIsoSkipReason() ?? (await udisksSkipReason()))
 
 describe.skipIf(!!skip)(`hsc write --kernel-arg on a loop drive${skip ? ` [skipped: ${skip}]` : ''}`, () => {

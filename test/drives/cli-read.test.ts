@@ -7,7 +7,7 @@ import { runHsc as hsc } from '../support/hsc'
 import { PROJECT_ROOT } from '../support/paths'
 import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
 const noZstd = spawnSync('zstd', ['--version']).status === 0 ? undefined : 'zstd is not installed'
 const MiB = 1024 * 1024

@@ -7,7 +7,7 @@ import { UDisksClient } from '../../src/main/services/drives/udisks/client'
 import { HSC, PROJECT_ROOT } from '../support/paths'
 import { loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
 const MiB = 1024 * 1024
 

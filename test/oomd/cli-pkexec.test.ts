@@ -10,12 +10,12 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { HSC, isRoot, PROJECT_ROOT } from '../support/paths'
 
 const OWN_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const pkexec = existsSync('/usr/bin/pkexec')
 const script = existsSync('/usr/bin/script')
 // A checkout under a private folder (mktemp -d is 0700) cannot be read by nobody at all.
 const nobodyReads = () =>
-  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')]).status === 0
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'test', '-r', path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')]).status === 0
 const why = !isRoot
   ? 'needs root to start the CLI as the unprivileged user nobody'
   : !pkexec

@@ -7,7 +7,7 @@ import type { OomdStatus } from '../../src/shared/contract'
 import { HSC, PROJECT_ROOT } from '../support/paths'
 import { fixture, makeTree } from './tree'
 
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const OWN_FILE = '/etc/systemd/oomd.conf.d/60-hyperscale-companion.conf'
 const hsc = (...args: string[]) =>
   spawnSync(process.execPath, [HSC, ...args], {

@@ -34,7 +34,7 @@ const rpm = (dir: string) =>
   spawnSync(process.execPath, [SCRIPT, '--project', dir, '--node-modules', path.join(PROJECT_ROOT, 'node_modules'), '--outdir', path.join(dir, 'dist')], {
     encoding: 'utf8'
   })
-const BUILT = ['out/cli/hsc.mjs', 'out/renderer/index.html', 'LICENSE']
+const BUILT = ['out/cli/hsc.cjs', 'out/renderer/index.html', 'LICENSE']
 const HELPER = ['libexec/hsc-root-helper', 'out/root-helper/hsc-root-helper.mjs', 'packaging/polkit/org.centos.hyperscale.companion.policy']
 
 describe('npm run rpm on an incomplete tree', () => {
@@ -53,7 +53,7 @@ describe('npm run rpm on an incomplete tree', () => {
   it('asks for `npm run build` when out/ is missing', () => {
     const r = rpm(project(['LICENSE', ...HELPER]))
     expect(r.status).toBe(1)
-    expect(r.stderr).toMatch(/out\/cli\/hsc\.mjs \(run `npm run build` first\)/)
+    expect(r.stderr).toMatch(/out\/cli\/hsc\.cjs \(run `npm run build` first\)/)
   })
 
   it('refuses a spec whose Version differs from package.json', () => {

@@ -26,7 +26,7 @@ import { fixture, makeRoot } from '../inspect/fixture-root'
 const pkg = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string }
 const onPath = (tool: string): boolean => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', tool]).status === 0
 const missingTools = ['rpmbuild', 'rpmspec', 'rpmlint', 'rpm2cpio', 'cpio', 'groff'].filter((t) => !onPath(t))
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')) && existsSync(path.join(PROJECT_ROOT, 'out/renderer/index.html'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')) && existsSync(path.join(PROJECT_ROOT, 'out/renderer/index.html'))
 const skipReason = missingTools.length
   ? `needs ${missingTools.join(', ')} (see .ci/apt-packages.txt)`
   : !built

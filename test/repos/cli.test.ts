@@ -8,7 +8,7 @@ import { PROJECT_ROOT } from '../support/paths'
 import { haveDnf, isRoot, realRepolist } from './helpers/real-dnf'
 import { buildWorld, type World } from './helpers/world'
 
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const haveTools = haveDnf && (await runCommand(['rpmbuild', '--version'])).code === 0 && (await runCommand(['createrepo_c', '--version'])).code === 0
 const skip = !built
   ? 'run npm run build first'

@@ -7,7 +7,7 @@ import type { CatalogueState, DownloadInfo, VerifyResult } from '../../src/share
 import { HSC, PROJECT_ROOT } from '../support/paths'
 import { mirrorUnavailable, setupMirrorEnv, type MirrorEnv } from './support/env'
 
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const why = mirrorUnavailable() ?? (built ? null : 'run npm run build first')
 
 describe.skipIf(why !== null)(`hsc spins / hsc verify (built CLI) against a real nginx${why ? ` (skipped: ${why})` : ''}`, () => {

@@ -160,7 +160,7 @@ describe.skipIf(why !== null)(`spin catalogue on the SIG's images/<channel>/ lay
     ])
   })
 
-  it.skipIf(!existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')))(
+  it.skipIf(!existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')))(
     'hsc spins list shows channel, experimental label and checksum file; an empty stream explains itself',
     async () => {
       const resources = path.join(work, 'resources')

@@ -18,7 +18,7 @@ import { PROJECT_ROOT } from '../support/paths'
 import { makeTestKey, type TestKey } from './support/gpg'
 
 const run = promisify(execFile)
-const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const why = nginxUnavailable() ?? commandUnavailable('gpg') ?? commandUnavailable('openssl', 'version') ?? (built ? null : 'run npm run build first')
 
 /** Start time of a pid (field 22 of /proc/PID/stat), as the lock records it. */

@@ -15,7 +15,7 @@ export interface BrowserMode {
   stop(): Promise<void>
 }
 
-export const rendererBuilt = existsSync(path.join(PROJECT_ROOT, 'out/renderer/index.html')) && existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.mjs'))
+export const rendererBuilt = existsSync(path.join(PROJECT_ROOT, 'out/renderer/index.html')) && existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 
 /** Starts the real `hsc gui --browser` (built CLI) and waits for the URL it prints. */
 export async function startBrowserMode(env: Record<string, string> = {}): Promise<BrowserMode> {

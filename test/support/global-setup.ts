@@ -19,7 +19,7 @@ function newest(dir: string): number {
  * is newer than the oldest bundle (npm test has just built, so this is a no-op there).
  */
 export default function setup(): void {
-  const bundles = ['out/cli/hsc.mjs', 'out/cli/backend.mjs', 'out/renderer/index.html', 'out/main/index.js'].map((f) => path.join(PROJECT_ROOT, f))
+  const bundles = ['out/cli/hsc.cjs', 'out/cli/backend.mjs', 'out/renderer/index.html', 'out/main/index.js'].map((f) => path.join(PROJECT_ROOT, f))
   const built = bundles.every((f) => existsSync(f)) ? Math.min(...bundles.map((f) => statSync(f).mtimeMs)) : 0
   const sources = Math.max(newest(path.join(PROJECT_ROOT, 'src')), newest(path.join(PROJECT_ROOT, 'resources')))
   if (built >= sources) return

@@ -114,7 +114,7 @@ function runtimePackages(): string[] {
  * guest-side checks. Built per run, because it is this commit's app.
  */
 export function buildAppImage(work: string): string {
-  const out = path.join(PROJECT_ROOT, 'out/cli/hsc.mjs')
+  const out = path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')
   if (!fs.existsSync(out)) throw new Error('out/cli is missing: run `npm run build` first')
   const stage = path.join(work, 'app-stage')
   const app = path.join(stage, 'app')

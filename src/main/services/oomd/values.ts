@@ -72,7 +72,7 @@ export function parseTimespan(text: string): Parsed<number> {
     i += m[0].length
     while (s[i] === ' ' || s[i] === '\t') i++
     const rest = s.slice(i)
-    const unit = TIME_UNITS.find(([name]) => rest.startsWith(name) && !/^[A-Za-zµμ]/.test(rest.slice(name.length)))
+    const unit = TIME_UNITS.find(([name]) => rest.startsWith(name) && !/^[A-Za-z\u00b5\u03bc]/.test(rest.slice(name.length)))
     if (unit) i += unit[0].length
     else if (rest && !/^\d/.test(rest)) return { ok: false, error: `"${text}" has an unknown time unit` }
     total += Number(m[0]) * (unit ? unit[1] : USEC_PER_SEC)

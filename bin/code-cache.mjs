@@ -1,0 +1,146 @@
+// Runs the CLI bundle (one CommonJS file) with V8's code cache, kept per command in the user's
+// cache folder. A cold `hsc inspect` used to spend more time compiling the CLI than running
+// it (#15); Node 20 keeps no compiled code for ES modules, but vm.Script takes V8's cache.
+//
+// The cache is code this process runs, so it is trusted only as far as the user's own files:
+// a folder and files owned by this user that nobody else may write, read without following
+// links, bounded, and named after the bundle's identity (V8 itself only checks the source's
+// length, so a rebuilt bundle of the same length must never meet an old cache). Anything off
+// means running without a cache, never failing. HSC_CODE_CACHE=0 turns it off.
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync
+} from 'node:fs'
+import { isAscii } from 'node:buffer'
+import Module, { createRequire } from 'node:module'
+import os from 'node:os'
+import path from 'node:path'
+import vm from 'node:vm'
+
+export const MAX_CACHE_BYTES = 32 * 1024 * 1024
+/** Cache files kept: one per command run lately (each is a few hundred KB). */
+export const KEEP_CACHES = 12
+
+/** $HSC_CACHE_DIR/code-cache, else $XDG_CACHE_HOME/hyperscale-companion/code-cache, else ~/.cache/…; undefined when turned off. */
+export function codeCacheDir(env = process.env) {
+  if (env.HSC_CODE_CACHE === '0') return undefined
+  if (env.HSC_CACHE_DIR) return path.join(env.HSC_CACHE_DIR, 'code-cache')
+  const home = env.HOME || os.homedir()
+  const base = env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : '')
+  return path.isAbsolute(base) ? path.join(base, 'hyperscale-companion', 'code-cache') : undefined
+}
+
+/**
+ * The command a run is, for its own cache: up to two leading lower-case words after any
+ * leading --flags ("repos-list"); --version and --help alone are their own; else "other".
+ * Only which compiled functions the cache holds depends on it, never what runs.
+ */
+export function commandKey(args) {
+  const first = args.findIndex((a) => !/^--[a-z][a-z-]*$/.test(a) || a === '--version' || a === '--help')
+  const rest = first < 0 ? [] : args.slice(first, first + 2)
+  if (rest[0] === '--version' || rest[0] === '--help') return rest[0].slice(2)
+  const words = []
+  for (const a of rest) {
+    if (!/^[a-z][a-z-]{0,23}$/.test(a)) break
+    words.push(a)
+  }
+  return words.length ? words.join('-') : 'other'
+}
+
+/** The bundle's identity: any rewrite changes its ctime, so an edit of the same length is a new key. */
+export function bundleSignature(file) {
+  const st = statSync(file, { bigint: true })
+  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map((n) => n.toString(36)).join('-') + `-${process.version}-${process.arch}`
+}
+
+const ownedPrivately = (st) => st.uid === process.geteuid() && (st.mode & 0o022) === 0
+
+/** The cache folder, made 0700 when missing; undefined unless it is this user's and only theirs. */
+function privateDir(dir) {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const st = lstatSync(dir)
+    return st.isDirectory() && ownedPrivately(st) ? dir : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** The cache's bytes, or undefined: a regular file of this user's, one link, no one else may write it. */
+export function readCache(file) {
+  let fd
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+    const st = fstatSync(fd)
+    if (!st.isFile() || !ownedPrivately(st) || st.nlink !== 1 || st.size === 0 || st.size > MAX_CACHE_BYTES) return undefined
+    const buf = Buffer.allocUnsafe(st.size)
+    let got = 0
+    while (got < st.size) {
+      const n = readSync(fd, buf, got, st.size - got, got)
+      if (n === 0) return undefined
+      got += n
+    }
+    return buf
+  } catch {
+    return undefined
+  } finally {
+    if (fd !== undefined) closeSync(fd)
+  }
+}
+
+/** Writes the cache atomically, then drops caches of other bundles and all but the newest few. */
+export function writeCache(dir, name, data) {
+  const tmp = path.join(dir, `.${name}.${process.pid}.tmp`)
+  try {
+    writeFileSync(tmp, data, { flag: 'wx', mode: 0o600 })
+    renameSync(tmp, path.join(dir, name))
+  } catch {
+    rmSync(tmp, { force: true })
+    return
+  }
+  const sig = name.slice(name.indexOf('.') + 1)
+  try {
+    const mine = []
+    for (const f of readdirSync(dir)) {
+      if (!f.endsWith('.v8')) continue
+      if (!f.endsWith(sig)) rmSync(path.join(dir, f), { force: true })
+      else mine.push({ f, t: lstatSync(path.join(dir, f)).mtimeMs })
+    }
+    for (const { f } of mine.sort((a, b) => b.t - a.t).slice(KEEP_CACHES)) rmSync(path.join(dir, f), { force: true })
+  } catch {
+    // Pruning is housekeeping: the next write tries again.
+  }
+}
+
+/**
+ * Runs `file` (CommonJS) as the main program. With a cache folder, the compiled code of this
+ * command is taken from its cache, or kept at exit when there was none or V8 refused it.
+ */
+export function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
+  // The build emits ASCII; a one-byte string is faster to make and for V8 to scan than the
+  // two-byte string a UTF-8 decode makes of a file with any other character in it.
+  const bytes = readFileSync(file)
+  const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
+  const folder = codeCacheDir(env)
+  const dir = folder && privateDir(folder)
+  const name = dir ? `${commandKey(args)}.${bundleSignature(file)}.v8` : undefined
+  const cachedData = name ? readCache(path.join(dir, name)) : undefined
+  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData })
+  if (name && (!cachedData || script.cachedDataRejected)) {
+    // At exit the cache also holds every function this command compiled while it ran.
+    process.once('exit', () => writeCache(dir, name, script.createCachedData()))
+  }
+  const mod = { exports: {}, filename: file, id: '.', loaded: false }
+  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+}

@@ -1,0 +1,152 @@
+// bin/code-cache.mjs: the CLI bundle runs with V8's code cache, kept per command in the
+// user's cache folder. A cache is code the process runs: these check that only the user's own,
+// private, current cache is ever used, and that anything else just means running without one.
+import { spawnSync } from 'node:child_process'
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterEach, describe, expect, it } from 'vitest'
+import { PROJECT_ROOT, isRoot } from '../support/paths'
+
+const LAUNCHER = path.join(PROJECT_ROOT, 'bin/code-cache.mjs')
+const { commandKey, readCache, KEEP_CACHES } = (await import(LAUNCHER)) as {
+  commandKey(args: string[]): string
+  readCache(file: string): Buffer | undefined
+  KEEP_CACHES: number
+}
+
+const dirs: string[] = []
+afterEach(() => {
+  while (dirs.length) rmSync(dirs.pop()!, { recursive: true, force: true })
+})
+function scratch(): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), 'hsc-codecache-'))
+  dirs.push(d)
+  return d
+}
+
+/** A bundle that prints what it is; `body` keeps its length fixed when the letter changes. */
+function bundle(dir: string, letter: string): string {
+  const file = path.join(dir, 'bundle.cjs')
+  writeFileSync(file, `function f(){ return ${JSON.stringify(letter)} + require('node:path').sep }\nprocess.stdout.write(f() + __filename)\n`)
+  return file
+}
+
+/** Runs the bundle through runBundle in a new process, as bin/hsc.mjs does. */
+function run(file: string, cacheHome: string, args: string[] = ['inspect'], extra: Record<string, string> = {}): { out: string; err: string } {
+  const code = `import(${JSON.stringify(LAUNCHER)}).then((m) => m.runBundle(${JSON.stringify(file)}, { args: ${JSON.stringify(args)} }))`
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: cacheHome, XDG_CACHE_HOME: path.join(cacheHome, '.cache'), ...extra }
+  })
+  expect(r.status, r.stderr).toBe(0)
+  return { out: r.stdout, err: r.stderr }
+}
+
+const cacheDir = (home: string): string => path.join(home, '.cache', 'hyperscale-companion', 'code-cache')
+const caches = (home: string): string[] => (existsSync(cacheDir(home)) ? readdirSync(cacheDir(home)).filter((f) => f.endsWith('.v8')) : [])
+
+describe('code cache of the CLI bundle', () => {
+  it('the command key is made of leading words only, never of paths or values', () => {
+    expect(commandKey(['--no-color', 'inspect', '--json'])).toBe('inspect')
+    expect(commandKey(['repos', 'list'])).toBe('repos-list')
+    expect(commandKey(['write', '/home/u/a.iso', '/dev/sdb'])).toBe('write')
+    expect(commandKey(['--version'])).toBe('version')
+    expect(commandKey(['../../etc/passwd'])).toBe('other')
+    expect(commandKey(['a'.repeat(40)])).toBe('other')
+    expect(commandKey([])).toBe('other')
+  })
+
+  it('a first run keeps a private cache; the next run uses it (accepted, so not rewritten)', () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    expect(run(file, home).out).toBe(`A/${file}`)
+    const [name] = caches(home)
+    expect(name).toMatch(/^inspect\..+\.v8$/)
+    const st = statSync(path.join(cacheDir(home), name))
+    expect(st.mode & 0o777).toBe(0o600)
+    expect(statSync(cacheDir(home)).mode & 0o777).toBe(0o700)
+    const before = st.mtimeMs
+    expect(run(file, home).out).toBe(`A/${file}`)
+    expect(statSync(path.join(cacheDir(home), name)).mtimeMs).toBe(before)
+    // Another command has its own cache.
+    run(file, home, ['repos', 'list'])
+    expect(caches(home)).toHaveLength(2)
+    expect(caches(home).filter((f) => f.startsWith('repos-list.'))).toHaveLength(1)
+  })
+
+  it('a rebuilt bundle of the same length never runs an old cache (V8 checks only the length)', () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    run(file, home)
+    const old = caches(home)
+    expect(old).toHaveLength(1)
+    bundle(home, 'B')
+    expect(run(file, home).out).toBe(`B/${file}`)
+    // The old bundle's cache is gone, the new one's is kept.
+    expect(caches(home)).toHaveLength(1)
+    expect(caches(home)[0]).not.toBe(old[0])
+  })
+
+  it('a damaged cache is refused by V8: the bundle runs, and the cache is written again', () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    run(file, home)
+    const p = path.join(cacheDir(home), caches(home)[0])
+    writeFileSync(p, Buffer.alloc(4096, 0x5a), { mode: 0o600 })
+    expect(run(file, home).out).toBe(`A/${file}`)
+    expect(statSync(p).size).not.toBe(4096)
+  })
+
+  it('only a private regular file of this user, with one link, is read as a cache', () => {
+    const d = scratch()
+    const good = path.join(d, 'good.v8')
+    writeFileSync(good, 'x', { mode: 0o600 })
+    expect(readCache(good)?.toString()).toBe('x')
+    const shared = path.join(d, 'shared.v8')
+    writeFileSync(shared, 'x', { mode: 0o600 })
+    chmodSync(shared, 0o620)
+    expect(readCache(shared)).toBeUndefined()
+    const link = path.join(d, 'link.v8')
+    symlinkSync(good, link)
+    expect(readCache(link)).toBeUndefined()
+    linkSync(good, path.join(d, 'hard.v8'))
+    expect(readCache(good)).toBeUndefined()
+    const fifo = path.join(d, 'fifo.v8')
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0)
+    expect(readCache(fifo)).toBeUndefined()
+    expect(readCache(path.join(d, 'missing.v8'))).toBeUndefined()
+  })
+
+  it.skipIf(!isRoot)("another user's cache folder or file is never used nor written (root cannot be handed code)", () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 })
+    chownSync(cacheDir(home), 65534, 65534)
+    expect(run(file, home).out).toBe(`A/${file}`)
+    expect(caches(home)).toEqual([])
+    // The folder is this user's, the file is not.
+    chownSync(cacheDir(home), 0, 0)
+    const planted = path.join(cacheDir(home), 'x.v8')
+    writeFileSync(planted, 'x', { mode: 0o600 })
+    chownSync(planted, 65534, 65534)
+    expect(readCache(planted)).toBeUndefined()
+  })
+
+  it('HSC_CODE_CACHE=0 runs without a cache and creates no folder', () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    expect(run(file, home, ['inspect'], { HSC_CODE_CACHE: '0' }).out).toBe(`A/${file}`)
+    expect(existsSync(path.join(home, '.cache'))).toBe(false)
+  })
+
+  it(`keeps at most ${KEEP_CACHES} caches, the newest`, () => {
+    const home = scratch()
+    const file = bundle(home, 'A')
+    for (let i = 0; i < KEEP_CACHES + 2; i++) run(file, home, [`cmd${String.fromCharCode(97 + i)}`])
+    const kept = caches(home)
+    expect(kept).toHaveLength(KEEP_CACHES)
+    expect(kept.some((f) => f.startsWith('cmda.'))).toBe(false)
+    expect(kept.some((f) => f.startsWith(`cmd${String.fromCharCode(97 + KEEP_CACHES + 1)}.`))).toBe(true)
+  })
+})
