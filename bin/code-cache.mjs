@@ -23,10 +23,13 @@ import {
   writeFileSync
 } from 'node:fs'
 import { isAscii } from 'node:buffer'
-import Module, { createRequire } from 'node:module'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import vm from 'node:vm'
+
+/** CommonJS's function wrapper, ending in a line break so the bundle keeps its own columns. */
+export const WRAPPER_PREFIX = '(function (exports, require, module, __filename, __dirname) {\n'
 
 export const MAX_CACHE_BYTES = 32 * 1024 * 1024
 /** Cache files kept: one per command run lately (each is a few hundred KB). */
@@ -136,7 +139,9 @@ export function runBundle(file, { args = process.argv.slice(2), env = process.en
   const dir = folder && privateDir(folder)
   const name = dir ? `${commandKey(args)}.${bundleSignature(file)}.v8` : undefined
   const cachedData = name ? readCache(path.join(dir, name)) : undefined
-  const script = new vm.Script(Module.wrap(source), { filename: file, cachedData })
+  // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
+  // maps then point at the bundle's own lines and columns.
+  const script = new vm.Script(`${WRAPPER_PREFIX}${source}\n})`, { filename: file, cachedData, lineOffset: -1 })
   if (name && (!cachedData || script.cachedDataRejected)) {
     // At exit the cache also holds every function this command compiled while it ran.
     process.once('exit', () => writeCache(dir, name, script.createCachedData()))

@@ -1,5 +1,4 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
-import Module from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -16,8 +15,9 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-modules-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const BUNDLE = path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')
-// bin/code-cache.mjs runs the bundle inside Node's CommonJS wrapper, which precedes its first line.
-const WRAPPER = (Module as unknown as { wrapper: string[] }).wrapper[0].length
+// bin/code-cache.mjs runs the bundle inside a CommonJS function wrapper, which precedes it.
+const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/code-cache.mjs'))) as { WRAPPER_PREFIX: string }
+const WRAPPER = WRAPPER_PREFIX.length
 
 interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ startOffset: number; count: number }> }> }>
