@@ -39,7 +39,12 @@ export const KEEP_CACHES = 12
 export function codeCacheDir(env = process.env) {
   if (env.HSC_CODE_CACHE === '0') return undefined
   if (env.HSC_CACHE_DIR) return path.join(env.HSC_CACHE_DIR, 'code-cache')
-  const home = env.HOME || os.homedir()
+  let home = env.HOME
+  try {
+    home ||= os.homedir()
+  } catch {
+    // A user without a passwd entry: no home, no cache.
+  }
   const base = env.XDG_CACHE_HOME || (home ? path.join(home, '.cache') : '')
   return path.isAbsolute(base) ? path.join(base, 'hyperscale-companion', 'code-cache') : undefined
 }

@@ -6,7 +6,7 @@ import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, rea
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { PROJECT_ROOT, isRoot } from '../support/paths'
+import { HSC, PROJECT_ROOT, isRoot } from '../support/paths'
 
 const LAUNCHER = path.join(PROJECT_ROOT, 'bin/code-cache.mjs')
 const { commandKey, readCache, KEEP_CACHES } = (await import(LAUNCHER)) as {
@@ -131,6 +131,21 @@ describe('code cache of the CLI bundle', () => {
     writeFileSync(planted, 'x', { mode: 0o600 })
     chownSync(planted, 65534, 65534)
     expect(readCache(planted)).toBeUndefined()
+  })
+
+  // Skipped where that user cannot read the checkout (a private folder above it).
+  const strangerReads =
+    isRoot && spawnSync('setpriv', ['--reuid=54321', '--regid=54321', '--clear-groups', 'test', '-r', path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')]).status === 0
+  it.skipIf(!strangerReads)('a user without a home or passwd entry runs without a cache', () => {
+    const r = spawnSync(
+      'setpriv',
+      ['--reuid=54321', '--regid=54321', '--clear-groups', 'env', '-u', 'HOME', '-u', 'XDG_CACHE_HOME', process.execPath, HSC, '--version'],
+      {
+        encoding: 'utf8'
+      }
+    )
+    expect(r.stderr).toBe('')
+    expect(r.stdout).toMatch(/^hsc \d+\.\d+\.\d+\n$/)
   })
 
   it('HSC_CODE_CACHE=0 runs without a cache and creates no folder', () => {
