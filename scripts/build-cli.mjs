@@ -1,6 +1,6 @@
 // Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, and the
 // service process Electron starts into out/cli/backend.mjs.
-import { copyFileSync, readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
 
 // zod's barrel re-exports all ~45 locales (half of its 760 KB) as `z.locales`; nothing here
@@ -49,15 +49,16 @@ const lazyBuiltins = {
   }
 }
 
-// openpgp is a third of the CLI's code, yet only signature checks use it. It stays beside the
-// bundle as the package's own minified CommonJS build, required on first use, so every other
-// command neither reads nor deserialises its code (#15).
-const openpgpBeside = {
-  name: 'openpgp-beside-the-bundle',
+// openpgp is a third of the CLI's code, yet only signature checks use it. The bundle requires
+// the installed package's own minified CommonJS build on first use (it ships as a runtime
+// dependency anyway), so every other command neither reads nor deserialises its code (#15).
+const openpgpOutside = {
+  name: 'openpgp-outside-the-bundle',
   setup(b) {
-    b.onResolve({ filter: /^openpgp$/ }, (args) => (args.kind === 'dynamic-import' ? { path: 'openpgp', namespace: 'openpgp-beside' } : undefined))
-    b.onResolve({ filter: /^\.\/openpgp\.cjs$/ }, () => ({ path: './openpgp.cjs', external: true }))
-    b.onLoad({ filter: /.*/, namespace: 'openpgp-beside' }, () => ({ loader: 'js', contents: "module.exports = require('./openpgp.cjs')" }))
+    b.onResolve({ filter: /^openpgp$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: 'openpgp', namespace: 'openpgp-outside' } : { path: 'openpgp', external: true }
+    )
+    b.onLoad({ filter: /.*/, namespace: 'openpgp-outside' }, () => ({ loader: 'js', contents: "module.exports = require('openpgp')" }))
   }
 }
 
@@ -89,12 +90,11 @@ await build({
   outdir: 'out/cli',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [...common.plugins, lazyBuiltins, openpgpBeside],
+  plugins: [...common.plugins, lazyBuiltins, openpgpOutside],
   // Paths next to the bundle (the renderer, libexec, resources) are found from its own URL.
   define: { 'import.meta.url': '__hscBundleUrl' },
   banner: { js: "var __hscBundleUrl = require('node:url').pathToFileURL(__filename).href;" }
 })
-copyFileSync('node_modules/openpgp/dist/node/openpgp.min.cjs', 'out/cli/openpgp.cjs')
 if (/[^\w$.]import\(/.test(readFileSync('out/cli/hsc.cjs', 'latin1')))
   throw new Error('out/cli/hsc.cjs still calls import(): vm.Script has no loader for it. Import that module statically, or through the lazyBuiltins route.')
 
