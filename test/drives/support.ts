@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
@@ -57,6 +57,10 @@ export function loopSetup(file: string, bytes?: number): string {
     const r = spawnSync('udisksctl', ['loop-setup', '-f', file, '--no-user-interaction'], { encoding: 'utf8' })
     out = r.stdout + r.stderr
     if (r.status === 0) break
+    // Under load udisksd can give up waiting for udev after it attached the file: the device is
+    // ours (its backing file says so) and UDisks2 lists it once udev's event arrives.
+    const late = /waiting for loop object after creating '(\/dev\/loop\d+)'/.exec(out)
+    if (late && backingFile(late[1]) === realpathSync(file)) return awaitUdisksObject(late[1], out)
     // The error names the contested device too: never take it for ours.
     if (attempt === 6 || !/resource busy/i.test(out)) throw new Error(`udisksctl loop-setup said: ${out}`)
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt)
@@ -65,6 +69,26 @@ export function loopSetup(file: string, bytes?: number): string {
   if (!m) throw new Error(`udisksctl loop-setup said: ${out}`)
   execFileSync('udevadm', ['settle', '--timeout=10'])
   return m[1]
+}
+
+function backingFile(dev: string): string | undefined {
+  try {
+    return readFileSync(`/sys/block/${path.basename(dev)}/loop/backing_file`, 'utf8').trim()
+  } catch {
+    return undefined
+  }
+}
+
+/** Waits (up to 30 s) until UDisks2 has an object for `dev`, nudging udev once. */
+function awaitUdisksObject(dev: string, said: string): string {
+  execFileSync('udevadm', ['settle', '--timeout=10'])
+  for (let i = 0; i < 60; i++) {
+    if (spawnSync('udisksctl', ['info', '-b', dev], { stdio: 'ignore' }).status === 0) return dev
+    if (i === 10) spawnSync('udevadm', ['trigger', '--action=change', dev], { stdio: 'ignore' })
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500)
+  }
+  loopDelete(dev)
+  throw new Error(`udisksctl loop-setup said: ${said}; UDisks2 still had no object for ${dev} 30 s later`)
 }
 
 export function loopDelete(dev: string): void {
