@@ -2,6 +2,7 @@
 // service process Electron starts into out/cli/backend.mjs.
 import { readFileSync, rmSync } from 'node:fs'
 import { build } from 'esbuild'
+import { dbusDecodeFaster } from './lib/dbus-decode-faster.mjs'
 
 // zod's barrel re-exports all ~45 locales (half of its 760 KB) as `z.locales`; nothing here
 // switches locale (English is registered by the schemas themselves), and parsing them cost
@@ -69,7 +70,7 @@ const common = {
   // Native addons and Electron-only modules stay outside the bundle.
   // event-stream: dbus-next's unixexec: transport only, which hsc never uses.
   external: ['electron', 'electron-store', 'node-pty', 'usocket', 'x11', 'event-stream', 'bufferutil', 'utf-8-validate'],
-  plugins: [englishOnlyZod, dbusWithoutXml],
+  plugins: [englishOnlyZod, dbusWithoutXml, dbusDecodeFaster],
   // Minified: a command compiles every byte it runs that no code cache holds (#15). The linked
   // source maps still name the sources.
   minify: true,
