@@ -4,17 +4,18 @@ import type { SystemDisks } from './holders'
 import { IFACE, bool, num, str, strs, type ObjectTree, type Props } from './udisks/tree'
 
 /** Above this a "USB stick" is more likely a backup disk: ask twice. */
-export /**
+export const LARGE_DRIVE_BYTES = 128 * 1024 ** 3
+
+/**
  * Device paths in natural order (loop2 before loop10). Not localeCompare: its first call loads
  * ICU's collation data, ~10 ms of every command that lists drives, for ASCII names.
  */
-function byDeviceName(a: string, b: string): number {
+export function byDeviceName(a: string, b: string): number {
   const x = /^(.*?)(\d+)$/.exec(a)
   const y = /^(.*?)(\d+)$/.exec(b)
   if (x && y && x[1] === y[1]) return Number(x[2]) - Number(y[2])
   return a < b ? -1 : a > b ? 1 : 0
 }
-const LARGE_DRIVE_BYTES = 128 * 1024 ** 3
 const HOTPLUG_BUSES = new Set(['usb', 'sdio', 'mmc'])
 
 export interface ModelOptions {

@@ -161,8 +161,6 @@ function fileReader(fh: fsp.FileHandle, file: string, size: number): Omit<ImageR
  */
 export interface JobImage {
   reader: ImageReader
-  fd: number
-  size: number
   /** Why the file is not as it was when opened (size, modification or change time), if it is not. */
   changed(): Promise<string | undefined>
   close(): Promise<void>
@@ -172,11 +170,8 @@ export async function openJobImage(file: string): Promise<JobImage> {
   const fh = await openImageFile(file)
   try {
     const first = await fh.stat({ bigint: true })
-    const size = Number(first.size)
     return {
-      reader: { ...fileReader(fh, file, size), close: () => Promise.resolve() },
-      fd: fh.fd,
-      size,
+      reader: { ...fileReader(fh, file, Number(first.size)), close: () => Promise.resolve() },
       async changed() {
         const now = await fh.stat({ bigint: true })
         if (now.size !== first.size) return `its size changed from ${first.size} to ${now.size} bytes`
