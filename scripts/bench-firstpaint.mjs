@@ -13,11 +13,11 @@ import { createServer } from 'node:http'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium } from 'playwright-core'
+import { CHROMIUM, CHROMIUM_ARGS } from './lib/chromium.mjs'
 import { median } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const PAIRS = Math.max(3, Number(process.argv[2]) || 9)
-const CHROMIUM = process.env.HSC_CHROMIUM ?? '/usr/bin/chromium'
 const GOAL_MS = 250
 
 if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs')) || !existsSync(path.join(ROOT, 'out/renderer/index.html'))) {
@@ -122,16 +122,7 @@ const NO_OMNIBOX_WEBUI = '--disable-features=WebUIOmniboxPopup,WebUIOmniboxFullP
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-    NO_OMNIBOX_WEBUI
-  ]
+  args: [...CHROMIUM_ARGS, NO_OMNIBOX_WEBUI]
 })
 const app = await startApp()
 const stat = await startStatic()

@@ -20,9 +20,12 @@ export interface FirstReportBody {
   first: { method: 'inspect.report'; result: unknown }
 }
 
+/** The link's fragment: `#token=T`, optionally followed by the route (`#/drives`). */
+export const TOKEN_FRAGMENT = /^#token=([A-Za-z0-9_-]+)(#.*)?$/
+
 export const BOOT_SCRIPT = `(function () {
   if (window.hsc) return
-  var m = /^#token=([A-Za-z0-9_-]+)(#.*)?$/.exec(location.hash)
+  var m = ${TOKEN_FRAGMENT}.exec(location.hash)
   if (!m) return
   var rest = m[2] || '#/'
   history.replaceState(null, '', location.pathname + location.search + rest)

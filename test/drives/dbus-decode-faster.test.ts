@@ -9,7 +9,6 @@ import path from 'node:path'
 import { build } from 'esbuild'
 import { afterAll, describe, expect, it } from 'vitest'
 import { PROJECT_ROOT } from '../support/paths'
-// @ts-expect-error: a build script without type declarations
 import { dbusDecodeFaster } from '../../scripts/lib/dbus-decode-faster.mjs'
 
 interface DBusBufferCtor {

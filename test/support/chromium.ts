@@ -2,25 +2,14 @@ import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { PROJECT_ROOT } from './paths'
+import { CHROMIUM, CHROMIUM_ARGS } from '../../scripts/lib/chromium.mjs'
 
-export const CHROMIUM = process.env.HSC_CHROMIUM ?? '/usr/bin/chromium'
+export { CHROMIUM }
 export const chromiumAvailable = existsSync(CHROMIUM)
 
 /** Debian's Chromium, headless, with the flags this closed network needs. */
 export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run'
-    ]
-  })
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: [...CHROMIUM_ARGS] })
 }
 
 /** Screenshots go to test-results/, or to $HSC_SCREENSHOT_DIR (`npm run screenshots` uses screenshots/). */

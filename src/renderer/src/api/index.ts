@@ -2,7 +2,7 @@ import type { Api } from '../../../shared/contract'
 import { AppError } from '../../../shared/contract/errors'
 import { electronApi } from './electron'
 import { websocketApi } from './websocket'
-import { BOOT_GLOBAL } from '../../../shared/browser-boot'
+import { BOOT_GLOBAL, TOKEN_FRAGMENT } from '../../../shared/browser-boot'
 
 /**
  * Browser mode's link is http://127.0.0.1:PORT/#token=T (tests may append #/route). The
@@ -10,7 +10,7 @@ import { BOOT_GLOBAL } from '../../../shared/browser-boot'
  * once and exchanged once for an HttpOnly session cookie; a reload uses the cookie.
  */
 function takeToken(): string | undefined {
-  const m = /^#token=([A-Za-z0-9_-]+)(#.*)?$/.exec(location.hash)
+  const m = TOKEN_FRAGMENT.exec(location.hash)
   if (!m) return undefined
   history.replaceState(null, '', location.pathname + location.search + (m[2] ?? '#/'))
   return m[1]
