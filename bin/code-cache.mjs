@@ -19,7 +19,6 @@ import {
   readSync,
   renameSync,
   rmSync,
-  statSync,
   writeFileSync
 } from 'node:fs'
 import { isAscii } from 'node:buffer'
@@ -67,9 +66,25 @@ export function commandKey(args) {
 }
 
 /** The bundle's identity: any rewrite changes its ctime, so an edit of the same length is a new key. */
-export function bundleSignature(file) {
-  const st = statSync(file, { bigint: true })
+function bundleSignature(st) {
   return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map((n) => n.toString(36)).join('-') + `-${process.version}-${process.arch}`
+}
+
+/**
+ * The bundle's bytes and identity from one descriptor, identity taken before and after the
+ * read: a bundle rewritten meanwhile (a build while hsc starts) gives no identity, so its
+ * bytes are never paired with a cache name they do not match.
+ */
+function readBundle(file) {
+  const fd = openSync(file, constants.O_RDONLY)
+  try {
+    const before = bundleSignature(fstatSync(fd, { bigint: true }))
+    const bytes = readFileSync(fd)
+    const after = bundleSignature(fstatSync(fd, { bigint: true }))
+    return { bytes, signature: before === after ? before : undefined }
+  } finally {
+    closeSync(fd)
+  }
 }
 
 const ownedPrivately = (st) => st.uid === process.geteuid() && (st.mode & 0o022) === 0
@@ -138,11 +153,11 @@ export function writeCache(dir, name, data) {
 export function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
   // The build emits ASCII; a one-byte string is faster to make and for V8 to scan than the
   // two-byte string a UTF-8 decode makes of a file with any other character in it.
-  const bytes = readFileSync(file)
+  const { bytes, signature } = readBundle(file)
   const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
-  const folder = codeCacheDir(env)
+  const folder = signature && codeCacheDir(env)
   const dir = folder && privateDir(folder)
-  const name = dir ? `${commandKey(args)}.${bundleSignature(file)}.v8` : undefined
+  const name = dir ? `${commandKey(args)}.${signature}.v8` : undefined
   const cachedData = name ? readCache(path.join(dir, name)) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
   // maps then point at the bundle's own lines and columns.
