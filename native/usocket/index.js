@@ -20,8 +20,11 @@ class USocket extends Duplex {
     this._closeOnEnd = false
     this._bytesIn = 0
     this._bytesOut = 0
-    // Descriptors with the stream offset of the chunk they arrived with; handed out to the
-    // read that consumes that offset (dbus-next reads a header, then the rest with fds).
+    // Descriptors with the stream offset of the last byte of the chunk they arrived with;
+    // handed out to the read that consumes that byte (dbus-next reads a header, then the rest
+    // with fds). Not the chunk's first byte: a unix stream recvmsg() may glue the tail of an
+    // earlier message, which carries none, before the data the descriptors came with, and
+    // stops right after that data, so the chunk's end is always the descriptors' message.
     this._fdQueue = []
     this._reader = null
     this._unrefd = false
@@ -48,7 +51,7 @@ class USocket extends Duplex {
     if (kind === 'data') {
       if (fds.length > 0) {
         if (this.destroyed) fds.forEach((fd) => native.close(fd))
-        else this._fdQueue.push({ at: this._bytesIn, fds })
+        else this._fdQueue.push({ at: this._bytesIn + data.length - 1, fds })
       }
       this._bytesIn += data.length
       if (!this.destroyed) this.push(data)

@@ -71,6 +71,28 @@ function readExactly(s: USocketLike, n: number, withFds: boolean): Promise<{ dat
 }
 
 describe('native usocket (Node-API, fd passing)', () => {
+  it('descriptors go to the message whose bytes end the chunk they came with, not to bytes the kernel glued before them', () => {
+    // A unix stream recvmsg() may return the tail of one message (no descriptors) and, after it,
+    // the start of the next that carries some: the kernel stops right after the descriptors'
+    // data. Chunks are fed to the real class as its reader thread hands them over.
+    const s = new USocket({} as { path: string }) as USocketLike & { _onChunk(kind: 'data', data: Buffer, fds: number[]): void }
+    const a = Buffer.alloc(40, 'a')
+    const b = Buffer.alloc(30, 'b')
+    const fd = openSync('/dev/null', 'r')
+    try {
+      s._onChunk('data', a.subarray(0, 10), [])
+      s._onChunk('data', Buffer.concat([a.subarray(10), b]), [fd])
+      // As dbus-next reads: a 16-byte header, then the rest of the message with its descriptors.
+      expect(s.read(16)).toEqual(a.subarray(0, 16))
+      expect(s.read(24, null)).toEqual({ data: a.subarray(16), fds: [] })
+      expect(s.read(16)).toEqual(b.subarray(0, 16))
+      expect(s.read(14, null)).toEqual({ data: b.subarray(16), fds: [fd] })
+    } finally {
+      closeSync(fd)
+      s.destroy()
+    }
+  })
+
   it('is the project build, not the npm nan package', () => {
     expect(require.resolve('usocket')).toMatch(/native[/\\]usocket[/\\]index\.js$/)
     expect(existsSync(path.join(path.dirname(require.resolve('usocket')), 'build/Release/hsc_usocket.node'))).toBe(true)
