@@ -73,8 +73,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/triple-slash-reference': 'off' }
   },
   {
-    // CommonJS on purpose: dbus-next require()s the usocket interface.
-    files: ['native/**/*.js'],
+    // CommonJS on purpose: dbus-next require()s the usocket interface, and a CommonJS entry (bin/) starts without Node's ES module loader.
+    files: ['native/**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' }
   },

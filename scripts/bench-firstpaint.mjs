@@ -31,7 +31,7 @@ if (!existsSync(CHROMIUM)) {
 
 /** `hsc gui --browser` on a free port; resolves with the URL it prints (token in the fragment). */
 function startApp() {
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin/hsc.mjs'), 'gui', '--browser', '--no-color'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin/hsc.cjs'), 'gui', '--browser', '--no-color'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`browser mode did not start: ${out}`)), 30_000)

@@ -5,7 +5,7 @@
 //     runner each time so the version probes spawn again). Target: median under 100 ms.
 //  2. Standard tools reading the same sources (cat, zcat, stat, systemctl, btrfs) from one
 //     shell, for comparison; the ratio is printed.
-//  3. Cold start of `node bin/hsc.mjs inspect --json` (built CLI). Target: under 400 ms.
+//  3. Cold start of `node bin/hsc.cjs inspect --json` (built CLI). Target: under 400 ms.
 // Usage: node scripts/bench-inspect.mjs [runs]   (no timing assertions: numbers only)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
@@ -113,10 +113,10 @@ try {
   rmSync(outFile, { force: true })
 }
 
-const cli = path.join(ROOT, 'bin/hsc.mjs')
+const cli = path.join(ROOT, 'bin/hsc.cjs')
 const built = path.join(ROOT, 'out/cli/hsc.cjs')
 if (!existsSync(cli) || !existsSync(built)) {
-  console.log(`  cli cold start: skipped (${!existsSync(cli) ? 'bin/hsc.mjs missing' : 'CLI not built: run npm run build'})`)
+  console.log(`  cli cold start: skipped (${!existsSync(cli) ? 'bin/hsc.cjs missing' : 'CLI not built: run npm run build'})`)
 } else {
   const cliRuns = Math.min(RUNS, 15)
   const times = []
@@ -136,6 +136,6 @@ if (!existsSync(cli) || !existsSync(built)) {
     }
   }
   console.log(
-    `  cli cold start \`node bin/hsc.mjs inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`
+    `  cli cold start \`node bin/hsc.cjs inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`
   )
 }

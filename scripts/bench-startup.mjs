@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 import { pairedRatio } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const HSC = path.join(ROOT, 'bin/hsc.mjs')
+const HSC = path.join(ROOT, 'bin/hsc.cjs')
 if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
   console.error('bench:startup: run `npm run build` first')
   process.exit(1)

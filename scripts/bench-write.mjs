@@ -115,7 +115,7 @@ process.on('SIGINT', () => {
 
 /** `hsc write` as a user runs it, against dd, each a whole process, alternating. */
 function wholeProcess(image, loop, sha) {
-  const hsc = path.join(ROOT, 'bin/hsc.mjs')
+  const hsc = path.join(ROOT, 'bin/hsc.cjs')
   if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
     console.log('\n(whole-process comparison skipped: run `npm run build` first)')
     return

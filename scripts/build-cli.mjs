@@ -81,8 +81,8 @@ const common = {
 // Chunks of an earlier build would stay next to the new ones and look current.
 rmSync('out/cli', { recursive: true, force: true })
 
-// The CLI is one CommonJS file, so bin/hsc.mjs can run it through vm.Script with V8's code
-// cache (bin/code-cache.mjs): Node 20 keeps no compiled code for ES modules, and compiling
+// The CLI is one CommonJS file, so bin/hsc.cjs can run it through vm.Script with V8's code
+// cache (bin/code-cache.cjs): Node 20 keeps no compiled code for ES modules, and compiling
 // the ~25 chunks of a split ESM build was most of a cold command's own time. Modules reached
 // through import() stay lazy: esbuild wraps them and runs their top level on first use.
 await build({

@@ -22,7 +22,7 @@ const VIEWS = [
 ]
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'hsc-screenshots-'))
-const server = spawn(process.execPath, [path.join(root, 'bin/hsc.mjs'), 'gui', '--browser', '--no-color'], {
+const server = spawn(process.execPath, [path.join(root, 'bin/hsc.cjs'), 'gui', '--browser', '--no-color'], {
   env: {
     ...process.env,
     HSC_SETTINGS_FILE: path.join(tmp, 'settings.json'),

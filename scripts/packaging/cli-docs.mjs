@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes hsc's man page and bash completion from the help text of a built hsc:
-//   node scripts/packaging/cli-docs.mjs --hsc bin/hsc.mjs --version 0.1.0 --man hsc.1 --bash-completion hsc.bash
+//   node scripts/packaging/cli-docs.mjs --hsc bin/hsc.cjs --version 0.1.0 --man hsc.1 --bash-completion hsc.bash
 // Run at RPM build time (%build), so both describe the hsc that is packaged.
 import { writeFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -10,7 +10,7 @@ import { renderBashCompletion } from './bash-completion.mjs'
 
 const { values } = parseArgs({
   options: {
-    hsc: { type: 'string', default: 'bin/hsc.mjs' },
+    hsc: { type: 'string', default: 'bin/hsc.cjs' },
     version: { type: 'string' },
     man: { type: 'string' },
     'bash-completion': { type: 'string' }

@@ -9,6 +9,7 @@ import { createSettingsService } from '../main/services/settings/service'
 import { userTerminalRunner } from '../main/services/terminal/privileged'
 import { testSwitchesFromEnv } from '../main/services/test-switches'
 import type { Style } from './output'
+import { stdStream, writeText } from './stdio'
 
 export interface CliContext {
   services: ServiceContext
@@ -29,8 +30,8 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
   const env = opts.env ?? process.env
   const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
   const transport = opts.transport ?? 'cli'
-  const out = (t: string): void => void process.stdout.write(t.endsWith('\n') ? t : t + '\n')
-  const err = (t: string): void => void process.stderr.write(t.endsWith('\n') ? t : t + '\n')
+  const out = (t: string): void => writeText(1, t.endsWith('\n') ? t : t + '\n')
+  const err = (t: string): void => writeText(2, t.endsWith('\n') ? t : t + '\n')
   // The CLI runs privileged plans in the user's own terminal (prompts and output where the
   // user is; with --json the programs' stdout goes to stderr). `hsc gui` serves a browser,
   // whose terminal panel shows them instead (the context's default runner).
@@ -44,7 +45,10 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
     json: opts.json,
     root: opts.root,
     style: opts.style,
-    isTTY: Boolean(process.stdout.isTTY),
+    // Asked only by commands that draw for a terminal: see stdio.ts.
+    get isTTY() {
+      return Boolean(stdStream(1).isTTY)
+    },
     out,
     print: (value, human) => out(opts.json ? JSON.stringify(value, null, 2) : human(value)),
     err,

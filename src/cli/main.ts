@@ -8,6 +8,7 @@ import { makeStyle } from './output'
 import { formatHelp, formatCommandHelp } from './help'
 import { suggestion } from './suggest'
 import { humanizeError } from '../shared/error-sentences'
+import { stdStream, writeText } from './stdio'
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'json', kind: 'flag', summary: 'machine-readable JSON on stdout (stable, see README)' },
@@ -23,18 +24,19 @@ function pick(commands: Command[], words: string[]): Command | undefined {
 
 /** Runs `hsc` and returns the exit status: 0 ok, 1 failure, 2 usage. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  const color = Boolean(process.stdout.isTTY) && !env.NO_COLOR && !argv.includes('--no-color') && !argv.includes('--json')
+  // Asked last: the stream behind isTTY costs a cold start more than the rest of this line.
+  const color = !env.NO_COLOR && !argv.includes('--no-color') && !argv.includes('--json') && Boolean(stdStream(1).isTTY)
   const style = makeStyle(color)
-  const err = (line: string): void => void process.stderr.write(`hsc: ${line}\n`)
+  const err = (line: string): void => writeText(2, `hsc: ${line}\n`)
   try {
     const word = argv.find((a) => !a.startsWith('-'))
     if (argv.includes('--version') && !word) {
-      process.stdout.write(`hsc ${APP_VERSION}\n`)
+      writeText(1, `hsc ${APP_VERSION}\n`)
       return 0
     }
     if (!word) {
       if (argv.length && !argv.every((a) => a === '--help' || a === '--no-color')) throw new UsageError(`unknown option ${argv[0]}`)
-      process.stdout.write(formatHelp(groups, GLOBAL_OPTIONS))
+      writeText(1, formatHelp(groups, GLOBAL_OPTIONS))
       return argv.includes('--help') ? 0 : 2
     }
     const group = groups.find((g) => g.word === word)
@@ -51,7 +53,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const command = pick(commands, words)
     if (!command) {
       if (argv.includes('--help')) {
-        process.stdout.write(commands.map((c) => formatCommandHelp(c, GLOBAL_OPTIONS)).join('\n'))
+        writeText(1, commands.map((c) => formatCommandHelp(c, GLOBAL_OPTIONS)).join('\n'))
         return 0
       }
       // The group's own command (e.g. plain "inspect") has no subcommand word: leave it out of the list.
@@ -72,7 +74,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     for (const w of command.path) rest.splice(rest.indexOf(w), 1)
     const args = parseArgs(rest, [...GLOBAL_OPTIONS, ...(command.options ?? [])])
     if (args.flags.has('help')) {
-      process.stdout.write(formatCommandHelp(command, GLOBAL_OPTIONS))
+      writeText(1, formatCommandHelp(command, GLOBAL_OPTIONS))
       return 0
     }
     const root = value(args, 'root')
@@ -100,7 +102,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     // The stage says which step failed ("parse checksum file"); "validate" is an internal word.
     const stage = raw.stage && !/^validate/.test(raw.stage) ? raw.stage : undefined
     err(describeError({ stage, message: h.message, hint: h.hint }))
-    if (h.detail) process.stderr.write(`  details: ${h.detail}\n`)
+    if (h.detail) writeText(2, `  details: ${h.detail}\n`)
     return 1
   }
 }

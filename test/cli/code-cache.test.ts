@@ -1,4 +1,4 @@
-// bin/code-cache.mjs: the CLI bundle runs with V8's code cache, kept per command in the
+// bin/code-cache.cjs: the CLI bundle runs with V8's code cache, kept per command in the
 // user's cache folder. A cache is code the process runs: these check that only the user's own,
 // private, current cache is ever used, and that anything else just means running without one.
 import { spawnSync } from 'node:child_process'
@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HSC, PROJECT_ROOT, isRoot } from '../support/paths'
 
-const LAUNCHER = path.join(PROJECT_ROOT, 'bin/code-cache.mjs')
+const LAUNCHER = path.join(PROJECT_ROOT, 'bin/code-cache.cjs')
 const { commandKey, readCache, KEEP_CACHES } = (await import(LAUNCHER)) as {
   commandKey(args: string[]): string
   readCache(file: string): Buffer | undefined
@@ -32,7 +32,7 @@ function bundle(dir: string, letter: string): string {
   return file
 }
 
-/** Runs the bundle through runBundle in a new process, as bin/hsc.mjs does. */
+/** Runs the bundle through runBundle in a new process, as bin/hsc.cjs does. */
 function run(file: string, cacheHome: string, args: string[] = ['inspect'], extra: Record<string, string> = {}): { out: string; err: string } {
   const code = `import(${JSON.stringify(LAUNCHER)}).then((m) => m.runBundle(${JSON.stringify(file)}, { args: ${JSON.stringify(args)} }))`
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], {

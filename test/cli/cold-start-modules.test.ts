@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -15,8 +15,8 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-modules-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const BUNDLE = path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')
-// bin/code-cache.mjs runs the bundle inside a CommonJS function wrapper, which precedes it.
-const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/code-cache.mjs'))) as { WRAPPER_PREFIX: string }
+// bin/code-cache.cjs runs the bundle inside a CommonJS function wrapper, which precedes it.
+const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/code-cache.cjs'))) as { WRAPPER_PREFIX: string }
 const WRAPPER = WRAPPER_PREFIX.length
 
 interface Coverage {
@@ -66,6 +66,22 @@ describe('cold read commands run only what they use (built hsc, V8 function cove
       expect([...sources].filter((s) => /^src\/shared\/contract\/(settings|spins|drives|customise|files|fleet|terminal)\.ts$/.test(s))).toEqual([])
     })
   }
+
+  it("hsc inspect --json into a pipe starts none of Node's heavier built-ins it does not use", async () => {
+    // Node's own record of the built-in modules this process loaded, written at exit.
+    const list = path.join(dir, 'builtins.txt')
+    const preload = path.join(dir, 'record-builtins.cjs')
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')))\n`)
+    const r = await runHsc(['inspect', '--json'], { NODE_OPTIONS: `--require ${preload}`, HSC_STATE_DIR: path.join(dir, 'state') })
+    expect(r.status, r.stderr).not.toBe(2)
+    expect(JSON.parse(r.stdout)).toHaveProperty('checks')
+    const loaded = readFileSync(list, 'utf8').split('\n')
+    expect(loaded, 'the record lists built-ins').toContain('NativeModule vm')
+    // stdout as a stream (net, tty), the global `performance`, fs.promises: see src/cli/stdio.ts,
+    // system/clock.ts and inspect/reflink.ts.
+    for (const m of ['net', 'tty', 'perf_hooks', 'internal/fs/promises'])
+      expect(loaded, `${m} loaded`).not.toContain(`NativeModule ${m}`)
+  })
 
   it('a command with a real input still validates it with its schema (zod loads there)', async () => {
     const { sources, status } = await ranSources(['repos', 'enable', 'bad id!'])

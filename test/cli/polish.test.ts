@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import os from 'node:os'
@@ -23,6 +23,37 @@ describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `
     const status = await new Promise<number | null>((resolve) => child.on('close', resolve))
     expect(stderr).not.toMatch(/EPIPE|Unhandled|at .*\(node:/)
     expect(status).toBe(0)
+  })
+
+  it('a non-blocking, nearly full stdout pipe still gets the whole answer (the write waits for room)', () => {
+    // hsc writes straight to fd 1; a descriptor left O_NONBLOCK by its parent answers EAGAIN
+    // once the pipe is full, and the rest must go out through the stream. The parent here makes
+    // a one-page pipe, and reads it only after hsc has surely filled it.
+    const parent = [
+      'import fcntl, os, sys, time',
+      'r, w = os.pipe()',
+      'fcntl.fcntl(w, 1031, 4096)', // F_SETPIPE_SZ
+      'fcntl.fcntl(w, fcntl.F_SETFL, fcntl.fcntl(w, fcntl.F_GETFL) | os.O_NONBLOCK)',
+      'pid = os.fork()',
+      'if pid == 0:',
+      '    os.dup2(w, 1)',
+      '    os.execv(sys.argv[1], sys.argv[1:])',
+      'os.close(w)',
+      'time.sleep(1.5)',
+      'out = b""',
+      'while True:',
+      '    chunk = os.read(r, 65536)',
+      '    if not chunk: break',
+      '    out += chunk',
+      '_, status = os.waitpid(pid, 0)',
+      'sys.stdout.buffer.write(out)',
+      'sys.exit(os.waitstatus_to_exitcode(status))'
+    ].join('\n')
+    const r = spawnSync('python3', ['-c', parent, process.execPath, HSC, 'inspect', '--json'], { encoding: 'utf8', timeout: 30_000 })
+    expect(r.stderr).toBe('')
+    expect(r.status).toBe(0)
+    expect(r.stdout.length).toBeGreaterThan(4096 * 2)
+    expect((JSON.parse(r.stdout) as InspectReport).checks.length).toBeGreaterThan(20)
   })
 
   it('a misspelled command gets "did you mean", exit 2', async () => {

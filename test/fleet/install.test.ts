@@ -26,7 +26,7 @@ function standIn(opts: { systemd: boolean; fail?: string }) {
 
 const base = {
   node: '/usr/bin/node',
-  hsc: '/opt/hsc/bin/hsc.mjs',
+  hsc: '/opt/hsc/bin/hsc.cjs',
   factsDir: '/etc/ansible/facts.d',
   prometheusDir: '/var/lib/prometheus/node-exporter',
   unitDir: DEFAULT_UNIT_DIR

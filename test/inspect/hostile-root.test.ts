@@ -255,7 +255,12 @@ describe('garbage is unknown, not a verdict', () => {
     ['an empty /proc/config.gz', { '/proc/config.gz': gz('') }, /empty/],
     ['random bytes as /boot/config-R', { [`/boot/config-${REL}`]: garbage }, /binary data/],
     ['a single 10 MB line', { [`/boot/config-${REL}`]: 'x'.repeat(10 * 1024 * 1024) }, /more than/],
-    ['a header and prose, no options', { [`/boot/config-${REL}`]: `#\n# Linux/x86_64 ${REL} Kernel Configuration\n#\nhello world\n` }, /no CONFIG_ lines/]
+    ['a header and prose, no options', { [`/boot/config-${REL}`]: `#\n# Linux/x86_64 ${REL} Kernel Configuration\n#\nhello world\n` }, /no CONFIG_ lines/],
+    [
+      'a shell script with two CONFIG_ lines among its prose',
+      { [`/boot/config-${REL}`]: `#!/bin/sh\nCONFIG_BTRFS_FS=y\n# CONFIG_PSI is not set\necho hello\nexit 0\n` },
+      /2 lines that are neither CONFIG_ options nor comments, 2 options/
+    ]
   ]
   for (const [name, files, why] of cases) {
     it(`kernel config: ${name} is "not a kernel config", and no group fails`, async () => {

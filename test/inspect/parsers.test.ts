@@ -93,6 +93,20 @@ describe('kernel config fixtures (facts from test/fixtures/SOURCES.md)', () => {
     }
   })
 
+  it('reads the last line of an option, trims lines, and finds nothing for a name that is not one', () => {
+    const c = parseKernelConfig('CONFIG_HZ=250\n  CONFIG_HZ=1000  \r\n# CONFIG_PSI is not set\r\n\tCONFIG_LSM="a,b"\n')
+    expect(optionState(c, 'HZ')).toMatchObject({ state: 'value', raw: '1000', present: true })
+    expect(optionState(c, 'PSI')).toMatchObject({ state: 'not-set', present: true })
+    expect(optionState(c, 'LSM')).toMatchObject({ state: 'value', raw: '"a,b"' })
+    // Part of a name, or a pattern, is not an option of this config.
+    expect(optionState(c, 'H')).toMatchObject({ state: 'not-set', present: false })
+    expect(optionState(c, 'H.')).toMatchObject({ state: 'not-set', present: false })
+    expect(optionState(c, 'HZ=1000\nCONFIG_X')).toMatchObject({ state: 'not-set', present: false })
+    expect(c.otherLines).toBe(0)
+    expect(c.optionLines).toBe(4)
+    expect(parseKernelConfig('hello\n CONFIG_X=y\nCONFIG_Y\n#x\n\n').otherLines).toBe(1)
+  })
+
   it('handles string values and a missing config', () => {
     const c = parseKernelConfig('CONFIG_UEVENT_HELPER_PATH=""\nCONFIG_LSM="lockdown,yama"\nCONFIG_HZ=1000\n')
     expect(optionState(c, 'UEVENT_HELPER_PATH')).toMatchObject({ state: 'value', raw: '""' })

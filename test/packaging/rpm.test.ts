@@ -185,7 +185,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
   it("the installed hsc runs with this machine's Node.js and inspects a fixture root like the built tree does", async () => {
     const hsc = installed('/usr/bin/hsc')
     expect(lstatSync(hsc).isSymbolicLink()).toBe(true)
-    expect(realpathSync(hsc)).toBe(installed(`${APP}/bin/hsc.mjs`))
+    expect(realpathSync(hsc)).toBe(installed(`${APP}/bin/hsc.cjs`))
     expect(readFileSync(hsc, 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
 
     const version = await run([process.execPath, hsc, '--version'])

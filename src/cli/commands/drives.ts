@@ -9,6 +9,7 @@ import { table } from '../output'
 import { formatBytes, formatEta } from '../../shared/format'
 import type { CustomiseRecord } from '../../shared/contract'
 import { customiseFromArgs, customiseOptionSpecs, describeRecord, wantsCustomise } from './customise'
+import { stdStream } from '../stdio'
 
 export const size = (n: number): string => formatBytes(n, { si: true })
 
@@ -37,7 +38,7 @@ function renderList(drives: DriveInfo[], ctx: CliContext, all: boolean): string 
 }
 
 async function ask(question: string): Promise<string> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  const rl = createInterface({ input: process.stdin, output: stdStream(2) })
   try {
     return (await rl.question(question)).trim()
   } finally {
@@ -155,9 +156,9 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>, cancelNote = 't
     const show = (job: WriteJob): void => {
       if (ctx.json) return
       const stages = job.targets.map((t) => `${t.device}:${t.stage}`).join(' ')
-      if (process.stderr.isTTY) {
+      if (stdStream(2).isTTY) {
         const line = job.targets.map((t) => targetLine(t, ctx).split('\n')[0]).join('  |  ')
-        process.stderr.write(`\r\x1b[2K${line}`)
+        stdStream(2).write(`\r\x1b[2K${line}`)
         live = true
       } else if (stages !== lastStages && !['done', 'failed', 'cancelled'].includes(job.stage)) {
         // The outcome is printed once, by the command, on stdout: not here as well.
@@ -171,7 +172,7 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>, cancelNote = 't
       lastStages = stages
     }
     const finish = (job: WriteJob): void => {
-      if (live) process.stderr.write('\r\x1b[2K')
+      if (live) stdStream(2).write('\r\x1b[2K')
       process.removeListener('SIGINT', onInt)
       hub.removeClient(client)
       resolve(job)
@@ -187,7 +188,7 @@ function follow(ctx: CliContext, start: () => Promise<WriteJob>, cancelNote = 't
     let interrupts = 0
     const onInt = (): void => {
       if (++interrupts > 1) process.exit(130)
-      if (live) process.stderr.write('\n')
+      if (live) stdStream(2).write('\n')
       ctx.err(`Cancelling… (${cancelNote}; Ctrl-C again to quit at once)`)
       if (jobId) void ctx.call('drives.cancel', { jobId }).catch(() => undefined)
     }

@@ -8,6 +8,7 @@ import { factToPrometheus } from '../../main/services/fleet/prometheus'
 import { UsageError, value } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { writeText } from '../stdio'
 
 /** Turns "EACCES: permission denied, open …" into a sentence with what to do. */
 async function writing<T>(what: string, f: () => Promise<T>, verb = 'write'): Promise<T> {
@@ -78,7 +79,7 @@ export const commands: Command[] = [
       const text = await render(formatOf(value(args, 'format')), ctx)
       const out = value(args, 'output')
       if (out) await writeFileAtomic(path.resolve(out), text)
-      else process.stdout.write(text)
+      else writeText(1, text)
       // Always 0: Ansible discards a fact whose program exits non-zero, failing checks included.
       return 0
     }

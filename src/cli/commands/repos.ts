@@ -15,6 +15,7 @@ import { UsageError, type ParsedArgs } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { table } from '../output'
+import { stdStream } from '../stdio'
 
 function enabledCell(r: RepoEntry, ctx: CliContext): string {
   return r.enabled ? ctx.style.green('enabled') : ctx.style.dim('disabled')
@@ -145,7 +146,7 @@ function renderFlavours(o: FlavourOffer, ctx: CliContext): string {
 
 async function confirm(question: string): Promise<boolean> {
   const { createInterface } = await import('node:readline/promises')
-  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  const rl = createInterface({ input: process.stdin, output: stdStream(2) })
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim())
   } finally {

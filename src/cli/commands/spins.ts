@@ -8,6 +8,7 @@ import { describeError } from '../../shared/contract/errors'
 import { formatAge, formatBytes, formatEta } from '../../shared/format'
 import { isVerifiedState, verificationLabel, VERIFICATION_TONE } from '../../shared/contract/verification'
 import path from 'node:path'
+import { stdStream } from '../stdio'
 
 const size = (n?: number): string => formatBytes(n)
 
@@ -93,7 +94,7 @@ const FINAL = new Set(['done', 'failed', 'cancelled', 'paused'])
 /** Follows spins.progress for one download until it stops; Ctrl-C pauses it (the part is kept). */
 function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<DownloadInfo> {
   const hub = ctx.services.events
-  const tty = Boolean(process.stderr.isTTY) && !ctx.json
+  const tty = Boolean(stdStream(2).isTTY) && !ctx.json
   let id = ''
   let live = false
   let lastStatus = ''
@@ -102,13 +103,13 @@ function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<Do
     const show = (d: DownloadInfo): void => {
       if (ctx.json) return
       if (tty) {
-        process.stderr.write(`\r\x1b[2K${progressLine(d)}`)
+        stdStream(2).write(`\r\x1b[2K${progressLine(d)}`)
         live = true
       } else if (d.status !== lastStatus) ctx.err(`${d.name}: ${d.status}${d.mirror ? ` from ${d.mirror}` : ''}`)
       lastStatus = d.status
     }
     const finish = (d: DownloadInfo): void => {
-      if (live) process.stderr.write('\r\x1b[2K')
+      if (live) stdStream(2).write('\r\x1b[2K')
       process.removeListener('SIGINT', onInt)
       hub.removeClient(client)
       resolve(d)
@@ -124,7 +125,7 @@ function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<Do
     let interrupts = 0
     const onInt = (): void => {
       if (++interrupts > 1) process.exit(130)
-      if (live) process.stderr.write('\n')
+      if (live) stdStream(2).write('\n')
       ctx.err('Pausing… the partial download is kept; run the same command again to resume.')
       if (id) void ctx.call('spins.download.pause', { id }).catch(() => undefined)
     }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 
 const NODE = '/opt/hsc/bin/node'
-const HSC = '/opt/hsc/app/bin/hsc.mjs'
+const HSC = '/opt/hsc/app/bin/hsc.cjs'
 const USER = 'hscuser'
 const RULES = '/etc/polkit-1/rules.d/49-hsc-guest-test.rules'
 const ENV = { PATH: '/opt/hsc/bin:/usr/sbin:/usr/bin:/sbin:/bin', LANG: 'C.UTF-8', NO_COLOR: '1', HOME: '/root' }

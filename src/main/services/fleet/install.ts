@@ -33,7 +33,7 @@ export function checkPath(what: string, p: string): string {
 export interface InstallOptions {
   /** Absolute path of the node binary that runs hsc (process.execPath). */
   node: string
-  /** Absolute path of the installed hsc entry (bin/hsc.mjs, symlinks resolved). */
+  /** Absolute path of the installed hsc entry (bin/hsc.cjs, symlinks resolved). */
   hsc: string
   factsDir: string
   /** The node-exporter textfile directory; adds the timer + service when set. */

@@ -1,6 +1,7 @@
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupOrder } from '../../../shared/contract/check-groups'
 import { Facts, type InspectDeps } from './facts'
+import { monotonicMs } from '../system/clock'
 import { osChecks } from './checks/os'
 import { kernelChecks } from './checks/kernel'
 import { kconfigChecks } from './checks/kconfig'
@@ -64,7 +65,7 @@ export const REPORT_BUDGET_MS = 8000
 
 /** Runs every check concurrently over shared, read-once facts; one failing check becomes "unknown", never a failed report. */
 export async function runInspection(deps: InspectDeps & { budgetMs?: number }): Promise<InspectReport> {
-  const started = performance.now()
+  const started = monotonicMs()
   const facts = new Facts(deps)
   const budget = deps.budgetMs ?? REPORT_BUDGET_MS
   let timer: NodeJS.Timeout | undefined
@@ -102,7 +103,7 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
     schema: 1,
     generatedAt: new Date().toISOString(),
     root: deps.fs.root,
-    durationMs: Math.round((performance.now() - started) * 10) / 10,
+    durationMs: Math.round((monotonicMs() - started) * 10) / 10,
     checks,
     summary
   }

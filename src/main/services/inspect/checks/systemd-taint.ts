@@ -1,6 +1,7 @@
 import type { Check } from '../../../../shared/contract'
 import type { Facts } from '../facts'
 import { systemdBooted } from '../../systemd/booted'
+import { monotonicMs } from '../../system/clock'
 
 /**
  * systemd's own verdict on the machine: the manager's Tainted property lists what it
@@ -32,13 +33,13 @@ const cache = new WeakMap<object, { at: number; value: Promise<string> }>()
 
 function readTainted(connect: NonNullable<Facts['connect']>): Promise<string> {
   const hit = cache.get(connect)
-  if (hit && performance.now() - hit.at < CACHE_MS) return hit.value
+  if (hit && monotonicMs() - hit.at < CACHE_MS) return hit.value
   const value = (async () => {
     // Loaded on first use: dbus-next is only needed on the live root, and the CLI's inspect chunk stays small.
     const { withSystemd } = await import('../../systemd/session')
     return String(await withSystemd(connect, (c) => c.getManagerProperty('Tainted'), { interactive: false, callTimeoutMs: TAINT_TIMEOUT_MS }))
   })()
-  cache.set(connect, { at: performance.now(), value })
+  cache.set(connect, { at: monotonicMs(), value })
   value.catch(() => cache.delete(connect))
   return value
 }

@@ -24,11 +24,10 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
   if (text === undefined || text.includes('\0')) return { ok: false, reason: `not a kernel config (binary data: ${preview(data, 40)})` }
   if (!text.trim()) return { ok: false, reason: 'not a kernel config (empty)' }
   const config = parseKernelConfig(text)
-  const options = config.values.size + config.notSet.size
   const junk = config.otherLines
-  if (options === 0) return { ok: false, reason: `not a kernel config (no CONFIG_ lines${config.headerRelease ? ', only a header' : ''})` }
-  if (junk > Math.floor(options / 100))
-    return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${options} options)` }
+  if (!config.hasOptions()) return { ok: false, reason: `not a kernel config (no CONFIG_ lines${config.headerRelease ? ', only a header' : ''})` }
+  if (junk > 0 && junk > Math.floor(config.optionLines / 100))
+    return { ok: false, reason: `not a kernel config (${junk} lines that are neither CONFIG_ options nor comments, ${config.optionLines} options)` }
   return { ok: true, config }
 }
 

@@ -1,3 +1,4 @@
+'use strict'
 // Runs the CLI bundle (one CommonJS file) with V8's code cache, kept per command in the user's
 // cache folder. A cold `hsc inspect` used to spend more time compiling the CLI than running
 // it (#15); Node 20 keeps no compiled code for ES modules, but vm.Script takes V8's cache.
@@ -7,7 +8,7 @@
 // links, bounded, and named after the bundle's identity (V8 itself only checks the source's
 // length, so a rebuilt bundle of the same length must never meet an old cache). Anything off
 // means running without a cache, never failing. HSC_CODE_CACHE=0 turns it off.
-import {
+const {
   closeSync,
   constants,
   fstatSync,
@@ -20,22 +21,22 @@ import {
   renameSync,
   rmSync,
   writeFileSync
-} from 'node:fs'
-import { isAscii } from 'node:buffer'
-import { createRequire } from 'node:module'
-import os from 'node:os'
-import path from 'node:path'
-import vm from 'node:vm'
+} = require('node:fs')
+const { isAscii } = require('node:buffer')
+const { createRequire } = require('node:module')
+const os = require('node:os')
+const path = require('node:path')
+const vm = require('node:vm')
 
 /** CommonJS's function wrapper, ending in a line break so the bundle keeps its own columns. */
-export const WRAPPER_PREFIX = '(function (exports, require, module, __filename, __dirname) {\n'
+const WRAPPER_PREFIX = '(function (exports, require, module, __filename, __dirname) {\n'
 
-export const MAX_CACHE_BYTES = 32 * 1024 * 1024
+const MAX_CACHE_BYTES = 32 * 1024 * 1024
 /** Cache files kept: one per command run lately (each is a few hundred KB). */
-export const KEEP_CACHES = 12
+const KEEP_CACHES = 12
 
 /** $HSC_CACHE_DIR/code-cache, else $XDG_CACHE_HOME/hyperscale-companion/code-cache, else ~/.cache/…; undefined when turned off. */
-export function codeCacheDir(env = process.env) {
+function codeCacheDir(env = process.env) {
   if (env.HSC_CODE_CACHE === '0') return undefined
   if (env.HSC_CACHE_DIR) return path.join(env.HSC_CACHE_DIR, 'code-cache')
   let home = env.HOME
@@ -53,7 +54,7 @@ export function codeCacheDir(env = process.env) {
  * leading --flags ("repos-list"); --version and --help alone are their own; else "other".
  * Only which compiled functions the cache holds depends on it, never what runs.
  */
-export function commandKey(args) {
+function commandKey(args) {
   const first = args.findIndex((a) => !/^--[a-z][a-z-]*$/.test(a) || a === '--version' || a === '--help')
   const rest = first < 0 ? [] : args.slice(first, first + 2)
   if (rest[0] === '--version' || rest[0] === '--help') return rest[0].slice(2)
@@ -101,7 +102,7 @@ function privateDir(dir) {
 }
 
 /** The cache's bytes, or undefined: a regular file of this user's, one link, no one else may write it. */
-export function readCache(file) {
+function readCache(file) {
   let fd
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
@@ -123,7 +124,7 @@ export function readCache(file) {
 }
 
 /** Writes the cache atomically, then drops caches of other bundles and all but the newest few. */
-export function writeCache(dir, name, data) {
+function writeCache(dir, name, data) {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`)
   try {
     writeFileSync(tmp, data, { flag: 'wx', mode: 0o600 })
@@ -150,7 +151,7 @@ export function writeCache(dir, name, data) {
  * Runs `file` (CommonJS) as the main program. With a cache folder, the compiled code of this
  * command is taken from its cache, or kept at exit when there was none or V8 refused it.
  */
-export function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
+function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
   // The build emits ASCII; a one-byte string is faster to make and for V8 to scan than the
   // two-byte string a UTF-8 decode makes of a file with any other character in it.
   const { bytes, signature } = readBundle(file)
@@ -169,3 +170,5 @@ export function runBundle(file, { args = process.argv.slice(2), env = process.en
   const mod = { exports: {}, filename: file, id: '.', loaded: false }
   script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
 }
+
+module.exports = { WRAPPER_PREFIX, MAX_CACHE_BYTES, KEEP_CACHES, codeCacheDir, commandKey, readCache, writeCache, runBundle }
