@@ -20,6 +20,7 @@
 // I/O path itself is measured, not the disk under it), else in /var/tmp.
 // Needs root and udisksd on the system bus (bash scripts/ci/start-services.sh), and `npm run build`.
 // Usage: node scripts/bench-write.mjs [rounds] [sizeMiB]   (numbers only, no assertions)
+//   BENCH_ONLY=whole: only the whole-process comparisons; HSC_BENCH_ETCHER_SDK: see etcherPeer().
 import { execFileSync, spawnSync } from 'node:child_process'
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, rmdirSync, statSync, statfsSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -148,19 +149,47 @@ function wholeProcess(image, loop, sha) {
   console.log(
     `  floor: SHA-256 of the image alone (openssl dgst -sha256, one core) takes ${sha256.toFixed(0)} ms, ${(sha256 / verify.ref).toFixed(2)}x the I/O limit; with Node's start ${((sha256 + nodeStart) / verify.ref).toFixed(2)}x`
   )
-  etcherPeer()
+  etcherPeer(image, loop, sha, pairs, env)
 }
 
-/** etcher-sdk as a peer, only where someone installed it (npm i --no-save etcher-sdk). */
-function etcherPeer() {
-  let etcher
-  try {
-    etcher = createRequire(import.meta.url).resolve('etcher-sdk')
-  } catch {
-    console.log('(etcher-sdk not installed: peer comparison skipped)')
-    return
+/**
+ * etcher-sdk (balenaEtcher's engine) as a peer, only where someone installed it: it is no
+ * dependency. Found as `etcher-sdk` from this project, or at HSC_BENCH_ETCHER_SDK (its package
+ * folder). Its current releases pull one dependency from GitHub; with only the npm registry,
+ * install it beside the project with that dependency taken from the registry:
+ *   mkdir /tmp/etch && cd /tmp/etch
+ *   echo '{"private":true,"overrides":{"unbzip2-stream":"1.4.3"}}' > package.json
+ *   npm i etcher-sdk && npm install-scripts approve --all && npm rebuild
+ *   HSC_BENCH_ETCHER_SDK=/tmp/etch/node_modules/etcher-sdk npm run bench:write
+ * Both sides are whole processes on the same loop device, alternating (goal: the verified
+ * write <= 0.80x etcher-sdk's).
+ */
+function etcherPeer(image, loop, sha, pairs, env) {
+  let sdk = process.env.HSC_BENCH_ETCHER_SDK
+  if (!sdk) {
+    try {
+      sdk = path.dirname(createRequire(import.meta.url).resolve('etcher-sdk/package.json'))
+    } catch {
+      console.log('(etcher-sdk not installed: peer comparison skipped; see etcherPeer() in scripts/bench-write.mjs)')
+      return
+    }
   }
-  console.log(`(etcher-sdk found at ${etcher}: drive it with its multiWrite.pipeSourceToDestinations example against the same loop device to compare)`)
+  const size = execFileSync('blockdev', ['--getsize64', loop], { encoding: 'utf8' }).trim()
+  const peer = (mode) => [process.execPath, path.join(ROOT, 'scripts/lib/etcher-peer.cjs'), sdk, image, loop, size, mode]
+  const hsc = path.join(ROOT, 'bin/hsc.cjs')
+  console.log(`-- etcher-sdk (${sdk}) as a peer, ${pairs} alternating pairs`)
+  const noVerify = pairedRatio(
+    () => timeProcess(peer('no-verify')),
+    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--no-verify', '--allow-unverified', '--yes', '--json'], { env }),
+    pairs
+  )
+  console.log(ratioLine('hsc write --no-verify        ', 'etcher-sdk without verification', noVerify))
+  const verify = pairedRatio(
+    () => timeProcess(peer('verify')),
+    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--sha256', sha, '--yes', '--json'], { env }),
+    pairs
+  )
+  console.log(ratioLine('hsc write (verified)         ', 'etcher-sdk with verification', verify, 0.8))
 }
 
 const mbps = (ms) => ((SIZE_MIB * 1.048576) / (ms / 1000)).toFixed(0)
@@ -326,16 +355,21 @@ try {
     console.log(`peak RSS of a write job process       : ${(peakRss / 1024).toFixed(0)} MB (target < 200 MB)`)
   }
 
-  scenario('loop device at page-cache speed (CPU-bound)', false, ROUNDS, [
-    ['write', 'write'],
-    ['writeHash', 'write-hash'],
-    ['verify', 'verify'],
-    ['verifyExpected', 'verify-expected']
-  ])
+  // BENCH_ONLY=whole: just the whole-process comparisons (and the etcher-sdk peer).
+  const only = process.env.BENCH_ONLY
+  if (only !== 'whole')
+    scenario('loop device at page-cache speed (CPU-bound)', false, ROUNDS, [
+      ['write', 'write'],
+      ['writeHash', 'write-hash'],
+      ['verify', 'verify'],
+      ['verifyExpected', 'verify-expected']
+    ])
 
   wholeProcess(image, loop, sha)
 
-  if (existsSync(`${BLKIO}/blkio.throttle.write_bps_device`)) {
+  if (only === 'whole') {
+    // nothing else asked for
+  } else if (existsSync(`${BLKIO}/blkio.throttle.write_bps_device`)) {
     mkdirSync(cgroup, { recursive: true })
     writeFileSync(`${cgroup}/blkio.throttle.write_bps_device`, `${majMin} ${THROTTLE.write}`)
     writeFileSync(`${cgroup}/blkio.throttle.read_bps_device`, `${majMin} ${THROTTLE.read}`)
@@ -345,7 +379,7 @@ try {
     ])
   } else console.log('\n(USB-stick stand-in skipped: no cgroup v1 blkio controller at /sys/fs/cgroup/blkio)')
 
-  benchCompressed({ loop, bundle, work, rounds: Math.max(3, ROUNDS), sizeMiB: Number(process.env.BENCH_COMPRESSED_MIB) || SIZE_MIB })
+  if (only !== 'whole') benchCompressed({ loop, bundle, work, rounds: Math.max(3, ROUNDS), sizeMiB: Number(process.env.BENCH_COMPRESSED_MIB) || SIZE_MIB })
 } finally {
   cleanup()
 }
