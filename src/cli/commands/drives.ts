@@ -271,16 +271,17 @@ export const commands: Command[] = [
       } catch (err) {
         throw new UsageError(`${image}: ${(err as Error).message}`)
       }
+      const customising = wantsCustomise(args)
+      // All three only read, and none needs another: the drive list (D-Bus) is asked for while
+      // the image is measured and the download records are searched. A customised copy is
+      // listed against once it exists.
+      const listing = customising ? undefined : ctx.call('drives.list', {})
+      listing?.catch(() => undefined) // awaited below, unless the image is refused first
       // A compressed image is measured by its decompressed size (from its index or frame header).
       let img = await ctx.call('drives.image', { path: image })
       let imageSize = img.size
-      const customising = wantsCustomise(args)
       if (customising && img.compression)
         throw new UsageError(`${image} is ${img.compression}-compressed: a live ISO is customised from the .iso itself (decompress it first)`)
-      // Both only read: the drive list (D-Bus) need not wait for the download records. A
-      // customised copy has its own size, so its list is asked for once the copy exists.
-      const listing = customising ? undefined : ctx.call('drives.list', img.sizeExact ? { imageSize } : {})
-      listing?.catch(() => undefined) // awaited below, unless the image is refused first
       let expected = sha ?? (await verifiedHash(image, ctx))
       // Customising writes a copy made from the verified original (hsc customise), never the original.
       let custom: CustomiseRecord | undefined
@@ -303,10 +304,11 @@ export const commands: Command[] = [
           hint: 'Give it with --sha256 HEX (from the CHECKSUM file), download it with hsc so it is verified, or pass --allow-unverified.'
         })
       }
-      const list = await (listing ?? ctx.call('drives.list', img.sizeExact ? { imageSize } : {}))
+      const list = await (listing ?? ctx.call('drives.list', {}))
       const drives = pickDrives(list.drives, words)
+      // An inexact size (gzip's hint) is checked by the write itself, as the stream ends.
       for (const d of drives)
-        if (d.tooSmall)
+        if (img.sizeExact && d.size < imageSize)
           throw new AppError('DriveTooSmall', `${d.device} (${size(d.size)}) is smaller than the image (${size(imageSize)}).`, { stage: 'validate' })
       if (!ctx.json)
         ctx.err(`Image: ${image} (${imageSizeText(img)}), ${expected ? `expected SHA-256 ${expected.toLowerCase()}` : ctx.style.yellow('UNVERIFIED')}`)
