@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { CustomiseOptionsInput, CustomiseRecord } from '../../shared/contract'
-import { AppError, DEFAULT_PERSIST_LABEL, parsePersistSize } from '../../shared/contract'
+import { AppError } from '../../shared/contract/errors'
+import { DEFAULT_PERSIST_LABEL, parsePersistSize } from '../../shared/contract/customise-values'
 import { UsageError, value, type OptionSpec, type ParsedArgs } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'

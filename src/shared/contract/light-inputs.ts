@@ -11,6 +11,7 @@
 const LIGHT_INPUTS: Readonly<Record<string, 'empty' | 'root'>> = {
   'app.info': 'empty',
   'drives.jobs': 'empty',
+  'drives.list': 'empty',
   'fleet.fact': 'root',
   'inspect.report': 'root',
   'inspect.exportMarkdown': 'root',

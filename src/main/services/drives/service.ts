@@ -6,14 +6,13 @@ import type { DriveInfo, DriveList, ImageFile, RestoreResult, WriteJob } from '.
 import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
 import { findSystemDisks } from './holders'
-import { WriteJobRunner, type JobTarget } from './job'
+import type { JobTarget, WriteJobRunner } from './job'
 import type { JobJournal } from './journal'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
-import { restoreDrive } from './restore'
-import { inspectImage, type Decompressors, type ImageInfo } from './source'
+import type { Decompressors, ImageInfo } from './source'
 import { backupDestination } from './backup-file'
-import { ReadJobRunner, type ReadJobSpec, type ReadTarget } from './read-job'
+import type { ReadJobRunner, ReadJobSpec, ReadTarget } from './read-job'
 import { connectFdBus, setBusRef } from './udisks/bus'
 import { UDisksClient } from './udisks/client'
 import { ejectDrive } from './udisks/ops'
@@ -233,6 +232,8 @@ export class DrivesService {
 
   /** Checks a local image and reads what its container says about its size. */
   private async inspect(file: string): Promise<{ file: ImageFile; info: ImageInfo }> {
+    // The modules that only jobs use load with the first job: `hsc drives list` needs none.
+    const { inspectImage } = await import('./source')
     let real: string
     try {
       real = await fsp.realpath(file)
@@ -271,6 +272,8 @@ export class DrivesService {
       file: { path: real, size, sizeExact },
       info
     } = await this.inspect(req.image)
+    // Before any check: from the busy check to track() nothing may wait, or two jobs could pass it.
+    const jobs = await import('./job')
 
     const client = await this.acquire()
     let started = false
@@ -301,7 +304,7 @@ export class DrivesService {
         })
       )
       const jobId = randomUUID()
-      const runner = new WriteJobRunner(
+      const runner = new jobs.WriteJobRunner(
         {
           jobId,
           image: real,
@@ -413,6 +416,7 @@ export class DrivesService {
 
   restore(device: string, token?: string, label?: string): Promise<RestoreResult> {
     return this.use(async (client) => {
+      const { restoreDrive } = await import('./restore')
       const { tree, drives } = await this.snapshot(client)
       const [d] = await this.resolveTargets(drives, [{ device, token }])
       if (this.busy(d.id)) throw new AppError('DeviceBusy', `${d.device} is being written.`, { stage: 'restore' })
@@ -446,6 +450,7 @@ export class DrivesService {
   }
 
   private async startRead(req: { device: string; token: string }, spec: ReadJobSpec, verb: string, output?: string): Promise<WriteJob> {
+    const { ReadJobRunner } = await import('./read-job')
     const client = await this.acquire()
     let started = false
     try {

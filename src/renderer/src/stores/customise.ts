@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { CustomiseOptionsInput, CustomiseRecord, DriveInfo, ErrorInfo, PersistResult, WriteJob } from '../../../shared/contract'
-import { DEFAULT_PERSIST_LABEL, parsePersistSize } from '../../../shared/contract/customise'
+import { DEFAULT_PERSIST_LABEL, parsePersistSize } from '../../../shared/contract/customise-values'
 import { toErrorInfo } from '../../../shared/contract/errors'
 import { api } from '../api'
 import { isVerified, useDrivesStore, type ImageChoice } from './drives'
