@@ -105,6 +105,12 @@ describe('kernel config fixtures (facts from test/fixtures/SOURCES.md)', () => {
     expect(c.otherLines).toBe(0)
     expect(c.optionLines).toBe(4)
     expect(parseKernelConfig('hello\n CONFIG_X=y\nCONFIG_Y\n#x\n\n').otherLines).toBe(1)
+    // Lines end at \n only (not at a \r or U+2028 inside one); every blank trim() removes is trimmed.
+    const odd = parseKernelConfig('CONFIG_A=y\u2028CONFIG_B=y\nCONFIG_C=m\u2003\n# Linux/x86_64 6.1 Kernel Configuration\u3000\n')
+    expect(optionState(odd, 'B').present).toBe(false)
+    expect(optionState(odd, 'C')).toMatchObject({ state: 'module', raw: 'm' })
+    expect(odd.headerRelease).toBe('6.1')
+    expect(odd.optionLines).toBe(2)
   })
 
   it('handles string values and a missing config', () => {

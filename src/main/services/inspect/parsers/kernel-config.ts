@@ -23,6 +23,10 @@ export interface OptionValue {
   present: boolean
 }
 
+/** A line that sets an option or says it is off; the \n before it is part of the match, the one after is not. */
+const OPTION_LINE = /\n(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set(?=\n))/
+const OPTION_LINE_G = new RegExp(OPTION_LINE.source, 'g')
+
 /**
  * Counts the kinds of lines, and looks options up in the text when asked. A report asks for a
  * few dozen of a config's thousands of options, and a cold `hsc inspect` runs this before V8
@@ -33,23 +37,25 @@ export interface OptionValue {
  * Lines are trimmed first, only when some line needs it.
  */
 export function parseKernelConfig(input: string): KernelConfig {
-  const text = /^[ \t\v\f\r\u00a0\ufeff]|[ \t\v\f\r\u00a0\ufeff]$/m.test(input)
+  // [^\S\n]: what String.prototype.trim removes, except the line break itself.
+  const text = /^[^\S\n]|[^\S\n]\n|\n[^\S\n]|[^\S\n]$/.test(input)
     ? input
         .split('\n')
         .map((l) => l.trim())
         .join('\n')
     : input
-  // Between line breaks, so a search for a whole line needs no multiline mode.
+  // Between line breaks, so a search for a whole line needs no multiline mode (which would also
+  // break lines at \r and U+2028; a config's lines end at \n only).
   const lines = `\n${text}\n`
   let optionLines: number | undefined
-  const otherLines = text.match(/^(?!#|CONFIG_)./gm)?.length ?? 0
-  const headerRelease = /^# Linux\/\S+ (\S+) Kernel Configuration$/m.exec(text)?.[1]
+  const otherLines = lines.match(/\n(?!#|CONFIG_)[^\n]/g)?.length ?? 0
+  const headerRelease = /\n# Linux\/\S+ (\S+) Kernel Configuration\n/.exec(lines)?.[1]
   return {
     headerRelease,
     get optionLines() {
-      return (optionLines ??= text.match(/^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)/gm)?.length ?? 0)
+      return (optionLines ??= lines.match(OPTION_LINE_G)?.length ?? 0)
     },
-    hasOptions: () => (optionLines !== undefined ? optionLines > 0 : /^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set$)/m.test(text)),
+    hasOptions: () => (optionLines !== undefined ? optionLines > 0 : OPTION_LINE.test(lines)),
     otherLines,
     lookup(name) {
       // Names come from the checks, never from the file; anything else has no line.
