@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -8,7 +8,7 @@ import { runHsc } from '../support/hsc'
 import { render } from '../../src/cli/commands/inspect'
 import { makeStyle } from '../../src/cli/output'
 import type { Check, InspectReport } from '../../src/shared/contract'
-import { HSC } from '../support/paths'
+import { HSC, PROJECT_ROOT } from '../support/paths'
 
 const built = existsSync(HSC)
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-cli-polish-'))
@@ -54,6 +54,18 @@ describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `
     expect(r.status).toBe(0)
     expect(r.stdout.length).toBeGreaterThan(4096 * 2)
     expect((JSON.parse(r.stdout) as InspectReport).checks.length).toBeGreaterThan(20)
+  })
+
+  it('bin/hsc.mjs, the former entry older fact scripts name, still runs hsc, and what it installs names bin/hsc.cjs', () => {
+    const former = path.join(PROJECT_ROOT, 'bin/hsc.mjs')
+    const version = spawnSync(process.execPath, [former, '--version'], { encoding: 'utf8' })
+    expect(version.stdout).toMatch(/^hsc \d+\.\d+\.\d+/)
+    const facts = path.join(dir, 'former-entry-facts')
+    const r = spawnSync(process.execPath, [former, 'facts', 'install', '--dir', facts], { encoding: 'utf8' })
+    expect(r.status, r.stderr).toBe(0)
+    const script = readFileSync(path.join(facts, 'hyperscale.fact'), 'utf8')
+    expect(script).toContain(`'${realpathSync(path.join(PROJECT_ROOT, 'bin/hsc.cjs'))}'`)
+    expect(script).not.toContain('hsc.mjs')
   })
 
   it('a misspelled command gets "did you mean", exit 2', async () => {

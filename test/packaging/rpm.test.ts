@@ -14,6 +14,7 @@ import {
   readlinkSync,
   realpathSync,
   rmSync,
+  statSync,
   writeFileSync
 } from 'node:fs'
 import os from 'node:os'
@@ -190,6 +191,11 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
 
     const version = await run([process.execPath, hsc, '--version'])
     expect(version).toMatchObject({ status: 0, stdout: `hsc ${pkg.version}\n` })
+    // The former entry, which fact scripts and units written by older versions name, still runs.
+    const former = installed(`${APP}/bin/hsc.mjs`)
+    expect(readFileSync(former, 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
+    expect(statSync(former).mode & 0o111).toBe(0o111)
+    expect(await run([process.execPath, former, '--version'])).toMatchObject({ status: 0, stdout: `hsc ${pkg.version}\n` })
 
     const { root, cleanup } = makeRoot({
       '/etc/os-release': fixture('os-release/centos-stream-9'),
