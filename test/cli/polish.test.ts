@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process'
 import { createServer } from 'node:net'
-import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -66,6 +66,23 @@ describe.skipIf(!built)(`hsc speaks in sentences${built ? '' : ' (skipped: run `
     const script = readFileSync(path.join(facts, 'hyperscale.fact'), 'utf8')
     expect(script).toContain(`'${realpathSync(path.join(PROJECT_ROOT, 'bin/hsc.cjs'))}'`)
     expect(script).not.toContain('hsc.mjs')
+  })
+
+  it("spins list with no mirror answering says so in sentences, with the mirrors' own words under details", async () => {
+    // A port nobody listens on: the connection is refused at once, like a machine offline.
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port
+        srv.close(() => resolve(p))
+      })
+    })
+    const settings = path.join(dir, 'offline-settings.json')
+    writeFileSync(settings, JSON.stringify({ catalogueSources: [`http://127.0.0.1:${port}/images/`], proxy: 'direct' }))
+    const r = await runHsc(['spins', 'list'], { HSC_SETTINGS_FILE: settings, HSC_CACHE_DIR: path.join(dir, 'offline-cache') })
+    expect(r.status).toBe(1)
+    expect(r.stdout).toMatch(/^No mirror answered: you seem to be offline\. The list of spins needs one answer from a mirror\.$/m)
+    expect(r.stdout).toMatch(/^Try again when the network is back/m)
+    expect(r.stdout).toMatch(new RegExp(`^  details: .*127\\.0\\.0\\.1:${port}`, 'm'))
   })
 
   it('a misspelled command gets "did you mean", exit 2', async () => {

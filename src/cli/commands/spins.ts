@@ -74,7 +74,16 @@ function renderCatalogue(state: CatalogueState, ctx: CliContext): string {
     }
     out.push(s.dim(`catalogue from ${c.refreshedAt} (${formatAge(state.ageSeconds)})${state.offline ? ', OFFLINE: the sources could not be reached' : ''}`))
   }
-  if (state.error) out.push(s.yellow(state.error))
+  if (state.error && state.offline) {
+    // What the Spins view says when no mirror answers; the mirrors' own words follow as details.
+    out.push(
+      s.yellow(
+        `No mirror answered: you seem to be offline. ${c ? 'The spins above are from the catalogue saved last time; downloads need a connection.' : 'The list of spins needs one answer from a mirror.'}`
+      )
+    )
+    out.push('Try again when the network is back (hsc spins list), or check the catalogue sources (hsc settings show).')
+    out.push(s.dim(`  details: ${state.error}`))
+  } else if (state.error) out.push(s.yellow(state.error))
   if (state.notice) out.push(s.yellow(state.notice))
   return out.join('\n')
 }
