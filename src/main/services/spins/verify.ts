@@ -73,7 +73,10 @@ async function readChecksumText(input: Exclude<ChecksumInput, { kind: 'hash' }>,
   if (input.kind === 'url') {
     if (!fetch) throw new AppError('NoNetwork', 'no HTTP client to fetch the checksum file', { stage: 'fetch checksum file' })
     const res = await fetchText(fetch, input.urls, { maxBytes: MAX_CHECKSUM_FILE }).catch((err: Error) => {
-      throw new AppError('FetchFailed', `could not fetch the checksum file: ${err.message}`, { stage: 'fetch checksum file' })
+      throw new AppError('FetchFailed', `could not fetch the checksum file: ${err.message}`, {
+        stage: 'fetch checksum file',
+        hint: 'Check the URL and the network connection, or give the checksum file as a local file, or the SHA-256 itself.'
+      })
     })
     return { text: res.text, source: res.url }
   }
