@@ -122,15 +122,16 @@ function wholeProcess(image, loop, sha) {
     return
   }
   const env = { ...process.env, HSC_TEST_ALLOW_LOOP: '1', NO_COLOR: '1' }
+  // The two writes as a user runs them; the same runs meet dd and, when installed, etcher-sdk.
+  const hscWrite = {
+    noVerify: () => timeProcess([process.execPath, hsc, 'write', image, loop, '--no-verify', '--allow-unverified', '--yes', '--json'], { env }),
+    verified: () => timeProcess([process.execPath, hsc, 'write', image, loop, '--sha256', sha, '--yes', '--json'], { env })
+  }
   const ddWrite = ['dd', `if=${image}`, `of=${loop}`, 'bs=4M', 'oflag=direct', 'conv=fsync', 'status=none']
   const ddRead = ['dd', `if=${loop}`, 'of=/dev/null', 'bs=4M', 'iflag=direct', `count=${SIZE_MIB / 4}`, 'status=none']
   const pairs = Math.max(5, ROUNDS)
   console.log(`\n== whole process, ${pairs} alternating pairs: median (spread) of the pair ratios`)
-  const noVerify = pairedRatio(
-    () => timeProcess(ddWrite),
-    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--no-verify', '--allow-unverified', '--yes', '--json'], { env }),
-    pairs
-  )
+  const noVerify = pairedRatio(() => timeProcess(ddWrite), hscWrite.noVerify, pairs)
   console.log(ratioLine('hsc write --no-verify        ', 'dd oflag=direct conv=fsync', noVerify, 1.1))
   // What no Node program can go below, measured here: the goal's 10 % over dd against Node's
   // own start, and the verified write's goal against one SHA-256 pass over the image (the
@@ -139,17 +140,13 @@ function wholeProcess(image, loop, sha) {
   console.log(
     `  floor: Node's own start (node -e 0) takes ${nodeStart.toFixed(0)} ms, ${(nodeStart / noVerify.ref).toFixed(2)}x dd's write; the goal leaves ${(0.1 * noVerify.ref).toFixed(0)} ms over dd`
   )
-  const verify = pairedRatio(
-    () => timeProcess(ddWrite) + timeProcess(ddRead),
-    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--sha256', sha, '--yes', '--json'], { env }),
-    pairs
-  )
+  const verify = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.verified, pairs)
   console.log(ratioLine('hsc write (verified)         ', 'dd write + dd iflag=direct read-back', verify, 1.15))
   const sha256 = median(Array.from({ length: pairs }, () => timeProcess(['openssl', 'dgst', '-sha256', image])))
   console.log(
     `  floor: SHA-256 of the image alone (openssl dgst -sha256, one core) takes ${sha256.toFixed(0)} ms, ${(sha256 / verify.ref).toFixed(2)}x the I/O limit; with Node's start ${((sha256 + nodeStart) / verify.ref).toFixed(2)}x`
   )
-  etcherPeer(image, loop, sha, pairs, env)
+  etcherPeer(image, loop, pairs, hscWrite)
 }
 
 /**
@@ -164,7 +161,7 @@ function wholeProcess(image, loop, sha) {
  * Both sides are whole processes on the same loop device, alternating (goal: the verified
  * write <= 0.80x etcher-sdk's).
  */
-function etcherPeer(image, loop, sha, pairs, env) {
+function etcherPeer(image, loop, pairs, hscWrite) {
   let sdk = process.env.HSC_BENCH_ETCHER_SDK
   if (!sdk) {
     try {
@@ -176,19 +173,10 @@ function etcherPeer(image, loop, sha, pairs, env) {
   }
   const size = execFileSync('blockdev', ['--getsize64', loop], { encoding: 'utf8' }).trim()
   const peer = (mode) => [process.execPath, path.join(ROOT, 'scripts/lib/etcher-peer.cjs'), sdk, image, loop, size, mode]
-  const hsc = path.join(ROOT, 'bin/hsc.cjs')
   console.log(`-- etcher-sdk (${sdk}) as a peer, ${pairs} alternating pairs`)
-  const noVerify = pairedRatio(
-    () => timeProcess(peer('no-verify')),
-    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--no-verify', '--allow-unverified', '--yes', '--json'], { env }),
-    pairs
-  )
+  const noVerify = pairedRatio(() => timeProcess(peer('no-verify')), hscWrite.noVerify, pairs)
   console.log(ratioLine('hsc write --no-verify        ', 'etcher-sdk without verification', noVerify))
-  const verify = pairedRatio(
-    () => timeProcess(peer('verify')),
-    () => timeProcess([process.execPath, hsc, 'write', image, loop, '--sha256', sha, '--yes', '--json'], { env }),
-    pairs
-  )
+  const verify = pairedRatio(() => timeProcess(peer('verify')), hscWrite.verified, pairs)
   console.log(ratioLine('hsc write (verified)         ', 'etcher-sdk with verification', verify, 0.8))
 }
 
@@ -367,19 +355,19 @@ try {
 
   wholeProcess(image, loop, sha)
 
-  if (only === 'whole') {
-    // nothing else asked for
-  } else if (existsSync(`${BLKIO}/blkio.throttle.write_bps_device`)) {
-    mkdirSync(cgroup, { recursive: true })
-    writeFileSync(`${cgroup}/blkio.throttle.write_bps_device`, `${majMin} ${THROTTLE.write}`)
-    writeFileSync(`${cgroup}/blkio.throttle.read_bps_device`, `${majMin} ${THROTTLE.read}`)
-    scenario(`USB-stick stand-in: the same loop device throttled by blkio to ${THROTTLE.write / 1e6} MB/s write, ${THROTTLE.read / 1e6} MB/s read`, true, 1, [
-      ['write', 'write'],
-      ['verify', 'verify-expected']
-    ])
-  } else console.log('\n(USB-stick stand-in skipped: no cgroup v1 blkio controller at /sys/fs/cgroup/blkio)')
+  if (only !== 'whole') {
+    if (existsSync(`${BLKIO}/blkio.throttle.write_bps_device`)) {
+      mkdirSync(cgroup, { recursive: true })
+      writeFileSync(`${cgroup}/blkio.throttle.write_bps_device`, `${majMin} ${THROTTLE.write}`)
+      writeFileSync(`${cgroup}/blkio.throttle.read_bps_device`, `${majMin} ${THROTTLE.read}`)
+      scenario(`USB-stick stand-in: the same loop device throttled by blkio to ${THROTTLE.write / 1e6} MB/s write, ${THROTTLE.read / 1e6} MB/s read`, true, 1, [
+        ['write', 'write'],
+        ['verify', 'verify-expected']
+      ])
+    } else console.log('\n(USB-stick stand-in skipped: no cgroup v1 blkio controller at /sys/fs/cgroup/blkio)')
 
-  if (only !== 'whole') benchCompressed({ loop, bundle, work, rounds: Math.max(3, ROUNDS), sizeMiB: Number(process.env.BENCH_COMPRESSED_MIB) || SIZE_MIB })
+    benchCompressed({ loop, bundle, work, rounds: Math.max(3, ROUNDS), sizeMiB: Number(process.env.BENCH_COMPRESSED_MIB) || SIZE_MIB })
+  }
 } finally {
   cleanup()
 }

@@ -29,15 +29,14 @@ async function main() {
   }
   const destination = new sourceDestination.BlockDevice({ drive, unmountOnSuccess: false, write: true, direct: true })
   let failure
-  const result = await multiWrite.pipeSourceToDestinations({
+  const { failures } = await multiWrite.pipeSourceToDestinations({
     source,
     destinations: [destination],
     verify: mode === 'verify',
     onFail: (_dest, err) => (failure = err),
     onProgress: () => {}
   })
-  if (failure || result.failures.size > 0) throw failure ?? [...result.failures.values()][0]
-  process.stdout.write(JSON.stringify({ bytesWritten: result.bytesWritten, sourceChecksum: result.sourceMetadata?.checksum }) + '\n')
+  if (failure || failures.size > 0) throw failure ?? [...failures.values()][0]
 }
 
 main().then(

@@ -63,7 +63,7 @@ export function loopSetup(file: string, bytes?: number): string {
     if (late && backingFile(late[1]) === realpathSync(file)) return awaitUdisksObject(late[1], out)
     // The error names the contested device too: never take it for ours.
     if (attempt === 6 || !/resource busy/i.test(out)) throw new Error(`udisksctl loop-setup said: ${out}`)
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 50 * attempt)
+    sleepSync(50 * attempt)
   }
   const m = /(\/dev\/loop\d+)/.exec(out)
   if (!m) throw new Error(`udisksctl loop-setup said: ${out}`)
@@ -85,7 +85,7 @@ function awaitUdisksObject(dev: string, said: string): string {
   for (let i = 0; i < 60; i++) {
     if (spawnSync('udisksctl', ['info', '-b', dev], { stdio: 'ignore' }).status === 0) return dev
     if (i === 10) spawnSync('udevadm', ['trigger', '--action=change', dev], { stdio: 'ignore' })
-    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500)
+    sleepSync(500)
   }
   loopDelete(dev)
   throw new Error(`udisksctl loop-setup said: ${said}; UDisks2 still had no object for ${dev} 30 s later`)

@@ -103,7 +103,7 @@ const FINAL = new Set(['done', 'failed', 'cancelled', 'paused'])
 /** Follows spins.progress for one download until it stops; Ctrl-C pauses it (the part is kept). */
 function follow(ctx: CliContext, start: () => Promise<DownloadInfo>): Promise<DownloadInfo> {
   const hub = ctx.services.events
-  const tty = Boolean(stdStream(2).isTTY) && !ctx.json
+  const tty = !ctx.json && Boolean(stdStream(2).isTTY)
   let id = ''
   let live = false
   let lastStatus = ''

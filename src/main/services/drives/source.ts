@@ -155,9 +155,9 @@ function fileReader(fh: fsp.FileHandle, file: string, size: number): Omit<ImageR
 }
 
 /**
- * A plain image opened once for a whole job: the write, the read-back comparison and the
- * SHA-256 thread all read this one descriptor, so they read the same file even if its path is
- * replaced meanwhile. `reader.close()` does nothing; `close()` closes the file.
+ * A plain image opened once for a whole job: the write (whose buffers the SHA-256 thread
+ * hashes) and the read-back comparison both read this one descriptor, so they read the same
+ * file even if its path is replaced meanwhile. `reader.close()` does nothing; `close()` closes the file.
  */
 export interface JobImage {
   reader: ImageReader
