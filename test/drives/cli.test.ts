@@ -1,10 +1,11 @@
-import { existsSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DriveList, WriteJob } from '../../src/shared/contract'
 import { runHsc } from '../support/hsc'
 import { PROJECT_ROOT } from '../support/paths'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
+import { RACY_MS } from '../../src/main/services/system/image-digests'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
 
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
@@ -63,6 +64,25 @@ describe.skipIf(!!skip)(`hsc drives / write / restore (built CLI, real udisksd)$
     const hidden = await hsc(['write', '--yes', '--allow-unverified', iso, dev])
     expect(hidden.status).toBe(2)
     expect(hidden.stderr).toMatch(/no drive \/dev\/loop\d+/)
+  })
+
+  it('hsc verify keeps the image digest; hsc write of the unchanged image then reads it once, not twice, and says so', async () => {
+    const dev = loop('digest.img', 32 * MiB)
+    const env = { ...on, HSC_STATE_DIR: path.join(dir, 'state') }
+    const sha = sha256File(iso)
+    // Digests are kept only for files whose last change is older than the racy window.
+    const wait = statSync(iso).ctimeMs + RACY_MS + 100 - Date.now()
+    if (wait > 0) sleepSync(wait)
+    const verified = await hsc(['verify', iso, '--sha256', sha], env)
+    expect(verified.status, verified.stderr).toBe(0)
+    expect(readFileSync(path.join(dir, 'state/image-digests.json'), 'utf8')).toContain(sha)
+    const text = await hsc(['write', '--yes', '--sha256', sha, iso, dev], env)
+    expect(text.status, text.stderr).toBe(0)
+    expect(text.stdout).toMatch(/written and verified/)
+    expect(text.stdout).toMatch(new RegExp(`image SHA-256 ${sha}\\n\\s+taken \\S+ by an earlier verification or write; the file is unchanged since`))
+    const json = JSON.parse((await hsc(['write', '--json', '--yes', '--sha256', sha, iso, dev], env)).stdout) as WriteJob
+    expect(json).toMatchObject({ stage: 'done', sha256: sha, sha256TakenAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) })
+    expect(cmpPrefix(iso, dev, statSync(iso).size).same).toBe(true)
   })
 
   it('an image larger than the drive is refused before anything is written (exit 1)', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DrivesService, type DrivesServiceOptions } from '../../src/main/services/drives/service'
 import type { WriteEvent } from '../../src/main/services/drives/pipeline'
 import { createRootFs } from '../../src/main/services/system/rootfs'
+import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
 import type { WriteJob } from '../../src/shared/contract/drives'
 import { cmpPrefix, loopDelete, loopSetup, makeIso, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
 
@@ -492,6 +493,63 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(good.stage).toBe('done')
     expect(good.sha256).toBe(isoSha)
     expect(good.targets[0].readBackSha256).toBeUndefined()
+  })
+
+  it('a verified image is hashed once: the next write of the unchanged file takes its digest; a changed file is hashed again', async () => {
+    const img = path.join(dir, 'hashed-once.img')
+    writeFileSync(img, randomBytes(12 * MiB))
+    const sha = sha256File(img)
+    // Digests are kept only for files whose last change is older than the racy window.
+    sleepSync(RACY_MS + 100)
+    const store = path.join(dir, 'state-hashed-once', 'image-digests.json')
+    const dev = newLoop('hashed-once-target.img', 16 * MiB)
+    const s = service({ digests: imageDigests(store) })
+    const req: Req = { image: img, targets: [{ device: dev }], verify: true, expectedSha256: sha, allowUnverified: false, after: 'none' }
+
+    const first = await run(s, req)
+    expect(first.stage).toBe('done')
+    expect(first.sha256).toBe(sha)
+    expect(first.sha256TakenAt).toBeUndefined()
+    expect(JSON.parse(readFileSync(store, 'utf8'))).toEqual([expect.objectContaining({ sha256: sha })])
+
+    // Zero the drive so the second write has to put every byte back.
+    execFileSync('dd', ['if=/dev/zero', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
+    const second = await run(s, req)
+    expect(second.stage).toBe('done')
+    expect(second.targets[0].verified).toBe(true)
+    expect(second.sha256).toBe(sha)
+    expect(second.sha256TakenAt).toBe(JSON.parse(readFileSync(store, 'utf8'))[0].at)
+    expect(cmpPrefix(img, dev, 12 * MiB)).toEqual({ same: true, output: '' })
+
+    // Same size, other bytes: the digest no longer applies, the write hashes and refuses the result.
+    const fd = openSync(img, 'r+')
+    writeSync(fd, Buffer.from('tampered'), 0, 8, 5 * MiB)
+    closeSync(fd)
+    const third = await run(s, req)
+    expect(third.stage).toBe('failed')
+    expect(third.sha256TakenAt).toBeUndefined()
+    expect(third.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'write' })
+  })
+
+  it('an image whose kept digest is not the verified hash is refused before any drive is touched', async () => {
+    const img = path.join(dir, 'other-image.img')
+    writeFileSync(img, randomBytes(4 * MiB))
+    sleepSync(RACY_MS + 100)
+    const store = path.join(dir, 'state-other', 'image-digests.json')
+    const s = service({ digests: imageDigests(store) })
+    const dev = newLoop('other-image-target.img', 8 * MiB)
+    // Its digest is taken by a first write without an expected hash.
+    expect((await run(s, { image: img, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })).stage).toBe('done')
+    execFileSync('dd', ['if=/dev/zero', `of=${dev}`, 'bs=1M', 'count=8', 'oflag=direct', 'status=none'])
+    const marker = Buffer.from('still here')
+    const mfd = openSync(dev, 'r+')
+    writeSync(mfd, marker, 0, marker.length, 0)
+    closeSync(mfd)
+    const job = await run(s, { image: img, targets: [{ device: dev }], verify: true, expectedSha256: isoSha, allowUnverified: false, after: 'none' })
+    expect(job.stage).toBe('failed')
+    expect(job.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'validate' })
+    expect(job.targets[0].error?.message).toMatch(/No drive was touched/)
+    expect(readHead(dev, MiB).subarray(0, marker.length).equals(marker)).toBe(true)
   })
 
   it('restore wipes the image and writes a GPT with one basic-data partition named by the label', async () => {

@@ -329,6 +329,7 @@ export const commands: Command[] = [
       else {
         for (const t of job.targets) ctx.out(targetLine(t, ctx))
         if (job.sha256) ctx.out(ctx.style.dim(`image SHA-256 ${job.sha256}${job.compression ? ' (decompressed)' : ''}`))
+        if (job.sha256TakenAt) ctx.out(ctx.style.dim(`  taken ${job.sha256TakenAt} by an earlier verification or write; the file is unchanged since`))
         if (job.compressedSha256) ctx.out(ctx.style.dim(`${job.compression} file SHA-256 ${job.compressedSha256}`))
       }
       return job.stage === 'done' && persisted ? 0 : 1

@@ -1,6 +1,7 @@
 import type { CommandRunner } from './system/command'
 import type { EventHub } from './system/events'
 import type { AnswerCache } from './system/facts/answer-cache'
+import type { DigestStore } from './system/image-digests'
 import type { RootFs } from './system/rootfs'
 import type { SettingsService } from './settings/service'
 import type { PrivilegedRunner } from './terminal/privileged'
@@ -27,6 +28,8 @@ export interface ServiceContext {
   stateDir: string
   /** Programs' version answers kept between processes (program-answers.json in stateDir), one store per process. */
   readonly answers: AnswerCache
+  /** SHA-256 digests of images with their file identity (image-digests.json in stateDir), so a verified image is hashed once. */
+  readonly digests: DigestStore
   /** Creates a RootFs for a per-call root override (the CLI's --root, contract inputs). */
   rootFs(root?: string): RootFs
 }

@@ -3,6 +3,7 @@ import path from 'node:path'
 import { runCommand, type CommandRunner } from './system/command'
 import { EventHub } from './system/events'
 import { fileAnswerCache, type AnswerCache } from './system/facts/answer-cache'
+import { imageDigests, type DigestStore } from './system/image-digests'
 import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
@@ -36,6 +37,7 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
   const env = opts.env ?? process.env
   let privileged: PrivilegedRunner | undefined
   let answers: AnswerCache | undefined
+  let digests: DigestStore | undefined
   const ctx: ServiceContext = {
     fs,
     run: opts.run ?? runCommand,
@@ -53,6 +55,9 @@ export function createServiceContext(opts: ContextOptions): ServiceContext {
     // One store per process: two stores of the same file would each miss the other's entries.
     get answers(): AnswerCache {
       return (answers ??= fileAnswerCache(path.join(ctx.stateDir, 'program-answers.json')))
+    },
+    get digests(): DigestStore {
+      return (digests ??= imageDigests(path.join(ctx.stateDir, 'image-digests.json')))
     },
     rootFs: (root) => (root ? createRootFs(root) : fs)
   }

@@ -112,6 +112,11 @@ export interface WriteJob {
   imageSize: number
   /** SHA-256 of the image as read while writing (set when the write stage finished). */
   sha256?: string
+  /**
+   * Set when the plain image was not hashed again: its SHA-256 was taken at this time (ISO
+   * 8601) by an earlier verification or write, and the file is unchanged since.
+   */
+  sha256TakenAt?: string
   /** The verified hash the image was expected to have, when known (of the compressed file for a compressed image). */
   expectedSha256?: string
   /** Set when the image was decompressed while writing; imageSize is then the decompressed size. */

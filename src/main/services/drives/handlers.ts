@@ -26,7 +26,8 @@ export function drivesServiceFor(ctx: ServiceContext, opts: DrivesHandlerOptions
       // between its calls: `hsc write` lists the drives and then writes over one connection.
       idleMs: ctx.transport === 'cli' ? 5_000 : 30_000,
       onProgress: (job) => ctx.events.emit('drives.progress', job),
-      journal: new JobJournal(path.join(ctx.stateDir, 'write-jobs'))
+      journal: new JobJournal(path.join(ctx.stateDir, 'write-jobs')),
+      digests: ctx.digests
     })
     services.set(ctx, s)
   }

@@ -3,6 +3,7 @@ import { promisify } from 'node:util'
 import type { DriveInfo, WriteJob, WriteStage, WriteTargetState } from '../../../shared/contract/drives'
 import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
+import type { DigestStore } from '../system/image-digests'
 import { cancelled, DriveIoError, ioError, NOT_BOOTABLE, toWriteError } from './errors'
 import { watchRemoval } from './liveness'
 import { writeImage, type PipelineControl, type WriteEvent } from './pipeline'
@@ -52,6 +53,8 @@ export interface JobDeps {
   /** Test hook: runs where the polkit prompt would sit (a stand-in delay). */
   beforeOpen?(device: string): Promise<void>
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+  /** SHA-256 digests of plain images taken before, kept with the file's identity. */
+  digests?: DigestStore
 }
 
 const EMIT_INTERVAL_MS = 250
@@ -203,7 +206,12 @@ export class WriteJobRunner {
   async run(): Promise<WriteJob> {
     let stopWatch: (() => Promise<void>) | undefined
     try {
-      if (!this.opts.imageInfo?.compression) this.image = await openJobImage(this.opts.image)
+      if (!this.opts.imageInfo?.compression) {
+        this.image = await openJobImage(this.opts.image, this.deps.digests)
+        // A digest taken before that is not the verified one: refused before any drive is touched.
+        const known = this.image.known?.sha256
+        if (known && this.opts.expectedSha256 && known !== this.opts.expectedSha256.toLowerCase()) throw this.imageMismatch(known, 'validate')
+      }
       // Watching starts before the first prompt: a drive pulled while another is authorised counts.
       stopWatch = await watchRemoval(
         this.deps.client,
@@ -274,6 +282,9 @@ export class WriteJobRunner {
       for (const t of live) this.setStage(this.ts(t.drive.id), 'write')
       const info = this.opts.imageInfo
       const compressed = Boolean(info?.compression)
+      // A plain image hashed before and unchanged since (system/image-digests) is not hashed
+      // again: its bytes are written and compared with the drive, its SHA-256 is known.
+      const known = this.image?.known
       const result = await writeImage({
         imagePath: this.opts.image,
         // A checksum file lists the compressed file: its hash is taken from the bytes fed to the decompressor.
@@ -293,7 +304,7 @@ export class WriteJobRunner {
         signal: this.abort.signal,
         // The bytes written are hashed (one read of the image for both); a checksum file lists
         // a compressed file, whose hash the reader takes, so the stream's is only for show.
-        hash: this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed),
+        hash: !known && (this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed)),
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -306,7 +317,8 @@ export class WriteJobRunner {
       const ioFailures = [...result.failures].filter(([id, err]) => err.name === 'IOError' && !this.removed.has(id)).map(([id]) => id)
       if (ioFailures.length > 0) await this.removalGrace(ioFailures, REMOVAL_GRACE_MS)
       for (const [id, err] of result.failures) this.fail(id, err, true)
-      this.state.sha256 = result.sha256
+      this.state.sha256 = known?.sha256 ?? result.sha256
+      if (known) this.state.sha256TakenAt = known.at
       this.state.compressedSha256 = result.containerSha256
       this.writtenSize = result.imageSize
       if (compressed) this.state.imageSize = result.imageSize
@@ -326,7 +338,7 @@ export class WriteJobRunner {
       if (compressed && this.opts.expectedSha256 && this.active().length && result.containerSha256 !== this.opts.expectedSha256.toLowerCase())
         for (const t of this.active()) this.fail(t.id, this.imageMismatch(result.containerSha256), true)
 
-      const sha = compressed ? result.sha256 : this.checkImageHash(result.sha256)
+      const sha = compressed ? result.sha256 : this.checkImageHash(known?.sha256 ?? result.sha256)
       if (this.opts.verify) await Promise.all(this.active().map((t) => this.verifyOne(t, sha)))
       const changed = this.active().length ? await this.image?.changed() : undefined
       if (changed) {
@@ -335,16 +347,22 @@ export class WriteJobRunner {
           hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
         })
         for (const t of this.active()) this.fail(t.id, err, true)
-      }
+      } else if (sha && !known && !compressed) await this.image?.remember(sha)
     }
   }
 
-  private imageMismatch(actual: string | undefined): AppError {
-    return new AppError(
-      'ImageMismatch',
-      `The image read while writing has SHA-256 ${actual}, not the verified ${this.opts.expectedSha256?.toLowerCase()}: the file changed or is damaged.`,
-      { stage: 'write', hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
-    )
+  private imageMismatch(actual: string | undefined, stage: 'validate' | 'write' = 'write'): AppError {
+    return stage === 'validate'
+      ? new AppError(
+          'ImageMismatch',
+          `The image has SHA-256 ${actual} (taken earlier; the file is unchanged since), not the verified ${this.opts.expectedSha256?.toLowerCase()}: it is another image, or a damaged one. No drive was touched.`,
+          { stage, hint: 'Download and verify the image again, or give the checksum that belongs to this file.' }
+        )
+      : new AppError(
+          'ImageMismatch',
+          `The image read while writing has SHA-256 ${actual}, not the verified ${this.opts.expectedSha256?.toLowerCase()}: the file changed or is damaged.`,
+          { stage, hint: 'Do not boot from this drive. Download and verify the image again, then write it again.' }
+        )
   }
 
   /** The plain image's SHA-256 (of the bytes written); every target fails when it is not the expected one. */

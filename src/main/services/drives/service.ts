@@ -8,6 +8,7 @@ import type { RootFs } from '../system/rootfs'
 import { findSystemDisks } from './holders'
 import type { JobTarget, WriteJobRunner } from './job'
 import type { JobJournal } from './journal'
+import type { DigestStore } from '../system/image-digests'
 import { buildDrives } from './model'
 import type { WriteEvent } from './pipeline'
 import type { Decompressors, ImageInfo } from './source'
@@ -36,6 +37,8 @@ export interface DrivesServiceOptions {
   tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
   /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
   journal?: JobJournal
+  /** SHA-256 digests of plain images taken before: a verified, unchanged image is not hashed again. */
+  digests?: DigestStore
   /** xz / zstd / gzip programs for compressed images (default: /usr/bin). */
   decompressors?: Decompressors
 }
@@ -323,6 +326,7 @@ export class DrivesService {
           emit: (job) => this.emitJob(job),
           onWrite: this.opts.onWrite,
           tuning: this.opts.tuning,
+          digests: this.opts.digests,
           beforeOpen: this.opts.beforeOpen,
           recheck: (target, fd) => this.confirmAgain(client, target, fd, real, sizeExact ? size : 0)
         }

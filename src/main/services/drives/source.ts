@@ -4,6 +4,7 @@ import { createReadStream, promises as fsp } from 'node:fs'
 import { AppError } from '../../../shared/contract/errors'
 import type { Compression } from '../../../shared/contract/drives'
 import { runCommand, type CommandRunner } from '../system/command'
+import type { DigestStore, KnownDigest } from '../system/image-digests'
 
 /**
  * Where the pipeline's image bytes come from: a plain file read at offsets, or the output of
@@ -163,12 +164,18 @@ export interface JobImage {
   reader: ImageReader
   /** Why the file is not as it was when opened (size, modification or change time), if it is not. */
   changed(): Promise<string | undefined>
+  /** The SHA-256 taken of this file before (system/image-digests), when it is unchanged since. */
+  known?: KnownDigest
+  /** Keeps the SHA-256 of the bytes this job read, for the next job, when the file is unchanged since it was opened. */
+  remember(sha256: string): Promise<void>
   close(): Promise<void>
 }
 
-export async function openJobImage(file: string): Promise<JobImage> {
+export async function openJobImage(file: string, digests?: DigestStore): Promise<JobImage> {
   const fh = await openImageFile(file)
   try {
+    // The wall clock before the identity is taken: a change after it gets a later ctime.
+    const openedAt = Date.now()
     const first = await fh.stat({ bigint: true })
     return {
       reader: { ...fileReader(fh, file, Number(first.size)), close: () => Promise.resolve() },
@@ -178,6 +185,10 @@ export async function openJobImage(file: string): Promise<JobImage> {
         // ctime cannot be set back from user space: any write through the filesystem moves it.
         if (now.mtimeNs !== first.mtimeNs || now.ctimeNs !== first.ctimeNs) return 'it was modified'
         return undefined
+      },
+      known: digests?.lookup(first),
+      async remember(sha256) {
+        digests?.remember(file, first, openedAt, await fh.stat({ bigint: true }), sha256)
       },
       close: () => fh.close()
     }

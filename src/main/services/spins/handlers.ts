@@ -19,6 +19,7 @@ export function spinsServiceFor(ctx: ServiceContext): SpinsService {
     s = createSpinsService({
       fetch: proxiedFetch((url, init) => fetch(url, init), get, proxyFor),
       cacheDir: spinsCacheDir(ctx.env),
+      digests: ctx.digests,
       settings: async () => (await ctx.settings.get()).settings,
       env: ctx.env,
       emit: (info) => ctx.events.emit('spins.progress', info),

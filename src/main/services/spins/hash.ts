@@ -1,7 +1,9 @@
 import { createHash, type Hash } from 'node:crypto'
+import type { BigIntStats } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
+import type { DigestStore } from '../system/image-digests'
 
 /**
  * 256 KiB reads: the chunk the pool thread copies out of the page cache is still in the CPU's
@@ -15,6 +17,15 @@ export interface HashOptions {
   /** Called after each chunk with the bytes hashed so far. */
   onProgress?: (bytes: number) => void
   chunkSize?: number
+  /** A whole file's SHA-256 is kept here with the file's identity (system/image-digests), so a write need not hash it again. */
+  digests?: DigestStore
+}
+
+/** fstat of the descriptor read, before the first read (at `beforeMs`, wall clock) and after the last. */
+interface ReadIdentity {
+  before: BigIntStats
+  beforeMs: number
+  after: BigIntStats
 }
 
 /**
@@ -22,10 +33,17 @@ export interface HashOptions {
  * The next read runs on the libuv thread pool while this thread hashes the previous
  * chunk, so reading and hashing overlap. Returns the bytes hashed.
  */
-export async function hashInto(path: string, hash: Hash, length?: number, opts: HashOptions = {}): Promise<number> {
+export async function hashInto(
+  path: string,
+  hash: Hash,
+  length?: number,
+  opts: HashOptions & { onIdentity?: (id: ReadIdentity) => void } = {}
+): Promise<number> {
   const size = opts.chunkSize ?? READ_CHUNK
   const fh = await open(path, 'r')
   try {
+    const beforeMs = Date.now()
+    const before = opts.onIdentity ? await fh.stat({ bigint: true }) : undefined
     const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
     const want = (pos: number): number => (length === undefined ? size : Math.min(size, length - pos))
     let pos = 0
@@ -49,6 +67,7 @@ export async function hashInto(path: string, hash: Hash, length?: number, opts: 
     if (length !== undefined && pos !== length) {
       throw new AppError('ShortRead', `${path} has ${pos} bytes, expected at least ${length}`, { stage: 'hash' })
     }
+    if (before) opts.onIdentity?.({ before, beforeMs, after: await fh.stat({ bigint: true }) })
     return pos
   } finally {
     await fh.close()
@@ -58,6 +77,10 @@ export async function hashInto(path: string, hash: Hash, length?: number, opts: 
 /** Hex digest of a whole file. */
 export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256', opts: HashOptions = {}): Promise<string> {
   const hash = createHash(algorithm)
-  await hashInto(path, hash, undefined, opts)
-  return hash.digest('hex')
+  const keep = opts.digests && algorithm === 'sha256' ? opts.digests : undefined
+  let seen: ReadIdentity | undefined
+  await hashInto(path, hash, undefined, keep ? { ...opts, onIdentity: (id) => (seen = id) } : opts)
+  const hex = hash.digest('hex')
+  if (keep && seen) keep.remember(path, seen.before, seen.beforeMs, seen.after, hex)
+  return hex
 }

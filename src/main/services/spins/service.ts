@@ -12,10 +12,13 @@ import { DownloadManager, type JobSpec } from './manager'
 import { defaultDownloadDir, resourcesDir } from './paths'
 import { loadSourcesFile, sourcesFromUrls, type SpinSource } from './sources'
 import { classifyChecksumArg, readKeyDir, verifyImage, type ChecksumInput } from './verify'
+import type { DigestStore } from '../system/image-digests'
 
 export interface SpinsServiceDeps {
   fetch: FetchLike
   cacheDir: string
+  /** Where a verified file's SHA-256 is kept with its identity, so writing it does not hash it again. */
+  digests?: DigestStore
   settings: () => Promise<Settings>
   env: Readonly<Record<string, string | undefined>>
   emit: (info: DownloadInfo) => void
@@ -162,7 +165,14 @@ export function createSpinsService(deps: SpinsServiceDeps): SpinsService {
       const keys = [...(await trustedKeys()), ...(input.keys ?? [])]
       // The user trusts a key (imported or given): an unsigned checksum file no longer counts as verified.
       const expected = (await deps.settings()).importedKeys.length > 0 || (input.keys?.length ?? 0) > 0
-      return verifyImage({ file: path.resolve(input.file), checksum, keys, signatureExpected: expected, fetch: deps.fetch })
+      return verifyImage({
+        file: path.resolve(input.file),
+        checksum,
+        keys,
+        signatureExpected: expected,
+        fetch: deps.fetch,
+        hash: { digests: deps.digests }
+      })
     },
     trustedKeys,
     close: () => manager.close()
