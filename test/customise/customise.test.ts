@@ -8,6 +8,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/contract/errors'
+import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
 import { CustomiseService, KICKSTART_NAME } from '../../src/main/services/customise/service'
 import { recordPath } from '../../src/main/services/customise/record'
 import { runCommand } from '../../src/main/services/system/command'
@@ -174,6 +175,18 @@ describe.skipIf(Boolean(skip))(`customise a live ISO (xorriso, mtools, grub)${sk
     expect(err).toBeInstanceOf(AppError)
     expect((err as AppError).name).toBe('ImageChanged')
     expect(fs.readdirSync(downloads).sort()).toEqual(before)
+  })
+
+  it('takes the digest kept for an unchanged original instead of reading it again (here one that is not the verified hash: refused)', async () => {
+    const store = path.join(work, 'digests-state', 'image-digests.json')
+    const digests = imageDigests(store)
+    const st = fs.statSync(iso, { bigint: true })
+    // As if hashed 3 s after its last change: the racy window has passed.
+    expect(digests.remember(iso, st, Number(st.ctimeNs / 1_000_000n) + RACY_MS + 1000, st, 'ab'.repeat(32))).toBe(true)
+    const reusing = new CustomiseService({ run: runCommand, downloadDir: async () => downloads, tmpDir: work, digests })
+    const err = await reusing.customise(iso, isoSha, { kernelArgs: ['psi=1'] }).catch((e: unknown) => e)
+    expect((err as AppError).name).toBe('ImageChanged')
+    expect((err as AppError).detail).toBe(`expected ${isoSha}, found ${'ab'.repeat(32)}`)
   })
 
   it.each([

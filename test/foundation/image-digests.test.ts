@@ -118,6 +118,15 @@ describe('image digests: a verified image is hashed once while it is unchanged',
 
       const other = planted(entry)
       expect(imageDigests(other.store, { uid: (process.getuid?.() ?? 0) + 4242 }).lookup(stat(other.image))).toBeUndefined()
+
+      // Nor is anything written into such a folder (a root run with a user's HOME writes nothing there).
+      const st = stat(other.image)
+      const when = after(other.image, RACY_MS + 1)
+      const before = readFileSync(other.store, 'utf8')
+      expect(imageDigests(other.store, { uid: (process.getuid?.() ?? 0) + 4242 }).remember(other.image, st, when, st, 'cd'.repeat(32))).toBe(false)
+      expect(imageDigests(openFolder.store).remember(openFolder.image, stat(openFolder.image), when, stat(openFolder.image), 'cd'.repeat(32))).toBe(false)
+      expect(readFileSync(other.store, 'utf8')).toBe(before)
+      expect(readFileSync(openFolder.store, 'utf8')).not.toContain('cd'.repeat(32))
     })
 
     it('a symbolic link, a FIFO, garbage, malformed entries and an oversized file are ignored without hanging', () => {

@@ -11,6 +11,7 @@ import { CustomiseService } from './service'
 export const customiseHandlers: HandlerFactory<typeof customiseMethods> = (ctx) => {
   const service = new CustomiseService({
     run: ctx.run,
+    digests: ctx.digests,
     downloadDir: async () => (await ctx.settings.get()).settings.downloadDir || defaultDownloadDir(ctx.env)
   })
   return {

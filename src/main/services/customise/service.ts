@@ -14,6 +14,7 @@ import { EFIBOOT_CONFIGS, EFIBOOT_PATH, ISO_CONFIGS, extract, fatFiles, fatGet, 
 import { generateKickstart } from './kickstart'
 import { resolveOptions, type ResolvedOptions } from './options'
 import { readRecord, recordPath } from './record'
+import type { DigestStore } from '../system/image-digests'
 
 export interface CustomiseDeps {
   run: CommandRunner
@@ -21,6 +22,8 @@ export interface CustomiseDeps {
   downloadDir: () => Promise<string>
   tmpDir?: string
   now?: () => Date
+  /** Kept image digests: an original verified before and unchanged since is not read again to check it. */
+  digests?: DigestStore
 }
 
 /** Name of the kickstart at the root of the image: fixed, so no request names a path inside it. */
@@ -124,7 +127,7 @@ export class CustomiseService {
     } catch (err) {
       throw new AppError('ImageUnreadable', `${image} cannot be read: ${(err as Error).message}.`, { stage: 'validate' })
     }
-    const actual = await hashFile(real)
+    const actual = await hashFile(real, 'sha256', { digests: this.deps.digests, reuse: true })
     if (actual !== sha)
       throw new AppError('ImageChanged', `${path.basename(real)} does not match its verified SHA-256, so it is not customised.`, {
         stage: 'validate',

@@ -47,8 +47,11 @@ function shortRead(device: string, offset: number): DriveIoError {
  * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
  */
 export async function compareWithImage(opts: ReadBackOptions & { imagePath: string; source?: ImageReader }): Promise<number | undefined> {
-  const chunkSize = opts.chunkSize ?? 4 * MiB
-  const depth = Math.max(1, opts.readsInFlight ?? 3)
+  // 1 MiB reads, 4 queued (the size of a USB stick's largest transfer, still a deep queue):
+  // the image chunk is compared while it is still in the CPU's cache. A RAM-backed drive read
+  // back 1 GiB in 205-215 ms this way (4 to 8 queued) against 250 ms with 4 MiB x 3 (11 alternating runs).
+  const chunkSize = opts.chunkSize ?? MiB
+  const depth = Math.max(1, opts.readsInFlight ?? 4)
   const devBufs = alignedBuffers(depth + 1, chunkSize)
   const imgBufs = Array.from({ length: depth + 1 }, () => Buffer.allocUnsafe(chunkSize))
   // A compressed image is decompressed again: the drive is compared with the decompressed stream.

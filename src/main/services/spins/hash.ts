@@ -19,6 +19,11 @@ export interface HashOptions {
   chunkSize?: number
   /** A whole file's SHA-256 is kept here with the file's identity (system/image-digests), so a write need not hash it again. */
   digests?: DigestStore
+  /**
+   * hashFile takes the digest kept for this very file, unchanged since, instead of reading it
+   * (a check before work; never for `hsc verify`, which is asked to read the file).
+   */
+  reuse?: boolean
 }
 
 /** fstat of the descriptor read, before the first read (at `beforeMs`, wall clock) and after the last. */
@@ -78,6 +83,15 @@ export async function hashInto(
 export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256', opts: HashOptions = {}): Promise<string> {
   const hash = createHash(algorithm)
   const keep = opts.digests && algorithm === 'sha256' ? opts.digests : undefined
+  if (keep && opts.reuse) {
+    const fh = await open(path, 'r')
+    try {
+      const known = keep.lookup(await fh.stat({ bigint: true }))
+      if (known) return known.sha256
+    } finally {
+      await fh.close()
+    }
+  }
   let seen: ReadIdentity | undefined
   await hashInto(path, hash, undefined, keep ? { ...opts, onIdentity: (id) => (seen = id) } : opts)
   const hex = hash.digest('hex')

@@ -103,7 +103,8 @@ function isPrivate(st: { uid: number | bigint; mode: number | bigint }, uid: num
 
 function load(file: string, uid: number): Entry[] {
   try {
-    if (!isPrivate(lstatSync(path.dirname(file)), uid)) return []
+    const dir = lstatSync(path.dirname(file))
+    if (!dir.isDirectory() || !isPrivate(dir, uid)) return []
     // O_NONBLOCK: a FIFO planted at the path must not hang a write; O_NOFOLLOW: no link.
     const fd = openSync(file, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW | fsc.O_NOCTTY)
     try {
@@ -157,7 +158,11 @@ export function imageDigests(file: string, opts: { uid?: number; now?: () => num
       const kept = list.slice(-MAX_ENTRIES)
       const tmp = tempSibling(file)
       try {
+        // Only into a folder of this user's that no one else may write (root run with a user's
+        // HOME, through sudo -E, writes nothing there).
         mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+        const dir = lstatSync(path.dirname(file))
+        if (!dir.isDirectory() || !isPrivate(dir, uid)) return false
         writeFileSync(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' })
         renameSync(tmp, file)
         return true
