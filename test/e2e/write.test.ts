@@ -1,12 +1,13 @@
 import os from 'node:os'
 import path from 'node:path'
-import { rmSync, statSync } from 'node:fs'
+import { copyFileSync, rmSync, statSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
 import { chromiumAvailable, launchChromium, screenshot, watchPage } from '../support/chromium'
 import { axeViolations } from '../support/axe'
 import { formatBytes } from '../../src/shared/format'
+import { RACY_MS } from '../../src/main/services/system/image-digests'
 import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
 
 const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : !chromiumAvailable ? 'Debian chromium is not installed' : await udisksSkipReason()
@@ -100,6 +101,9 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     expect(text).toContain('Loop device')
     expect(text).toContain('67.1 MB')
     expect(cmpPrefix(iso, dev, 64 * 1024).same).toBe(false)
+    // The image's SHA-256 is kept (for the second write below) only once its last change is RACY_MS old.
+    const racy = statSync(iso).ctimeMs + RACY_MS + 100 - Date.now()
+    if (racy > 0) await new Promise((r) => setTimeout(r, racy))
 
     // Record every percentage and phase the page shows: the write is fast, so watch the DOM.
     await page.evaluate(() => {
@@ -159,6 +163,18 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
         { timeout: 15_000 }
       )
       .toMatch(/This drive holds data: “HSC_TEST” iso9660/)
+
+    // The same image again: the first write kept its SHA-256, so this write reads it once, and
+    // Details says where the hash came from.
+    const option = page.getByTestId(`drive-${dev}`).getByTestId('drive-option')
+    if (!(await option.isChecked())) await option.check()
+    await write.click()
+    await page.getByTestId('confirm-write').click()
+    await result.waitFor({ timeout: 60_000 })
+    expect(await result.getAttribute('data-stage')).toBe('done')
+    await details.getByText('Details', { exact: true }).click()
+    expect(await page.getByTestId('sha-taken-at').innerText()).toMatch(/^Taken .+, when the image was first verified or written; the file is unchanged since/)
+    expect(cmpPrefix(iso, dev, statSync(iso).size).same).toBe(true)
     expect(watch.errors).toEqual([])
   })
 
@@ -201,7 +217,11 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
 
   it('a failed write keeps its "will not boot" notice after a reload, until the drive is dealt with', async () => {
     const page = await open()
-    await page.getByLabel('Local image file').fill(iso)
+    // A copy never hashed before (the first test's write kept the original's SHA-256, and a kept
+    // digest that is not the expected hash is refused before the drive is touched).
+    const copy = path.join(dir, 'copy.iso')
+    copyFileSync(iso, copy)
+    await page.getByLabel('Local image file').fill(copy)
     await page.getByLabel('Local image file').press('Enter')
     await page.getByTestId('chosen-image').waitFor()
     // A wrong (well-formed) SHA-256: the image read while writing will not match, so the write fails for real.

@@ -1,18 +1,6 @@
-import {
-  closeSync,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-  constants as fsc,
-  type BigIntStats
-} from 'node:fs'
+import { lstatSync, mkdirSync, renameSync, rmSync, statfsSync, writeFileSync, type BigIntStats } from 'node:fs'
 import path from 'node:path'
+import { readRegularSync } from './safe-file'
 import { tempSibling } from './temp-name'
 
 /**
@@ -105,22 +93,13 @@ function load(file: string, uid: number): Entry[] {
   try {
     const dir = lstatSync(path.dirname(file))
     if (!dir.isDirectory() || !isPrivate(dir, uid)) return []
-    // O_NONBLOCK: a FIFO planted at the path must not hang a write; O_NOFOLLOW: no link.
-    const fd = openSync(file, fsc.O_RDONLY | fsc.O_NONBLOCK | fsc.O_NOFOLLOW | fsc.O_NOCTTY)
-    try {
-      const st = fstatSync(fd)
-      if (!st.isFile() || st.nlink !== 1 || !isPrivate(st, uid) || st.size > MAX_FILE) return []
-      const buf = Buffer.alloc(st.size)
-      let got = 0
-      while (got < buf.length) {
-        const n = readSync(fd, buf, got, buf.length - got, got)
-        if (n === 0) break
-        got += n
-      }
-      return parse(buf.toString('utf8', 0, got))
-    } finally {
-      closeSync(fd)
-    }
+    // The one regular-file rule (a FIFO planted at the path must not hang a write; no link; capped).
+    const text = readRegularSync(file, {
+      noFollow: true,
+      maxBytes: MAX_FILE,
+      refuse: (st) => (st.nlink !== 1 || !isPrivate(st, uid) ? 'is not this user’s alone' : undefined)
+    })
+    return parse(text.toString('utf8'))
   } catch {
     return []
   }

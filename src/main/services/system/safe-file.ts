@@ -128,7 +128,14 @@ export async function readRegular(hostPath: string, opts: OpenOptions & { maxByt
  * for hundreds of .repo files. The same rules hold: O_NONBLOCK (a FIFO never blocks the
  * open), fstat on the opened descriptor, a cap.
  */
-export function readRegularSync(hostPath: string, opts: OpenOptions & { maxBytes?: number } = {}): Buffer {
+export function readRegularSync(
+  hostPath: string,
+  opts: OpenOptions & {
+    maxBytes?: number
+    /** A further rule on the opened file (owner, mode, links): a reason to refuse it, or undefined. */
+    refuse?: (stats: Stats) => string | undefined
+  } = {}
+): Buffer {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES
   const what = opts.label ?? hostPath
   let fd: number
@@ -140,6 +147,8 @@ export function readRegularSync(hostPath: string, opts: OpenOptions & { maxBytes
   try {
     const stats = fstatSync(fd)
     assertRegular(stats, what)
+    const refused = opts.refuse?.(stats)
+    if (refused) throw new FileReadError('permission', `${what} ${refused}`, 'EPERM')
     const chunkSize = chunkSizeWithin(stats, max, what)
     const chunks: Buffer[] = []
     let total = 0
