@@ -4,6 +4,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
+import { hashFile } from '../../src/main/services/spins/hash'
+import { createHash } from 'node:crypto'
 
 const dirs: string[] = []
 afterAll(() => {
@@ -90,6 +92,21 @@ describe('image digests: a verified image is hashed once while it is unchanged',
     for (const bad of ['AB'.repeat(32), 'ab'.repeat(31), 'zz'.repeat(32), '']) {
       expect(imageDigests(store).remember(image, st, after(image, RACY_MS + 1), st, bad)).toBe(false)
     }
+  })
+
+  it('hashFile takes a kept digest only when asked to reuse it, and never blocks on a FIFO', async () => {
+    const { store, image, dir } = setup()
+    const s = imageDigests(store)
+    const st = stat(image)
+    expect(s.remember(image, st, after(image, RACY_MS + 1), st, SHA)).toBe(true)
+    const real = createHash('sha256').update(readFileSync(image)).digest('hex')
+    expect(await hashFile(image, 'sha256', { digests: s, reuse: true })).toBe(SHA)
+    // Asked to read (hsc verify): the file's own bytes; a file changed just now keeps no digest.
+    expect(await hashFile(image, 'sha256', { digests: s })).toBe(real)
+    expect(s.lookup(stat(image))?.sha256).toBe(SHA)
+    const fifo = path.join(dir, 'image.fifo')
+    execFileSync('mkfifo', [fifo])
+    await expect(hashFile(fifo, 'sha256', { digests: s, reuse: true })).rejects.toThrow(/is a FIFO \(named pipe\), not a regular file/)
   })
 
   describe('the store file is read like hostile input', () => {

@@ -1,9 +1,9 @@
 import { createHash, type Hash } from 'node:crypto'
 import type { BigIntStats } from 'node:fs'
-import { open } from 'node:fs/promises'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
 import type { DigestStore } from '../system/image-digests'
+import { openRegular } from '../system/safe-file'
 
 /**
  * 256 KiB reads: the chunk the pool thread copies out of the page cache is still in the CPU's
@@ -45,7 +45,8 @@ export async function hashInto(
   opts: HashOptions & { onIdentity?: (id: ReadIdentity) => void } = {}
 ): Promise<number> {
   const size = opts.chunkSize ?? READ_CHUNK
-  const fh = await open(path, 'r')
+  // The one regular-file rule: a FIFO swapped in at the path never blocks the open.
+  const { fh } = await openRegular(path)
   try {
     const beforeMs = Date.now()
     const before = opts.onIdentity ? await fh.stat({ bigint: true }) : undefined
@@ -84,7 +85,7 @@ export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256'
   const hash = createHash(algorithm)
   const keep = opts.digests && algorithm === 'sha256' ? opts.digests : undefined
   if (keep && opts.reuse) {
-    const fh = await open(path, 'r')
+    const { fh } = await openRegular(path)
     try {
       const known = keep.lookup(await fh.stat({ bigint: true }))
       if (known) return known.sha256
