@@ -4,8 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DriveList, WriteJob } from '../../src/shared/contract'
 import { runHsc } from '../support/hsc'
 import { PROJECT_ROOT } from '../support/paths'
-import { RACY_MS } from '../../src/main/services/system/image-digests'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, msUntilDigestKept, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
 
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
@@ -71,8 +70,7 @@ describe.skipIf(!!skip)(`hsc drives / write / restore (built CLI, real udisksd)$
     const env = { ...on, HSC_STATE_DIR: path.join(dir, 'state') }
     const sha = sha256File(iso)
     // Digests are kept only for files whose last change is older than the racy window.
-    const wait = statSync(iso).ctimeMs + RACY_MS + 100 - Date.now()
-    if (wait > 0) sleepSync(wait)
+    sleepSync(msUntilDigestKept(iso))
     const verified = await hsc(['verify', iso, '--sha256', sha], env)
     expect(verified.status, verified.stderr).toBe(0)
     expect(readFileSync(path.join(dir, 'state/image-digests.json'), 'utf8')).toContain(sha)

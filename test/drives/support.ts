@@ -1,9 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
+import { RACY_MS } from '../../src/main/services/system/image-digests'
 import { UDisksClient } from '../../src/main/services/drives/udisks/client'
 
 export const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
@@ -112,4 +113,9 @@ export function readHead(dev: string, bytes: number): Buffer {
 /** Blocks the thread (used by the write observer to stretch a write over time). */
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
+}
+
+/** How long until `file`'s last change is older than the image digests' racy window, so a digest taken of it is kept. */
+export function msUntilDigestKept(file: string): number {
+  return Math.max(0, statSync(file).ctimeMs + RACY_MS + 100 - Date.now())
 }

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DrivesService, type DrivesServiceOptions } from '../../src/main/services/drives/service'
 import type { WriteEvent } from '../../src/main/services/drives/pipeline'
 import { createRootFs } from '../../src/main/services/system/rootfs'
-import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
+import { imageDigests } from '../../src/main/services/system/image-digests'
 import type { WriteJob } from '../../src/shared/contract/drives'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, msUntilDigestKept, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
 
 const skip = await udisksSkipReason()
 const MiB = 1024 * 1024
@@ -500,7 +500,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     writeFileSync(img, randomBytes(12 * MiB))
     const sha = sha256File(img)
     // Digests are kept only for files whose last change is older than the racy window.
-    sleepSync(RACY_MS + 100)
+    sleepSync(msUntilDigestKept(img))
     const store = path.join(dir, 'state-hashed-once', 'image-digests.json')
     const dev = newLoop('hashed-once-target.img', 16 * MiB)
     const s = service({ digests: imageDigests(store) })
@@ -534,7 +534,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   it('an image whose kept digest is not the verified hash is refused before any drive is touched', async () => {
     const img = path.join(dir, 'other-image.img')
     writeFileSync(img, randomBytes(4 * MiB))
-    sleepSync(RACY_MS + 100)
+    sleepSync(msUntilDigestKept(img))
     const store = path.join(dir, 'state-other', 'image-digests.json')
     const s = service({ digests: imageDigests(store) })
     const dev = newLoop('other-image-target.img', 8 * MiB)

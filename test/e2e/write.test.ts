@@ -7,8 +7,7 @@ import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/br
 import { chromiumAvailable, launchChromium, screenshot, watchPage } from '../support/chromium'
 import { axeViolations } from '../support/axe'
 import { formatBytes } from '../../src/shared/format'
-import { RACY_MS } from '../../src/main/services/system/image-digests'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
+import { cmpPrefix, loopDelete, loopSetup, makeIso, msUntilDigestKept, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
 
 const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : !chromiumAvailable ? 'Debian chromium is not installed' : await udisksSkipReason()
 const MiB = 1024 * 1024
@@ -101,9 +100,8 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     expect(text).toContain('Loop device')
     expect(text).toContain('67.1 MB')
     expect(cmpPrefix(iso, dev, 64 * 1024).same).toBe(false)
-    // The image's SHA-256 is kept (for the second write below) only once its last change is RACY_MS old.
-    const racy = statSync(iso).ctimeMs + RACY_MS + 100 - Date.now()
-    if (racy > 0) await new Promise((r) => setTimeout(r, racy))
+    // The image's SHA-256 is kept (for the second write below) only once its last change is 2 s old.
+    await new Promise((r) => setTimeout(r, msUntilDigestKept(iso)))
 
     // Record every percentage and phase the page shows: the write is fast, so watch the DOM.
     await page.evaluate(() => {

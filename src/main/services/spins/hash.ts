@@ -1,5 +1,5 @@
 import { createHash, type Hash } from 'node:crypto'
-import type { BigIntStats } from 'node:fs'
+import type { FileHandle } from 'node:fs/promises'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
 import type { DigestStore } from '../system/image-digests'
@@ -26,76 +26,69 @@ export interface HashOptions {
   reuse?: boolean
 }
 
-/** fstat of the descriptor read, before the first read (at `beforeMs`, wall clock) and after the last. */
-interface ReadIdentity {
-  before: BigIntStats
-  beforeMs: number
-  after: BigIntStats
-}
-
 /**
  * Feeds the first `length` bytes of a file (all of it when undefined) into `hash`.
  * The next read runs on the libuv thread pool while this thread hashes the previous
  * chunk, so reading and hashing overlap. Returns the bytes hashed.
  */
-export async function hashInto(
-  path: string,
-  hash: Hash,
-  length?: number,
-  opts: HashOptions & { onIdentity?: (id: ReadIdentity) => void } = {}
-): Promise<number> {
-  const size = opts.chunkSize ?? READ_CHUNK
+export async function hashInto(path: string, hash: Hash, length?: number, opts: HashOptions = {}): Promise<number> {
   // The one regular-file rule: a FIFO swapped in at the path never blocks the open.
   const { fh } = await openRegular(path)
   try {
-    const beforeMs = Date.now()
-    const before = opts.onIdentity ? await fh.stat({ bigint: true }) : undefined
-    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
-    const want = (pos: number): number => (length === undefined ? size : Math.min(size, length - pos))
-    let pos = 0
-    let cur = 0
-    let pending = want(0) > 0 ? fh.read(bufs[0], 0, want(0), 0) : Promise.resolve({ bytesRead: 0 })
-    for (;;) {
-      const { bytesRead } = await pending
-      if (bytesRead === 0) break
-      const buf = bufs[cur]
-      pos += bytesRead
-      cur ^= 1
-      const next = want(pos)
-      pending = next > 0 ? fh.read(bufs[cur], 0, next, pos) : Promise.resolve({ bytesRead: 0 })
-      hash.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))
-      opts.onProgress?.(pos)
-      if (opts.signal?.aborted) {
-        await pending.catch(() => undefined)
-        throw opts.signal.reason ?? new AppError('Aborted', 'hashing was cancelled')
-      }
-    }
-    if (length !== undefined && pos !== length) {
-      throw new AppError('ShortRead', `${path} has ${pos} bytes, expected at least ${length}`, { stage: 'hash' })
-    }
-    if (before) opts.onIdentity?.({ before, beforeMs, after: await fh.stat({ bigint: true }) })
-    return pos
+    return await hashOpen(fh, path, hash, length, opts)
   } finally {
     await fh.close()
   }
 }
 
-/** Hex digest of a whole file. */
-export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256', opts: HashOptions = {}): Promise<string> {
-  const hash = createHash(algorithm)
-  const keep = opts.digests && algorithm === 'sha256' ? opts.digests : undefined
-  if (keep && opts.reuse) {
-    const { fh } = await openRegular(path)
-    try {
-      const known = keep.lookup(await fh.stat({ bigint: true }))
-      if (known) return known.sha256
-    } finally {
-      await fh.close()
+async function hashOpen(fh: FileHandle, path: string, hash: Hash, length: number | undefined, opts: HashOptions): Promise<number> {
+  const size = opts.chunkSize ?? READ_CHUNK
+  const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
+  const want = (pos: number): number => (length === undefined ? size : Math.min(size, length - pos))
+  let pos = 0
+  let cur = 0
+  let pending = want(0) > 0 ? fh.read(bufs[0], 0, want(0), 0) : Promise.resolve({ bytesRead: 0 })
+  for (;;) {
+    const { bytesRead } = await pending
+    if (bytesRead === 0) break
+    const buf = bufs[cur]
+    pos += bytesRead
+    cur ^= 1
+    const next = want(pos)
+    pending = next > 0 ? fh.read(bufs[cur], 0, next, pos) : Promise.resolve({ bytesRead: 0 })
+    hash.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))
+    opts.onProgress?.(pos)
+    if (opts.signal?.aborted) {
+      await pending.catch(() => undefined)
+      throw opts.signal.reason ?? new AppError('Aborted', 'hashing was cancelled')
     }
   }
-  let seen: ReadIdentity | undefined
-  await hashInto(path, hash, undefined, keep ? { ...opts, onIdentity: (id) => (seen = id) } : opts)
-  const hex = hash.digest('hex')
-  if (keep && seen) keep.remember(path, seen.before, seen.beforeMs, seen.after, hex)
-  return hex
+  if (length !== undefined && pos !== length) {
+    throw new AppError('ShortRead', `${path} has ${pos} bytes, expected at least ${length}`, { stage: 'hash' })
+  }
+  return pos
+}
+
+/**
+ * Hex digest of a whole file. With `digests`, a SHA-256 is kept with the identity of the
+ * descriptor read (fstat before the first read and after the last); with `reuse` as well, a
+ * digest kept for that identity is returned without reading.
+ */
+export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256', opts: HashOptions = {}): Promise<string> {
+  const keep = opts.digests && algorithm === 'sha256' ? opts.digests : undefined
+  const { fh } = await openRegular(path)
+  try {
+    // The wall clock before the identity is taken: a change after it gets a later ctime.
+    const beforeMs = Date.now()
+    const before = keep ? await fh.stat({ bigint: true }) : undefined
+    const known = keep && before && opts.reuse ? keep.lookup(before) : undefined
+    if (known) return known.sha256
+    const hash = createHash(algorithm)
+    await hashOpen(fh, path, hash, undefined, opts)
+    const hex = hash.digest('hex')
+    if (keep && before) keep.remember(path, before, beforeMs, await fh.stat({ bigint: true }), hex)
+    return hex
+  } finally {
+    await fh.close()
+  }
 }

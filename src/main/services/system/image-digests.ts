@@ -1,7 +1,6 @@
-import { lstatSync, mkdirSync, renameSync, rmSync, statfsSync, writeFileSync, type BigIntStats } from 'node:fs'
+import { lstatSync, mkdirSync, statfsSync, type BigIntStats } from 'node:fs'
 import path from 'node:path'
-import { readRegularSync } from './safe-file'
-import { tempSibling } from './temp-name'
+import { readJsonList, writeJsonList } from './json-list-file'
 
 /**
  * SHA-256 digests of image files, kept with the file's identity (device, inode, size, mtime
@@ -64,45 +63,38 @@ interface Entry {
 
 const identity = (st: BigIntStats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
 
-function parse(text: string): Entry[] {
-  try {
-    const v: unknown = JSON.parse(text)
-    if (!Array.isArray(v)) return []
-    return v.filter(
-      (e): e is Entry =>
-        typeof e === 'object' &&
-        e !== null &&
-        typeof (e as Entry).id === 'string' &&
-        /^\d+:\d+:\d+:\d+:\d+$/.test((e as Entry).id) &&
-        typeof (e as Entry).sha256 === 'string' &&
-        /^[0-9a-f]{64}$/.test((e as Entry).sha256) &&
-        typeof (e as Entry).at === 'string' &&
-        !Number.isNaN(Date.parse((e as Entry).at))
-    )
-  } catch {
-    return []
-  }
-}
+const isEntry = (e: unknown): e is Entry =>
+  typeof e === 'object' &&
+  e !== null &&
+  typeof (e as Entry).id === 'string' &&
+  /^\d+:\d+:\d+:\d+:\d+$/.test((e as Entry).id) &&
+  typeof (e as Entry).sha256 === 'string' &&
+  /^[0-9a-f]{64}$/.test((e as Entry).sha256) &&
+  typeof (e as Entry).at === 'string' &&
+  !Number.isNaN(Date.parse((e as Entry).at))
 
 /** Owned by this user and writable by no one else: otherwise someone else's words. */
 function isPrivate(st: { uid: number | bigint; mode: number | bigint }, uid: number): boolean {
   return Number(st.uid) === uid && (Number(st.mode) & 0o022) === 0
 }
 
-function load(file: string, uid: number): Entry[] {
+/** The state folder is this user's alone; `create` makes it (0700) when missing. */
+function privateFolder(dir: string, uid: number, create: boolean): boolean {
   try {
-    const dir = lstatSync(path.dirname(file))
-    if (!dir.isDirectory() || !isPrivate(dir, uid)) return []
-    // The one regular-file rule (a FIFO planted at the path must not hang a write; no link; capped).
-    const text = readRegularSync(file, {
-      noFollow: true,
-      maxBytes: MAX_FILE,
-      refuse: (st) => (st.nlink !== 1 || !isPrivate(st, uid) ? 'is not this user’s alone' : undefined)
-    })
-    return parse(text.toString('utf8'))
+    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 })
+    const st = lstatSync(dir)
+    return st.isDirectory() && isPrivate(st, uid)
   } catch {
-    return []
+    return false
   }
+}
+
+function load(file: string, uid: number): Entry[] {
+  if (!privateFolder(path.dirname(file), uid, false)) return []
+  return readJsonList(file, isEntry, {
+    maxBytes: MAX_FILE,
+    refuse: (st) => (st.nlink !== 1 || !isPrivate(st, uid) ? 'is not this user’s alone' : undefined)
+  })
 }
 
 function onLocalFileSystem(file: string): boolean {
@@ -134,22 +126,10 @@ export function imageDigests(file: string, opts: { uid?: number; now?: () => num
       const id = identity(before)
       const list = load(file, uid).filter((x) => x.id !== id)
       list.push({ id, sha256, at: new Date(now()).toISOString() })
-      const kept = list.slice(-MAX_ENTRIES)
-      const tmp = tempSibling(file)
-      try {
-        // Only into a folder of this user's that no one else may write (root run with a user's
-        // HOME, through sudo -E, writes nothing there).
-        mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-        const dir = lstatSync(path.dirname(file))
-        if (!dir.isDirectory() || !isPrivate(dir, uid)) return false
-        writeFileSync(tmp, JSON.stringify(kept), { mode: 0o600, flag: 'wx' })
-        renameSync(tmp, file)
-        return true
-      } catch {
-        // A read-only or full state folder costs the next write one hash, nothing else.
-        rmSync(tmp, { force: true })
-        return false
-      }
+      // Only into a folder of this user's that no one else may write (root run with a user's
+      // HOME, through sudo -E, writes nothing there). A read-only or full state folder costs
+      // the next write one hash, nothing else.
+      return privateFolder(path.dirname(file), uid, true) && writeJsonList(file, list.slice(-MAX_ENTRIES), { maxBytes: MAX_FILE })
     }
   }
 }
