@@ -9,8 +9,12 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const out = path.join(here, 'build', 'Release', 'hsc_usocket.node')
-const source = path.join(here, 'src', 'usocket.c')
+const release = path.join(here, 'build', 'Release')
+// Two addons, each one job: the socket dbus-next loads, and the zero-copy image writer.
+const addons = [
+  { name: 'hsc_usocket', source: 'usocket.c' },
+  { name: 'hsc_splice_copy', source: 'splice_copy.c' }
+]
 
 function headerDirs() {
   const dirs = []
@@ -42,26 +46,29 @@ if (!include) {
 }
 
 const cc = process.env.CC || 'cc'
-mkdirSync(path.dirname(out), { recursive: true })
-const argv = [
-  '-std=gnu11',
-  '-O2',
-  '-fPIC',
-  '-shared',
-  '-fvisibility=hidden',
-  '-Wall',
-  '-Wextra',
-  '-Wno-unused-parameter',
-  '-DNODE_GYP_MODULE_NAME=hsc_usocket',
-  `-I${include}`,
-  source,
-  '-o',
-  out,
-  '-pthread'
-]
-try {
-  execFileSync(cc, argv, { stdio: 'inherit' })
-} catch (err) {
-  fail(`compiling with ${cc} failed (${err.message}). A C compiler is needed: apt-get install gcc / dnf install gcc.`)
+mkdirSync(release, { recursive: true })
+for (const { name, source } of addons) {
+  const out = path.join(release, `${name}.node`)
+  const argv = [
+    '-std=gnu11',
+    '-O2',
+    '-fPIC',
+    '-shared',
+    '-fvisibility=hidden',
+    '-Wall',
+    '-Wextra',
+    '-Wno-unused-parameter',
+    `-DNODE_GYP_MODULE_NAME=${name}`,
+    `-I${include}`,
+    path.join(here, 'src', source),
+    '-o',
+    out,
+    '-pthread'
+  ]
+  try {
+    execFileSync(cc, argv, { stdio: 'inherit' })
+  } catch (err) {
+    fail(`compiling ${source} with ${cc} failed (${err.message}). A C compiler is needed: apt-get install gcc / dnf install gcc.`)
+  }
+  console.log(`usocket: built ${path.relative(process.cwd(), out)} against ${include}`)
 }
-console.log(`usocket: built ${path.relative(process.cwd(), out)} against ${include}`)

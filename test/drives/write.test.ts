@@ -73,6 +73,15 @@ afterAll(async () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
+/**
+ * The two ways image bytes reach a drive: through buffers, when they are hashed while written
+ * (a read-back needs the image's SHA-256), and without a buffer (splice) when nothing is hashed.
+ */
+const WRITE_PATHS = [
+  { name: 'hashed while written, through buffers', verify: true, zeroCopy: false },
+  { name: 'nothing hashed, spliced without a buffer', verify: false, zeroCopy: true }
+] as const
+
 describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop devices)${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it('hides loop devices without the test switch, offers them with it; / is never offered', async () => {
     const dev = newLoop('list.img', 64 * MiB)
@@ -159,6 +168,39 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     // The padding to the 512-byte block is zeros.
     const tail = readHead(dev, 6 * MiB).subarray(5 * MiB + 1234, 5 * MiB + 1536)
     expect(tail.every((b) => b === 0)).toBe(true)
+  })
+
+  it('without a read-back or hash, the data goes from the image file to the drive without a buffer: same bytes, first MiB last', async () => {
+    const odd = path.join(dir, 'odd-spliced.img')
+    writeFileSync(odd, randomBytes(9 * MiB + 4096 + 777))
+    const dev = newLoop('odd-spliced-target.img', 16 * MiB)
+    execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
+    const events: Array<WriteEvent & { device: string }> = []
+    const job = await run(service({ onWrite: (ev) => events.push(ev) }), {
+      image: odd,
+      targets: [{ device: dev }],
+      verify: false,
+      allowUnverified: true,
+      after: 'none'
+    })
+    expect(job.stage).toBe('done')
+    expect(cmpPrefix(odd, dev, 9 * MiB + 4096 + 777).same).toBe(true)
+    expect(
+      readHead(dev, 10 * MiB)
+        .subarray(9 * MiB + 4096 + 777, 9 * MiB + 4096 + 1024)
+        .every((b) => b === 0)
+    ).toBe(true)
+    // Two writes are in flight: in order of offset. Whole 4 KiB blocks after the head are spliced
+    // (4 MiB chunks); the last 777 bytes, padded, are not.
+    const data = events.filter((e) => e.kind === 'data' && e.phase === 'done').sort((x, y) => x.offset - y.offset)
+    expect(data.map((e) => [e.offset, e.length, e.zeroCopy])).toEqual([
+      [MiB, 4 * MiB, true],
+      [5 * MiB, 4 * MiB, true],
+      [9 * MiB, 4096, true],
+      [9 * MiB + 4096, 1024, false]
+    ])
+    expect(events[0]).toMatchObject({ kind: 'wipe', phase: 'start' })
+    expect(events.at(-1)).toMatchObject({ kind: 'head', phase: 'done' })
   })
 
   it('writes two drives at once from one read of the image', async () => {
@@ -296,74 +338,84 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(job.message).toMatch(/^Failed on/)
   })
 
-  it('a loop device deleted mid-write fails as DriveRemoved with stage and offset', async () => {
-    const dev = newLoop('deleted.img', 64 * MiB)
-    let n = 0
-    const s = service({
-      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
-      onWrite: (ev) => {
-        if (ev.kind !== 'data' || ev.phase !== 'done') return
-        n++
-        if (n === 10) execFileSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'])
-        // Stretch the write so the deletion lands in the middle of it.
-        sleepSync(4)
-      }
+  for (const mode of WRITE_PATHS)
+    it(`a loop device deleted mid-write fails as DriveRemoved with stage and offset (${mode.name})`, async () => {
+      const dev = newLoop(`deleted-${mode.verify}.img`, 64 * MiB)
+      let n = 0
+      const copies = new Set<boolean | undefined>()
+      const s = service({
+        tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+        onWrite: (ev) => {
+          if (ev.kind !== 'data' || ev.phase !== 'done') return
+          copies.add(ev.zeroCopy)
+          n++
+          if (n === 10) execFileSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'])
+          // Stretch the write so the deletion lands in the middle of it.
+          sleepSync(4)
+        }
+      })
+      const job = await run(s, { image: iso, targets: [{ device: dev }], verify: mode.verify, allowUnverified: true, after: 'none' })
+      const t = job.targets[0]
+      expect([...copies]).toEqual([mode.zeroCopy])
+      expect(job.stage).toBe('failed')
+      expect(t.error?.name).toBe('DriveRemoved')
+      expect(t.error?.stage).toBe('write')
+      expect(t.error?.offset).toBeGreaterThan(0)
+      expect(t.error?.offset).toBeLessThan(statSync(iso).size)
+      expect(t.verified).toBeUndefined()
     })
-    const job = await run(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
-    const t = job.targets[0]
-    expect(job.stage).toBe('failed')
-    expect(t.error?.name).toBe('DriveRemoved')
-    expect(t.error?.stage).toBe('write')
-    expect(t.error?.offset).toBeGreaterThan(0)
-    expect(t.error?.offset).toBeLessThan(statSync(iso).size)
-    expect(t.verified).toBeUndefined()
-  })
 
-  it('an image that shrinks during the write fails (image read error), never success', async () => {
-    const img = path.join(dir, 'shrinking.img')
-    writeFileSync(img, randomBytes(20 * MiB))
-    const dev = newLoop('shrink-target.img', 32 * MiB)
-    let n = 0
-    const s = service({
-      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
-      onWrite: (ev) => {
-        if (ev.kind === 'data' && ev.phase === 'done' && ++n === 4) truncateSync(img, 6 * MiB)
-      }
+  for (const mode of WRITE_PATHS)
+    it(`an image that shrinks during the write fails (image read error), never success (${mode.name})`, async () => {
+      const img = path.join(dir, `shrinking-${mode.verify}.img`)
+      writeFileSync(img, randomBytes(20 * MiB))
+      const dev = newLoop(`shrink-target-${mode.verify}.img`, 32 * MiB)
+      let n = 0
+      const copies = new Set<boolean | undefined>()
+      const s = service({
+        tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+        onWrite: (ev) => {
+          if (ev.kind !== 'data' || ev.phase !== 'done') return
+          copies.add(ev.zeroCopy)
+          if (++n === 4) truncateSync(img, 6 * MiB)
+        }
+      })
+      const job = await run(s, { image: img, targets: [{ device: dev }], verify: mode.verify, allowUnverified: true, after: 'none' })
+      const t = job.targets[0]
+      expect([...copies]).toEqual([mode.zeroCopy])
+      expect(job.stage).toBe('failed')
+      expect(t.error?.name).toBe('ImageReadError')
+      expect(t.error?.message).toMatch(/ended at byte 6291456/)
+      expect(t.notBootable).toBe(true)
+      expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
     })
-    const job = await run(s, { image: img, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' })
-    const t = job.targets[0]
-    expect(job.stage).toBe('failed')
-    expect(t.error?.name).toBe('ImageReadError')
-    expect(t.error?.message).toMatch(/ended at byte 6291456/)
-    expect(t.notBootable).toBe(true)
-    expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
-  })
 
-  it('cancel during the write leaves the drive unbootable (first MiB zero) and says so', async () => {
-    const dev = newLoop('cancel.img', 64 * MiB)
-    // Something bootable-looking in the first MiB before: it must be gone after the cancel.
-    execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=1', 'oflag=direct', 'status=none'])
-    let jobId = ''
-    let n = 0
-    const s: DrivesService = service({
-      tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
-      onWrite: (ev) => {
-        if (ev.kind === 'data' && ev.phase === 'done' && ++n === 8) s.cancel(jobId)
-      }
+  for (const mode of WRITE_PATHS)
+    it(`cancel during the write leaves the drive unbootable (first MiB zero) and says so (${mode.name})`, async () => {
+      const dev = newLoop(`cancel-${mode.verify}.img`, 64 * MiB)
+      // Something bootable-looking in the first MiB before: it must be gone after the cancel.
+      execFileSync('dd', ['if=/dev/urandom', `of=${dev}`, 'bs=1M', 'count=1', 'oflag=direct', 'status=none'])
+      let jobId = ''
+      let n = 0
+      const s: DrivesService = service({
+        tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
+        onWrite: (ev) => {
+          if (ev.kind === 'data' && ev.phase === 'done' && ++n === 8) s.cancel(jobId)
+        }
+      })
+      const started = await s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: mode.verify, allowUnverified: true, after: 'none' }))
+      jobId = started.jobId
+      const job = await s.wait(jobId)
+      const t = job.targets[0]
+      expect(job.stage).toBe('cancelled')
+      expect(t.stage).toBe('cancelled')
+      expect(t.error?.name).toBe('Cancelled')
+      expect(t.error?.stage).toBe('write')
+      expect(typeof t.error?.offset).toBe('number')
+      expect(t.notBootable).toBe(true)
+      expect(t.error?.hint).toMatch(/not hold a bootable image/)
+      expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
     })
-    const started = await s.write(await confirmed(s, { image: iso, targets: [{ device: dev }], verify: true, allowUnverified: true, after: 'none' }))
-    jobId = started.jobId
-    const job = await s.wait(jobId)
-    const t = job.targets[0]
-    expect(job.stage).toBe('cancelled')
-    expect(t.stage).toBe('cancelled')
-    expect(t.error?.name).toBe('Cancelled')
-    expect(t.error?.stage).toBe('write')
-    expect(typeof t.error?.offset).toBe('number')
-    expect(t.notBootable).toBe(true)
-    expect(t.error?.hint).toMatch(/not hold a bootable image/)
-    expect(readHead(dev, MiB).every((b) => b === 0)).toBe(true)
-  })
 
   it('a drive that returns different data fails verification naming the offset (no eject)', async () => {
     const backing = path.join(dir, 'corrupt.img')

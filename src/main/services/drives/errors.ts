@@ -51,6 +51,17 @@ export function ioError(err: unknown, stage: 'write' | 'sync' | 'verify' | 'read
   })
 }
 
+/** The image file is shorter than when the write started: a file changed under the job is never written as if whole. */
+export function imageChanged(imagePath: string, endedAt: number): AppError {
+  return new AppError(
+    'ImageReadError',
+    `The image ${imagePath} ended at byte ${endedAt}, before its size when the write started: it changed during the write.`,
+    {
+      stage: 'read image'
+    }
+  )
+}
+
 export function cancelled(stage: string, device: string, offset?: number): DriveIoError {
   const at = offset === undefined ? '' : ` at byte ${fmt(offset)}`
   return new DriveIoError('Cancelled', `Cancelled during ${stage}${at} on ${device}.`, offset, { stage, hint: NOT_BOOTABLE })

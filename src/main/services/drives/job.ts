@@ -52,7 +52,7 @@ export interface JobDeps {
   recheck(target: JobTarget, fd: number): Promise<string | undefined>
   /** Test hook: runs where the polkit prompt would sit (a stand-in delay). */
   beforeOpen?(device: string): Promise<void>
-  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number; zeroCopy?: boolean }
   /** SHA-256 digests of plain images taken before, kept with the file's identity. */
   digests?: DigestStore
 }
@@ -309,6 +309,7 @@ export class WriteJobRunner {
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
         writesInFlight: this.deps.tuning?.writesInFlight,
+        zeroCopy: this.deps.tuning?.zeroCopy,
         onProgress: (id, bytes) => this.progress(id, bytes),
         onWrite: this.deps.onWrite ? (ev) => this.deps.onWrite?.({ ...ev, device: this.ts(ev.target).device }) : undefined
       })

@@ -1,7 +1,8 @@
 import { write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
-import { cancelled, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
+import { cancelled, imageChanged, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
 import { startHasher, type StreamHasher } from './hasher'
+import { loadSpliceCopy, spliceRange, spliceWorks, type SpliceCopy } from './splice-body'
 import { openFileReader, type ImageReader } from './source'
 import { AppError } from '../../../shared/contract/errors'
 
@@ -25,6 +26,8 @@ export interface WriteEvent {
   length: number
   kind: WriteKind
   phase: 'start' | 'done'
+  /** A data write that went from the image file to the drive without a buffer (splice). */
+  zeroCopy?: boolean
 }
 
 export interface PipelineOptions {
@@ -42,6 +45,13 @@ export interface PipelineOptions {
   headSize?: number
   /** Writes in flight per target. */
   writesInFlight?: number
+  /**
+   * Image bytes not hashed here go from the file to the drives without a buffer (splice),
+   * when the image is a plain file and the addon is built (default). False: always buffers.
+   */
+  zeroCopy?: boolean
+  /** The splice implementation; default the addon's (tests stand in a kernel that refuses it). */
+  spliceCopy?: SpliceCopy
   onProgress?(target: string, bytesWritten: number): void
   /** Observer of every write (tests assert the first MiB is written last). */
   onWrite?(ev: WriteEvent): void
@@ -64,7 +74,10 @@ export interface PipelineResult {
 }
 
 interface Chunk {
-  buf: Buffer
+  /** The bytes, when they pass through a buffer (a spliced chunk has none). */
+  buf?: Buffer
+  /** Writes the chunk to one target. */
+  write(t: PipelineTarget): Promise<void>
   offset: number
   /** Image bytes in this chunk. */
   length: number
@@ -97,12 +110,7 @@ class BufferPool {
  */
 async function readFully(src: ImageReader, buf: Buffer, length: number, position: number, imagePath: string): Promise<number> {
   const n = await src.read(buf, length, position)
-  if (n < length && src.size !== undefined)
-    throw new AppError(
-      'ImageReadError',
-      `The image ${imagePath} ended at byte ${position + n}, before its size when the write started: it changed during the write.`,
-      { stage: 'read image' }
-    )
+  if (n < length && src.size !== undefined) throw imageChanged(imagePath, position + n)
   return n
 }
 
@@ -146,7 +154,9 @@ class TargetWriter {
     readonly t: PipelineTarget,
     private readonly depth: number,
     private readonly release: (c: Chunk) => void,
-    private readonly opts: PipelineOptions
+    private readonly opts: PipelineOptions,
+    /** A failure on the image's side (a spliced chunk could not be read): it ends every target. */
+    private readonly imageFailed: (err: AppError) => void
   ) {}
 
   push(c: Chunk): void {
@@ -184,17 +194,19 @@ class TargetWriter {
       const c = this.queue.shift() as Chunk
       this.inFlight++
       this.issued.add(c.offset)
-      this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'start' })
-      writeAll(this.t.fd, c.buf, c.padded, c.offset).then(
+      const zeroCopy = !c.buf
+      this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'start', zeroCopy })
+      c.write(this.t).then(
         () => {
-          this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'done' })
+          this.opts.onWrite?.({ target: this.t.id, offset: c.offset, length: c.padded, kind: 'data', phase: 'done', zeroCopy })
           this.written += c.length
           this.reached = Math.max(this.reached, c.offset + c.length)
           this.opts.onProgress?.(this.t.id, this.written)
           this.done(c)
         },
         (err: Error & { offset?: number }) => {
-          this.fail(ioError(err, 'write', this.t.device, err.offset ?? c.offset))
+          if (err instanceof AppError && !(err instanceof DriveIoError)) this.imageFailed(err)
+          else this.fail(ioError(err, 'write', this.t.device, err.offset ?? c.offset))
           this.done(c)
         }
       )
@@ -240,9 +252,19 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
     let hashFailure: Error | undefined
     let sha256: string | undefined
     const release = (c: Chunk): void => {
-      if (--c.refs === 0) pool.release(c.buf)
+      if (--c.refs === 0 && c.buf) pool.release(c.buf)
     }
-    const writers = opts.targets.map((t) => new TargetWriter(t, depth, release, opts))
+    // The image failing (unreadable, or shorter than it was) fails every drive where it is.
+    const asTargetFailure = (err: unknown, w: TargetWriter): DriveIoError =>
+      err instanceof DriveIoError
+        ? err
+        : new DriveIoError((err as AppError).name ?? 'IOError', (err as Error).message, w.position(), { stage: 'write', cause: err })
+    let imageFailure: AppError | undefined
+    const imageFailed = (err: AppError): void => {
+      imageFailure ??= err
+      for (const w of live()) w.fail(asTargetFailure(err, w))
+    }
+    const writers = opts.targets.map((t) => new TargetWriter(t, depth, release, opts, imageFailed))
     const live = (): TargetWriter[] => writers.filter((w) => !w.failure)
     // Cancel fails every target at the offset it reached; the outcome is in `failures`.
     const abortAll = (): void => {
@@ -278,9 +300,38 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       // Never released: the head buffer is not reused, only written again at the end.
       hasher?.update(head.subarray(0, headLen)).catch((err: Error) => (hashFailure ??= err))
       const headPadded = roundUp(headLen, blockSize)
+      let nextRead = headLen
 
-      // 3. Everything after the head, in order. Reads run ahead of the writes; each chunk is
-      // handed to the targets before it is hashed, so the drives work while the CPU hashes.
+      // 3a. Bytes not hashed here, of a plain file: every whole 4 KiB block after the head goes
+      // from the page cache to the drives without a buffer; the rest (under 4 KiB, padded to
+      // the block size) is read and written as in 3b.
+      const copy = opts.zeroCopy !== false && !hasher && headLen === headSize ? (opts.spliceCopy ?? loadSpliceCopy()) : undefined
+      const imageFd = image.fd
+      const bodyEnd = imageSize === undefined ? headLen : headLen + Math.floor((imageSize - headLen) / 4096) * 4096
+      if (
+        copy &&
+        imageFd !== undefined &&
+        bodyEnd > headLen &&
+        (await spliceWorks(
+          copy,
+          imageFd,
+          live().map((w) => w.t.fd),
+          headLen
+        ))
+      ) {
+        const from = { fd: imageFd, path: opts.imagePath }
+        for (let offset = headLen; offset < bodyEnd && live().length; offset += chunkSize) {
+          const length = Math.min(chunkSize, bodyEnd - offset)
+          const targets = live()
+          const chunk: Chunk = { offset, length, padded: length, refs: targets.length, write: (t) => spliceRange(copy, from, t, offset, length) }
+          for (const w of targets) w.push(chunk)
+        }
+        nextRead = bodyEnd
+      }
+
+      // 3b. Everything after the head (or after 3a), in order. Reads run ahead of the writes;
+      // each chunk is handed to the targets before it is hashed, so the drives work while the
+      // CPU hashes.
       type Filled = { buf: Buffer; offset: number; length: number }
       const readChunk = async (offset: number): Promise<Filled> => {
         const buf = await pool.acquire()
@@ -296,7 +347,6 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
         return { buf, offset, length }
       }
       const ahead: Array<Promise<Filled>> = []
-      let nextRead = headLen
       const fillAhead = (): void => {
         while (ahead.length < readAhead && nextRead < (imageSize ?? Infinity) && headLen === headSize) {
           const p = readChunk(nextRead)
@@ -322,7 +372,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
           if (padded > length) buf.fill(0, length, padded)
           // One reference per target plus one for the hasher: the buffer is reused only when
           // every drive has written it and the hashing thread is done with it.
-          const chunk: Chunk = { buf, offset, length, padded, refs: targets.length + (hasher ? 1 : 0) }
+          const chunk: Chunk = { buf, offset, length, padded, refs: targets.length + (hasher ? 1 : 0), write: (t) => writeAll(t.fd, buf, padded, offset) }
           for (const w of targets) w.push(chunk)
           hasher?.update(buf.subarray(0, length)).then(
             () => release(chunk),
@@ -341,6 +391,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
           )
       }
       await Promise.all(writers.map((w) => w.idle()))
+      if (imageFailure) throw imageFailure
       if (hashFailure) throw new AppError('HashError', `Cannot compute the image's SHA-256: ${hashFailure.message}`, { stage: 'write', cause: hashFailure })
 
       // 4. The first MiB, last.
@@ -367,12 +418,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       // E.g. the image became unreadable. No write may still be in flight when this returns:
       // the caller closes the drive descriptors, and a reused descriptor number must never
       // receive a late write.
-      for (const w of live())
-        w.fail(
-          err instanceof DriveIoError
-            ? err
-            : new DriveIoError((err as AppError).name ?? 'IOError', (err as Error).message, w.position(), { stage: 'write', cause: err })
-        )
+      for (const w of live()) w.fail(asTargetFailure(err, w))
       await Promise.all(writers.map((w) => w.idle()))
       throw err
     } finally {

@@ -34,7 +34,7 @@ export interface DrivesServiceOptions {
   onWrite?(ev: WriteEvent & { device: string }): void
   /** Test hook: a stand-in for the time a polkit prompt sits on screen before each OpenDevice. */
   beforeOpen?(device: string): Promise<void>
-  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number }
+  tuning?: { chunkSize?: number; buffers?: number; writesInFlight?: number; zeroCopy?: boolean }
   /** Where each job's last state is kept, so a restarted service still knows an interrupted write. */
   journal?: JobJournal
   /** SHA-256 digests of plain images taken before: a verified, unchanged image is not hashed again. */

@@ -18,6 +18,8 @@ export interface ImageReader {
   readonly estimatedSize: number
   /** Fills buf[0..length) with the image bytes at `position`; fewer only at the image's end. */
   read(buf: Buffer, length: number, position: number): Promise<number>
+  /** A plain file's descriptor, which writes that need not see the bytes copy from without a buffer (splice). */
+  readonly fd?: number
   /** SHA-256 of the compressed file as read, once the stream reached its end. */
   containerSha256?(): string | undefined
   close(): Promise<void>
@@ -135,6 +137,7 @@ function fileReader(fh: fsp.FileHandle, file: string, size: number): Omit<ImageR
   return {
     size,
     estimatedSize: size,
+    fd: fh.fd,
     async read(buf, length, position) {
       let done = 0
       while (done < length) {

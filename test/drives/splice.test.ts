@@ -1,0 +1,200 @@
+// Zero-copy writes (drives/splice-body.ts, native/usocket/src/splice_copy.c): the real addon
+// and real files as targets. The loop-device cases (O_DIRECT, a drive removed or an image
+// shrinking mid-write, cancel) are in write.test.ts.
+import { randomBytes } from 'node:crypto'
+import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AppError } from '../../src/shared/contract/errors'
+import { DriveIoError } from '../../src/main/services/drives/errors'
+import { MiB, writeImage, type WriteEvent } from '../../src/main/services/drives/pipeline'
+import { loadSpliceCopy, spliceRange, type SpliceCopy } from '../../src/main/services/drives/splice-body'
+import { tmpDir } from './support'
+
+let dir: string
+beforeAll(() => {
+  dir = tmpDir('hsc-splice-')
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+function file(name: string, bytes: Buffer): string {
+  const p = path.join(dir, name)
+  writeFileSync(p, bytes)
+  return p
+}
+
+/** A target file of `size` bytes filled with 0xaa, so bytes nobody wrote stand out. */
+function target(name: string, size: number): { path: string; fd: number } {
+  const p = file(name, Buffer.alloc(size, 0xaa))
+  return { path: p, fd: openSync(p, 'r+') }
+}
+
+async function write(image: string, t: { fd: number }, size: number, extra: Partial<Parameters<typeof writeImage>[0]> = {}): Promise<WriteEvent[]> {
+  const events: WriteEvent[] = []
+  const r = await writeImage({
+    imagePath: image,
+    targets: [{ id: 't', device: '/dev/test', fd: t.fd, size, blockSize: 512 }],
+    signal: new AbortController().signal,
+    hash: false,
+    chunkSize: 256 * 1024,
+    onWrite: (ev) => events.push(ev),
+    ...extra
+  })
+  expect([...r.failures.values()]).toEqual([])
+  return events
+}
+
+describe('the splice-copy addon', () => {
+  it('is built with the socket addon and loads', () => {
+    const require = createRequire(import.meta.url)
+    expect(require.resolve('usocket/splice-copy.js')).toMatch(/native[/\\]usocket[/\\]splice-copy\.js$/)
+    expect(loadSpliceCopy()).toBeTypeOf('function')
+  })
+
+  it('copies a range at its offsets, says how far it got at the end of the input, and names errno failures', async () => {
+    const copy = loadSpliceCopy() as SpliceCopy
+    const src = randomBytes(3 * MiB + 100)
+    const inFd = openSync(file('src.bin', src), 'r')
+    const out = target('out.bin', 4 * MiB)
+    try {
+      expect(await copy(inFd, out.fd, 4096, 8192, 2 * MiB + 1, 64 * 1024)).toBe(2 * MiB + 1)
+      const got = readFileSync(out.path)
+      expect(got.subarray(8192, 8192 + 2 * MiB + 1).equals(src.subarray(4096, 4096 + 2 * MiB + 1))).toBe(true)
+      expect(got.subarray(0, 8192).every((b) => b === 0xaa)).toBe(true)
+      // Past the input's end: the count is short, nothing fails.
+      expect(await copy(inFd, out.fd, 3 * MiB, 0, MiB, MiB)).toBe(100)
+      // The output side refuses (opened read-only): an errno error with the side and bytes copied.
+      const readOnly = openSync(out.path, 'r')
+      const err = (await copy(inFd, readOnly, 0, 0, 4096, 0).catch((e: unknown) => e)) as NodeJS.ErrnoException & { copied: number }
+      closeSync(readOnly)
+      expect(err).toMatchObject({ code: 'EBADF', syscall: 'splice (write)', copied: 0 })
+      await expect(copy(-1, out.fd, 0, 0, 1, 0)).rejects.toThrow(/non-negative integers/)
+    } finally {
+      closeSync(inFd)
+      closeSync(out.fd)
+    }
+  })
+})
+
+describe('spliceRange: which side failed', () => {
+  it('the drive: an I/O error at the byte it reached; the image: a read error; a short image: it changed', async () => {
+    const copy = loadSpliceCopy() as SpliceCopy
+    const img = file('range.img', randomBytes(MiB))
+    const imgFd = openSync(img, 'r')
+    const out = target('range-out.bin', 2 * MiB)
+    const readOnly = openSync(out.path, 'r')
+    const dirFd = openSync(dir, 'r')
+    try {
+      const drive = await spliceRange(copy, { fd: imgFd, path: img }, { fd: readOnly, device: '/dev/sdz' }, 4096, 8192).catch((e: unknown) => e)
+      expect(drive).toBeInstanceOf(DriveIoError)
+      expect(drive).toMatchObject({ name: 'DriveRemoved', offset: 4096, stage: 'write' })
+      const unreadable = await spliceRange(copy, { fd: dirFd, path: dir }, { fd: out.fd, device: '/dev/sdz' }, 0, 4096).catch((e: unknown) => e)
+      expect(unreadable).toBeInstanceOf(AppError)
+      expect(unreadable).not.toBeInstanceOf(DriveIoError)
+      expect(unreadable).toMatchObject({ name: 'ImageReadError', stage: 'read image' })
+      expect((unreadable as Error).message).toContain(`Cannot read the image ${dir} at byte 0`)
+      const short = await spliceRange(copy, { fd: imgFd, path: img }, { fd: out.fd, device: '/dev/sdz' }, MiB - 4096, 8192).catch((e: unknown) => e)
+      expect(short).toMatchObject({ name: 'ImageReadError', message: expect.stringMatching(/ended at byte 1048576, .*changed during the write/) })
+    } finally {
+      for (const fd of [imgFd, out.fd, readOnly, dirFd]) closeSync(fd)
+    }
+  })
+})
+
+describe('writeImage without buffers', () => {
+  it('writes the same bytes as through buffers: data spliced, the tail under 4 KiB padded, the first MiB last', async () => {
+    const size = 5 * MiB + 4096 + 1234
+    const img = file('odd.img', randomBytes(size))
+    const spliced = target('spliced.bin', 8 * MiB)
+    const buffered = target('buffered.bin', 8 * MiB)
+    const ev = await write(img, spliced, 8 * MiB)
+    const evBuffered = await write(img, buffered, 8 * MiB, { zeroCopy: false })
+    closeSync(spliced.fd)
+    closeSync(buffered.fd)
+    const a = readFileSync(spliced.path)
+    expect(a.equals(readFileSync(buffered.path))).toBe(true)
+    expect(a.subarray(0, size).equals(readFileSync(img))).toBe(true)
+    // Padded to the 512-byte block with zeros; beyond that, untouched.
+    expect(a.subarray(size, 5 * MiB + 4096 + 1536).every((b) => b === 0)).toBe(true)
+    expect(a[5 * MiB + 4096 + 1536]).toBe(0xaa)
+
+    const data = ev.filter((e) => e.kind === 'data' && e.phase === 'done')
+    // 4 MiB + 4 KiB of whole blocks after the head in 256 KiB chunks (the last 4 KiB), then the tail.
+    expect(data.map((e) => e.zeroCopy)).toEqual([...Array(17).fill(true), false])
+    expect(data.at(-1)).toMatchObject({ offset: 5 * MiB + 4096, length: 1536 })
+    expect(ev[0]).toMatchObject({ kind: 'wipe', phase: 'start' })
+    expect(ev.at(-1)).toMatchObject({ kind: 'head', phase: 'done' })
+    expect(evBuffered.filter((e) => e.kind === 'data').every((e) => e.zeroCopy === false)).toBe(true)
+  })
+
+  it('takes the buffers when the kernel refuses splice for these files (stand-in: a spliceCopy that fails EINVAL, as without splice support)', async () => {
+    const img = file('refused.img', randomBytes(3 * MiB))
+    const t = target('refused-out.bin', 4 * MiB)
+    let calls = 0
+    const refuses: SpliceCopy = () => {
+      calls++
+      return Promise.reject(Object.assign(new Error('splice (write): Invalid argument'), { code: 'EINVAL', syscall: 'splice (write)', copied: 0 }))
+    }
+    const ev = await write(img, t, 4 * MiB, { spliceCopy: refuses })
+    closeSync(t.fd)
+    expect(calls).toBe(1)
+    expect(ev.filter((e) => e.kind === 'data').every((e) => e.zeroCopy === false)).toBe(true)
+    expect(
+      readFileSync(t.path)
+        .subarray(0, 3 * MiB)
+        .equals(readFileSync(img))
+    ).toBe(true)
+  })
+
+  it('an image that shrinks while it is spliced fails as an image read error where it ended, and the head is never written', async () => {
+    const img = file('shrinks.img', randomBytes(8 * MiB))
+    const t = target('shrinks-out.bin', 8 * MiB)
+    const events: WriteEvent[] = []
+    const r = await writeImage({
+      imagePath: img,
+      targets: [{ id: 't', device: '/dev/test', fd: t.fd, size: 8 * MiB, blockSize: 512 }],
+      signal: new AbortController().signal,
+      hash: false,
+      chunkSize: 256 * 1024,
+      writesInFlight: 1,
+      onWrite: (ev) => {
+        events.push(ev)
+        if (ev.kind === 'data' && ev.phase === 'done' && ev.offset === 2 * MiB) truncateSync(img, 3 * MiB)
+      }
+    }).catch((e: unknown) => e)
+    closeSync(t.fd)
+    expect(r).toMatchObject({ name: 'ImageReadError', message: expect.stringMatching(/ended at byte 3145728/) })
+    expect(events.some((e) => e.kind === 'head')).toBe(false)
+    expect(
+      readFileSync(t.path)
+        .subarray(0, MiB)
+        .every((b) => b === 0)
+    ).toBe(true)
+  })
+
+  it('cancel stops a spliced write between chunks with the offset it reached', async () => {
+    const img = file('cancel.img', randomBytes(8 * MiB))
+    const t = target('cancel-out.bin', 8 * MiB)
+    const ac = new AbortController()
+    const r = await writeImage({
+      imagePath: img,
+      targets: [{ id: 't', device: '/dev/test', fd: t.fd, size: 8 * MiB, blockSize: 512 }],
+      signal: ac.signal,
+      hash: false,
+      chunkSize: 256 * 1024,
+      writesInFlight: 1,
+      onWrite: (ev) => {
+        if (ev.kind === 'data' && ev.phase === 'done' && ev.offset === 3 * MiB) ac.abort()
+      }
+    })
+    closeSync(t.fd)
+    const failure = r.failures.get('t')
+    expect(failure).toMatchObject({ name: 'Cancelled', stage: 'write' })
+    // Cancelled from inside the observer of the chunk at 3 MiB: the offset never claims more than is known written.
+    expect(failure?.offset).toBe(3 * MiB)
+    const out = readFileSync(t.path)
+    expect(out.subarray(0, MiB).every((b) => b === 0)).toBe(true)
+    expect(out[7 * MiB]).toBe(0xaa)
+  })
+})
