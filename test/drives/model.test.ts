@@ -142,6 +142,48 @@ describe('drive filter over recorded UDisks2 trees', () => {
     expect(m.source).toBe('/dev/sdb1')
   })
 
+  it('reads /sys/class/block again only after a device event (the kernel uevent count); /proc every time', async () => {
+    const f = JSON.parse(readFileSync(path.join(fixtureDir, 'workstation.json'), 'utf8')) as Fixture
+    const root = materialise(f)
+    const fs = createRootFs(root)
+    const listed: string[] = []
+    const counting = { ...fs, list: (p: string) => (listed.push(p), fs.list(p)) }
+    const seq = path.join(root, 'sys/kernel/uevent_seqnum')
+    mkdirSync(path.dirname(seq), { recursive: true })
+    writeFileSync(seq, '41\n')
+    const before = await findSystemDisks(counting, f.objects)
+    expect(listed).toContain('/sys/class/block')
+    expect([...before.disks.values()].flat()).toContain('/')
+
+    // No event: the devices are as they were; /proc (and btrfs's member list) is read again. The root moves to sdb
+    // in mountinfo: that is seen at once.
+    listed.length = 0
+    writeFileSync(path.join(root, 'proc/self/mountinfo'), f.mountinfo.replace(/^22 1 253:0 \/root \/ /m, '22 1 8:16 / / '))
+    const moved = await findSystemDisks(counting, f.objects)
+    expect(listed.filter((p) => p.startsWith('/sys/class/block'))).toEqual([])
+    expect(moved.disks.get(8 * 256 + 16)).toContain('/')
+
+    // A device event (sdb gets a partition): the next call reads /sys/class/block again.
+    mkdirSync(path.join(root, 'sys/class/block/sdb1'), { recursive: true })
+    writeFileSync(path.join(root, 'sys/class/block/sdb1/dev'), '8:17\n')
+    writeFileSync(path.join(root, 'sys/class/block/sdb1/partition'), '1\n')
+    mkdirSync(path.join(root, 'sys/class/block/sdb/sdb1'), { recursive: true })
+    writeFileSync(path.join(root, 'proc/self/mountinfo'), f.mountinfo.replace(/^22 1 253:0 \/root \/ /m, '22 1 8:17 / / '))
+    await findSystemDisks(counting, f.objects)
+    expect(listed.filter((p) => p.startsWith('/sys/class/block'))).toEqual([])
+    writeFileSync(seq, '42\n')
+    const after = await findSystemDisks(counting, f.objects)
+    expect(listed).toContain('/sys/class/block')
+    expect(after.disks.get(8 * 256 + 16)).toContain('/')
+
+    // Without the count (a root that has none), every call reads everything.
+    rmSync(seq)
+    listed.length = 0
+    await findSystemDisks(counting, f.objects)
+    await findSystemDisks(counting, f.objects)
+    expect(listed.filter((p) => p === '/sys/class/block')).toHaveLength(2)
+  })
+
   it('the live machine: the device holding / is never offered', async () => {
     const live = createRootFs('/')
     const mounts = parseMountinfo(readFileSync('/proc/self/mountinfo', 'utf8'))

@@ -77,17 +77,45 @@ interface SysBlock {
   partition: boolean
   slaves: string[]
   parent?: string
+  /** A loop device's backing file, as the kernel names it. */
+  backing?: string
 }
 
-/** /sys/class/block: kernel names, dev_t, partitions' parents and stacked devices' slaves. */
+/**
+ * The kernel's count of device events. Block devices, partitions, slaves and loop backing
+ * files change only with a uevent (add, remove, change), so an unchanged count means an
+ * unchanged /sys/class/block; /proc (mounts, swap) is read every time regardless.
+ */
+const UEVENT_SEQNUM = '/sys/kernel/uevent_seqnum'
+const sysBlockSeen = new WeakMap<RootFs, { seq: string; map: Map<string, SysBlock> }>()
+
+/** /sys/class/block as it is now: read again unless no device event happened since the last read. */
+async function currentSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
+  const seqNow = async (): Promise<string | undefined> => (await fs.tryReadText(UEVENT_SEQNUM))?.trim() || undefined
+  const seq = await seqNow()
+  const kept = sysBlockSeen.get(fs)
+  if (seq !== undefined && kept?.seq === seq) return kept.map
+  const map = await readSysBlock(fs)
+  // Kept only when no event happened while it was read, so it is one state of the devices.
+  if (seq !== undefined && (await seqNow()) === seq) sysBlockSeen.set(fs, { seq, map })
+  else sysBlockSeen.delete(fs)
+  return map
+}
+
+/** /sys/class/block: kernel names, dev_t, partitions' parents, stacked devices' slaves, loop backing files. */
 async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
   const names = await fs.list('/sys/class/block')
   const map = new Map<string, SysBlock>()
   await Promise.all(
     names.map(async (name) => {
       const base = `/sys/class/block/${name}`
-      const [dev, partition, slaves] = await Promise.all([fs.tryReadText(`${base}/dev`), fs.exists(`${base}/partition`), fs.list(`${base}/slaves`)])
-      map.set(name, { devnum: dev ? parseMajorMinor(dev) : undefined, partition, slaves })
+      const [dev, partition, slaves, backing] = await Promise.all([
+        fs.tryReadText(`${base}/dev`),
+        fs.exists(`${base}/partition`),
+        fs.list(`${base}/slaves`),
+        name.startsWith('loop') ? fs.tryReadText(`${base}/loop/backing_file`) : undefined
+      ])
+      map.set(name, { devnum: dev ? parseMajorMinor(dev) : undefined, partition, slaves, backing: backing?.trim() })
     })
   )
   // A partition is a sub-directory of its disk's directory.
@@ -117,7 +145,7 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
     return { disks, paths: pathDisks, error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
   }
   if (!mounts.some((m) => m.mountPoint === '/')) return { disks, paths: pathDisks, error: 'the root filesystem is not in /proc/self/mountinfo' }
-  const sys = await readSysBlock(fs)
+  const sys = await currentSysBlock(fs)
   const byDevnum = new Map<number, string>()
   for (const [name, b] of sys) if (b.devnum !== undefined) byDevnum.set(b.devnum, name)
 
@@ -207,17 +235,11 @@ export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: strin
   // A loop device's parents are the devices holding its backing file; computed before the
   // walk so nested loops (an image on a filesystem on another loop) are followed too.
   const loopParents = new Map<number, number[]>()
-  // Read all at once: one sysfs read per loop device, each waiting its turn, added up.
-  const loopsWithFile = await Promise.all(
-    [...sys]
-      .filter(([name, b]) => b.devnum !== undefined && name.startsWith('loop'))
-      .map(async ([name, b]) => ({ devnum: b.devnum as number, backing: (await fs.tryReadText(`/sys/class/block/${name}/loop/backing_file`))?.trim() }))
-  )
-  for (const { devnum, backing: raw } of loopsWithFile) {
-    const backing = raw?.replace(/ \(deleted\)$/, '')
-    if (!backing || !backing.startsWith('/')) continue
+  for (const b of sys.values()) {
+    const backing = b.backing?.replace(/ \(deleted\)$/, '')
+    if (b.devnum === undefined || !backing?.startsWith('/')) continue
     const owner = mountOf(backing)
-    if (owner) loopParents.set(devnum, await devicesOfMount(owner, new Set()))
+    if (owner) loopParents.set(b.devnum, await devicesOfMount(owner, new Set()))
   }
 
   for (const m of mounts) {
