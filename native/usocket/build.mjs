@@ -10,10 +10,10 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const release = path.join(here, 'build', 'Release')
-// Two addons, each one job: the socket dbus-next loads, and the zero-copy image writer.
+// Two addons, each one job: the socket dbus-next loads, and the drive I/O run on the libuv pool.
 const addons = [
   { name: 'hsc_usocket', source: 'usocket.c' },
-  { name: 'hsc_splice_copy', source: 'splice_copy.c' }
+  { name: 'hsc_drive_io', source: 'drive_io.c' }
 ]
 
 function headerDirs() {

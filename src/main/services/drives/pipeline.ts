@@ -2,7 +2,8 @@ import { write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, imageChanged, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
 import { startHasher, type StreamHasher } from './hasher'
-import { loadSpliceCopy, spliceRange, spliceWorks, type SpliceCopy } from './splice-body'
+import { loadDriveIo, type SpliceCopy } from './drive-io'
+import { spliceRange, spliceWorks } from './splice-body'
 import { openFileReader, type ImageReader } from './source'
 import { AppError } from '../../../shared/contract/errors'
 
@@ -305,7 +306,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       // 3a. Bytes not hashed here, of a plain file: every whole 4 KiB block after the head goes
       // from the page cache to the drives without a buffer; the rest (under 4 KiB, padded to
       // the block size) is read and written as in 3b.
-      const copy = opts.zeroCopy !== false && !hasher && headLen === headSize ? (opts.spliceCopy ?? loadSpliceCopy()) : undefined
+      const copy = opts.zeroCopy !== false && !hasher && headLen === headSize ? (opts.spliceCopy ?? loadDriveIo()?.spliceCopy) : undefined
       const imageFd = image.fd
       const bodyEnd = imageSize === undefined ? headLen : headLen + Math.floor((imageSize - headLen) / 4096) * 4096
       if (

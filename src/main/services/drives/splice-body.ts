@@ -1,35 +1,20 @@
-import { createRequire } from 'node:module'
 import { AppError } from '../../../shared/contract/errors'
+import type { SpliceCopy } from './drive-io'
 import { imageChanged, ioError } from './errors'
 
 /**
  * Zero-copy writes: image bytes this process need not see (no SHA-256 to take while writing)
- * go from the image's page cache to the drive through a pipe (splice(2), in the project's
- * addon native/usocket/src/splice_copy.c) instead of being read into a buffer and written
- * from it. Only the drive's own transfer copies them: on a 2-core machine writing to a fast
- * drive, the read copy is a third of the CPU the write costs.
+ * go from the image's page cache to the drive through a pipe (splice(2), the drive-io addon's
+ * spliceCopy) instead of being read into a buffer and written from it. Only the drive's own
+ * transfer copies them: on a 2-core machine writing to a fast drive, the read copy is a third
+ * of the CPU the write costs.
  */
-export type SpliceCopy = (inFd: number, outFd: number, inOffset: number, outOffset: number, length: number, pipeSize: number) => Promise<number>
 
 /**
  * 1 MiB: each O_DIRECT write the kernel issues from the pipe is then a USB stick's largest
  * transfer, and it is the default pipe-max-size, so any user may ask for it.
  */
 const PIPE_SIZE = 1024 * 1024
-
-let loaded: SpliceCopy | null | undefined
-
-/** The addon's spliceCopy; undefined when it is not built (then writes go through buffers). */
-export function loadSpliceCopy(): SpliceCopy | undefined {
-  if (loaded === undefined) {
-    try {
-      loaded = (createRequire(import.meta.url)('usocket/splice-copy.js') as { spliceCopy: SpliceCopy }).spliceCopy
-    } catch {
-      loaded = null
-    }
-  }
-  return loaded ?? undefined
-}
 
 interface SpliceFailure extends NodeJS.ErrnoException {
   /** Bytes that reached the drive before the failure. */

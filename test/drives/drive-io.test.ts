@@ -1,6 +1,7 @@
-// Zero-copy writes (drives/splice-body.ts, native/usocket/src/splice_copy.c): the real addon
-// and real files as targets. The loop-device cases (O_DIRECT, a drive removed or an image
-// shrinking mid-write, cancel) are in write.test.ts.
+// The drive-io addon (native/usocket/src/drive_io.c): zero-copy writes (drives/splice-body.ts)
+// and the read-back comparison on pool threads (drives/verify.ts), with the real addon and real
+// files as drives. The loop-device cases (O_DIRECT, a drive removed or an image shrinking
+// mid-write, cancel, a flipped byte found on read-back) are in write.test.ts.
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -9,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/contract/errors'
 import { DriveIoError } from '../../src/main/services/drives/errors'
 import { MiB, writeImage, type WriteEvent } from '../../src/main/services/drives/pipeline'
-import { loadSpliceCopy, spliceRange, type SpliceCopy } from '../../src/main/services/drives/splice-body'
+import { loadDriveIo, type CompareAt, type SpliceCopy } from '../../src/main/services/drives/drive-io'
+import { compareWithImage } from '../../src/main/services/drives/verify'
+import { openFileReader } from '../../src/main/services/drives/source'
+import { spliceRange } from '../../src/main/services/drives/splice-body'
 import { tmpDir } from './support'
 
 let dir: string
@@ -45,15 +49,16 @@ async function write(image: string, t: { fd: number }, size: number, extra: Part
   return events
 }
 
-describe('the splice-copy addon', () => {
+describe('the drive-io addon', () => {
   it('is built with the socket addon and loads', () => {
     const require = createRequire(import.meta.url)
-    expect(require.resolve('usocket/splice-copy.js')).toMatch(/native[/\\]usocket[/\\]splice-copy\.js$/)
-    expect(loadSpliceCopy()).toBeTypeOf('function')
+    expect(require.resolve('usocket/drive-io.js')).toMatch(/native[/\\]usocket[/\\]drive-io\.js$/)
+    expect(loadDriveIo()?.spliceCopy).toBeTypeOf('function')
+    expect(loadDriveIo()?.compareAt).toBeTypeOf('function')
   })
 
   it('copies a range at its offsets, says how far it got at the end of the input, and names errno failures', async () => {
-    const copy = loadSpliceCopy() as SpliceCopy
+    const copy = loadDriveIo()?.spliceCopy as SpliceCopy
     const src = randomBytes(3 * MiB + 100)
     const inFd = openSync(file('src.bin', src), 'r')
     const out = target('out.bin', 4 * MiB)
@@ -77,9 +82,70 @@ describe('the splice-copy addon', () => {
   })
 })
 
+describe('compareAt: a chunk of the drive against the image, on a pool thread', () => {
+  it('finds the first differing byte, says how much each side held, and names the side that failed', async () => {
+    const compareAt = loadDriveIo()?.compareAt as CompareAt
+    const bytes = randomBytes(2 * MiB)
+    const img = file('cmp-image.bin', bytes.subarray(0, MiB + 300))
+    const changed = Buffer.from(bytes)
+    changed[MiB + 5] ^= 0x01
+    const drv = file('cmp-drive.bin', changed)
+    const imgFd = openSync(img, 'r')
+    const drvFd = openSync(drv, 'r')
+    const a = Buffer.alloc(MiB)
+    const b = Buffer.alloc(MiB)
+    try {
+      expect(await compareAt(drvFd, a, imgFd, b, 0, MiB, MiB)).toEqual({ driveBytes: MiB, imageBytes: MiB, firstDifference: -1 })
+      expect(await compareAt(drvFd, a, imgFd, b, MiB, 4096, 4096)).toEqual({ driveBytes: 4096, imageBytes: 300, firstDifference: 5 })
+      expect(await compareAt(drvFd, a, imgFd, b, 2 * MiB - 100, 512, 512)).toMatchObject({ driveBytes: 100 })
+      const writeOnly = openSync(drv, 'a')
+      await expect(compareAt(writeOnly, a, imgFd, b, 0, 512, 512)).rejects.toMatchObject({ code: 'EBADF', syscall: 'pread (drive)' })
+      closeSync(writeOnly)
+      const dirFd = openSync(dir, 'r')
+      await expect(compareAt(drvFd, a, dirFd, b, 0, 512, 512)).rejects.toMatchObject({ code: 'EISDIR', syscall: 'pread (image)' })
+      closeSync(dirFd)
+      await expect(compareAt(drvFd, a, imgFd, b, 0, MiB + 1, MiB + 1)).rejects.toThrow(/each within its buffer/)
+    } finally {
+      closeSync(imgFd)
+      closeSync(drvFd)
+    }
+  })
+
+  it('compareWithImage answers the same on the pool and in JavaScript: equal, a flipped byte, an image that ends early', async () => {
+    const bytes = randomBytes(5 * MiB + 777)
+    const img = file('cwi-image.bin', bytes)
+    const flipped = Buffer.from(bytes)
+    flipped[3 * MiB + 12345] ^= 0x80
+    const cases = {
+      equal: file('cwi-equal.bin', bytes),
+      flipped: file('cwi-flipped.bin', flipped),
+      longer: file('cwi-longer.bin', Buffer.concat([bytes, randomBytes(4096)]))
+    }
+    const answers = async (drive: string, imageSize: number, pool: boolean): Promise<number | undefined> => {
+      const fd = openSync(drive, 'r')
+      const reader = await openFileReader(img)
+      try {
+        const source = pool ? reader : { ...reader, fd: undefined }
+        return await compareWithImage({ fd, device: drive, imageSize, blockSize: 512, signal: new AbortController().signal, imagePath: img, source })
+      } finally {
+        closeSync(fd)
+        await reader.close()
+      }
+    }
+    for (const pool of [true, false]) {
+      expect(await answers(cases.equal, bytes.length, pool)).toBeUndefined()
+      expect(await answers(cases.flipped, bytes.length, pool)).toBe(3 * MiB + 12345)
+      // The image is shorter than the length compared (it changed): the difference is where it ended.
+      expect(await answers(cases.longer, bytes.length + 100, pool)).toBe(bytes.length)
+      // The drive ends before the image: it was removed or changed size.
+      await expect(answers(cases.equal, bytes.length + 4096, pool)).rejects.toMatchObject({ name: 'DriveRemoved', offset: bytes.length })
+    }
+  })
+})
+
 describe('spliceRange: which side failed', () => {
   it('the drive: an I/O error at the byte it reached; the image: a read error; a short image: it changed', async () => {
-    const copy = loadSpliceCopy() as SpliceCopy
+    const copy = loadDriveIo()?.spliceCopy as SpliceCopy
     const img = file('range.img', randomBytes(MiB))
     const imgFd = openSync(img, 'r')
     const out = target('range-out.bin', 2 * MiB)

@@ -1,0 +1,291 @@
+/*
+ * The drive I/O that runs best on the libuv pool, off the JavaScript thread:
+ *
+ * spliceCopy: copies a range of one file descriptor to another through a pipe with
+ * splice(2), so the bytes never pass through this process's memory.
+ *
+ * Why: writing an image whose bytes the process need not see (no hash to take while
+ * writing) costs two copies through a buffer: page cache -> buffer (read) and
+ * buffer -> device (the write). splice moves page references from the image's page cache
+ * into the pipe and from there into the O_DIRECT write, so only the device copies. See
+ * src/main/services/drives/splice-body.ts for when the drives service uses it.
+ *
+ * compareAt: reads a range of the drive and of the image into two buffers the caller owns and
+ * compares them, on one pool thread. A read-back compares every byte of the image; done from
+ * JavaScript, each chunk costs two pool round trips and a memcmp on the main thread, which
+ * on a 2-core machine reading a fast drive back was a third of the read-back's time.
+ *
+ * Node-API only (one binary for Node and Electron), like usocket.c.
+ */
+#define NAPI_VERSION 8
+#define _GNU_SOURCE
+#include <node_api.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "errno_error.h"
+
+typedef struct {
+  napi_async_work work;
+  napi_ref callback;
+  int in_fd, out_fd;
+  int64_t in_off, out_off, len, pipe_size;
+  /* Bytes that reached out_fd. */
+  int64_t done;
+  int err;
+  const char *syscall;
+} splice_job_t;
+
+static void splice_execute(napi_env env, void *data) {
+  (void)env;
+  splice_job_t *j = data;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    j->err = errno;
+    j->syscall = "pipe2";
+    return;
+  }
+  /* A larger pipe moves more per call; above the user's limit the default size still works. */
+  if (j->pipe_size > 0) (void)fcntl(p[1], F_SETPIPE_SZ, (int)j->pipe_size);
+  loff_t in_off = j->in_off, out_off = j->out_off;
+  while (j->done < j->len) {
+    ssize_t n = splice(j->in_fd, &in_off, p[1], NULL, (size_t)(j->len - j->done), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      j->err = errno;
+      j->syscall = "splice (read)";
+      break;
+    }
+    /* The input ended early: the caller sees the short count. */
+    if (n == 0) break;
+    ssize_t moved = 0;
+    while (moved < n) {
+      ssize_t k = splice(p[0], NULL, j->out_fd, &out_off, (size_t)(n - moved), 0);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) {
+        j->err = k < 0 ? errno : ENOSPC;
+        j->syscall = "splice (write)";
+        goto out;
+      }
+      moved += k;
+      j->done += k;
+    }
+  }
+out:
+  close(p[0]);
+  close(p[1]);
+}
+
+static void splice_complete(napi_env env, napi_status status, void *data) {
+  splice_job_t *j = data;
+  napi_value cb, undefined, args[2], ignored;
+  napi_get_undefined(env, &undefined);
+  napi_get_reference_value(env, j->callback, &cb);
+  if (status != napi_ok) args[0] = errno_error(env, ECANCELED, "splice");
+  else if (j->err) args[0] = errno_error(env, j->err, j->syscall);
+  else args[0] = undefined;
+  /* Also on an error: how far the output got says where a drive failed. */
+  napi_create_int64(env, j->done, &args[1]);
+  if (j->err) napi_set_named_property(env, args[0], "copied", args[1]);
+  napi_call_function(env, undefined, cb, 2, args, &ignored);
+  napi_delete_reference(env, j->callback);
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+/* spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize, callback(err, copied)) */
+static napi_value js_splice_copy(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t in_fd, out_fd;
+  int64_t in_off, out_off, len, pipe_size;
+  napi_valuetype cb_type = napi_undefined;
+  if (argc == 7) napi_typeof(env, argv[6], &cb_type);
+  if (argc < 7 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &in_fd) != napi_ok ||
+      napi_get_value_int32(env, argv[1], &out_fd) != napi_ok || napi_get_value_int64(env, argv[2], &in_off) != napi_ok ||
+      napi_get_value_int64(env, argv[3], &out_off) != napi_ok || napi_get_value_int64(env, argv[4], &len) != napi_ok ||
+      napi_get_value_int64(env, argv[5], &pipe_size) != napi_ok || in_fd < 0 || out_fd < 0 || in_off < 0 || out_off < 0 ||
+      len < 0 || pipe_size < 0) {
+    napi_throw_type_error(env, NULL,
+                          "spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize: non-negative integers, callback: function)");
+    return NULL;
+  }
+  splice_job_t *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  j->in_fd = in_fd;
+  j->out_fd = out_fd;
+  j->in_off = in_off;
+  j->out_off = out_off;
+  j->len = len;
+  j->pipe_size = pipe_size;
+  napi_value name;
+  napi_create_string_utf8(env, "hsc-splice-copy", NAPI_AUTO_LENGTH, &name);
+  napi_create_reference(env, argv[6], 1, &j->callback);
+  napi_create_async_work(env, NULL, name, splice_execute, splice_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return NULL;
+}
+
+typedef struct {
+  napi_async_work work;
+  napi_ref callback, dev_buf, img_buf;
+  int dev_fd, img_fd;
+  uint8_t *dev, *img;
+  int64_t offset, length, read_length;
+  /* Bytes each read returned; the first differing byte (-1: none). */
+  int64_t dev_got, img_got, diff;
+  int err;
+  const char *syscall;
+} compare_job_t;
+
+/* pread until `len` bytes or the end; returns the count, or -1 with errno. */
+static int64_t read_fully(int fd, uint8_t *buf, int64_t len, int64_t off) {
+  int64_t got = 0;
+  while (got < len) {
+    ssize_t n = pread(fd, buf + got, (size_t)(len - got), off + got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return -1;
+    if (n == 0) break;
+    got += n;
+  }
+  return got;
+}
+
+static void compare_execute(napi_env env, void *data) {
+  (void)env;
+  compare_job_t *j = data;
+  j->diff = -1;
+  j->dev_got = read_fully(j->dev_fd, j->dev, j->read_length, j->offset);
+  if (j->dev_got < 0) {
+    j->err = errno;
+    j->syscall = "pread (drive)";
+    j->dev_got = 0;
+    return;
+  }
+  j->img_got = read_fully(j->img_fd, j->img, j->length, j->offset);
+  if (j->img_got < 0) {
+    j->err = errno;
+    j->syscall = "pread (image)";
+    j->img_got = 0;
+    return;
+  }
+  int64_t n = j->dev_got < j->img_got ? j->dev_got : j->img_got;
+  if (n > j->length) n = j->length;
+  if (memcmp(j->dev, j->img, (size_t)n) != 0) {
+    for (int64_t i = 0; i < n; i++)
+      if (j->dev[i] != j->img[i]) {
+        j->diff = i;
+        break;
+      }
+  }
+}
+
+static void compare_complete(napi_env env, napi_status status, void *data) {
+  compare_job_t *j = data;
+  napi_value cb, undefined, args[2], ignored;
+  napi_get_undefined(env, &undefined);
+  napi_get_reference_value(env, j->callback, &cb);
+  if (status != napi_ok) args[0] = errno_error(env, ECANCELED, "compare");
+  else if (j->err) args[0] = errno_error(env, j->err, j->syscall);
+  else args[0] = undefined;
+  if (status == napi_ok && !j->err) {
+    napi_value v;
+    napi_create_object(env, &args[1]);
+    napi_create_int64(env, j->dev_got, &v);
+    napi_set_named_property(env, args[1], "driveBytes", v);
+    napi_create_int64(env, j->img_got, &v);
+    napi_set_named_property(env, args[1], "imageBytes", v);
+    napi_create_int64(env, j->diff, &v);
+    napi_set_named_property(env, args[1], "firstDifference", v);
+  } else {
+    napi_get_undefined(env, &args[1]);
+  }
+  napi_call_function(env, undefined, cb, 2, args, &ignored);
+  napi_delete_reference(env, j->callback);
+  napi_delete_reference(env, j->dev_buf);
+  napi_delete_reference(env, j->img_buf);
+  napi_delete_async_work(env, j->work);
+  free(j);
+}
+
+static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  bool is;
+  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
+  napi_typedarray_type type;
+  void *p;
+  if (napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
+  *data = p;
+  return 1;
+}
+
+/*
+ * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, callback(err, result)):
+ * reads readLength bytes of the drive at offset into driveBuf (O_DIRECT: aligned, a multiple
+ * of the block size) and length bytes of the image into imageBuf, then compares the first
+ * length bytes. result: { driveBytes, imageBytes, firstDifference } (-1 when none differ).
+ * The buffers must stay untouched until the callback.
+ */
+static napi_value js_compare_at(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t dev_fd, img_fd;
+  int64_t offset, length, read_length;
+  uint8_t *dev, *img;
+  size_t dev_len, img_len;
+  napi_valuetype cb_type = napi_undefined;
+  if (argc == 8) napi_typeof(env, argv[7], &cb_type);
+  if (argc < 8 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_bytes(env, argv[1], &dev, &dev_len) ||
+      napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_bytes(env, argv[3], &img, &img_len) ||
+      napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
+      napi_get_value_int64(env, argv[6], &read_length) != napi_ok || dev_fd < 0 || img_fd < 0 || offset < 0 || length < 0 ||
+      read_length < length || (uint64_t)read_length > dev_len || (uint64_t)length > img_len) {
+    napi_throw_type_error(env, NULL,
+                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, callback): "
+                          "length <= readLength, each within its buffer");
+    return NULL;
+  }
+  compare_job_t *j = calloc(1, sizeof *j);
+  if (!j) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  j->dev_fd = dev_fd;
+  j->img_fd = img_fd;
+  j->dev = dev;
+  j->img = img;
+  j->offset = offset;
+  j->length = length;
+  j->read_length = read_length;
+  napi_value name;
+  napi_create_string_utf8(env, "hsc-compare-at", NAPI_AUTO_LENGTH, &name);
+  /* The buffers are referenced until the work is done, so they cannot be collected meanwhile. */
+  napi_create_reference(env, argv[1], 1, &j->dev_buf);
+  napi_create_reference(env, argv[3], 1, &j->img_buf);
+  napi_create_reference(env, argv[7], 1, &j->callback);
+  napi_create_async_work(env, NULL, name, compare_execute, compare_complete, j, &j->work);
+  napi_queue_async_work(env, j->work);
+  return NULL;
+}
+
+static napi_value init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+      {"spliceCopy", NULL, js_splice_copy, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"compareAt", NULL, js_compare_at, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    napi_throw_error(env, NULL, "drive-io: cannot define its exports");
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, init)
