@@ -237,6 +237,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     const script = `
       const pty = require(${JSON.stringify(installed(`${APP}/node_modules/node-pty`))})
       require(${JSON.stringify(installed(`${APP}/node_modules/usocket`))})
+      if (typeof require(${JSON.stringify(installed(`${APP}/node_modules/usocket/drive-io.js`))}).spliceCopy !== 'function') throw new Error('drive-io')
       const p = pty.spawn('/bin/echo', ['from-the-rpm'], {})
       let out = ''
       p.onData((d) => (out += d))
@@ -247,6 +248,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     const files = (await run(['rpm', '-qlp', cliRpm])).stdout.split('\n')
     expect(files.filter((f) => f.endsWith('.node')).sort()).toEqual([
       `${APP}/node_modules/node-pty/build/Release/pty.node`,
+      `${APP}/node_modules/usocket/build/Release/hsc_drive_io.node`,
       `${APP}/node_modules/usocket/build/Release/hsc_usocket.node`
     ])
     // No prebuilt binaries for other systems, no add-on sources, no source maps.
