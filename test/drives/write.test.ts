@@ -82,6 +82,23 @@ const WRITE_PATHS = [
   { name: 'nothing hashed, spliced without a buffer', verify: false, zeroCopy: true }
 ] as const
 
+/**
+ * An onWrite observer of completed data writes: `copies` records whether each was spliced,
+ * and `each` is called with how many have completed.
+ */
+function dataWrites(each: (n: number) => void): { copies: Set<boolean | undefined>; onWrite: (ev: WriteEvent) => void } {
+  const copies = new Set<boolean | undefined>()
+  let n = 0
+  return {
+    copies,
+    onWrite: (ev) => {
+      if (ev.kind !== 'data' || ev.phase !== 'done') return
+      copies.add(ev.zeroCopy)
+      each(++n)
+    }
+  }
+}
+
 describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop devices)${skip ? ` — skipped: ${skip}` : ''}`, () => {
   it('hides loop devices without the test switch, offers them with it; / is never offered', async () => {
     const dev = newLoop('list.img', 64 * MiB)
@@ -341,19 +358,12 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   for (const mode of WRITE_PATHS)
     it(`a loop device deleted mid-write fails as DriveRemoved with stage and offset (${mode.name})`, async () => {
       const dev = newLoop(`deleted-${mode.verify}.img`, 64 * MiB)
-      let n = 0
-      const copies = new Set<boolean | undefined>()
-      const s = service({
-        tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
-        onWrite: (ev) => {
-          if (ev.kind !== 'data' || ev.phase !== 'done') return
-          copies.add(ev.zeroCopy)
-          n++
-          if (n === 10) execFileSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'])
-          // Stretch the write so the deletion lands in the middle of it.
-          sleepSync(4)
-        }
+      const { copies, onWrite } = dataWrites((n) => {
+        if (n === 10) execFileSync('udisksctl', ['loop-delete', '-b', dev, '--no-user-interaction'])
+        // Stretch the write so the deletion lands in the middle of it.
+        sleepSync(4)
       })
+      const s = service({ tuning: { chunkSize: 256 * 1024, writesInFlight: 1 }, onWrite })
       const job = await run(s, { image: iso, targets: [{ device: dev }], verify: mode.verify, allowUnverified: true, after: 'none' })
       const t = job.targets[0]
       expect([...copies]).toEqual([mode.zeroCopy])
@@ -370,16 +380,8 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
       const img = path.join(dir, `shrinking-${mode.verify}.img`)
       writeFileSync(img, randomBytes(20 * MiB))
       const dev = newLoop(`shrink-target-${mode.verify}.img`, 32 * MiB)
-      let n = 0
-      const copies = new Set<boolean | undefined>()
-      const s = service({
-        tuning: { chunkSize: 256 * 1024, writesInFlight: 1 },
-        onWrite: (ev) => {
-          if (ev.kind !== 'data' || ev.phase !== 'done') return
-          copies.add(ev.zeroCopy)
-          if (++n === 4) truncateSync(img, 6 * MiB)
-        }
-      })
+      const { copies, onWrite } = dataWrites((n) => n === 4 && truncateSync(img, 6 * MiB))
+      const s = service({ tuning: { chunkSize: 256 * 1024, writesInFlight: 1 }, onWrite })
       const job = await run(s, { image: img, targets: [{ device: dev }], verify: mode.verify, allowUnverified: true, after: 'none' })
       const t = job.targets[0]
       expect([...copies]).toEqual([mode.zeroCopy])

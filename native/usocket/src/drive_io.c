@@ -31,15 +31,59 @@
 
 #include "errno_error.h"
 
+/*
+ * What every pool call has: its work and its JavaScript callback. First member of each call's
+ * state, so one allocation and one free serve both.
+ */
 typedef struct {
   napi_async_work work;
   napi_ref callback;
+  /* errno of the failure and the call that failed (its side), 0 when none. */
+  int err;
+  const char *syscall;
+} pool_call_t;
+
+/* A zeroed call state of `size` bytes, or NULL with a JavaScript error thrown. */
+static void *new_call(napi_env env, size_t size) {
+  void *c = calloc(1, size);
+  if (!c) napi_throw_error(env, "ENOMEM", "out of memory");
+  return c;
+}
+
+static void queue_call(napi_env env, pool_call_t *c, const char *name, napi_value callback, napi_async_execute_callback execute,
+                       napi_async_complete_callback complete) {
+  napi_value n;
+  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &n);
+  napi_create_reference(env, callback, 1, &c->callback);
+  napi_create_async_work(env, NULL, n, execute, complete, c, &c->work);
+  napi_queue_async_work(env, c->work);
+}
+
+/* The error the callback gets: the failed call's errno, ECANCELED when the work never ran, else undefined. */
+static napi_value call_error(napi_env env, napi_status status, pool_call_t *c, const char *what) {
+  napi_value undefined;
+  napi_get_undefined(env, &undefined);
+  if (status != napi_ok) return errno_error(env, ECANCELED, what);
+  return c->err ? errno_error(env, c->err, c->syscall) : undefined;
+}
+
+/* Calls back (err, result) and frees the call. */
+static void finish_call(napi_env env, pool_call_t *c, napi_value err, napi_value result) {
+  napi_value cb, undefined, args[2] = {err, result}, ignored;
+  napi_get_undefined(env, &undefined);
+  napi_get_reference_value(env, c->callback, &cb);
+  napi_call_function(env, undefined, cb, 2, args, &ignored);
+  napi_delete_reference(env, c->callback);
+  napi_delete_async_work(env, c->work);
+  free(c);
+}
+
+typedef struct {
+  pool_call_t call;
   int in_fd, out_fd;
   int64_t in_off, out_off, len, pipe_size;
   /* Bytes that reached out_fd. */
   int64_t done;
-  int err;
-  const char *syscall;
 } splice_job_t;
 
 static void splice_execute(napi_env env, void *data) {
@@ -47,8 +91,8 @@ static void splice_execute(napi_env env, void *data) {
   splice_job_t *j = data;
   int p[2];
   if (pipe2(p, O_CLOEXEC) < 0) {
-    j->err = errno;
-    j->syscall = "pipe2";
+    j->call.err = errno;
+    j->call.syscall = "pipe2";
     return;
   }
   /* A larger pipe moves more per call; above the user's limit the default size still works. */
@@ -58,8 +102,8 @@ static void splice_execute(napi_env env, void *data) {
     ssize_t n = splice(j->in_fd, &in_off, p[1], NULL, (size_t)(j->len - j->done), 0);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
-      j->err = errno;
-      j->syscall = "splice (read)";
+      j->call.err = errno;
+      j->call.syscall = "splice (read)";
       break;
     }
     /* The input ended early: the caller sees the short count. */
@@ -69,8 +113,8 @@ static void splice_execute(napi_env env, void *data) {
       ssize_t k = splice(p[0], NULL, j->out_fd, &out_off, (size_t)(n - moved), 0);
       if (k < 0 && errno == EINTR) continue;
       if (k <= 0) {
-        j->err = k < 0 ? errno : ENOSPC;
-        j->syscall = "splice (write)";
+        j->call.err = k < 0 ? errno : ENOSPC;
+        j->call.syscall = "splice (write)";
         goto out;
       }
       moved += k;
@@ -84,19 +128,11 @@ out:
 
 static void splice_complete(napi_env env, napi_status status, void *data) {
   splice_job_t *j = data;
-  napi_value cb, undefined, args[2], ignored;
-  napi_get_undefined(env, &undefined);
-  napi_get_reference_value(env, j->callback, &cb);
-  if (status != napi_ok) args[0] = errno_error(env, ECANCELED, "splice");
-  else if (j->err) args[0] = errno_error(env, j->err, j->syscall);
-  else args[0] = undefined;
+  napi_value err = call_error(env, status, &j->call, "splice"), copied;
   /* Also on an error: how far the output got says where a drive failed. */
-  napi_create_int64(env, j->done, &args[1]);
-  if (j->err) napi_set_named_property(env, args[0], "copied", args[1]);
-  napi_call_function(env, undefined, cb, 2, args, &ignored);
-  napi_delete_reference(env, j->callback);
-  napi_delete_async_work(env, j->work);
-  free(j);
+  napi_create_int64(env, j->done, &copied);
+  if (j->call.err) napi_set_named_property(env, err, "copied", copied);
+  finish_call(env, &j->call, err, copied);
 }
 
 /* spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize, callback(err, copied)) */
@@ -117,35 +153,26 @@ static napi_value js_splice_copy(napi_env env, napi_callback_info info) {
                           "spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize: non-negative integers, callback: function)");
     return NULL;
   }
-  splice_job_t *j = calloc(1, sizeof *j);
-  if (!j) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
+  splice_job_t *j = new_call(env, sizeof *j);
+  if (!j) return NULL;
   j->in_fd = in_fd;
   j->out_fd = out_fd;
   j->in_off = in_off;
   j->out_off = out_off;
   j->len = len;
   j->pipe_size = pipe_size;
-  napi_value name;
-  napi_create_string_utf8(env, "hsc-splice-copy", NAPI_AUTO_LENGTH, &name);
-  napi_create_reference(env, argv[6], 1, &j->callback);
-  napi_create_async_work(env, NULL, name, splice_execute, splice_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
+  queue_call(env, &j->call, "hsc-splice-copy", argv[6], splice_execute, splice_complete);
   return NULL;
 }
 
 typedef struct {
-  napi_async_work work;
-  napi_ref callback, dev_buf, img_buf;
+  pool_call_t call;
+  napi_ref dev_buf, img_buf;
   int dev_fd, img_fd;
   uint8_t *dev, *img;
   int64_t offset, length, read_length;
   /* Bytes each read returned; the first differing byte (-1: none). */
   int64_t dev_got, img_got, diff;
-  int err;
-  const char *syscall;
 } compare_job_t;
 
 /* pread until `len` bytes or the end; returns the count, or -1 with errno. */
@@ -167,15 +194,15 @@ static void compare_execute(napi_env env, void *data) {
   j->diff = -1;
   j->dev_got = read_fully(j->dev_fd, j->dev, j->read_length, j->offset);
   if (j->dev_got < 0) {
-    j->err = errno;
-    j->syscall = "pread (drive)";
+    j->call.err = errno;
+    j->call.syscall = "pread (drive)";
     j->dev_got = 0;
     return;
   }
   j->img_got = read_fully(j->img_fd, j->img, j->length, j->offset);
   if (j->img_got < 0) {
-    j->err = errno;
-    j->syscall = "pread (image)";
+    j->call.err = errno;
+    j->call.syscall = "pread (image)";
     j->img_got = 0;
     return;
   }
@@ -192,30 +219,21 @@ static void compare_execute(napi_env env, void *data) {
 
 static void compare_complete(napi_env env, napi_status status, void *data) {
   compare_job_t *j = data;
-  napi_value cb, undefined, args[2], ignored;
-  napi_get_undefined(env, &undefined);
-  napi_get_reference_value(env, j->callback, &cb);
-  if (status != napi_ok) args[0] = errno_error(env, ECANCELED, "compare");
-  else if (j->err) args[0] = errno_error(env, j->err, j->syscall);
-  else args[0] = undefined;
-  if (status == napi_ok && !j->err) {
+  napi_value err = call_error(env, status, &j->call, "compare"), result;
+  napi_get_undefined(env, &result);
+  if (status == napi_ok && !j->call.err) {
     napi_value v;
-    napi_create_object(env, &args[1]);
+    napi_create_object(env, &result);
     napi_create_int64(env, j->dev_got, &v);
-    napi_set_named_property(env, args[1], "driveBytes", v);
+    napi_set_named_property(env, result, "driveBytes", v);
     napi_create_int64(env, j->img_got, &v);
-    napi_set_named_property(env, args[1], "imageBytes", v);
+    napi_set_named_property(env, result, "imageBytes", v);
     napi_create_int64(env, j->diff, &v);
-    napi_set_named_property(env, args[1], "firstDifference", v);
-  } else {
-    napi_get_undefined(env, &args[1]);
+    napi_set_named_property(env, result, "firstDifference", v);
   }
-  napi_call_function(env, undefined, cb, 2, args, &ignored);
-  napi_delete_reference(env, j->callback);
   napi_delete_reference(env, j->dev_buf);
   napi_delete_reference(env, j->img_buf);
-  napi_delete_async_work(env, j->work);
-  free(j);
+  finish_call(env, &j->call, err, result);
 }
 
 static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
@@ -255,11 +273,8 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
                           "length <= readLength, each within its buffer");
     return NULL;
   }
-  compare_job_t *j = calloc(1, sizeof *j);
-  if (!j) {
-    napi_throw_error(env, "ENOMEM", "out of memory");
-    return NULL;
-  }
+  compare_job_t *j = new_call(env, sizeof *j);
+  if (!j) return NULL;
   j->dev_fd = dev_fd;
   j->img_fd = img_fd;
   j->dev = dev;
@@ -267,14 +282,10 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
   j->offset = offset;
   j->length = length;
   j->read_length = read_length;
-  napi_value name;
-  napi_create_string_utf8(env, "hsc-compare-at", NAPI_AUTO_LENGTH, &name);
   /* The buffers are referenced until the work is done, so they cannot be collected meanwhile. */
   napi_create_reference(env, argv[1], 1, &j->dev_buf);
   napi_create_reference(env, argv[3], 1, &j->img_buf);
-  napi_create_reference(env, argv[7], 1, &j->callback);
-  napi_create_async_work(env, NULL, name, compare_execute, compare_complete, j, &j->work);
-  napi_queue_async_work(env, j->work);
+  queue_call(env, &j->call, "hsc-compare-at", argv[7], compare_execute, compare_complete);
   return NULL;
 }
 
