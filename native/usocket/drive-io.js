@@ -19,14 +19,16 @@ function spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize) {
 }
 
 /**
- * Reads `readLength` bytes of the drive and `length` bytes of the image at `offset` into the
- * two buffers and compares the first `length` bytes, on one pool thread. Resolves with
- * { driveBytes, imageBytes, firstDifference } (-1: none differ); rejects with an errno error
- * whose `syscall` names the side ("pread (drive)", "pread (image)").
+ * Compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time
+ * (reading the drive into driveBuf, `readLength` in all: a multiple of its block size, and
+ * the image into imageBuf), on one pool thread. Resolves with { driveEnd, firstDifference,
+ * imageEnd }: what ended the comparison, counted from `offset` (-1: not that; all -1 when the
+ * range is equal); rejects with an errno error whose `syscall` names the side
+ * ("pread (drive)", "pread (image)") and whose `offset` is the step that failed.
  */
-function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength) {
+function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step) {
   return new Promise((resolve, reject) => {
-    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, (err, result) => (err ? reject(err) : resolve(result)))
+    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, (err, result) => (err ? reject(err) : resolve(result)))
   })
 }
 

@@ -82,8 +82,11 @@ describe('the drive-io addon', () => {
   })
 })
 
-describe('compareAt: a chunk of the drive against the image, on a pool thread', () => {
-  it('finds the first differing byte, says how much each side held, and names the side that failed', async () => {
+/** compareAt's answer for an equal range. */
+const EQUAL = { driveEnd: -1, firstDifference: -1, imageEnd: -1 }
+
+describe('compareAt: a range of the drive against the image, on a pool thread', () => {
+  it('finds the first differing byte, says how much each side held, and names the side that failed and where', async () => {
     const compareAt = loadDriveIo()?.compareAt as CompareAt
     const bytes = randomBytes(2 * MiB)
     const img = file('cmp-image.bin', bytes.subarray(0, MiB + 300))
@@ -92,22 +95,40 @@ describe('compareAt: a chunk of the drive against the image, on a pool thread', 
     const drv = file('cmp-drive.bin', changed)
     const imgFd = openSync(img, 'r')
     const drvFd = openSync(drv, 'r')
+    const plainFd = openSync(file('cmp-plain.bin', bytes), 'r')
+    const shortFd = openSync(file('cmp-short.bin', changed.subarray(0, MiB + 100)), 'r')
     const a = Buffer.alloc(MiB)
     const b = Buffer.alloc(MiB)
     try {
-      expect(await compareAt(drvFd, a, imgFd, b, 0, MiB, MiB)).toEqual({ driveBytes: MiB, imageBytes: MiB, firstDifference: -1 })
-      expect(await compareAt(drvFd, a, imgFd, b, MiB, 4096, 4096)).toEqual({ driveBytes: 4096, imageBytes: 300, firstDifference: 5 })
-      expect(await compareAt(drvFd, a, imgFd, b, 2 * MiB - 100, 512, 512)).toMatchObject({ driveBytes: 100 })
+      expect(await compareAt(drvFd, a, imgFd, b, 0, MiB, MiB, MiB)).toEqual(EQUAL)
+      expect(await compareAt(drvFd, a, imgFd, b, MiB, 4096, 4096, MiB)).toEqual({ ...EQUAL, firstDifference: 5 })
+      expect(await compareAt(drvFd, a, imgFd, b, 2 * MiB - 100, 512, 512, MiB)).toEqual({ ...EQUAL, driveEnd: 100 })
+      // Several steps in one call: counted from the range's start, ending at the first step with an event.
+      const step = 256 * 1024
+      expect(await compareAt(drvFd, a, imgFd, b, 0, MiB, MiB, step)).toEqual(EQUAL)
+      // The flip is in the fourth step, before the image ends there: the fifth step is never read.
+      expect(await compareAt(drvFd, a, imgFd, b, 4096, MiB + 4096, MiB + 4096, step)).toEqual({ ...EQUAL, firstDifference: MiB + 5 - 4096 })
+      // Equal until the image ends in the second step: that is the answer.
+      expect(await compareAt(plainFd, a, imgFd, b, MiB - step, 2 * step, 2 * step, step)).toEqual({ ...EQUAL, imageEnd: step + 300 })
+      // Both sides end after three steps (the drive compared with itself): the drive's end comes first.
+      expect(await compareAt(drvFd, a, drvFd, b, MiB + step, MiB, MiB, step)).toEqual({ ...EQUAL, driveEnd: MiB - step })
+      // The drive ends in the step where a byte differs: a drive that ended is not a mismatch.
+      expect(await compareAt(shortFd, a, plainFd, b, MiB, 4096, 4096, MiB)).toEqual({ ...EQUAL, driveEnd: 100 })
       const writeOnly = openSync(drv, 'a')
-      await expect(compareAt(writeOnly, a, imgFd, b, 0, 512, 512)).rejects.toMatchObject({ code: 'EBADF', syscall: 'pread (drive)' })
+      await expect(compareAt(writeOnly, a, imgFd, b, 0, 512, 512, MiB)).rejects.toMatchObject({ code: 'EBADF', syscall: 'pread (drive)', offset: 0 })
       closeSync(writeOnly)
       const dirFd = openSync(dir, 'r')
-      await expect(compareAt(drvFd, a, dirFd, b, 0, 512, 512)).rejects.toMatchObject({ code: 'EISDIR', syscall: 'pread (image)' })
+      await expect(compareAt(drvFd, a, dirFd, b, 2 * step, 2 * step, 2 * step, step)).rejects.toMatchObject({
+        code: 'EISDIR',
+        syscall: 'pread (image)',
+        offset: 2 * step
+      })
       closeSync(dirFd)
-      await expect(compareAt(drvFd, a, imgFd, b, 0, MiB + 1, MiB + 1)).rejects.toThrow(/each within its buffer/)
+      await expect(compareAt(drvFd, a, imgFd, b, 0, MiB + 1, MiB + 1, MiB + 1)).rejects.toThrow(/within each buffer/)
+      // The last step would read past the drive buffer.
+      await expect(compareAt(drvFd, a, imgFd, b, 0, MiB, 2 * MiB, step)).rejects.toThrow(/last step's read within a step/)
     } finally {
-      closeSync(imgFd)
-      closeSync(drvFd)
+      for (const fd of [imgFd, drvFd, plainFd, shortFd]) closeSync(fd)
     }
   })
 
@@ -116,25 +137,32 @@ describe('compareAt: a chunk of the drive against the image, on a pool thread', 
     const img = file('cwi-image.bin', bytes)
     const flipped = Buffer.from(bytes)
     flipped[3 * MiB + 12345] ^= 0x80
+    // In the second step of a pool call: the steps after it are never compared.
+    const flippedEarly = Buffer.from(bytes)
+    flippedEarly[MiB + 7] ^= 0x01
     const cases = {
       equal: file('cwi-equal.bin', bytes),
       flipped: file('cwi-flipped.bin', flipped),
+      flippedEarly: file('cwi-flipped-early.bin', flippedEarly),
       longer: file('cwi-longer.bin', Buffer.concat([bytes, randomBytes(4096)]))
     }
-    const answers = async (drive: string, imageSize: number, pool: boolean): Promise<number | undefined> => {
+    // On the pool four 1 MiB steps per call (the default) or one, or in JavaScript.
+    const answers = async (drive: string, imageSize: number, pool: 'span' | 'step' | false): Promise<number | undefined> => {
       const fd = openSync(drive, 'r')
       const reader = await openFileReader(img)
       try {
         const source = pool ? reader : { ...reader, fd: undefined }
-        return await compareWithImage({ fd, device: drive, imageSize, blockSize: 512, signal: new AbortController().signal, imagePath: img, source })
+        const poolSpan = pool === 'step' ? MiB : undefined
+        return await compareWithImage({ fd, device: drive, imageSize, blockSize: 512, signal: new AbortController().signal, imagePath: img, source, poolSpan })
       } finally {
         closeSync(fd)
         await reader.close()
       }
     }
-    for (const pool of [true, false]) {
+    for (const pool of ['span', 'step', false] as const) {
       expect(await answers(cases.equal, bytes.length, pool)).toBeUndefined()
       expect(await answers(cases.flipped, bytes.length, pool)).toBe(3 * MiB + 12345)
+      expect(await answers(cases.flippedEarly, bytes.length, pool)).toBe(MiB + 7)
       // The image is shorter than the length compared (it changed): the difference is where it ended.
       expect(await answers(cases.longer, bytes.length + 100, pool)).toBe(bytes.length)
       // The drive ends before the image: it was removed or changed size.

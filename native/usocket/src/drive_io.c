@@ -170,9 +170,15 @@ typedef struct {
   napi_ref dev_buf, img_buf;
   int dev_fd, img_fd;
   uint8_t *dev, *img;
-  int64_t offset, length, read_length;
-  /* Bytes each read returned; the first differing byte (-1: none). */
-  int64_t dev_got, img_got, diff;
+  /* The range compared, `step` bytes (the buffers' size) at a time. */
+  int64_t offset, length, read_length, step;
+  /*
+   * What ended the call, counted from `offset` (-1: not that): the drive ending, else a
+   * differing byte, else the image ending, in that order within the step where one happened.
+   */
+  int64_t drive_end, diff, image_end;
+  /* Where a read failed. */
+  int64_t failed_at;
 } compare_job_t;
 
 /* pread until `len` bytes or the end; returns the count, or -1 with errno. */
@@ -188,32 +194,48 @@ static int64_t read_fully(int fd, uint8_t *buf, int64_t len, int64_t off) {
   return got;
 }
 
+/*
+ * Step by step, as separate calls of one step each would: the first step where the drive or
+ * the image ends short or a byte differs ends the call, so what it reports is the range's
+ * first event. Within that step the drive ending comes first (a removed stick is that, not a
+ * mismatch), then a difference, then the image ending (it changed).
+ */
 static void compare_execute(napi_env env, void *data) {
   (void)env;
   compare_job_t *j = data;
-  j->diff = -1;
-  j->dev_got = read_fully(j->dev_fd, j->dev, j->read_length, j->offset);
-  if (j->dev_got < 0) {
-    j->call.err = errno;
-    j->call.syscall = "pread (drive)";
-    j->dev_got = 0;
-    return;
-  }
-  j->img_got = read_fully(j->img_fd, j->img, j->length, j->offset);
-  if (j->img_got < 0) {
-    j->call.err = errno;
-    j->call.syscall = "pread (image)";
-    j->img_got = 0;
-    return;
-  }
-  int64_t n = j->dev_got < j->img_got ? j->dev_got : j->img_got;
-  if (n > j->length) n = j->length;
-  if (memcmp(j->dev, j->img, (size_t)n) != 0) {
-    for (int64_t i = 0; i < n; i++)
-      if (j->dev[i] != j->img[i]) {
-        j->diff = i;
-        break;
-      }
+  j->drive_end = j->diff = j->image_end = -1;
+  for (int64_t at = 0; at < j->length; at += j->step) {
+    int64_t want = j->length - at < j->step ? j->length - at : j->step;
+    int64_t read_len = j->read_length - at < j->step ? j->read_length - at : j->step;
+    int64_t dev_got = read_fully(j->dev_fd, j->dev, read_len, j->offset + at);
+    if (dev_got < 0) {
+      j->call.err = errno;
+      j->call.syscall = "pread (drive)";
+      j->failed_at = j->offset + at;
+      return;
+    }
+    int64_t img_got = read_fully(j->img_fd, j->img, want, j->offset + at);
+    if (img_got < 0) {
+      j->call.err = errno;
+      j->call.syscall = "pread (image)";
+      j->failed_at = j->offset + at;
+      return;
+    }
+    if (dev_got < want) {
+      j->drive_end = at + dev_got;
+      return;
+    }
+    if (memcmp(j->dev, j->img, (size_t)img_got) != 0) {
+      for (int64_t i = 0; i < img_got; i++)
+        if (j->dev[i] != j->img[i]) {
+          j->diff = at + i;
+          return;
+        }
+    }
+    if (img_got < want) {
+      j->image_end = at + img_got;
+      return;
+    }
   }
 }
 
@@ -224,12 +246,16 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
   if (status == napi_ok && !j->call.err) {
     napi_value v;
     napi_create_object(env, &result);
-    napi_create_int64(env, j->dev_got, &v);
-    napi_set_named_property(env, result, "driveBytes", v);
-    napi_create_int64(env, j->img_got, &v);
-    napi_set_named_property(env, result, "imageBytes", v);
+    napi_create_int64(env, j->drive_end, &v);
+    napi_set_named_property(env, result, "driveEnd", v);
     napi_create_int64(env, j->diff, &v);
     napi_set_named_property(env, result, "firstDifference", v);
+    napi_create_int64(env, j->image_end, &v);
+    napi_set_named_property(env, result, "imageEnd", v);
+  } else if (status == napi_ok) {
+    napi_value at;
+    napi_create_int64(env, j->failed_at, &at);
+    napi_set_named_property(env, err, "offset", at);
   }
   napi_delete_reference(env, j->dev_buf);
   napi_delete_reference(env, j->img_buf);
@@ -247,30 +273,35 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
 }
 
 /*
- * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, callback(err, result)):
- * reads readLength bytes of the drive at offset into driveBuf (O_DIRECT: aligned, a multiple
- * of the block size) and length bytes of the image into imageBuf, then compares the first
- * length bytes. result: { driveBytes, imageBytes, firstDifference } (-1 when none differ).
+ * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, callback(err, result)):
+ * compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time:
+ * each step reads the drive into driveBuf (O_DIRECT: aligned; the last step reads up to
+ * offset + readLength, a multiple of the block size) and the image into imageBuf. Several
+ * steps per call keep a fast drive's read-back from waiting on the JavaScript thread between
+ * chunks. result: { driveEnd, firstDifference, imageEnd }, what ended the call counted from
+ * `offset` (-1: not that; all -1 when the range is equal); an error carries `offset`, the step
+ * that failed.
  * The buffers must stay untouched until the callback.
  */
 static napi_value js_compare_at(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 9;
+  napi_value argv[9];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t dev_fd, img_fd;
-  int64_t offset, length, read_length;
+  int64_t offset, length, read_length, step;
   uint8_t *dev, *img;
   size_t dev_len, img_len;
   napi_valuetype cb_type = napi_undefined;
-  if (argc == 8) napi_typeof(env, argv[7], &cb_type);
-  if (argc < 8 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_bytes(env, argv[1], &dev, &dev_len) ||
+  if (argc == 9) napi_typeof(env, argv[8], &cb_type);
+  if (argc < 9 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_bytes(env, argv[1], &dev, &dev_len) ||
       napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_bytes(env, argv[3], &img, &img_len) ||
       napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
-      napi_get_value_int64(env, argv[6], &read_length) != napi_ok || dev_fd < 0 || img_fd < 0 || offset < 0 || length < 0 ||
-      read_length < length || (uint64_t)read_length > dev_len || (uint64_t)length > img_len) {
+      napi_get_value_int64(env, argv[6], &read_length) != napi_ok || napi_get_value_int64(env, argv[7], &step) != napi_ok || dev_fd < 0 ||
+      img_fd < 0 || offset < 0 || length < 0 || read_length < length || step <= 0 || (uint64_t)step > dev_len || (uint64_t)step > img_len ||
+      (length > 0 && read_length - step * ((length - 1) / step) > step)) {
     napi_throw_type_error(env, NULL,
-                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, callback): "
-                          "length <= readLength, each within its buffer");
+                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, callback): "
+                          "step within each buffer, length <= readLength, and the last step's read within a step");
     return NULL;
   }
   compare_job_t *j = new_call(env, sizeof *j);
@@ -282,10 +313,11 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
   j->offset = offset;
   j->length = length;
   j->read_length = read_length;
+  j->step = step;
   /* The buffers are referenced until the work is done, so they cannot be collected meanwhile. */
   napi_create_reference(env, argv[1], 1, &j->dev_buf);
   napi_create_reference(env, argv[3], 1, &j->img_buf);
-  queue_call(env, &j->call, "hsc-compare-at", argv[7], compare_execute, compare_complete);
+  queue_call(env, &j->call, "hsc-compare-at", argv[8], compare_execute, compare_complete);
   return NULL;
 }
 

@@ -9,14 +9,22 @@ import { createRequire } from 'node:module'
 /** Copies a range of one descriptor to another through a pipe (splice): resolves with the bytes copied. */
 export type SpliceCopy = (inFd: number, outFd: number, inOffset: number, outOffset: number, length: number, pipeSize: number) => Promise<number>
 
+/**
+ * What ended a comparison, counted from the range's start; -1 for what did not, all three -1
+ * when the range is equal. At most one is set: in the first step where something happened,
+ * the drive ending comes first, then a differing byte, then the image ending.
+ */
 export interface CompareResult {
-  driveBytes: number
-  imageBytes: number
-  /** Index of the first differing byte in the chunk; -1 when none differ. */
+  driveEnd: number
   firstDifference: number
+  imageEnd: number
 }
 
-/** Reads a chunk of the drive and of the image into the two buffers and compares them, on one pool thread. */
+/**
+ * Compares a range of the image with the drive on one pool thread, `step` bytes at a time
+ * through the two buffers (each at least `step` long); `readLength` is the range's length
+ * rounded up to the drive's block size (O_DIRECT). A failed read's error carries `offset`.
+ */
 export type CompareAt = (
   driveFd: number,
   driveBuf: Uint8Array,
@@ -24,7 +32,8 @@ export type CompareAt = (
   imageBuf: Uint8Array,
   offset: number,
   length: number,
-  readLength: number
+  readLength: number,
+  step: number
 ) => Promise<CompareResult>
 
 export interface DriveIo {

@@ -17,7 +17,17 @@ export interface ReadBackOptions {
   onProgress?(bytesRead: number): void
   /** The pool-thread comparison; default the drive-io addon's (a plain image file only). */
   compareAt?: CompareAt
+  /** Bytes each pool-thread comparison covers, in chunks of chunkSize (default POOL_SPAN). */
+  poolSpan?: number
 }
+
+/**
+ * 4 MiB per pool call, compared 1 MiB at a time: four times fewer hand-offs between the pool
+ * and the JavaScript thread than one call per chunk, which left a RAM-backed drive's read-back
+ * waiting on the busy main thread (1 GiB: 218-237 ms; this way 183-212 ms; the same reads in C
+ * with 4 threads ~172 ms). 16 MiB per call was no faster, and a cancel waits for the calls queued.
+ */
+export const POOL_SPAN = 4 * MiB
 
 /** Reads exactly `length` bytes at `position` (fewer only at the end of the device); errors carry the offset. */
 export function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
@@ -129,21 +139,22 @@ async function compareOnPool(
   opts: ReadBackOptions & { imagePath: string; chunkSize: number; readsInFlight: number }
 ): Promise<number | undefined> {
   const { chunkSize, readsInFlight: depth } = opts
+  const span = Math.max(1, Math.floor((opts.poolSpan ?? POOL_SPAN) / chunkSize)) * chunkSize
   const devBufs = alignedBuffers(depth, chunkSize)
   const imgBufs = Array.from({ length: depth }, () => Buffer.allocUnsafe(chunkSize))
-  const len = (offset: number): number => Math.min(chunkSize, opts.imageSize - offset)
+  const len = (offset: number): number => Math.min(span, opts.imageSize - offset)
   const queue: Array<{ offset: number; done: Promise<CompareResult> }> = []
   let nextOffset = 0
   let slot = 0
   const fill = (): void => {
-    // A slot is taken again only after the chunk that used it was shifted off the queue.
+    // A slot is taken again only after the call that used it was shifted off the queue.
     while (queue.length < depth && nextOffset < opts.imageSize) {
       const i = slot++ % depth
       const want = len(nextOffset)
-      const done = compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], nextOffset, want, roundUp(want, opts.blockSize))
+      const done = compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], nextOffset, want, roundUp(want, opts.blockSize), chunkSize)
       done.catch(() => undefined) // awaited in order below
       queue.push({ offset: nextOffset, done })
-      nextOffset += chunkSize
+      nextOffset += span
     }
   }
   try {
@@ -155,18 +166,18 @@ async function compareOnPool(
       try {
         r = await done
       } catch (err) {
-        const e = err as NodeJS.ErrnoException
+        const e = err as NodeJS.ErrnoException & { offset?: number }
+        const at = e.offset ?? offset
         if (e.syscall === 'pread (image)')
-          throw new AppError('ImageReadError', `Cannot read the image ${opts.imagePath} at byte ${offset}: ${e.message}`, { stage: 'read image', cause: err })
-        throw ioError(err, 'verify', opts.device, offset)
+          throw new AppError('ImageReadError', `Cannot read the image ${opts.imagePath} at byte ${at}: ${e.message}`, { stage: 'read image', cause: err })
+        throw ioError(err, 'verify', opts.device, at)
       }
-      const want = len(offset)
-      if (r.driveBytes < want) throw shortRead(opts.device, offset + r.driveBytes)
+      if (r.driveEnd >= 0) throw shortRead(opts.device, offset + r.driveEnd)
       if (r.firstDifference >= 0) return offset + r.firstDifference
-      if (r.imageBytes < want) return offset + r.imageBytes
+      if (r.imageEnd >= 0) return offset + r.imageEnd
       queue.shift()
       fill()
-      opts.onProgress?.(offset + want)
+      opts.onProgress?.(offset + len(offset))
     }
     return undefined
   } finally {
