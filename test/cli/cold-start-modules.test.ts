@@ -23,8 +23,10 @@ interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ startOffset: number; count: number }> }> }>
 }
 
-/** Sources (as the source map names them) with at least one function that ran. */
-async function ranSources(args: string[]): Promise<{ sources: Set<string>; status: number | null; stderr: string }> {
+/** Sources (as the source map names them) with at least one function that ran, and each such function's first line. */
+async function ranSources(
+  args: string[]
+): Promise<{ sources: Set<string>; functions: Array<{ source: string; line: number }>; status: number | null; stderr: string }> {
   const cov = mkdtempSync(path.join(dir, 'cov-'))
   // No code cache: the same functions run either way, and each run is then a clean first run.
   const r = await runHsc(args, { NODE_V8_COVERAGE: cov, HSC_CODE_CACHE: '0', HSC_STATE_DIR: path.join(dir, 'state') })
@@ -33,6 +35,7 @@ async function ranSources(args: string[]): Promise<{ sources: Set<string>; statu
   for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1)
   const map = parseSourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')))
   const sources = new Set<string>()
+  const functions: Array<{ source: string; line: number }> = []
   for (const f of readdirSync(cov)) {
     const data = JSON.parse(readFileSync(path.join(cov, f), 'utf8')) as Coverage
     for (const script of data.result.filter((s) => s.url.endsWith('/out/cli/hsc.cjs')))
@@ -42,11 +45,14 @@ async function ranSources(args: string[]): Promise<{ sources: Set<string>; statu
         if (count === 0 || offset < 0) continue
         let line = lineStarts.length - 1
         while (lineStarts[line] > offset) line--
-        const src = map.sourceAt(line, offset - lineStarts[line])
-        if (src) sources.add(src.replace(/^(\.\.\/)+/, ''))
+        const at = map.positionAt(line, offset - lineStarts[line])
+        if (!at) continue
+        const source = at.source.replace(/^(\.\.\/)+/, '')
+        sources.add(source)
+        functions.push({ source, line: at.line })
       }
   }
-  return { sources, status: r.status, stderr: r.stderr }
+  return { sources, functions, status: r.status, stderr: r.stderr }
 }
 
 describe('cold read commands run only what they use (built hsc, V8 function coverage)', () => {
@@ -91,6 +97,29 @@ describe('cold read commands run only what they use (built hsc, V8 function cove
     // systemctl) loads child_process, and with it net, for the program's pipes.
     const spawned = loaded.includes('NativeModule child_process')
     for (const m of [...(spawned ? [] : ['net']), 'tty', 'perf_hooks', 'internal/fs/promises']) expect(loaded, `${m} loaded`).not.toContain(`NativeModule ${m}`)
+  })
+
+  it('hsc write up to its drive check (image, verified-download look-up, drive list) builds no schema', async () => {
+    const image = path.join(dir, 'tiny.img')
+    writeFileSync(image, Buffer.alloc(4096))
+    const { sources, functions, status, stderr } = await ranSources([
+      'write',
+      image,
+      '/dev/hsc-no-such-drive',
+      '--no-verify',
+      '--allow-unverified',
+      '--yes',
+      '--json'
+    ])
+    expect(stderr).toMatch(/no drive \/dev\/hsc-no-such-drive/)
+    expect(status).toBe(2)
+    // The inputs (an image path, an empty or size-only list) are checked without the drives schemas.
+    expect([...sources].filter((s) => /^src\/shared\/contract\/(drives|spins|customise)\.ts$/.test(s))).toEqual([])
+    // The spins service answered the look-up (its download records); of its modules with schemas
+    // only the module bodies ran (they import zod), never a schema builder.
+    expect(sources.has('src/main/services/spins/service.ts'), [...sources].join(' ')).toBe(true)
+    const schemaModules = /^src\/main\/services\/spins\/(sources|productmd|part-file)\.ts$/
+    expect(functions.filter((f) => schemaModules.test(f.source) && f.line > 1)).toEqual([])
   })
 
   it('a command with a real input still validates it with its schema (zod loads there)', async () => {

@@ -1,5 +1,5 @@
-// Enough of the source map format (v3, one file, no sections) to name the source of a
-// generated position: base64 VLQ segments, decoded once into sorted columns per line.
+// Enough of the source map format (v3, one file, no sections) to name the source and line of
+// a generated position: base64 VLQ segments, decoded once into sorted columns per line.
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
 
 function decodeVlq(segment: string): number[] {
@@ -21,35 +21,36 @@ function decodeVlq(segment: string): number[] {
 }
 
 export interface SourceLookup {
-  /** The source a generated 0-based line and column came from, or undefined where nothing maps. */
-  sourceAt(line: number, column: number): string | undefined
+  /** Where a generated 0-based line and column came from (its 1-based line), or undefined where nothing maps. */
+  positionAt(line: number, column: number): { source: string; line: number } | undefined
 }
 
 export function parseSourceMap(map: { sources: string[]; mappings: string }): SourceLookup {
-  const lines: Array<Array<[column: number, source: number]>> = []
+  const lines: Array<Array<[column: number, source: number, line: number]>> = []
   let source = 0
+  let sourceLine = 0
   for (const text of map.mappings.split(';')) {
-    const segs: Array<[number, number]> = []
+    const segs: Array<[number, number, number]> = []
     let column = 0
     for (const seg of text ? text.split(',') : []) {
       const f = decodeVlq(seg)
       column += f[0]
       if (f.length >= 4) {
         source += f[1]
-        segs.push([column, source])
+        sourceLine += f[2]
+        segs.push([column, source, sourceLine])
       }
     }
     lines.push(segs)
   }
   return {
-    sourceAt(line, column) {
-      const segs = lines[line] ?? []
-      let hit: number | undefined
-      for (const [c, s] of segs) {
-        if (c > column) break
-        hit = s
+    positionAt(line, column) {
+      let hit: [number, number, number] | undefined
+      for (const seg of lines[line] ?? []) {
+        if (seg[0] > column) break
+        hit = seg
       }
-      return hit === undefined ? undefined : map.sources[hit]
+      return hit === undefined ? undefined : { source: map.sources[hit[1]], line: hit[2] + 1 }
     }
   }
 }

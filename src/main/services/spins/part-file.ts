@@ -2,26 +2,31 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
 
 /** NAME.part.json: what is needed to trust and continue NAME.part after a restart. */
-const partMetaSchema = z.object({
-  schema: z.literal(1),
-  name: z.string(),
-  urls: z.array(z.string()),
-  total: z.number().int().nonnegative().optional(),
-  algorithm: z.enum(['sha256', 'sha512']),
-  expectedHash: z.string().optional(),
-  /** Per URL: mirrors of one file carry different ETags, so validators are kept per mirror. */
-  validators: z.record(z.string(), z.object({ etag: z.string().optional(), lastModified: z.string().optional() })),
-  createdAt: z.string()
-})
+function buildPartMetaSchema() {
+  return z.object({
+    schema: z.literal(1),
+    name: z.string(),
+    urls: z.array(z.string()),
+    total: z.number().int().nonnegative().optional(),
+    algorithm: z.enum(['sha256', 'sha512']),
+    expectedHash: z.string().optional(),
+    /** Per URL: mirrors of one file carry different ETags, so validators are kept per mirror. */
+    validators: z.record(z.string(), z.object({ etag: z.string().optional(), lastModified: z.string().optional() })),
+    createdAt: z.string()
+  })
+}
 
-export type PartMeta = z.infer<typeof partMetaSchema>
+/** Built on first use, as the spins service's other schemas (sources.ts). */
+let partMetaSchema: ReturnType<typeof buildPartMetaSchema> | undefined
+
+export type PartMeta = z.infer<ReturnType<typeof buildPartMetaSchema>>
 
 export const partPath = (dest: string): string => `${dest}.part`
 export const metaPath = (dest: string): string => `${dest}.part.json`
 
 export async function readPartMeta(dest: string): Promise<PartMeta | undefined> {
   try {
-    const parsed = partMetaSchema.safeParse(JSON.parse(await readFile(metaPath(dest), 'utf8')))
+    const parsed = (partMetaSchema ??= buildPartMetaSchema()).safeParse(JSON.parse(await readFile(metaPath(dest), 'utf8')))
     return parsed.success ? parsed.data : undefined
   } catch {
     return undefined

@@ -7,40 +7,47 @@ import type { HashAlgorithm } from '../../../shared/contract/spins'
  * object), as written by Pungi for composes. Only ISO images are returned.
  */
 
-const image1 = z.object({
-  arch: z.string(),
-  format: z.string(),
-  type: z.string().optional(),
-  subvariant: z.string().optional(),
-  path: z.string(),
-  size: z.number().optional(),
-  mtime: z.number().optional(),
-  checksums: z.record(z.string(), z.string()).optional(),
-  volume_id: z.string().nullable().optional()
-})
-
-const image2 = z.object({
-  arch: z.string(),
-  format: z.string(),
-  type: z.string().optional(),
-  subvariant: z.string().optional(),
-  mtime: z.number().optional(),
-  volume_id: z.string().nullable().optional(),
-  location: z.object({
-    url: z.string(),
+/** Built on first use, as in sources.ts: the spins service loads this module for every call. */
+function buildSchemas() {
+  const image1 = z.object({
+    arch: z.string(),
+    format: z.string(),
+    type: z.string().optional(),
+    subvariant: z.string().optional(),
+    path: z.string(),
     size: z.number().optional(),
-    checksum: z.string().optional(),
-    local_path: z.string().optional()
+    mtime: z.number().optional(),
+    checksums: z.record(z.string(), z.string()).optional(),
+    volume_id: z.string().nullable().optional()
   })
-})
 
-const imagesDoc = z.object({
-  header: z.object({ type: z.string().optional(), version: z.string() }),
-  payload: z.object({
-    compose: z.object({ date: z.string(), id: z.string(), respin: z.number().optional(), type: z.string().optional() }),
-    images: z.record(z.string(), z.record(z.string(), z.array(z.unknown())))
+  const image2 = z.object({
+    arch: z.string(),
+    format: z.string(),
+    type: z.string().optional(),
+    subvariant: z.string().optional(),
+    mtime: z.number().optional(),
+    volume_id: z.string().nullable().optional(),
+    location: z.object({
+      url: z.string(),
+      size: z.number().optional(),
+      checksum: z.string().optional(),
+      local_path: z.string().optional()
+    })
   })
-})
+
+  const imagesDoc = z.object({
+    header: z.object({ type: z.string().optional(), version: z.string() }),
+    payload: z.object({
+      compose: z.object({ date: z.string(), id: z.string(), respin: z.number().optional(), type: z.string().optional() }),
+      images: z.record(z.string(), z.record(z.string(), z.array(z.unknown())))
+    })
+  })
+  return { image1, image2, imagesDoc }
+}
+
+let built: ReturnType<typeof buildSchemas> | undefined
+const schemas = (): ReturnType<typeof buildSchemas> => (built ??= buildSchemas())
 
 export interface ProductImage {
   /** Compose variant UID (e.g. "Workstation", "Spins"). */
@@ -79,6 +86,7 @@ export function isProductmdImages(doc: unknown): boolean {
 }
 
 export function parseProductmdImages(doc: unknown): ProductCompose {
+  const { image1, image2, imagesDoc } = schemas()
   const parsed = imagesDoc.safeParse(doc)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
