@@ -21,14 +21,18 @@ function spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize) {
 /**
  * Compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time
  * (reading the drive into driveBuf, `readLength` in all: a multiple of its block size, and
- * the image into imageBuf), on one pool thread. Resolves with { driveEnd, firstDifference,
- * imageEnd }: what ended the comparison, counted from `offset` (-1: not that; all -1 when the
- * range is equal); rejects with an errno error whose `syscall` names the side
- * ("pread (drive)", "pread (image)") and whose `offset` is the step that failed.
+ * the image into imageBuf), on one pool thread; it stops before its next step once `stop`
+ * (an Int32Array, optional) holds a non-zero first element. Resolves with { driveEnd,
+ * firstDifference, imageEnd, stopped }: what ended the comparison, counted from `offset`
+ * (-1: not that; all -1 when the range is equal or it stopped); rejects with an errno error
+ * whose `syscall` names the side ("pread (drive)", "pread (image)") and whose `offset` is the
+ * step that failed.
  */
-function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step) {
+function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop) {
   return new Promise((resolve, reject) => {
-    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, (err, result) => (err ? reject(err) : resolve(result)))
+    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop ?? null, (err, result) =>
+      err ? reject(err) : resolve(result)
+    )
   })
 }
 

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/contract/errors'
 import { DriveIoError } from '../../src/main/services/drives/errors'
 import { MiB, writeImage, type WriteEvent } from '../../src/main/services/drives/pipeline'
-import { loadDriveIo, type CompareAt, type SpliceCopy } from '../../src/main/services/drives/drive-io'
+import { loadDriveIo, type CompareAt, type CompareResult, type SpliceCopy } from '../../src/main/services/drives/drive-io'
 import { compareWithImage } from '../../src/main/services/drives/verify'
 import { openFileReader } from '../../src/main/services/drives/source'
 import { spliceRange } from '../../src/main/services/drives/splice-body'
@@ -83,7 +83,7 @@ describe('the drive-io addon', () => {
 })
 
 /** compareAt's answer for an equal range. */
-const EQUAL = { driveEnd: -1, firstDifference: -1, imageEnd: -1 }
+const EQUAL = { driveEnd: -1, firstDifference: -1, imageEnd: -1, stopped: false }
 
 describe('compareAt: a range of the drive against the image, on a pool thread', () => {
   it('finds the first differing byte, says how much each side held, and names the side that failed and where', async () => {
@@ -125,6 +125,13 @@ describe('compareAt: a range of the drive against the image, on a pool thread', 
       })
       closeSync(dirFd)
       await expect(compareAt(drvFd, a, imgFd, b, 0, MiB + 1, MiB + 1, MiB + 1)).rejects.toThrow(/within each buffer/)
+      // A stop flag already set: the call ends before its first step, reading nothing (this drive descriptor cannot be read).
+      const stop = new Int32Array(1)
+      Atomics.store(stop, 0, 1)
+      const writeOnlyToo = openSync(drv, 'a')
+      expect(await compareAt(writeOnlyToo, a, imgFd, b, 0, MiB, MiB, step, stop)).toEqual({ ...EQUAL, stopped: true })
+      closeSync(writeOnlyToo)
+      await expect(compareAt(drvFd, a, imgFd, b, 0, 512, 512, 512, new Int8Array(4) as unknown as Int32Array)).rejects.toThrow(/stop an Int32Array or null/)
       // The last step would read past the drive buffer.
       await expect(compareAt(drvFd, a, imgFd, b, 0, MiB, 2 * MiB, step)).rejects.toThrow(/last step's read within a step/)
     } finally {
@@ -167,6 +174,40 @@ describe('compareAt: a range of the drive against the image, on a pool thread', 
       expect(await answers(cases.longer, bytes.length + 100, pool)).toBe(bytes.length)
       // The drive ends before the image: it was removed or changed size.
       await expect(answers(cases.equal, bytes.length + 4096, pool)).rejects.toMatchObject({ name: 'DriveRemoved', offset: bytes.length })
+    }
+  })
+})
+
+describe('compareWithImage on the pool: cancel', () => {
+  it('a cancel ends the read-back as Cancelled, stops the queued calls at their next step and queues no other', async () => {
+    const real = loadDriveIo()?.compareAt as CompareAt
+    const bytes = randomBytes(96 * MiB)
+    const img = file('cancel-cmp.img', bytes)
+    const fd = openSync(file('cancel-cmp-drive.bin', bytes), 'r')
+    const reader = await openFileReader(img)
+    const ac = new AbortController()
+    const answers: CompareResult[] = []
+    const compareAt: CompareAt = (...args) => real(...args).then((r) => (answers.push(r), r))
+    try {
+      // Four calls of 16 MiB (1 MiB steps) are queued at once; the cancel comes while they read.
+      const reading = compareWithImage({
+        fd,
+        device: '/dev/test',
+        imageSize: bytes.length,
+        blockSize: 512,
+        signal: ac.signal,
+        imagePath: img,
+        source: reader,
+        compareAt,
+        poolSpan: 16 * MiB
+      })
+      ac.abort()
+      expect(await reading.catch((e: unknown) => e)).toMatchObject({ name: 'Cancelled', stage: 'verify' })
+      expect(answers.length).toBeLessThanOrEqual(4)
+      expect(answers.some((r) => r.stopped)).toBe(true)
+    } finally {
+      closeSync(fd)
+      await reader.close()
     }
   })
 })

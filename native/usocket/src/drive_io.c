@@ -167,9 +167,12 @@ static napi_value js_splice_copy(napi_env env, napi_callback_info info) {
 
 typedef struct {
   pool_call_t call;
-  napi_ref dev_buf, img_buf;
+  napi_ref dev_buf, img_buf, stop_ref;
   int dev_fd, img_fd;
   uint8_t *dev, *img;
+  /* Set to non-zero by JavaScript to stop before the next step (a cancel); may be NULL. */
+  int32_t *stop;
+  bool stopped;
   /* The range compared, `step` bytes (the buffers' size) at a time. */
   int64_t offset, length, read_length, step;
   /*
@@ -205,6 +208,10 @@ static void compare_execute(napi_env env, void *data) {
   compare_job_t *j = data;
   j->drive_end = j->diff = j->image_end = -1;
   for (int64_t at = 0; at < j->length; at += j->step) {
+    if (j->stop && __atomic_load_n(j->stop, __ATOMIC_ACQUIRE)) {
+      j->stopped = true;
+      return;
+    }
     int64_t want = j->length - at < j->step ? j->length - at : j->step;
     int64_t read_len = j->read_length - at < j->step ? j->read_length - at : j->step;
     int64_t dev_got = read_fully(j->dev_fd, j->dev, read_len, j->offset + at);
@@ -252,6 +259,8 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
     napi_set_named_property(env, result, "firstDifference", v);
     napi_create_int64(env, j->image_end, &v);
     napi_set_named_property(env, result, "imageEnd", v);
+    napi_get_boolean(env, j->stopped, &v);
+    napi_set_named_property(env, result, "stopped", v);
   } else if (status == napi_ok) {
     napi_value at;
     napi_create_int64(env, j->failed_at, &at);
@@ -259,6 +268,7 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
   }
   napi_delete_reference(env, j->dev_buf);
   napi_delete_reference(env, j->img_buf);
+  if (j->stop_ref) napi_delete_reference(env, j->stop_ref);
   finish_call(env, &j->call, err, result);
 }
 
@@ -273,35 +283,51 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
 }
 
 /*
- * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, callback(err, result)):
+ * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, callback(err, result)):
  * compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time:
  * each step reads the drive into driveBuf (O_DIRECT: aligned; the last step reads up to
  * offset + readLength, a multiple of the block size) and the image into imageBuf. Several
  * steps per call keep a fast drive's read-back from waiting on the JavaScript thread between
- * chunks. result: { driveEnd, firstDifference, imageEnd }, what ended the call counted from
- * `offset` (-1: not that; all -1 when the range is equal); an error carries `offset`, the step
+ * chunks. `stop` (an Int32Array, or null) ends the call before its next step once its first
+ * element is non-zero: a cancel waits for one step, not a whole call. result: { driveEnd,
+ * firstDifference, imageEnd, stopped }, what ended the call counted from `offset` (-1: not
+ * that; all -1 when the range is equal or it stopped); an error carries `offset`, the step
  * that failed.
  * The buffers must stay untouched until the callback.
  */
 static napi_value js_compare_at(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
-  napi_value argv[9];
+  size_t argc = 10;
+  napi_value argv[10];
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t dev_fd, img_fd;
   int64_t offset, length, read_length, step;
   uint8_t *dev, *img;
   size_t dev_len, img_len;
-  napi_valuetype cb_type = napi_undefined;
-  if (argc == 9) napi_typeof(env, argv[8], &cb_type);
-  if (argc < 9 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_bytes(env, argv[1], &dev, &dev_len) ||
-      napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_bytes(env, argv[3], &img, &img_len) ||
+  napi_valuetype cb_type = napi_undefined, stop_type = napi_undefined;
+  int32_t *stop = NULL;
+  if (argc == 10) {
+    napi_typeof(env, argv[9], &cb_type);
+    napi_typeof(env, argv[8], &stop_type);
+  }
+  bool stop_ok = stop_type == napi_null || stop_type == napi_undefined;
+  if (!stop_ok) {
+    bool is;
+    napi_typedarray_type type;
+    size_t n;
+    void *p;
+    stop_ok = napi_is_typedarray(env, argv[8], &is) == napi_ok && is &&
+              napi_get_typedarray_info(env, argv[8], &type, &n, &p, NULL, NULL) == napi_ok && type == napi_int32_array && n >= 1;
+    if (stop_ok) stop = p;
+  }
+  if (argc < 10 || cb_type != napi_function || !stop_ok || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
+      !get_bytes(env, argv[1], &dev, &dev_len) || napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_bytes(env, argv[3], &img, &img_len) ||
       napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
       napi_get_value_int64(env, argv[6], &read_length) != napi_ok || napi_get_value_int64(env, argv[7], &step) != napi_ok || dev_fd < 0 ||
       img_fd < 0 || offset < 0 || length < 0 || read_length < length || step <= 0 || (uint64_t)step > dev_len || (uint64_t)step > img_len ||
       (length > 0 && read_length - step * ((length - 1) / step) > step)) {
     napi_throw_type_error(env, NULL,
-                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, callback): "
-                          "step within each buffer, length <= readLength, and the last step's read within a step");
+                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, callback): "
+                          "step within each buffer, length <= readLength, the last step's read within a step, stop an Int32Array or null");
     return NULL;
   }
   compare_job_t *j = new_call(env, sizeof *j);
@@ -314,10 +340,12 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
   j->length = length;
   j->read_length = read_length;
   j->step = step;
-  /* The buffers are referenced until the work is done, so they cannot be collected meanwhile. */
+  j->stop = stop;
+  /* The buffers (and the stop flag) are referenced until the work is done, so they cannot be collected meanwhile. */
   napi_create_reference(env, argv[1], 1, &j->dev_buf);
   napi_create_reference(env, argv[3], 1, &j->img_buf);
-  queue_call(env, &j->call, "hsc-compare-at", argv[8], compare_execute, compare_complete);
+  if (stop) napi_create_reference(env, argv[8], 1, &j->stop_ref);
+  queue_call(env, &j->call, "hsc-compare-at", argv[9], compare_execute, compare_complete);
   return NULL;
 }
 

@@ -18,12 +18,15 @@ export interface CompareResult {
   driveEnd: number
   firstDifference: number
   imageEnd: number
+  /** It ended early because `stop` was set (a cancel); nothing else is known. */
+  stopped: boolean
 }
 
 /**
  * Compares a range of the image with the drive on one pool thread, `step` bytes at a time
  * through the two buffers (each at least `step` long); `readLength` is the range's length
- * rounded up to the drive's block size (O_DIRECT). A failed read's error carries `offset`.
+ * rounded up to the drive's block size (O_DIRECT). Once `stop[0]` is non-zero it ends before
+ * its next step. A failed read's error carries `offset`.
  */
 export type CompareAt = (
   driveFd: number,
@@ -33,7 +36,8 @@ export type CompareAt = (
   offset: number,
   length: number,
   readLength: number,
-  step: number
+  step: number,
+  stop?: Int32Array
 ) => Promise<CompareResult>
 
 export interface DriveIo {

@@ -144,6 +144,10 @@ async function compareOnPool(
   const imgBufs = Array.from({ length: depth }, () => Buffer.allocUnsafe(chunkSize))
   const len = (offset: number): number => Math.min(span, opts.imageSize - offset)
   const queue: Array<{ offset: number; done: Promise<CompareResult> }> = []
+  // A cancel stops the queued calls after their current step, not after their whole span.
+  const stop = new Int32Array(1)
+  const onAbort = (): void => void Atomics.store(stop, 0, 1)
+  opts.signal.addEventListener('abort', onAbort, { once: true })
   let nextOffset = 0
   let slot = 0
   const fill = (): void => {
@@ -151,7 +155,7 @@ async function compareOnPool(
     while (queue.length < depth && nextOffset < opts.imageSize) {
       const i = slot++ % depth
       const want = len(nextOffset)
-      const done = compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], nextOffset, want, roundUp(want, opts.blockSize), chunkSize)
+      const done = compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], nextOffset, want, roundUp(want, opts.blockSize), chunkSize, stop)
       done.catch(() => undefined) // awaited in order below
       queue.push({ offset: nextOffset, done })
       nextOffset += span
@@ -172,16 +176,22 @@ async function compareOnPool(
           throw new AppError('ImageReadError', `Cannot read the image ${opts.imagePath} at byte ${at}: ${e.message}`, { stage: 'read image', cause: err })
         throw ioError(err, 'verify', opts.device, at)
       }
+      if (r.stopped) throw cancelled('verify', opts.device, offset)
       if (r.driveEnd >= 0) throw shortRead(opts.device, offset + r.driveEnd)
       if (r.firstDifference >= 0) return offset + r.firstDifference
       if (r.imageEnd >= 0) return offset + r.imageEnd
       queue.shift()
+      // Nothing is queued after a cancel.
+      if (opts.signal.aborted) throw cancelled('verify', opts.device, offset + len(offset))
       fill()
       opts.onProgress?.(offset + len(offset))
     }
     return undefined
   } finally {
-    // No read may still be running when the caller closes (and the OS reuses) the descriptor.
+    // No read may still be running when the caller closes (and the OS reuses) the descriptor:
+    // the calls still queued are stopped at their next step and waited for.
+    Atomics.store(stop, 0, 1)
     await Promise.all(queue.map((q) => q.done.catch(() => undefined)))
+    opts.signal.removeEventListener('abort', onAbort)
   }
 }
