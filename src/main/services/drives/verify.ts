@@ -25,7 +25,7 @@ export interface ReadBackOptions {
  * 4 MiB per pool call, compared 1 MiB at a time: four times fewer hand-offs between the pool
  * and the JavaScript thread than one call per chunk, which left a RAM-backed drive's read-back
  * waiting on the busy main thread (1 GiB: 218-237 ms; this way 183-212 ms; the same reads in C
- * with 4 threads ~172 ms). 16 MiB per call was no faster, and a cancel waits for the calls queued.
+ * with 4 threads ~172 ms). 16 MiB per call was no faster.
  */
 export const POOL_SPAN = 4 * MiB
 
