@@ -109,12 +109,14 @@ async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
   await Promise.all(
     names.map(async (name) => {
       const base = `/sys/class/block/${name}`
-      const [dev, partition, slaves, backing] = await Promise.all([
+      const [dev, partition, slaves, bound] = await Promise.all([
         fs.tryReadText(`${base}/dev`),
         fs.exists(`${base}/partition`),
         fs.list(`${base}/slaves`),
-        name.startsWith('loop') ? fs.tryReadText(`${base}/loop/backing_file`) : undefined
+        // Only a bound loop device has loop/; most are unbound, and a failed read costs an error each.
+        name.startsWith('loop') && fs.exists(`${base}/loop`)
       ])
+      const backing = bound ? await fs.tryReadText(`${base}/loop/backing_file`) : undefined
       map.set(name, { devnum: dev ? parseMajorMinor(dev) : undefined, partition, slaves, backing: backing?.trim() })
     })
   )
