@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DriveList, WriteJob } from '../../src/shared/contract'
@@ -63,6 +63,21 @@ describe.skipIf(!!skip)(`hsc drives / write / restore (built CLI, real udisksd)$
     const hidden = await hsc(['write', '--yes', '--allow-unverified', iso, dev])
     expect(hidden.status).toBe(2)
     expect(hidden.stderr).toMatch(/no drive \/dev\/loop\d+/)
+  })
+
+  it("a plain --no-verify write with --yes starts none of Node's built-ins it does not use (tls, child processes, threads, readline)", async () => {
+    const dev = loop('lean.img', 32 * MiB)
+    // Node's own record of the built-in modules the process loaded, written at exit.
+    const list = path.join(dir, 'builtins.txt')
+    const preload = path.join(dir, 'record-builtins.cjs')
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')))\n`)
+    const r = await hsc(['write', '--json', '--yes', '--no-verify', '--allow-unverified', iso, dev], { ...on, NODE_OPTIONS: `--require ${preload}` })
+    expect(r.status, r.stderr).toBe(0)
+    expect((JSON.parse(r.stdout) as WriteJob).stage).toBe('done')
+    expect(cmpPrefix(iso, dev, statSync(iso).size).same).toBe(true)
+    const loaded = readFileSync(list, 'utf8').split('\n')
+    expect(loaded, 'the record lists built-ins').toContain('NativeModule fs')
+    for (const m of ['tls', 'child_process', 'worker_threads', 'readline/promises']) expect(loaded, `${m} loaded`).not.toContain(`NativeModule ${m}`)
   })
 
   it('hsc verify keeps the image digest; hsc write of the unchanged image then reads it once, not twice, and says so', async () => {

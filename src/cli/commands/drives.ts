@@ -1,5 +1,4 @@
 import { realpathSync } from 'node:fs'
-import { createInterface } from 'node:readline/promises'
 import type { DriveInfo, ImageFile, WriteJob, WriteTargetState } from '../../shared/contract'
 import { AppError } from '../../shared/contract/errors'
 import { isVerifiedState } from '../../shared/contract/verification'
@@ -39,6 +38,8 @@ function renderList(drives: DriveInfo[], ctx: CliContext, all: boolean): string 
 }
 
 async function ask(question: string): Promise<string> {
+  // Loaded only to ask: `--yes` and the read commands never do.
+  const { createInterface } = await import('node:readline/promises')
   const rl = createInterface({ input: process.stdin, output: stdStream(2) })
   try {
     return (await rl.question(question)).trim()

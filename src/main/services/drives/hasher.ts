@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
-import { Worker } from 'node:worker_threads'
+import type * as WorkerThreads from 'node:worker_threads'
+import { lazyBuiltin } from '../system/lazy-builtin'
 
 /**
  * SHA-256 of a stream of chunks, computed on a worker thread so the thread issuing the I/O
@@ -15,6 +16,9 @@ export interface StreamHasher {
   close(): Promise<void>
 }
 
+/** node:worker_threads loads with the first hash taken, not with every write (most need none). */
+const workerThreads = lazyBuiltin<typeof WorkerThreads>('node:worker_threads')
+
 // Inline source: no separate worker file to bundle for electron-vite, the CLI and the bench.
 const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads')
@@ -27,7 +31,7 @@ parentPort.on('message', (m) => {
 })`
 
 class WorkerHasher implements StreamHasher {
-  private readonly worker = new Worker(WORKER_SOURCE, { eval: true })
+  private readonly worker: WorkerThreads.Worker = new (workerThreads().Worker)(WORKER_SOURCE, { eval: true })
   // Replies arrive in request order (one thread, one queue), so a FIFO of settlers suffices.
   private readonly pending: Array<{ resolve(v: unknown): void; reject(e: Error): void }> = []
   private failure?: Error

@@ -1,10 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process'
+import type * as ChildProcesses from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { createReadStream, promises as fsp } from 'node:fs'
 import { AppError } from '../../../shared/contract/errors'
 import type { Compression } from '../../../shared/contract/drives'
 import { runCommand, type CommandRunner } from '../system/command'
 import type { DigestStore, KnownDigest } from '../system/image-digests'
+import { lazyBuiltin } from '../system/lazy-builtin'
+
+/** node:child_process loads with the first decompressor, not with every write of a plain image. */
+const childProcess = lazyBuiltin<typeof ChildProcesses>('node:child_process')
 
 /**
  * Where the pipeline's image bytes come from: a plain file read at offsets, or the output of
@@ -234,7 +238,9 @@ export function openDecompressingReader(file: string, info: ImageInfo, opts: { d
   // xz 5.4 decompresses a multi-block file (what `xz -T` writes) on every core with -T0; the
   // decompressor was the slowest part of a compressed write. zstd and gzip have no such mode.
   const threads = what === 'xz' ? ['-T0'] : []
-  const child: ChildProcess = spawn(tool, feed ? [...threads, '-dc'] : [...threads, '-dc', '--', file], { stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe'] })
+  const child: ChildProcesses.ChildProcess = childProcess().spawn(tool, feed ? [...threads, '-dc'] : [...threads, '-dc', '--', file], {
+    stdio: [feed ? 'pipe' : 'ignore', 'pipe', 'pipe']
+  })
   const exited = new Promise<number | null>((resolve) => {
     child.on('error', (err: NodeJS.ErrnoException) => {
       failure ??= err.code === 'ENOENT' || err.code === 'EACCES' ? missingTool(what, tool, err.code) : err

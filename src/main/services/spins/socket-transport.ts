@@ -1,5 +1,6 @@
 import net from 'node:net'
-import tls from 'node:tls'
+import type * as Tls from 'node:tls'
+import { lazyBuiltin } from '../system/lazy-builtin'
 import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
 import { nextLocation } from './redirect-policy'
 import { proxyAuthorization } from './proxy'
@@ -17,7 +18,7 @@ import type { HttpGet, HttpResponse } from './transport'
  */
 export interface SocketTransportOptions {
   /** Extra options for tls.connect (tests pass a throwaway CA). */
-  tls?: tls.ConnectionOptions
+  tls?: Tls.ConnectionOptions
   /** Size of the receive buffer; reads larger than this take several callbacks. */
   readBuffer?: number
   /** The http:// proxy for a target, if any (see proxy.ts); https goes through it with CONNECT. */
@@ -25,6 +26,9 @@ export interface SocketTransportOptions {
   /** How long a proxy may take to open a tunnel. */
   tunnelTimeoutMs?: number
 }
+
+/** node:tls loads with the first https request, not with every command that touches the spins service. */
+const tls = lazyBuiltin<typeof Tls>('node:tls')
 
 const MAX_REDIRECTS = 5
 /**
@@ -113,7 +117,7 @@ class Exchange {
       // buffer while the caller still holds views of it (a 4 MB download from nginx arrived
       // corrupted and short). 'data' chunks are fresh buffers; pausing the stream works. Inside
       // a CONNECT tunnel the certificate is checked against the mirror's name as usual.
-      this.socket = tls.connect({ ...where, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
+      this.socket = tls().connect({ ...where, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
       this.socket.on('data', (chunk: Buffer) => {
         if (!this.onRead(chunk)) this.socket.pause()
       })
