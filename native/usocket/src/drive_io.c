@@ -197,6 +197,13 @@ static int64_t read_fully(int fd, uint8_t *buf, int64_t len, int64_t off) {
   return got;
 }
 
+/* A read of the step at `at` failed (errno): the call's error names the side and the step. */
+static void read_failed(compare_job_t *j, const char *syscall, int64_t at) {
+  j->call.err = errno;
+  j->call.syscall = syscall;
+  j->failed_at = j->offset + at;
+}
+
 /*
  * Step by step, as separate calls of one step each would: the first step where the drive or
  * the image ends short or a byte differs ends the call, so what it reports is the range's
@@ -216,16 +223,12 @@ static void compare_execute(napi_env env, void *data) {
     int64_t read_len = j->read_length - at < j->step ? j->read_length - at : j->step;
     int64_t dev_got = read_fully(j->dev_fd, j->dev, read_len, j->offset + at);
     if (dev_got < 0) {
-      j->call.err = errno;
-      j->call.syscall = "pread (drive)";
-      j->failed_at = j->offset + at;
+      read_failed(j, "pread (drive)", at);
       return;
     }
     int64_t img_got = read_fully(j->img_fd, j->img, want, j->offset + at);
     if (img_got < 0) {
-      j->call.err = errno;
-      j->call.syscall = "pread (image)";
-      j->failed_at = j->offset + at;
+      read_failed(j, "pread (image)", at);
       return;
     }
     if (dev_got < want) {
