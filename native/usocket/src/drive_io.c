@@ -78,6 +78,23 @@ static void finish_call(napi_env env, pool_call_t *c, napi_value err, napi_value
   free(c);
 }
 
+/* The call's `n` arguments, the last its callback: false when fewer came or the last is no function. */
+static bool call_args(napi_env env, napi_callback_info info, size_t n, napi_value *argv) {
+  size_t argc = n;
+  napi_valuetype last = napi_undefined;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < n) return false;
+  napi_typeof(env, argv[n - 1], &last);
+  return last == napi_function;
+}
+
+/* A typed array of `want` elements' type: its data and element count. */
+static bool get_typed(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *len) {
+  bool is;
+  napi_typedarray_type type;
+  return napi_is_typedarray(env, v, &is) == napi_ok && is && napi_get_typedarray_info(env, v, &type, len, data, NULL, NULL) == napi_ok &&
+         type == want;
+}
+
 typedef struct {
   pool_call_t call;
   int in_fd, out_fd;
@@ -137,14 +154,10 @@ static void splice_complete(napi_env env, napi_status status, void *data) {
 
 /* spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize, callback(err, copied)) */
 static napi_value js_splice_copy(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t in_fd, out_fd;
   int64_t in_off, out_off, len, pipe_size;
-  napi_valuetype cb_type = napi_undefined;
-  if (argc == 7) napi_typeof(env, argv[6], &cb_type);
-  if (argc < 7 || cb_type != napi_function || napi_get_value_int32(env, argv[0], &in_fd) != napi_ok ||
+  if (!call_args(env, info, 7, argv) || napi_get_value_int32(env, argv[0], &in_fd) != napi_ok ||
       napi_get_value_int32(env, argv[1], &out_fd) != napi_ok || napi_get_value_int64(env, argv[2], &in_off) != napi_ok ||
       napi_get_value_int64(env, argv[3], &out_off) != napi_ok || napi_get_value_int64(env, argv[4], &len) != napi_ok ||
       napi_get_value_int64(env, argv[5], &pipe_size) != napi_ok || in_fd < 0 || out_fd < 0 || in_off < 0 || out_off < 0 ||
@@ -275,16 +288,6 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
   finish_call(env, &j->call, err, result);
 }
 
-static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
-  bool is;
-  if (napi_is_typedarray(env, v, &is) != napi_ok || !is) return 0;
-  napi_typedarray_type type;
-  void *p;
-  if (napi_get_typedarray_info(env, v, &type, len, &p, NULL, NULL) != napi_ok || type != napi_uint8_array) return 0;
-  *data = p;
-  return 1;
-}
-
 /*
  * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, callback(err, result)):
  * compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time:
@@ -299,31 +302,18 @@ static int get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
  * The buffers must stay untouched until the callback.
  */
 static napi_value js_compare_at(napi_env env, napi_callback_info info) {
-  size_t argc = 10;
   napi_value argv[10];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   int32_t dev_fd, img_fd;
   int64_t offset, length, read_length, step;
-  uint8_t *dev, *img;
-  size_t dev_len, img_len;
-  napi_valuetype cb_type = napi_undefined, stop_type = napi_undefined;
-  int32_t *stop = NULL;
-  if (argc == 10) {
-    napi_typeof(env, argv[9], &cb_type);
-    napi_typeof(env, argv[8], &stop_type);
-  }
-  bool stop_ok = stop_type == napi_null || stop_type == napi_undefined;
-  if (!stop_ok) {
-    bool is;
-    napi_typedarray_type type;
-    size_t n;
-    void *p;
-    stop_ok = napi_is_typedarray(env, argv[8], &is) == napi_ok && is &&
-              napi_get_typedarray_info(env, argv[8], &type, &n, &p, NULL, NULL) == napi_ok && type == napi_int32_array && n >= 1;
-    if (stop_ok) stop = p;
-  }
-  if (argc < 10 || cb_type != napi_function || !stop_ok || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
-      !get_bytes(env, argv[1], &dev, &dev_len) || napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_bytes(env, argv[3], &img, &img_len) ||
+  void *dev, *img, *stop = NULL;
+  size_t dev_len, img_len, stop_len;
+  bool args = call_args(env, info, 10, argv);
+  napi_valuetype stop_type = napi_undefined;
+  if (args) napi_typeof(env, argv[8], &stop_type);
+  /* stop: null or undefined, else an Int32Array of at least one element. */
+  bool stop_ok = stop_type == napi_null || stop_type == napi_undefined || (get_typed(env, argv[8], napi_int32_array, &stop, &stop_len) && stop_len >= 1);
+  if (!args || !stop_ok || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) ||
+      napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_typed(env, argv[3], napi_uint8_array, &img, &img_len) ||
       napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
       napi_get_value_int64(env, argv[6], &read_length) != napi_ok || napi_get_value_int64(env, argv[7], &step) != napi_ok || dev_fd < 0 ||
       img_fd < 0 || offset < 0 || length < 0 || read_length < length || step <= 0 || (uint64_t)step > dev_len || (uint64_t)step > img_len ||
