@@ -1,10 +1,15 @@
 // An esbuild plugin for every bundle that includes dbus-next (scripts/build-cli.mjs); tested by
 // test/drives/dbus-decode-faster.test.ts against dbus-next as published.
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+
+const TREE_WIRE = fileURLToPath(new URL('../../src/main/services/drives/udisks/tree-wire.ts', import.meta.url))
 
 // dbus-next decodes every 64-bit integer through a Long, its decimal string and BigInt(), and
 // parses each variant's signature again: UDisks2's object tree (hundreds of sizes and device
 // numbers) cost a cold drive command ~10 ms more than reading them straight from the buffer.
+// UDisks2's GetManagedObjects reply skips dbus-next's passes altogether: tree-wire.ts reads
+// it into the plain tree the drives service uses, and hands anything odd back to dbus-next.
 // Same values, same shapes; the build stops if the code these edits anchor on has changed.
 export const dbusDecodeFaster = {
   name: 'dbus-next-decode-faster',
@@ -27,6 +32,23 @@ export const dbusDecodeFaster = {
   }
 `
       return { loader: 'js', contents: edit(args.path, readFileSync(args.path, 'utf8'), anchor, fast) }
+    })
+    b.onLoad({ filter: /[\\/]dbus-next[\\/]lib[\\/]message\.js$/ }, (args) => {
+      let text = readFileSync(args.path, 'utf8')
+      text = edit(args.path, text, "const marshall = require('./marshall');\n", `$&const treeWire = require(${JSON.stringify(TREE_WIRE)});\n`)
+      const body = '          message.body = messageBuffer.read(message.signature);\n'
+      const plainFirst = `          const plainBody = message.type === constants.MessageType.METHOD_RETURN && endian === LE ? treeWire.decodeObjectTreeBody(message.signature, fieldsAndBody, messageBuffer.pos) : undefined;
+          if (plainBody !== undefined) {
+            message.body = plainBody;
+            message.plainBody = true;
+          } else {
+  ${body}          }
+`
+      return { loader: 'js', contents: edit(args.path, text, body, plainFirst) }
+    })
+    b.onLoad({ filter: /[\\/]dbus-next[\\/]lib[\\/]marshall-compat\.js$/ }, (args) => {
+      const anchor = 'function messageToJsFmt (message) {\n'
+      return { loader: 'js', contents: edit(args.path, readFileSync(args.path, 'utf8'), anchor, `${anchor}  if (message.plainBody) return message;\n`) }
     })
     b.onLoad({ filter: /[\\/]dbus-next[\\/]lib[\\/]signature\.js$/ }, (args) => {
       // Trees are only read by dbus-next, so one parse per signature serves every message; the

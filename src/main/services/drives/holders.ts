@@ -134,20 +134,33 @@ async function readSysBlock(fs: RootFs): Promise<Map<string, SysBlock>> {
   return map
 }
 
-/** `paths`: absolute real paths (e.g. the image file) whose disks are reported in `paths`. */
-export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: string[] = []): Promise<SystemDisks> {
-  const disks = new Map<number, string[]>()
-  const pathDisks = new Map<string, number[]>()
+/** What /proc and /sys say of mounts, swap and block devices: all findSystemDisks reads besides UDisks2's tree. */
+export type HostBlocks = { mounts: MountEntry[]; swaps: SwapEntry[]; sys: Map<string, SysBlock> } | { error: string }
+
+/** Needs no UDisks2 tree, so a caller reads it while the tree is on its way. */
+export async function readHostBlocks(fs: RootFs): Promise<HostBlocks> {
   let mounts: MountEntry[]
   let swaps: SwapEntry[]
   try {
     mounts = parseMountinfo(await fs.readText('/proc/self/mountinfo'))
     swaps = parseSwaps(await fs.readText('/proc/swaps'))
   } catch (err) {
-    return { disks, paths: pathDisks, error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
+    return { error: `cannot read /proc/self/mountinfo or /proc/swaps: ${(err as Error).message}` }
   }
-  if (!mounts.some((m) => m.mountPoint === '/')) return { disks, paths: pathDisks, error: 'the root filesystem is not in /proc/self/mountinfo' }
-  const sys = await currentSysBlock(fs)
+  if (!mounts.some((m) => m.mountPoint === '/')) return { error: 'the root filesystem is not in /proc/self/mountinfo' }
+  return { mounts, swaps, sys: await currentSysBlock(fs) }
+}
+
+/**
+ * `paths`: absolute real paths (e.g. the image file) whose disks are reported in `paths`.
+ * `host`: readHostBlocks(fs), read after the tree was asked for (no older).
+ */
+export async function findSystemDisks(fs: RootFs, tree: ObjectTree, paths: string[] = [], host = readHostBlocks(fs)): Promise<SystemDisks> {
+  const disks = new Map<number, string[]>()
+  const pathDisks = new Map<string, number[]>()
+  const read = await host
+  if ('error' in read) return { disks, paths: pathDisks, error: read.error }
+  const { mounts, swaps, sys } = read
   const byDevnum = new Map<number, string>()
   for (const [name, b] of sys) if (b.devnum !== undefined) byDevnum.set(b.devnum, name)
 

@@ -5,7 +5,7 @@ import type { MessageBus } from 'dbus-next'
 import type { DriveInfo, DriveList, ImageFile, RestoreResult, WriteJob } from '../../../shared/contract/drives'
 import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
-import { findSystemDisks } from './holders'
+import { findSystemDisks, readHostBlocks, type HostBlocks } from './holders'
 import type { JobTarget, WriteJobRunner } from './job'
 import type { JobJournal } from './journal'
 import type { DigestStore } from '../system/image-digests'
@@ -74,6 +74,8 @@ export class DrivesService {
   private lastTree?: { client: UDisksClient; tree: ObjectTree; at: number; changes: number }
   /** False when the change signals could not be subscribed to: then no tree is reused. */
   private treeWatch = true
+  /** Settles when the bus has answered the change subscription (never rejects). */
+  private watching: Promise<void> = Promise.resolve()
 
   constructor(private readonly opts: DrivesServiceOptions) {
     this.allowLoop = opts.allowLoop === true
@@ -95,13 +97,22 @@ export class DrivesService {
     this.idleTimer = undefined
     if (!this.conn) {
       const connect = this.opts.connect ?? (() => connectFdBus({ env: this.opts.env }))
-      this.conn = connect().then(async (bus) => {
+      this.conn = connect().then((bus) => {
         // A dropped connection (bus restart) is replaced on next use.
         bus.on('error', () => (this.conn = undefined))
         const client = new UDisksClient(bus)
         // Counted from before the first tree is asked for, so a kept tree knows it is current.
-        // The job's removal watch shares these match rules (no further round trips).
-        await client.watch(() => this.changes++).catch(() => (this.treeWatch = false))
+        // The job's removal watch shares these match rules (no further round trips). The bus
+        // applies a connection's messages in order, so a tree asked for after this call is
+        // already watched: only the tree's own wait needs the rules' answers (snapshot()).
+        this.watching = client
+          .watch(() => this.changes++)
+          .then(
+            () => undefined,
+            () => {
+              this.treeWatch = false
+            }
+          )
         return client
       })
       this.conn.catch(() => (this.conn = undefined))
@@ -141,15 +152,20 @@ export class DrivesService {
   ): Promise<{ tree: ObjectTree; drives: DriveInfo[]; pathDisks: Map<string, number[]> }> {
     const kept = this.lastTree
     let tree: ObjectTree
+    let host: Promise<HostBlocks> | undefined
     if (reuseMs > 0 && this.treeWatch && kept?.client === client && kept.changes === this.changes && Date.now() - kept.at < reuseMs) tree = kept.tree
     else {
       // A signal that arrives while the tree is on its way makes it stale at once.
       const changes = this.changes
-      tree = await client.getManagedObjects()
+      const asked = client.getManagedObjects()
+      // Read while UDisks2 composes its reply: the request is already on its way.
+      host = readHostBlocks(this.opts.fs)
+      host.catch(() => undefined) // awaited below, unless the tree fails first
+      tree = (await Promise.all([asked, this.watching, host]))[0]
       this.lastTree = { client, tree, at: Date.now(), changes }
     }
     // /proc and /sys (mounts, swap, stacked devices) are always read afresh.
-    const system = await findSystemDisks(this.opts.fs, tree, paths)
+    const system = await findSystemDisks(this.opts.fs, tree, paths, host)
     return { tree, drives: buildDrives(tree, system, { allowLoop: this.allowLoop, imageSize }), pathDisks: system.paths }
   }
 

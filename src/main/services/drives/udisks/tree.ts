@@ -3,6 +3,8 @@
  * unwrapped, 64-bit numbers as numbers and byte strings as text). The drive model works on
  * this shape only, so unit tests run it over recorded trees (test/fixtures/udisks).
  */
+import { BYTE_STRING_KEYS, isWireTree } from './tree-wire'
+
 export type Props = Record<string, unknown>
 export type ObjectTree = Record<string, Record<string, Props>>
 
@@ -19,9 +21,6 @@ export const IFACE = {
   manager: 'org.freedesktop.UDisks2.Manager'
 } as const
 
-/** Properties UDisks2 sends as NUL-terminated byte strings (`ay` / `aay`). */
-const BYTE_STRINGS = new Set(['Device', 'PreferredDevice', 'Symlinks', 'MountPoints', 'BackingFile'])
-
 function byteString(b: Uint8Array): string {
   const end = b.indexOf(0)
   return Buffer.from(end >= 0 ? b.subarray(0, end) : b).toString('utf8')
@@ -35,7 +34,7 @@ function isVariant(v: unknown): v is { signature: string; value: unknown } {
 export function plain(value: unknown, key = ''): unknown {
   if (isVariant(value)) return plain(value.value, key)
   if (typeof value === 'bigint') return Number(value)
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return BYTE_STRINGS.has(key) ? byteString(value) : Array.from(value)
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return BYTE_STRING_KEYS.has(key) ? byteString(value) : Array.from(value)
   if (Array.isArray(value)) return value.map((v) => plain(v, key))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
@@ -46,7 +45,7 @@ export function plain(value: unknown, key = ''): unknown {
 }
 
 export function toObjectTree(raw: unknown): ObjectTree {
-  return plain(raw) as ObjectTree
+  return isWireTree(raw) ? raw : (plain(raw) as ObjectTree)
 }
 
 export const str = (p: Props | undefined, k: string): string => (typeof p?.[k] === 'string' ? (p[k] as string) : '')
