@@ -41,6 +41,8 @@ export type TreeChange = { kind: 'added' | 'removed' | 'changed'; path: string; 
 /** Thin UDisks2 client over one system-bus connection: raw messages, no introspection. */
 export class UDisksClient {
   private matches = 0
+  /** The bus's answer to the match rules of the current watch. */
+  private subscribed: Promise<void> = Promise.resolve()
   private readonly listeners = new Set<(c: TreeChange) => void>()
   private readonly onMessage = (msg: Message): void => this.dispatch(msg)
 
@@ -88,7 +90,15 @@ export class UDisksClient {
     this.listeners.add(listener)
     if (this.matches++ === 0) {
       this.bus.on('message', this.onMessage)
-      await Promise.all(this.rules().map((r) => this.busCall('AddMatch', r)))
+      this.subscribed = Promise.all(this.rules().map((r) => this.busCall('AddMatch', r))).then(() => undefined)
+    }
+    // Every watcher, not only the first, returns once the bus has the rules in place.
+    try {
+      await this.subscribed
+    } catch (err) {
+      this.listeners.delete(listener)
+      if (--this.matches === 0) this.bus.removeListener('message', this.onMessage)
+      throw err
     }
     return async () => {
       if (!this.listeners.delete(listener)) return
