@@ -3,13 +3,10 @@
 // dbus-next as published decodes: both decode the same marshalled bodies here, UDisks2's
 // object-tree shape with 64-bit extremes among them.
 import { createRequire } from 'node:module'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
-import { build } from 'esbuild'
-import { afterAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
+import { requireBundled } from '../support/dbus-bundled'
 import { PROJECT_ROOT } from '../support/paths'
-import { dbusDecodeFaster } from '../../scripts/lib/dbus-decode-faster.mjs'
 
 interface DBusBufferCtor {
   new (buffer: Buffer, startPos: number, endian: number, fds?: unknown, options?: unknown): { read(signature: string): unknown[] }
@@ -25,25 +22,8 @@ const published: DBusNext = {
   marshall: require('dbus-next/lib/marshall') as DBusNext['marshall']
 }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-dbus-decode-'))
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
-async function bundled(): Promise<DBusNext> {
-  const out = await build({
-    stdin: {
-      contents: "module.exports = { DBusBuffer: require('dbus-next/lib/dbus-buffer'), marshall: require('dbus-next/lib/marshall') }",
-      resolveDir: PROJECT_ROOT
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    write: false,
-    plugins: [dbusDecodeFaster],
-    logLevel: 'silent'
-  })
-  const file = path.join(dir, 'dbus-bundled.cjs')
-  writeFileSync(file, out.outputFiles[0].text)
-  return createRequire(file)(file) as DBusNext
+function bundled(): Promise<DBusNext> {
+  return requireBundled<DBusNext>("module.exports = { DBusBuffer: require('dbus-next/lib/dbus-buffer'), marshall: require('dbus-next/lib/marshall') }")
 }
 
 /** What DBusBuffer.read gives for a{oa{sa{sv}}}: variants as [signature tree, [value]]. */

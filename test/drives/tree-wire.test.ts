@@ -4,19 +4,17 @@
 // sends, hostile bodies, random damage, and the real udisksd's reply on the system bus. The
 // bundled dbus-next must route these replies to it and nothing else.
 import { createRequire } from 'node:module'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
-import { build } from 'esbuild'
-import { afterAll, describe, expect, it } from 'vitest'
-import { dbusDecodeFaster } from '../../scripts/lib/dbus-decode-faster.mjs'
+import { describe, expect, it } from 'vitest'
 import { plain, toObjectTree } from '../../src/main/services/drives/udisks/tree'
 import { decodeObjectTreeBody, isWireTree, OBJECT_TREE_SIGNATURE } from '../../src/main/services/drives/udisks/tree-wire'
 import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
 import { DrivesService } from '../../src/main/services/drives/service'
 import { createRootFs } from '../../src/main/services/system/rootfs'
 import type { Message, MessageBus } from 'dbus-next'
+import { requireBundled } from '../support/dbus-bundled'
 import { PROJECT_ROOT } from '../support/paths'
 import { rawMethodReply } from '../support/raw-dbus'
 import { loopDelete, loopSetup, makeIso, tmpDir, udisksSkipReason } from './support'
@@ -211,31 +209,16 @@ describe('tree-wire reads what dbus-next and plain() read', () => {
 })
 
 describe('the bundled dbus-next hands GetManagedObjects replies to tree-wire', () => {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-tree-wire-'))
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
-
   interface Bundled {
     message: { unmarshalMessages(stream: PassThrough, onMessage: (m: Record<string, unknown>) => void, opts?: unknown): void }
     compat: { messageToJsFmt(m: Record<string, unknown>): { body: unknown[] } }
     wire: { isWireTree(v: unknown): boolean }
   }
-  async function bundled(): Promise<Bundled> {
+  function bundled(): Promise<Bundled> {
     const wirePath = path.join(PROJECT_ROOT, 'src/main/services/drives/udisks/tree-wire.ts')
-    const out = await build({
-      stdin: {
-        contents: `module.exports = { message: require('dbus-next/lib/message'), compat: require('dbus-next/lib/marshall-compat'), wire: require(${JSON.stringify(wirePath)}) }`,
-        resolveDir: PROJECT_ROOT
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      write: false,
-      plugins: [dbusDecodeFaster],
-      logLevel: 'silent'
-    })
-    const file = path.join(dir, 'bundled.cjs')
-    writeFileSync(file, out.outputFiles[0].text)
-    return createRequire(file)(file) as Bundled
+    return requireBundled<Bundled>(
+      `module.exports = { message: require('dbus-next/lib/message'), compat: require('dbus-next/lib/marshall-compat'), wire: require(${JSON.stringify(wirePath)}) }`
+    )
   }
 
   /** Messages as the bundled connection receives them: its stream parser, then its conversion. */
