@@ -128,8 +128,9 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     let stop: () => void = () => undefined
     // Change nothing before the signal subscription is in place.
     await new Promise<void>((watching) => (stop = s.watch((l) => lists.push(l.drives.map((d) => d.device)), undefined, watching)))
+    // Up to 15 s each: on a loaded host udisksd took over 5 s to probe a new loop device once.
     const until = async (ok: () => boolean): Promise<void> => {
-      for (let i = 0; i < 100 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
+      for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 50))
     }
     const dev = loopSetup(path.join(dir, 'hotplug.img'), 32 * MiB)
     await until(() => lists.some((l) => l.includes(dev)))
