@@ -8,8 +8,8 @@ import { existsSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { PassThrough } from 'node:stream'
 import { describe, expect, it } from 'vitest'
-import { plain, toObjectTree } from '../../src/main/services/drives/udisks/tree'
-import { decodeObjectTreeBody, isWireTree, OBJECT_TREE_SIGNATURE } from '../../src/main/services/drives/udisks/tree-wire'
+import { isPlainTree, plain, toObjectTree } from '../../src/main/services/drives/udisks/tree'
+import { decodeObjectTreeBody, OBJECT_TREE_SIGNATURE } from '../../src/main/services/drives/udisks/tree-wire'
 import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
 import { DrivesService } from '../../src/main/services/drives/service'
 import { createRootFs } from '../../src/main/services/system/rootfs'
@@ -120,7 +120,7 @@ describe('tree-wire reads what dbus-next and plain() read', () => {
   it('every type UDisks2 sends, with the edges of each', () => {
     const got = fast(rich)
     expect(got).toBeDefined()
-    expect(isWireTree(got)).toBe(true)
+    expect(isPlainTree(got)).toBe(true)
     expect(got).toEqual(published(rich))
     expect(toObjectTree(got)).toBe(got)
     // Spelled out, so two equal mistakes could not pass.
@@ -212,12 +212,12 @@ describe('the bundled dbus-next hands GetManagedObjects replies to tree-wire', (
   interface Bundled {
     message: { unmarshalMessages(stream: PassThrough, onMessage: (m: Record<string, unknown>) => void, opts?: unknown): void }
     compat: { messageToJsFmt(m: Record<string, unknown>): { body: unknown[] } }
-    wire: { isWireTree(v: unknown): boolean }
+    tree: { isPlainTree(v: unknown): boolean }
   }
   function bundled(): Promise<Bundled> {
-    const wirePath = path.join(PROJECT_ROOT, 'src/main/services/drives/udisks/tree-wire.ts')
+    const treePath = path.join(PROJECT_ROOT, 'src/main/services/drives/udisks/tree.ts')
     return requireBundled<Bundled>(
-      `module.exports = { message: require('dbus-next/lib/message'), compat: require('dbus-next/lib/marshall-compat'), wire: require(${JSON.stringify(wirePath)}) }`
+      `module.exports = { message: require('dbus-next/lib/message'), compat: require('dbus-next/lib/marshall-compat'), tree: require(${JSON.stringify(treePath)}) }`
     )
   }
 
@@ -237,9 +237,9 @@ describe('the bundled dbus-next hands GetManagedObjects replies to tree-wire', (
       wireMessage.marshall({ type, serial: 9, replySerial: 2, destination: ':1.5', signature, body })[0]
     const raw = [[['/o', [['i', [['Size', v('t', 5n)]]]]]]]
     const [reply, signal, props] = await receive(b, [frame(2, SIG, raw), frame(4, SIG, raw), frame(2, 'a{sv}', [[['Size', v('t', 5n)]]])])
-    expect(b.wire.isWireTree(reply.body[0])).toBe(true)
+    expect(b.tree.isPlainTree(reply.body[0])).toBe(true)
     expect(reply.body[0]).toEqual({ '/o': { i: { Size: 5 } } })
-    expect(b.wire.isWireTree(signal.body[0])).toBe(false)
+    expect(b.tree.isPlainTree(signal.body[0])).toBe(false)
     expect(plain(signal.body[0])).toEqual({ '/o': { i: { Size: 5 } } })
     expect((props.body[0] as Record<string, { signature: string; value: unknown }>).Size).toMatchObject({ signature: 't', value: 5n })
   })
@@ -263,7 +263,7 @@ describe('the bundled dbus-next hands GetManagedObjects replies to tree-wire', (
       ]
     ]
     const [reply] = await receive(b, [wireMessage.marshall({ type: 2, serial: 9, replySerial: 2, signature: SIG, body })[0]])
-    expect(b.wire.isWireTree(reply.body[0])).toBe(false)
+    expect(b.tree.isPlainTree(reply.body[0])).toBe(false)
     expect(plain(reply.body[0])).toEqual({ '/o': { i: { Size: 5 } } })
   })
 })

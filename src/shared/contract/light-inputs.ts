@@ -4,12 +4,11 @@
  * Inputs checked without zod: the empty or root-only input of most reads, and the few
  * drives methods a `hsc write` calls. Building zod and a capability's schemas was most of a
  * read command's start-up, and 5-8 ms of the ~80 ms a write spends before its first byte
- * (issue 15). The
- * router takes an input through here only when it is plainly one the method's zod schema
- * accepts, and builds exactly the data that schema gives (defaults included); anything else,
- * or anything unusual (getters, prototypes, symbols), goes to the schema, which then also
- * words the error. test/foundation/light-inputs proves both agree, input by input, for every
- * method listed.
+ * (issue 15). The router takes an input through here only when it is plainly one the method's
+ * zod schema accepts, and builds exactly the data that schema gives (defaults included);
+ * anything else, or anything unusual (getters, prototypes, symbols), goes to the schema, which
+ * then also words the error. test/foundation/light-inputs proves both agree, input by input,
+ * for every method listed.
  */
 
 /** A field as the method's zod schema declares it (see shared/contract/<capability>.ts). */

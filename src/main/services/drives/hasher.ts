@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto'
 import type * as WorkerThreads from 'node:worker_threads'
-import { lazyBuiltin } from '../system/lazy-builtin'
+import { lazyBuiltin } from '../system/lazy'
 
 /**
  * SHA-256 of a stream of chunks, computed on a worker thread so the thread issuing the I/O

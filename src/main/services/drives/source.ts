@@ -5,7 +5,7 @@ import { AppError } from '../../../shared/contract/errors'
 import type { Compression } from '../../../shared/contract/drives'
 import { runCommand, type CommandRunner } from '../system/command'
 import type { DigestStore, KnownDigest } from '../system/image-digests'
-import { lazyBuiltin } from '../system/lazy-builtin'
+import { lazyBuiltin } from '../system/lazy'
 
 /** node:child_process loads with the first decompressor, not with every write of a plain image. */
 const childProcess = lazyBuiltin<typeof ChildProcesses>('node:child_process')

@@ -68,7 +68,7 @@ export async function compareWithImage(opts: ReadBackOptions & { imagePath: stri
   const depth = Math.max(1, opts.readsInFlight ?? 4)
   // A compressed image is decompressed again: the drive is compared with the decompressed stream.
   const image = opts.source ?? (await openFileReader(opts.imagePath))
-  const compareAt = image.fd === undefined ? undefined : (opts.compareAt ?? loadDriveIo()?.compareAt)
+  const compareAt = image.fd !== undefined && (opts.compareAt ?? loadDriveIo()?.compareAt)
   if (compareAt && image.fd !== undefined) {
     try {
       return await compareOnPool(compareAt, image.fd, { ...opts, chunkSize, readsInFlight: depth })

@@ -1,5 +1,6 @@
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { z } from 'zod'
+import { lazy } from '../system/lazy'
 
 /** NAME.part.json: what is needed to trust and continue NAME.part after a restart. */
 function buildPartMetaSchema() {
@@ -17,7 +18,7 @@ function buildPartMetaSchema() {
 }
 
 /** Built on first use, as the spins service's other schemas (sources.ts). */
-let partMetaSchema: ReturnType<typeof buildPartMetaSchema> | undefined
+const partMetaSchema = lazy(buildPartMetaSchema)
 
 export type PartMeta = z.infer<ReturnType<typeof buildPartMetaSchema>>
 
@@ -26,7 +27,7 @@ export const metaPath = (dest: string): string => `${dest}.part.json`
 
 export async function readPartMeta(dest: string): Promise<PartMeta | undefined> {
   try {
-    const parsed = (partMetaSchema ??= buildPartMetaSchema()).safeParse(JSON.parse(await readFile(metaPath(dest), 'utf8')))
+    const parsed = partMetaSchema().safeParse(JSON.parse(await readFile(metaPath(dest), 'utf8')))
     return parsed.success ? parsed.data : undefined
   } catch {
     return undefined

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
+import { lazy } from '../system/lazy'
 
 /**
  * productmd images.json (format 1.x with path/size/checksums, and 2.0 with a location
@@ -46,8 +47,7 @@ function buildSchemas() {
   return { image1, image2, imagesDoc }
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined
-const schemas = (): ReturnType<typeof buildSchemas> => (built ??= buildSchemas())
+const schemas = lazy(buildSchemas)
 
 export interface ProductImage {
   /** Compose variant UID (e.g. "Workstation", "Spins"). */

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import type * as Tls from 'node:tls'
-import { lazyBuiltin } from '../system/lazy-builtin'
+import { lazyBuiltin } from '../system/lazy'
 import { ChunkedDecoder, HeadReader, ProtocolError, framingOf, type Framing, type ResponseHead } from './http1-parse'
 import { nextLocation } from './redirect-policy'
 import { proxyAuthorization } from './proxy'

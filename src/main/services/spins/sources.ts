@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import { AppError } from '../../../shared/contract/errors'
+import { lazy } from '../system/lazy'
 
 /**
  * Where spins are listed. This is data (resources/spins/sources.json, or URLs from
@@ -83,8 +84,7 @@ function buildSchemas() {
   return { autoindexSourceSchema, productmdSourceSchema, channelsSourceSchema, sourceSchema, sourcesDocSchema }
 }
 
-let built: ReturnType<typeof buildSchemas> | undefined
-const schemas = (): ReturnType<typeof buildSchemas> => (built ??= buildSchemas())
+const schemas = lazy(buildSchemas)
 type Schemas = ReturnType<typeof buildSchemas>
 
 export type SpinSource = z.infer<Schemas['sourceSchema']>

@@ -13,10 +13,7 @@
  * reads differently. The fallback keeps every odd case identical by construction.
  * test/drives/tree-wire.test.ts compares both on real UDisks2 replies and on hostile ones.
  */
-import type { ObjectTree } from './tree'
-
-/** Properties UDisks2 sends as NUL-terminated byte strings (`ay` / `aay`). */
-export const BYTE_STRING_KEYS: ReadonlySet<string> = new Set(['Device', 'PreferredDevice', 'Symlinks', 'MountPoints', 'BackingFile'])
+import { keepPlain, plain, type ObjectTree } from './tree'
 
 export const OBJECT_TREE_SIGNATURE = 'a{oa{sa{sv}}}'
 
@@ -29,13 +26,6 @@ interface WireType {
 /** Thrown inside the reader only: "let dbus-next decode this one". */
 const FALLBACK = Symbol('fallback')
 
-const trees = new WeakSet<object>()
-
-/** Whether value is a tree this reader made (already plain: toObjectTree() keeps it as it is). */
-export function isWireTree(value: unknown): value is ObjectTree {
-  return typeof value === 'object' && value !== null && trees.has(value)
-}
-
 /**
  * The plain body of a little-endian method reply whose body starts at `start` in `message`
  * (alignment counts from the buffer's first byte, as the message's fields start 8-aligned);
@@ -47,9 +37,7 @@ export function decodeObjectTreeBody(signature: string, message: Buffer, start: 
   pos = start
   variants = 0
   try {
-    const tree = read(signatureType(signature), '') as ObjectTree
-    trees.add(tree)
-    return [tree]
+    return [keepPlain(read(signatureType(signature), '') as ObjectTree)]
   } catch {
     // FALLBACK, or anything unforeseen (a RangeError, a deep recursion): dbus-next decodes it.
     return undefined
@@ -196,11 +184,9 @@ function readArray(element: WireType, key: string): unknown {
   const length = u32()
   if (element.code === 'y') {
     need(length)
-    const start = pos
     pos += length
-    if (!BYTE_STRING_KEYS.has(key)) return Array.from(buf.subarray(start, pos))
-    const nul = buf.indexOf(0, start)
-    return buf.toString('utf8', start, nul >= 0 && nul < pos ? nul : pos)
+    // A byte string or a list of numbers, by its key, as plain() turns dbus-next's Buffer.
+    return plain(buf.subarray(pos - length, pos), key)
   }
   // dbus-next pads to 8 before the elements only for these, as the D-Bus spec does.
   if ('xtd{('.includes(element.code)) align(8)

@@ -3,8 +3,6 @@
  * unwrapped, 64-bit numbers as numbers and byte strings as text). The drive model works on
  * this shape only, so unit tests run it over recorded trees (test/fixtures/udisks).
  */
-import { BYTE_STRING_KEYS, isWireTree } from './tree-wire'
-
 export type Props = Record<string, unknown>
 export type ObjectTree = Record<string, Record<string, Props>>
 
@@ -21,6 +19,9 @@ export const IFACE = {
   manager: 'org.freedesktop.UDisks2.Manager'
 } as const
 
+/** Properties UDisks2 sends as NUL-terminated byte strings (`ay` / `aay`). */
+const BYTE_STRINGS = new Set(['Device', 'PreferredDevice', 'Symlinks', 'MountPoints', 'BackingFile'])
+
 function byteString(b: Uint8Array): string {
   const end = b.indexOf(0)
   return Buffer.from(end >= 0 ? b.subarray(0, end) : b).toString('utf8')
@@ -34,7 +35,7 @@ function isVariant(v: unknown): v is { signature: string; value: unknown } {
 export function plain(value: unknown, key = ''): unknown {
   if (isVariant(value)) return plain(value.value, key)
   if (typeof value === 'bigint') return Number(value)
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return BYTE_STRING_KEYS.has(key) ? byteString(value) : Array.from(value)
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return BYTE_STRINGS.has(key) ? byteString(value) : Array.from(value)
   if (Array.isArray(value)) return value.map((v) => plain(v, key))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
@@ -44,8 +45,21 @@ export function plain(value: unknown, key = ''): unknown {
   return value
 }
 
+/** Trees made in this shape already (tree-wire.ts reads them so from the reply's bytes). */
+const plainTrees = new WeakSet<object>()
+
+/** Marks a tree made in this shape, which toObjectTree then keeps as it is. */
+export function keepPlain(tree: ObjectTree): ObjectTree {
+  plainTrees.add(tree)
+  return tree
+}
+
+export function isPlainTree(value: unknown): value is ObjectTree {
+  return typeof value === 'object' && value !== null && plainTrees.has(value)
+}
+
 export function toObjectTree(raw: unknown): ObjectTree {
-  return isWireTree(raw) ? raw : (plain(raw) as ObjectTree)
+  return isPlainTree(raw) ? raw : (plain(raw) as ObjectTree)
 }
 
 export const str = (p: Props | undefined, k: string): string => (typeof p?.[k] === 'string' ? (p[k] as string) : '')
