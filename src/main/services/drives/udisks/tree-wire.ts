@@ -13,7 +13,7 @@
  * reads differently. The fallback keeps every odd case identical by construction.
  * test/drives/tree-wire.test.ts compares both on real UDisks2 replies and on hostile ones.
  */
-import { keepPlain, plain, type ObjectTree } from './tree'
+import { keepPlain, plainBytes, type ObjectTree } from './tree'
 
 export const OBJECT_TREE_SIGNATURE = 'a{oa{sa{sv}}}'
 
@@ -186,7 +186,7 @@ function readArray(element: WireType, key: string): unknown {
     need(length)
     pos += length
     // A byte string or a list of numbers, by its key, as plain() turns dbus-next's Buffer.
-    return plain(buf.subarray(pos - length, pos), key)
+    return plainBytes(buf, pos - length, pos, key)
   }
   // dbus-next pads to 8 before the elements only for these, as the D-Bus spec does.
   if ('xtd{('.includes(element.code)) align(8)

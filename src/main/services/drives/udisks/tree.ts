@@ -22,9 +22,11 @@ export const IFACE = {
 /** Properties UDisks2 sends as NUL-terminated byte strings (`ay` / `aay`). */
 const BYTE_STRINGS = new Set(['Device', 'PreferredDevice', 'Symlinks', 'MountPoints', 'BackingFile'])
 
-function byteString(b: Uint8Array): string {
-  const end = b.indexOf(0)
-  return Buffer.from(end >= 0 ? b.subarray(0, end) : b).toString('utf8')
+/** Bytes start..end of b as the plain tree holds them: for those keys the text before the first NUL, else numbers. */
+export function plainBytes(b: Buffer, start: number, end: number, key: string): string | number[] {
+  if (!BYTE_STRINGS.has(key)) return Array.from(b.subarray(start, end))
+  const nul = b.indexOf(0, start)
+  return b.toString('utf8', start, nul >= 0 && nul < end ? nul : end)
 }
 
 function isVariant(v: unknown): v is { signature: string; value: unknown } {
@@ -35,7 +37,10 @@ function isVariant(v: unknown): v is { signature: string; value: unknown } {
 export function plain(value: unknown, key = ''): unknown {
   if (isVariant(value)) return plain(value.value, key)
   if (typeof value === 'bigint') return Number(value)
-  if (Buffer.isBuffer(value) || value instanceof Uint8Array) return BYTE_STRINGS.has(key) ? byteString(value) : Array.from(value)
+  if (value instanceof Uint8Array) {
+    const b = Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength)
+    return plainBytes(b, 0, b.length, key)
+  }
   if (Array.isArray(value)) return value.map((v) => plain(v, key))
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {}
