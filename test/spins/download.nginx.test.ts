@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { copyFile, mkdir, readFile, stat, utimes, writeFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import path from 'node:path'
@@ -281,6 +282,61 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
     const err = await runDownload({ urls: [env.url('/', rel)], dest: d, expectedSize: 2 ** 53 - 1 }, {}).catch((e: Error) => e)
     expect(err).toMatchObject({ name: 'NotEnoughSpace', stage: 'check disk space' })
     expect(await env.nginx.accessLog()).toHaveLength(0)
+  })
+
+  it('leaves no hashing thread running, whatever way the download ends', async () => {
+    // The digest is taken on a worker thread (system/hash-thread.ts); one left running would keep
+    // `hsc spins download` alive after its answer and leak a thread per download in the app.
+    const threads = (): number => readdirSync('/proc/self/task').length
+    // Each way out, with the outcome (status or error name) it must end in.
+    const ends: Record<string, [string, () => Promise<unknown>]> = {
+      done: ['done', async () => runDownload({ urls: [env.url('/', rel)], dest: await freshDest() }, {})],
+      aborted: [
+        'aborted',
+        async () => {
+          const ac = new AbortController()
+          return runDownload(
+            { urls: [env.url('/slow/', rel)], dest: await freshDest() },
+            { progressIntervalMs: 20 },
+            { signal: ac.signal, onProgress: (p) => p.bytes > 0 && ac.abort('pause') }
+          )
+        }
+      ],
+      'resumed, then aborted while hashing the part': [
+        'aborted',
+        async () => {
+          const d = await freshDest()
+          const ac = new AbortController()
+          await runDownload(
+            { urls: [env.url('/slow/', rel)], dest: d },
+            { progressIntervalMs: 20 },
+            { signal: ac.signal, onProgress: (p) => p.bytes > 1e6 && ac.abort('pause') }
+          )
+          const again = new AbortController()
+          again.abort('stop')
+          return runDownload({ urls: [env.url('/', rel)], dest: d }, {}, { signal: again.signal })
+        }
+      ],
+      'every mirror failed': ['DownloadFailed', async () => runDownload({ urls: [env.url('/missing/', rel)], dest: await freshDest() }, {})],
+      'not enough space': ['NotEnoughSpace', async () => runDownload({ urls: [env.url('/', rel)], dest: await freshDest(), expectedSize: 2 ** 53 - 1 }, {})],
+      'a local write error': [
+        'WriteError',
+        async () => {
+          const d = await freshDest()
+          await mkdir(partPath(d))
+          return runDownload({ urls: [env.url('/', rel)], dest: d }, {})
+        }
+      ]
+    }
+    await ends.done[1]()
+    const before = threads()
+    for (const [how, [want, run]] of Object.entries(ends)) {
+      const outcome = await run().then(
+        (o) => (o as DownloadOutcome).status,
+        (e: Error) => e.name
+      )
+      expect({ how, outcome, threads: threads() }).toEqual({ how, outcome: want, threads: before })
+    }
   })
 
   it('refuses a mirror whose size differs from the catalogue', async () => {

@@ -1,7 +1,7 @@
 import { write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, imageChanged, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
-import { startHasher, type StreamHasher } from './hasher'
+import { startHasher, type StreamHasher } from '../system/hash-thread'
 import { loadDriveIo, type SpliceCopy } from './drive-io'
 import { spliceRange, spliceWorks } from './splice-body'
 import { openFileReader, type ImageReader } from './source'

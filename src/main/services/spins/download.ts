@@ -1,9 +1,9 @@
-import { createHash, type Hash } from 'node:crypto'
 import { stat, statfs } from 'node:fs/promises'
 import path from 'node:path'
 import { AppError } from '../../../shared/contract/errors'
 import type { DownloadInfo, HashAlgorithm } from '../../../shared/contract/spins'
 import { runCommand, type CommandRunner } from '../system/command'
+import { RingHasher } from '../system/hash-thread'
 import { publish, setAside, type FileStamp } from './finalize'
 import { hashInto } from './hash'
 import { partPath, partSize, readPartMeta, removePart, writePartMeta, type PartMeta } from './part-file'
@@ -126,7 +126,8 @@ export function partBelongs(
 interface Transfer {
   bytes: number
   total?: number
-  hasher: Hash
+  /** On a worker thread: receiving and writing never wait for the hash (system/hash-thread.ts). */
+  hasher: RingHasher
   writer?: PartWriter
   meta: PartMeta
   mirror?: string
@@ -176,7 +177,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         }
   meta.urls = spec.urls
   meta.expectedHash ??= spec.expectedHash
-  const t: Transfer = { bytes: partBytes, total: meta.total ?? spec.expectedSize, hasher: createHash(algorithm), meta, phase: 'checking', reserved: 0 }
+  const t: Transfer = { bytes: partBytes, total: meta.total ?? spec.expectedSize, hasher: new RingHasher({ algorithm }), meta, phase: 'checking', reserved: 0 }
 
   const speed = new SpeedMeter()
   let lastEmit = -Infinity
@@ -218,7 +219,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     note(why)
     t.reserved = 0
     await t.writer!.reset()
-    t.hasher = createHash(algorithm)
+    t.hasher.reset()
     t.bytes = 0
     speed.reset()
     t.meta.validators = {}
@@ -236,6 +237,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
         t.bytes = have
         return { type: 'aborted' }
       }
+      if (err instanceof AppError && err.name === 'HashError') throw err
       throw new AppError('ReadError', `could not read the partial download ${part}: ${describe(err)}`, { stage: 'hash partial download' })
     }
     return isAbort(signal) ? { type: 'aborted' } : { type: 'part-hashed', bytes: t.bytes }
@@ -298,13 +300,14 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           speed.sample(t.bytes, now())
         }
         // Receive, hash and write in one loop: the digest needs no second pass. A chunk may be a
-        // view of the transport's reused buffer: it is hashed and written before the next one is
-        // asked for (part-writer.ts says why the write is synchronous).
+        // view of the transport's reused buffer: it is copied to the hashing thread and written
+        // before the next one is asked for (part-writer.ts says why the write is synchronous).
         try {
           for await (const value of res.body) {
             stall.refresh()
-            t.hasher.update(value)
+            const hashing = t.hasher.update(value)
             t.writer!.write(value)
+            if (hashing) await hashing
             t.bytes += value.byteLength
             if (t.total !== undefined && t.bytes > t.total)
               throw new AttemptEnd({ type: 'restart-needed', why: `the server sent more than ${t.total} bytes; starting over` })
@@ -350,12 +353,12 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     }
   }
 
-  await ensureSpace((t.total ?? 0) - t.bytes)
   // Progress goes out on this timer only, which caps it at one sample per interval.
   const ticker = setInterval(emit, deps.progressIntervalMs ?? 250)
   ticker.unref?.()
   let m = startMachine({ mirrors: spec.urls.map(safeHost), maxRounds: deps.maxRounds, expected: meta.expectedHash, partBytes: t.bytes })
   try {
+    await ensureSpace((t.total ?? 0) - t.bytes)
     if (m.state.kind === 'hashing-part') m = transition(m, await hashPart())
     if (m.state.kind === 'aborted' || isAbort(signal)) return { status: 'aborted', bytes: partBytes, total: t.total }
     try {
@@ -375,7 +378,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           m = transition(m, await attempt(spec.urls[state.mirror]))
           break
         case 'verify':
-          m = transition(m, { type: 'hashed', hash: t.hasher.digest('hex') })
+          m = transition(m, { type: 'hashed', hash: await t.hasher.digest() })
           break
         case 'finish':
           return await finish(state.hash, m.memory.expected)
@@ -390,6 +393,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
   } finally {
     clearInterval(ticker)
     await t.writer?.closeQuietly()
+    await t.hasher.close()
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto'
+import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
 import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
@@ -27,11 +27,19 @@ export interface HashOptions {
 }
 
 /**
+ * Where a file's bytes go: a node:crypto Hash, or a hasher that may ask the reader to wait
+ * before it reuses the chunk (system/hash-thread's RingHasher returns a promise then).
+ */
+export interface HashSink {
+  update(chunk: Uint8Array): unknown
+}
+
+/**
  * Feeds the first `length` bytes of a file (all of it when undefined) into `hash`.
  * The next read runs on the libuv thread pool while this thread hashes the previous
  * chunk, so reading and hashing overlap. Returns the bytes hashed.
  */
-export async function hashInto(path: string, hash: Hash, length?: number, opts: HashOptions = {}): Promise<number> {
+export async function hashInto(path: string, hash: HashSink, length?: number, opts: HashOptions = {}): Promise<number> {
   // The one regular-file rule: a FIFO swapped in at the path never blocks the open.
   const { fh } = await openRegular(path)
   try {
@@ -41,7 +49,7 @@ export async function hashInto(path: string, hash: Hash, length?: number, opts: 
   }
 }
 
-async function hashOpen(fh: FileHandle, path: string, hash: Hash, length: number | undefined, opts: HashOptions): Promise<number> {
+async function hashOpen(fh: FileHandle, path: string, hash: HashSink, length: number | undefined, opts: HashOptions): Promise<number> {
   const size = opts.chunkSize ?? READ_CHUNK
   const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
   const want = (pos: number): number => (length === undefined ? size : Math.min(size, length - pos))
@@ -56,7 +64,8 @@ async function hashOpen(fh: FileHandle, path: string, hash: Hash, length: number
     cur ^= 1
     const next = want(pos)
     pending = next > 0 ? fh.read(bufs[cur], 0, next, pos) : Promise.resolve({ bytesRead: 0 })
-    hash.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))
+    const wait = hash.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))
+    if (wait instanceof Promise) await wait
     opts.onProgress?.(pos)
     if (opts.signal?.aborted) {
       await pending.catch(() => undefined)

@@ -4,13 +4,13 @@ import { open, type FileHandle } from 'node:fs/promises'
 /**
  * Sequential writer for the .part file: each received chunk is written at once, at its
  * explicit position, with a synchronous write. That is what curl does, and it measured the
- * cheapest here by far: the chunk is still in this core's cache (it was just received and
- * hashed), and no second thread copies into the page cache while this one hashes.
+ * cheapest here by far: the chunk is still in this core's cache (it was just received, and
+ * copied to the hashing thread's ring), and no pool thread copies into the page cache.
  * On a 2 GiB loopback download (2-core VM) the alternatives cost 1.5-2.5x the kernel time:
  * batches copied into reused 4 MiB buffers and written on the thread pool (one write in
  * flight), and writing each chunk on the thread pool while hashing it.
  * The price: the event loop waits for each write, normally well under a millisecond per
- * chunk (the socket transport's chunks are at most 512 KiB, about what hashing one costs);
+ * chunk (the socket transport's chunks are at most 512 KiB);
  * it only grows when the kernel throttles a writer because the disk is far slower than the
  * network.
  */

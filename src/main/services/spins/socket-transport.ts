@@ -32,11 +32,11 @@ const tls = lazyBuiltin<typeof Tls>('node:tls')
 
 const MAX_REDIRECTS = 5
 /**
- * Each read is hashed and then written before the next: a buffer that fits in a core's L2
- * cache (1 MiB on the EPYC VM measured) keeps the bytes hot from the socket copy to the page
- * cache copy. 2 GiB loopback download, 5 rounds each: 512 KiB 1.90-1.95 s (curl 1.92-2.17);
- * 256 KiB 2.21-2.27 (more per-chunk overhead); 1 MiB 1.78-2.66; 4 MiB 2.79-3.42 (cold copies,
- * 2-3x the kernel time).
+ * Each read is copied to the hashing thread and written before the next: a buffer that fits in
+ * a core's L2 cache (1 MiB on the EPYC VM measured) keeps the bytes hot from the socket copy to
+ * the page cache copy. 2 GiB loopback download (hashed in line then), 5 rounds each: 512 KiB
+ * 1.90-1.95 s (curl 1.92-2.17); 256 KiB 2.21-2.27 (more per-chunk overhead); 1 MiB 1.78-2.66;
+ * 4 MiB 2.79-3.42 (cold copies, 2-3x the kernel time).
  */
 const DEFAULT_READ_BUFFER = 512 * 1024
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
