@@ -26,14 +26,27 @@ function spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize) {
  * firstDifference, imageEnd, stopped }: what ended the comparison, counted from `offset`
  * (-1: not that; all -1 when the range is equal or it stopped); rejects with an errno error
  * whose `syscall` names the side ("pread (drive)", "pread (image)") and whose `offset` is the
- * step that failed.
+ * step that failed. `leaves` (a Uint8Array, optional) receives the XXH3-128 of each step of
+ * the image's bytes compared equal, 16 bytes per step.
  */
-function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop) {
+function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves) {
   return new Promise((resolve, reject) => {
-    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop ?? null, (err, result) =>
+    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop ?? null, leaves ?? null, (err, result) =>
       err ? reject(err) : resolve(result)
     )
   })
 }
 
-module.exports = { spliceCopy, compareAt }
+/**
+ * Reads `readLength` bytes of the drive at `offset` into driveBuf in one read and writes the
+ * XXH3-128 of each `leaf` bytes of the first `length` into `leaves` (16 bytes each), on one
+ * pool thread. Resolves like compareAt (`driveEnd` when the drive ended short, `stopped` when
+ * `stop` was set first); rejects with an errno error ("pread (drive)") carrying `offset`.
+ */
+function hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop, leaves) {
+  return new Promise((resolve, reject) => {
+    native.hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop ?? null, leaves, (err, result) => (err ? reject(err) : resolve(result)))
+  })
+}
+
+module.exports = { spliceCopy, compareAt, hashAt, xxh3: native.xxh3 }

@@ -1,7 +1,8 @@
-// The drive-io addon (native/usocket/src/drive_io.c): zero-copy writes (drives/splice-body.ts)
-// and the read-back comparison on pool threads (drives/verify.ts), with the real addon and real
-// files as drives. The loop-device cases (O_DIRECT, a drive removed or an image shrinking
+// The drive-io addon (native/usocket/src/drive_io.c): zero-copy writes (drives/splice-body.ts),
+// the read-back comparison and the read-back hashes on pool threads (drives/verify.ts), with the
+// real addon and real files as drives; xxHash's own xxhsum checks the XXH3-128 it computes. The loop-device cases (O_DIRECT, a drive removed or an image shrinking
 // mid-write, cancel, a flipped byte found on read-back) are in write.test.ts.
+import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -10,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../src/shared/contract/errors'
 import { DriveIoError } from '../../src/main/services/drives/errors'
 import { MiB, writeImage, type WriteEvent } from '../../src/main/services/drives/pipeline'
-import { loadDriveIo, type CompareAt, type CompareResult, type SpliceCopy } from '../../src/main/services/drives/drive-io'
-import { compareWithImage } from '../../src/main/services/drives/verify'
+import { loadDriveIo, type CompareAt, type CompareResult, type DriveIo, type HashAt, type SpliceCopy } from '../../src/main/services/drives/drive-io'
+import { compareWithImage, LEAF, treeOf, type ReadBackMethod } from '../../src/main/services/drives/verify'
 import { openFileReader } from '../../src/main/services/drives/source'
 import { spliceRange } from '../../src/main/services/drives/splice-body'
 import { tmpDir } from './support'
@@ -332,5 +333,143 @@ describe('writeImage without buffers', () => {
     const out = readFileSync(t.path)
     expect(out.subarray(0, MiB).every((b) => b === 0)).toBe(true)
     expect(out[7 * MiB]).toBe(0xaa)
+  })
+})
+
+/** xxHash's reference tool on a file: XXH3-128, canonical hex (apt package xxhash). */
+function xxhsum(p: string): string {
+  return execFileSync('xxhsum', ['-H2', p], { encoding: 'utf8' }).split(/\s+/)[0]
+}
+const noXxhsum = (() => {
+  try {
+    execFileSync('xxhsum', ['--version'], { stdio: 'ignore' })
+    return undefined
+  } catch {
+    return 'xxhsum is not installed (apt-get install xxhash)'
+  }
+})()
+
+describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash computes it${noXxhsum ? ` (skipped: ${noXxhsum})` : ''}`, () => {
+  const io = (): DriveIo => loadDriveIo() as DriveIo
+  /** What xxhsum says of each `leaf` bytes of `bytes`. */
+  const leavesBy = (bytes: Buffer, leaf: number): string => {
+    const out: string[] = []
+    for (let at = 0; at < bytes.length; at += leaf) out.push(xxhsum(file(`leaf-${at}.bin`, bytes.subarray(at, at + leaf))))
+    return out.join('')
+  }
+
+  it('xxh3 with seed 0, hashAt and compareAt give the leaves xxhsum gives, the last one short', async () => {
+    const bytes = randomBytes(3 * MiB + 1234)
+    const p = file('leaves.bin', bytes)
+    expect(io().xxh3(bytes, 0).toString('hex')).toBe(xxhsum(p))
+    expect(io().xxh3(Buffer.alloc(0), 0).toString('hex')).toBe(xxhsum(file('empty.bin', Buffer.alloc(0))))
+    // A seed changes the hash: the fingerprint binds the image's length that way.
+    expect(io().xxh3(bytes, bytes.length).equals(io().xxh3(bytes, 0))).toBe(false)
+    const want = leavesBy(bytes, 512 * 1024)
+
+    const fd = openSync(p, 'r')
+    const imgFd = openSync(p, 'r')
+    try {
+      // hashAt: the whole range in one read, one hash per leaf.
+      const buf = Buffer.alloc(4 * MiB)
+      const leaves = Buffer.alloc(16 * 7)
+      expect(await io().hashAt(fd, buf, 0, bytes.length, bytes.length, 512 * 1024, undefined, leaves)).toEqual(EQUAL)
+      expect(leaves.toString('hex')).toBe(want)
+      // A range further in: its leaves start at the range.
+      const part = Buffer.alloc(16 * 2)
+      expect(await io().hashAt(fd, buf, MiB, 600 * 1024, 600 * 1024, 512 * 1024, undefined, part)).toEqual(EQUAL)
+      expect(part.toString('hex')).toBe(leavesBy(bytes.subarray(MiB, MiB + 600 * 1024), 512 * 1024))
+      // compareAt: the image's leaves, one per step, while it compares.
+      const cmpLeaves = Buffer.alloc(16 * 7)
+      const b = Buffer.alloc(512 * 1024)
+      const a = Buffer.alloc(512 * 1024)
+      expect(await io().compareAt(fd, a, imgFd, b, 0, bytes.length, bytes.length, 512 * 1024, undefined, cmpLeaves)).toEqual(EQUAL)
+      expect(cmpLeaves.toString('hex')).toBe(want)
+    } finally {
+      closeSync(fd)
+      closeSync(imgFd)
+    }
+  })
+
+  it('hashAt says where a drive ends short, stops when asked, and refuses a leaves buffer too small', async () => {
+    const p = file('short-drive.bin', randomBytes(MiB))
+    const fd = openSync(p, 'r')
+    try {
+      const buf = Buffer.alloc(4 * MiB)
+      const leaves = Buffer.alloc(16 * 4)
+      expect(await io().hashAt(fd, buf, 0, 2 * MiB, 2 * MiB, MiB, undefined, leaves)).toEqual({ ...EQUAL, driveEnd: MiB })
+      const stop = new Int32Array([1])
+      expect(await io().hashAt(fd, buf, 0, MiB, MiB, MiB, stop, leaves)).toEqual({ ...EQUAL, stopped: true })
+      await expect(io().hashAt(fd, buf, 0, 2 * MiB, 2 * MiB, 512 * 1024, undefined, Buffer.alloc(16 * 3))).rejects.toThrow(/16 bytes per leaf/)
+      // The read must fit the buffer.
+      await expect(io().hashAt(fd, buf, 0, MiB, 8 * MiB, MiB, undefined, leaves)).rejects.toThrow(/readLength <= the buffer's size/)
+      const dirFd = openSync(dir, 'r')
+      try {
+        await expect(io().hashAt(dirFd, buf, 4096, MiB, MiB, MiB, undefined, leaves)).rejects.toMatchObject({ syscall: 'pread (drive)', offset: 4096 })
+      } finally {
+        closeSync(dirFd)
+      }
+    } finally {
+      closeSync(fd)
+    }
+  })
+
+  it('compareWithImage: a comparison takes the fingerprint; with it kept, the drive alone is read and a difference is still found exactly', async () => {
+    const bytes = randomBytes(9 * MiB + 4321)
+    const img = file('fp-image.bin', bytes)
+    const flipped = Buffer.from(bytes)
+    flipped[6 * MiB + 99] ^= 0x04
+    const drives = { equal: file('fp-equal.bin', bytes), flipped: file('fp-flipped.bin', flipped) }
+    const calls = { compare: 0, hash: 0 }
+    const compareAt: CompareAt = (...args) => (calls.compare++, io().compareAt(...args))
+    const hashAt: HashAt = (...args) => (calls.hash++, io().hashAt(...args))
+    const check = async (drive: string, extra: { tree?: string; fingerprint?: boolean }): Promise<{ at?: number; by?: ReadBackMethod; tree?: string }> => {
+      const fd = openSync(drive, 'r')
+      const source = await openFileReader(img)
+      const seen: { by?: ReadBackMethod; tree?: string } = {}
+      try {
+        const at = await compareWithImage({
+          fd,
+          device: drive,
+          imageSize: bytes.length,
+          blockSize: 512,
+          signal: new AbortController().signal,
+          imagePath: img,
+          source,
+          compareAt,
+          hashAt,
+          onEqual: (by, tree) => Object.assign(seen, { by, tree }),
+          ...extra
+        })
+        return { at, ...seen }
+      } finally {
+        closeSync(fd)
+        await source.close()
+      }
+    }
+
+    // The fingerprint is XXH3-128 over the 1 MiB leaves, seeded with the length.
+    const expected = treeOf(io(), Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length)
+    const first = await check(drives.equal, { fingerprint: true })
+    expect(first).toEqual({ at: undefined, by: 'comparison', tree: expected })
+    // Not asked for: none taken.
+    expect(await check(drives.equal, {})).toEqual({ at: undefined, by: 'comparison', tree: undefined })
+
+    calls.compare = calls.hash = 0
+    expect(await check(drives.equal, { tree: expected })).toEqual({ at: undefined, by: 'fingerprint' })
+    expect(calls).toEqual({ compare: 0, hash: 3 })
+
+    // The drive differs: its hash does not match, and the comparison names the first differing byte.
+    calls.compare = calls.hash = 0
+    expect(await check(drives.flipped, { tree: expected })).toEqual({ at: 6 * MiB + 99 })
+    expect(calls.hash).toBe(3)
+    expect(calls.compare).toBeGreaterThan(0)
+    // No fingerprint is taken from a drive that differs.
+    expect(await check(drives.flipped, { fingerprint: true })).toEqual({ at: 6 * MiB + 99 })
+
+    // A kept fingerprint that is not this file's (it changed without its dates changing): the
+    // drive equals the file as it is now, but not what was verified, so nothing is called equal.
+    const other = treeOf(io(), Buffer.alloc(16 * 10), bytes.length)
+    await expect(check(drives.equal, { tree: other })).rejects.toMatchObject({ name: 'ImageReadError', stage: 'verify' })
   })
 })

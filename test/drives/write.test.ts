@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { openSync, closeSync, writeSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
+import { openSync, closeSync, readSync, writeSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -584,6 +584,50 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(third.stage).toBe('failed')
     expect(third.sha256TakenAt).toBeUndefined()
     expect(third.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'write' })
+  })
+
+  it('a verified write keeps the image fingerprint; the next reads back only the drive, and finds a flipped byte at its offset', async () => {
+    // Not a whole number of 1 MiB leaves: the last leaf is short.
+    const img = path.join(dir, 'fingerprint.img')
+    writeFileSync(img, randomBytes(10 * MiB + 3000))
+    const sha = sha256File(img)
+    sleepSync(msUntilDigestKept(img))
+    const store = path.join(dir, 'state-fingerprint', 'image-digests.json')
+    const backing = path.join(dir, 'fingerprint-target.img')
+    const dev = newLoop('fingerprint-target.img', 16 * MiB)
+    // Set before the third write: flips that byte behind the loop device's back after the last write.
+    const flip: { at?: number } = {}
+    const s = service({
+      digests: imageDigests(store),
+      onWrite: (ev) => {
+        if (flip.at === undefined || ev.kind !== 'head' || ev.phase !== 'done') return
+        const fd = openSync(backing, 'r+')
+        const b = Buffer.alloc(1)
+        readSync(fd, b, 0, 1, flip.at)
+        writeSync(fd, Buffer.from([b[0] ^ 0x20]), 0, 1, flip.at)
+        closeSync(fd)
+      }
+    })
+    const req: Req = { image: img, targets: [{ device: dev }], verify: true, expectedSha256: sha, allowUnverified: false, after: 'none' }
+
+    // First write: hashed while written, compared byte for byte, fingerprint kept with the digest.
+    const first = await run(s, req)
+    expect(first.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'comparison' })
+    const kept = JSON.parse(readFileSync(store, 'utf8')) as Array<{ sha256: string; tree?: string }>
+    expect(kept).toEqual([expect.objectContaining({ sha256: sha, tree: expect.stringMatching(/^[0-9a-f]{32}$/) })])
+
+    execFileSync('dd', ['if=/dev/zero', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
+    const second = await run(s, req)
+    expect(second.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'fingerprint' })
+    expect(second.sha256TakenAt).toBe(JSON.parse(readFileSync(store, 'utf8'))[0].at)
+    expect(cmpPrefix(img, dev, 10 * MiB + 3000)).toEqual({ same: true, output: '' })
+
+    // A byte the drive does not keep, in the short last leaf: still found, at its offset.
+    flip.at = 10 * MiB + 2999
+    const third = await run(s, req)
+    expect(third.stage).toBe('failed')
+    expect(third.targets[0].error).toMatchObject({ name: 'VerificationMismatch', stage: 'verify', offset: flip.at })
+    expect(third.targets[0].verified).toBeUndefined()
   })
 
   it('an image whose kept digest is not the verified hash is refused before any drive is touched', async () => {

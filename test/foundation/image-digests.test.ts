@@ -94,6 +94,32 @@ describe('image digests: a verified image is hashed once while it is unchanged',
     }
   })
 
+  it('keeps a read-back fingerprint with the digest of the same unchanged file, and only then', () => {
+    const { store, image } = setup()
+    const s = imageDigests(store)
+    const st = stat(image)
+    const TREE = '0f'.repeat(16)
+    // No digest kept for this file yet: nothing to attach the fingerprint to.
+    expect(s.keepTree(st, st, TREE)).toBe(false)
+    expect(s.remember(image, st, after(image, RACY_MS + 1), st, SHA)).toBe(true)
+    expect(s.lookup(stat(image))).toEqual({ sha256: SHA, at: expect.any(String) })
+    // Only a 128-bit lowercase hex fingerprint, only for an identity unchanged between the two fstats.
+    for (const bad of ['0F'.repeat(16), '0f'.repeat(15), '0f'.repeat(32), 'zz'.repeat(16)]) expect(s.keepTree(st, st, bad)).toBe(false)
+    expect(s.keepTree(st, { ...st, ctimeNs: st.ctimeNs + 1n } as typeof st, TREE)).toBe(false)
+    expect(s.lookup(stat(image))?.tree).toBeUndefined()
+    expect(s.keepTree(st, st, TREE)).toBe(true)
+    expect(imageDigests(store).lookup(stat(image))).toEqual({ sha256: SHA, at: expect.any(String), tree: TREE })
+    // Both at once (a first write that hashed and compared), with the same rules.
+    const other = setup()
+    const ost = stat(other.image)
+    expect(imageDigests(other.store).remember(other.image, ost, after(other.image, RACY_MS + 1), ost, SHA, 'nope')).toBe(false)
+    expect(imageDigests(other.store).remember(other.image, ost, after(other.image, RACY_MS + 1), ost, SHA, TREE)).toBe(true)
+    expect(imageDigests(other.store).lookup(stat(other.image))?.tree).toBe(TREE)
+    // The file changes: the fingerprint goes with the digest.
+    writeFileSync(other.image, Buffer.alloc(64 * 1024, 8))
+    expect(imageDigests(other.store).lookup(stat(other.image))).toBeUndefined()
+  })
+
   it('hashFile takes a kept digest only when asked to reuse it, and never blocks on a FIFO', async () => {
     const { store, image, dir } = setup()
     const s = imageDigests(store)
@@ -169,6 +195,8 @@ describe('image digests: a verified image is hashed once while it is unchanged',
         `[{"id":"ID","sha256":"${SHA.toUpperCase()}","at":"2026-11-30T12:00:00.000Z"}]`,
         `[{"id":"ID","sha256":"${SHA}","at":"yesterday"}]`,
         `[{"id":"ID; rm -rf ~","sha256":"${SHA}","at":"2026-11-30T12:00:00.000Z"}]`,
+        `[{"id":"ID","sha256":"${SHA}","at":"2026-11-30T12:00:00.000Z","tree":"not a fingerprint"}]`,
+        `[{"id":"ID","sha256":"${SHA}","at":"2026-11-30T12:00:00.000Z","tree":7}]`,
         `[{"id":"ID","sha256":"${SHA}","at":"2026-11-30T12:00:00.000Z","pad":"${'x'.repeat(70 * 1024)}"}]`
       ]) {
         const p = planted(text)

@@ -13,7 +13,17 @@
  * compareAt: reads a range of the drive and of the image into two buffers the caller owns and
  * compares them, on one pool thread. A read-back compares every byte of the image; done from
  * JavaScript, each chunk costs two pool round trips and a memcmp on the main thread, which
- * on a 2-core machine reading a fast drive back was a third of the read-back's time.
+ * on a 2-core machine reading a fast drive back was a third of the read-back's time. It can
+ * also hand back the XXH3-128 of each step of the image's bytes (the image's leaf hashes).
+ *
+ * hashAt: reads a range of the drive and hands back the XXH3-128 of each leaf of it. A drive
+ * written with an image whose leaf hashes are known is read back without reading the image:
+ * one read of the drive, hashed at memory speed (a RAM-backed 1 GiB: ~110-130 ms on 2
+ * threads, as fast as the reads alone; comparing with the image ~150-240 ms).
+ *
+ * xxh3: XXH3-128 of a buffer, on the calling thread (the root over the leaf hashes).
+ *
+ * XXH3 is xxHash 0.8.1 (xxhash.h, BSD 2-Clause, vendored verbatim from Debian's libxxhash-dev).
  *
  * Node-API only (one binary for Node and Electron), like usocket.c.
  */
@@ -30,6 +40,18 @@
 #include <unistd.h>
 
 #include "errno_error.h"
+
+#define XXH_INLINE_ALL
+#include "xxhash.h"
+
+/* A leaf hash: XXH3-128 in its canonical (big-endian) byte order. */
+#define LEAF_HASH_BYTES 16
+
+static void leaf_hash(const uint8_t *data, int64_t len, uint8_t *out) {
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits(data, (size_t)len));
+  memcpy(out, c.digest, LEAF_HASH_BYTES);
+}
 
 /*
  * What every pool call has: its work and its JavaScript callback. First member of each call's
@@ -180,9 +202,12 @@ static napi_value js_splice_copy(napi_env env, napi_callback_info info) {
 
 typedef struct {
   pool_call_t call;
-  napi_ref dev_buf, img_buf, stop_ref;
+  napi_ref dev_buf, img_buf, stop_ref, leaves_ref;
+  /* img_fd -1: hashAt (the drive only). */
   int dev_fd, img_fd;
   uint8_t *dev, *img;
+  /* Where each step's leaf hash goes (the image's for compareAt, the drive's for hashAt); may be NULL. */
+  uint8_t *leaves;
   /* Set to non-zero by JavaScript to stop before the next step (a cancel); may be NULL. */
   int32_t *stop;
   bool stopped;
@@ -259,7 +284,33 @@ static void compare_execute(napi_env env, void *data) {
       j->image_end = at + img_got;
       return;
     }
+    if (j->leaves) leaf_hash(j->img, want, j->leaves + at / j->step * LEAF_HASH_BYTES);
   }
+}
+
+/*
+ * hashAt: the drive's range in one read (the buffer holds it all: a few large reads are what a
+ * drive reads fastest), then a leaf hash of each `step` of its `length` bytes.
+ */
+static void hash_execute(napi_env env, void *data) {
+  (void)env;
+  compare_job_t *j = data;
+  j->drive_end = j->diff = j->image_end = -1;
+  if (j->stop && __atomic_load_n(j->stop, __ATOMIC_ACQUIRE)) {
+    j->stopped = true;
+    return;
+  }
+  int64_t got = read_fully(j->dev_fd, j->dev, j->read_length, j->offset);
+  if (got < 0) {
+    read_failed(j, "pread (drive)", 0);
+    return;
+  }
+  if (got < j->length) {
+    j->drive_end = got;
+    return;
+  }
+  for (int64_t at = 0; at < j->length; at += j->step)
+    leaf_hash(j->dev + at, j->length - at < j->step ? j->length - at : j->step, j->leaves + at / j->step * LEAF_HASH_BYTES);
 }
 
 static void compare_complete(napi_env env, napi_status status, void *data) {
@@ -283,13 +334,33 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
     napi_set_named_property(env, err, "offset", at);
   }
   napi_delete_reference(env, j->dev_buf);
-  napi_delete_reference(env, j->img_buf);
+  if (j->img_buf) napi_delete_reference(env, j->img_buf);
   if (j->stop_ref) napi_delete_reference(env, j->stop_ref);
+  if (j->leaves_ref) napi_delete_reference(env, j->leaves_ref);
   finish_call(env, &j->call, err, result);
 }
 
+/* The leaves argument: null or undefined (none wanted), else a Uint8Array with room for one hash per step. */
+static bool get_leaves(napi_env env, napi_value v, int64_t length, int64_t step, uint8_t **leaves) {
+  napi_valuetype t = napi_undefined;
+  size_t len;
+  *leaves = NULL;
+  napi_typeof(env, v, &t);
+  if (t == napi_null || t == napi_undefined) return true;
+  return step > 0 && get_typed(env, v, napi_uint8_array, (void **)leaves, &len) && len / LEAF_HASH_BYTES >= (uint64_t)((length + step - 1) / step);
+}
+
+/* The stop argument: null or undefined, else an Int32Array of at least one element. */
+static bool get_stop(napi_env env, napi_value v, void **stop) {
+  napi_valuetype t = napi_undefined;
+  size_t len;
+  *stop = NULL;
+  napi_typeof(env, v, &t);
+  return t == napi_null || t == napi_undefined || (get_typed(env, v, napi_int32_array, stop, &len) && len >= 1);
+}
+
 /*
- * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, callback(err, result)):
+ * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, callback(err, result)):
  * compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time:
  * each step reads the drive into driveBuf (O_DIRECT: aligned; the last step reads up to
  * offset + readLength, a multiple of the block size) and the image into imageBuf. Several
@@ -298,29 +369,29 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
  * element is non-zero: a cancel waits for one step, not a whole call. result: { driveEnd,
  * firstDifference, imageEnd, stopped }, what ended the call counted from `offset` (-1: not
  * that; all -1 when the range is equal or it stopped); an error carries `offset`, the step
- * that failed.
+ * that failed. `leaves` (a Uint8Array, or null) receives the XXH3-128 of each step of the
+ * image's bytes, 16 bytes per step, for the steps compared equal.
  * The buffers must stay untouched until the callback.
  */
 static napi_value js_compare_at(napi_env env, napi_callback_info info) {
-  napi_value argv[10];
+  napi_value argv[11];
   int32_t dev_fd, img_fd;
   int64_t offset, length, read_length, step;
   void *dev, *img, *stop = NULL;
-  size_t dev_len, img_len, stop_len;
-  bool args = call_args(env, info, 10, argv);
-  napi_valuetype stop_type = napi_undefined;
-  if (args) napi_typeof(env, argv[8], &stop_type);
-  /* stop: null or undefined, else an Int32Array of at least one element. */
-  bool stop_ok = stop_type == napi_null || stop_type == napi_undefined || (get_typed(env, argv[8], napi_int32_array, &stop, &stop_len) && stop_len >= 1);
-  if (!args || !stop_ok || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok || !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) ||
+  uint8_t *leaves = NULL;
+  size_t dev_len, img_len;
+  bool args = call_args(env, info, 11, argv);
+  if (!args || !get_stop(env, argv[8], &stop) || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
+      !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) ||
       napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_typed(env, argv[3], napi_uint8_array, &img, &img_len) ||
       napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
       napi_get_value_int64(env, argv[6], &read_length) != napi_ok || napi_get_value_int64(env, argv[7], &step) != napi_ok || dev_fd < 0 ||
       img_fd < 0 || offset < 0 || length < 0 || read_length < length || step <= 0 || (uint64_t)step > dev_len || (uint64_t)step > img_len ||
-      (length > 0 && read_length - step * ((length - 1) / step) > step)) {
+      (length > 0 && read_length - step * ((length - 1) / step) > step) || !get_leaves(env, argv[9], length, step, &leaves)) {
     napi_throw_type_error(env, NULL,
-                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, callback): "
-                          "step within each buffer, length <= readLength, the last step's read within a step, stop an Int32Array or null");
+                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, callback): "
+                          "step within each buffer, length <= readLength, the last step's read within a step, stop an Int32Array or null, "
+                          "leaves a Uint8Array of 16 bytes per step or null");
     return NULL;
   }
   compare_job_t *j = new_call(env, sizeof *j);
@@ -338,14 +409,83 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[1], 1, &j->dev_buf);
   napi_create_reference(env, argv[3], 1, &j->img_buf);
   if (stop) napi_create_reference(env, argv[8], 1, &j->stop_ref);
-  queue_call(env, &j->call, "hsc-compare-at", argv[9], compare_execute, compare_complete);
+  j->leaves = leaves;
+  if (leaves) napi_create_reference(env, argv[9], 1, &j->leaves_ref);
+  queue_call(env, &j->call, "hsc-compare-at", argv[10], compare_execute, compare_complete);
   return NULL;
+}
+
+/*
+ * hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop, leaves, callback(err, result)):
+ * reads `readLength` bytes of the drive at `offset` in one go into driveBuf (O_DIRECT: aligned,
+ * readLength a multiple of the block size, at least `length`, within the buffer) and writes the
+ * XXH3-128 of each `leaf` bytes of the first `length` into `leaves` (16 bytes per leaf, the
+ * last leaf shorter). result: as compareAt's, `driveEnd` set when the drive ended before
+ * `length` bytes (then no hash is written), `stopped` when `stop[0]` was set before the read.
+ * The buffers must stay untouched until the callback.
+ */
+static napi_value js_hash_at(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  int32_t dev_fd;
+  int64_t offset, length, read_length, leaf;
+  void *dev, *stop = NULL;
+  uint8_t *leaves = NULL;
+  size_t dev_len;
+  napi_valuetype leaves_type = napi_undefined;
+  bool args = call_args(env, info, 9, argv);
+  if (args) napi_typeof(env, argv[7], &leaves_type);
+  if (!args || !get_stop(env, argv[6], &stop) || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
+      !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) || napi_get_value_int64(env, argv[2], &offset) != napi_ok ||
+      napi_get_value_int64(env, argv[3], &length) != napi_ok || napi_get_value_int64(env, argv[4], &read_length) != napi_ok ||
+      napi_get_value_int64(env, argv[5], &leaf) != napi_ok || dev_fd < 0 || offset < 0 || length < 0 || read_length < length ||
+      (uint64_t)read_length > dev_len || leaf <= 0 || leaves_type != napi_object || !get_leaves(env, argv[7], length, leaf, &leaves) || !leaves) {
+    napi_throw_type_error(env, NULL,
+                          "hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop, leaves, callback): "
+                          "length <= readLength <= the buffer's size, leaf > 0, stop an Int32Array or null, "
+                          "leaves a Uint8Array of 16 bytes per leaf");
+    return NULL;
+  }
+  compare_job_t *j = new_call(env, sizeof *j);
+  if (!j) return NULL;
+  j->dev_fd = dev_fd;
+  j->img_fd = -1;
+  j->dev = dev;
+  j->offset = offset;
+  j->length = length;
+  j->read_length = read_length;
+  j->step = leaf;
+  j->stop = stop;
+  j->leaves = leaves;
+  napi_create_reference(env, argv[1], 1, &j->dev_buf);
+  if (stop) napi_create_reference(env, argv[6], 1, &j->stop_ref);
+  napi_create_reference(env, argv[7], 1, &j->leaves_ref);
+  queue_call(env, &j->call, "hsc-hash-at", argv[8], hash_execute, compare_complete);
+  return NULL;
+}
+
+/* xxh3(data, seed): XXH3-128 of a Uint8Array with a 64-bit seed (a non-negative safe integer), canonical, as a 16-byte Buffer. */
+static napi_value js_xxh3(napi_env env, napi_callback_info info) {
+  napi_value argv[2], out;
+  size_t argc = 2, len;
+  void *data, *dst;
+  int64_t seed;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 2 || !get_typed(env, argv[0], napi_uint8_array, &data, &len) ||
+      napi_get_value_int64(env, argv[1], &seed) != napi_ok || seed < 0) {
+    napi_throw_type_error(env, NULL, "xxh3(data: Uint8Array, seed: non-negative integer)");
+    return NULL;
+  }
+  XXH128_canonical_t c;
+  XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(data, len, (XXH64_hash_t)seed));
+  if (napi_create_buffer_copy(env, sizeof c.digest, c.digest, &dst, &out) != napi_ok) return NULL;
+  return out;
 }
 
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spliceCopy", NULL, js_splice_copy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"compareAt", NULL, js_compare_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"hashAt", NULL, js_hash_at, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"xxh3", NULL, js_xxh3, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     napi_throw_error(env, NULL, "drive-io: cannot define its exports");

@@ -81,6 +81,12 @@ export interface WriteTargetState {
   /** SHA-256 of the bytes read back (verify stage). */
   readBackSha256?: string
   verified?: boolean
+  /**
+   * How the read-back proved the drive holds the image: compared byte for byte with the image
+   * file, or hashed and checked against the fingerprint kept when an earlier read-back compared
+   * this unchanged file (the image is then not read again).
+   */
+  verifiedBy?: 'comparison' | 'fingerprint'
   ejected?: boolean
   error?: WriteError
   /** After a failure or cancel: the drive no longer holds a bootable image. */

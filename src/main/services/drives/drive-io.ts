@@ -37,12 +37,34 @@ export type CompareAt = (
   length: number,
   readLength: number,
   step: number,
-  stop?: Int32Array
+  stop?: Int32Array,
+  /** Receives the XXH3-128 of each step of the image's bytes (16 bytes per step) for the steps found equal. */
+  leaves?: Uint8Array
+) => Promise<CompareResult>
+
+/**
+ * Reads `readLength` bytes of the drive at `offset` into driveBuf in one read (O_DIRECT: a
+ * multiple of the block size, at least `length`, within the buffer) and writes the XXH3-128 of
+ * each `leaf` bytes of the first `length` into `leaves` (16 bytes each; the last leaf shorter).
+ * Resolves like CompareAt: `driveEnd` when the drive ended short (no hash written), `stopped`.
+ */
+export type HashAt = (
+  driveFd: number,
+  driveBuf: Uint8Array,
+  offset: number,
+  length: number,
+  readLength: number,
+  leaf: number,
+  stop: Int32Array | undefined,
+  leaves: Uint8Array
 ) => Promise<CompareResult>
 
 export interface DriveIo {
   spliceCopy: SpliceCopy
   compareAt: CompareAt
+  hashAt: HashAt
+  /** XXH3-128 of `data` with a 64-bit seed, in canonical (big-endian) order: 16 bytes. */
+  xxh3(data: Uint8Array, seed: number): Buffer
 }
 
 let loaded: DriveIo | null | undefined

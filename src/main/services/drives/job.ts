@@ -98,6 +98,8 @@ export class WriteJobRunner {
   private lastEmit = 0
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
+  /** The image's read-back fingerprint (verify.ts treeOf), from a read-back that found a drive equal to it. */
+  private tree?: string
   private emitTimer?: NodeJS.Timeout
   /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */
   private image?: JobImage
@@ -348,7 +350,8 @@ export class WriteJobRunner {
           hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
         })
         for (const t of this.active()) this.fail(t.id, err, true)
-      } else if (sha && !known && !compressed) await this.image?.remember(sha)
+      } else if (sha && !known && !compressed) await this.image?.remember(sha, this.tree)
+      else if (known && !known.tree && this.tree) await this.image?.keepTree(this.tree)
     }
   }
 
@@ -395,6 +398,14 @@ export class WriteJobRunner {
         blockSize: target.blockSize,
         signal: abort.signal,
         chunkSize: this.deps.tuning?.chunkSize,
+        // A plain image whose fingerprint is kept: the drive is read and hashed, the image not read.
+        // Otherwise the comparison takes the fingerprint, for the next write of the unchanged file.
+        tree: info?.compression ? undefined : this.image?.known?.tree,
+        fingerprint: !info?.compression && Boolean(this.image),
+        onEqual: (by, tree) => {
+          t.verifiedBy = by
+          this.tree ??= tree
+        },
         onProgress: (bytes) => this.progress(t.id, bytes)
       })
       if (offset !== undefined) {

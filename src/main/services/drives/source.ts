@@ -173,8 +173,10 @@ export interface JobImage {
   changed(): Promise<string | undefined>
   /** The SHA-256 taken of this file before (system/image-digests), when it is unchanged since. */
   known?: KnownDigest
-  /** Keeps the SHA-256 of the bytes this job read, for the next job, when the file is unchanged since it was opened. */
-  remember(sha256: string): Promise<void>
+  /** Keeps the SHA-256 of the bytes this job read (and its read-back fingerprint), for the next job, when the file is unchanged since it was opened. */
+  remember(sha256: string, tree?: string): Promise<void>
+  /** Adds the read-back fingerprint to the SHA-256 kept for this file, when it is unchanged since it was opened. */
+  keepTree(tree: string): Promise<void>
   close(): Promise<void>
 }
 
@@ -194,8 +196,11 @@ export async function openJobImage(file: string, digests?: DigestStore): Promise
         return undefined
       },
       known: digests?.lookup(first),
-      async remember(sha256) {
-        digests?.remember(file, first, openedAt, await fh.stat({ bigint: true }), sha256)
+      async remember(sha256, tree) {
+        digests?.remember(file, first, openedAt, await fh.stat({ bigint: true }), sha256, tree)
+      },
+      async keepTree(tree) {
+        digests?.keepTree(first, await fh.stat({ bigint: true }), tree)
       },
       close: () => fh.close()
     }

@@ -1,7 +1,7 @@
 import { read as fsRead } from 'node:fs'
 import { AppError } from '../../../shared/contract/errors'
 import { alignedBuffers, roundUp } from './aligned'
-import { loadDriveIo, type CompareAt, type CompareResult } from './drive-io'
+import { loadDriveIo, type CompareAt, type CompareResult, type DriveIo, type HashAt } from './drive-io'
 import { cancelled, DriveIoError, ioError } from './errors'
 import { MiB } from './pipeline'
 import { openFileReader, type ImageReader } from './source'
@@ -17,6 +17,8 @@ export interface ReadBackOptions {
   onProgress?(bytesRead: number): void
   /** The pool-thread comparison; default the drive-io addon's (a plain image file only). */
   compareAt?: CompareAt
+  /** The pool-thread read and hash of the drive; default the drive-io addon's. */
+  hashAt?: HashAt
   /** Bytes each pool-thread comparison covers, in chunks of chunkSize (default POOL_SPAN). */
   poolSpan?: number
 }
@@ -28,6 +30,25 @@ export interface ReadBackOptions {
  * with 4 threads ~172 ms). 16 MiB per call was no faster.
  */
 export const POOL_SPAN = 4 * MiB
+
+/**
+ * The image's read-back fingerprint (`tree`): XXH3-128, seeded with the image's length, over
+ * the XXH3-128 of each LEAF bytes of the image. A read-back of a comparison (drive == image)
+ * computes it from the image's bytes on the way; a later write of the same unchanged file reads
+ * the drive back and hashes it instead of reading the image again (see compareWithImage).
+ */
+export const LEAF = MiB
+
+/** Bytes each read-and-hash of the drive covers: one read, the size a drive reads fastest. */
+export const HASH_SPAN = 4 * MiB
+
+export function leafCount(imageSize: number): number {
+  return Math.ceil(imageSize / LEAF)
+}
+
+export function treeOf(io: Pick<DriveIo, 'xxh3'>, leaves: Uint8Array, imageSize: number): string {
+  return io.xxh3(leaves, imageSize).toString('hex')
+}
 
 /** Reads exactly `length` bytes at `position` (fewer only at the end of the device); errors carry the offset. */
 export function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
@@ -60,7 +81,27 @@ function shortRead(device: string, offset: number): DriveIoError {
  * of the stick (plus a read of the image, usually from the page cache) instead of a second
  * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
  */
-export async function compareWithImage(opts: ReadBackOptions & { imagePath: string; source?: ImageReader }): Promise<number | undefined> {
+export interface ImageCheck {
+  imagePath: string
+  source?: ImageReader
+  /**
+   * The image's fingerprint (treeOf), taken from this very file unchanged since: the drive is
+   * read and hashed, the image is not read at all (unless the drive differs: then the
+   * comparison finds the first differing byte).
+   */
+  tree?: string
+  /** Take the image's fingerprint while comparing (leaf-sized steps, the default, on the pool). */
+  fingerprint?: boolean
+  /**
+   * The drive holds the image: proved by a byte comparison (with the image's fingerprint when
+   * asked for and taken) or by the drive's hash matching the kept fingerprint.
+   */
+  onEqual?(by: ReadBackMethod, tree?: string): void
+}
+
+export type ReadBackMethod = 'comparison' | 'fingerprint'
+
+export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Promise<number | undefined> {
   // 1 MiB reads, 4 queued (the size of a USB stick's largest transfer, still a deep queue):
   // the image chunk is compared while it is still in the CPU's cache. A RAM-backed drive read
   // back 1 GiB in 205-215 ms this way (4 to 8 queued) against 250 ms with 4 MiB x 3 (11 alternating runs).
@@ -68,10 +109,29 @@ export async function compareWithImage(opts: ReadBackOptions & { imagePath: stri
   const depth = Math.max(1, opts.readsInFlight ?? 4)
   // A compressed image is decompressed again: the drive is compared with the decompressed stream.
   const image = opts.source ?? (await openFileReader(opts.imagePath))
-  const compareAt = image.fd !== undefined && (opts.compareAt ?? loadDriveIo()?.compareAt)
+  const io = loadDriveIo()
+  const compareAt = image.fd !== undefined && (opts.compareAt ?? io?.compareAt)
   if (compareAt && image.fd !== undefined) {
     try {
-      return await compareOnPool(compareAt, image.fd, { ...opts, chunkSize, readsInFlight: depth })
+      const hashAt = opts.hashAt ?? io?.hashAt
+      if (opts.tree && hashAt && io) {
+        if ((await hashOnPool(hashAt, io, opts)) === opts.tree) {
+          opts.onEqual?.('fingerprint')
+          return undefined
+        }
+      }
+      // Leaf hashes only in leaf-sized steps (the default); a tuned step size just compares.
+      const leaves = io && opts.fingerprint && !opts.tree && chunkSize === LEAF ? Buffer.alloc(16 * leafCount(opts.imageSize)) : undefined
+      const differs = await compareOnPool(compareAt, image.fd, { ...opts, chunkSize, readsInFlight: depth }, leaves)
+      if (differs === undefined && opts.tree && hashAt && io) {
+        // The drive hashed differently but holds the image's bytes: the image is not what was hashed.
+        throw new AppError('ImageReadError', `The image ${opts.imagePath} is not the file whose fingerprint was kept: it changed without its dates changing.`, {
+          stage: 'verify',
+          hint: 'Do not boot from this drive. Verify the image again (hsc verify, or the Verify step), then write it again.'
+        })
+      }
+      if (differs === undefined) opts.onEqual?.('comparison', leaves && io ? treeOf(io, leaves, opts.imageSize) : undefined)
+      return differs
     } finally {
       await image.close()
     }
@@ -119,6 +179,7 @@ export async function compareWithImage(opts: ReadBackOptions & { imagePath: stri
       }
       opts.onProgress?.(offset + want)
     }
+    opts.onEqual?.('comparison')
     return undefined
   } finally {
     // No read may still be running when the caller closes (and the OS reuses) the descriptor.
@@ -127,21 +188,15 @@ export async function compareWithImage(opts: ReadBackOptions & { imagePath: stri
   }
 }
 
+/** One pool call over a range: compareAt's or hashAt's, through the queue's buffer `slot`. */
+type PoolCall = (slot: number, offset: number, length: number, stop: Int32Array) => Promise<CompareResult>
+
 /**
- * compareWithImage for a plain image file: each chunk is read from the drive and the image
- * and compared on one pool thread (the drive-io addon), so the JavaScript thread only keeps
- * the queue; on a 2-core machine its memcmp and two round trips per chunk were a third of a
- * fast drive's read-back. Same results and failures as the JavaScript comparison.
+ * Runs `call` over the image's length, `span` bytes per call, `depth` calls in flight, and
+ * reads their answers in order: the first differing byte, or undefined when every range was
+ * equal. The JavaScript thread only keeps the queue.
  */
-async function compareOnPool(
-  compareAt: CompareAt,
-  imageFd: number,
-  opts: ReadBackOptions & { imagePath: string; chunkSize: number; readsInFlight: number }
-): Promise<number | undefined> {
-  const { chunkSize, readsInFlight: depth } = opts
-  const span = Math.max(1, Math.floor((opts.poolSpan ?? POOL_SPAN) / chunkSize)) * chunkSize
-  const devBufs = alignedBuffers(depth, chunkSize)
-  const imgBufs = Array.from({ length: depth }, () => Buffer.allocUnsafe(chunkSize))
+async function overPool(opts: ReadBackOptions & { imagePath: string }, span: number, depth: number, call: PoolCall): Promise<number | undefined> {
   const len = (offset: number): number => Math.min(span, opts.imageSize - offset)
   const queue: Array<{ offset: number; done: Promise<CompareResult> }> = []
   // A cancel stops the queued calls after their current step, not after their whole span.
@@ -153,9 +208,7 @@ async function compareOnPool(
   const fill = (): void => {
     // A slot is taken again only after the call that used it was shifted off the queue.
     while (queue.length < depth && nextOffset < opts.imageSize) {
-      const i = slot++ % depth
-      const want = len(nextOffset)
-      const done = compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], nextOffset, want, roundUp(want, opts.blockSize), chunkSize, stop)
+      const done = call(slot++ % depth, nextOffset, len(nextOffset), stop)
       done.catch(() => undefined) // awaited in order below
       queue.push({ offset: nextOffset, done })
       nextOffset += span
@@ -194,4 +247,41 @@ async function compareOnPool(
     await Promise.all(queue.map((q) => q.done.catch(() => undefined)))
     opts.signal.removeEventListener('abort', onAbort)
   }
+}
+
+/**
+ * compareWithImage for a plain image file: each chunk is read from the drive and the image
+ * and compared on one pool thread (the drive-io addon), so the JavaScript thread only keeps
+ * the queue; on a 2-core machine its memcmp and two round trips per chunk were a third of a
+ * fast drive's read-back. Same results and failures as the JavaScript comparison. With
+ * `leaves`, the image's leaf hashes are written there (one per step: the step is LEAF).
+ */
+function compareOnPool(
+  compareAt: CompareAt,
+  imageFd: number,
+  opts: ReadBackOptions & { imagePath: string; chunkSize: number; readsInFlight: number },
+  leaves?: Buffer
+): Promise<number | undefined> {
+  const { chunkSize, readsInFlight: depth } = opts
+  const span = Math.max(1, Math.floor((opts.poolSpan ?? POOL_SPAN) / chunkSize)) * chunkSize
+  const devBufs = alignedBuffers(depth, chunkSize)
+  const imgBufs = Array.from({ length: depth }, () => Buffer.allocUnsafe(chunkSize))
+  return overPool(opts, span, depth, (i, offset, want, stop) =>
+    compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], offset, want, roundUp(want, opts.blockSize), chunkSize, stop, leaves?.subarray((offset / LEAF) * 16))
+  )
+}
+
+/**
+ * The drive's fingerprint over the image's length (treeOf): HASH_SPAN per read, hashed on the
+ * pool thread that read it. Two calls in flight: on 2 cores a RAM-backed drive read back
+ * fastest so, as fast as reading it without hashing (C, 1 GiB: 108-130 ms; 4 threads 123-134).
+ */
+async function hashOnPool(hashAt: HashAt, io: Pick<DriveIo, 'xxh3'>, opts: ReadBackOptions & { imagePath: string }): Promise<string | undefined> {
+  const depth = 2
+  const bufs = alignedBuffers(depth, HASH_SPAN)
+  const leaves = Buffer.alloc(16 * leafCount(opts.imageSize))
+  const differs = await overPool(opts, HASH_SPAN, depth, (i, offset, want, stop) =>
+    hashAt(opts.fd, bufs[i], offset, want, roundUp(want, opts.blockSize), LEAF, stop, leaves.subarray((offset / LEAF) * 16))
+  )
+  return differs === undefined ? treeOf(io, leaves, opts.imageSize) : undefined
 }

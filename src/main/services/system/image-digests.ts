@@ -41,6 +41,12 @@ export interface KnownDigest {
   sha256: string
   /** When the digest was taken (ISO 8601). */
   at: string
+  /**
+   * The file's read-back fingerprint (drives/verify.ts treeOf: XXH3-128 over its 1 MiB leaves),
+   * taken when a drive's read-back found it equal to this very file: a drive written with it
+   * is then read back and hashed, without reading the file again.
+   */
+  tree?: string
 }
 
 export interface DigestStore {
@@ -52,14 +58,22 @@ export interface DigestStore {
    * after the last. Nothing is kept unless both are the same identity and the rules above hold.
    * Returns whether it was kept.
    */
-  remember(file: string, before: BigIntStats, beforeMs: number, after: BigIntStats, sha256: string): boolean
+  remember(file: string, before: BigIntStats, beforeMs: number, after: BigIntStats, sha256: string, tree?: string): boolean
+  /**
+   * Adds the read-back fingerprint to the digest kept for this identity (the file read from
+   * `before` to `after`, unchanged); nothing when no digest is kept for it. Returns whether it was kept.
+   */
+  keepTree(before: BigIntStats, after: BigIntStats, tree: string): boolean
 }
 
 interface Entry {
   id: string
   sha256: string
   at: string
+  tree?: string
 }
+
+const TREE = /^[0-9a-f]{32}$/
 
 const identity = (st: BigIntStats): string => `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`
 
@@ -71,7 +85,8 @@ const isEntry = (e: unknown): e is Entry =>
   typeof (e as Entry).sha256 === 'string' &&
   /^[0-9a-f]{64}$/.test((e as Entry).sha256) &&
   typeof (e as Entry).at === 'string' &&
-  !Number.isNaN(Date.parse((e as Entry).at))
+  !Number.isNaN(Date.parse((e as Entry).at)) &&
+  ((e as Entry).tree === undefined || (typeof (e as Entry).tree === 'string' && TREE.test((e as Entry).tree as string)))
 
 /** Owned by this user and writable by no one else: otherwise someone else's words. */
 function isPrivate(st: { uid: number | bigint; mode: number | bigint }, uid: number): boolean {
@@ -116,20 +131,32 @@ export function imageDigests(file: string, opts: { uid?: number; now?: () => num
       if (!st.isFile()) return undefined
       const id = identity(st)
       const e = load(file, uid).find((x) => x.id === id)
-      return e ? { sha256: e.sha256, at: e.at } : undefined
+      return e ? { sha256: e.sha256, at: e.at, ...(e.tree ? { tree: e.tree } : {}) } : undefined
     },
-    remember(image, before, beforeMs, after, sha256) {
-      if (!/^[0-9a-f]{64}$/.test(sha256) || !before.isFile() || !sameIdentity(before, after)) return false
+    remember(image, before, beforeMs, after, sha256, tree) {
+      if (!/^[0-9a-f]{64}$/.test(sha256) || (tree !== undefined && !TREE.test(tree)) || !before.isFile() || !sameIdentity(before, after)) return false
       // Not racy: changed RACY_MS before the identity was taken (and not in the future).
       if (beforeMs - Number(before.ctimeNs / 1_000_000n) < RACY_MS) return false
       if (!onLocalFileSystem(image)) return false
       const id = identity(before)
       const list = load(file, uid).filter((x) => x.id !== id)
-      list.push({ id, sha256, at: new Date(now()).toISOString() })
-      // Only into a folder of this user's that no one else may write (root run with a user's
-      // HOME, through sudo -E, writes nothing there). A read-only or full state folder costs
-      // the next write one hash, nothing else.
-      return privateFolder(path.dirname(file), uid, true) && writeJsonList(file, list.slice(-MAX_ENTRIES), { maxBytes: MAX_FILE })
+      list.push({ id, sha256, at: new Date(now()).toISOString(), ...(tree ? { tree } : {}) })
+      return save(list)
+    },
+    keepTree(before, after, tree) {
+      if (!TREE.test(tree) || !before.isFile() || !sameIdentity(before, after)) return false
+      const list = load(file, uid)
+      const e = list.find((x) => x.id === identity(before))
+      if (!e) return false
+      e.tree = tree
+      return save(list)
     }
+  }
+
+  function save(list: Entry[]): boolean {
+    // Only into a folder of this user's that no one else may write (root run with a user's
+    // HOME, through sudo -E, writes nothing there). A read-only or full state folder costs
+    // the next write one hash, nothing else.
+    return privateFolder(path.dirname(file), uid, true) && writeJsonList(file, list.slice(-MAX_ENTRIES), { maxBytes: MAX_FILE })
   }
 }
