@@ -22,20 +22,7 @@
 // Usage: node scripts/bench-write.mjs [rounds] [sizeMiB]   (numbers only, no assertions)
 //   BENCH_ONLY=whole: only the whole-process comparisons; HSC_BENCH_ETCHER_SDK: see etcherPeer().
 import { execFileSync, spawnSync } from 'node:child_process'
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  rmdirSync,
-  statSync,
-  statfsSync,
-  writeFileSync,
-  writeSync
-} from 'node:fs'
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, rmdirSync, statSync, statfsSync, writeFileSync, writeSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { randomFillSync } from 'node:crypto'
 import path from 'node:path'
@@ -143,18 +130,9 @@ function wholeProcess(image, loop, sha) {
   // A downloaded or `hsc verify`-ed image has its SHA-256 kept with the file's identity, so
   // its verified write reads it once (system/image-digests); an image never hashed before is
   // hashed while it is written (a fresh state folder per run).
-  // A state folder holding what `hsc verify` kept (the SHA-256, no read-back fingerprint yet):
-  // each run of that row starts from a copy of it.
-  let afterVerify = ''
-  const stateAfterVerify = () => {
-    const d = mkdtempSync(path.join(work, 'state-verified-'))
-    writeFileSync(path.join(d, 'image-digests.json'), afterVerify, { mode: 0o600 })
-    return d
-  }
   const hscWrite = {
     noVerify: () => write(['--no-verify', '--allow-unverified']),
     verified: () => write(['--sha256', sha]),
-    verifiedAfterCheck: () => write(['--sha256', sha], stateAfterVerify()),
     firstVerified: () => write(['--sha256', sha], mkdtempSync(path.join(work, 'state-fresh-')))
   }
   const ddWrite = ['dd', `if=${image}`, `of=${loop}`, 'bs=4M', 'oflag=direct', 'conv=fsync', 'status=none']
@@ -174,17 +152,14 @@ function wholeProcess(image, loop, sha) {
   const wait = statSync(image).ctimeMs + 2100 - Date.now()
   if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
   execFileSync(process.execPath, [hsc, 'verify', image, '--sha256', sha], { env, stdio: 'ignore' })
-  afterVerify = readFileSync(path.join(state, 'image-digests.json'), 'utf8')
-  const checked = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.verifiedAfterCheck, pairs)
-  console.log(ratioLine('hsc write (verified)         ', 'dd write + dd iflag=direct read-back', checked, 1.15))
-  console.log('  (the image was checked before with `hsc verify`, which kept its SHA-256: the write reads it once, the read-back compares it with the drive)')
-  // The first verified write kept the image's read-back fingerprint too (drives/verify.ts).
-  hscWrite.verified()
   const verify = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.verified, pairs)
-  console.log(ratioLine('hsc write (verified, again)  ', 'dd write + dd iflag=direct read-back', verify, 1.15))
-  console.log('  (the image was written and verified before: the write reads it once, the read-back reads only the drive and checks its fingerprint)')
+  console.log(ratioLine('hsc write (verified)         ', 'dd write + dd iflag=direct read-back', verify, 1.15))
+  console.log(
+    '  (the image was verified before with `hsc verify`, which kept its SHA-256 and read-back fingerprint: the write reads it once, the read-back reads only the drive)'
+  )
   const first = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.firstVerified, pairs)
   console.log(ratioLine('hsc write (verified, 1st time)', 'dd write + dd iflag=direct read-back', first))
+  console.log('  (an image never hashed: its SHA-256 is taken while it is written, and the read-back compares it with the drive byte for byte)')
   const sha256 = median(Array.from({ length: pairs }, () => timeProcess(['openssl', 'dgst', '-sha256', image])))
   console.log(
     `  floor of a first write: SHA-256 of the image alone (openssl dgst -sha256, one core) takes ${sha256.toFixed(0)} ms, ${(sha256 / first.ref).toFixed(2)}x the I/O limit; with Node's start ${((sha256 + nodeStart) / first.ref).toFixed(2)}x`
@@ -219,10 +194,8 @@ function etcherPeer(image, loop, pairs, hscWrite) {
   console.log(`-- etcher-sdk (${sdk}) as a peer, ${pairs} alternating pairs`)
   const noVerify = pairedRatio(() => timeProcess(peer('no-verify')), hscWrite.noVerify, pairs)
   console.log(ratioLine('hsc write --no-verify        ', 'etcher-sdk without verification', noVerify))
-  const checked = pairedRatio(() => timeProcess(peer('verify')), hscWrite.verifiedAfterCheck, pairs)
-  console.log(ratioLine('hsc write (verified)         ', 'etcher-sdk with verification', checked, 0.8))
   const verify = pairedRatio(() => timeProcess(peer('verify')), hscWrite.verified, pairs)
-  console.log(ratioLine('hsc write (verified, again)  ', 'etcher-sdk with verification', verify, 0.8))
+  console.log(ratioLine('hsc write (verified)         ', 'etcher-sdk with verification', verify, 0.8))
   const first = pairedRatio(() => timeProcess(peer('verify')), hscWrite.firstVerified, pairs)
   console.log(ratioLine('hsc write (verified, 1st time)', 'etcher-sdk with verification', first))
 }

@@ -26,12 +26,12 @@ function spliceCopy(inFd, outFd, inOffset, outOffset, length, pipeSize) {
  * firstDifference, imageEnd, stopped }: what ended the comparison, counted from `offset`
  * (-1: not that; all -1 when the range is equal or it stopped); rejects with an errno error
  * whose `syscall` names the side ("pread (drive)", "pread (image)") and whose `offset` is the
- * step that failed. `leaves` (a Uint8Array, optional) receives the XXH3-128 of each step of
- * the image's bytes compared equal, 16 bytes per step.
+ * step that failed. `leaves` (a Uint8Array, optional) receives the XXH3-128 of each `leaf`
+ * bytes (a divisor of `step`, default `step`) of the image's bytes compared equal, 16 bytes each.
  */
-function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves) {
+function compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, leaf) {
   return new Promise((resolve, reject) => {
-    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop ?? null, leaves ?? null, (err, result) =>
+    native.compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop ?? null, leaves ?? null, leaf ?? null, (err, result) =>
       err ? reject(err) : resolve(result)
     )
   })

@@ -4,7 +4,7 @@
 // mid-write, cancel, a flipped byte found on read-back) are in write.test.ts.
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -12,7 +12,10 @@ import { AppError } from '../../src/shared/contract/errors'
 import { DriveIoError } from '../../src/main/services/drives/errors'
 import { MiB, writeImage, type WriteEvent } from '../../src/main/services/drives/pipeline'
 import { loadDriveIo, type CompareAt, type CompareResult, type DriveIo, type HashAt, type SpliceCopy } from '../../src/main/services/drives/drive-io'
-import { compareWithImage, LEAF, treeOf, type ReadBackMethod } from '../../src/main/services/drives/verify'
+import { compareWithImage, type ReadBackMethod } from '../../src/main/services/drives/verify'
+import { LEAF, treeOf } from '../../src/main/services/system/fingerprint'
+import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
+import { hashFile } from '../../src/main/services/spins/hash'
 import { openFileReader } from '../../src/main/services/drives/source'
 import { spliceRange } from '../../src/main/services/drives/splice-body'
 import { tmpDir } from './support'
@@ -414,6 +417,43 @@ describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash co
     }
   })
 
+  it('hsc verify keeps the fingerprint that a read-back of a drive holding the image reproduces', async () => {
+    const bytes = randomBytes(2 * MiB + 5)
+    const img = file('verify-fp.iso', bytes)
+    const drive = file('verify-fp-drive.bin', Buffer.concat([bytes, randomBytes(4096)]))
+    const store = path.join(dir, 'verify-fp-state', 'image-digests.json')
+    // Digests are kept only for a file whose last change is older than the racy window.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RACY_MS + 100)
+    const digests = imageDigests(store)
+    const sha = await hashFile(img, 'sha256', { digests })
+    const fd = openSync(img, 'r')
+    const kept = digests.lookup(fstatSync(fd, { bigint: true }))
+    closeSync(fd)
+    expect(kept).toMatchObject({ sha256: sha, tree: expect.stringMatching(/^[0-9a-f]{32}$/) })
+    // Leaf by leaf as xxhsum sees them.
+    expect(kept?.tree).toBe(treeOf(io().xxh3, Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length))
+    const dfd = openSync(drive, 'r')
+    const source = await openFileReader(img)
+    let by: ReadBackMethod | undefined
+    try {
+      const at = await compareWithImage({
+        fd: dfd,
+        device: drive,
+        imageSize: bytes.length,
+        blockSize: 512,
+        signal: new AbortController().signal,
+        imagePath: img,
+        source,
+        tree: kept?.tree,
+        onEqual: (b) => (by = b)
+      })
+      expect({ at, by }).toEqual({ at: undefined, by: 'fingerprint' })
+    } finally {
+      closeSync(dfd)
+      await source.close()
+    }
+  })
+
   it('compareWithImage: a comparison takes the fingerprint; with it kept, the drive alone is read and a difference is still found exactly', async () => {
     const bytes = randomBytes(9 * MiB + 4321)
     const img = file('fp-image.bin', bytes)
@@ -448,8 +488,8 @@ describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash co
       }
     }
 
-    // The fingerprint is XXH3-128 over the 1 MiB leaves, seeded with the length.
-    const expected = treeOf(io(), Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length)
+    // The fingerprint is XXH3-128 over the 256 KiB leaves, seeded with the length.
+    const expected = treeOf(io().xxh3, Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length)
     const first = await check(drives.equal, { fingerprint: true })
     expect(first).toEqual({ at: undefined, by: 'comparison', tree: expected })
     // Not asked for: none taken.
@@ -469,7 +509,7 @@ describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash co
 
     // A kept fingerprint that is not this file's (it changed without its dates changing): the
     // drive equals the file as it is now, but not what was verified, so nothing is called equal.
-    const other = treeOf(io(), Buffer.alloc(16 * 10), bytes.length)
+    const other = treeOf(io().xxh3, Buffer.alloc(16 * 10), bytes.length)
     await expect(check(drives.equal, { tree: other })).rejects.toMatchObject({ name: 'ImageReadError', stage: 'verify' })
   })
 })

@@ -587,7 +587,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
   })
 
   it('a verified write keeps the image fingerprint; the next reads back only the drive, and finds a flipped byte at its offset', async () => {
-    // Not a whole number of 1 MiB leaves: the last leaf is short.
+    // Not a whole number of 256 KiB leaves: the last leaf is short.
     const img = path.join(dir, 'fingerprint.img')
     writeFileSync(img, randomBytes(10 * MiB + 3000))
     const sha = sha256File(img)

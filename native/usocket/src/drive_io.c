@@ -206,8 +206,10 @@ typedef struct {
   /* img_fd -1: hashAt (the drive only). */
   int dev_fd, img_fd;
   uint8_t *dev, *img;
-  /* Where each step's leaf hash goes (the image's for compareAt, the drive's for hashAt); may be NULL. */
+  /* Where each leaf's hash goes (the image's for compareAt, the drive's for hashAt); may be NULL. */
   uint8_t *leaves;
+  /* The leaf size: for compareAt a divisor of the step. */
+  int64_t leaf;
   /* Set to non-zero by JavaScript to stop before the next step (a cancel); may be NULL. */
   int32_t *stop;
   bool stopped;
@@ -240,6 +242,12 @@ static void read_failed(compare_job_t *j, const char *syscall, int64_t at) {
   j->call.err = errno;
   j->call.syscall = syscall;
   j->failed_at = j->offset + at;
+}
+
+/* The leaf hashes of `len` bytes at `data`, which are the range's bytes from `at` (a multiple of the leaf size). */
+static void hash_leaves(compare_job_t *j, const uint8_t *data, int64_t at, int64_t len) {
+  for (int64_t k = 0; k < len; k += j->leaf)
+    leaf_hash(data + k, len - k < j->leaf ? len - k : j->leaf, j->leaves + (at + k) / j->leaf * LEAF_HASH_BYTES);
 }
 
 /*
@@ -284,7 +292,7 @@ static void compare_execute(napi_env env, void *data) {
       j->image_end = at + img_got;
       return;
     }
-    if (j->leaves) leaf_hash(j->img, want, j->leaves + at / j->step * LEAF_HASH_BYTES);
+    if (j->leaves) hash_leaves(j, j->img, at, want);
   }
 }
 
@@ -309,8 +317,7 @@ static void hash_execute(napi_env env, void *data) {
     j->drive_end = got;
     return;
   }
-  for (int64_t at = 0; at < j->length; at += j->step)
-    leaf_hash(j->dev + at, j->length - at < j->step ? j->length - at : j->step, j->leaves + at / j->step * LEAF_HASH_BYTES);
+  hash_leaves(j, j->dev, 0, j->length);
 }
 
 static void compare_complete(napi_env env, napi_status status, void *data) {
@@ -340,14 +347,14 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
   finish_call(env, &j->call, err, result);
 }
 
-/* The leaves argument: null or undefined (none wanted), else a Uint8Array with room for one hash per step. */
-static bool get_leaves(napi_env env, napi_value v, int64_t length, int64_t step, uint8_t **leaves) {
+/* The leaves argument: null or undefined (none wanted), else a Uint8Array with room for one hash per leaf. */
+static bool get_leaves(napi_env env, napi_value v, int64_t length, int64_t leaf, uint8_t **leaves) {
   napi_valuetype t = napi_undefined;
   size_t len;
   *leaves = NULL;
   napi_typeof(env, v, &t);
   if (t == napi_null || t == napi_undefined) return true;
-  return step > 0 && get_typed(env, v, napi_uint8_array, (void **)leaves, &len) && len / LEAF_HASH_BYTES >= (uint64_t)((length + step - 1) / step);
+  return leaf > 0 && get_typed(env, v, napi_uint8_array, (void **)leaves, &len) && len / LEAF_HASH_BYTES >= (uint64_t)((length + leaf - 1) / leaf);
 }
 
 /* The stop argument: null or undefined, else an Int32Array of at least one element. */
@@ -360,7 +367,7 @@ static bool get_stop(napi_env env, napi_value v, void **stop) {
 }
 
 /*
- * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, callback(err, result)):
+ * compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, leaf, callback(err, result)):
  * compares `length` bytes of the image at `offset` with the drive, `step` bytes at a time:
  * each step reads the drive into driveBuf (O_DIRECT: aligned; the last step reads up to
  * offset + readLength, a multiple of the block size) and the image into imageBuf. Several
@@ -369,29 +376,35 @@ static bool get_stop(napi_env env, napi_value v, void **stop) {
  * element is non-zero: a cancel waits for one step, not a whole call. result: { driveEnd,
  * firstDifference, imageEnd, stopped }, what ended the call counted from `offset` (-1: not
  * that; all -1 when the range is equal or it stopped); an error carries `offset`, the step
- * that failed. `leaves` (a Uint8Array, or null) receives the XXH3-128 of each step of the
- * image's bytes, 16 bytes per step, for the steps compared equal.
+ * that failed. `leaves` (a Uint8Array, or null) receives the XXH3-128 of each `leaf` bytes of
+ * the image (a divisor of `step`; `offset` a multiple of it), 16 bytes per leaf, for the steps
+ * compared equal.
  * The buffers must stay untouched until the callback.
  */
 static napi_value js_compare_at(napi_env env, napi_callback_info info) {
-  napi_value argv[11];
+  napi_value argv[12];
   int32_t dev_fd, img_fd;
-  int64_t offset, length, read_length, step;
+  int64_t offset, length, read_length, step, leaf = 0;
   void *dev, *img, *stop = NULL;
   uint8_t *leaves = NULL;
   size_t dev_len, img_len;
-  bool args = call_args(env, info, 11, argv);
+  bool args = call_args(env, info, 12, argv);
+  napi_valuetype leaf_type = napi_undefined;
+  if (args) napi_typeof(env, argv[10], &leaf_type);
+  /* leaf: a number dividing the step, or null/undefined (then one leaf per step). */
+  bool leaf_ok = leaf_type == napi_null || leaf_type == napi_undefined || napi_get_value_int64(env, argv[10], &leaf) == napi_ok;
   if (!args || !get_stop(env, argv[8], &stop) || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
       !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) ||
       napi_get_value_int32(env, argv[2], &img_fd) != napi_ok || !get_typed(env, argv[3], napi_uint8_array, &img, &img_len) ||
       napi_get_value_int64(env, argv[4], &offset) != napi_ok || napi_get_value_int64(env, argv[5], &length) != napi_ok ||
       napi_get_value_int64(env, argv[6], &read_length) != napi_ok || napi_get_value_int64(env, argv[7], &step) != napi_ok || dev_fd < 0 ||
       img_fd < 0 || offset < 0 || length < 0 || read_length < length || step <= 0 || (uint64_t)step > dev_len || (uint64_t)step > img_len ||
-      (length > 0 && read_length - step * ((length - 1) / step) > step) || !get_leaves(env, argv[9], length, step, &leaves)) {
+      (length > 0 && read_length - step * ((length - 1) / step) > step) || !leaf_ok || (leaf == 0 && (leaf = step) == 0) || leaf <= 0 ||
+      !get_leaves(env, argv[9], length, leaf, &leaves) || (leaves && (step % leaf != 0 || offset % leaf != 0))) {
     napi_throw_type_error(env, NULL,
-                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, callback): "
+                          "compareAt(driveFd, driveBuf, imageFd, imageBuf, offset, length, readLength, step, stop, leaves, leaf, callback): "
                           "step within each buffer, length <= readLength, the last step's read within a step, stop an Int32Array or null, "
-                          "leaves a Uint8Array of 16 bytes per step or null");
+                          "leaf dividing the step and the offset, leaves a Uint8Array of 16 bytes per leaf or null");
     return NULL;
   }
   compare_job_t *j = new_call(env, sizeof *j);
@@ -410,8 +423,9 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
   napi_create_reference(env, argv[3], 1, &j->img_buf);
   if (stop) napi_create_reference(env, argv[8], 1, &j->stop_ref);
   j->leaves = leaves;
+  j->leaf = leaf;
   if (leaves) napi_create_reference(env, argv[9], 1, &j->leaves_ref);
-  queue_call(env, &j->call, "hsc-compare-at", argv[10], compare_execute, compare_complete);
+  queue_call(env, &j->call, "hsc-compare-at", argv[11], compare_execute, compare_complete);
   return NULL;
 }
 
@@ -454,6 +468,7 @@ static napi_value js_hash_at(napi_env env, napi_callback_info info) {
   j->length = length;
   j->read_length = read_length;
   j->step = leaf;
+  j->leaf = leaf;
   j->stop = stop;
   j->leaves = leaves;
   napi_create_reference(env, argv[1], 1, &j->dev_buf);

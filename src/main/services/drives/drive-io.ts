@@ -38,8 +38,10 @@ export type CompareAt = (
   readLength: number,
   step: number,
   stop?: Int32Array,
-  /** Receives the XXH3-128 of each step of the image's bytes (16 bytes per step) for the steps found equal. */
-  leaves?: Uint8Array
+  /** Receives the XXH3-128 of each `leaf` bytes of the image (16 bytes each) for the steps found equal. */
+  leaves?: Uint8Array,
+  /** The leaf size: divides `step` and `offset` (default: the step). */
+  leaf?: number
 ) => Promise<CompareResult>
 
 /**

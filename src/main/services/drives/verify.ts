@@ -2,6 +2,7 @@ import { read as fsRead } from 'node:fs'
 import { AppError } from '../../../shared/contract/errors'
 import { alignedBuffers, roundUp } from './aligned'
 import { loadDriveIo, type CompareAt, type CompareResult, type DriveIo, type HashAt } from './drive-io'
+import { LEAF, leavesBytes, treeOf } from '../system/fingerprint'
 import { cancelled, DriveIoError, ioError } from './errors'
 import { MiB } from './pipeline'
 import { openFileReader, type ImageReader } from './source'
@@ -31,24 +32,8 @@ export interface ReadBackOptions {
  */
 export const POOL_SPAN = 4 * MiB
 
-/**
- * The image's read-back fingerprint (`tree`): XXH3-128, seeded with the image's length, over
- * the XXH3-128 of each LEAF bytes of the image. A read-back of a comparison (drive == image)
- * computes it from the image's bytes on the way; a later write of the same unchanged file reads
- * the drive back and hashes it instead of reading the image again (see compareWithImage).
- */
-export const LEAF = MiB
-
 /** Bytes each read-and-hash of the drive covers: one read, the size a drive reads fastest. */
 export const HASH_SPAN = 4 * MiB
-
-export function leafCount(imageSize: number): number {
-  return Math.ceil(imageSize / LEAF)
-}
-
-export function treeOf(io: Pick<DriveIo, 'xxh3'>, leaves: Uint8Array, imageSize: number): string {
-  return io.xxh3(leaves, imageSize).toString('hex')
-}
 
 /** Reads exactly `length` bytes at `position` (fewer only at the end of the device); errors carry the offset. */
 export function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
@@ -120,8 +105,8 @@ export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Prom
           return undefined
         }
       }
-      // Leaf hashes only in leaf-sized steps (the default); a tuned step size just compares.
-      const leaves = io && opts.fingerprint && !opts.tree && chunkSize === LEAF ? Buffer.alloc(16 * leafCount(opts.imageSize)) : undefined
+      // Leaf hashes in steps of whole leaves (the default); a tuned step size just compares.
+      const leaves = io && opts.fingerprint && !opts.tree && chunkSize % LEAF === 0 ? Buffer.alloc(leavesBytes(opts.imageSize)) : undefined
       const differs = await compareOnPool(compareAt, image.fd, { ...opts, chunkSize, readsInFlight: depth }, leaves)
       if (differs === undefined && opts.tree && hashAt && io) {
         // The drive hashed differently but holds the image's bytes: the image is not what was hashed.
@@ -130,7 +115,7 @@ export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Prom
           hint: 'Do not boot from this drive. Verify the image again (hsc verify, or the Verify step), then write it again.'
         })
       }
-      if (differs === undefined) opts.onEqual?.('comparison', leaves && io ? treeOf(io, leaves, opts.imageSize) : undefined)
+      if (differs === undefined) opts.onEqual?.('comparison', leaves && io ? treeOf(io.xxh3, leaves, opts.imageSize) : undefined)
       return differs
     } finally {
       await image.close()
@@ -254,7 +239,7 @@ async function overPool(opts: ReadBackOptions & { imagePath: string }, span: num
  * and compared on one pool thread (the drive-io addon), so the JavaScript thread only keeps
  * the queue; on a 2-core machine its memcmp and two round trips per chunk were a third of a
  * fast drive's read-back. Same results and failures as the JavaScript comparison. With
- * `leaves`, the image's leaf hashes are written there (one per step: the step is LEAF).
+ * `leaves`, the image's leaf hashes are written there (system/fingerprint.ts).
  */
 function compareOnPool(
   compareAt: CompareAt,
@@ -267,21 +252,33 @@ function compareOnPool(
   const devBufs = alignedBuffers(depth, chunkSize)
   const imgBufs = Array.from({ length: depth }, () => Buffer.allocUnsafe(chunkSize))
   return overPool(opts, span, depth, (i, offset, want, stop) =>
-    compareAt(opts.fd, devBufs[i], imageFd, imgBufs[i], offset, want, roundUp(want, opts.blockSize), chunkSize, stop, leaves?.subarray((offset / LEAF) * 16))
+    compareAt(
+      opts.fd,
+      devBufs[i],
+      imageFd,
+      imgBufs[i],
+      offset,
+      want,
+      roundUp(want, opts.blockSize),
+      chunkSize,
+      stop,
+      leaves?.subarray((offset / LEAF) * 16),
+      LEAF
+    )
   )
 }
 
 /**
- * The drive's fingerprint over the image's length (treeOf): HASH_SPAN per read, hashed on the
+ * The drive's fingerprint over the image's length (system/fingerprint.ts): HASH_SPAN per read, hashed on the
  * pool thread that read it. Two calls in flight: on 2 cores a RAM-backed drive read back
  * fastest so, as fast as reading it without hashing (C, 1 GiB: 108-130 ms; 4 threads 123-134).
  */
 async function hashOnPool(hashAt: HashAt, io: Pick<DriveIo, 'xxh3'>, opts: ReadBackOptions & { imagePath: string }): Promise<string | undefined> {
   const depth = 2
   const bufs = alignedBuffers(depth, HASH_SPAN)
-  const leaves = Buffer.alloc(16 * leafCount(opts.imageSize))
+  const leaves = Buffer.alloc(leavesBytes(opts.imageSize))
   const differs = await overPool(opts, HASH_SPAN, depth, (i, offset, want, stop) =>
     hashAt(opts.fd, bufs[i], offset, want, roundUp(want, opts.blockSize), LEAF, stop, leaves.subarray((offset / LEAF) * 16))
   )
-  return differs === undefined ? treeOf(io, leaves, opts.imageSize) : undefined
+  return differs === undefined ? treeOf(io.xxh3, leaves, opts.imageSize) : undefined
 }

@@ -4,6 +4,8 @@ import { AppError } from '../../../shared/contract/errors'
 import type { HashAlgorithm } from '../../../shared/contract/spins'
 import type { DigestStore } from '../system/image-digests'
 import { openRegular } from '../system/safe-file'
+import { loadDriveIo, type DriveIo } from '../drives/drive-io'
+import { LEAF, leavesBytes, treeOf } from '../system/fingerprint'
 
 /**
  * 256 KiB reads: the chunk the pool thread copies out of the page cache is still in the CPU's
@@ -39,6 +41,18 @@ export interface HashSink {
  * The next read runs on the libuv thread pool while this thread hashes the previous
  * chunk, so reading and hashing overlap. Returns the bytes hashed.
  */
+/**
+ * The file's leaf hashes (system/fingerprint.ts), taken by the pool thread that reads each
+ * chunk (the drive-io addon's hashAt), for a file of `size` bytes; `whole` turns false when the
+ * file turned out another size, and then no fingerprint is made.
+ */
+interface LeafReader {
+  io: Pick<DriveIo, 'hashAt' | 'xxh3'>
+  size: number
+  bytes: Buffer
+  whole: boolean
+}
+
 export async function hashInto(path: string, hash: HashSink, length?: number, opts: HashOptions = {}): Promise<number> {
   // The one regular-file rule: a FIFO swapped in at the path never blocks the open.
   const { fh } = await openRegular(path)
@@ -49,21 +63,37 @@ export async function hashInto(path: string, hash: HashSink, length?: number, op
   }
 }
 
-async function hashOpen(fh: FileHandle, path: string, hash: HashSink, length: number | undefined, opts: HashOptions): Promise<number> {
+async function hashOpen(fh: FileHandle, path: string, hash: HashSink, length: number | undefined, opts: HashOptions, leaves?: LeafReader): Promise<number> {
   const size = opts.chunkSize ?? READ_CHUNK
   const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
-  const want = (pos: number): number => (length === undefined ? size : Math.min(size, length - pos))
+  // With leaf hashes, reads stop at the file's size (the last leaf is read whole), then one more looks past it.
+  const want = (pos: number): number =>
+    length !== undefined ? Math.min(size, length - pos) : leaves && pos < leaves.size ? Math.min(size, leaves.size - pos) : size
+  const read = async (buf: Buffer, n: number, pos: number): Promise<{ bytesRead: number }> => {
+    if (n <= 0) return { bytesRead: 0 }
+    if (!leaves?.whole || pos >= leaves.size) {
+      const r = await fh.read(buf, 0, n, pos)
+      if (leaves && r.bytesRead > 0) leaves.whole = false
+      return r
+    }
+    const r = await leaves.io.hashAt(fh.fd, buf, pos, n, n, LEAF, undefined, leaves.bytes.subarray((pos / LEAF) * 16)).catch((err: NodeJS.ErrnoException) => {
+      // An error names the file's read, not the drive side the addon calls it.
+      throw Object.assign(new Error(`read: ${err.message.replace(/^pread \(drive\): /, '')}`), { code: err.code, errno: err.errno, syscall: 'read' })
+    })
+    if (r.driveEnd < 0) return { bytesRead: n }
+    leaves.whole = false
+    return { bytesRead: r.driveEnd }
+  }
   let pos = 0
   let cur = 0
-  let pending = want(0) > 0 ? fh.read(bufs[0], 0, want(0), 0) : Promise.resolve({ bytesRead: 0 })
+  let pending = read(bufs[0], want(0), 0)
   for (;;) {
     const { bytesRead } = await pending
     if (bytesRead === 0) break
     const buf = bufs[cur]
     pos += bytesRead
     cur ^= 1
-    const next = want(pos)
-    pending = next > 0 ? fh.read(bufs[cur], 0, next, pos) : Promise.resolve({ bytesRead: 0 })
+    pending = read(bufs[cur], want(pos), pos)
     const wait = hash.update(bytesRead === buf.length ? buf : buf.subarray(0, bytesRead))
     if (wait instanceof Promise) await wait
     opts.onProgress?.(pos)
@@ -93,9 +123,13 @@ export async function hashFile(path: string, algorithm: HashAlgorithm = 'sha256'
     const known = keep && before && opts.reuse ? keep.lookup(before) : undefined
     if (known) return known.sha256
     const hash = createHash(algorithm)
-    await hashOpen(fh, path, hash, undefined, opts)
+    // A digest to keep gets the image's read-back fingerprint too, from the same reads.
+    const io = keep && before && (opts.chunkSize ?? READ_CHUNK) === LEAF ? loadDriveIo() : undefined
+    const leaves = io && before ? { io, size: Number(before.size), bytes: Buffer.alloc(leavesBytes(Number(before.size))), whole: true } : undefined
+    await hashOpen(fh, path, hash, undefined, opts, leaves)
     const hex = hash.digest('hex')
-    if (keep && before) keep.remember(path, before, beforeMs, await fh.stat({ bigint: true }), hex)
+    const tree = leaves?.whole ? treeOf(leaves.io.xxh3, leaves.bytes, leaves.size) : undefined
+    if (keep && before) keep.remember(path, before, beforeMs, await fh.stat({ bigint: true }), hex, tree)
     return hex
   } finally {
     await fh.close()

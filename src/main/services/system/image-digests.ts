@@ -42,9 +42,9 @@ export interface KnownDigest {
   /** When the digest was taken (ISO 8601). */
   at: string
   /**
-   * The file's read-back fingerprint (drives/verify.ts treeOf: XXH3-128 over its 1 MiB leaves),
-   * taken when a drive's read-back found it equal to this very file: a drive written with it
-   * is then read back and hashed, without reading the file again.
+   * The file's read-back fingerprint (system/fingerprint.ts), taken from the same reads as the
+   * SHA-256 (hsc verify) or by a read-back that found a drive equal to this very file: a drive
+   * written with it is then read back and hashed, without reading the file again.
    */
   tree?: string
 }

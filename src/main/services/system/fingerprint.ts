@@ -1,0 +1,22 @@
+/**
+ * An image's read-back fingerprint: XXH3-128, seeded with the image's length, over the
+ * XXH3-128 of each LEAF bytes of it (the drive-io addon computes both). Taken where the image's
+ * bytes pass anyway (hsc verify's read, a read-back that compares a drive with the image) and
+ * kept with its SHA-256 (image-digests.ts); a later write of the same unchanged file reads the
+ * drive back and hashes it instead of reading the image again (drives/verify.ts).
+ *
+ * 256 KiB leaves: the chunk hsc verify reads (spins/hash.ts READ_CHUNK), so its reads take the
+ * leaf hashes on the pool thread that reads; a read-back step (1 MiB) and a drive read (4 MiB)
+ * hold whole leaves.
+ */
+export const LEAF = 256 * 1024
+
+/** Bytes of leaf hashes for an image of `size` bytes (16 per leaf, the last leaf shorter). */
+export function leavesBytes(size: number): number {
+  return 16 * Math.ceil(size / LEAF)
+}
+
+/** The fingerprint (32 hex digits) from the leaf hashes, by the addon's `xxh3(data, seed)`. */
+export function treeOf(xxh3: (data: Uint8Array, seed: number) => Buffer, leaves: Uint8Array, size: number): string {
+  return xxh3(leaves, size).toString('hex')
+}
