@@ -354,6 +354,30 @@ const noXxhsum = (() => {
 
 describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash computes it${noXxhsum ? ` (skipped: ${noXxhsum})` : ''}`, () => {
   const io = (): DriveIo => loadDriveIo() as DriveIo
+  type Check = Partial<Pick<Parameters<typeof compareWithImage>[0], 'tree' | 'fingerprint' | 'compareAt' | 'hashAt'>>
+  /** Reads `drive` back against the image file `img` of `size` bytes: the first differing byte, and how it was found equal. */
+  const readBack = async (drive: string, img: string, size: number, extra: Check): Promise<{ at?: number; by?: ReadBackMethod; tree?: string }> => {
+    const fd = openSync(drive, 'r')
+    const source = await openFileReader(img)
+    const seen: { by?: ReadBackMethod; tree?: string } = {}
+    try {
+      const at = await compareWithImage({
+        fd,
+        device: drive,
+        imageSize: size,
+        blockSize: 512,
+        signal: new AbortController().signal,
+        imagePath: img,
+        source,
+        onEqual: (by, tree) => Object.assign(seen, { by, tree }),
+        ...extra
+      })
+      return { at, ...seen }
+    } finally {
+      closeSync(fd)
+      await source.close()
+    }
+  }
   /** What xxhsum says of each `leaf` bytes of `bytes`. */
   const leavesBy = (bytes: Buffer, leaf: number): string => {
     const out: string[] = []
@@ -432,26 +456,7 @@ describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash co
     expect(kept).toMatchObject({ sha256: sha, tree: expect.stringMatching(/^[0-9a-f]{32}$/) })
     // Leaf by leaf as xxhsum sees them.
     expect(kept?.tree).toBe(treeOf(io().xxh3, Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length))
-    const dfd = openSync(drive, 'r')
-    const source = await openFileReader(img)
-    let by: ReadBackMethod | undefined
-    try {
-      const at = await compareWithImage({
-        fd: dfd,
-        device: drive,
-        imageSize: bytes.length,
-        blockSize: 512,
-        signal: new AbortController().signal,
-        imagePath: img,
-        source,
-        tree: kept?.tree,
-        onEqual: (b) => (by = b)
-      })
-      expect({ at, by }).toEqual({ at: undefined, by: 'fingerprint' })
-    } finally {
-      closeSync(dfd)
-      await source.close()
-    }
+    expect(await readBack(drive, img, bytes.length, { tree: kept?.tree })).toEqual({ at: undefined, by: 'fingerprint' })
   })
 
   it('compareWithImage: a comparison takes the fingerprint; with it kept, the drive alone is read and a difference is still found exactly', async () => {
@@ -463,30 +468,7 @@ describe.skipIf(noXxhsum !== undefined)(`read-back hashes: XXH3-128 as xxHash co
     const calls = { compare: 0, hash: 0 }
     const compareAt: CompareAt = (...args) => (calls.compare++, io().compareAt(...args))
     const hashAt: HashAt = (...args) => (calls.hash++, io().hashAt(...args))
-    const check = async (drive: string, extra: { tree?: string; fingerprint?: boolean }): Promise<{ at?: number; by?: ReadBackMethod; tree?: string }> => {
-      const fd = openSync(drive, 'r')
-      const source = await openFileReader(img)
-      const seen: { by?: ReadBackMethod; tree?: string } = {}
-      try {
-        const at = await compareWithImage({
-          fd,
-          device: drive,
-          imageSize: bytes.length,
-          blockSize: 512,
-          signal: new AbortController().signal,
-          imagePath: img,
-          source,
-          compareAt,
-          hashAt,
-          onEqual: (by, tree) => Object.assign(seen, { by, tree }),
-          ...extra
-        })
-        return { at, ...seen }
-      } finally {
-        closeSync(fd)
-        await source.close()
-      }
-    }
+    const check = (drive: string, extra: Check): ReturnType<typeof readBack> => readBack(drive, img, bytes.length, { compareAt, hashAt, ...extra })
 
     // The fingerprint is XXH3-128 over the 256 KiB leaves, seeded with the length.
     const expected = treeOf(io().xxh3, Buffer.from(leavesBy(bytes, LEAF), 'hex'), bytes.length)

@@ -347,6 +347,42 @@ static void compare_complete(napi_env env, napi_status status, void *data) {
   finish_call(env, &j->call, err, result);
 }
 
+/* What compareAt and hashAt both take: the drive side, the range, the stop flag and the leaves. */
+typedef struct {
+  int dev_fd;
+  void *dev;
+  napi_value dev_v;
+  int64_t offset, length, read_length, step;
+  void *stop;
+  napi_value stop_v;
+  uint8_t *leaves;
+  napi_value leaves_v;
+  int64_t leaf;
+} range_args_t;
+
+/*
+ * A call's state with the range set; the drive buffer, the stop flag and the leaves are
+ * referenced until the work is done, so they cannot be collected meanwhile. NULL with a
+ * JavaScript error thrown when out of memory.
+ */
+static compare_job_t *new_range_job(napi_env env, range_args_t a) {
+  compare_job_t *j = new_call(env, sizeof *j);
+  if (!j) return NULL;
+  j->dev_fd = a.dev_fd;
+  j->dev = a.dev;
+  j->offset = a.offset;
+  j->length = a.length;
+  j->read_length = a.read_length;
+  j->step = a.step;
+  j->stop = a.stop;
+  j->leaves = a.leaves;
+  j->leaf = a.leaf;
+  napi_create_reference(env, a.dev_v, 1, &j->dev_buf);
+  if (a.stop) napi_create_reference(env, a.stop_v, 1, &j->stop_ref);
+  if (a.leaves) napi_create_reference(env, a.leaves_v, 1, &j->leaves_ref);
+  return j;
+}
+
 /* The leaves argument: null or undefined (none wanted), else a Uint8Array with room for one hash per leaf. */
 static bool get_leaves(napi_env env, napi_value v, int64_t length, int64_t leaf, uint8_t **leaves) {
   napi_valuetype t = napi_undefined;
@@ -407,24 +443,11 @@ static napi_value js_compare_at(napi_env env, napi_callback_info info) {
                           "leaf dividing the step and the offset, leaves a Uint8Array of 16 bytes per leaf or null");
     return NULL;
   }
-  compare_job_t *j = new_call(env, sizeof *j);
+  compare_job_t *j = new_range_job(env, (range_args_t){dev_fd, dev, argv[1], offset, length, read_length, step, stop, argv[8], leaves, argv[9], leaf});
   if (!j) return NULL;
-  j->dev_fd = dev_fd;
   j->img_fd = img_fd;
-  j->dev = dev;
   j->img = img;
-  j->offset = offset;
-  j->length = length;
-  j->read_length = read_length;
-  j->step = step;
-  j->stop = stop;
-  /* The buffers (and the stop flag) are referenced until the work is done, so they cannot be collected meanwhile. */
-  napi_create_reference(env, argv[1], 1, &j->dev_buf);
   napi_create_reference(env, argv[3], 1, &j->img_buf);
-  if (stop) napi_create_reference(env, argv[8], 1, &j->stop_ref);
-  j->leaves = leaves;
-  j->leaf = leaf;
-  if (leaves) napi_create_reference(env, argv[9], 1, &j->leaves_ref);
   queue_call(env, &j->call, "hsc-compare-at", argv[11], compare_execute, compare_complete);
   return NULL;
 }
@@ -459,21 +482,9 @@ static napi_value js_hash_at(napi_env env, napi_callback_info info) {
                           "leaves a Uint8Array of 16 bytes per leaf");
     return NULL;
   }
-  compare_job_t *j = new_call(env, sizeof *j);
+  compare_job_t *j = new_range_job(env, (range_args_t){dev_fd, dev, argv[1], offset, length, read_length, leaf, stop, argv[6], leaves, argv[7], leaf});
   if (!j) return NULL;
-  j->dev_fd = dev_fd;
   j->img_fd = -1;
-  j->dev = dev;
-  j->offset = offset;
-  j->length = length;
-  j->read_length = read_length;
-  j->step = leaf;
-  j->leaf = leaf;
-  j->stop = stop;
-  j->leaves = leaves;
-  napi_create_reference(env, argv[1], 1, &j->dev_buf);
-  if (stop) napi_create_reference(env, argv[6], 1, &j->stop_ref);
-  napi_create_reference(env, argv[7], 1, &j->leaves_ref);
   queue_call(env, &j->call, "hsc-hash-at", argv[8], hash_execute, compare_complete);
   return NULL;
 }
