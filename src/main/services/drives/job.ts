@@ -98,7 +98,7 @@ export class WriteJobRunner {
   private lastEmit = 0
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
-  /** The image's read-back fingerprint (verify.ts treeOf), from a read-back that found a drive equal to it. */
+  /** The image's read-back fingerprint (system/fingerprint.ts), from a read-back that found a drive equal to it. */
   private tree?: string
   private emitTimer?: NodeJS.Timeout
   /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */

@@ -59,18 +59,11 @@ function shortRead(device: string, offset: number): DriveIoError {
   })
 }
 
-/**
- * Reads the image's length back from the drive with O_DIRECT and compares it with the image
- * file, chunk by chunk; returns the first differing byte, or undefined when the drive holds
- * exactly the image. A byte comparison runs at memory speed, so verification costs one read
- * of the stick (plus a read of the image, usually from the page cache) instead of a second
- * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
- */
 export interface ImageCheck {
   imagePath: string
   source?: ImageReader
   /**
-   * The image's fingerprint (treeOf), taken from this very file unchanged since: the drive is
+   * The image's fingerprint (system/fingerprint.ts), taken from this very file unchanged since: the drive is
    * read and hashed, the image is not read at all (unless the drive differs: then the
    * comparison finds the first differing byte).
    */
@@ -86,6 +79,14 @@ export interface ImageCheck {
 
 export type ReadBackMethod = 'comparison' | 'fingerprint'
 
+/**
+ * Reads the image's length back from the drive with O_DIRECT and compares it with the image
+ * file, chunk by chunk; returns the first differing byte, or undefined when the drive holds
+ * exactly the image. A byte comparison runs at memory speed, so verification costs one read
+ * of the stick (plus a read of the image, usually from the page cache) instead of a second
+ * SHA-256 pass that is CPU-bound on small machines. A few device reads stay queued ahead.
+ * With the image's fingerprint kept (`tree`), it is one read of the stick and nothing else.
+ */
 export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Promise<number | undefined> {
   // 1 MiB reads, 4 queued (the size of a USB stick's largest transfer, still a deep queue):
   // the image chunk is compared while it is still in the CPU's cache. A RAM-backed drive read

@@ -37,11 +37,6 @@ export interface HashSink {
 }
 
 /**
- * Feeds the first `length` bytes of a file (all of it when undefined) into `hash`.
- * The next read runs on the libuv thread pool while this thread hashes the previous
- * chunk, so reading and hashing overlap. Returns the bytes hashed.
- */
-/**
  * The file's leaf hashes (system/fingerprint.ts), taken by the pool thread that reads each
  * chunk (the drive-io addon's hashAt), for a file of `size` bytes; `whole` turns false when the
  * file turned out another size, and then no fingerprint is made.
@@ -53,6 +48,11 @@ interface LeafReader {
   whole: boolean
 }
 
+/**
+ * Feeds the first `length` bytes of a file (all of it when undefined) into `hash`.
+ * The next read runs on the libuv thread pool while this thread hashes the previous
+ * chunk, so reading and hashing overlap. Returns the bytes hashed.
+ */
 export async function hashInto(path: string, hash: HashSink, length?: number, opts: HashOptions = {}): Promise<number> {
   // The one regular-file rule: a FIFO swapped in at the path never blocks the open.
   const { fh } = await openRegular(path)
