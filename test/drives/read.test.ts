@@ -7,6 +7,8 @@ import { findImageEnd } from '../../src/main/services/drives/image-end'
 import { DrivesService, type DrivesServiceOptions } from '../../src/main/services/drives/service'
 import { inspectImage } from '../../src/main/services/drives/source'
 import { createRootFs } from '../../src/main/services/system/rootfs'
+import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
+import { hashFile } from '../../src/main/services/spins/hash'
 import type { WriteJob } from '../../src/shared/contract/drives'
 import { loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
@@ -116,6 +118,31 @@ describe.skipIf(!!skip)(`verify and back up a stick (real udisksd, loop devices,
     expect(bad.targets[0].error?.message).toContain(`differs from the image at byte ${at}`)
     expect(bad.targets[0].notBootable).toBeUndefined()
     expect(sha256File(file)).toBe(before)
+  })
+
+  it('verify of an image whose fingerprint hsc verify kept reads only the stick, and still names a flipped byte exactly', async () => {
+    const img = path.join(dir, 'fp-verify.iso')
+    writeFileSync(img, randomBytes(6 * MiB + 777))
+    // Digests (and fingerprints) are kept only for a file whose last change is older than the racy window.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, RACY_MS + 100)
+    const digests = imageDigests(path.join(dir, 'fp-verify-state', 'image-digests.json'))
+    await hashFile(img, 'sha256', { digests })
+    const { dev, file } = stick('fp-verify-stick.img', 8 * MiB)
+    execFileSync('dd', [`if=${img}`, `of=${dev}`, 'bs=1M', 'oflag=direct', 'conv=fsync', 'status=none'])
+    const s = service({ digests })
+    const ok = await verify(s, dev, img)
+    expect(ok.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'fingerprint' })
+    // Without the store the stick is compared with the image byte for byte.
+    expect((await verify(service(), dev, img)).targets[0]).toMatchObject({ verified: true, verifiedBy: 'comparison' })
+
+    const at = 6 * MiB + 700
+    const fd = openSync(file, 'r+')
+    const b = Buffer.alloc(1)
+    readSync(fd, b, 0, 1, at)
+    writeSync(fd, Buffer.from([b[0] ^ 0x01]), 0, 1, at)
+    closeSync(fd)
+    const bad = await verify(s, dev, img)
+    expect(bad.targets[0].error).toMatchObject({ name: 'VerificationMismatch', offset: at, stage: 'verify' })
   })
 
   it('verify against an xz image compares with the decompressed stream (and gzip, whose size is counted first)', async () => {

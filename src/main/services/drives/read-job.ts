@@ -11,7 +11,8 @@ import { findImageEnd, IMAGE_END_PROBE } from './image-end'
 import { Meter } from './job'
 import { watchRemoval } from './liveness'
 import { MiB } from './pipeline'
-import { openImageReader, SYSTEM_DECOMPRESSORS, type Decompressors, type ImageInfo } from './source'
+import { openImageReader, openJobImage, SYSTEM_DECOMPRESSORS, type Decompressors, type ImageInfo } from './source'
+import type { DigestStore } from '../system/image-digests'
 import type { UDisksClient } from './udisks/client'
 import { openDevice, READ_FLAGS, OPEN_FLAGS, unmountDrive } from './udisks/ops'
 import type { ObjectTree } from './udisks/tree'
@@ -47,6 +48,8 @@ export interface ReadJobDeps {
   recheck(target: ReadTarget, fd: number): Promise<string | undefined>
   decompressors?: Decompressors
   tuning?: { chunkSize?: number }
+  /** Digests and fingerprints of plain images (system/image-digests): a kept fingerprint spares reading the image. */
+  digests?: DigestStore
 }
 
 const TERMINAL: WriteStage[] = ['done', 'failed', 'cancelled']
@@ -218,17 +221,34 @@ export class ReadJobRunner {
       })
     }
     this.setStage('verify', size)
-    const offset = await compareWithImage({
-      fd,
-      device: drive.device,
-      imagePath: spec.image,
-      source: spec.info.compression ? await openImageReader(spec.image, { info: spec.info, decompressors: this.deps.decompressors }) : undefined,
-      imageSize: size,
-      blockSize: this.target.blockSize,
-      signal: this.abort.signal,
-      chunkSize: this.deps.tuning?.chunkSize,
-      onProgress: (b) => this.progress(b)
-    })
+    // A plain image is opened with its identity: a fingerprint kept for this very file spares
+    // reading it (the stick alone is read and hashed), and a file changed meanwhile fails the check.
+    const image = spec.info.compression ? undefined : await openJobImage(spec.image, this.deps.digests)
+    let offset: number | undefined
+    try {
+      offset = await compareWithImage({
+        fd,
+        device: drive.device,
+        imagePath: spec.image,
+        source: image?.reader ?? (await openImageReader(spec.image, { info: spec.info, decompressors: this.deps.decompressors })),
+        imageSize: size,
+        blockSize: this.target.blockSize,
+        signal: this.abort.signal,
+        chunkSize: this.deps.tuning?.chunkSize,
+        tree: image?.known?.tree,
+        onEqual: (by) => (this.t.verifiedBy = by),
+        onProgress: (b) => this.progress(b)
+      })
+      const changed = await image?.changed()
+      if (changed) {
+        throw new AppError('ImageReadError', `The image ${spec.image} changed while the stick was checked against it (${changed}).`, {
+          stage: 'verify',
+          hint: 'Make sure nothing else writes the image, then check the stick again.'
+        })
+      }
+    } finally {
+      await image?.close()
+    }
     if (offset !== undefined) {
       throw new DriveIoError('VerificationMismatch', `${drive.device} differs from the image at byte ${offset}.`, offset, {
         stage: 'verify',

@@ -503,6 +503,7 @@ export class DrivesService {
         emit: (job) => this.opts.onProgress?.(job),
         decompressors: this.opts.decompressors,
         tuning: this.opts.tuning,
+        digests: this.opts.digests,
         recheck: async (t, fd) => {
           const list = (await this.snapshot(client)).drives
           const now = list.find((x) => x.id === t.drive.id)
