@@ -49,4 +49,4 @@ function hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop, leave
   })
 }
 
-module.exports = { spliceCopy, compareAt, hashAt, xxh3: native.xxh3 }
+module.exports = { spliceCopy, compareAt, hashAt, xxh3: native.xxh3, xxh3Leaves: native.xxh3Leaves }

@@ -157,6 +157,39 @@ describe.skipIf(!!skip || !!noTools)(
       })
     }
 
+    it('the read-back hashes the drive against the bytes written: xz runs once, and a flipped byte still runs it again to name the offset', async () => {
+      const file = compress('xz', 'xz')
+      // The decompressor the service runs, counted: a wrapper that logs each run, then execs xz.
+      const log = path.join(dir, 'xz-runs.log')
+      const wrapper = path.join(dir, 'xz-counting')
+      writeFileSync(wrapper, `#!/bin/sh\necho "run $*" >> ${JSON.stringify(log)}\nexec /usr/bin/xz "$@"\n`, { mode: 0o755 })
+      // Decompressions only (-dc), not the look at the container's index.
+      const runs = (): number => (readFileSync(log, 'utf8').match(/^run .*-dc/gm) ?? []).length
+      writeFileSync(log, '')
+      const backing = path.join(dir, 'xz-fp.img')
+      const dev = newLoop('xz-fp.img', 32 * MiB)
+      const flip: { at?: number } = {}
+      const s = service({
+        decompressors: { xz: wrapper, zstd: '/usr/bin/zstd', gzip: '/usr/bin/gzip' },
+        onWrite: (ev) => {
+          if (flip.at === undefined || ev.kind !== 'head' || ev.phase !== 'done') return
+          const fd = openSync(backing, 'r+')
+          writeSync(fd, Buffer.from([readFileSync(img)[flip.at] ^ 0x08]), 0, 1, flip.at)
+          closeSync(fd)
+        }
+      })
+      const ok = await write(s, file, dev, { expectedSha256: sha256File(file) })
+      expect(ok.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'fingerprint' })
+      expect(cmpPrefix(img, dev, statSync(img).size)).toEqual({ same: true, output: '' })
+      expect(runs()).toBe(1)
+
+      writeFileSync(log, '')
+      flip.at = 9 * MiB + 321
+      const bad = await write(s, file, dev, { expectedSha256: sha256File(file) })
+      expect(bad.targets[0].error).toMatchObject({ name: 'VerificationMismatch', stage: 'verify', offset: flip.at })
+      expect(runs()).toBe(2)
+    })
+
     it('a zstd stream without a recorded size is written to its end', async () => {
       const file = compress('zstd', 'zst', { stdin: true, name: 'nosize.zst' })
       const dev = newLoop('nosize.img', 32 * MiB)

@@ -586,7 +586,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     expect(third.targets[0].error).toMatchObject({ name: 'ImageMismatch', stage: 'write' })
   })
 
-  it('a verified write keeps the image fingerprint; the next reads back only the drive, and finds a flipped byte at its offset', async () => {
+  it('a verified write reads back against the fingerprint of the bytes written, keeps it with the digest, and still finds a flipped byte at its offset', async () => {
     // Not a whole number of 256 KiB leaves: the last leaf is short.
     const img = path.join(dir, 'fingerprint.img')
     writeFileSync(img, randomBytes(10 * MiB + 3000))
@@ -595,7 +595,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
     const store = path.join(dir, 'state-fingerprint', 'image-digests.json')
     const backing = path.join(dir, 'fingerprint-target.img')
     const dev = newLoop('fingerprint-target.img', 16 * MiB)
-    // Set before the third write: flips that byte behind the loop device's back after the last write.
+    // Set before a write: flips that byte behind the loop device's back after the last write.
     const flip: { at?: number } = {}
     const s = service({
       digests: imageDigests(store),
@@ -609,25 +609,36 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
       }
     })
     const req: Req = { image: img, targets: [{ device: dev }], verify: true, expectedSha256: sha, allowUnverified: false, after: 'none' }
+    const kept = (): Array<{ sha256: string; at: string; tree?: string }> => JSON.parse(readFileSync(store, 'utf8'))
+    const zero = (): void => void execFileSync('dd', ['if=/dev/zero', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
 
-    // First write: hashed while written, compared byte for byte, fingerprint kept with the digest.
+    // First write: hashed and fingerprinted from the buffers written; the drive read back and hashed.
     const first = await run(s, req)
-    expect(first.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'comparison' })
-    const kept = JSON.parse(readFileSync(store, 'utf8')) as Array<{ sha256: string; tree?: string }>
-    expect(kept).toEqual([expect.objectContaining({ sha256: sha, tree: expect.stringMatching(/^[0-9a-f]{32}$/) })])
+    expect(first.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'fingerprint' })
+    const tree = kept()[0]?.tree
+    expect(kept()).toEqual([expect.objectContaining({ sha256: sha, tree: expect.stringMatching(/^[0-9a-f]{32}$/) })])
 
-    execFileSync('dd', ['if=/dev/zero', `of=${dev}`, 'bs=1M', 'count=16', 'oflag=direct', 'status=none'])
+    // Second: the digest and the fingerprint are kept, nothing is hashed while writing (spliced).
+    zero()
     const second = await run(s, req)
     expect(second.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'fingerprint' })
-    expect(second.sha256TakenAt).toBe(JSON.parse(readFileSync(store, 'utf8'))[0].at)
+    expect(second.sha256TakenAt).toBe(kept()[0].at)
     expect(cmpPrefix(img, dev, 10 * MiB + 3000)).toEqual({ same: true, output: '' })
+
+    // A digest kept without a fingerprint (by an older version): compared byte for byte, and the
+    // comparison's fingerprint (from the image's bytes) is the one the write took.
+    writeFileSync(store, JSON.stringify(kept().map(({ tree: _t, ...e }) => e)), { mode: 0o600 })
+    zero()
+    const third = await run(s, req)
+    expect(third.targets[0]).toMatchObject({ stage: 'done', verified: true, verifiedBy: 'comparison' })
+    expect(kept()[0].tree).toBe(tree)
 
     // A byte the drive does not keep, in the short last leaf: still found, at its offset.
     flip.at = 10 * MiB + 2999
-    const third = await run(s, req)
-    expect(third.stage).toBe('failed')
-    expect(third.targets[0].error).toMatchObject({ name: 'VerificationMismatch', stage: 'verify', offset: flip.at })
-    expect(third.targets[0].verified).toBeUndefined()
+    const fourth = await run(s, req)
+    expect(fourth.stage).toBe('failed')
+    expect(fourth.targets[0].error).toMatchObject({ name: 'VerificationMismatch', stage: 'verify', offset: flip.at })
+    expect(fourth.targets[0].verified).toBeUndefined()
   })
 
   it('an image whose kept digest is not the verified hash is refused before any drive is touched', async () => {

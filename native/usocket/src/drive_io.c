@@ -22,6 +22,7 @@
  * threads, as fast as the reads alone; comparing with the image ~150-240 ms).
  *
  * xxh3: XXH3-128 of a buffer, on the calling thread (the root over the leaf hashes).
+ * xxh3Leaves: the leaf hashes of a buffer, on the calling thread (a write's own buffers).
  *
  * XXH3 is xxHash 0.8.1 (xxhash.h, BSD 2-Clause, vendored verbatim from Debian's libxxhash-dev).
  *
@@ -506,12 +507,34 @@ static napi_value js_xxh3(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * xxh3Leaves(data, leaf, leaves): the XXH3-128 of each `leaf` bytes of a Uint8Array (the last
+ * leaf shorter) into `leaves`, 16 bytes each, on the calling thread: the leaf hashes of bytes
+ * already in memory (a write's buffers), as hashAt takes them of a drive.
+ */
+static napi_value js_xxh3_leaves(napi_env env, napi_callback_info info) {
+  napi_value argv[3];
+  size_t argc = 3, len;
+  void *data;
+  int64_t leaf;
+  compare_job_t j = {0};
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_typed(env, argv[0], napi_uint8_array, &data, &len) ||
+      napi_get_value_int64(env, argv[1], &leaf) != napi_ok || leaf <= 0 || !get_leaves(env, argv[2], (int64_t)len, leaf, &j.leaves) || !j.leaves) {
+    napi_throw_type_error(env, NULL, "xxh3Leaves(data: Uint8Array, leaf: positive integer, leaves: Uint8Array of 16 bytes per leaf)");
+    return NULL;
+  }
+  j.leaf = leaf;
+  hash_leaves(&j, data, 0, (int64_t)len);
+  return NULL;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
       {"spliceCopy", NULL, js_splice_copy, NULL, NULL, NULL, napi_enumerable, NULL},
       {"compareAt", NULL, js_compare_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"hashAt", NULL, js_hash_at, NULL, NULL, NULL, napi_enumerable, NULL},
       {"xxh3", NULL, js_xxh3, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"xxh3Leaves", NULL, js_xxh3_leaves, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     napi_throw_error(env, NULL, "drive-io: cannot define its exports");

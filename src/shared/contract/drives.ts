@@ -83,8 +83,8 @@ export interface WriteTargetState {
   verified?: boolean
   /**
    * How the read-back proved the drive holds the image: compared byte for byte with the image
-   * file, or hashed and checked against the fingerprint kept when this unchanged file was
-   * verified or compared with a drive before (the image is then not read again).
+   * file, or hashed and checked against the fingerprint of the image's bytes, taken while they
+   * were written or kept since this unchanged file was verified (the image is then not read again).
    */
   verifiedBy?: 'comparison' | 'fingerprint'
   ejected?: boolean

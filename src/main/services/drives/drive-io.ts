@@ -67,6 +67,8 @@ export interface DriveIo {
   hashAt: HashAt
   /** XXH3-128 of `data` with a 64-bit seed, in canonical (big-endian) order: 16 bytes. */
   xxh3(data: Uint8Array, seed: number): Buffer
+  /** The XXH3-128 of each `leaf` bytes of `data` (the last shorter) into `leaves`, 16 bytes each, on this thread. */
+  xxh3Leaves(data: Uint8Array, leaf: number, leaves: Uint8Array): void
 }
 
 let loaded: DriveIo | null | undefined

@@ -100,6 +100,8 @@ export class WriteJobRunner {
   private writtenSize: number
   /** The image's read-back fingerprint (system/fingerprint.ts), from a read-back that found a drive equal to it. */
   private tree?: string
+  /** The fingerprint of the bytes written, taken from the write's buffers (none when they were spliced). */
+  private writtenTree?: string
   private emitTimer?: NodeJS.Timeout
   /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */
   private image?: JobImage
@@ -307,6 +309,8 @@ export class WriteJobRunner {
         // The bytes written are hashed (one read of the image for both); a checksum file lists
         // a compressed file, whose hash the reader takes, so the stream's is only for show.
         hash: !known && (this.opts.verify || (Boolean(this.opts.expectedSha256) && !compressed)),
+        // The bytes written get their fingerprint on the way: the read-back then hashes the drive.
+        fingerprint: this.opts.verify,
         control: this.control,
         chunkSize: this.deps.tuning?.chunkSize,
         buffers: this.deps.tuning?.buffers,
@@ -324,6 +328,7 @@ export class WriteJobRunner {
       if (known) this.state.sha256TakenAt = known.at
       this.state.compressedSha256 = result.containerSha256
       this.writtenSize = result.imageSize
+      this.writtenTree = result.tree
       if (compressed) this.state.imageSize = result.imageSize
 
       await Promise.all(
@@ -350,7 +355,7 @@ export class WriteJobRunner {
           hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
         })
         for (const t of this.active()) this.fail(t.id, err, true)
-      } else if (sha && !known && !compressed) await this.image?.remember(sha, this.tree)
+      } else if (sha && !known && !compressed) await this.image?.remember(sha, this.tree ?? this.writtenTree)
       else if (known && !known.tree && this.tree) await this.image?.keepTree(this.tree)
     }
   }
@@ -393,14 +398,18 @@ export class WriteJobRunner {
         fd,
         device: t.device,
         imagePath: this.opts.image,
-        source: info?.compression ? openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }) : this.image?.reader,
+        // Decompressed again only when the drive must be compared with it.
+        source: info?.compression
+          ? () => Promise.resolve(openDecompressingReader(this.opts.image, info, { decompressors: this.opts.decompressors }))
+          : this.image?.reader,
         imageSize: this.writtenSize,
         blockSize: target.blockSize,
         signal: abort.signal,
         chunkSize: this.deps.tuning?.chunkSize,
-        // A plain image whose fingerprint is kept: the drive is read and hashed, the image not read.
-        // Otherwise the comparison takes the fingerprint, for the next write of the unchanged file.
-        tree: info?.compression ? undefined : this.image?.known?.tree,
+        // The fingerprint of the bytes just written, or kept for this unchanged plain image: the
+        // drive is read and hashed, the image not read. Otherwise the comparison takes the
+        // fingerprint, for the next write of the unchanged file.
+        tree: this.writtenTree ?? (info?.compression ? undefined : this.image?.known?.tree),
         fingerprint: !info?.compression && Boolean(this.image),
         onEqual: (by, tree) => {
           t.verifiedBy = by

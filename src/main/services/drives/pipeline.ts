@@ -2,7 +2,8 @@ import { write as fsWrite } from 'node:fs'
 import { alignedBuffers, roundUp } from './aligned'
 import { cancelled, imageChanged, ioError, DriveIoError, NOT_BOOTABLE } from './errors'
 import { startHasher, type StreamHasher } from '../system/hash-thread'
-import { loadDriveIo, type SpliceCopy } from './drive-io'
+import { loadDriveIo, type DriveIo, type SpliceCopy } from './drive-io'
+import { LEAF, leavesBytes, treeOf } from '../system/fingerprint'
 import { spliceRange, spliceWorks } from './splice-body'
 import { openFileReader, type ImageReader } from './source'
 import { AppError } from '../../../shared/contract/errors'
@@ -39,6 +40,12 @@ export interface PipelineOptions {
   signal: AbortSignal
   /** Compute the SHA-256 of the image while writing (needed for verify or an expected hash). */
   hash: boolean
+  /**
+   * Take the fingerprint of the bytes written (system/fingerprint.ts) from the buffers that
+   * carry them, so the read-back can hash the drive instead of reading the image again. Only
+   * when every byte passes through a buffer (nothing spliced) and the drive-io addon is built.
+   */
+  fingerprint?: boolean
   chunkSize?: number
   /** Buffers shared by reading and all targets: reads run ahead of writes by up to this many. */
   buffers?: number
@@ -70,6 +77,8 @@ export interface PipelineResult {
   sha256?: string
   /** SHA-256 of the compressed file as read (when the source decompressed one). */
   containerSha256?: string
+  /** The fingerprint of the image's bytes as written (with `fingerprint`, when taken). */
+  tree?: string
   /** Targets that failed (the others were written and synced). */
   failures: Map<string, DriveIoError>
 }
@@ -224,6 +233,31 @@ class TargetWriter {
 }
 
 /**
+ * The leaf hashes of the bytes written, chunk by chunk in order (chunks are whole leaves but
+ * the last): their fingerprint covers exactly what went to the drives.
+ */
+class WrittenLeaves {
+  private readonly parts: Buffer[] = []
+  private covered = 0
+
+  constructor(private readonly io: Pick<DriveIo, 'xxh3' | 'xxh3Leaves'>) {}
+
+  take(buf: Buffer, offset: number, length: number): void {
+    // Out of order or not on a leaf boundary: no fingerprint rather than a wrong one.
+    if (offset !== this.covered || offset % LEAF !== 0) this.covered = NaN
+    if (Number.isNaN(this.covered) || length === 0) return
+    const out = Buffer.allocUnsafe(leavesBytes(length))
+    this.io.xxh3Leaves(buf.subarray(0, length), LEAF, out)
+    this.parts.push(out)
+    this.covered += length
+  }
+
+  tree(imageSize: number): string | undefined {
+    return this.covered === imageSize ? treeOf(this.io.xxh3, Buffer.concat(this.parts), imageSize) : undefined
+  }
+}
+
+/**
  * Streams one read of the image to every target: the first MiB of each target is zeroed
  * first and written last; reads run ahead of writes through a small pool of page-aligned
  * buffers; the tail is zero-padded to the block size (only image bytes are hashed).
@@ -250,6 +284,8 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
     const [head] = alignedBuffers(1, headSize, { shared: opts.hash })
     const pool = new BufferPool(alignedBuffers(nBuffers, chunkSize, { shared: opts.hash }))
     const hasher: StreamHasher | undefined = opts.hash ? startHasher() : undefined
+    const io = opts.fingerprint ? loadDriveIo() : undefined
+    let leaves: WrittenLeaves | undefined = io ? new WrittenLeaves(io) : undefined
     let hashFailure: Error | undefined
     let sha256: string | undefined
     const release = (c: Chunk): void => {
@@ -300,6 +336,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
       if (headLen < headSize) imageSize ??= headLen
       // Never released: the head buffer is not reused, only written again at the end.
       hasher?.update(head.subarray(0, headLen)).catch((err: Error) => (hashFailure ??= err))
+      leaves?.take(head, 0, headLen)
       const headPadded = roundUp(headLen, blockSize)
       let nextRead = headLen
 
@@ -328,6 +365,8 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
           for (const w of targets) w.push(chunk)
         }
         nextRead = bodyEnd
+        // Those bytes never were in a buffer: no fingerprint of them.
+        leaves = undefined
       }
 
       // 3b. Everything after the head (or after 3a), in order. Reads run ahead of the writes;
@@ -382,6 +421,8 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
               release(chunk)
             }
           )
+          // On this thread while the drives write the chunk and the hashing thread hashes it.
+          leaves?.take(buf, offset, length)
         }
       } finally {
         // Reads still in flight after a failure or cancel give their buffers back.
@@ -430,7 +471,7 @@ export async function writeImage(opts: PipelineOptions): Promise<PipelineResult>
 
     const failures = new Map<string, DriveIoError>()
     for (const w of writers) if (w.failure) failures.set(w.t.id, w.failure)
-    return { imageSize: imageSize ?? 0, sha256, failures, containerSha256: image.containerSha256?.() }
+    return { imageSize: imageSize ?? 0, sha256, failures, containerSha256: image.containerSha256?.(), tree: leaves?.tree(imageSize ?? 0) }
   } finally {
     await image.close()
   }

@@ -61,11 +61,12 @@ function shortRead(device: string, offset: number): DriveIoError {
 
 export interface ImageCheck {
   imagePath: string
-  source?: ImageReader
+  /** The image's bytes (default: the file at imagePath); a function is called only when the image must be read. */
+  source?: ImageReader | (() => Promise<ImageReader>)
   /**
-   * The image's fingerprint (system/fingerprint.ts), taken from this very file unchanged since: the drive is
-   * read and hashed, the image is not read at all (unless the drive differs: then the
-   * comparison finds the first differing byte).
+   * The image's fingerprint (system/fingerprint.ts), of this very file unchanged since or of
+   * the bytes just written: the drive is read and hashed, the image is not read at all (unless
+   * the drive differs: then the comparison finds the first differing byte).
    */
   tree?: string
   /** Take the image's fingerprint while comparing (leaf-sized steps, the default, on the pool). */
@@ -88,36 +89,46 @@ export type ReadBackMethod = 'comparison' | 'fingerprint'
  * With the image's fingerprint kept (`tree`), it is one read of the stick and nothing else.
  */
 export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Promise<number | undefined> {
+  const io = loadDriveIo()
+  const hashAt = opts.hashAt ?? io?.hashAt
+  // The drive alone, hashed: with the fingerprint matching, the image is never opened.
+  const hashed = Boolean(opts.tree && hashAt && io)
+  if (opts.tree && hashAt && io && (await hashOnPool(hashAt, io, opts)) === opts.tree) {
+    opts.onEqual?.('fingerprint')
+    return undefined
+  }
+  // A compressed image is decompressed again: the drive is compared with the decompressed stream.
+  const image = typeof opts.source === 'function' ? await opts.source() : (opts.source ?? (await openFileReader(opts.imagePath)))
+  const { differs, tree } = await compareBytes(image, io, opts)
+  if (differs === undefined && hashed) {
+    // The drive hashed differently but holds the image's bytes: the image is not what was hashed.
+    throw new AppError(
+      'ImageReadError',
+      `The image ${opts.imagePath} does not match its fingerprint, taken when it was verified or while it was written: it changed since.`,
+      {
+        stage: 'verify',
+        hint: 'Do not boot from this drive. Verify the image again (hsc verify, or the Verify step), then write it again.'
+      }
+    )
+  }
+  if (differs === undefined) opts.onEqual?.('comparison', tree)
+  return differs
+}
+
+/** The drive compared with the image's bytes: the first differing byte, and the image's fingerprint when asked for and taken. */
+async function compareBytes(image: ImageReader, io: DriveIo | undefined, opts: ReadBackOptions & ImageCheck): Promise<{ differs?: number; tree?: string }> {
   // 1 MiB reads, 4 queued (the size of a USB stick's largest transfer, still a deep queue):
   // the image chunk is compared while it is still in the CPU's cache. A RAM-backed drive read
   // back 1 GiB in 205-215 ms this way (4 to 8 queued) against 250 ms with 4 MiB x 3 (11 alternating runs).
   const chunkSize = opts.chunkSize ?? MiB
   const depth = Math.max(1, opts.readsInFlight ?? 4)
-  // A compressed image is decompressed again: the drive is compared with the decompressed stream.
-  const image = opts.source ?? (await openFileReader(opts.imagePath))
-  const io = loadDriveIo()
   const compareAt = image.fd !== undefined && (opts.compareAt ?? io?.compareAt)
   if (compareAt && image.fd !== undefined) {
     try {
-      const hashAt = opts.hashAt ?? io?.hashAt
-      if (opts.tree && hashAt && io) {
-        if ((await hashOnPool(hashAt, io, opts)) === opts.tree) {
-          opts.onEqual?.('fingerprint')
-          return undefined
-        }
-      }
       // Leaf hashes in steps of whole leaves (the default); a tuned step size just compares.
       const leaves = io && opts.fingerprint && !opts.tree && chunkSize % LEAF === 0 ? Buffer.alloc(leavesBytes(opts.imageSize)) : undefined
       const differs = await compareOnPool(compareAt, image.fd, { ...opts, chunkSize, readsInFlight: depth }, leaves)
-      if (differs === undefined && opts.tree && hashAt && io) {
-        // The drive hashed differently but holds the image's bytes: the image is not what was hashed.
-        throw new AppError('ImageReadError', `The image ${opts.imagePath} is not the file whose fingerprint was kept: it changed without its dates changing.`, {
-          stage: 'verify',
-          hint: 'Do not boot from this drive. Verify the image again (hsc verify, or the Verify step), then write it again.'
-        })
-      }
-      if (differs === undefined) opts.onEqual?.('comparison', leaves && io ? treeOf(io.xxh3, leaves, opts.imageSize) : undefined)
-      return differs
+      return { differs, tree: differs === undefined && leaves && io ? treeOf(io.xxh3, leaves, opts.imageSize) : undefined }
     } finally {
       await image.close()
     }
@@ -160,13 +171,12 @@ export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Prom
       const a = dev.subarray(0, want)
       const b = img.subarray(0, Math.min(want, imgGot))
       if (imgGot < want || !a.equals(b)) {
-        for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return offset + i
-        return offset + b.length
+        for (let i = 0; i < b.length; i++) if (a[i] !== b[i]) return { differs: offset + i }
+        return { differs: offset + b.length }
       }
       opts.onProgress?.(offset + want)
     }
-    opts.onEqual?.('comparison')
-    return undefined
+    return {}
   } finally {
     // No read may still be running when the caller closes (and the OS reuses) the descriptor.
     await Promise.all(queue.map((q) => Promise.all([q.read.catch(() => undefined), q.imgRead.catch(() => undefined)])))
