@@ -159,7 +159,9 @@ function wholeProcess(image, loop, sha) {
   )
   const first = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.firstVerified, pairs)
   console.log(ratioLine('hsc write (verified, 1st time)', 'dd write + dd iflag=direct read-back', first))
-  console.log('  (an image never hashed: its SHA-256 is taken while it is written, and the read-back compares it with the drive byte for byte)')
+  console.log(
+    '  (an image never hashed: its SHA-256 and fingerprint are taken from the buffers written, and the read-back hashes the drive against that fingerprint)'
+  )
   const sha256 = median(Array.from({ length: pairs }, () => timeProcess(['openssl', 'dgst', '-sha256', image])))
   console.log(
     `  floor of a first write: SHA-256 of the image alone (openssl dgst -sha256, one core) takes ${sha256.toFixed(0)} ms, ${(sha256 / first.ref).toFixed(2)}x the I/O limit; with Node's start ${((sha256 + nodeStart) / first.ref).toFixed(2)}x`
