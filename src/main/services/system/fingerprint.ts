@@ -1,13 +1,14 @@
 /**
  * An image's read-back fingerprint: XXH3-128, seeded with the image's length, over the
  * XXH3-128 of each LEAF bytes of it (the drive-io addon computes both). Taken where the image's
- * bytes pass anyway (hsc verify's read, a read-back that compares a drive with the image) and
- * kept with its SHA-256 (image-digests.ts); a later write of the same unchanged file reads the
- * drive back and hashes it instead of reading the image again (drives/verify.ts).
+ * bytes pass anyway: hsc verify's reads, a write's buffers (drives/pipeline.ts), a read-back
+ * that compares a drive with the image. The read-back then reads the drive and hashes it
+ * instead of reading the image again (drives/verify.ts); kept with the SHA-256 of a plain
+ * image (image-digests.ts), it serves the next write of the same unchanged file too.
  *
  * 256 KiB leaves: the chunk hsc verify reads (spins/hash.ts READ_CHUNK), so its reads take the
- * leaf hashes on the pool thread that reads; a read-back step (1 MiB) and a drive read (4 MiB)
- * hold whole leaves.
+ * leaf hashes on the pool thread that reads; a write's head (1 MiB) and chunks (4 MiB), a
+ * read-back step (1 MiB) and a drive read (4 MiB) hold whole leaves.
  */
 export const LEAF = 256 * 1024
 
