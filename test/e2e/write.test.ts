@@ -135,6 +135,8 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     expect(await details.innerText()).not.toContain(sha256File(iso))
     await details.getByText('Details', { exact: true }).click()
     expect(await details.innerText()).toContain(`Read back from ${dev}\n${sha256File(iso)}`)
+    // The write took the fingerprint of the bytes it wrote: the read-back hashed the drive only.
+    expect(await page.getByTestId('verified-by-fingerprint').innerText()).toMatch(/^Read back and checked against the fingerprint of the image's bytes/)
 
     const seen = await page.evaluate(() => (window as unknown as { __seen: Array<[string, number]> }).__seen)
     const phases = [...new Set(seen.map(([p]) => p))]
