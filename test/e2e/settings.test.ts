@@ -42,6 +42,18 @@ describe.skipIf(skip)(`Settings view in Chromium${skip ? ` (skipped: ${why})` : 
     await page.getByLabel('Download folder').fill('relative/dir')
     await page.getByText('Use a full path starting with /').waitFor()
     expect(await page.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true)
+    // Another window saves a change meanwhile: the fields not touched here follow it, the edit
+    // in progress stays as typed (the stored settings arriving again never overwrite it).
+    const other = await browser.newPage()
+    await other.goto(server.url + '#/settings')
+    await other.getByRole('heading', { name: 'Settings', exact: true }).waitFor()
+    await other.getByLabel('Theme').selectOption('light')
+    await other.getByRole('button', { name: 'Save' }).click()
+    await other.getByText('Saved.', { exact: true }).waitFor()
+    await other.close()
+    await expect.poll(() => page.getByLabel('Theme').inputValue()).toBe('light')
+    expect(await page.getByLabel('Download folder').inputValue()).toBe('relative/dir')
+    await page.getByText('Use a full path starting with /').waitFor()
     await page.getByLabel('Download folder').fill('/tmp/hsc-downloads')
     await page.getByLabel('Spin catalogue sources').fill('https://mirror.example/spins/\nftp://old.example/')
     await page.getByText('line 2: only http(s) URLs are supported').waitFor()
