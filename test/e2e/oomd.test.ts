@@ -101,6 +101,12 @@ describe.skipIf(skip)(`systemd-oomd view in Chromium (browser mode, live service
     expect(await alert.textContent()).toMatch(/SwapUsedLimit: "150%" is above 100%/)
     expect(await alert.textContent()).toMatch(/Nothing was written/)
     expect(existsSync(OWN_FILE) ? readFileSync(OWN_FILE, 'utf8') : null).toBe(before)
+    // The status refreshed after the failed save: the value typed stays, to be corrected, and so
+    // it does through a manual Refresh.
+    expect(await page.getByLabel('Swap used limit').inputValue()).toBe('150%')
+    await page.getByRole('button', { name: 'Refresh' }).click()
+    await expect.poll(() => page.getByRole('button', { name: 'Refresh' }).isEnabled()).toBe(true)
+    expect(await page.getByLabel('Swap used limit').inputValue()).toBe('150%')
   })
 
   it('the switch never contradicts the blockers: its words and the sentence next to it say what a click does', async () => {
