@@ -178,6 +178,38 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
     expect(watch.errors).toEqual([])
   })
 
+  it('the verify box follows the Settings default until it is ticked or unticked for this write', async () => {
+    const page = await open()
+    const box = page.getByLabel('Verify by reading the drive back (recommended)')
+    /** Saves the default from another window, as a user with two windows open would. */
+    const saveDefault = async (on: boolean): Promise<void> => {
+      const other = await browser.newPage()
+      await other.goto(server.url)
+      await other.goto(`${server.origin}/#/settings`)
+      const setting = other.getByLabel('Read the drive back and verify it')
+      await setting.waitFor()
+      await expect.poll(() => other.getByRole('button', { name: 'Save' }).isEnabled()).toBe(true)
+      await setting.setChecked(on)
+      await other.getByRole('button', { name: 'Save' }).click()
+      await other.getByText('Saved.', { exact: true }).waitFor()
+      await other.close()
+    }
+    try {
+      await expect.poll(() => box.isChecked()).toBe(true)
+      // Untouched: it follows a new default.
+      await saveDefault(false)
+      await expect.poll(() => box.isChecked()).toBe(false)
+      // Ticked for this write: a default saved meanwhile does not undo it.
+      await box.check()
+      await saveDefault(true)
+      await saveDefault(false)
+      await page.waitForTimeout(300)
+      expect(await box.isChecked()).toBe(true)
+    } finally {
+      await saveDefault(true)
+    }
+  })
+
   it('typed paths: ~ works, a relative path gets a sentence, never an errno', async () => {
     const page = await open()
     const input = page.getByLabel('Local image file')
