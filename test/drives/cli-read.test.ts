@@ -1,11 +1,11 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs'
+import { existsSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { WriteJob } from '../../src/shared/contract'
 import { runHsc as hsc } from '../support/hsc'
 import { PROJECT_ROOT } from '../support/paths'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
+import { cmpPrefix, flipBits, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const skip = !built ? 'run npm run build first (npm test does)' : await udisksSkipReason()
@@ -50,11 +50,7 @@ describe.skipIf(!!skip || !!noZstd)(
       expect(ok.stdout).toMatch(/holds exactly the image/)
 
       const at = 3 * MiB + 77
-      const fd = openSync(file, 'r+')
-      const b = Buffer.alloc(1)
-      readSync(fd, b, 0, 1, at)
-      writeSync(fd, Buffer.from([b[0] ^ 0x5a]), 0, 1, at)
-      closeSync(fd)
+      flipBits(file, at, 0x5a)
       const bad = await hsc(['drives', 'verify', '--json', dev, iso], on)
       expect(bad.status).toBe(1)
       const job = JSON.parse(bad.stdout) as WriteJob

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findImageEnd } from '../../src/main/services/drives/image-end'
@@ -10,7 +10,7 @@ import { createRootFs } from '../../src/main/services/system/rootfs'
 import { imageDigests, RACY_MS } from '../../src/main/services/system/image-digests'
 import { hashFile } from '../../src/main/services/spins/hash'
 import type { WriteJob } from '../../src/shared/contract/drives'
-import { loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
+import { flipBits, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from './support'
 
 const MiB = 1024 * 1024
 const skip = (await udisksSkipReason()) ?? (spawnSync('sfdisk', ['--version']).status === 0 ? undefined : 'sfdisk (util-linux) is not installed')
@@ -106,11 +106,7 @@ describe.skipIf(!!skip)(`verify and back up a stick (real udisksd, loop devices,
     expect(ok.imageSize).toBe(statSync(iso).size)
 
     const at = 5 * MiB + 12345
-    const fd = openSync(file, 'r+')
-    const b = Buffer.alloc(1)
-    readSync(fd, b, 0, 1, at)
-    writeSync(fd, Buffer.from([b[0] ^ 0xff]), 0, 1, at)
-    closeSync(fd)
+    flipBits(file, at, 0xff)
     const before = sha256File(file)
     const bad = await verify(s, dev, iso)
     expect(bad.stage).toBe('failed')
@@ -136,11 +132,7 @@ describe.skipIf(!!skip)(`verify and back up a stick (real udisksd, loop devices,
     expect((await verify(service(), dev, img)).targets[0]).toMatchObject({ verified: true, verifiedBy: 'comparison' })
 
     const at = 6 * MiB + 700
-    const fd = openSync(file, 'r+')
-    const b = Buffer.alloc(1)
-    readSync(fd, b, 0, 1, at)
-    writeSync(fd, Buffer.from([b[0] ^ 0x01]), 0, 1, at)
-    closeSync(fd)
+    flipBits(file, at, 0x01)
     const bad = await verify(s, dev, img)
     expect(bad.targets[0].error).toMatchObject({ name: 'VerificationMismatch', offset: at, stage: 'verify' })
   })

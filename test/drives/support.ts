@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, realpathSync, statSync, writeFileSync, writeSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { connectFdBus } from '../../src/main/services/drives/udisks/bus'
@@ -118,4 +118,16 @@ export function sleepSync(ms: number): void {
 /** How long until `file`'s last change is older than the image digests' racy window, so a digest taken of it is kept. */
 export function msUntilDigestKept(file: string): number {
   return Math.max(0, statSync(file).ctimeMs + RACY_MS + 100 - Date.now())
+}
+
+/** Flips the bits of `mask` in the byte at `at` of `file`, behind any device's back (a flash cell that did not keep its value). */
+export function flipBits(file: string, at: number, mask: number): void {
+  const fd = openSync(file, 'r+')
+  try {
+    const b = Buffer.alloc(1)
+    readSync(fd, b, 0, 1, at)
+    writeSync(fd, Buffer.from([b[0] ^ mask]), 0, 1, at)
+  } finally {
+    closeSync(fd)
+  }
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process'
-import { openSync, closeSync, readSync, writeSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
+import { openSync, closeSync, writeSync, rmSync, statSync, truncateSync, writeFileSync, readFileSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -8,7 +8,7 @@ import type { WriteEvent } from '../../src/main/services/drives/pipeline'
 import { createRootFs } from '../../src/main/services/system/rootfs'
 import { imageDigests } from '../../src/main/services/system/image-digests'
 import type { WriteJob } from '../../src/shared/contract/drives'
-import { cmpPrefix, loopDelete, loopSetup, makeIso, msUntilDigestKept, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
+import { cmpPrefix, flipBits, loopDelete, loopSetup, makeIso, msUntilDigestKept, readHead, sha256File, sleepSync, tmpDir, udisksSkipReason } from './support'
 
 const skip = await udisksSkipReason()
 const MiB = 1024 * 1024
@@ -601,11 +601,7 @@ describe.skipIf(skip)(`writing through UDisks2 OpenDevice (real udisksd, loop de
       digests: imageDigests(store),
       onWrite: (ev) => {
         if (flip.at === undefined || ev.kind !== 'head' || ev.phase !== 'done') return
-        const fd = openSync(backing, 'r+')
-        const b = Buffer.alloc(1)
-        readSync(fd, b, 0, 1, flip.at)
-        writeSync(fd, Buffer.from([b[0] ^ 0x20]), 0, 1, flip.at)
-        closeSync(fd)
+        flipBits(backing, flip.at, 0x20)
       }
     })
     const req: Req = { image: img, targets: [{ device: dev }], verify: true, expectedSha256: sha, allowUnverified: false, after: 'none' }

@@ -1,13 +1,13 @@
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import { closeSync, existsSync, openSync, readSync, rmSync, statSync, writeSync } from 'node:fs'
+import { existsSync, rmSync, statSync } from 'node:fs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { rendererBuilt, startBrowserMode, type BrowserMode } from '../support/browser-mode'
 import { chromiumAvailable, launchChromium, watchPage } from '../support/chromium'
 import { formatBytes } from '../../src/shared/format'
-import { loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
+import { flipBits, loopDelete, loopSetup, makeIso, sha256File, tmpDir, udisksSkipReason } from '../drives/support'
 
 const why = !rendererBuilt ? 'run `npm run build` first (npm test does)' : !chromiumAvailable ? 'Debian chromium is not installed' : await udisksSkipReason()
 const MiB = 1024 * 1024
@@ -85,11 +85,7 @@ describe.skipIf(!!why)(
       await job.getByRole('button', { name: 'Close' }).click()
 
       const at = 2 * MiB + 99
-      const fd = openSync(backing, 'r+')
-      const b = Buffer.alloc(1)
-      readSync(fd, b, 0, 1, at)
-      writeSync(fd, Buffer.from([b[0] ^ 1]), 0, 1, at)
-      closeSync(fd)
+      flipBits(backing, at, 1)
       await verifyBtn.click()
       await expect.poll(() => job.getAttribute('data-stage'), { timeout: 60_000 }).toBe('failed')
       expect(await page.getByTestId('read-message').innerText()).toContain(`differs from the image at byte ${at}`)
