@@ -51,7 +51,8 @@ describe.skipIf(skip)(`Settings view in Chromium${skip ? ` (skipped: ${why})` : 
     await other.getByRole('button', { name: 'Save' }).click()
     await other.getByText('Saved.', { exact: true }).waitFor()
     await other.close()
-    await expect.poll(() => page.getByLabel('Theme').inputValue()).toBe('light')
+    // The change reaches this window as a settings.changed event (slow on a loaded CI machine).
+    await expect.poll(() => page.getByLabel('Theme').inputValue(), { timeout: 15_000 }).toBe('light')
     expect(await page.getByLabel('Download folder').inputValue()).toBe('relative/dir')
     await page.getByText('Use a full path starting with /').waitFor()
     await page.getByLabel('Download folder').fill('/tmp/hsc-downloads')

@@ -188,7 +188,7 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
       await other.goto(`${server.origin}/#/settings`)
       const setting = other.getByLabel('Read the drive back and verify it')
       await setting.waitFor()
-      await expect.poll(() => other.getByRole('button', { name: 'Save' }).isEnabled()).toBe(true)
+      await expect.poll(() => other.getByRole('button', { name: 'Save' }).isEnabled(), { timeout: 15_000 }).toBe(true)
       await setting.setChecked(on)
       await other.getByRole('button', { name: 'Save' }).click()
       await other.getByText('Saved.', { exact: true }).waitFor()
@@ -198,12 +198,13 @@ describe.skipIf(!!why)(`Write USB view in Chromium (browser mode, real udisksd, 
       await expect.poll(() => box.isChecked()).toBe(true)
       // Untouched: it follows a new default.
       await saveDefault(false)
-      await expect.poll(() => box.isChecked()).toBe(false)
+      await expect.poll(() => box.isChecked(), { timeout: 15_000 }).toBe(false)
       // Ticked for this write: a default saved meanwhile does not undo it.
       await box.check()
       await saveDefault(true)
       await saveDefault(false)
-      await page.waitForTimeout(300)
+      // Nothing here shows that the last event arrived; the untouched case above showed it does within this.
+      await page.waitForTimeout(2000)
       expect(await box.isChecked()).toBe(true)
     } finally {
       await saveDefault(true)
