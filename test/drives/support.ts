@@ -62,9 +62,10 @@ export function loopSetup(file: string, bytes?: number): string {
     // ours (its backing file says so) and UDisks2 lists it once udev's event arrives.
     const late = /waiting for loop object after creating '(\/dev\/loop\d+)'/.exec(out)
     if (late && backingFile(late[1]) === realpathSync(file)) return awaitUdisksObject(late[1], out)
-    // The error names the contested device too: never take it for ours.
-    if (attempt === 6 || !/resource busy/i.test(out)) throw new Error(`udisksctl loop-setup said: ${out}`)
-    sleepSync(50 * attempt)
+    // The error names the contested device too: never take it for ours. A device udisksd gave
+    // up on and detached again (no longer backed by our file) is tried anew, like a busy one.
+    if (attempt === 6 || !(/resource busy/i.test(out) || late)) throw new Error(`udisksctl loop-setup said: ${out}`)
+    sleepSync(late ? 1000 : 50 * attempt)
   }
   const m = /(\/dev\/loop\d+)/.exec(out)
   if (!m) throw new Error(`udisksctl loop-setup said: ${out}`)
