@@ -98,10 +98,11 @@ export class WriteJobRunner {
   private lastEmit = 0
   /** Bytes of image written (the decompressed size, known exactly only after the write). */
   private writtenSize: number
-  /** The image's read-back fingerprint (system/fingerprint.ts), from a read-back that found a drive equal to it. */
+  /**
+   * The image's read-back fingerprint (system/fingerprint.ts): of the bytes written, taken from
+   * the write's buffers (none when they were spliced), else from a comparison that found a drive equal.
+   */
   private tree?: string
-  /** The fingerprint of the bytes written, taken from the write's buffers (none when they were spliced). */
-  private writtenTree?: string
   private emitTimer?: NodeJS.Timeout
   /** A plain image, open for the whole job (the write and the read-back read this one descriptor). */
   private image?: JobImage
@@ -328,7 +329,7 @@ export class WriteJobRunner {
       if (known) this.state.sha256TakenAt = known.at
       this.state.compressedSha256 = result.containerSha256
       this.writtenSize = result.imageSize
-      this.writtenTree = result.tree
+      this.tree = result.tree
       if (compressed) this.state.imageSize = result.imageSize
 
       await Promise.all(
@@ -355,7 +356,7 @@ export class WriteJobRunner {
           hint: 'Do not boot from this drive. Make sure nothing else writes the image, then write it again.'
         })
         for (const t of this.active()) this.fail(t.id, err, true)
-      } else if (sha && !known && !compressed) await this.image?.remember(sha, this.tree ?? this.writtenTree)
+      } else if (sha && !known && !compressed) await this.image?.remember(sha, this.tree)
       else if (known && !known.tree && this.tree) await this.image?.keepTree(this.tree)
     }
   }
@@ -409,7 +410,7 @@ export class WriteJobRunner {
         // The fingerprint of the bytes just written, or kept for this unchanged plain image: the
         // drive is read and hashed, the image not read. Otherwise the comparison takes the
         // fingerprint, for the next write of the unchanged file.
-        tree: this.writtenTree ?? (info?.compression ? undefined : this.image?.known?.tree),
+        tree: this.tree ?? (info?.compression ? undefined : this.image?.known?.tree),
         fingerprint: !info?.compression && Boolean(this.image),
         onEqual: (by, tree) => {
           t.verifiedBy = by

@@ -92,15 +92,15 @@ export async function compareWithImage(opts: ReadBackOptions & ImageCheck): Prom
   const io = loadDriveIo()
   const hashAt = opts.hashAt ?? io?.hashAt
   // The drive alone, hashed: with the fingerprint matching, the image is never opened.
-  const hashed = Boolean(opts.tree && hashAt && io)
-  if (opts.tree && hashAt && io && (await hashOnPool(hashAt, io, opts)) === opts.tree) {
+  const driveTree = opts.tree && hashAt && io ? await hashOnPool(hashAt, io, opts) : undefined
+  if (driveTree !== undefined && driveTree === opts.tree) {
     opts.onEqual?.('fingerprint')
     return undefined
   }
   // A compressed image is decompressed again: the drive is compared with the decompressed stream.
   const image = typeof opts.source === 'function' ? await opts.source() : (opts.source ?? (await openFileReader(opts.imagePath)))
   const { differs, tree } = await compareBytes(image, io, opts)
-  if (differs === undefined && hashed) {
+  if (differs === undefined && driveTree !== undefined) {
     // The drive hashed differently but holds the image's bytes: the image is not what was hashed.
     throw new AppError(
       'ImageReadError',
@@ -284,12 +284,13 @@ function compareOnPool(
  * pool thread that read it. Two calls in flight: on 2 cores a RAM-backed drive read back
  * fastest so, as fast as reading it without hashing (C, 1 GiB: 108-130 ms; 4 threads 123-134).
  */
-async function hashOnPool(hashAt: HashAt, io: Pick<DriveIo, 'xxh3'>, opts: ReadBackOptions & { imagePath: string }): Promise<string | undefined> {
+async function hashOnPool(hashAt: HashAt, io: Pick<DriveIo, 'xxh3'>, opts: ReadBackOptions & { imagePath: string }): Promise<string> {
   const depth = 2
   const bufs = alignedBuffers(depth, HASH_SPAN)
   const leaves = Buffer.alloc(leavesBytes(opts.imageSize))
-  const differs = await overPool(opts, HASH_SPAN, depth, (i, offset, want, stop) =>
+  // A read-and-hash reports no differing byte: every failure (drive ended, cancel) throws.
+  await overPool(opts, HASH_SPAN, depth, (i, offset, want, stop) =>
     hashAt(opts.fd, bufs[i], offset, want, roundUp(want, opts.blockSize), LEAF, stop, leaves.subarray((offset / LEAF) * 16))
   )
-  return differs === undefined ? treeOf(io.xxh3, leaves, opts.imageSize) : undefined
+  return treeOf(io.xxh3, leaves, opts.imageSize)
 }
