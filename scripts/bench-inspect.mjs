@@ -5,13 +5,13 @@
 //     runner each time so the version probes spawn again). Target: median under 100 ms.
 //  2. Standard tools reading the same sources (cat, zcat, stat, systemctl, btrfs) from one
 //     shell, for comparison; the ratio is printed.
-//  3. Cold start of `node bin/hsc.cjs inspect --json` (built CLI). Target: under 400 ms.
+//  3. Cold start of `bin/hsc inspect --json` (built CLI). Target: under 400 ms.
 // Usage: node scripts/bench-inspect.mjs [runs]   (no timing assertions: numbers only)
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { bundleExports, median, p90 } from './lib/bench.mjs'
+import { bundleExports, hscEntry, median, p90 } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const RUNS = Math.max(5, Number(process.argv[2]) || 30)
@@ -113,17 +113,17 @@ try {
   rmSync(outFile, { force: true })
 }
 
-const cli = path.join(ROOT, 'bin/hsc.cjs')
+const cli = hscEntry(ROOT)
 const built = path.join(ROOT, 'out/cli/hsc.cjs')
 if (!existsSync(cli) || !existsSync(built)) {
-  console.log(`  cli cold start: skipped (${!existsSync(cli) ? 'bin/hsc.cjs missing' : 'CLI not built: run npm run build'})`)
+  console.log(`  cli cold start: skipped (${!existsSync(cli) ? 'bin/hsc missing' : 'CLI not built: run npm run build'})`)
 } else {
   const cliRuns = Math.min(RUNS, 15)
   const times = []
   let bad = ''
   for (let i = 0; i < cliRuns; i++) {
     const t = performance.now()
-    const r = spawnSync(process.execPath, [cli, 'inspect', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const r = spawnSync(cli, ['inspect', '--json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
     times.push(performance.now() - t)
     // Exit 1 means "a check failed", still a complete report; anything else is a broken run.
     if (r.status !== 0 && r.status !== 1) bad = `exit ${r.status}: ${r.stderr.trim().split('\n')[0]}`
@@ -136,6 +136,6 @@ if (!existsSync(cli) || !existsSync(built)) {
     }
   }
   console.log(
-    `  cli cold start \`node bin/hsc.cjs inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`
+    `  cli cold start \`bin/hsc inspect --json\` median ${ms(median(times))}  p90 ${ms(p90(times))}  target < ${TARGET_CLI_MS} ms  ${median(times) < TARGET_CLI_MS ? 'OK' : 'OVER'}${bad ? `  (BROKEN RUN: ${bad})` : ''}`
   )
 }

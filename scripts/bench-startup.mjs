@@ -11,19 +11,20 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { pairedRatio } from './lib/bench.mjs'
+import { extraCaNote, hscEntry, nodeEnvOfHsc, pairedRatio } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-const HSC = path.join(ROOT, 'bin/hsc.cjs')
+const HSC = hscEntry(ROOT)
 if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
   console.error('bench:startup: run `npm run build` first')
   process.exit(1)
 }
 const PAIRS = Math.max(5, Number(process.argv[2]) || 15)
 
+// Every process starts with the environment hsc's own Node gets (see nodeEnvOfHsc).
 function timed(argv) {
   const t = process.hrtime.bigint()
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NO_COLOR: '1' } })
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...nodeEnvOfHsc(), NO_COLOR: '1' } })
   if (r.error) throw r.error
   return Number(process.hrtime.bigint() - t) / 1e6
 }
@@ -47,10 +48,11 @@ function report(label, goal, { ref, sub, refs, subs, ratio, min, max }, refLabel
   )
 }
 
-console.log(`cold starts, ${PAIRS} alternating pairs each, medians (min-max)\n`)
-report('hsc inspect --json', 1.6, paired(node0, [process.execPath, HSC, 'inspect', '--json']))
-report('hsc repos list --json', 1.8, paired(node0, [process.execPath, HSC, 'repos', 'list', '--json']))
-report('hsc oomd status --json', 1.8, paired(node0, [process.execPath, HSC, 'oomd', 'status', '--json']))
+console.log(`cold starts of bin/hsc, ${PAIRS} alternating pairs each, medians (min-max)`)
+console.log(`${extraCaNote() ?? ''}\n`)
+report('hsc inspect --json', 1.6, paired(node0, [HSC, 'inspect', '--json']))
+report('hsc repos list --json', 1.8, paired(node0, [HSC, 'repos', 'list', '--json']))
+report('hsc oomd status --json', 1.8, paired(node0, [HSC, 'oomd', 'status', '--json']))
 
 // A root with 303 .repo files: our whole command against node -e 0 plus one rpm -qf for all.
 const tree = mkdtempSync(path.join(os.tmpdir(), 'hsc-bench-repos-'))
@@ -64,12 +66,7 @@ try {
     files.push(f)
   }
   const rpmOnce = ['sh', '-c', `"$0" -e 0 && rpm -qf --queryformat '%{NAME}\\n' -- "$@" >/dev/null 2>&1; true`, process.execPath, ...files]
-  report(
-    'hsc repos list --root (303 files)',
-    1.5,
-    paired(rpmOnce, [process.execPath, HSC, 'repos', 'list', '--json', '--root', tree]),
-    'node -e 0 + one rpm -qf'
-  )
+  report('hsc repos list --root (303 files)', 1.5, paired(rpmOnce, [HSC, 'repos', 'list', '--json', '--root', tree]), 'node -e 0 + one rpm -qf')
 } finally {
   rmSync(tree, { recursive: true, force: true })
 }

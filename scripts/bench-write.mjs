@@ -27,7 +27,7 @@ import { createRequire } from 'node:module'
 import { randomFillSync } from 'node:crypto'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { bundleExports, median, pairedRatio, ratioLine, timeProcess } from './lib/bench.mjs'
+import { bundleExports, extraCaNote, hscEntry, median, nodeEnvOfHsc, pairedRatio, ratioLine, timeProcess } from './lib/bench.mjs'
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const SELF = fileURLToPath(import.meta.url)
@@ -116,7 +116,7 @@ process.on('SIGINT', () => {
 
 /** `hsc write` as a user runs it, against dd, each a whole process, alternating. */
 function wholeProcess(image, loop, sha) {
-  const hsc = path.join(ROOT, 'bin/hsc.cjs')
+  const hsc = hscEntry(ROOT)
   if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
     console.log('\n(whole-process comparison skipped: run `npm run build` first)')
     return
@@ -124,8 +124,7 @@ function wholeProcess(image, loop, sha) {
   // The bench's own state folder: the image digests kept there are the ones this run made.
   const state = mkdtempSync(path.join(work, 'state-'))
   const env = { ...process.env, HSC_TEST_ALLOW_LOOP: '1', NO_COLOR: '1', HSC_STATE_DIR: state }
-  const write = (extra, stateDir = state) =>
-    timeProcess([process.execPath, hsc, 'write', image, loop, ...extra, '--yes', '--json'], { env: { ...env, HSC_STATE_DIR: stateDir } })
+  const write = (extra, stateDir = state) => timeProcess([hsc, 'write', image, loop, ...extra, '--yes', '--json'], { env: { ...env, HSC_STATE_DIR: stateDir } })
   // The writes as a user runs them; the same runs meet dd and, when installed, etcher-sdk.
   // A downloaded or `hsc verify`-ed image has its SHA-256 kept with the file's identity, so
   // its verified write reads it once (system/image-digests); an image never hashed before is
@@ -144,14 +143,16 @@ function wholeProcess(image, loop, sha) {
   // What no Node program can go below, measured here: the goal's 10 % over dd against Node's
   // own start, and the verified write's goal against one SHA-256 pass over the image (the
   // published checksum must be checked on the bytes written), each timed as a whole process.
-  const nodeStart = median(Array.from({ length: pairs }, () => timeProcess([process.execPath, '-e', '0'])))
+  const nodeStart = median(Array.from({ length: pairs }, () => timeProcess([process.execPath, '-e', '0'], { env: nodeEnvOfHsc() })))
+  const note = extraCaNote()
+  if (note) console.log(`  ${note}`)
   console.log(
     `  floor: Node's own start (node -e 0) takes ${nodeStart.toFixed(0)} ms, ${(nodeStart / noVerify.ref).toFixed(2)}x dd's write; the goal leaves ${(0.1 * noVerify.ref).toFixed(0)} ms over dd`
   )
   // The image was made moments ago: its digest is kept only once its last change is 2 s old.
   const wait = statSync(image).ctimeMs + 2100 - Date.now()
   if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait)
-  execFileSync(process.execPath, [hsc, 'verify', image, '--sha256', sha], { env, stdio: 'ignore' })
+  execFileSync(hsc, ['verify', image, '--sha256', sha], { env, stdio: 'ignore' })
   const verify = pairedRatio(() => timeProcess(ddWrite) + timeProcess(ddRead), hscWrite.verified, pairs)
   console.log(ratioLine('hsc write (verified)         ', 'dd write + dd iflag=direct read-back', verify, 1.15))
   console.log(

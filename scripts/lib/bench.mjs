@@ -2,6 +2,7 @@
 import { randomFillSync } from 'node:crypto'
 import { spawnSync } from 'node:child_process'
 import { closeSync, openSync, writeSync } from 'node:fs'
+import path from 'node:path'
 
 export const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b)
@@ -10,6 +11,28 @@ export const median = (xs) => {
 }
 
 export const p90 = (xs) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.9))]
+
+/** hsc as users run it: bin/hsc, which starts Node on bin/hsc.cjs without NODE_EXTRA_CA_CERTS. */
+export const hscEntry = (root) => path.join(root, 'bin/hsc')
+
+/**
+ * The environment bin/hsc gives Node, for a `node -e 0` reference that starts like hsc's own
+ * Node: where NODE_EXTRA_CA_CERTS is set, Node spends ~40 ms building its trust store at start
+ * (bin/hsc defers that; see there), and a reference paying it would flatter hsc.
+ */
+export function nodeEnvOfHsc(env = process.env) {
+  const { NODE_EXTRA_CA_CERTS: _deferred, ...rest } = env
+  return rest
+}
+
+/** A line saying what NODE_EXTRA_CA_CERTS costs a bare Node start here, when it is set. */
+export function extraCaNote(times = 9) {
+  if (!process.env.NODE_EXTRA_CA_CERTS) return undefined
+  const start = (env) => median(Array.from({ length: times }, () => timeProcess([process.execPath, '-e', '0'], { env })))
+  const without = start(nodeEnvOfHsc())
+  const withIt = start(process.env)
+  return `(NODE_EXTRA_CA_CERTS is set here: \`node -e 0\` takes ${withIt.toFixed(0)} ms with it, ${without.toFixed(0)} ms without. bin/hsc starts Node without it, so the node -e 0 reference runs without it too.)`
+}
 
 /** A file of `size` random bytes, written in 64 MiB blocks (incompressible, like an ISO). */
 export function writeRandomFile(file, size) {

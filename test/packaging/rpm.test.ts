@@ -186,11 +186,15 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
   it("the installed hsc runs with this machine's Node.js and inspects a fixture root like the built tree does", async () => {
     const hsc = installed('/usr/bin/hsc')
     expect(lstatSync(hsc).isSymbolicLink()).toBe(true)
-    expect(realpathSync(hsc)).toBe(installed(`${APP}/bin/hsc.cjs`))
-    expect(readFileSync(hsc, 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
+    expect(realpathSync(hsc)).toBe(installed(`${APP}/bin/hsc`))
+    // The command is bin/hsc, a shell script that starts the distribution's node on bin/hsc.cjs.
+    expect(readFileSync(hsc, 'utf8').split('\n')[0]).toBe('#!/bin/sh')
+    expect(readFileSync(hsc, 'utf8')).toMatch(/^exec \/usr\/bin\/node "\$\{self%\/\*\}\/hsc\.cjs" "\$@"$/m)
+    expect(readFileSync(installed(`${APP}/bin/hsc.cjs`), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
 
-    const version = await run([process.execPath, hsc, '--version'])
+    const version = await run([hsc, '--version'])
     expect(version).toMatchObject({ status: 0, stdout: `hsc ${pkg.version}\n` })
+    expect(await run([process.execPath, installed(`${APP}/bin/hsc.cjs`), '--version'])).toMatchObject({ status: 0, stdout: `hsc ${pkg.version}\n` })
     // The former entry, which fact scripts and units written by older versions name, still runs.
     const former = installed(`${APP}/bin/hsc.mjs`)
     expect(readFileSync(former, 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
@@ -203,7 +207,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
       '/boot/config-6.10.9-0.hs1.hsx.el9.x86_64': fixture('kernel-config/6.10.9-0.hs1.hsx.el9.x86_64')
     })
     try {
-      const fromRpm = await run([process.execPath, hsc, 'inspect', '--json', '--root', root])
+      const fromRpm = await run([hsc, 'inspect', '--json', '--root', root])
       const fromTree = await run([process.execPath, HSC, 'inspect', '--json', '--root', root])
       expect([0, 1], fromRpm.stderr).toContain(fromRpm.status)
       expect([0, 1], fromTree.stderr).toContain(fromTree.status)
@@ -227,7 +231,7 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
       desktop: '/usr/bin/hyperscale-companion',
       install: 'dnf install hyperscale-companion'
     })
-    const r = await run([process.execPath, hsc, 'gui'])
+    const r = await run([hsc, 'gui'])
     if (existsSync('/usr/bin/hyperscale-companion')) return // a desktop package on this machine: not the case under test
     expect(r.status).toBe(1)
     expect(r.stderr).toContain('the desktop app is not installed (dnf install hyperscale-companion)')

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { HSC } from './paths'
+import { HSC_LAUNCHER } from './paths'
 
 export interface HscResult {
   status: number | null
@@ -8,12 +8,12 @@ export interface HscResult {
 }
 
 /**
- * Runs the built `hsc` without blocking this process (servers the test hosts, like a
+ * Runs the built `hsc` through its installed entry point (bin/hsc) without blocking this process (servers the test hosts, like a
  * loopback dnf repo, must keep answering), with stdin closed and no colour.
  */
 export function runHsc(args: readonly string[], env: Record<string, string> = {}): Promise<HscResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HSC, '--no-color', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+    const child = spawn(HSC_LAUNCHER, ['--no-color', ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...env } })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d))

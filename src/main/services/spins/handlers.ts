@@ -2,7 +2,8 @@ import type { spinsMethods } from '../../../shared/contract/spins'
 import type { HandlerFactory } from '../handlers'
 import type { ServiceContext } from '../context'
 import { spinsCacheDir } from './paths'
-import { proxiedFetch } from './proxied-fetch'
+import { deferredExtraCaFile, extraCaContext } from '../system/extra-ca'
+import { proxiedFetch, transportFetch } from './proxied-fetch'
 import { chooseProxy } from './proxy'
 import { socketTransport } from './socket-transport'
 import { createSpinsService, type SpinsService } from './service'
@@ -15,9 +16,13 @@ export function spinsServiceFor(ctx: ServiceContext): SpinsService {
   if (!s) {
     // The proxy setting is read per request, so a change in Settings applies to the next one.
     const proxyFor = async (target: URL): Promise<URL | undefined> => chooseProxy(target, (await ctx.settings.get()).settings.proxy, ctx.env).proxy
-    const get = socketTransport({ proxy: proxyFor })
+    // With NODE_EXTRA_CA_CERTS deferred (system/extra-ca.ts), TLS connections take the
+    // context that adds its certificates, read at the first one; Node's fetch has no way to be
+    // given it, so its requests go through the same transport.
+    const deferredCa = deferredExtraCaFile() !== undefined
+    const get = socketTransport({ proxy: proxyFor, ...(deferredCa ? { tls: () => ({ secureContext: extraCaContext() }) } : {}) })
     s = createSpinsService({
-      fetch: proxiedFetch((url, init) => fetch(url, init), get, proxyFor),
+      fetch: proxiedFetch(deferredCa ? transportFetch(get) : (url, init) => fetch(url, init), get, proxyFor),
       cacheDir: spinsCacheDir(ctx.env),
       digests: ctx.digests,
       settings: async () => (await ctx.settings.get()).settings,

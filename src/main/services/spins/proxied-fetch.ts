@@ -9,11 +9,23 @@ const KEPT_HEADERS = ['content-length', 'content-type', 'last-modified', 'etag',
  * with CONNECT) and comes back as a fetch Response; other URLs keep using plain fetch.
  */
 export function proxiedFetch(direct: FetchLike, get: HttpGet, proxyFor: (target: URL) => Promise<URL | undefined>): FetchLike {
+  const viaTransport = transportFetch(get)
   return async (input, init) => {
     const url = String(input)
-    if (!(await proxyFor(new URL(url)))) return direct(url, init)
+    return (await proxyFor(new URL(url))) ? viaTransport(url, init) : direct(url, init)
+  }
+}
+
+/**
+ * GET and HEAD through the project's own transport, answered as a fetch Response: for proxies,
+ * and for TLS trust Node's fetch cannot be given (system/extra-ca.ts). Redirects are followed
+ * by the transport, with the same no-downgrade rule (redirect-policy.ts).
+ */
+export function transportFetch(get: HttpGet): FetchLike {
+  return async (input, init) => {
+    const url = String(input)
     const method = (init?.method ?? 'GET').toUpperCase()
-    if (method !== 'GET' && method !== 'HEAD') throw new TypeError(`only GET and HEAD go through the proxy, not ${method}`)
+    if (method !== 'GET' && method !== 'HEAD') throw new TypeError(`only GET and HEAD go through hsc's own HTTP transport, not ${method}`)
     const signal = init?.signal ?? AbortSignal.timeout(60_000)
     const r = await get(url, { headers: {}, signal })
     const headers = new Headers()

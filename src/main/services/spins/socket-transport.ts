@@ -17,8 +17,8 @@ import type { HttpGet, HttpResponse } from './transport'
  * One request per connection (Connection: close); redirects are followed like fetch does.
  */
 export interface SocketTransportOptions {
-  /** Extra options for tls.connect (tests pass a throwaway CA). */
-  tls?: Tls.ConnectionOptions
+  /** Extra options for tls.connect (tests pass a throwaway CA), or a function giving them per connection. */
+  tls?: Tls.ConnectionOptions | (() => Tls.ConnectionOptions | undefined)
   /** Size of the receive buffer; reads larger than this take several callbacks. */
   readBuffer?: number
   /** The http:// proxy for a target, if any (see proxy.ts); https goes through it with CONNECT. */
@@ -117,7 +117,12 @@ class Exchange {
       // buffer while the caller still holds views of it (a 4 MB download from nginx arrived
       // corrupted and short). 'data' chunks are fresh buffers; pausing the stream works. Inside
       // a CONNECT tunnel the certificate is checked against the mirror's name as usual.
-      this.socket = tls().connect({ ...where, servername: net.isIP(host) ? undefined : host, ALPNProtocols: ['http/1.1'], ...opts.tls })
+      this.socket = tls().connect({
+        ...where,
+        servername: net.isIP(host) ? undefined : host,
+        ALPNProtocols: ['http/1.1'],
+        ...(typeof opts.tls === 'function' ? opts.tls() : opts.tls)
+      })
       this.socket.on('data', (chunk: Buffer) => {
         if (!this.onRead(chunk)) this.socket.pause()
       })
