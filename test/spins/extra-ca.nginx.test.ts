@@ -4,7 +4,7 @@
  * what the variable adds, on top of Node's default trust, and the programs hsc starts still get
  * the variable. Real nginx TLS listeners with certificates from two throwaway CAs, real openssl.
  */
-import { execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
@@ -13,7 +13,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { VerifyResult } from '../../src/shared/contract/spins'
-import { runHsc, type HscResult } from '../support/hsc'
+import { runHsc, runProgram, type HscResult } from '../support/hsc'
 import { commandUnavailable, nginxUnavailable, startNginx, type NginxServer } from '../support/nginx'
 import { HSC, HSC_LAUNCHER, PROJECT_ROOT } from '../support/paths'
 
@@ -21,18 +21,6 @@ const run = promisify(execFile)
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const why = nginxUnavailable() ?? commandUnavailable('openssl', 'version') ?? (built ? null : 'run npm run build first')
 const IMAGE = 'CentOS-Stream-Hyperscale-9-20240301.1-x86_64-Live-GNOME.iso'
-
-/** Runs `node bin/hsc.cjs` directly, the way that does not defer the variable (the reference). */
-function runDirect(args: string[], env: Record<string, string>): Promise<HscResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [HSC, '--no-color', ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d))
-    child.stderr.on('data', (d: Buffer) => (stderr += d))
-    child.on('close', (status) => resolve({ status, stdout, stderr }))
-  })
-}
 
 describe.skipIf(why !== null)(`NODE_EXTRA_CA_CERTS, deferred by bin/hsc${why ? ` (skipped: ${why})` : ''}`, () => {
   let work: string
@@ -118,7 +106,8 @@ describe.skipIf(why !== null)(`NODE_EXTRA_CA_CERTS, deferred by bin/hsc${why ? `
   it('Node does not read the file at start-up through bin/hsc; run directly, it does', async () => {
     const env = { NODE_EXTRA_CA_CERTS: path.join(work, 'no-such-ca.pem') }
     // Node warns at start-up when it cannot load the file: proof that it tried.
-    const direct = await runDirect(['--version'], env)
+    // `node bin/hsc.cjs`, which does not defer the variable, is the reference.
+    const direct = await runProgram(process.execPath, [HSC, '--version'], env)
     expect(direct.status).toBe(0)
     expect(direct.stderr).toMatch(/Ignoring extra certs from `.*no-such-ca\.pem`, load failed/)
     const deferred = await runHsc(['--version'], env)
@@ -142,17 +131,7 @@ describe.skipIf(why !== null)(`NODE_EXTRA_CA_CERTS, deferred by bin/hsc${why ? `
     const link = path.join(work, 'bin-link', 'hsc')
     await mkdir(path.dirname(link), { recursive: true })
     await symlink(HSC_LAUNCHER, link)
-    const r = await new Promise<HscResult>((resolve) => {
-      const child = spawn(link, ['--version'], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, NODE_EXTRA_CA_CERTS: ca.b, NODE_OPTIONS: `--require ${probe}` }
-      })
-      let stdout = ''
-      let stderr = ''
-      child.stdout.on('data', (d: Buffer) => (stdout += d))
-      child.stderr.on('data', (d: Buffer) => (stderr += d))
-      child.on('close', (status) => resolve({ status, stdout, stderr }))
-    })
+    const r = await runProgram(link, ['--version'], { NODE_EXTRA_CA_CERTS: ca.b, NODE_OPTIONS: `--require ${probe}` })
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
     expect(JSON.parse(readFileSync(seen, 'utf8'))).toEqual({ extra: ca.b, handover: null, deferred: ca.b })
