@@ -2,6 +2,10 @@
  * Reading a deferred NODE_EXTRA_CA_CERTS file (system/extra-ca.ts) the way Node reads it. The
  * end-to-end behaviour, through bin/hsc and real TLS servers, is in test/spins/extra-ca.nginx.test.ts.
  */
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { rootCertificates } from 'node:tls'
 import { describe, expect, it } from 'vitest'
 import { extraCaContext, pemCertificates } from '../../src/main/services/system/extra-ca'
@@ -44,5 +48,18 @@ describe('extraCaContext', () => {
     }
     expect(extraCaContext('/nope.pem', { read, warn: (m) => warnings.push(m) })).toBeUndefined()
     expect(warnings).toEqual(["Ignoring extra certs from `/nope.pem`, load failed: ENOENT: no such file or directory, open '/nope.pem'"])
+  })
+
+  it('refuses a FIFO at once instead of waiting for a writer', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-extra-ca-'))
+    try {
+      const fifo = path.join(dir, 'ca.pem')
+      execFileSync('mkfifo', [fifo])
+      const warnings: string[] = []
+      expect(extraCaContext(fifo, { warn: (m) => warnings.push(m) })).toBeUndefined()
+      expect(warnings).toEqual([expect.stringMatching(/^Ignoring extra certs from `.*ca\.pem`, load failed: .*(FIFO|not a regular file)/i)])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

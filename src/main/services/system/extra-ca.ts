@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs'
 import type * as Crypto from 'node:crypto'
 import type * as Tls from 'node:tls'
 import { lazyBuiltin } from './lazy'
+import { readRegularSync } from './safe-file'
 
 /**
  * NODE_EXTRA_CA_CERTS without its start-up cost (#15). Whenever that variable is set, Node 20
@@ -10,7 +10,7 @@ import { lazyBuiltin } from './lazy'
  * `hsc inspect`, for a trust store most commands never use. So bin/hsc starts Node without
  * the variable, bin/hsc.cjs puts it back for the programs hsc starts and records the file
  * under this key, and the TLS connections hsc makes itself trust what Node would have:
- * its bundled roots plus the file's certificates (extraCaTrust).
+ * its bundled roots plus the file's certificates (extraCaContext).
  */
 export const DEFERRED_EXTRA_CA_KEY = Symbol.for('hsc.deferredExtraCaCerts')
 
@@ -64,7 +64,8 @@ export function extraCaContext(file = deferredExtraCaFile(), deps: TrustDeps = {
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m))
   let certificates: string[] = []
   try {
-    const read = pemCertificates((deps.read ?? ((f: string) => readFileSync(f, 'latin1')))(file))
+    // Like any file a variable names: a FIFO or a device must not hang the first connection.
+    const read = pemCertificates((deps.read ?? ((f: string) => readRegularSync(f, { label: 'the extra CA file' }).toString('latin1')))(file))
     certificates = read.certificates
     if (read.error)
       warn(
