@@ -170,6 +170,12 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
     const extra = Array.from({ length: 60 }, (_, i) => `zz-local-${i}.repo`)
     for (const f of extra)
       writeFileSync(path.join(dir, f), `[zz-local-${f.length}-${Math.random().toString(36).slice(2)}]\nbaseurl=file:///nonexistent\nenabled=0\n`)
+    // rpm is asked about every file before any is parsed: a packaged file that turns out
+    // malformed (dnf skips it) has no owner in the list, though rpm named one.
+    const [, broken] = [...world.packaged][0]
+    const brokenFile = path.join(world.root, broken.file)
+    const brokenText = readFileSync(brokenFile, 'utf8')
+    writeFileSync(brokenFile, `${brokenText}\n[unclosed\n`)
     try {
       const rpmCalls: string[][] = []
       const counting: typeof runCommand = (argv, opts) => {
@@ -178,9 +184,13 @@ describe.skipIf(!!skip)(`repos service against a real dnf installroot${skip ? ` 
       }
       const list = await createReposService({ run: counting, installroot: world.root, elevation: 'direct' }).list()
       expect(rpmCalls).toHaveLength(1)
-      for (const [, p] of world.packaged) expect(list.files.find((f) => f.path === p.file)!.owner).toBe(p.owner)
+      expect(rpmCalls[0]).toContain(broken.file)
+      const brokenEntry = list.files.find((f) => f.path === broken.file)!
+      expect([brokenEntry.malformed, brokenEntry.owner]).toEqual([true, undefined])
+      for (const [, p] of world.packaged) if (p !== broken) expect(list.files.find((f) => f.path === p.file)!.owner).toBe(p.owner)
       for (const f of extra) expect(list.files.find((x) => x.path === `/etc/yum.repos.d/${f}`)!.owner).toBeUndefined()
     } finally {
+      writeFileSync(brokenFile, brokenText)
       for (const f of extra) rmSync(path.join(dir, f), { force: true })
     }
   })

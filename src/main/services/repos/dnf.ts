@@ -28,7 +28,7 @@ export class Dnf {
     private readonly run: CommandRunner,
     readonly target: DnfTarget,
     /** Whether a host path exists (for /usr/bin/dnf5 when `dnf --version` is inconclusive). */
-    private readonly hostExists: (p: string) => Promise<boolean>,
+    private readonly hostExists: (p: string) => boolean | Promise<boolean>,
     /** The host's files, to tell dnf4's version without starting Python (about a second). */
     private readonly host?: Pick<RootFs, 'tryReadText' | 'list'>
   ) {

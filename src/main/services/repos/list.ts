@@ -178,6 +178,13 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
   const [overrides, main] = await Promise.all([readOverrides(fs, problems), mainGpgcheck(fs)])
 
   const names = (await fs.list(reposDir)).filter((n) => n.endsWith('.repo'))
+  // Asked now, for every file, so rpm answers while the files are read and parsed (issue 15);
+  // the owners of files that turn out malformed are not used.
+  const ownersAsked = ownersOf(
+    dnf,
+    names.map((n) => `${reposDir}/${n}`)
+  )
+  ownersAsked.catch(() => undefined)
   // One call for the directory: a thread-pool round trip per file cost seconds with hundreds
   // of .repo files under a --root (issue 15).
   const texts = await fs.tryReadTextsIn(reposDir, names)
@@ -227,14 +234,11 @@ export async function listRepos({ fs, dnf, vars }: ListDeps): Promise<RepoList> 
     files.push({ path: file, repoIds: ids, malformed: false })
   }
 
-  const wellFormed = files.filter((f) => !f.malformed)
   await dbKnown
-  const owners = await ownersOf(
-    dnf,
-    wellFormed.map((f) => f.path)
-  )
-  wellFormed.forEach((f, i) => {
-    if (owners[i]) f.owner = owners[i]
+  // One entry in `files` per name, in order.
+  const owners = await ownersAsked
+  files.forEach((f, i) => {
+    if (!f.malformed && owners[i]) f.owner = owners[i]
   })
 
   const list: RepoList = { reposDir, vars, repos, files, problems, dnf: await info }

@@ -1,4 +1,4 @@
-import { access } from 'node:fs/promises'
+import { accessSync } from 'node:fs'
 import type {
   FlavourOffer,
   HyperscalePackage,
@@ -54,9 +54,14 @@ export interface ReposService {
   readonly installroot?: string
 }
 
-const hostExists = async (p: string): Promise<boolean> => {
+/**
+ * Synchronous on purpose: `repos list` asks whether a root has an rpm database while it reads
+ * and parses the .repo files (synchronous work), and an answer from the thread pool would only
+ * arrive after it, so the rpm query could no longer run beside the parse (issue 15).
+ */
+const hostExists = (p: string): boolean => {
   try {
-    await access(p)
+    accessSync(p)
     return true
   } catch {
     return false
