@@ -14,6 +14,7 @@ import type { HttpGet, HttpResponse } from './transport'
 import { formatBytes } from '../../../shared/format'
 import { startMachine, transition, type DownloadEvent } from './download-machine'
 import { judgeResponse, parseContentRange, requestHeaders } from './download-response'
+import { networkReason } from './network-reason'
 
 export type { FetchLike } from './transport'
 
@@ -101,9 +102,7 @@ class AttemptEnd extends Error {
 
 function describe(err: unknown): string {
   if (err instanceof AttemptEnd && err.event.type === 'mirror-failed') return err.event.message
-  const e = err as { message?: string; cause?: { code?: string; message?: string } }
-  const cause = e.cause?.code ?? e.cause?.message
-  return cause ? `${e.message ?? String(err)} (${cause})` : (e.message ?? String(err))
+  return networkReason(err)
 }
 
 /** Trust what is on disk only if its sidecar describes the same download. */

@@ -1,6 +1,7 @@
 import { AppError } from '../../../shared/contract/errors'
 import type { FetchLike } from './download'
 import { fetchNoDowngrade } from './redirect-policy'
+import { networkReason } from './network-reason'
 
 export interface TextResult {
   text: string
@@ -56,8 +57,7 @@ export async function fetchText(fetch: FetchLike, urls: readonly string[], opts:
       return { text, url: res.url || url, contentType: res.headers.get('content-type') ?? '' }
     } catch (err) {
       if (opts.signal?.aborted) throw err
-      const e = err as Error & { cause?: { code?: string } }
-      errors.push(`${url}: ${e.name === 'TimeoutError' ? 'timed out' : e.message}${e.cause?.code ? ` (${e.cause.code})` : ''}`)
+      errors.push(`${url}: ${networkReason(err)}`)
     }
   }
   throw new AppError('FetchFailed', errors.join('; ') || 'no URL to fetch', { stage: 'fetch' })
