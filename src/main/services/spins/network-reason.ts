@@ -17,8 +17,11 @@ export function networkReason(err: unknown): string {
   const e = (err ?? {}) as { name?: string; message?: string; code?: unknown; cause?: { code?: unknown; message?: string } }
   if (e.name === 'TimeoutError') return 'timed out'
   const code = typeof e.code === 'string' ? e.code : typeof e.cause?.code === 'string' ? e.cause.code : undefined
-  // fetch says only "fetch failed"; the socket's own words are in the cause.
-  const words = e.message === 'fetch failed' && e.cause?.message ? `fetch failed: ${e.cause.message}` : (e.message ?? String(err))
+  // fetch says only "fetch failed"; the socket's own words are in the cause. Other errors keep
+  // their cause as a note.
+  const own = e.message ?? String(err)
+  const causeWords = e.cause?.message && !own.includes(e.cause.message) ? e.cause.message : undefined
+  const words = causeWords ? (own === 'fetch failed' ? `${own}: ${causeWords}` : `${own} (${causeWords})`) : own
   const said = code && !words.includes(code) ? `${words} (${code})` : words
   if (code && UNTRUSTED.has(code))
     return `its certificate is not trusted on this machine: ${said}. If your network uses its own certificate authority, set NODE_EXTRA_CA_CERTS to that authority's certificate (a PEM file)`
