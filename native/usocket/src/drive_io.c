@@ -48,9 +48,10 @@
 /* A leaf hash: XXH3-128 in its canonical (big-endian) byte order. */
 #define LEAF_HASH_BYTES 16
 
-static void leaf_hash(const uint8_t *data, int64_t len, uint8_t *out) {
+/* XXH3-128 of `len` bytes with a seed, in canonical order, into `out` (LEAF_HASH_BYTES). Seed 0 is plain XXH3-128. */
+static void xxh3_canonical(const void *data, size_t len, uint64_t seed, uint8_t *out) {
   XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, XXH3_128bits(data, (size_t)len));
+  XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(data, len, (XXH64_hash_t)seed));
   memcpy(out, c.digest, LEAF_HASH_BYTES);
 }
 
@@ -245,10 +246,9 @@ static void read_failed(compare_job_t *j, const char *syscall, int64_t at) {
   j->failed_at = j->offset + at;
 }
 
-/* The leaf hashes of `len` bytes at `data`, which are the range's bytes from `at` (a multiple of the leaf size). */
-static void hash_leaves(compare_job_t *j, const uint8_t *data, int64_t at, int64_t len) {
-  for (int64_t k = 0; k < len; k += j->leaf)
-    leaf_hash(data + k, len - k < j->leaf ? len - k : j->leaf, j->leaves + (at + k) / j->leaf * LEAF_HASH_BYTES);
+/* The hashes of each `leaf` bytes of `len` bytes at `data` (the last leaf shorter) into `leaves`, from leaf number `at / leaf`. */
+static void hash_leaves(const uint8_t *data, int64_t at, int64_t len, int64_t leaf, uint8_t *leaves) {
+  for (int64_t k = 0; k < len; k += leaf) xxh3_canonical(data + k, (size_t)(len - k < leaf ? len - k : leaf), 0, leaves + (at + k) / leaf * LEAF_HASH_BYTES);
 }
 
 /*
@@ -293,7 +293,7 @@ static void compare_execute(napi_env env, void *data) {
       j->image_end = at + img_got;
       return;
     }
-    if (j->leaves) hash_leaves(j, j->img, at, want);
+    if (j->leaves) hash_leaves(j->img, at, want, j->leaf, j->leaves);
   }
 }
 
@@ -318,7 +318,7 @@ static void hash_execute(napi_env env, void *data) {
     j->drive_end = got;
     return;
   }
-  hash_leaves(j, j->dev, 0, j->length);
+  hash_leaves(j->dev, 0, j->length, j->leaf, j->leaves);
 }
 
 static void compare_complete(napi_env env, napi_status status, void *data) {
@@ -501,9 +501,9 @@ static napi_value js_xxh3(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "xxh3(data: Uint8Array, seed: non-negative integer)");
     return NULL;
   }
-  XXH128_canonical_t c;
-  XXH128_canonicalFromHash(&c, XXH3_128bits_withSeed(data, len, (XXH64_hash_t)seed));
-  if (napi_create_buffer_copy(env, sizeof c.digest, c.digest, &dst, &out) != napi_ok) return NULL;
+  uint8_t digest[LEAF_HASH_BYTES];
+  xxh3_canonical(data, len, (uint64_t)seed, digest);
+  if (napi_create_buffer_copy(env, sizeof digest, digest, &dst, &out) != napi_ok) return NULL;
   return out;
 }
 
@@ -517,14 +517,13 @@ static napi_value js_xxh3_leaves(napi_env env, napi_callback_info info) {
   size_t argc = 3, len;
   void *data;
   int64_t leaf;
-  compare_job_t j = {0};
+  uint8_t *leaves;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 || !get_typed(env, argv[0], napi_uint8_array, &data, &len) ||
-      napi_get_value_int64(env, argv[1], &leaf) != napi_ok || leaf <= 0 || !get_leaves(env, argv[2], (int64_t)len, leaf, &j.leaves) || !j.leaves) {
+      napi_get_value_int64(env, argv[1], &leaf) != napi_ok || leaf <= 0 || !get_leaves(env, argv[2], (int64_t)len, leaf, &leaves) || !leaves) {
     napi_throw_type_error(env, NULL, "xxh3Leaves(data: Uint8Array, leaf: positive integer, leaves: Uint8Array of 16 bytes per leaf)");
     return NULL;
   }
-  j.leaf = leaf;
-  hash_leaves(&j, data, 0, (int64_t)len);
+  hash_leaves(data, 0, (int64_t)len, leaf, leaves);
   return NULL;
 }
 
