@@ -2,7 +2,7 @@ import { read as fsRead } from 'node:fs'
 import { AppError } from '../../../shared/contract/errors'
 import { alignedBuffers, roundUp } from './aligned'
 import { loadDriveIo, type CompareAt, type CompareResult, type DriveIo, type HashAt } from './drive-io'
-import { LEAF, leavesBytes, treeOf } from '../system/fingerprint'
+import { LEAF, leavesBytes, leavesFrom, treeOf } from '../system/fingerprint'
 import { cancelled, DriveIoError, ioError } from './errors'
 import { MiB } from './pipeline'
 import { openFileReader, type ImageReader } from './source'
@@ -273,7 +273,7 @@ function compareOnPool(
       roundUp(want, opts.blockSize),
       chunkSize,
       stop,
-      leaves?.subarray((offset / LEAF) * 16),
+      leaves ? leavesFrom(leaves, offset) : undefined,
       LEAF
     )
   )
@@ -290,7 +290,7 @@ async function hashOnPool(hashAt: HashAt, io: Pick<DriveIo, 'xxh3'>, opts: ReadB
   const leaves = Buffer.alloc(leavesBytes(opts.imageSize))
   // A read-and-hash reports no differing byte: every failure (drive ended, cancel) throws.
   await overPool(opts, HASH_SPAN, depth, (i, offset, want, stop) =>
-    hashAt(opts.fd, bufs[i], offset, want, roundUp(want, opts.blockSize), LEAF, stop, leaves.subarray((offset / LEAF) * 16))
+    hashAt(opts.fd, bufs[i], offset, want, roundUp(want, opts.blockSize), LEAF, stop, leavesFrom(leaves, offset))
   )
   return treeOf(io.xxh3, leaves, opts.imageSize)
 }

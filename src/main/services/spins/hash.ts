@@ -5,7 +5,7 @@ import type { HashAlgorithm } from '../../../shared/contract/spins'
 import type { DigestStore } from '../system/image-digests'
 import { openRegular } from '../system/safe-file'
 import { loadDriveIo, type DriveIo } from '../drives/drive-io'
-import { LEAF, leavesBytes, treeOf } from '../system/fingerprint'
+import { LEAF, leavesBytes, leavesFrom, treeOf } from '../system/fingerprint'
 
 /**
  * 256 KiB reads: the chunk the pool thread copies out of the page cache is still in the CPU's
@@ -76,7 +76,7 @@ async function hashOpen(fh: FileHandle, path: string, hash: HashSink, length: nu
       if (leaves && r.bytesRead > 0) leaves.whole = false
       return r
     }
-    const r = await leaves.io.hashAt(fh.fd, buf, pos, n, n, LEAF, undefined, leaves.bytes.subarray((pos / LEAF) * 16)).catch((err: NodeJS.ErrnoException) => {
+    const r = await leaves.io.hashAt(fh.fd, buf, pos, n, n, LEAF, undefined, leavesFrom(leaves.bytes, pos)).catch((err: NodeJS.ErrnoException) => {
       // An error names the file's read, not the drive side the addon calls it.
       throw Object.assign(new Error(`read: ${err.message.replace(/^pread \(drive\): /, '')}`), { code: err.code, errno: err.errno, syscall: 'read' })
     })

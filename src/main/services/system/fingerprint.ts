@@ -12,9 +12,17 @@
  */
 export const LEAF = 256 * 1024
 
-/** Bytes of leaf hashes for an image of `size` bytes (16 per leaf, the last leaf shorter). */
+/** Bytes of one leaf hash (XXH3-128). */
+const LEAF_HASH_BYTES = 16
+
+/** Bytes of leaf hashes for an image of `size` bytes (one per leaf, the last leaf shorter). */
 export function leavesBytes(size: number): number {
-  return 16 * Math.ceil(size / LEAF)
+  return LEAF_HASH_BYTES * Math.ceil(size / LEAF)
+}
+
+/** Where the hashes of the leaves from byte `offset` (a multiple of LEAF) on go in `leaves`. */
+export function leavesFrom(leaves: Uint8Array, offset: number): Uint8Array {
+  return leaves.subarray(leavesBytes(offset))
 }
 
 /** The fingerprint (32 hex digits) from the leaf hashes, by the addon's `xxh3(data, seed)`. */
