@@ -48,7 +48,8 @@ interface TrustDeps {
   warn?: (message: string) => void
 }
 
-let kept: { file: string; context: Tls.SecureContext | undefined } | undefined
+/** Per file: its context, or undefined when it had no usable certificate (warned once). */
+const kept = new Map<string, Tls.SecureContext | undefined>()
 
 /**
  * The TLS context for the connections hsc makes while NODE_EXTRA_CA_CERTS is deferred: Node's
@@ -60,7 +61,7 @@ let kept: { file: string; context: Tls.SecureContext | undefined } | undefined
  */
 export function extraCaContext(file = deferredExtraCaFile(), deps: TrustDeps = {}): Tls.SecureContext | undefined {
   if (!file) return undefined
-  if (kept?.file === file && !deps.read) return kept.context
+  if (kept.has(file)) return kept.get(file)
   const warn = deps.warn ?? ((m: string) => process.emitWarning(m))
   let certificates: string[] = []
   try {
@@ -77,7 +78,7 @@ export function extraCaContext(file = deferredExtraCaFile(), deps: TrustDeps = {
     warn(`Ignoring extra certs from \`${file}\`, load failed: ${(err as Error).message}`)
   }
   const context = certificates.length ? withExtraCertificates(certificates) : undefined
-  if (!deps.read) kept = { file, context }
+  kept.set(file, context)
   return context
 }
 
