@@ -469,14 +469,13 @@ static napi_value js_hash_at(napi_env env, napi_callback_info info) {
   void *dev, *stop = NULL;
   uint8_t *leaves = NULL;
   size_t dev_len;
-  napi_valuetype leaves_type = napi_undefined;
   bool args = call_args(env, info, 9, argv);
-  if (args) napi_typeof(env, argv[7], &leaves_type);
+  /* leaves is required: get_leaves accepts null (leaves stays NULL), so !leaves refuses it. */
   if (!args || !get_stop(env, argv[6], &stop) || napi_get_value_int32(env, argv[0], &dev_fd) != napi_ok ||
       !get_typed(env, argv[1], napi_uint8_array, &dev, &dev_len) || napi_get_value_int64(env, argv[2], &offset) != napi_ok ||
       napi_get_value_int64(env, argv[3], &length) != napi_ok || napi_get_value_int64(env, argv[4], &read_length) != napi_ok ||
       napi_get_value_int64(env, argv[5], &leaf) != napi_ok || dev_fd < 0 || offset < 0 || length < 0 || read_length < length ||
-      (uint64_t)read_length > dev_len || leaf <= 0 || leaves_type != napi_object || !get_leaves(env, argv[7], length, leaf, &leaves) || !leaves) {
+      (uint64_t)read_length > dev_len || leaf <= 0 || !get_leaves(env, argv[7], length, leaf, &leaves) || !leaves) {
     napi_throw_type_error(env, NULL,
                           "hashAt(driveFd, driveBuf, offset, length, readLength, leaf, stop, leaves, callback): "
                           "length <= readLength <= the buffer's size, leaf > 0, stop an Int32Array or null, "
