@@ -16,6 +16,7 @@ import type { VerifyResult } from '../../src/shared/contract/spins'
 import { runHsc, runProgram, type HscResult } from '../support/hsc'
 import { commandUnavailable, nginxUnavailable, startNginx, type NginxServer } from '../support/nginx'
 import { HSC, HSC_LAUNCHER, PROJECT_ROOT } from '../support/paths'
+import { selfSigned } from './support/tls'
 
 const run = promisify(execFile)
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
@@ -35,21 +36,7 @@ describe.skipIf(why !== null)(`NODE_EXTRA_CA_CERTS, deferred by bin/hsc${why ? `
   /** A CA, and a server certificate for 127.0.0.1 signed by it. */
   async function authority(name: 'a' | 'b'): Promise<{ ca: string; cert: string; key: string }> {
     const f = (x: string): string => path.join(work, `${name}-${x}`)
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      f('ca.key'),
-      '-out',
-      f('ca.pem'),
-      '-days',
-      '1',
-      '-subj',
-      `/CN=hsc test CA ${name}`
-    ])
+    await selfSigned(f('ca.key'), f('ca.pem'), `/CN=hsc test CA ${name}`)
     await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', f('key.pem'), '-out', f('csr.pem'), '-subj', '/CN=127.0.0.1'])
     await writeFile(f('ext'), 'subjectAltName=IP:127.0.0.1\n')
     await run('openssl', [

@@ -16,6 +16,7 @@ import { runHsc, type HscResult } from '../support/hsc'
 import { commandUnavailable, nginxUnavailable, startNginx, type NginxServer } from '../support/nginx'
 import { PROJECT_ROOT } from '../support/paths'
 import { makeTestKey, type TestKey } from './support/gpg'
+import { selfSigned } from './support/tls'
 
 const run = promisify(execFile)
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
@@ -133,23 +134,7 @@ describe.skipIf(why !== null)(`download trust boundaries (built CLI, hostile ngi
     // A throwaway CA-less certificate for 127.0.0.1; the CLI trusts it via NODE_EXTRA_CA_CERTS.
     certFile = path.join(work, 'cert.pem')
     const keyFile = path.join(work, 'key.pem')
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '1',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1'
-    ])
+    await selfSigned(keyFile, certFile, '/CN=127.0.0.1', ['-addext', 'subjectAltName=IP:127.0.0.1'])
     tlsNginx = await startNginx({
       root,
       tls: { cert: certFile, key: keyFile },

@@ -12,7 +12,7 @@ import { readRegularSync } from './safe-file'
  * under this key, and the TLS connections hsc makes itself trust what Node would have:
  * its bundled roots plus the file's certificates (extraCaContext).
  */
-export const DEFERRED_EXTRA_CA_KEY = Symbol.for('hsc.deferredExtraCaCerts')
+const DEFERRED_EXTRA_CA_KEY = Symbol.for('hsc.deferredExtraCaCerts')
 
 const tls = lazyBuiltin<typeof Tls>('node:tls')
 const crypto = lazyBuiltin<typeof Crypto>('node:crypto')
