@@ -123,7 +123,18 @@ function readCache(file) {
   }
 }
 
-/** Writes the cache atomically, then drops caches of other bundles and all but the newest few. */
+/**
+ * A cache's name: the command, the script's own name (the bundle, or a part of it such as
+ * zod.cjs) and that script's identity. Each script has its own cache, since V8 keeps one per
+ * compiled script.
+ */
+const cacheName = (key, base, signature) => `${key}.${base}@${signature}.v8`
+const CACHE_NAME = /^([a-z][a-z-]*)\.([a-z0-9-]+)@(.+)\.v8$/
+
+/**
+ * Writes the cache atomically, then drops the caches of this script's other builds, files of
+ * no current form, and all but the newest few of this build's.
+ */
 function writeCache(dir, name, data) {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`)
   try {
@@ -133,13 +144,14 @@ function writeCache(dir, name, data) {
     rmSync(tmp, { force: true })
     return
   }
-  const sig = name.slice(name.indexOf('.') + 1)
+  const [, , base, sig] = CACHE_NAME.exec(name) ?? []
   try {
     const mine = []
     for (const f of readdirSync(dir)) {
       if (!f.endsWith('.v8')) continue
-      if (!f.endsWith(sig)) rmSync(path.join(dir, f), { force: true })
-      else mine.push({ f, t: lstatSync(path.join(dir, f)).mtimeMs })
+      const m = CACHE_NAME.exec(f)
+      if (!m || (m[2] === base && m[3] !== sig)) rmSync(path.join(dir, f), { force: true })
+      else if (m[2] === base) mine.push({ f, t: lstatSync(path.join(dir, f)).mtimeMs })
     }
     for (const { f } of mine.sort((a, b) => b.t - a.t).slice(KEEP_CACHES)) rmSync(path.join(dir, f), { force: true })
   } catch {
@@ -147,18 +159,22 @@ function writeCache(dir, name, data) {
   }
 }
 
+/** A part of the bundle it requires by a literal relative name (build-cli.mjs): `./zod.cjs`. */
+const OWN_PART = /^\.\/[a-z0-9-]+\.cjs$/
+
 /**
- * Runs `file` (CommonJS) as the main program. With a cache folder, the compiled code of this
- * command is taken from its cache, or kept at exit when there was none or V8 refused it.
+ * Runs `file` as a CommonJS module and returns it. With a cache folder, its compiled code is
+ * taken from this command's cache, or kept at exit when there was none or V8 refused it. The
+ * parts it requires (`./zod.cjs`) load the same way, once each.
  */
-function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
+function loadScript(file, opts, parts = new Map()) {
   // The build emits ASCII; a one-byte string is faster to make and for V8 to scan than the
   // two-byte string a UTF-8 decode makes of a file with any other character in it.
   const { bytes, signature } = readBundle(file)
   const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
-  const folder = signature && codeCacheDir(env)
+  const folder = signature && codeCacheDir(opts.env)
   const dir = folder && privateDir(folder)
-  const name = dir ? `${commandKey(args)}.${signature}.v8` : undefined
+  const name = dir ? cacheName(commandKey(opts.args), path.basename(file, '.cjs').replace(/[^a-z0-9-]/g, '-') || 'x', signature) : undefined
   const cachedData = name ? readCache(path.join(dir, name)) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
   // maps then point at the bundle's own lines and columns.
@@ -167,8 +183,25 @@ function runBundle(file, { args = process.argv.slice(2), env = process.env } = {
     // At exit the cache also holds every function this command compiled while it ran.
     process.once('exit', () => writeCache(dir, name, script.createCachedData()))
   }
-  const mod = { exports: {}, filename: file, id: '.', loaded: false }
-  script.runInThisContext()(mod.exports, createRequire(file), mod, file, path.dirname(file))
+  const mod = { exports: {}, filename: file, id: parts.size ? file : '.', loaded: false }
+  const nodeRequire = createRequire(file)
+  const require = (id) => {
+    if (!OWN_PART.test(id)) return nodeRequire(id)
+    const part = path.join(path.dirname(file), id)
+    return (parts.get(part) ?? loadScript(part, opts, parts)).exports
+  }
+  require.resolve = nodeRequire.resolve
+  require.cache = nodeRequire.cache
+  // Known before it runs, as in Node, so a part that requires it back gets its exports so far.
+  parts.set(file, mod)
+  script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file))
+  mod.loaded = true
+  return mod
+}
+
+/** Runs `file` (CommonJS) as the main program, with its own and its parts' code caches. */
+function runBundle(file, { args = process.argv.slice(2), env = process.env } = {}) {
+  loadScript(file, { args, env })
 }
 
 module.exports = { WRAPPER_PREFIX, MAX_CACHE_BYTES, KEEP_CACHES, codeCacheDir, commandKey, readCache, writeCache, runBundle }

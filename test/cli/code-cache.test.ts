@@ -155,6 +155,33 @@ describe('code cache of the CLI bundle', () => {
     expect(existsSync(path.join(home, '.cache'))).toBe(false)
   })
 
+  it('a part the bundle requires by its relative name (./zod.cjs) loads once, with a cache of its own', () => {
+    const home = scratch()
+    const file = path.join(home, 'bundle.cjs')
+    const part = path.join(home, 'part-a.cjs')
+    writeFileSync(file, `const a = require('./part-a.cjs'); process.stdout.write(String(a === require('./part-a.cjs')) + a.n + a.back)\n`)
+    writeFileSync(part, `exports.n = 7; exports.back = typeof require('./part-a.cjs').n\n`)
+    // A cache in the form before parts had their own is dropped with the first write.
+    mkdirSync(cacheDir(home), { recursive: true, mode: 0o700 })
+    writeFileSync(path.join(cacheDir(home), 'inspect.1e68-old-v20.20.2-x64.v8'), 'x', { mode: 0o600 })
+    // A part that requires itself back gets its exports so far, as in Node.
+    expect(run(file, home).out).toBe('true7number')
+    const names = caches(home).sort()
+    expect(names).toHaveLength(2)
+    expect(names[0]).toMatch(/^inspect\.bundle@.+\.v8$/)
+    expect(names[1]).toMatch(/^inspect\.part-a@.+\.v8$/)
+    // The part rebuilt: its old cache goes, the bundle's stays.
+    writeFileSync(part, `exports.n = 8; exports.back = typeof require('./part-a.cjs').n\n`)
+    expect(run(file, home).out).toBe('true8number')
+    const after = caches(home).sort()
+    expect(after[0]).toBe(names[0])
+    expect(after[1]).not.toBe(names[1])
+    expect(after).toHaveLength(2)
+    // Without a cache the part still loads, as Node's own require would load it.
+    expect(run(file, home, ['inspect'], { HSC_CODE_CACHE: '0' }).out).toBe('true8number')
+    expect(spawnSync(process.execPath, [file], { encoding: 'utf8' }).stdout).toBe('true8number')
+  })
+
   it(`keeps at most ${KEEP_CACHES} caches, the newest`, () => {
     const home = scratch()
     const file = bundle(home, 'A')

@@ -9,13 +9,15 @@ import { parseSourceMap } from '../support/source-map'
 // What a cold read command runs decides how fast it starts (issue 15). The CLI is one bundle
 // whose modules reached through import() initialise on first use; this asks V8 itself which
 // functions of the built `hsc` ran (NODE_V8_COVERAGE, counted per function), names their
-// sources through the bundle's source map, and asserts the read commands stay off zod (the
-// schemas' library, ~390 KB) and off the CLI's other command groups. Structural, no timing.
+// sources through the bundles' source maps, and asserts the read commands stay off zod (the
+// schemas' library, its own file out/cli/zod.cjs) and off the CLI's other command groups.
+// Structural, no timing.
 const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-modules-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const BUNDLE = path.join(PROJECT_ROOT, 'out/cli/hsc.cjs')
-// bin/code-cache.cjs runs the bundle inside a CommonJS function wrapper, which precedes it.
+// The CLI bundle and the parts it requires (out/cli/zod.cjs), each with its source map.
+const BUNDLE_FILE = /\/out\/cli\/([a-z0-9-]+\.cjs)$/
+// bin/code-cache.cjs runs each of them inside a CommonJS function wrapper, which precedes it.
 const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/code-cache.cjs'))) as { WRAPPER_PREFIX: string }
 const WRAPPER = WRAPPER_PREFIX.length
 
@@ -23,26 +25,44 @@ interface Coverage {
   result: Array<{ url: string; functions: Array<{ functionName: string; ranges: Array<{ startOffset: number; count: number }> }> }>
 }
 
-/** Sources (as the source map names them) with at least one function that ran, and each such function's first line. */
+const mapped = new Map<string, { lineStarts: number[]; map: ReturnType<typeof parseSourceMap> }>()
+function bundleMap(name: string): { lineStarts: number[]; map: ReturnType<typeof parseSourceMap> } {
+  let m = mapped.get(name)
+  if (!m) {
+    const file = path.join(PROJECT_ROOT, 'out/cli', name)
+    const source = readFileSync(file, 'utf8')
+    const lineStarts = [0]
+    for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1)
+    m = { lineStarts, map: parseSourceMap(JSON.parse(readFileSync(`${file}.map`, 'utf8'))) }
+    mapped.set(name, m)
+  }
+  return m
+}
+
+/**
+ * Sources (as the source maps name them) with at least one function that ran, each such
+ * function's first line, and the files of out/cli that ran at all.
+ */
 async function ranSources(
   args: string[]
-): Promise<{ sources: Set<string>; functions: Array<{ source: string; line: number }>; status: number | null; stderr: string }> {
+): Promise<{ sources: Set<string>; functions: Array<{ source: string; line: number }>; files: Set<string>; status: number | null; stderr: string }> {
   const cov = mkdtempSync(path.join(dir, 'cov-'))
   // No code cache: the same functions run either way, and each run is then a clean first run.
   const r = await runHsc(args, { NODE_V8_COVERAGE: cov, HSC_CODE_CACHE: '0', HSC_STATE_DIR: path.join(dir, 'state') })
-  const source = readFileSync(BUNDLE, 'utf8')
-  const lineStarts = [0]
-  for (let i = 0; i < source.length; i++) if (source.charCodeAt(i) === 10) lineStarts.push(i + 1)
-  const map = parseSourceMap(JSON.parse(readFileSync(`${BUNDLE}.map`, 'utf8')))
   const sources = new Set<string>()
+  const files = new Set<string>()
   const functions: Array<{ source: string; line: number }> = []
   for (const f of readdirSync(cov)) {
     const data = JSON.parse(readFileSync(path.join(cov, f), 'utf8')) as Coverage
-    for (const script of data.result.filter((s) => s.url.endsWith('/out/cli/hsc.cjs')))
+    for (const script of data.result) {
+      const name = BUNDLE_FILE.exec(script.url)?.[1]
+      if (!name) continue
+      const { lineStarts, map } = bundleMap(name)
       for (const fn of script.functions) {
         const { startOffset, count } = fn.ranges[0]
         const offset = startOffset - WRAPPER
         if (count === 0 || offset < 0) continue
+        files.add(name)
         let line = lineStarts.length - 1
         while (lineStarts[line] > offset) line--
         const at = map.positionAt(line, offset - lineStarts[line])
@@ -51,8 +71,9 @@ async function ranSources(
         sources.add(source)
         functions.push({ source, line: at.line })
       }
+    }
   }
-  return { sources, functions, status: r.status, stderr: r.stderr }
+  return { sources, functions, files, status: r.status, stderr: r.stderr }
 }
 
 describe('cold read commands run only what they use (built hsc, V8 function coverage)', () => {
@@ -63,9 +84,11 @@ describe('cold read commands run only what they use (built hsc, V8 function cove
     ['drives', 'list', '--json']
   ]) {
     it(`hsc ${args.join(' ')}: no zod, no other command group`, async () => {
-      const { sources, status, stderr } = await ranSources(args)
+      const { sources, files, status, stderr } = await ranSources(args)
       expect(status, stderr).not.toBe(2)
       expect(sources.size, 'coverage named the sources that ran').toBeGreaterThan(5)
+      // zod is a file of its own (scripts/build-cli.mjs): not even its top level runs.
+      expect([...files]).toEqual(['hsc.cjs'])
       expect(sources.has(`src/cli/commands/${args[0]}.ts`), [...sources].join(' ')).toBe(true)
       const own = args[0]
       expect([...sources].filter((s) => s.includes('node_modules/zod/'))).toEqual([])
@@ -123,8 +146,9 @@ describe('cold read commands run only what they use (built hsc, V8 function cove
   })
 
   it('a command with a real input still validates it with its schema (zod loads there)', async () => {
-    const { sources, status } = await ranSources(['repos', 'enable', 'bad id!'])
+    const { sources, files, status } = await ranSources(['repos', 'enable', 'bad id!'])
     expect(status).toBe(2)
     expect([...sources].some((s) => s.includes('node_modules/zod/'))).toBe(true)
+    expect(files.has('zod.cjs')).toBe(true)
   })
 })
