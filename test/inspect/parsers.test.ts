@@ -2,7 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { FIXTURES } from '../support/paths'
-import { isEnabled, optionState, parseKernelConfig } from '../../src/main/services/inspect/parsers/kernel-config'
+import { isEnabled, optionState, optionStates, parseKernelConfig } from '../../src/main/services/inspect/parsers/kernel-config'
 import { parseKernelRelease } from '../../src/main/services/inspect/parsers/kernel-release'
 import { parseOsRelease } from '../../src/main/services/inspect/parsers/os-release'
 import { mountFor, mountOption, parseMountinfo } from '../../src/main/services/inspect/parsers/mountinfo'
@@ -91,6 +91,41 @@ describe('kernel config fixtures (facts from test/fixtures/SOURCES.md)', () => {
         expect(o.present, `${file} ${name}`).toBe(Boolean(set) || off)
       }
     }
+  })
+
+  it('looks many options up in one pass with the answers of one lookup each', () => {
+    const names = [
+      ...new Set(HYPERSCALE_GROUPS.flatMap((g) => g.options.map((o) => o.name))),
+      'PSI',
+      'PSI_DEFAULT_DISABLED',
+      'LSM',
+      'HZ',
+      'NO_SUCH_OPTION',
+      'H.',
+      'A|B'
+    ]
+    const texts = readdirSync(path.join(FIXTURES, 'kernel-config')).map((f) => read(`kernel-config/${f}`))
+    // Both kinds of line for one option, in both orders, a name that is the start of another, repeats.
+    texts.push(
+      'CONFIG_PSI=y\n# CONFIG_PSI is not set\n# CONFIG_LSM is not set\nCONFIG_LSM="a"\nCONFIG_HZ=250\nCONFIG_HZ=1000\n# CONFIG_PSI_DEFAULT_DISABLED is not set\n'
+    )
+    for (const text of texts) {
+      const one = parseKernelConfig(text)
+      const many = parseKernelConfig(text)
+      const batch = optionStates(many, [...names, 'PSI'])
+      expect(batch.slice(0, names.length)).toEqual(names.map((n) => optionState(one, n)))
+      expect(batch.at(-1)).toEqual(optionState(one, 'PSI'))
+      // Later single lookups agree too (they are answered from the pass).
+      for (const n of names) expect(optionState(many, n)).toEqual(optionState(one, n))
+    }
+    const mixed = parseKernelConfig(texts.at(-1)!)
+    expect(optionStates(mixed, ['PSI', 'LSM', 'HZ', 'PSI_DEFAULT_DISABLED'])).toEqual([
+      { name: 'PSI', state: 'builtin', raw: 'y', present: true },
+      { name: 'LSM', state: 'value', raw: '"a"', present: true },
+      { name: 'HZ', state: 'value', raw: '1000', present: true },
+      { name: 'PSI_DEFAULT_DISABLED', state: 'not-set', present: true }
+    ])
+    expect(optionStates(undefined, ['PSI'])).toEqual([{ name: 'PSI', state: 'unknown', present: false }])
   })
 
   it('reads the last line of an option, trims lines, and finds nothing for a name that is not one', () => {

@@ -1,10 +1,12 @@
 import type { Check, CheckStatus, Evidence } from '../../../../shared/contract'
-import { describeOption, isEnabled, optionLine, optionState, type OptionValue } from '../parsers/kernel-config'
+import { describeOption, isEnabled, optionLine, optionStates, type OptionValue } from '../parsers/kernel-config'
 import { argBool, argValue } from '../parsers/cmdline'
 import type { Facts } from '../facts'
 import { HYPERSCALE_GROUPS, type OptionSpec } from './kconfig-options'
 import { worst } from './helpers'
 import { BTRFS_REMEDY } from './btrfs'
+
+const KCONFIG_OPTION_NAMES = HYPERSCALE_GROUPS.flatMap((g) => g.options.map((o) => o.name))
 
 interface Judged extends OptionValue {
   status: CheckStatus
@@ -61,8 +63,9 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
               }
         }
   ]
+  const states = new Map(optionStates(kc.config, KCONFIG_OPTION_NAMES).map((o) => [o.name, o]))
   for (const group of HYPERSCALE_GROUPS) {
-    const judged = group.options.map((spec) => judge(spec, optionState(kc.config, spec.name), psiOnCmdline))
+    const judged = group.options.map((spec) => judge(spec, states.get(spec.name)!, psiOnCmdline))
     const status = kc.config ? worst(judged.map((j) => j.status)) : 'unknown'
     const problems = judged.filter((j) => j.status === 'warn' || j.status === 'fail')
     let value: string

@@ -12,7 +12,12 @@ export interface KernelConfig {
   hasOptions(): boolean
   /** The option's value as written after "=" on its last line, and whether it has any line at all. */
   lookup(name: string): { raw?: string; present: boolean }
+  /** Looks several options up in one pass over the text; their later lookups are answered from it. */
+  lookupMany(names: readonly string[]): void
 }
+
+type Found = { raw?: string; present: boolean }
+const OPTION_NAME = /^[A-Za-z0-9_]+$/
 
 export interface OptionValue {
   name: string
@@ -48,6 +53,7 @@ export function parseKernelConfig(input: string): KernelConfig {
   // break lines at \r and U+2028; a config's lines end at \n only).
   const lines = `\n${text}\n`
   let optionLines: number | undefined
+  const found = new Map<string, Found>()
   const otherLines = lines.match(/\n(?!#|CONFIG_)[^\n]/g)?.length ?? 0
   const headerRelease = /\n# Linux\/\S+ (\S+) Kernel Configuration\n/.exec(lines)?.[1]
   return {
@@ -59,19 +65,43 @@ export function parseKernelConfig(input: string): KernelConfig {
     otherLines,
     lookup(name) {
       // Names come from the checks, never from the file; anything else has no line.
-      if (!/^[A-Za-z0-9_]+$/.test(name)) return { present: false }
+      if (!OPTION_NAME.test(name)) return { present: false }
+      const known = found.get(name)
+      if (known) return known
       // The last line wins, as when the kernel build reads it. Forward searches on purpose:
       // V8's lastIndexOf compares character by character, ten times slower here than indexOf.
       const key = `\nCONFIG_${name}=`
       let set = lines.indexOf(key)
       for (let next = set; next >= 0; next = lines.indexOf(key, set + 1)) set = next
+      let answer: Found
       if (set >= 0) {
         const from = set + name.length + 9
-        return { raw: lines.slice(from, lines.indexOf('\n', from)), present: true }
+        answer = { raw: lines.slice(from, lines.indexOf('\n', from)), present: true }
+      } else answer = { present: lines.includes(`\n# CONFIG_${name} is not set\n`) }
+      found.set(name, answer)
+      return answer
+    },
+    lookupMany(names) {
+      // Each lookup above reads the whole text (the last line wins); a report asks for ~40
+      // options, so the kconfig checks find theirs in one pass of one expression instead.
+      const wanted = [...new Set(names)].filter((n) => OPTION_NAME.test(n) && !found.has(n))
+      if (!wanted.length) return
+      const any = wanted.join('|')
+      const answers = new Map<string, Found>(wanted.map((n) => [n, { present: false }]))
+      for (const m of lines.matchAll(new RegExp(`\\n(?:CONFIG_(${any})=([^\\n]*)|# CONFIG_(${any}) is not set(?=\\n))`, 'g'))) {
+        // A line that sets the option wins over one that says it is off, wherever they are (as in lookup).
+        if (m[1] !== undefined) answers.set(m[1], { raw: m[2], present: true })
+        else if (answers.get(m[3])!.raw === undefined) answers.set(m[3], { present: true })
       }
-      return { present: lines.includes(`\n# CONFIG_${name} is not set\n`) }
+      for (const [n, a] of answers) found.set(n, a)
     }
   }
+}
+
+/** optionState for several names, looked up in one pass. */
+export function optionStates(cfg: KernelConfig | undefined, names: readonly string[]): OptionValue[] {
+  cfg?.lookupMany(names)
+  return names.map((n) => optionState(cfg, n))
 }
 
 /** Looks one option up; `cfg` undefined (no config found) gives "unknown". */

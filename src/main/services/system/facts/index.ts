@@ -124,7 +124,7 @@ export class SystemFacts {
   }
 
   kernelConfig(): Promise<KernelConfigFact> {
-    return this.once('kconfig', async () => findKernelConfig(this.fs, (await this.kernelRelease())?.value.release))
+    return this.once('kconfig', async () => findKernelConfig(this.fs, (await this.kernelRelease())?.value.release, this.answers))
   }
 
   /** Mount table: /proc/self/mountinfo, or /proc/1/mountinfo in fixture trees that only carry that one. */

@@ -1,5 +1,6 @@
 import { parseKernelConfig, type KernelConfig } from '../../inspect/parsers/kernel-config'
 import type { RootFs } from '../rootfs'
+import type { AnswerCache } from './answer-cache'
 import { decodeStrict, preview } from './text'
 
 /** Real configs are 100–300 KiB; anything far larger is not one. */
@@ -32,7 +33,7 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
 }
 
 type Recognised = ReturnType<typeof recogniseKernelConfig>
-type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
+type Decoded = { ok: true; data: Buffer; keep?: () => void } | { ok: false; reason: string }
 
 /**
  * Parsing a config and inflating /proc/config.gz were the largest share of a warm report,
@@ -43,16 +44,36 @@ type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
 const byContent = new Map<string, Promise<Recognised>>()
 const MAX_KEPT = 4
 
-function recogniseOnce(raw: Buffer, gz: boolean): Promise<Recognised> {
+function recogniseOnce(raw: Buffer, gz: boolean, answers: AnswerCache | undefined): Promise<Recognised> {
   // latin1 keeps every byte as one char.
   const key = `${gz ? 'gz' : 'text'}:${raw.toString('latin1')}`
   let hit = byContent.get(key)
   if (!hit) {
-    hit = (gz ? inflate(raw) : Promise.resolve<Decoded>({ ok: true, data: raw })).then((d) => (d.ok ? recogniseKernelConfig(d.data) : d))
+    hit = (gz ? inflateKept(raw, answers) : Promise.resolve<Decoded>({ ok: true, data: raw })).then((d) => {
+      if (!d.ok) return d
+      const rec = recogniseKernelConfig(d.data)
+      // Only a config is worth its room in the answers; anything else is judged again next time.
+      if (rec.ok) d.keep?.()
+      return rec
+    })
     byContent.set(key, hit)
     if (byContent.size > MAX_KEPT) byContent.delete(byContent.keys().next().value!)
   }
   return hit
+}
+
+/**
+ * /proc/config.gz inflated, kept between processes with the program answers: loading zlib and
+ * inflating cost a cold `hsc inspect` or `hsc oomd status` ~3.5 ms, yet the file only changes
+ * with the kernel. The key is the compressed bytes themselves, so the text kept is the one
+ * these exact bytes inflate to; what comes from the file is then judged as if just inflated.
+ */
+async function inflateKept(raw: Buffer, answers: AnswerCache | undefined): Promise<Decoded> {
+  const key = answers && `gunzip:${raw.toString('base64')}`
+  const kept = key ? await answers.get(key) : undefined
+  if (kept) return { ok: true, data: Buffer.from(kept.stdout, 'latin1') }
+  const d = await inflate(raw)
+  return key && d.ok ? { ...d, keep: () => void answers.set(key, { code: 0, stdout: d.data.toString('latin1'), stderr: '' }) } : d
 }
 
 async function inflate(raw: Buffer): Promise<Decoded> {
@@ -72,13 +93,13 @@ async function inflate(raw: Buffer): Promise<Decoded> {
 }
 
 /** Kernel config in the documented lookup order: /proc/config.gz, /boot/config-R, /lib/modules/R/config. */
-export async function findKernelConfig(fs: RootFs, release: string | undefined): Promise<KernelConfigFact> {
+export async function findKernelConfig(fs: RootFs, release: string | undefined, answers?: AnswerCache): Promise<KernelConfigFact> {
   const tried: KernelConfigFact['tried'] = []
   const gz = '/proc/config.gz'
   const r = await fs.read(gz, { maxBytes: MAX_KCONFIG_GZ_BYTES })
   if (!r.ok) tried.push({ path: gz, result: r.why === 'missing' ? 'missing' : r.reason })
   else {
-    const rec = await recogniseOnce(r.data, true)
+    const rec = await recogniseOnce(r.data, true, answers)
     if (rec.ok) {
       tried.push({ path: gz, result: 'used' })
       return { source: gz, tried, config: rec.config }
@@ -95,7 +116,7 @@ export async function findKernelConfig(fs: RootFs, release: string | undefined):
       tried.push({ path: p, result: f.why === 'missing' ? 'missing' : f.reason })
       continue
     }
-    const rec = await recogniseOnce(f.data, false)
+    const rec = await recogniseOnce(f.data, false, answers)
     if (rec.ok) {
       tried.push({ path: p, result: 'used' })
       return { source: p, tried, config: rec.config }

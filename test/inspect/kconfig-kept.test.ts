@@ -1,0 +1,51 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { InspectReport } from '../../src/shared/contract'
+import { PROJECT_ROOT } from '../support/paths'
+import { runHsc } from '../support/hsc'
+import { fixture, gz, makeRoot } from './fixture-root'
+
+// /proc/config.gz inflated once, then kept with the program answers (system/facts/kernel-config.ts):
+// each `hsc inspect` is a new process, and zlib plus the inflate were ~3.5 ms of it. Through the
+// built CLI, so the second run really is a new process with nothing in memory.
+const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
+const cleanups: Array<() => void> = []
+afterAll(() => cleanups.forEach((c) => c()))
+
+type Option = { name: string; state: string }
+
+describe.skipIf(!built)('the inflated kernel config kept between processes', () => {
+  it('a second report loads no zlib and says the same; changed bytes are inflated again, never answered from the kept text', async () => {
+    const text = fixture('kernel-config/5.14.0-580.el9.x86_64')
+    const r = makeRoot({ '/etc/os-release': fixture('os-release/centos-stream-9'), '/proc/config.gz': gz(text) })
+    cleanups.push(r.cleanup)
+    const state = path.join(r.root, 'hsc-state')
+    const builtins = path.join(state, 'builtins.txt')
+    const preload = path.join(r.root, 'record-builtins.cjs')
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(builtins)}, process.moduleLoadList.join('\\n')))\n`)
+    const report = async (): Promise<{ psi?: string; zlib: boolean; source: string }> => {
+      const out = await runHsc(['inspect', '--json', '--root', r.root], { HSC_STATE_DIR: state, NODE_OPTIONS: `--require ${preload}` })
+      expect(out.stderr).toBe('')
+      const rep = JSON.parse(out.stdout) as InspectReport
+      const options = rep.checks.find((c) => c.id === 'kconfig.resources')?.details?.options as Option[]
+      return {
+        psi: options.find((o) => o.name === 'PSI')?.state,
+        zlib: readFileSync(builtins, 'utf8').split('\n').includes('NativeModule zlib'),
+        source: String(rep.checks.find((c) => c.id === 'kconfig.source')?.value)
+      }
+    }
+    const first = await report()
+    expect(first).toEqual({ psi: 'builtin', zlib: true, source: '/proc/config.gz' })
+    expect(readFileSync(path.join(state, 'program-answers.json'), 'utf8')).toContain('"key":"gunzip:')
+    expect(await report()).toEqual({ ...first, zlib: false })
+
+    // Other bytes: inflated again, and their own text judged.
+    writeFileSync(path.join(r.root, 'proc/config.gz'), gz(text.replace(/^CONFIG_PSI=y$/m, '# CONFIG_PSI is not set')))
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
+    // What is not a config is never kept: judged (and inflated) each time.
+    writeFileSync(path.join(r.root, 'proc/config.gz'), gz('\u0000\u0001 not a config'))
+    for (let i = 0; i < 2; i++) expect(await report()).toMatchObject({ psi: 'unknown', zlib: true })
+  })
+})
