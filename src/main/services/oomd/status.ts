@@ -13,13 +13,17 @@ export async function oomdStatus(given: StateDeps): Promise<OomdStatus> {
   // One sd_booted answer serves the unit states and oomctl.
   const booted = given.managerMayAnswer?.()
   const deps: StateDeps = booted ? { ...given, managerMayAnswer: () => booted } : given
-  const [state, requirements, defaultsPackage, config, units, monitored, ownFile] = await Promise.all([
-    readOomdState(deps),
+  // The unit states and oomctl are a bus round trip or a program (systemctl, oomctl): they are
+  // set going first, and the files are read and parsed while they run. File reads here are
+  // synchronous, so started together they would all run before the program was even started.
+  const asked = Promise.all([readOomdState(deps), readMonitored(deps.run, deps.fs.isLive, deps.managerMayAnswer)])
+  await new Promise((resolve) => setImmediate(resolve))
+  const [[state, monitored], requirements, defaultsPackage, config, units, ownFile] = await Promise.all([
+    asked,
     checkRequirements(deps.fs, deps.run, deps.answers),
     detectDefaultsPackage(deps.fs),
     readOomdConfig(deps.fs),
     readUnitSettings(deps.fs),
-    readMonitored(deps.run, deps.fs.isLive, deps.managerMayAnswer),
     deps.fs.tryReadText(OOMD_THRESHOLDS_FILE)
   ])
   const blockers = blockersOf(requirements)

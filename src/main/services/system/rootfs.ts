@@ -1,6 +1,15 @@
 import { lstatSync, readdirSync, readlinkSync, statSync, type Stats } from 'node:fs'
 import path from 'node:path'
-import { DEFAULT_MAX_BYTES, FileReadError, openRegular, readRegularSync, toReadError, type ReadFailure } from './safe-file'
+import {
+  DEFAULT_MAX_BYTES,
+  FileReadError,
+  missingSentence,
+  openRegular,
+  readRegularSync,
+  readRegularSyncIfPresent,
+  toReadError,
+  type ReadFailure
+} from './safe-file'
 
 export { DEFAULT_MAX_BYTES, FileReadError, type ReadFailure } from './safe-file'
 
@@ -80,10 +89,14 @@ export async function chaseInRoot(base: string, systemPath: string, maxLinks = M
       continue
     }
     const host = path.join(base, ...done, c)
-    let st: Stats
+    let st: Stats | undefined
     try {
-      st = lstatSync(host)
+      // Missing is the common answer: told without building an error (see readRegularSyncIfPresent).
+      st = lstatSync(host, { throwIfNoEntry: false })
     } catch {
+      st = undefined
+    }
+    if (!st) {
       missing = true
       done.push(c)
       continue
@@ -140,6 +153,16 @@ export function createRootFs(root = '/'): RootFs {
     }
     return readRegularSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
   }
+  /** readBuffer, with undefined for a file that is not there (no error built for it). */
+  const readIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer | undefined> => {
+    let host: string
+    try {
+      host = (await chase(systemPath)).host
+    } catch (err) {
+      throw toReadError(err, systemPath)
+    }
+    return readRegularSyncIfPresent(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
+  }
   return {
     root: base,
     isLive,
@@ -148,7 +171,8 @@ export function createRootFs(root = '/'): RootFs {
     readBuffer,
     read: async (p, opts) => {
       try {
-        return { ok: true, data: await readBuffer(p, opts), path: p }
+        const data = await readIfPresent(p, opts)
+        return data ? { ok: true, data, path: p } : { ok: false, why: 'missing', reason: missingSentence(p), code: 'ENOENT', path: p }
       } catch (err) {
         const e = toReadError(err, p)
         return { ok: false, why: e.why, reason: e.message, code: e.code, path: p }
@@ -157,7 +181,7 @@ export function createRootFs(root = '/'): RootFs {
     readText: async (p, opts) => (await readBuffer(p, opts)).toString('utf8'),
     tryReadText: async (p, opts) => {
       try {
-        return (await readBuffer(p, opts)).toString('utf8')
+        return (await readIfPresent(p, opts))?.toString('utf8')
       } catch {
         return undefined
       }
@@ -174,7 +198,7 @@ export function createRootFs(root = '/'): RootFs {
     stat: async (p) => {
       try {
         const { host } = await chase(p)
-        return isLive ? statSync(host) : lstatSync(host)
+        return isLive ? statSync(host, { throwIfNoEntry: false }) : lstatSync(host, { throwIfNoEntry: false })
       } catch {
         return undefined
       }
@@ -207,11 +231,11 @@ export function createRootFs(root = '/'): RootFs {
         const host = path.join(hostDir, name)
         try {
           // Under a root a link in the last component is resolved inside the tree, as chase does.
-          if (!isLive && lstatSync(host).isSymbolicLink()) {
+          if (!isLive && lstatSync(host, { throwIfNoEntry: false })?.isSymbolicLink()) {
             out.push(await readBuffer(systemPath, opts).then((b) => b.toString('utf8')))
             continue
           }
-          out.push(readRegularSync(host, { maxBytes, noFollow: !isLive, label: systemPath }).toString('utf8'))
+          out.push(readRegularSyncIfPresent(host, { maxBytes, noFollow: !isLive, label: systemPath })?.toString('utf8'))
         } catch {
           out.push(undefined)
         }
@@ -221,6 +245,8 @@ export function createRootFs(root = '/'): RootFs {
     list: async (p) => {
       try {
         const { host } = await chase(p)
+        // A missing folder (most of systemd's unit folders) is told by a stat that builds no error.
+        if (!(isLive ? statSync(host, { throwIfNoEntry: false }) : lstatSync(host, { throwIfNoEntry: false }))) return []
         return readdirSync(host).sort()
       } catch {
         return []
