@@ -124,6 +124,34 @@ export async function readRegular(hostPath: string, opts: OpenOptions & { maxByt
   }
 }
 
+/** Files up to this size are read into one buffer kept for the purpose, then copied out once. */
+const SCRATCH_BYTES = 64 * 1024
+let scratch: Buffer | undefined
+
+/**
+ * Reads `fd` to its end, at most `max` bytes. A small file (every config and procfs file) is
+ * read into one reused buffer and copied out at its exact size, from Node's pool when tiny: a
+ * new buffer per read, an EOF read and a concat cost three allocations a file, which for 303
+ * .repo files were more than their parsing, and their external memory kept waking the
+ * collector (#15). Synchronous from start to end, so the buffer is never shared.
+ */
+function readToEnd(fd: number, firstChunk: number, max: number, what: string): Buffer {
+  let buf = firstChunk <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(firstChunk)
+  let total = 0
+  for (;;) {
+    if (total === buf.length) {
+      const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, max + 1))
+      buf.copy(bigger, 0, 0, total)
+      buf = bigger
+    }
+    const n = readSync(fd, buf, total, Math.min(buf.length, max + 1) - total, null)
+    if (n === 0) break
+    total += n
+    if (total > max) throw tooLargeRead(what, max)
+  }
+  return buf === scratch ? Buffer.from(buf.subarray(0, total)) : buf.subarray(0, total)
+}
+
 /**
  * readRegular without the thread pool, for files that answer at once: the live /proc and
  * /sys (kernel memory) and many small config files of one directory. Five thread-pool hops
@@ -152,18 +180,7 @@ export function readRegularSync(
     assertRegular(stats, what)
     const refused = opts.refuse?.(stats)
     if (refused) throw new FileReadError('permission', `${what} ${refused}`, 'EPERM')
-    const chunkSize = chunkSizeWithin(stats, max, what)
-    const chunks: Buffer[] = []
-    let total = 0
-    for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(chunkSize, max + 1 - total))
-      const n = readSync(fd, buf, 0, buf.length, null)
-      if (n === 0) break
-      chunks.push(buf.subarray(0, n))
-      total += n
-      if (total > max) throw tooLargeRead(what, max)
-    }
-    return Buffer.concat(chunks, total)
+    return readToEnd(fd, chunkSizeWithin(stats, max, what), max, what)
   } catch (err) {
     throw toReadError(err, what)
   } finally {
