@@ -1,5 +1,16 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  constants as fsConstants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -109,13 +120,26 @@ describe.skipIf(skipReason !== '')(`real btrfs on a loop device${skipReason ? ` 
     expect(r).toMatchObject({ path: sub, supported: true, filesystem: 'btrfs' })
   })
 
-  it('reflink copy fails on tmpfs: a sentence naming the filesystem and what to use, the errno under detail', async () => {
+  it('tmpfs, which has no clone in Linux, is answered without a copy: a sentence naming the filesystem and what to use', async () => {
     const r = await reflinkTest(tmpfsDir)
     expect(r.supported).toBe(false)
     expect(r.filesystem).toBe('tmpfs')
     expect(r.message).toBe('This filesystem (tmpfs) cannot clone files: use btrfs, or XFS with reflink.')
     expect(r.message).not.toMatch(/E[A-Z]{4,}/)
-    expect(r.detail).toMatch(/on tmpfs: E(NOTSUP|OPNOTSUPP)/)
+    expect(r.detail).toBe('tmpfs has no clone (FICLONE) in Linux, so no copy was tried')
+    // The answer the copy itself gives there: the same, with the errno.
+    const probe = path.join(tmpfsDir, 'probe-src')
+    writeFileSync(probe, 'x')
+    const err = (() => {
+      try {
+        copyFileSync(probe, path.join(tmpfsDir, 'probe-dst'), fsConstants.COPYFILE_FICLONE_FORCE)
+      } catch (e) {
+        return (e as NodeJS.ErrnoException).code
+      }
+    })()
+    expect(err).toMatch(/^E(NOTSUP|OPNOTSUPP)$/)
+    // Nothing is left behind in the folder tested.
+    expect(readdirSync(tmpfsDir).filter((f) => f.startsWith('.hsc-reflink-'))).toEqual([])
   })
 })
 

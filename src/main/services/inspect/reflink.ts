@@ -6,11 +6,21 @@ import { fsTypeName } from '../system/statfs'
 import { errnoCode, errnoText } from '../../../shared/errno-text'
 
 /**
- * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not
- * a guess from the filesystem type (XFS without reflink=1, or NFS, look similar from outside).
- * Synchronous on purpose: a few metadata calls on a local directory, and fs.promises would
- * load a third of a cold `hsc inspect`'s Node modules for them.
+ * Filesystems Linux has no clone (FICLONE) for at all, whatever their options: there is nothing
+ * to prove, and the proof's eight file operations were the largest single cost of a cold
+ * `hsc inspect` on them (#15). ext2 and ext3 share ext4's magic.
  */
+const NEVER_CLONES = new Set(['ext4', 'tmpfs', 'ramfs', 'vfat', 'exfat', 'iso9660', 'squashfs'])
+
+/**
+ * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not
+ * a guess from the filesystem type (XFS without reflink=1, or NFS, look similar from outside),
+ * except on a filesystem that has no clone at all. Synchronous on purpose: a few metadata
+ * calls on a local directory, and fs.promises would load a third of a cold `hsc inspect`'s
+ * Node modules for them.
+ */
+const cannotClone = (filesystem: string): string => `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.`
+
 export async function reflinkTest(dir: string): Promise<ReflinkResult> {
   if (!path.isAbsolute(dir))
     throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })
@@ -24,6 +34,14 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
     if (err instanceof AppError) throw err
     throw new AppError('ReflinkError', `cannot inspect ${dir}: ${(err as Error).message}`, { stage: 'stat', hint: 'Pick an existing directory.' })
   }
+  if (NEVER_CLONES.has(filesystem))
+    return {
+      path: dir,
+      supported: false,
+      filesystem,
+      message: cannotClone(filesystem),
+      detail: `${filesystem} has no clone (FICLONE) in Linux, so no copy was tried`
+    }
   let tmp: string
   try {
     tmp = mkdtempSync(path.join(dir, '.hsc-reflink-'))
@@ -36,7 +54,8 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
   const src = path.join(tmp, 'src')
   const dst = path.join(tmp, 'dst')
   try {
-    writeFileSync(src, Buffer.alloc(64 * 1024, 7), { flag: 'wx' })
+    // One block: a clone of the whole file needs nothing larger.
+    writeFileSync(src, Buffer.alloc(4096, 7), { flag: 'wx' })
     try {
       copyFileSync(src, dst, fsc.COPYFILE_FICLONE_FORCE)
       return { path: dir, supported: true, filesystem, message: `This filesystem (${filesystem}) can clone files: RPM copy-on-write works here.` }
@@ -46,7 +65,7 @@ export async function reflinkTest(dir: string): Promise<ReflinkResult> {
       const t = errnoText(errnoCode(err), dir)
       const message =
         t && ['ENOTSUP', 'EOPNOTSUPP'].includes(code)
-          ? `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.`
+          ? cannotClone(filesystem)
           : t
             ? `${t.message}${t.hint ? ` ${t.hint}` : ''}`
             : `The clone test failed on ${filesystem}.`
