@@ -24,9 +24,9 @@ function pick(commands: Command[], words: string[]): Command | undefined {
 
 /** Runs `hsc` and returns the exit status: 0 ok, 1 failure, 2 usage. */
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  // Asked last: the stream behind isTTY costs a cold start more than the rest of this line.
-  const color = !env.NO_COLOR && !argv.includes('--no-color') && !argv.includes('--json') && Boolean(stdStream(1).isTTY)
-  const style = makeStyle(color)
+  // Asked last, and only when something is styled: the stream behind isTTY costs a cold start
+  // more than the rest of this line, and `hsc --version` styles nothing.
+  const style = makeStyle(() => !env.NO_COLOR && !argv.includes('--no-color') && !argv.includes('--json') && Boolean(stdStream(1).isTTY))
   const err = (line: string): void => writeText(2, `hsc: ${line}\n`)
   try {
     const word = argv.find((a) => !a.startsWith('-'))

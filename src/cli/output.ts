@@ -10,8 +10,11 @@ export interface Style {
   yellow(s: string): string
 }
 
-export function makeStyle(color: boolean): Style {
-  const wrap = (code: string) => (s: string) => (color ? `\x1b[${code}m${s}\x1b[0m` : s)
+/** `color` may be a question asked on first use: `hsc --version` never needs the answer. */
+export function makeStyle(color: boolean | (() => boolean)): Style {
+  let answer = typeof color === 'boolean' ? color : undefined
+  const on = (): boolean => (answer ??= (color as () => boolean)())
+  const wrap = (code: string) => (s: string) => (on() ? `\x1b[${code}m${s}\x1b[0m` : s)
   const red = wrap('31')
   const green = wrap('32')
   const yellow = wrap('33')
@@ -19,7 +22,9 @@ export function makeStyle(color: boolean): Style {
   const labels: Record<CheckStatus, string> = { ok: 'ok', warn: 'warn', fail: 'FAIL', unknown: '?' }
   const colors: Record<CheckStatus, (s: string) => string> = { ok: green, warn: yellow, fail: red, unknown: dim }
   return {
-    color,
+    get color() {
+      return on()
+    },
     bold: wrap('1'),
     dim,
     red,

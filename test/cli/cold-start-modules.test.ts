@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { PROJECT_ROOT } from '../support/paths'
-import { runHsc } from '../support/hsc'
+import { HSC_LAUNCHER, PROJECT_ROOT } from '../support/paths'
+import { runHsc, runProgram } from '../support/hsc'
 import { parseSourceMap } from '../support/source-map'
 
 // What a cold read command runs decides how fast it starts (issue 15). The CLI is one bundle
@@ -120,6 +120,18 @@ describe('cold read commands run only what they use (built hsc, V8 function cove
     // systemctl) loads child_process, and with it net, for the program's pipes.
     const spawned = loaded.includes('NativeModule child_process')
     for (const m of [...(spawned ? [] : ['net']), 'tty', 'perf_hooks', 'internal/fs/promises']) expect(loaded, `${m} loaded`).not.toContain(`NativeModule ${m}`)
+  })
+
+  it('hsc --version creates no stdout stream: nothing is styled, so whether stdout is a terminal is never asked', async () => {
+    const list = path.join(dir, 'builtins-version.txt')
+    const preload = path.join(dir, 'record-builtins-version.cjs')
+    writeFileSync(preload, `process.on('exit', () => require('node:fs').writeFileSync(${JSON.stringify(list)}, process.moduleLoadList.join('\\n')))\n`)
+    // Without runHsc's --no-color, which would answer the question before it is asked.
+    const r = await runProgram(HSC_LAUNCHER, ['--version'], { NODE_OPTIONS: `--require ${preload}`, NO_COLOR: '' })
+    expect(r.stdout).toMatch(/^hsc \d+\.\d+\.\d+\n$/)
+    const loaded = readFileSync(list, 'utf8').split('\n')
+    expect(loaded).toContain('NativeModule vm')
+    for (const m of ['tty', 'net']) expect(loaded, `${m} loaded`).not.toContain(`NativeModule ${m}`)
   })
 
   it('hsc write up to its drive check (image, verified-download look-up, drive list) builds no schema', async () => {
