@@ -218,6 +218,45 @@ describe('mountinfo', () => {
 })
 
 describe('kernel command line', () => {
+  it('splits a command line exactly as a character-by-character reading of the kernel rules does', () => {
+    // The reference: whitespace separates outside quotes, quotes group and are dropped, "" is an empty word.
+    const reference = (text: string): string[] => {
+      const words: string[] = []
+      let cur = ''
+      let quoted = false
+      let has = false
+      for (const ch of text.trim()) {
+        if (ch === '"') {
+          quoted = !quoted
+          has = true
+        } else if (!quoted && /\s/.test(ch)) {
+          if (has) words.push(cur)
+          cur = ''
+          has = false
+        } else {
+          cur += ch
+          has = true
+        }
+      }
+      if (has) words.push(cur)
+      return words
+    }
+    const alphabet = ['a', 'b', '=', '"', ' ', '\t', '\n', '-', '\u00a0', 'é', '\u{1F600}', '\u2028']
+    let seed = 7
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const cases = ['', '   ', '""', 'a""b', 'x="a b" y', 'a "unclosed rest', 'root=UUID=1 ro -- init "arg x"', 'a\u00a0b']
+    for (let i = 0; i < 3000; i++) cases.push(Array.from({ length: rand(14) }, () => alphabet[rand(alphabet.length)]).join(''))
+    cases.push('a "--" b', '-- only init', 'k=v --')
+    for (const t of cases) {
+      const ref = reference(t)
+      const sep = ref.indexOf('--')
+      const kernel = (sep >= 0 ? ref.slice(0, sep) : ref).map((w) =>
+        w.includes('=') ? { key: w.slice(0, w.indexOf('=')), value: w.slice(w.indexOf('=') + 1) } : { key: w }
+      )
+      expect(parseCmdline(t), JSON.stringify(t)).toEqual({ kernel, init: sep >= 0 ? ref.slice(sep + 1) : [] })
+    }
+  })
+
   it('splits quoted values and stops kernel parameters at "--"', () => {
     const c = parseCmdline('BOOT_IMAGE=/vmlinuz ro psi=1 cgroup_disable=memory cgroup_disable=io foo="a b" quiet -- --init-arg psi=0\n')
     expect(argValue(c.kernel, 'psi')).toBe('1')
