@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer'
+
 /** Bytes that are text as config and procfs readers expect it: valid UTF-8, no NUL, no control characters but tab/newline/CR. */
 export function isPlainText(data: Buffer | string): boolean {
   const s = typeof data === 'string' ? data : decodeStrict(data)
@@ -5,12 +7,15 @@ export function isPlainText(data: Buffer | string): boolean {
   return !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(s)
 }
 
+/**
+ * The text of valid UTF-8, else undefined; a leading byte order mark is dropped, as
+ * TextDecoder('utf-8', { fatal: true }) does. Checked and decoded by Node's native UTF-8 code:
+ * a fatal TextDecoder made for each file cost a cold report ~0.5 ms on a kernel config.
+ */
 export function decodeStrict(data: Buffer): string | undefined {
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(data)
-  } catch {
-    return undefined
-  }
+  if (!isUtf8(data)) return undefined
+  const bom = data.length >= 3 && data[0] === 0xef && data[1] === 0xbb && data[2] === 0xbf
+  return data.toString('utf8', bom ? 3 : 0)
 }
 
 /** A short, printable rendering of unknown bytes for evidence (never the whole file). */
