@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer'
 import path from 'node:path'
 import type { RootFs } from '../system/rootfs'
 
@@ -55,15 +56,9 @@ export async function readConf(fs: RootFs, systemPath: string): Promise<{ text?:
 /** Config files are small; a larger one is not something systemd would be handed on purpose. */
 const MAX_CONF_BYTES = 1024 * 1024
 
-/** Text as systemd's config reader accepts it: valid UTF-8, no NUL bytes. */
+/** Text as systemd's config reader accepts it: valid UTF-8, no NUL bytes (Node's native UTF-8 check). */
 export function isText(data: Buffer): boolean {
-  if (data.includes(0)) return false
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(data)
-    return true
-  } catch {
-    return false
-  }
+  return !data.includes(0) && isUtf8(data)
 }
 
 /**
