@@ -12,6 +12,8 @@ import { errnoCode, errnoText } from '../../../shared/errno-text'
  */
 const NEVER_CLONES = new Set(['ext4', 'tmpfs', 'ramfs', 'vfat', 'exfat', 'iso9660', 'squashfs'])
 
+const cannotClone = (filesystem: string): string => `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.`
+
 /**
  * Copies a small file with COPYFILE_FICLONE_FORCE inside a temp dir under `dir`: proof, not
  * a guess from the filesystem type (XFS without reflink=1, or NFS, look similar from outside),
@@ -19,8 +21,6 @@ const NEVER_CLONES = new Set(['ext4', 'tmpfs', 'ramfs', 'vfat', 'exfat', 'iso966
  * calls on a local directory, and fs.promises would load a third of a cold `hsc inspect`'s
  * Node modules for them.
  */
-const cannotClone = (filesystem: string): string => `This filesystem (${filesystem}) cannot clone files: use btrfs, or XFS with reflink.`
-
 export async function reflinkTest(dir: string): Promise<ReflinkResult> {
   if (!path.isAbsolute(dir))
     throw new AppError('ValidationError', `reflink test needs an absolute path, got ${dir}`, { hint: 'Give a full path such as /var/cache/dnf or /home.' })

@@ -17,6 +17,8 @@ export async function oomdStatus(given: StateDeps): Promise<OomdStatus> {
   // set going first, and the files are read and parsed while they run. File reads here are
   // synchronous, so started together they would all run before the program was even started.
   const asked = Promise.all([readOomdState(deps), readMonitored(deps.run, deps.fs.isLive, deps.managerMayAnswer)])
+  // Marked handled for the turn below; the Promise.all that awaits it still sees a failure.
+  asked.catch(() => undefined)
   await new Promise((resolve) => setImmediate(resolve))
   const [[state, monitored], requirements, defaultsPackage, config, units, ownFile] = await Promise.all([
     asked,
