@@ -15,9 +15,15 @@ const { existsSync } = require('node:fs')
 const path = require('node:path')
 const { runBundle } = require('./code-cache.cjs')
 
-const entry = path.join(__dirname, '..', 'out', 'cli', 'hsc.cjs')
-if (!existsSync(entry)) {
+const bundles = path.join(__dirname, '..', 'out', 'cli')
+const full = path.join(bundles, 'hsc.cjs')
+if (!existsSync(full)) {
   process.stderr.write('hsc: not built yet: run `npm run build` in the project directory first\n')
   process.exit(1)
 }
-runBundle(entry)
+// The most used command groups have a bundle of their own, with only their code (#15;
+// scripts/build-cli.mjs): the first word that is not an option names the group, as in
+// src/cli/main.ts. Anything else, or a build without that bundle, runs the full CLI.
+const word = process.argv.slice(2).find((a) => !a.startsWith('-'))
+const own = word !== undefined && /^[a-z]{1,20}$/.test(word) ? path.join(bundles, `hsc-${word}.cjs`) : undefined
+runBundle(own && existsSync(own) ? own : full)

@@ -1,6 +1,7 @@
 // Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, and the
 // service process Electron starts into out/cli/backend.mjs.
 import { readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
 import { build } from 'esbuild'
 import { dbusDecodeFaster } from './lib/dbus-decode-faster.mjs'
 
@@ -96,19 +97,59 @@ rmSync('out/cli', { recursive: true, force: true })
 // cache (bin/code-cache.cjs): Node 20 keeps no compiled code for ES modules, and compiling
 // the ~25 chunks of a split ESM build was most of a cold command's own time. Modules reached
 // through import() stay lazy: esbuild wraps them and runs their top level on first use.
-await build({
+const cliBundle = (name, plugins = []) => ({
   ...common,
-  entryPoints: { hsc: 'src/cli/index.ts' },
+  entryPoints: { [name]: 'src/cli/index.ts' },
   outdir: 'out/cli',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [...common.plugins, zodAsOwnFile, lazyBuiltins, openpgpOutside],
+  plugins: [...plugins, ...common.plugins, zodAsOwnFile, lazyBuiltins, openpgpOutside],
   // Paths next to the bundle (the renderer, libexec, resources) are found from its own URL.
   define: { 'import.meta.url': '__hscBundleUrl' },
   banner: { js: "var __hscBundleUrl = require('node:url').pathToFileURL(__filename).href;" }
 })
-if (/[^\w$.]import\(/.test(readFileSync('out/cli/hsc.cjs', 'latin1')))
-  throw new Error('out/cli/hsc.cjs still calls import(): vm.Script has no loader for it. Import that module statically, or through the lazyBuiltins route.')
+const noImportCalls = (file) => {
+  if (/[^\w$.]import\(/.test(readFileSync(file, 'latin1')))
+    throw new Error(`${file} still calls import(): vm.Script has no loader for it. Import that module statically, or through the lazyBuiltins route.`)
+}
+await build(cliBundle('hsc'))
+noImportCalls('out/cli/hsc.cjs')
+
+// The read commands run most often (#15) each have a bundle of their own, out/cli/hsc-WORD.cjs,
+// which bin/hsc.cjs runs for that first word: the CLI with only that command group, and only
+// the capabilities (services and schemas) its commands call. A command costs about the size of
+// the code V8 deserialises and the bundle's top level, both in proportion to the bundle:
+// measured, `oomd status` 0.92x and `repos list` under a root 0.95x the full bundle's time.
+// The capabilities are the literal `call('capability.method'` of the group's command module,
+// the only way commands reach a service; any other import() of those three modules' loader
+// tables gets a module that fails with a sentence, never a silently missing service.
+const LEAN_GROUPS = ['inspect', 'repos', 'oomd']
+const LOADER_TABLES = { commands: 'src/cli/commands/index.ts', services: 'src/main/services/index.ts', schemas: 'src/shared/contract/capabilities.ts' }
+function onlyThisGroup(group) {
+  const calls = new Set([...readFileSync(`src/cli/commands/${group}.ts`, 'utf8').matchAll(/\bcall\(\s*'([a-z]+)\./g)].map((m) => m[1]))
+  if (!calls.size) throw new Error(`src/cli/commands/${group}.ts calls no capability: is it still a command group?`)
+  const tables = Object.fromEntries(Object.entries(LOADER_TABLES).map(([k, f]) => [path.resolve(f), k]))
+  return {
+    name: `only-${group}`,
+    setup(b) {
+      b.onResolve({ filter: /^\.\/[a-z-]+(\/handlers)?$/ }, (args) => {
+        const table = args.kind === 'dynamic-import' ? tables[args.importer] : undefined
+        if (!table) return undefined
+        const name = args.path.slice(2).split('/')[0]
+        const wanted = table === 'commands' ? name === group : calls.has(name)
+        return wanted ? undefined : { path: `${table}/${name}`, namespace: 'not-in-this-bundle' }
+      })
+      b.onLoad({ filter: /.*/, namespace: 'not-in-this-bundle' }, (args) => ({
+        loader: 'js',
+        contents: `throw new Error(${JSON.stringify(`out/cli/hsc-${group}.cjs has no ${args.path.replace('/', ' ')}: it is the ${group} commands' own bundle, and bin/hsc.cjs runs the full one (out/cli/hsc.cjs) for anything else`)})`
+      }))
+    }
+  }
+}
+for (const group of LEAN_GROUPS) {
+  await build(cliBundle(`hsc-${group}`, [onlyThisGroup(group)]))
+  noImportCalls(`out/cli/hsc-${group}.cjs`)
+}
 
 await build({
   ...common,
