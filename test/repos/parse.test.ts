@@ -73,6 +73,37 @@ describe('.repo parsing (libdnf IniParser rules)', () => {
   })
 })
 
+describe.skipIf(!haveDnf)('blanks around sections, keys and values', () => {
+  it('are trimmed as the real dnf trims them (spaces, tabs, carriage returns, on every kind of line)', async () => {
+    const blanks =
+      '[ws-a]  \r\n' +
+      'name =  Spaced name\t\r\n' +
+      'baseurl=\thttp://a.example/  \n  http://b.example/\t\n' +
+      'enabled\t= 0 \n' +
+      'gpgcheck =1\r\n' +
+      'priority=\t\t7\n' +
+      '\n' +
+      '[ws-b]\n' +
+      'name=\tTabbed name\n' +
+      'baseurl=http://c.example/\n' +
+      'gpgkey = \n'
+    const root = rootWith(SETS[0], { '/etc/yum.repos.d/zz-blanks.repo': blanks })
+    const list = await service(root).list()
+    const mine = new Map(list.repos.filter((r) => r.id.startsWith('ws-')).map((r) => [r.id, r]))
+    expect([...mine.keys()].sort()).toEqual(['ws-a', 'ws-b'])
+    expect(mine.get('ws-a')).toMatchObject({ enabled: false, gpgcheck: true, priority: 7, name: { raw: 'Spaced name' } })
+    const dump = await realDump(root, ['ws-a', 'ws-b'])
+    for (const [id, r] of mine) {
+      const d = dump.get(id)!
+      expect(r.name.expanded, `${id} name`).toBe(d.name)
+      expect(r.baseurl.map((u) => u.expanded).join(', '), `${id} baseurl`).toBe(d.baseurl)
+      expect(r.gpgkey.map((u) => u.expanded).join(', '), `${id} gpgkey`).toBe(d.gpgkey)
+      expect(r.enabled ? '1' : '0', `${id} enabled`).toBe(d.enabled)
+      expect(String(r.priority), `${id} priority`).toBe(d.priority)
+    }
+  })
+})
+
 describe.skipIf(!haveDnf)('parser agrees with the real dnf on every fixture set', () => {
   it.each(SETS)('%s: ids, enabled, names, URLs, gpgcheck, gpgkey and priority match `dnf config-manager --dump`', async (set) => {
     const root = rootWith(set)
