@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -24,10 +25,15 @@ describe('readRegularSync', () => {
     for (const [got, want] of results) expect(got.equals(want), `${want.length} bytes`).toBe(true)
   })
 
-  it('reads procfs files, whose size says nothing, to their end', () => {
+  it('reads procfs and sysfs files, whose sizes say nothing (0, 4096), to their end', () => {
     const mountinfo = readRegularSync('/proc/self/mountinfo').toString()
     expect(mountinfo.length).toBeGreaterThan(0)
     expect(mountinfo.endsWith('\n')).toBe(true)
+    // sysfs says 4096 bytes for a few: the read goes on past that short read to the real end.
+    const online = '/sys/devices/system/cpu/online'
+    expect(statSync(online).size).toBe(4096)
+    expect(readRegularSync(online).toString()).toBe(execFileSync('cat', [online], { encoding: 'utf8' }))
+    expect(readRegularSync('/proc/self/limits').toString()).toMatch(/^Limit\s+Soft Limit/)
   })
 
   it('refuses a file over the cap, told by its size or by reading past it', () => {

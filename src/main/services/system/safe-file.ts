@@ -135,7 +135,7 @@ let scratch: Buffer | undefined
  * .repo files were more than their parsing, and their external memory kept waking the
  * collector (#15). Synchronous from start to end, so the buffer is never shared.
  */
-function readToEnd(fd: number, firstChunk: number, max: number, what: string): Buffer {
+function readToEnd(fd: number, size: number, firstChunk: number, max: number, what: string): Buffer {
   let buf = firstChunk <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(firstChunk)
   let total = 0
   for (;;) {
@@ -144,10 +144,15 @@ function readToEnd(fd: number, firstChunk: number, max: number, what: string): B
       buf.copy(bigger, 0, 0, total)
       buf = bigger
     }
-    const n = readSync(fd, buf, total, Math.min(buf.length, max + 1) - total, null)
+    const want = Math.min(buf.length, max + 1) - total
+    const n = readSync(fd, buf, total, want, null)
     if (n === 0) break
     total += n
     if (total > max) throw tooLargeRead(what, max)
+    // A read of a regular file stops short only at its end: one that stops at exactly the size
+    // fstat gave has read it all, without a read more to see EOF (Node's readFileSync stops
+    // there too). procfs says 0 and sysfs 4096 whatever they hold: those are read to EOF.
+    if (n < want && total === size && size > 0) break
   }
   return buf === scratch ? Buffer.from(buf.subarray(0, total)) : buf.subarray(0, total)
 }
@@ -180,7 +185,7 @@ export function readRegularSync(
     assertRegular(stats, what)
     const refused = opts.refuse?.(stats)
     if (refused) throw new FileReadError('permission', `${what} ${refused}`, 'EPERM')
-    return readToEnd(fd, chunkSizeWithin(stats, max, what), max, what)
+    return readToEnd(fd, stats.size, chunkSizeWithin(stats, max, what), max, what)
   } catch (err) {
     throw toReadError(err, what)
   } finally {
