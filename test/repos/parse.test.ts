@@ -70,6 +70,9 @@ describe('.repo parsing (libdnf IniParser rules)', () => {
     expect(expandVars('$releasever_major-$releasever_minor', vars)).toBe('9-2')
     expect(expandVars('${missing:-fallback} ${empty:-e} ${stream:+set} ${missing:+no}', vars)).toBe('fallback e set ')
     expect(expandVars('\\$basearch $unknown ${unknown}', vars)).toBe('$basearch $unknown ${unknown}')
+    // Nothing to substitute: the text as written, braces and all; a lone escape still escapes.
+    expect(expandVars('Plain } name {x} a:-b', vars)).toBe('Plain } name {x} a:-b')
+    expect(expandVars('a\\b\\', vars)).toBe('ab\\')
   })
 })
 

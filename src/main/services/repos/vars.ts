@@ -46,6 +46,9 @@ export async function loadVars(opts: VarsOptions): Promise<Record<string, string
  * Unknown variables stay as written, like dnf leaves them.
  */
 export function expandVars(text: string, vars: Record<string, string>): string {
+  // Most values (names, most URLs) have nothing to substitute: the character-by-character
+  // walk below, run cold for each value of hundreds of repos, is skipped for them.
+  if (!text.includes('$') && !text.includes('\\')) return text
   return substitute(text, vars, 0).text
 }
 
