@@ -1,6 +1,6 @@
 // Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, and the
 // service process Electron starts into out/cli/backend.mjs.
-import { readFileSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { dbusDecodeFaster } from './lib/dbus-decode-faster.mjs'
@@ -125,8 +125,15 @@ noImportCalls('out/cli/hsc.cjs')
 // tables gets a module that fails with a sentence, never a silently missing service.
 const LEAN_GROUPS = ['inspect', 'repos', 'oomd']
 const LOADER_TABLES = { commands: 'src/cli/commands/index.ts', services: 'src/main/services/index.ts', schemas: 'src/shared/contract/capabilities.ts' }
+// The scan holds only while commands call services from their own module: no other CLI file
+// may call one, and a group with a bundle of its own imports no other group's module.
+for (const f of readdirSync('src/cli', { recursive: true }).filter((f) => f.endsWith('.ts') && !f.startsWith('commands/') && f !== 'context.ts'))
+  if (/\bcall\(\s*'[a-z]+\./.test(readFileSync(path.join('src/cli', f), 'utf8')))
+    throw new Error(`src/cli/${f} calls a service: only command modules may (the group bundles find their services there)`)
 function onlyThisGroup(group) {
-  const calls = new Set([...readFileSync(`src/cli/commands/${group}.ts`, 'utf8').matchAll(/\bcall\(\s*'([a-z]+)\./g)].map((m) => m[1]))
+  const source = readFileSync(`src/cli/commands/${group}.ts`, 'utf8')
+  if (/from '\.\/[a-z-]+'/.test(source)) throw new Error(`src/cli/commands/${group}.ts imports another command group: its own bundle needs it to stand alone`)
+  const calls = new Set([...source.matchAll(/\bcall\(\s*'([a-z]+)\./g)].map((m) => m[1]))
   if (!calls.size) throw new Error(`src/cli/commands/${group}.ts calls no capability: is it still a command group?`)
   const tables = Object.fromEntries(Object.entries(LOADER_TABLES).map(([k, f]) => [path.resolve(f), k]))
   return {
