@@ -8,20 +8,7 @@
 // links, bounded, and named after the bundle's identity (V8 itself only checks the source's
 // length, so a rebuilt bundle of the same length must never meet an old cache). Anything off
 // means running without a cache, never failing. HSC_CODE_CACHE=0 turns it off.
-const {
-  closeSync,
-  constants,
-  fstatSync,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync
-} = require('node:fs')
+const { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } = require('node:fs')
 const { isAscii } = require('node:buffer')
 const { createRequire } = require('node:module')
 const os = require('node:os')
@@ -30,6 +17,7 @@ const vm = require('node:vm')
 
 /** CommonJS's function wrapper, ending in a line break so the bundle keeps its own columns. */
 const WRAPPER_PREFIX = '(function (exports, require, module, __filename, __dirname) {\n'
+const WRAPPER_SUFFIX = '\n})'
 
 const MAX_CACHE_BYTES = 32 * 1024 * 1024
 /** Cache files kept: one per command run lately (each is a few hundred KB). */
@@ -72,17 +60,34 @@ function bundleSignature(st) {
 }
 
 /**
- * The bundle's bytes and identity from one descriptor, identity taken before and after the
- * read: a bundle rewritten meanwhile (a build while hsc starts) gives no identity, so its
- * bytes are never paired with a cache name they do not match.
+ * The bundle's bytes inside the CommonJS wrapper, and its identity, from one descriptor. The
+ * file is read between the wrapper's two halves, so the script's source is made as one string:
+ * joining them afterwards copied the whole bundle once more, and flattening that join again.
+ * The identity is taken before and after the read: a bundle rewritten meanwhile (a build while
+ * hsc starts) gives no identity, so its bytes are never paired with a cache name they do not match.
  */
 function readBundle(file) {
   const fd = openSync(file, constants.O_RDONLY)
   try {
-    const before = bundleSignature(fstatSync(fd, { bigint: true }))
-    const bytes = readFileSync(fd)
+    const st = fstatSync(fd, { bigint: true })
+    const before = bundleSignature(st)
+    // One byte of room past st_size, so the read that finds the end needs no second buffer.
+    let bytes = Buffer.allocUnsafe(WRAPPER_PREFIX.length + Number(st.size) + 1 + WRAPPER_SUFFIX.length)
+    let at = WRAPPER_PREFIX.length
+    for (;;) {
+      if (at === bytes.length - WRAPPER_SUFFIX.length) {
+        const bigger = Buffer.allocUnsafe(bytes.length * 2)
+        bytes.copy(bigger, 0, 0, at)
+        bytes = bigger
+      }
+      const n = readSync(fd, bytes, at, bytes.length - WRAPPER_SUFFIX.length - at, null)
+      if (n === 0) break
+      at += n
+    }
+    bytes.latin1Write(WRAPPER_PREFIX, 0)
+    bytes.latin1Write(WRAPPER_SUFFIX, at)
     const after = bundleSignature(fstatSync(fd, { bigint: true }))
-    return { bytes, signature: before === after ? before : undefined }
+    return { bytes: bytes.subarray(0, at + WRAPPER_SUFFIX.length), signature: before === after ? before : undefined }
   } finally {
     closeSync(fd)
   }
@@ -178,7 +183,7 @@ function loadScript(file, opts, parts = new Map()) {
   const cachedData = name ? readCache(path.join(dir, name)) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
   // maps then point at the bundle's own lines and columns.
-  const script = new vm.Script(`${WRAPPER_PREFIX}${source}\n})`, { filename: file, cachedData, lineOffset: -1 })
+  const script = new vm.Script(source, { filename: file, cachedData, lineOffset: -1 })
   if (name && (!cachedData || script.cachedDataRejected)) {
     // At exit the cache also holds every function this command compiled while it ran.
     process.once('exit', () => writeCache(dir, name, script.createCachedData()))

@@ -88,6 +88,17 @@ describe('code cache of the CLI bundle', () => {
     expect(caches(home)[0]).not.toBe(old[0])
   })
 
+  it('a bundle that is not ASCII, or of any size, runs as written (read between the wrapper halves)', () => {
+    const home = scratch()
+    const file = path.join(home, 'bundle.cjs')
+    // A long comment puts the code past any first guess at a buffer; the string is not ASCII.
+    writeFileSync(file, `/*${'x'.repeat(200_000)}*/\nprocess.stdout.write('é ' + typeof module.exports + ' ' + __filename)\n`)
+    expect(run(file, home).out).toBe(`é object ${file}`)
+    expect(run(file, home).out).toBe(`é object ${file}`)
+    writeFileSync(file, '')
+    expect(run(file, home).out).toBe('')
+  })
+
   it('a damaged cache is refused by V8: the bundle runs, and the cache is written again', () => {
     const home = scratch()
     const file = bundle(home, 'A')
