@@ -1,5 +1,6 @@
-// Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, and the
-// service process Electron starts into out/cli/backend.mjs.
+// Bundles the CLI (and the browser-mode server it hosts) into out/cli/hsc.cjs, with zod in
+// out/cli/zod.cjs and a bundle of their own for the most used command groups
+// (out/cli/hsc-GROUP.cjs), and the service process Electron starts into out/cli/backend.mjs.
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { build } from 'esbuild'
