@@ -44,6 +44,13 @@ describe.skipIf(!built)('the inflated kernel config kept between processes', () 
     writeFileSync(path.join(r.root, 'proc/config.gz'), gz(text.replace(/^CONFIG_PSI=y$/m, '# CONFIG_PSI is not set')))
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
+    // A damaged kept text (the user's own file, but a file) is not believed: the bytes are inflated again.
+    const answersFile = path.join(state, 'program-answers.json')
+    const list = JSON.parse(readFileSync(answersFile, 'utf8')) as Array<{ key: string; stdout: string }>
+    for (const e of list) if (e.key.startsWith('gunzip:')) e.stdout = '\u0000 damaged'
+    writeFileSync(answersFile, JSON.stringify(list))
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
     // What is not a config is never kept: judged (and inflated) each time.
     writeFileSync(path.join(r.root, 'proc/config.gz'), gz('\u0000\u0001 not a config'))
     for (let i = 0; i < 2; i++) expect(await report()).toMatchObject({ psi: 'unknown', zlib: true })

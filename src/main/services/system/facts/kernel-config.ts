@@ -33,7 +33,7 @@ export function recogniseKernelConfig(data: Buffer): { ok: true; config: KernelC
 }
 
 type Recognised = ReturnType<typeof recogniseKernelConfig>
-type Decoded = { ok: true; data: Buffer; keep?: () => void } | { ok: false; reason: string }
+type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
 
 /**
  * Parsing a config and inflating /proc/config.gz were the largest share of a warm report,
@@ -49,13 +49,7 @@ function recogniseOnce(raw: Buffer, gz: boolean, answers: AnswerCache | undefine
   const key = `${gz ? 'gz' : 'text'}:${raw.toString('latin1')}`
   let hit = byContent.get(key)
   if (!hit) {
-    hit = (gz ? inflateKept(raw, answers) : Promise.resolve<Decoded>({ ok: true, data: raw })).then((d) => {
-      if (!d.ok) return d
-      const rec = recogniseKernelConfig(d.data)
-      // Only a config is worth its room in the answers; anything else is judged again next time.
-      if (rec.ok) d.keep?.()
-      return rec
-    })
+    hit = gz ? recogniseGzipped(raw, answers) : Promise.resolve(recogniseKernelConfig(raw))
     byContent.set(key, hit)
     if (byContent.size > MAX_KEPT) byContent.delete(byContent.keys().next().value!)
   }
@@ -63,17 +57,24 @@ function recogniseOnce(raw: Buffer, gz: boolean, answers: AnswerCache | undefine
 }
 
 /**
- * /proc/config.gz inflated, kept between processes with the program answers: loading zlib and
- * inflating cost a cold `hsc inspect` or `hsc oomd status` ~3.5 ms, yet the file only changes
- * with the kernel. The key is the compressed bytes themselves, so the text kept is the one
- * these exact bytes inflate to; what comes from the file is then judged as if just inflated.
+ * /proc/config.gz, inflated once and kept between processes with the program answers: loading
+ * zlib and inflating cost a cold `hsc inspect` or `hsc oomd status` ~3.5 ms, yet the file only
+ * changes with the kernel. The key is the compressed bytes themselves, so the text kept is the
+ * one these exact bytes inflate to, and it is judged as if just inflated. Only a config is
+ * kept: anything else found there is damage, and the bytes are inflated again.
  */
-async function inflateKept(raw: Buffer, answers: AnswerCache | undefined): Promise<Decoded> {
+async function recogniseGzipped(raw: Buffer, answers: AnswerCache | undefined): Promise<Recognised> {
   const key = answers && `gunzip:${raw.toString('base64')}`
   const kept = key ? await answers.get(key) : undefined
-  if (kept) return { ok: true, data: Buffer.from(kept.stdout, 'latin1') }
+  if (kept) {
+    const rec = recogniseKernelConfig(Buffer.from(kept.stdout, 'latin1'))
+    if (rec.ok) return rec
+  }
   const d = await inflate(raw)
-  return key && d.ok ? { ...d, keep: () => void answers.set(key, { code: 0, stdout: d.data.toString('latin1'), stderr: '' }) } : d
+  if (!d.ok) return d
+  const rec = recogniseKernelConfig(d.data)
+  if (rec.ok && key) void answers.set(key, { code: 0, stdout: d.data.toString('latin1'), stderr: '' })
+  return rec
 }
 
 async function inflate(raw: Buffer): Promise<Decoded> {
