@@ -144,16 +144,7 @@ export function createRootFs(root = '/'): RootFs {
     }
     return chaseInRoot(base, systemPath)
   }
-  const readBuffer = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer> => {
-    let host: string
-    try {
-      host = (await chase(systemPath)).host
-    } catch (err) {
-      throw toReadError(err, systemPath)
-    }
-    return readRegularSync(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
-  }
-  /** readBuffer, with undefined for a file that is not there (no error built for it). */
+  /** A regular file's bytes, or undefined for a file that is not there (no error built for it). */
   const readIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer | undefined> => {
     let host: string
     try {
@@ -162,6 +153,11 @@ export function createRootFs(root = '/'): RootFs {
       throw toReadError(err, systemPath)
     }
     return readRegularSyncIfPresent(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
+  }
+  const readBuffer = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer> => {
+    const data = await readIfPresent(systemPath, opts)
+    if (!data) throw new FileReadError('missing', missingSentence(systemPath), 'ENOENT')
+    return data
   }
   return {
     root: base,
