@@ -125,7 +125,12 @@ noImportCalls('out/cli/hsc.cjs')
 // the only way commands reach a service; any other import() of those three modules' loader
 // tables gets a module that fails with a sentence, never a silently missing service.
 const LEAN_GROUPS = ['inspect', 'repos', 'oomd']
-const LOADER_TABLES = { commands: 'src/cli/commands/index.ts', services: 'src/main/services/index.ts', schemas: 'src/shared/contract/capabilities.ts' }
+/** The modules whose import() tables list the command groups, services and schemas, by their resolved path. */
+const LOADER_TABLES = {
+  [path.resolve('src/cli/commands/index.ts')]: 'commands',
+  [path.resolve('src/main/services/index.ts')]: 'services',
+  [path.resolve('src/shared/contract/capabilities.ts')]: 'schemas'
+}
 // The scan holds only while commands call services from their own module: no other CLI file
 // may call one, and a group with a bundle of its own imports no other group's module.
 for (const f of readdirSync('src/cli', { recursive: true }).filter((f) => f.endsWith('.ts') && !f.startsWith('commands/') && f !== 'context.ts'))
@@ -136,12 +141,11 @@ function onlyThisGroup(group) {
   if (/from '\.\/[a-z-]+'/.test(source)) throw new Error(`src/cli/commands/${group}.ts imports another command group: its own bundle needs it to stand alone`)
   const calls = new Set([...source.matchAll(/\bcall\(\s*'([a-z]+)\./g)].map((m) => m[1]))
   if (!calls.size) throw new Error(`src/cli/commands/${group}.ts calls no capability: is it still a command group?`)
-  const tables = Object.fromEntries(Object.entries(LOADER_TABLES).map(([k, f]) => [path.resolve(f), k]))
   return {
     name: `only-${group}`,
     setup(b) {
       b.onResolve({ filter: /^\.\/[a-z-]+(\/handlers)?$/ }, (args) => {
-        const table = args.kind === 'dynamic-import' ? tables[args.importer] : undefined
+        const table = args.kind === 'dynamic-import' ? LOADER_TABLES[args.importer] : undefined
         if (!table) return undefined
         const name = args.path.slice(2).split('/')[0]
         const wanted = table === 'commands' ? name === group : calls.has(name)
