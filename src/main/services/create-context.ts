@@ -1,9 +1,10 @@
-import os from 'node:os'
+import type Os from 'node:os'
 import path from 'node:path'
 import { runCommand, type CommandRunner } from './system/command'
 import { EventHub } from './system/events'
 import { fileAnswerCache, type AnswerCache } from './system/facts/answer-cache'
 import { imageDigests, type DigestStore } from './system/image-digests'
+import { lazyBuiltin } from './system/lazy'
 import { createRootFs } from './system/rootfs'
 import type { ServiceContext } from './context'
 import type { SettingsService } from './settings/service'
@@ -25,10 +26,13 @@ export interface ContextOptions {
 
 type Env = Readonly<Record<string, string | undefined>>
 
+/** node:os only for a user without $HOME. */
+const osModule = lazyBuiltin<typeof Os>('node:os')
+
 /** $HSC_STATE_DIR, else $XDG_STATE_HOME/hyperscale-companion, else ~/.local/state/hyperscale-companion. */
 export function defaultStateDir(env: Env): string {
   if (env.HSC_STATE_DIR) return env.HSC_STATE_DIR
-  const base = env.XDG_STATE_HOME || path.join(env.HOME || os.homedir(), '.local/state')
+  const base = env.XDG_STATE_HOME || path.join(env.HOME || osModule().homedir(), '.local/state')
   return path.join(base, 'hyperscale-companion')
 }
 

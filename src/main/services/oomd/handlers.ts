@@ -29,7 +29,7 @@ export function createOomdHandlers(opts: OomdHandlerOptions = {}): HandlerFactor
     // A connector given by the caller is always asked.
     const mayAnswer = opts.connect ? undefined : managerMayAnswer(ctx.env, ctx.fs)
     return {
-      'oomd.status': ({ root }) => oomdStatus({ fs: ctx.rootFs(root), run: ctx.run, connect, answers: ctx.answers, managerMayAnswer: mayAnswer }),
+      'oomd.status': ({ root }) => oomdStatus({ fs: ctx.rootFs(root), run: ctx.run, connect, answers: ctx.answers, env: ctx.env, managerMayAnswer: mayAnswer }),
       'oomd.enable': () => enableOomd({ fs: ctx.fs, run: ctx.run, connect }),
       'oomd.disable': () => disableOomd({ fs: ctx.fs, run: ctx.run, connect }),
       'oomd.setThresholds': ({ values }) => setThresholds({ fs: ctx.fs, files, connect }, values),

@@ -6,6 +6,7 @@ import type { RootFs } from '../system/rootfs'
 import type { AnswerCache } from '../system/facts/answer-cache'
 import type { BusConnector } from '../systemd/connect'
 import { withSystemd } from '../systemd/session'
+import { keptUnitFileStates } from '../systemd/kept-unit-file-states'
 import { systemctlIsEnabledAll, systemctlShow } from '../systemd/systemctl'
 
 export interface StateDeps {
@@ -19,6 +20,12 @@ export interface StateDeps {
    * `systemctl show` are not asked. Absent: always ask (a chosen bus, tests' stand-ins).
    */
   managerMayAnswer?: () => Promise<boolean>
+  /**
+   * The environment systemctl runs with. Given with `answers`, unit-file states of the live
+   * system (no manager running) are kept between processes; SYSTEMD_UNIT_PATH in it means
+   * other unit directories, so nothing is kept then.
+   */
+  env?: Readonly<Record<string, string | undefined>>
 }
 
 const ENABLED = new Set(['enabled', 'enabled-runtime', 'alias', 'linked', 'linked-runtime'])
@@ -41,7 +48,11 @@ function fileOnly(unit: string, unitFileState: string, activeState: string): Oom
 
 /** Unit-file states only, via systemctl's offline mode (works without a running manager). */
 async function fromUnitFiles(deps: StateDeps, root: string | undefined, source: 'unit-files' | 'offline-root', note: string): Promise<OomdState> {
-  const [svc, sock] = await systemctlIsEnabledAll(deps.run, [OOMD_SERVICE, OOMD_SOCKET], root)
+  const units = [OOMD_SERVICE, OOMD_SOCKET]
+  const ask = () => systemctlIsEnabledAll(deps.run, units, root)
+  const { answers, env } = deps
+  const [svc, sock] =
+    root === undefined && answers && env && env.SYSTEMD_UNIT_PATH === undefined ? await keptUnitFileStates({ units, answers, unitRoot: '/', ask }) : await ask()
   if (!svc.state || !sock.state) {
     const err = svc.error ?? sock.error ?? 'unknown error'
     const unknown = (u: string): OomdUnitState => fileOnly(u, 'unknown', 'unknown')

@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module'
-
 /**
  * A value made on its first use and kept: for what a command reaches but may not need, such
  * as the spins service's zod schemas, which `hsc write` loads for one look-up (#15).
@@ -13,8 +11,9 @@ export function lazy<T>(make: () => T): () => T {
  * A Node built-in module loaded on its first use, synchronously (for constructors and other
  * sync code; async code uses `await import()`). tls, child_process and worker_threads each cost
  * a cold command 1-4 ms to load, and `hsc write` reaches their importers (the spins service for
- * one look-up, the image reader, the hash thread) without using them (#15).
+ * one look-up, the image reader, the hash thread) without using them (#15). Through
+ * process.getBuiltinModule: node:module's createRequire would load the ES module loader.
  */
 export function lazyBuiltin<T>(id: `node:${string}`): () => T {
-  return lazy(() => createRequire(import.meta.url)(id) as T)
+  return lazy(() => process.getBuiltinModule(id) as T)
 }

@@ -2,7 +2,7 @@ import type { CommandRunner } from '../system/command'
 import type { UnitRuntimeState } from './client'
 
 /** The states `systemctl is-enabled` prints (systemctl(1)); anything else means it failed. */
-const FILE_STATES = new Set([
+export const FILE_STATES: ReadonlySet<string> = new Set([
   'enabled',
   'enabled-runtime',
   'linked',

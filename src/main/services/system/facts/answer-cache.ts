@@ -13,6 +13,16 @@ import { readJsonList, writeJsonList } from '../json-list-file'
 export interface AnswerCache {
   get(key: string): Promise<CommandResult | undefined>
   set(key: string, result: CommandResult): Promise<void>
+  /**
+   * The newest answer kept under `prefix`, with its whole key: for answers whose key records
+   * what they were made of, so the caller checks that record before believing the answer.
+   */
+  latest(prefix: string): Promise<{ key: string; result: CommandResult } | undefined>
+  /**
+   * Keeps `result` as the one answer under `prefix` (older ones go), whatever its exit code:
+   * the caller has judged it an answer (`systemctl is-enabled` exits 1 for "disabled").
+   */
+  replace(prefix: string, key: string, result: CommandResult): Promise<void>
 }
 
 const MAX_FILE = 4 * 1024 * 1024
@@ -49,14 +59,26 @@ export function fileAnswerCache(file: string): AnswerCache {
     set(key, r) {
       // Failures are not facts about the binary; only clean answers are kept.
       if (r.code !== 0 || r.spawnError) return writing
-      writing = writing.then(async () => {
-        const list = (await all()).filter((x) => x.key !== key)
-        list.push({ key, code: r.code, stdout: r.stdout, stderr: r.stderr })
-        const kept = list.slice(-MAX_ENTRIES)
-        entries = Promise.resolve(kept)
-        writeJsonList(file, kept, { maxBytes: MAX_FILE })
-      })
-      return writing
+      return keep(key, r, (x) => x.key !== key)
+    },
+    async latest(prefix) {
+      const e = (await all()).findLast((x) => x.key.startsWith(prefix))
+      return e ? { key: e.key, result: { code: e.code, stdout: e.stdout, stderr: e.stderr } } : undefined
+    },
+    replace(prefix, key, r) {
+      if (!key.startsWith(prefix) || r.spawnError) return writing
+      return keep(key, r, (x) => !x.key.startsWith(prefix))
     }
+  }
+
+  function keep(key: string, r: CommandResult, stays: (e: Entry) => boolean): Promise<void> {
+    writing = writing.then(async () => {
+      const list = (await all()).filter(stays)
+      list.push({ key, code: r.code, stdout: r.stdout, stderr: r.stderr })
+      const kept = list.slice(-MAX_ENTRIES)
+      entries = Promise.resolve(kept)
+      writeJsonList(file, kept, { maxBytes: MAX_FILE })
+    })
+    return writing
   }
 }

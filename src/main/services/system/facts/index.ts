@@ -1,4 +1,3 @@
-import os from 'node:os'
 import type { CommandRunner } from '../command'
 import type { AnswerCache } from './answer-cache'
 import type { ReadResult, RootFs } from '../rootfs'
@@ -102,7 +101,7 @@ export class SystemFacts {
         reason = `${source} is unparseable (not a kernel release: ${preview(r.data, 40) || 'empty'})`
       } else reason = r.reason
       if (this.live) {
-        const rel = os.release()
+        const rel = (await import('node:os')).release()
         return { release: { source: 'uname(2)', text: rel, value: parseKernelRelease(rel) } }
       }
       return { reason }
