@@ -100,8 +100,12 @@ const ownedPrivately = (st) => st.uid === process.geteuid() && (st.mode & 0o022)
 /** The cache folder, made 0700 when missing; undefined unless it is this user's and only theirs. */
 function privateDir(dir) {
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const st = lstatSync(dir)
+    // Made only when missing: a recursive mkdir of a folder that is there costs each start a walk.
+    let st = lstatSync(dir, { throwIfNoEntry: false })
+    if (!st) {
+      mkdirSync(dir, { recursive: true, mode: 0o700 })
+      st = lstatSync(dir)
+    }
     return st.isDirectory() && ownedPrivately(st) ? dir : undefined
   } catch {
     return undefined

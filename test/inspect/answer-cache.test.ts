@@ -74,4 +74,13 @@ describe.skipIf(tools.length === 0)('program answers kept between processes (liv
     await runInspection({ fs: createRootFs('/'), run: failing, answers: fileAnswerCache(file) })
     expect(existsSync(file)).toBe(false)
   })
+
+  it("an earlier version's kept kernel-config text is dropped from the file the first time it is read", async () => {
+    const file = path.join(tmp, 'obsolete.json')
+    const old = { key: 'gunzip:H4sIAAAAAAAAA', code: 0, stdout: 'CONFIG_PSI=y\n'.repeat(1000), stderr: '' }
+    const other = { key: '/usr/bin/true|1|2|3|--version', code: 0, stdout: 'true 1\n', stderr: '' }
+    writeFileSync(file, JSON.stringify([old, other]))
+    expect(await fileAnswerCache(file).get(other.key)).toEqual({ code: 0, stdout: 'true 1\n', stderr: '' })
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual([other])
+  })
 })

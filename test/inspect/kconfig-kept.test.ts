@@ -5,10 +5,12 @@ import type { InspectReport } from '../../src/shared/contract'
 import { PROJECT_ROOT } from '../support/paths'
 import { runHsc } from '../support/hsc'
 import { fixture, gz, makeRoot } from './fixture-root'
+import { answersAt } from './kconfig-kept-layout'
 
-// /proc/config.gz inflated once, then kept with the program answers (system/facts/kernel-config.ts):
-// each `hsc inspect` is a new process, and zlib plus the inflate were ~3.5 ms of it. Through the
-// built CLI, so the second run really is a new process with nothing in memory.
+// /proc/config.gz inflated once, and what it said to each lookup kept beside the program answers
+// (system/facts/kernel-config-kept.ts): each `hsc inspect` is a new process, and zlib, the
+// inflate and the searches of the text were several ms of it. Through the built CLI, so the
+// second run really is a new process with nothing in memory.
 const built = existsSync(path.join(PROJECT_ROOT, 'out/cli/hsc.cjs'))
 const cleanups: Array<() => void> = []
 afterAll(() => cleanups.forEach((c) => c()))
@@ -37,18 +39,29 @@ describe.skipIf(!built)('the inflated kernel config kept between processes', () 
     }
     const first = await report()
     expect(first).toEqual({ psi: 'builtin', zlib: true, source: '/proc/config.gz' })
-    expect(readFileSync(path.join(state, 'program-answers.json'), 'utf8')).toContain('"key":"gunzip:')
+    const keptFile = path.join(state, 'kernel-config.kept')
+    expect(readFileSync(keptFile, 'latin1')).toMatch(/^hsc-kconfig 1\n\d+\n/)
+    // The inflated text itself is no longer kept with the program answers.
+    const answersFile = path.join(state, 'program-answers.json')
+    if (existsSync(answersFile)) expect(readFileSync(answersFile, 'utf8')).not.toContain('gunzip:')
     expect(await report()).toEqual({ ...first, zlib: false })
 
     // Other bytes: inflated again, and their own text judged.
     writeFileSync(path.join(r.root, 'proc/config.gz'), gz(text.replace(/^CONFIG_PSI=y$/m, '# CONFIG_PSI is not set')))
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
-    // A damaged kept text (the user's own file, but a file) is not believed: the bytes are inflated again.
-    const answersFile = path.join(state, 'program-answers.json')
-    const list = JSON.parse(readFileSync(answersFile, 'utf8')) as Array<{ key: string; stdout: string }>
-    for (const e of list) if (e.key.startsWith('gunzip:')) e.stdout = '\u0000 damaged'
-    writeFileSync(answersFile, JSON.stringify(list))
+    // A damaged kept file (the user's own, but a file) is not believed: the bytes are inflated again.
+    const kept = readFileSync(keptFile)
+    writeFileSync(keptFile, Buffer.concat([kept.subarray(0, kept.length - 40), Buffer.from('\u0000 damaged')]))
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
+    expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
+    // An option the kept answers do not cover is looked up in the text, inflated for it, then kept too.
+    const whole = readFileSync(keptFile)
+    const at = answersAt(whole)
+    const answers = JSON.parse(whole.subarray(at).toString('utf8')) as { found: Record<string, unknown> }
+    expect(answers.found.PSI).toEqual([null, true])
+    delete answers.found.PSI
+    writeFileSync(keptFile, Buffer.concat([whole.subarray(0, at), Buffer.from(JSON.stringify(answers))]))
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: true })
     expect(await report()).toMatchObject({ psi: 'not-set', zlib: false })
     // What is not a config is never kept: judged (and inflated) each time.

@@ -25,11 +25,15 @@ export function readJsonList<T>(file: string, isEntry: (e: unknown) => e is T, o
  */
 export function writeJsonList(file: string, list: readonly unknown[], opts: { maxBytes: number }): boolean {
   const text = JSON.stringify(list)
-  if (text.length > opts.maxBytes) return false
+  return text.length <= opts.maxBytes && replaceFile(file, text)
+}
+
+/** Writes `data` as the whole of `file` the same way: a 0600 temp file beside it, then a rename. */
+export function replaceFile(file: string, data: string | Uint8Array): boolean {
   const tmp = tempSibling(file)
   try {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
-    writeFileSync(tmp, text, { mode: 0o600, flag: 'wx' })
+    writeFileSync(tmp, data, { mode: 0o600, flag: 'wx' })
     renameSync(tmp, file)
     return true
   } catch {

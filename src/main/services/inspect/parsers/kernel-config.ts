@@ -17,7 +17,8 @@ export interface KernelConfig {
 }
 
 type Found = { raw?: string; present: boolean }
-const OPTION_NAME = /^[A-Za-z0-9_]+$/
+/** What an option name is (without CONFIG_): any other name has no line. */
+export const OPTION_NAME = /^[A-Za-z0-9_]+$/
 
 export interface OptionValue {
   name: string

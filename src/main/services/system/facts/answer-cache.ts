@@ -1,5 +1,7 @@
+import path from 'node:path'
 import type { CommandResult } from '../command'
-import { readJsonList, writeJsonList } from '../json-list-file'
+import { readJsonList, replaceFile, writeJsonList } from '../json-list-file'
+import { readRegularSync } from '../safe-file'
 
 /**
  * Answers of programs whose output only changes when a file does (`systemctl --version`,
@@ -23,7 +25,22 @@ export interface AnswerCache {
    * the caller has judged it an answer (`systemctl is-enabled` exits 1 for "disabled").
    */
   replace(prefix: string, key: string, result: CommandResult): Promise<void>
+  /**
+   * A file of bytes kept beside the answers, for what is no program's text (the kernel config's
+   * kept lookups): read and written whole, bounded, read like any other input.
+   */
+  blob(name: string): KeptBlob
 }
+
+export interface KeptBlob {
+  /** The bytes last written, or undefined (missing, refused, over the cap). */
+  read(): Buffer | undefined
+  /** Replaces them whole; false when the folder cannot be written (nothing is lost but time). */
+  write(data: Uint8Array): boolean
+}
+
+const MAX_BLOB = 4 * 1024 * 1024
+const BLOB_NAME = /^[a-z][a-z-]{0,40}$/
 
 const MAX_FILE = 4 * 1024 * 1024
 const MAX_ENTRIES = 32
@@ -43,11 +60,22 @@ const isEntry = (e: unknown): e is Entry =>
   typeof (e as Entry).stdout === 'string' &&
   typeof (e as Entry).stderr === 'string'
 
+/** Kept by earlier versions: the inflated kernel config (now kernel-config.kept), ~100 KB parsed with every answer. */
+const OBSOLETE = /^gunzip:/
+
+/** The kept answers; a file still holding obsolete ones is written again without them, once. */
+function current(file: string): Entry[] {
+  const list = readJsonList(file, isEntry, { maxBytes: MAX_FILE })
+  const kept = list.filter((e) => !OBSOLETE.test(e.key))
+  if (kept.length !== list.length) writeJsonList(file, kept, { maxBytes: MAX_FILE })
+  return kept
+}
+
 export function fileAnswerCache(file: string): AnswerCache {
   let entries: Promise<Entry[]> | undefined
   // The one regular-file rule (a FIFO planted at the path must not hang the report; no link
   // followed; capped), without a thread-pool round trip per syscall.
-  const all = () => (entries ??= Promise.resolve(readJsonList(file, isEntry, { maxBytes: MAX_FILE })))
+  const all = () => (entries ??= Promise.resolve(current(file)))
   // Writes run one after another on the in-memory list, so two answers stored at once (a
   // report asks systemctl, btrfs and rpm together) both end up in the file.
   let writing: Promise<void> = Promise.resolve()
@@ -68,6 +96,20 @@ export function fileAnswerCache(file: string): AnswerCache {
     replace(prefix, key, r) {
       if (!key.startsWith(prefix) || r.spawnError) return writing
       return keep(key, r, (x) => !x.key.startsWith(prefix))
+    },
+    blob(name) {
+      if (!BLOB_NAME.test(name)) throw new Error(`not a kept file name: ${JSON.stringify(name)}`)
+      const at = path.join(path.dirname(file), `${name}.kept`)
+      return {
+        read() {
+          try {
+            return readRegularSync(at, { noFollow: true, maxBytes: MAX_BLOB })
+          } catch {
+            return undefined
+          }
+        },
+        write: (data) => data.length <= MAX_BLOB && replaceFile(at, data)
+      }
     }
   }
 

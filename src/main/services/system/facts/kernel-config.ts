@@ -1,6 +1,9 @@
+import type Zlib from 'node:zlib'
 import { parseKernelConfig, type KernelConfig } from '../../inspect/parsers/kernel-config'
+import { lazyBuiltin } from '../lazy'
 import type { RootFs } from '../rootfs'
-import type { AnswerCache } from './answer-cache'
+import type { AnswerCache, KeptBlob } from './answer-cache'
+import { answersOf, decodeKept, encodeKept, keptConfig, type KeptAnswers } from './kernel-config-kept'
 import { decodeStrict, preview } from './text'
 
 /** Real configs are 100–300 KiB; anything far larger is not one. */
@@ -41,49 +44,73 @@ type Decoded = { ok: true; data: Buffer } | { ok: false; reason: string }
  * comparing them costs far less than the parse, and needs no hash module), so any change in
  * the file is a new key. Few entries: one per kernel.
  */
-const byContent = new Map<string, Promise<Recognised>>()
+const byContent: Array<{ raw: Buffer; gz: boolean; rec: Promise<Recognised> }> = []
 const MAX_KEPT = 4
 
 function recogniseOnce(raw: Buffer, gz: boolean, answers: AnswerCache | undefined): Promise<Recognised> {
-  // latin1 keeps every byte as one char.
-  const key = `${gz ? 'gz' : 'text'}:${raw.toString('latin1')}`
-  let hit = byContent.get(key)
+  let hit = byContent.find((e) => e.gz === gz && e.raw.equals(raw))?.rec
   if (!hit) {
-    hit = gz ? recogniseGzipped(raw, answers) : Promise.resolve(recogniseKernelConfig(raw))
-    byContent.set(key, hit)
-    if (byContent.size > MAX_KEPT) byContent.delete(byContent.keys().next().value!)
+    hit = gz ? Promise.resolve(recogniseGzipped(raw, answers)) : Promise.resolve(recogniseKernelConfig(raw))
+    byContent.push({ raw, gz, rec: hit })
+    if (byContent.length > MAX_KEPT) byContent.shift()
   }
   return hit
 }
 
 /**
- * /proc/config.gz, inflated once and kept between processes with the program answers: loading
- * zlib and inflating cost a cold `hsc inspect` or `hsc oomd status` ~3.5 ms, yet the file only
- * changes with the kernel. The key is the compressed bytes themselves, so the text kept is the
- * one these exact bytes inflate to, and it is judged as if just inflated. Only a config is
- * kept: anything else found there is damage, and the bytes are inflated again.
+ * /proc/config.gz: loading zlib, inflating and searching the text cost a cold `hsc inspect` or
+ * `hsc oomd status` several ms, yet the file only changes with the kernel. What these exact
+ * bytes said to each lookup is kept beside the program answers (kernel-config-kept.ts); an
+ * option it does not cover is looked up in the text, inflated then, and kept from then on.
+ * Only a config is kept: anything else found there is judged (and inflated) each time.
  */
-async function recogniseGzipped(raw: Buffer, answers: AnswerCache | undefined): Promise<Recognised> {
-  const key = answers && `gunzip:${raw.toString('base64')}`
-  const kept = key ? await answers.get(key) : undefined
-  if (kept) {
-    const rec = recogniseKernelConfig(Buffer.from(kept.stdout, 'latin1'))
-    if (rec.ok) return rec
+function recogniseGzipped(raw: Buffer, answers: AnswerCache | undefined): Recognised {
+  const blob = answers?.blob('kernel-config')
+  const fromText = (): Recognised => {
+    const d = inflate(raw)
+    return d.ok ? recogniseKernelConfig(d.data) : d
   }
-  const d = await inflate(raw)
-  if (!d.ok) return d
-  const rec = recogniseKernelConfig(d.data)
-  if (rec.ok && key) void answers.set(key, { code: 0, stdout: d.data.toString('latin1'), stderr: '' })
-  return rec
+  const kept = blob && decodeKept(blob.read(), raw)
+  if (kept) {
+    let text: KernelConfig | undefined
+    const full = (): KernelConfig => {
+      if (text) return text
+      const rec = fromText()
+      // These bytes were a config when their answers were kept; they inflate the same way now.
+      if (!rec.ok) throw new Error(`/proc/config.gz no longer reads as the config kept for it: ${rec.reason}`)
+      return (text = rec.config)
+    }
+    return { ok: true, config: keptConfig(kept, full, keepSoon(blob, raw, kept)) }
+  }
+  const rec = fromText()
+  if (!rec.ok || !blob) return rec
+  const answers0 = answersOf(rec.config)
+  const learned = keepSoon(blob, raw, answers0)
+  learned()
+  return { ok: true, config: keptConfig(answers0, () => rec.config, learned) }
 }
 
-async function inflate(raw: Buffer): Promise<Decoded> {
+/** Writes the kept answers once the lookups of this turn are in (a report makes them in a few turns). */
+function keepSoon(blob: KeptBlob, raw: Buffer, kept: KeptAnswers): () => void {
+  let pending = false
+  return () => {
+    if (pending) return
+    pending = true
+    setImmediate(() => {
+      pending = false
+      blob.write(encodeKept(raw, kept))
+    })
+  }
+}
+
+// zlib loads only for a gzipped config (/proc/config.gz), and only when no kept answers cover it.
+const zlib = lazyBuiltin<typeof Zlib>('node:zlib')
+
+function inflate(raw: Buffer): Decoded {
   try {
-    // zlib loads only for a gzipped config (/proc/config.gz), not with every report. Inflated
-    // in line: the output is capped and a config is ~100 KB (~1 ms); the thread pool's gunzip
-    // took 4-13 ms of a cold `hsc inspect`, most of it starting the pool's threads (#15).
-    const { gunzipSync } = await import('node:zlib')
-    return { ok: true, data: gunzipSync(raw, { maxOutputLength: MAX_KCONFIG_BYTES }) }
+    // Inflated in line: the output is capped and a config is ~100 KB (~1 ms); the thread pool's
+    // gunzip took 4-13 ms of a cold `hsc inspect`, most of it starting the pool's threads (#15).
+    return { ok: true, data: zlib().gunzipSync(raw, { maxOutputLength: MAX_KCONFIG_BYTES }) }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     return {
