@@ -13,34 +13,58 @@ const VENDORS: Record<string, string> = { GenuineIntel: 'Intel', AuthenticAMD: '
 
 /** "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz" -> "Xeon E5-2680 v4" (the vendor is shown apart). */
 function brandOf(model: string, manufacturer: string): string {
-  return model
+  const cleaned = model
     .replace(/\((R|TM|tm|r)\)/g, '')
     .replace(/\s+CPU\b/, '')
     .replace(/\s*@\s*[\d.]+\s*GHz$/i, '')
     .replace(/\s+\d+-Core Processor$/i, '')
-    .replace(new RegExp(`^${manufacturer}\\s+`, 'i'), '')
-    .replace(/\s+/g, ' ')
-    .trim()
+  return withoutVendor(cleaned, manufacturer).replace(/\s+/g, ' ').trim()
 }
 
-function field(block: string, name: string): string | undefined {
-  return new RegExp(`^${name}\\s*:\\s*(.*)$`, 'm').exec(block)?.[1]?.trim()
+/** `text` without a leading `vendor` and the blanks after it (any case). The vendor is text from the file, never a pattern. */
+function withoutVendor(text: string, vendor: string): string {
+  const rest = text.slice(vendor.length)
+  return vendor && text.slice(0, vendor.length).toLowerCase() === vendor.toLowerCase() && /^\s/.test(rest) ? rest.trimStart() : text
+}
+
+/**
+ * The processor blocks of /proc/cpuinfo (blank-line separated, those with a "processor" line),
+ * each as its "key : value" lines, the first value of each key. One pass over the lines: a
+ * regular expression per field and block made this the costliest check of a cold report.
+ */
+function processorBlocks(text: string): Array<Map<string, string>> {
+  const blocks: Array<Map<string, string>> = []
+  let block = new Map<string, string>()
+  for (const line of `${text}\n`.split('\n')) {
+    const colon = line.indexOf(':')
+    if (colon < 0) {
+      if (line.trim() === '') {
+        if (block.has('processor')) blocks.push(block)
+        block = new Map()
+      }
+      continue
+    }
+    // "key<blanks>:" at the very start of the line, as in "cpu MHz\t\t: 2600.000".
+    const key = line.slice(0, colon).trimEnd()
+    if (key && key.trimStart() === key && !block.has(key)) block.set(key, line.slice(colon + 1).trim())
+  }
+  return blocks
 }
 
 /** CPU facts from /proc/cpuinfo: logical CPUs, distinct (package, core) pairs, vendor, model, clock. */
 export function parseCpuinfo(text: string, maxFreqKHz?: number): HardwareSummary['cpu'] {
-  const blocks = text.split(/\n\s*\n/).filter((b) => /^processor\s*:/m.test(b))
-  const first = blocks[0] ?? ''
-  const vendorId = field(first, 'vendor_id') ?? field(first, 'CPU implementer') ?? ''
+  const blocks = processorBlocks(text)
+  const first = blocks[0] ?? new Map<string, string>()
+  const vendorId = first.get('vendor_id') ?? first.get('CPU implementer') ?? ''
   const manufacturer = VENDORS[vendorId] ?? vendorId
-  const model = field(first, 'model name') ?? field(first, 'Processor') ?? field(first, 'cpu model') ?? ''
+  const model = first.get('model name') ?? first.get('Processor') ?? first.get('cpu model') ?? ''
   const cores = new Set<string>()
   for (const b of blocks) {
-    const pkg = field(b, 'physical id')
-    const core = field(b, 'core id')
+    const pkg = b.get('physical id')
+    const core = b.get('core id')
     if (pkg !== undefined && core !== undefined) cores.add(`${pkg}:${core}`)
   }
-  const mhz = Number(field(first, 'cpu MHz') ?? NaN)
+  const mhz = Number(first.get('cpu MHz') ?? NaN)
   const atModel = /@\s*([\d.]+)\s*GHz/i.exec(model)?.[1]
   const speedGHz = maxFreqKHz ? maxFreqKHz / 1e6 : atModel ? Number(atModel) : Number.isFinite(mhz) ? mhz / 1000 : 0
   return {
@@ -52,15 +76,25 @@ export function parseCpuinfo(text: string, maxFreqKHz?: number): HardwareSummary
   }
 }
 
+/** What follows `prefix` on the first line that starts with it, or undefined. */
+function afterLineStart(text: string, prefix: string): string | undefined {
+  const at = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1
+  if (at === 0 && !text.startsWith(prefix)) return undefined
+  const end = text.indexOf('\n', at)
+  return text.slice(at + prefix.length, end < 0 ? undefined : end)
+}
+
 export function parseMeminfo(text: string): HardwareSummary['memory'] {
-  const kib = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0) * 1024
+  const kib = (name: string): number => Number(/^\s+(\d+)/.exec(afterLineStart(text, `${name}:`) ?? '')?.[1] ?? 0) * 1024
   return { totalBytes: kib('MemTotal'), availableBytes: kib('MemAvailable') }
 }
 
+/** Firmware placeholders, which say nothing about the machine. */
+const DMI_PLACEHOLDERS = new Set(['to be filled by o.e.m.', 'default string', 'not applicable', 'none', ''])
+
 const dmi = async (fs: RootFs, name: string): Promise<string> => {
   const v = (await fs.tryReadText(`/sys/devices/virtual/dmi/id/${name}`))?.trim() ?? ''
-  // Firmware placeholders say nothing about the machine.
-  return /^(to be filled by o\.e\.m\.|default string|not applicable|none|\s*)$/i.test(v) ? '' : v
+  return DMI_PLACEHOLDERS.has(v.toLowerCase()) ? '' : v
 }
 
 /**

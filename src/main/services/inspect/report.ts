@@ -1,7 +1,7 @@
 import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupOrder } from '../../../shared/contract/check-groups'
 import { Facts, type InspectDeps } from './facts'
-import { monotonicMs } from '../system/clock'
+import { monotonicMs, utcIsoString } from '../system/clock'
 import { osChecks } from './checks/os'
 import { kernelChecks } from './checks/kernel'
 import { kconfigChecks } from './checks/kconfig'
@@ -101,7 +101,7 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
   for (const c of checks) summary[c.status]++
   return {
     schema: 1,
-    generatedAt: new Date().toISOString(),
+    generatedAt: utcIsoString(Date.now()),
     root: deps.fs.root,
     durationMs: Math.round((monotonicMs() - started) * 10) / 10,
     checks,
