@@ -161,7 +161,14 @@ describe.skipIf(!hasSystemctl)('unit-file states kept between processes (real sy
       ['one state for two units', { ...entry, stdout: 'enabled' }],
       ['a record that is not JSON', { ...entry, key: `${head}[[` }],
       ['a record without the unit folders', { ...entry, key: head + JSON.stringify((JSON.parse(record) as unknown[]).slice(3)) }],
-      ['a record naming a file outside them', { ...entry, key: head + JSON.stringify([...(JSON.parse(record) as unknown[]), ['/etc/shadow', '-']]) }]
+      ['a record naming a file outside them', { ...entry, key: head + JSON.stringify([...(JSON.parse(record) as unknown[]), ['/etc/shadow', '-']]) }],
+      [
+        'a record longer than any system needs (each entry would be a stat)',
+        {
+          ...entry,
+          key: head + JSON.stringify([...(JSON.parse(record) as unknown[]), ...Array.from({ length: 5000 }, () => ['/etc/systemd/system/x.wants', '-'])])
+        }
+      ]
     ]
     for (const [what, tampered] of variants) {
       writeFileSync(file, JSON.stringify([tampered]))

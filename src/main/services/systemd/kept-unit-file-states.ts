@@ -72,14 +72,19 @@ function take(unitRoot: string, units: readonly string[]): Taken {
       if (LINK_FOLDER.test(name) || units.includes(name)) add(`${dir}/${name}`, statSync(under(unitRoot, `${dir}/${name}`), { throwIfNoEntry: false }))
     }
   }
+  // A record that could not be checked again is not kept (see MAX_RECORD).
+  if (record.length > MAX_RECORD) throw new Error('too many unit folders to keep a record of')
   return { record, newestMs }
 }
 
 const under = (unitRoot: string, p: string): string => (unitRoot === '/' ? p : `${unitRoot}${p}`)
 
+/** More paths than any system's unit folders hold: a record this long is not one of ours. */
+const MAX_RECORD = 4096
+
 /** Whether a kept record still describes the unit directories: same folders, same stamps. */
 function stillTrue(unitRoot: string, units: readonly string[], recorded: unknown): boolean {
-  if (!Array.isArray(recorded) || recorded.length < UNIT_STATE_DIRS.length) return false
+  if (!Array.isArray(recorded) || recorded.length < UNIT_STATE_DIRS.length || recorded.length > MAX_RECORD) return false
   for (const [i, entry] of recorded.entries()) {
     if (!Array.isArray(entry) || entry.length !== 2 || typeof entry[0] !== 'string' || typeof entry[1] !== 'string') return false
     const [p, stamp] = entry as [string, string]
