@@ -1,4 +1,4 @@
-import type { RootFs } from '../system/rootfs'
+import { parseMeminfo as parseProcMeminfo } from './parsers/procfs'
 
 /** CPU, memory and board summary of the live machine. */
 export interface HardwareSummary {
@@ -7,7 +7,10 @@ export interface HardwareSummary {
   board: { manufacturer: string; model: string }
 }
 
-export type HardwareProbe = (fs: RootFs) => Promise<HardwareSummary>
+/** Reads a system file's text, or undefined: the report's own reader, so a file two checks need is read once. */
+export type ReadText = (systemPath: string) => Promise<string | undefined>
+
+export type HardwareProbe = (text: ReadText) => Promise<HardwareSummary>
 
 const VENDORS: Record<string, string> = { GenuineIntel: 'Intel', AuthenticAMD: 'AMD', HygonGenuine: 'Hygon', CentaurHauls: 'Centaur' }
 
@@ -76,24 +79,16 @@ export function parseCpuinfo(text: string, maxFreqKHz?: number): HardwareSummary
   }
 }
 
-/** What follows `prefix` on the first line that starts with it, or undefined. */
-function afterLineStart(text: string, prefix: string): string | undefined {
-  const at = text.startsWith(prefix) ? 0 : text.indexOf(`\n${prefix}`) + 1
-  if (at === 0 && !text.startsWith(prefix)) return undefined
-  const end = text.indexOf('\n', at)
-  return text.slice(at + prefix.length, end < 0 ? undefined : end)
-}
-
 export function parseMeminfo(text: string): HardwareSummary['memory'] {
-  const kib = (name: string): number => Number(/^\s+(\d+)/.exec(afterLineStart(text, `${name}:`) ?? '')?.[1] ?? 0) * 1024
-  return { totalBytes: kib('MemTotal'), availableBytes: kib('MemAvailable') }
+  const kib = parseProcMeminfo(text)
+  return { totalBytes: (kib.MemTotal ?? 0) * 1024, availableBytes: (kib.MemAvailable ?? 0) * 1024 }
 }
 
 /** Firmware placeholders, which say nothing about the machine. */
 const DMI_PLACEHOLDERS = new Set(['to be filled by o.e.m.', 'default string', 'not applicable', 'none', ''])
 
-const dmi = async (fs: RootFs, name: string): Promise<string> => {
-  const v = (await fs.tryReadText(`/sys/devices/virtual/dmi/id/${name}`))?.trim() ?? ''
+const dmi = async (text: ReadText, name: string): Promise<string> => {
+  const v = (await text(`/sys/devices/virtual/dmi/id/${name}`))?.trim() ?? ''
   return DMI_PLACEHOLDERS.has(v.toLowerCase()) ? '' : v
 }
 
@@ -101,13 +96,13 @@ const dmi = async (fs: RootFs, name: string): Promise<string> => {
  * Reads CPU, memory and board facts straight from /proc and /sys: no helper processes and
  * no probing library on the start-up path of `hsc inspect`.
  */
-export const procfsHardwareProbe: HardwareProbe = async (fs) => {
+export const procfsHardwareProbe: HardwareProbe = async (text) => {
   const [cpuinfo, meminfo, maxFreq, boardVendor, boardName] = await Promise.all([
-    fs.tryReadText('/proc/cpuinfo'),
-    fs.tryReadText('/proc/meminfo'),
-    fs.tryReadText('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'),
-    dmi(fs, 'board_vendor'),
-    dmi(fs, 'board_name')
+    text('/proc/cpuinfo'),
+    text('/proc/meminfo'),
+    text('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'),
+    dmi(text, 'board_vendor'),
+    dmi(text, 'board_name')
   ])
   if (cpuinfo === undefined || meminfo === undefined) throw new Error('/proc/cpuinfo or /proc/meminfo is not readable')
   const freq = Number(maxFreq?.trim())

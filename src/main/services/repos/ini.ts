@@ -31,8 +31,10 @@ export interface IniResult {
   warnings: IniWarning[]
 }
 
+/** Space or tab: what libdnf trims around a key and a value. */
+const isSpaceOrTab = (c: number): boolean => c === 32 || c === 9
 /** Space, tab or carriage return: what libdnf trims around lines. */
-const isBlank = (c: number): boolean => c === 32 || c === 9 || c === 13
+const isBlank = (c: number): boolean => isSpaceOrTab(c) || c === 13
 
 export function parseIni(text: string): IniResult {
   const sections: IniSection[] = []
@@ -97,10 +99,9 @@ export function parseIni(text: string): IniResult {
     if (line[start] === '=') return { sections, error: { line: n, message: 'Missing key' }, warnings }
     const eq = line.indexOf('=')
     if (eq === -1) return { sections, error: { line: n, message: "Missing '='" }, warnings }
-    const before = line.charCodeAt(eq - 1)
-    const key = before === 32 || before === 9 ? line.slice(0, eq).replace(/[ \t]+$/, '') : line.slice(0, eq)
-    const after = trimmed.charCodeAt(eq + 1)
-    const value = trimmed.length > eq + 1 ? (after === 32 || after === 9 ? trimmed.slice(eq + 1).replace(/^[ \t]+/, '') : trimmed.slice(eq + 1)) : ''
+    const key = isSpaceOrTab(line.charCodeAt(eq - 1)) ? line.slice(0, eq).replace(/[ \t]+$/, '') : line.slice(0, eq)
+    const value =
+      trimmed.length > eq + 1 ? (isSpaceOrTab(trimmed.charCodeAt(eq + 1)) ? trimmed.slice(eq + 1).replace(/^[ \t]+/, '') : trimmed.slice(eq + 1)) : ''
     current.values.set(key, { value, line: n })
     lastKey = { section: current, key }
     blankSinceKey = false

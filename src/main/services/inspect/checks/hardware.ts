@@ -26,7 +26,7 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
   })
   let hw: HardwareSummary | 'timeout'
   try {
-    hw = await Promise.race([probe(facts.fs), timeout])
+    hw = await Promise.race([probe((p) => facts.text(p)), timeout])
   } catch (err) {
     return [
       {
