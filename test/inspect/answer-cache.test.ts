@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -82,5 +82,39 @@ describe.skipIf(tools.length === 0)('program answers kept between processes (liv
     writeFileSync(file, JSON.stringify([old, other]))
     expect(await fileAnswerCache(file).get(other.key)).toEqual({ code: 0, stdout: 'true 1\n', stderr: '' })
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual([other])
+  })
+
+  it("answers in a folder or file that is not this user's alone are neither believed nor written (a root run with a user's HOME)", async () => {
+    const entry = { key: '/usr/bin/true|1|2|3|--version', code: 0, stdout: 'true 1\n', stderr: '' }
+    // A folder others may write.
+    const open = path.join(tmp, 'open-folder')
+    mkdirSync(open, { mode: 0o700 })
+    chmodSync(open, 0o777)
+    const inOpen = path.join(open, 'program-answers.json')
+    writeFileSync(inOpen, JSON.stringify([entry]), { mode: 0o600 })
+    writeFileSync(path.join(open, 'kernel-config.kept'), 'hsc-kconfig 1\n', { mode: 0o600 })
+    const cacheInOpen = fileAnswerCache(inOpen)
+    expect(await cacheInOpen.get(entry.key)).toBeUndefined()
+    expect(cacheInOpen.blob('kernel-config').read()).toBeUndefined()
+    await cacheInOpen.set('other', { code: 0, stdout: 'x', stderr: '' })
+    expect(cacheInOpen.blob('kernel-config').write(Buffer.from('new'))).toBe(false)
+    expect(JSON.parse(readFileSync(inOpen, 'utf8'))).toEqual([entry])
+    expect(readFileSync(path.join(open, 'kernel-config.kept'), 'utf8')).toBe('hsc-kconfig 1\n')
+    // A private folder, but files of another user (the answers are read as the user `uid`).
+    const mine = mkdtempSync(path.join(tmp, 'mine-'))
+    const file = path.join(mine, 'program-answers.json')
+    writeFileSync(file, JSON.stringify([entry]), { mode: 0o600 })
+    writeFileSync(path.join(mine, 'kernel-config.kept'), 'hsc-kconfig 1\n', { mode: 0o600 })
+    const uid = process.getuid!()
+    expect(await fileAnswerCache(file, { uid }).get(entry.key)).toEqual({ code: 0, stdout: 'true 1\n', stderr: '' })
+    expect(fileAnswerCache(file, { uid }).blob('kernel-config').read()?.toString()).toBe('hsc-kconfig 1\n')
+    const someoneElse = fileAnswerCache(file, { uid: uid + 4242 })
+    expect(await someoneElse.get(entry.key)).toBeUndefined()
+    expect(someoneElse.blob('kernel-config').read()).toBeUndefined()
+    // This user's folder, another user's file (root may hand a file over; others cannot).
+    if (uid === 0) {
+      chownSync(file, 65534, 65534)
+      expect(await fileAnswerCache(file).get(entry.key)).toBeUndefined()
+    }
   })
 })

@@ -1,6 +1,7 @@
-import { lstatSync, mkdirSync, statfsSync, type BigIntStats } from 'node:fs'
+import { statfsSync, type BigIntStats } from 'node:fs'
 import path from 'node:path'
 import { readJsonList, writeJsonList } from './json-list-file'
+import { currentUid, privateFolder, refuseUnlessPrivate } from './private-state'
 
 /**
  * SHA-256 digests of image files, kept with the file's identity (device, inode, size, mtime
@@ -88,27 +89,11 @@ const isEntry = (e: unknown): e is Entry =>
   !Number.isNaN(Date.parse((e as Entry).at)) &&
   ((e as Entry).tree === undefined || (typeof (e as Entry).tree === 'string' && TREE.test((e as Entry).tree as string)))
 
-/** Owned by this user and writable by no one else: otherwise someone else's words. */
-function isPrivate(st: { uid: number | bigint; mode: number | bigint }, uid: number): boolean {
-  return Number(st.uid) === uid && (Number(st.mode) & 0o022) === 0
-}
-
-/** The state folder is this user's alone; `create` makes it (0700) when missing. */
-function privateFolder(dir: string, uid: number, create: boolean): boolean {
-  try {
-    if (create) mkdirSync(dir, { recursive: true, mode: 0o700 })
-    const st = lstatSync(dir)
-    return st.isDirectory() && isPrivate(st, uid)
-  } catch {
-    return false
-  }
-}
-
 function load(file: string, uid: number): Entry[] {
   if (!privateFolder(path.dirname(file), uid, false)) return []
   return readJsonList(file, isEntry, {
     maxBytes: MAX_FILE,
-    refuse: (st) => (st.nlink !== 1 || !isPrivate(st, uid) ? 'is not this user’s alone' : undefined)
+    refuse: refuseUnlessPrivate(uid)
   })
 }
 
@@ -124,7 +109,7 @@ const sameIdentity = (a: BigIntStats, b: BigIntStats): boolean => identity(a) ==
 
 /** The store in `file` (image-digests.json in the state folder), for the user `uid`. */
 export function imageDigests(file: string, opts: { uid?: number; now?: () => number } = {}): DigestStore {
-  const uid = opts.uid ?? process.getuid?.() ?? -1
+  const uid = opts.uid ?? currentUid()
   const now = opts.now ?? Date.now
   return {
     lookup(st) {

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import type { CommandResult } from '../command'
 import { readJsonList, replaceFile, writeJsonList } from '../json-list-file'
+import { currentUid, privateFolder, refuseUnlessPrivate } from '../private-state'
 import { readRegularSync } from '../safe-file'
 
 /**
@@ -10,7 +11,9 @@ import { readRegularSync } from '../safe-file'
  * names the binary's (and database's) inode, size and mtime, so an update asks again.
  *
  * The file is the user's own, but it is read like any other input: bounded, parsed
- * defensively, and a damaged file only costs a program start.
+ * defensively, and a damaged file only costs a program start. As the image digests, it is
+ * believed and written only in a folder of this user's alone (private-state.ts): a root run
+ * with a user's HOME neither trusts nor writes what is there.
  */
 export interface AnswerCache {
   get(key: string): Promise<CommandResult | undefined>
@@ -64,18 +67,21 @@ const isEntry = (e: unknown): e is Entry =>
 const OBSOLETE = /^gunzip:/
 
 /** The kept answers; a file still holding obsolete ones is written again without them, once. */
-function current(file: string): Entry[] {
-  const list = readJsonList(file, isEntry, { maxBytes: MAX_FILE })
+function current(file: string, uid: number): Entry[] {
+  if (!privateFolder(path.dirname(file), uid, false)) return []
+  const list = readJsonList(file, isEntry, { maxBytes: MAX_FILE, refuse: refuseUnlessPrivate(uid) })
   const kept = list.filter((e) => !OBSOLETE.test(e.key))
   if (kept.length !== list.length) writeJsonList(file, kept, { maxBytes: MAX_FILE })
   return kept
 }
 
-export function fileAnswerCache(file: string): AnswerCache {
+export function fileAnswerCache(file: string, opts: { uid?: number } = {}): AnswerCache {
+  const uid = opts.uid ?? currentUid()
+  const dir = path.dirname(file)
   let entries: Promise<Entry[]> | undefined
   // The one regular-file rule (a FIFO planted at the path must not hang the report; no link
   // followed; capped), without a thread-pool round trip per syscall.
-  const all = () => (entries ??= Promise.resolve(current(file)))
+  const all = () => (entries ??= Promise.resolve(current(file, uid)))
   // Writes run one after another on the in-memory list, so two answers stored at once (a
   // report asks systemctl, btrfs and rpm together) both end up in the file.
   let writing: Promise<void> = Promise.resolve()
@@ -99,16 +105,17 @@ export function fileAnswerCache(file: string): AnswerCache {
     },
     blob(name) {
       if (!BLOB_NAME.test(name)) throw new Error(`not a kept file name: ${JSON.stringify(name)}`)
-      const at = path.join(path.dirname(file), `${name}.kept`)
+      const at = path.join(dir, `${name}.kept`)
       return {
         read() {
+          if (!privateFolder(dir, uid, false)) return undefined
           try {
-            return readRegularSync(at, { noFollow: true, maxBytes: MAX_BLOB })
+            return readRegularSync(at, { noFollow: true, maxBytes: MAX_BLOB, refuse: refuseUnlessPrivate(uid) })
           } catch {
             return undefined
           }
         },
-        write: (data) => data.length <= MAX_BLOB && replaceFile(at, data)
+        write: (data) => data.length <= MAX_BLOB && privateFolder(dir, uid, true) && replaceFile(at, data)
       }
     }
   }
@@ -119,7 +126,7 @@ export function fileAnswerCache(file: string): AnswerCache {
       list.push({ key, code: r.code, stdout: r.stdout, stderr: r.stderr })
       const kept = list.slice(-MAX_ENTRIES)
       entries = Promise.resolve(kept)
-      writeJsonList(file, kept, { maxBytes: MAX_FILE })
+      if (privateFolder(dir, uid, true)) writeJsonList(file, kept, { maxBytes: MAX_FILE })
     })
     return writing
   }
