@@ -7,4 +7,4 @@ import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
 
 process.argv[1] = fileURLToPath(new URL('./hsc.cjs', import.meta.url))
-createRequire(import.meta.url)('./hsc.cjs')
+createRequire(import.meta.url)('./hsc.cjs').main()

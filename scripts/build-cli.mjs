@@ -52,6 +52,26 @@ const lazyBuiltins = {
   }
 }
 
+// `import path from 'node:path'` in a CommonJS bundle becomes, in every module that says it,
+// esbuild's __toESM(require('node:path')): a new object with a getter for each of the module's
+// exports. The inspect bundle made 21 of them at start-up (~100 KB, ~400 property
+// definitions, #15). These built-ins come instead from one ES module of the bundle's own that
+// exports Node's module as its default and its members by name.
+const SHARED_BUILTINS = ['node:path', 'node:os']
+const sharedBuiltins = {
+  name: 'shared-builtin-imports',
+  setup(b) {
+    b.onResolve({ filter: /^node:(path|os)$/ }, (args) => (args.kind === 'import-statement' ? { path: args.path, namespace: 'shared-builtin' } : undefined))
+    b.onLoad({ filter: /.*/, namespace: 'shared-builtin' }, async (args) => {
+      if (!SHARED_BUILTINS.includes(args.path)) throw new Error(`${args.path} is not one of the shared built-ins`)
+      // Plain values and functions only (no getters that would load more on first read).
+      const mod = await import(args.path)
+      const names = Object.keys(mod.default).filter((n) => /^[A-Za-z_$][\w$]*$/.test(n) && !Object.getOwnPropertyDescriptor(mod.default, n).get)
+      return { loader: 'js', contents: `const m = require(${JSON.stringify(args.path)}); export default m; export const { ${names.join(', ')} } = m` }
+    })
+  }
+}
+
 // openpgp is a third of the CLI's code, yet only signature checks use it. The bundle requires
 // the installed package's own minified CommonJS build on first use (it ships as a runtime
 // dependency anyway), so every other command neither reads nor deserialises its code (#15).
@@ -68,7 +88,7 @@ const openpgpOutside = {
 // zod is a third of the CLI's code, and esbuild builds its namespace objects (1,054 getters)
 // when the bundle's top level runs, even for a command that never validates anything: ~2 ms of
 // every start (#15). The CLI requires it as its own file, out/cli/zod.cjs, which
-// bin/code-cache.cjs compiles with a code cache like the bundle, on the first schema's use.
+// bin/hsc.cjs compiles with a code cache like the bundle, on the first schema's use.
 const zodAsOwnFile = {
   name: 'zod-as-own-file',
   setup(b) {
@@ -95,7 +115,7 @@ const common = {
 rmSync('out/cli', { recursive: true, force: true })
 
 // The CLI is one CommonJS file, so bin/hsc.cjs can run it through vm.Script with V8's code
-// cache (bin/code-cache.cjs): Node 20 keeps no compiled code for ES modules, and compiling
+// cache (bin/hsc.cjs): Node 20 keeps no compiled code for ES modules, and compiling
 // the ~25 chunks of a split ESM build was most of a cold command's own time. Modules reached
 // through import() stay lazy: esbuild wraps them and runs their top level on first use.
 const cliBundle = (name, plugins = []) => ({
@@ -104,7 +124,7 @@ const cliBundle = (name, plugins = []) => ({
   outdir: 'out/cli',
   format: 'cjs',
   outExtension: { '.js': '.cjs' },
-  plugins: [...plugins, ...common.plugins, zodAsOwnFile, lazyBuiltins, openpgpOutside],
+  plugins: [...plugins, ...common.plugins, zodAsOwnFile, lazyBuiltins, sharedBuiltins, openpgpOutside],
   // Paths next to the bundle (the renderer, libexec, resources) are found from its own URL,
   // made when first asked: most commands never ask, and making it cost each ~0.4 ms (#15).
   define: { 'import.meta.url': '__hscBundle.url' },

@@ -9,7 +9,7 @@ import { createSettingsService } from '../main/services/settings/service'
 import { userTerminalRunner } from '../main/services/terminal/privileged'
 import { testSwitchesFromEnv } from '../main/services/test-switches'
 import type { Style } from './output'
-import { stdStream, writeText } from './stdio'
+import { stdStream, writeLine } from './stdio'
 
 export interface CliContext {
   services: ServiceContext
@@ -30,8 +30,8 @@ export function createCliContext(opts: { json: boolean; root?: string; style: St
   const env = opts.env ?? process.env
   const settings = createSettingsService(fileBackend(env.HSC_SETTINGS_FILE || defaultSettingsFile(env)))
   const transport = opts.transport ?? 'cli'
-  const out = (t: string): void => writeText(1, t.endsWith('\n') ? t : t + '\n')
-  const err = (t: string): void => writeText(2, t.endsWith('\n') ? t : t + '\n')
+  const out = (t: string): void => writeLine(1, t)
+  const err = (t: string): void => writeLine(2, t)
   // The CLI runs privileged plans in the user's own terminal (prompts and output where the
   // user is; with --json the programs' stdout goes to stderr). `hsc gui` serves a browser,
   // whose terminal panel shows them instead (the context's default runner).

@@ -37,14 +37,25 @@ export function writeText(fd: Fd, text: string): void {
     s.write(text)
     return
   }
-  const buf = Buffer.from(text)
-  let off = 0
+  let written = 0
   try {
-    while (off < buf.length) off += writeSync(fd, buf, off)
+    // The string goes to the descriptor as it is: Node encodes it inside the write. A Buffer
+    // made of it first was one more copy of the whole report, and two bytes a character once
+    // the text holds any non-ASCII one (#15). A short write (a signal) goes on from a Buffer.
+    written = writeSync(fd, text)
+    if (written === Buffer.byteLength(text)) return
+    const buf = Buffer.from(text)
+    while (written < buf.length) written += writeSync(fd, buf, written)
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code
     // A descriptor left non-blocking by whoever started us: the stream waits for room instead.
-    if (code === 'EAGAIN') stdStream(fd).write(buf.subarray(off))
+    if (code === 'EAGAIN') stdStream(fd).write(Buffer.from(text).subarray(written))
     else endOnClosedPipe(err as NodeJS.ErrnoException)
   }
+}
+
+/** writeText, then a line break unless the text ends with one (written apart: joining them copied the text). */
+export function writeLine(fd: Fd, text: string): void {
+  writeText(fd, text)
+  if (!text.endsWith('\n')) writeText(fd, '\n')
 }

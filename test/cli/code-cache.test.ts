@@ -1,4 +1,4 @@
-// bin/code-cache.cjs: the CLI bundle runs with V8's code cache, kept per command in the
+// bin/hsc.cjs: the CLI bundle runs with V8's code cache, kept per command in the
 // user's cache folder. A cache is code the process runs: these check that only the user's own,
 // private, current cache is ever used, and that anything else just means running without one.
 import { spawnSync } from 'node:child_process'
@@ -8,7 +8,7 @@ import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { HSC, PROJECT_ROOT, isRoot } from '../support/paths'
 
-const LAUNCHER = path.join(PROJECT_ROOT, 'bin/code-cache.cjs')
+const LAUNCHER = path.join(PROJECT_ROOT, 'bin/hsc.cjs')
 const { commandKey, readCache, KEEP_CACHES } = (await import(LAUNCHER)) as {
   commandKey(args: string[]): string
   readCache(file: string): Buffer | undefined

@@ -17,8 +17,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 // The CLI bundle and the parts it requires (out/cli/zod.cjs), each with its source map.
 const BUNDLE_FILE = /\/out\/cli\/([a-z0-9-]+\.cjs)$/
-// bin/code-cache.cjs runs each of them inside a CommonJS function wrapper, which precedes it.
-const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/code-cache.cjs'))) as { WRAPPER_PREFIX: string }
+// bin/hsc.cjs runs each of them inside a CommonJS function wrapper, which precedes it.
+const { WRAPPER_PREFIX } = (await import(path.join(PROJECT_ROOT, 'bin/hsc.cjs'))) as { WRAPPER_PREFIX: string }
 const WRAPPER = WRAPPER_PREFIX.length
 
 interface Coverage {

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 async function ran(root: string, args: string[]): Promise<{ files: string[]; status: number | null; stdout: string; stderr: string }> {
   const list = path.join(dir, `ran-${Math.random().toString(36).slice(2)}.txt`)
   const preload = path.join(dir, 'record-scripts.cjs')
-  // bin/code-cache.cjs compiles each bundle with vm.Script, naming its file: the preload records those names.
+  // bin/hsc.cjs compiles each bundle with vm.Script, naming its file: the preload records those names.
   writeFileSync(
     preload,
     `const vm = require('node:vm'); const seen = []; const Script = vm.Script
@@ -46,6 +46,15 @@ describe.skipIf(!built)('command groups with a bundle of their own', () => {
     expect((await ran(PROJECT_ROOT, ['drives', 'list', '--json'])).files).toEqual(['hsc.cjs'])
     // An argument that only looks like a group is not a file name.
     expect((await ran(PROJECT_ROOT, ['../inspect'])).files).toEqual(['hsc.cjs'])
+  })
+
+  it('each bundle requires node:path once, shared by every module that imports it', () => {
+    // esbuild would give each `import path from 'node:path'` (and node:os) a getter copy of the
+    // module (__toESM): 21 of them ran at the start of `hsc inspect` (scripts/build-cli.mjs).
+    for (const f of ['hsc.cjs', 'hsc-inspect.cjs', 'hsc-oomd.cjs', 'hsc-repos.cjs']) {
+      const text = readFileSync(path.join(OUT, f), 'latin1')
+      expect(text.split('require("node:path")').length - 1, f).toBe(1)
+    }
   })
 
   it("a group's bundle asked for another group says so in a sentence, and never runs it", async () => {

@@ -303,6 +303,16 @@ describe('proc tables and tool output', () => {
       SwapTotal: 0,
       HugePages_Total: 0
     })
+    // The hand scan takes exactly the lines /^([A-Za-z0-9_()]+):\s+(\d+)/ takes (its former pattern).
+    const lines = 'Active(anon):   123 kB\nBad Key: 1\nNoSpace:1\nEmpty:   \n Lead: 5\nTrail: 12abc\nTab:\t7 kB\n:  9\nLast:  42'
+    const byPattern: Record<string, number> = {}
+    for (const line of lines.split('\n')) {
+      const m = /^([A-Za-z0-9_()]+):\s+(\d+)/.exec(line)
+      if (m) byPattern[m[1]] = Number(m[2])
+    }
+    expect(parseMeminfo(lines)).toEqual(byPattern)
+    expect(parseMeminfo(lines)).toEqual({ 'Active(anon)': 123, Trail: 12, Tab: 7, Last: 42 })
+    expect(parseMeminfo(readFileSync('/proc/meminfo', 'utf8')).MemTotal).toBeGreaterThan(0)
     expect(parseProcCgroups('#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpuset\t0\t1\t1\nmemory\t0\t50\t0\n')).toEqual([
       { name: 'cpuset', hierarchy: 0, numCgroups: 1, enabled: true },
       { name: 'memory', hierarchy: 0, numCgroups: 50, enabled: false }

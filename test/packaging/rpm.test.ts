@@ -190,6 +190,8 @@ describe.skipIf(skipReason !== '')(`RPM packages built with rpmbuild ${skipReaso
     // The command is bin/hsc, a shell script that starts the distribution's node on bin/hsc.cjs.
     expect(readFileSync(hsc, 'utf8').split('\n')[0]).toBe('#!/bin/sh')
     expect(readFileSync(hsc, 'utf8')).toMatch(/^exec \/usr\/bin\/node "\$\{self%\/\*\}\/hsc\.cjs" "\$@"$/m)
+    // Started as /usr/bin/hsc it knows its installed place, so such a command starts no readlink.
+    expect(readFileSync(hsc, 'utf8').split('\n')).toContain(`case $self in /usr/bin/hsc) self=${APP}/bin/hsc ;; esac`)
     expect(readFileSync(installed(`${APP}/bin/hsc.cjs`), 'utf8').split('\n')[0]).toBe('#!/usr/bin/node')
 
     const version = await run([hsc, '--version'])

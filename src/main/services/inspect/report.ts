@@ -2,6 +2,7 @@ import type { Check, CheckGroup, InspectReport } from '../../../shared/contract'
 import { checkGroupOrder } from '../../../shared/contract/check-groups'
 import { Facts, type InspectDeps } from './facts'
 import { monotonicMs, utcIsoString } from '../system/clock'
+import { lazyDeadline } from '../system/deadline'
 import { osChecks } from './checks/os'
 import { kernelChecks } from './checks/kernel'
 import { kconfigChecks } from './checks/kconfig'
@@ -68,14 +69,12 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
   const started = monotonicMs()
   const facts = new Facts(deps)
   const budget = deps.budgetMs ?? REPORT_BUDGET_MS
-  let timer: NodeJS.Timeout | undefined
-  const overBudget = new Promise<'over'>((resolve) => {
-    timer = setTimeout(() => resolve('over'), budget)
-  })
+  let pending = PRODUCERS.length
+  const deadline = lazyDeadline(budget, () => pending > 0)
   const results = await Promise.all(
     PRODUCERS.map(async (p) => {
       try {
-        const r = await Promise.race([p.run(facts), overBudget])
+        const r = await Promise.race([p.run(facts), deadline.reached])
         if (r !== 'over') return r
         return [
           {
@@ -91,9 +90,11 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
         ]
       } catch (err) {
         return [brokenCheck(`${p.id}.error`, p.group, p.title, err)]
+      } finally {
+        pending--
       }
     })
-  ).finally(() => clearTimeout(timer))
+  ).finally(() => deadline.cancel())
   const order = new Map(checkGroupOrder.map((g, i) => [g, i]))
   // Stable sort: groups in display order, checks within a group in producer order.
   const checks = results.flat().sort((a, b) => (order.get(a.group) ?? 99) - (order.get(b.group) ?? 99))

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, lstatSync, openSync, promises as fsp, readSync, statSync, constants as fsc, type Stats } from 'node:fs'
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, promises as fsp, readSync, statSync, constants as fsc, type Stats } from 'node:fs'
 import type { FileHandle } from 'node:fs/promises'
 
 /**
@@ -129,13 +129,13 @@ const SCRATCH_BYTES = 64 * 1024
 let scratch: Buffer | undefined
 
 /**
- * Reads `fd` to its end, at most `max` bytes. A small file (every config and procfs file) is
- * read into one reused buffer and copied out at its exact size, from Node's pool when tiny: a
- * new buffer per read, an EOF read and a concat cost three allocations a file, which for 303
+ * Reads `fd` to its end, at most `max` bytes, and hands the bytes to `take` (which must copy
+ * what it keeps). A small file (every config and procfs file) is read into one reused buffer:
+ * a new buffer per read, an EOF read and a concat cost three allocations a file, which for 303
  * .repo files were more than their parsing, and their external memory kept waking the
  * collector (#15). Synchronous from start to end, so the buffer is never shared.
  */
-function readToEnd(fd: number, size: number, firstChunk: number, max: number, what: string): Buffer {
+function readToEnd<T>(fd: number, size: number, firstChunk: number, max: number, what: string, take: (bytes: Buffer, length: number, own: boolean) => T): T {
   let buf = firstChunk <= SCRATCH_BYTES ? (scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES)) : Buffer.allocUnsafe(firstChunk)
   let total = 0
   for (;;) {
@@ -154,7 +154,21 @@ function readToEnd(fd: number, size: number, firstChunk: number, max: number, wh
     // there too). procfs says 0 and sysfs 4096 whatever they hold: those are read to EOF.
     if (n < want && total === size && size > 0) break
   }
-  return buf === scratch ? Buffer.from(buf.subarray(0, total)) : buf.subarray(0, total)
+  return take(buf, total, buf !== scratch)
+}
+
+/** The bytes as a Buffer of their own: copied out of the shared buffer at their exact size (from Node's pool when tiny). */
+const asBuffer = (buf: Buffer, length: number, own: boolean): Buffer => (own ? buf.subarray(0, length) : Buffer.from(buf.subarray(0, length)))
+/**
+ * The bytes as UTF-8 text, decoded where they were read: no Buffer of their own is made for a
+ * text read (#15). No encoding named is Node's shortest way to UTF-8 (no encoding look-up).
+ */
+const asText = (buf: Buffer, length: number): string => buf.toString(undefined, 0, length)
+
+type SyncReadOptions = OpenOptions & {
+  maxBytes?: number
+  /** A further rule on the opened file (owner, mode, links): a reason to refuse it, or undefined. */
+  refuse?: (stats: Stats) => string | undefined
 }
 
 /**
@@ -164,14 +178,16 @@ function readToEnd(fd: number, size: number, firstChunk: number, max: number, wh
  * for hundreds of .repo files. The same rules hold: O_NONBLOCK (a FIFO never blocks the
  * open), fstat on the opened descriptor, a cap.
  */
-export function readRegularSync(
-  hostPath: string,
-  opts: OpenOptions & {
-    maxBytes?: number
-    /** A further rule on the opened file (owner, mode, links): a reason to refuse it, or undefined. */
-    refuse?: (stats: Stats) => string | undefined
-  } = {}
-): Buffer {
+export function readRegularSync(hostPath: string, opts: SyncReadOptions = {}): Buffer {
+  return readRegularSyncAs(hostPath, opts, asBuffer)
+}
+
+/** readRegularSync as UTF-8 text. */
+export function readRegularTextSync(hostPath: string, opts: SyncReadOptions = {}): string {
+  return readRegularSyncAs(hostPath, opts, asText)
+}
+
+function readRegularSyncAs<T>(hostPath: string, opts: SyncReadOptions, take: (bytes: Buffer, length: number, own: boolean) => T): T {
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES
   const what = opts.label ?? hostPath
   let fd: number
@@ -185,7 +201,7 @@ export function readRegularSync(
     assertRegular(stats, what)
     const refused = opts.refuse?.(stats)
     if (refused) throw new FileReadError('permission', `${what} ${refused}`, 'EPERM')
-    return readToEnd(fd, stats.size, chunkSizeWithin(stats, max, what), max, what)
+    return readToEnd(fd, stats.size, chunkSizeWithin(stats, max, what), max, what, take)
   } catch (err) {
     throw toReadError(err, what)
   } finally {
@@ -194,18 +210,29 @@ export function readRegularSync(
 }
 
 /**
- * readRegularSync, or undefined when nothing is at the path. Missing is a common answer (the
+ * Whether anything is at the path, for the IfPresent reads. Missing is a common answer (the
  * drop-in folders of every unit directory, /sys attributes a device lacks), and a failed open
  * builds two errors on the way out, ~20 µs: 160 of them were a fifth of a cold
- * `hsc oomd status` (#15). A stat that finds nothing builds none; a file that goes between
- * the stat and the open still fails as missing, through the open.
+ * `hsc oomd status` (#15). access(2) answers "there" without the Stats object (and its four
+ * Dates) a stat builds; only a path it does not find is asked again, by a stat that tells
+ * "missing" (no error built) from a real error (EACCES, ELOOP), which it throws. A file that
+ * goes between this and the open still fails as missing, through the open.
  */
-export function readRegularSyncIfPresent(hostPath: string, opts: Parameters<typeof readRegularSync>[1] = {}): Buffer | undefined {
-  let present: Stats | undefined
+function isPresent(hostPath: string, opts: OpenOptions): boolean {
   try {
-    present = opts.noFollow ? lstatSync(hostPath, { throwIfNoEntry: false }) : statSync(hostPath, { throwIfNoEntry: false })
+    if (opts.noFollow) return lstatSync(hostPath, { throwIfNoEntry: false }) !== undefined
+    return existsSync(hostPath) || statSync(hostPath, { throwIfNoEntry: false }) !== undefined
   } catch (err) {
     throw toReadError(err, opts.label ?? hostPath)
   }
-  return present ? readRegularSync(hostPath, opts) : undefined
+}
+
+/** readRegularSync, or undefined when nothing is at the path. */
+export function readRegularSyncIfPresent(hostPath: string, opts: SyncReadOptions = {}): Buffer | undefined {
+  return isPresent(hostPath, opts) ? readRegularSync(hostPath, opts) : undefined
+}
+
+/** readRegularTextSync, or undefined when nothing is at the path. */
+export function readRegularTextSyncIfPresent(hostPath: string, opts: SyncReadOptions = {}): string | undefined {
+  return isPresent(hostPath, opts) ? readRegularTextSync(hostPath, opts) : undefined
 }

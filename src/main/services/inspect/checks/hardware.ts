@@ -2,6 +2,7 @@ import type { Check } from '../../../../shared/contract'
 import type { Facts } from '../facts'
 import { procfsHardwareProbe, type HardwareSummary } from '../hardware'
 import { formatBytes } from './helpers'
+import { lazyDeadline } from '../../system/deadline'
 
 /** The report never waits longer than this for the hardware summary; a slow probe keeps running and serves the next report. */
 export const HARDWARE_TIMEOUT_MS = 1500
@@ -20,13 +21,16 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
     ]
   }
   const probe = facts.hardware ?? procfsHardwareProbe
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), HARDWARE_TIMEOUT_MS)
-  })
-  let hw: HardwareSummary | 'timeout'
+  let probing = true
+  const deadline = lazyDeadline(HARDWARE_TIMEOUT_MS, () => probing)
+  let hw: HardwareSummary | 'over'
   try {
-    hw = await Promise.race([probe((p) => facts.text(p)), timeout])
+    hw = await Promise.race([
+      probe((p) => facts.text(p)).finally(() => {
+        probing = false
+      }),
+      deadline.reached
+    ])
   } catch (err) {
     return [
       {
@@ -37,9 +41,9 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
       }
     ]
   } finally {
-    clearTimeout(timer)
+    deadline.cancel()
   }
-  if (hw === 'timeout') {
+  if (hw === 'over') {
     return [
       {
         ...base,

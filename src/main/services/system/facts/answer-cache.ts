@@ -64,13 +64,13 @@ const isEntry = (e: unknown): e is Entry =>
   typeof (e as Entry).stderr === 'string'
 
 /** Kept by earlier versions: the inflated kernel config (now kernel-config.kept), ~100 KB parsed with every answer. */
-const OBSOLETE = /^gunzip:/
+const isObsolete = (e: Entry): boolean => e.key.startsWith('gunzip:')
 
 /** The kept answers; a file still holding obsolete ones is written again without them, once. */
 function current(file: string, uid: number): Entry[] {
   if (!privateFolder(path.dirname(file), uid, false)) return []
   const list = readJsonList(file, isEntry, { maxBytes: MAX_FILE, refuse: refuseUnlessPrivate(uid) })
-  const kept = list.filter((e) => !OBSOLETE.test(e.key))
+  const kept = list.filter((e) => !isObsolete(e))
   if (kept.length !== list.length) writeJsonList(file, kept, { maxBytes: MAX_FILE })
   return kept
 }
