@@ -62,9 +62,13 @@ function commandKey(args) {
   return words.length ? words.join('-') : 'other'
 }
 
-/** The bundle's identity: any rewrite changes its ctime, so an edit of the same length is a new key. */
+/**
+ * The bundle's identity: any rewrite changes its ctime, so an edit of the same length is a new
+ * key. The times in milliseconds with their fraction (sub-microsecond steps): the nanosecond
+ * ones of a bigint stat compiled Node's BigInt stat code for every command, only for this.
+ */
 function bundleSignature(st) {
-  return [st.dev, st.ino, st.size, st.mtimeNs, st.ctimeNs].map((n) => n.toString(36)).join('-') + `-${process.version}-${process.arch}`
+  return [st.dev, st.ino, st.size, st.mtimeMs, st.ctimeMs].map((n) => n.toString(36)).join('-') + `-${process.version}-${process.arch}`
 }
 
 /**
@@ -77,7 +81,7 @@ function bundleSignature(st) {
 function readBundle(file) {
   const fd = openSync(file, constants.O_RDONLY)
   try {
-    const st = fstatSync(fd, { bigint: true })
+    const st = fstatSync(fd)
     const before = bundleSignature(st)
     // One byte of room past st_size, so the read that finds the end needs no second buffer, and
     // room for the code cache, which is read into the same buffer once the source is made of it
@@ -98,7 +102,7 @@ function readBundle(file) {
     }
     bytes.latin1Write(WRAPPER_PREFIX, 0)
     bytes.latin1Write(WRAPPER_SUFFIX, at)
-    const after = bundleSignature(fstatSync(fd, { bigint: true }))
+    const after = bundleSignature(fstatSync(fd))
     return { bytes: bytes.subarray(0, at + WRAPPER_SUFFIX.length), room: bytes, signature: before === after ? before : undefined }
   } finally {
     closeSync(fd)
@@ -210,17 +214,19 @@ function loadScript(file, opts, parts = new Map(), read = readBundle(file)) {
     process.once('exit', () => writeCache(dir, name, script.createCachedData()))
   }
   const mod = { exports: {}, filename: file, id: parts.size ? file : '.', loaded: false }
-  const nodeRequire = createRequire(file)
+  // Node's require for the file, made for the first module that is not Node's own: most
+  // commands require only those, and making it (a Module, its lookup paths) cost each ~0.1 ms.
+  let nodeRequire
+  const nodeRequireOf = () => (nodeRequire ??= createRequire(file))
   const require = (id) => {
     // Node's own modules straight from Node: the loader's resolution and its caches for each of
     // the bundle's ~30 requires of them were ~0.1 ms of every command (#15).
-    if (id.startsWith('node:')) return process.getBuiltinModule?.(id) ?? nodeRequire(id)
-    if (!OWN_PART.test(id)) return nodeRequire(id)
+    if (id.startsWith('node:')) return process.getBuiltinModule?.(id) ?? nodeRequireOf()(id)
+    if (!OWN_PART.test(id)) return nodeRequireOf()(id)
     const part = path.join(path.dirname(file), id)
     return (parts.get(part) ?? loadScript(part, opts, parts)).exports
   }
-  require.resolve = nodeRequire.resolve
-  require.cache = nodeRequire.cache
+  Object.defineProperties(require, { resolve: { get: () => nodeRequireOf().resolve }, cache: { get: () => nodeRequireOf().cache } })
   // Known before it runs, as in Node, so a part that requires it back gets its exports so far.
   parts.set(file, mod)
   script.runInThisContext()(mod.exports, require, mod, file, path.dirname(file))
