@@ -147,26 +147,21 @@ export function createRootFs(root = '/'): RootFs {
     }
     return chaseInRoot(base, systemPath)
   }
+  /** The host path a file is read at; a path that cannot be followed fails as that file's read. */
+  const hostToRead = async (systemPath: string): Promise<string> => {
+    try {
+      return (await chase(systemPath)).host
+    } catch (err) {
+      throw toReadError(err, systemPath)
+    }
+  }
+  const readOpts = (systemPath: string, opts: ReadOptions) => ({ maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
   /** A regular file's bytes, or undefined for a file that is not there (no error built for it). */
-  const readIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer | undefined> => {
-    let host: string
-    try {
-      host = (await chase(systemPath)).host
-    } catch (err) {
-      throw toReadError(err, systemPath)
-    }
-    return readRegularSyncIfPresent(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
-  }
+  const readIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer | undefined> =>
+    readRegularSyncIfPresent(await hostToRead(systemPath), readOpts(systemPath, opts))
   /** readIfPresent as UTF-8 text, decoded where it was read. */
-  const readTextIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<string | undefined> => {
-    let host: string
-    try {
-      host = (await chase(systemPath)).host
-    } catch (err) {
-      throw toReadError(err, systemPath)
-    }
-    return readRegularTextSyncIfPresent(host, { maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, noFollow: !isLive, label: systemPath })
-  }
+  const readTextIfPresent = async (systemPath: string, opts: ReadOptions = {}): Promise<string | undefined> =>
+    readRegularTextSyncIfPresent(await hostToRead(systemPath), readOpts(systemPath, opts))
   const readBuffer = async (systemPath: string, opts: ReadOptions = {}): Promise<Buffer> => {
     const data = await readIfPresent(systemPath, opts)
     if (!data) throw new FileReadError('missing', missingSentence(systemPath), 'ENOENT')
