@@ -73,15 +73,10 @@ export class SystemFacts {
     return this.once(`read:${systemPath}`, () => this.fs.read(systemPath))
   }
 
-  /**
-   * Text of a system file under the root, read once per instance; undefined when it cannot be
-   * read. A file already read as bytes is decoded from them; any other is read as text, decoded
-   * where it was read (no Buffer of its own, #15).
-   */
-  text(systemPath: string): Promise<string | undefined> {
-    const bytes = this.memo.get(`read:${systemPath}`) as Promise<ReadResult> | undefined
-    if (bytes) return bytes.then((r) => (r.ok ? r.data.toString('utf8') : undefined))
-    return this.once(`text:${systemPath}`, () => this.fs.tryReadText(systemPath))
+  /** Text of a system file under the root, read once per instance; undefined when it cannot be read. */
+  async text(systemPath: string): Promise<string | undefined> {
+    const r = await this.read(systemPath)
+    return r.ok ? r.data.toString('utf8') : undefined
   }
 
   osRelease(): Promise<Sourced<Record<string, string>> | undefined> {
