@@ -174,7 +174,7 @@ export async function btrfsChecks(facts: Facts): Promise<Check[]> {
     })
   } else {
     const list = mounts.value.filter((m) => m.fsType === 'btrfs').map(describeMount)
-    const lines = mounts.text.split('\n').filter((l) => / - btrfs /.test(l))
+    const lines = mounts.text.split('\n').filter((l) => l.includes(' - btrfs '))
     checks.push({
       id: 'btrfs.mounts',
       group: 'btrfs',

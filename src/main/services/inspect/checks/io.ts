@@ -10,8 +10,9 @@ import type { Facts } from '../facts'
  * off and a scheduler other than bfq on devices that iocost manages.
  */
 
-/** Devices that are not disks of their own: loop, RAM, compressed RAM, optical, floppy, network block. */
-const VIRTUAL = /^(loop|ram|zram|sr|fd|nbd)\d*/
+/** Devices that are not disks of their own (by name prefix): loop, RAM, compressed RAM, optical, floppy, network block. */
+const VIRTUAL = ['loop', 'ram', 'zram', 'sr', 'fd', 'nbd']
+const isVirtual = (name: string): boolean => VIRTUAL.some((prefix) => name.startsWith(prefix))
 
 export interface BlockDevice {
   name: string
@@ -49,7 +50,7 @@ async function readDevice(facts: Facts, name: string): Promise<BlockDevice> {
 /** The block devices worth judging, read once per report. */
 export function blockDevices(facts: Facts): Promise<BlockDevice[]> {
   return facts.memoised('block-devices', async () => {
-    const names = (await facts.fs.list('/sys/block')).filter((n) => !VIRTUAL.test(n))
+    const names = (await facts.fs.list('/sys/block')).filter((n) => !isVirtual(n))
     return Promise.all(names.map((n) => readDevice(facts, n)))
   })
 }

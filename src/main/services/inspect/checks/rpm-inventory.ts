@@ -18,7 +18,7 @@ export const RPMDB_PATHS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm']
 // `rpm --root` looks where the host rpm's %_dbpath says; Debian's rpm (a host that may inspect
 // a mounted image or an installroot) uses ~/.rpmdb, i.e. /root/.rpmdb for root.
 export const FOREIGN_DBPATHS = ['/root/.rpmdb']
-const DB_FILE = /^(rpmdb\.sqlite|Packages(\.db)?)$/
+const DB_FILES = new Set(['rpmdb.sqlite', 'Packages', 'Packages.db'])
 const DBPATH_MARK = 'hsc-dbpath:'
 
 export interface RpmInventory {
@@ -39,7 +39,7 @@ function dbFiles(facts: Facts): Promise<string[]> {
   return (memo(facts).files ??= (async () => {
     const found: string[] = []
     for (const d of [...RPMDB_PATHS, ...FOREIGN_DBPATHS]) {
-      for (const f of await facts.fs.list(d).catch(() => [] as string[])) if (DB_FILE.test(f)) found.push(`${d}/${f}`)
+      for (const f of await facts.fs.list(d).catch(() => [] as string[])) if (DB_FILES.has(f)) found.push(`${d}/${f}`)
     }
     return found
   })())

@@ -1,3 +1,4 @@
+import { unescapeOctal } from './mountinfo'
 /** Small parsers for one-table /proc files. */
 
 export interface SwapEntry {
@@ -16,7 +17,7 @@ export function parseSwaps(text: string): SwapEntry[] {
   for (const line of text.split('\n').slice(1)) {
     const f = line.trim().split(/\s+/)
     if (f.length < 5) continue
-    const filename = f[0].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)))
+    const filename = unescapeOctal(f[0])
     out.push({ filename, type: f[1], sizeKiB: Number(f[2]), usedKiB: Number(f[3]), priority: Number(f[4]), zram: /^\/dev\/zram\d+$/.test(filename) })
   }
   return out
