@@ -66,7 +66,11 @@ export interface ReleaseMarker {
  * "hs1" style counters as in 0.hs1.hsk.el10. Stock releases (580.el9) have none.
  */
 export function releaseMarker(release: string): ReleaseMarker | null {
-  const parts = release.toLowerCase().split('.')
+  const lower = release.toLowerCase()
+  // Every marker starts with "hs": a release without it (almost every package of a stock
+  // system, asked once per installed package by the machine check) has none, with no patterns run.
+  if (!lower.includes('hs')) return null
+  const parts = lower.split('.')
   let found: ReleaseMarker | null = null
   for (const p of parts) {
     const plus = /^hs\d*\+(fb|facebook|intel|asahi)/.exec(p)

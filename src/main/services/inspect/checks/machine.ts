@@ -67,7 +67,8 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
     for (const [name, vrs] of rpm.packages) {
       for (const vr of vrs) {
         if (SPIN_RELEASE.includes(name)) spinPackage = `${name}-${vr}`
-        if (releaseMarker(vr.replace(/^[^-]*-/, ''))) marked.push(`${name}-${vr}`)
+        // The release is what follows the version's first "-" (a string cut: this runs per installed package).
+        if (releaseMarker(vr.slice(vr.indexOf('-') + 1))) marked.push(`${name}-${vr}`)
       }
     }
     for (const m of marked.sort()) builds.add(m)
