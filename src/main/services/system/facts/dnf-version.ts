@@ -9,7 +9,8 @@ import type { RootFs } from '../rootfs'
 export async function dnf4VersionFromFiles(fs: Pick<RootFs, 'tryReadText' | 'list'>): Promise<{ version: string; source: string } | undefined> {
   const head = (await fs.tryReadText('/usr/bin/dnf'))?.slice(0, 200)
   if (!head || !/^#!\S*python3/.test(head)) return undefined
-  const libs = (await fs.list('/usr/lib')).filter((d) => /^python3(\.\d+)?$/.test(d))
+  // /usr/lib holds a hundred or more entries: the pattern runs only on the python3 ones.
+  const libs = (await fs.list('/usr/lib')).filter((d) => d.startsWith('python3') && /^python3(\.\d+)?$/.test(d))
   const candidates = libs.flatMap((d) => [`/usr/lib/${d}/site-packages/dnf/const.py`, `/usr/lib/${d}/dist-packages/dnf/const.py`])
   for (const file of candidates) {
     const text = await fs.tryReadText(file)
