@@ -6,7 +6,7 @@
 // than running it (#15); Node 20 keeps no compiled code for ES modules, but vm.Script takes
 // V8's cache. CommonJS on purpose: an ES module entry makes Node load its ESM loader first,
 // ~10 % of a bare `node` start. One file on purpose: requiring a second one cost each command
-// ~0.6 ms of module resolution (a package.json lookup and parse among it) and compiling.
+// a module resolution (a package.json lookup and parse among it), ~1 % of a cold inspect.
 //
 // The cache is code this process runs, so it is trusted only as far as the user's own files:
 // a folder and files owned by this user that nobody else may write, read without following
