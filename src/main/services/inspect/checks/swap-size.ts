@@ -1,6 +1,6 @@
 import type { Check, Evidence } from '../../../../shared/contract'
 import { mountFor } from '../parsers/mountinfo'
-import { parseMeminfo, parseSwaps } from '../parsers/procfs'
+import { parseSwaps } from '../parsers/procfs'
 import type { Facts } from '../facts'
 import { GiB, formatBytes } from './helpers'
 
@@ -12,8 +12,8 @@ import { GiB, formatBytes } from './helpers'
  */
 export async function swapSizeChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'swap.size', group: 'system', title: 'Swap size and location' } as const
-  const [swapsText, meminfoText, mounts] = await Promise.all([facts.text('/proc/swaps'), facts.text('/proc/meminfo'), facts.mounts()])
-  const mem = meminfoText ? parseMeminfo(meminfoText) : {}
+  const [swapsText, meminfo, mounts] = await Promise.all([facts.text('/proc/swaps'), facts.meminfo(), facts.mounts()])
+  const mem = meminfo ?? {}
   if (swapsText === undefined || mem.MemTotal === undefined) {
     return [
       {

@@ -1,16 +1,16 @@
 import type { Check, Evidence } from '../../../../shared/contract'
-import { parseMeminfo, parseSwaps } from '../parsers/procfs'
+import { parseSwaps } from '../parsers/procfs'
 import type { Facts } from '../facts'
 import { formatBytes } from './helpers'
 
 export async function swapChecks(facts: Facts): Promise<Check[]> {
-  const [swapsText, meminfoText] = await Promise.all([facts.text('/proc/swaps'), facts.text('/proc/meminfo')])
+  const [swapsText, meminfo] = await Promise.all([facts.text('/proc/swaps'), facts.meminfo()])
   const base = { id: 'swap', group: 'system', title: 'Swap' } as const
-  if (swapsText === undefined && meminfoText === undefined) {
+  if (swapsText === undefined && meminfo === undefined) {
     return [{ ...base, status: 'unknown', value: 'neither /proc/swaps nor /proc/meminfo readable', evidence: [{ source: '/proc/swaps', excerpt: 'missing' }] }]
   }
   const swaps = swapsText ? parseSwaps(swapsText) : []
-  const mem = meminfoText ? parseMeminfo(meminfoText) : {}
+  const mem = meminfo ?? {}
   const totalKiB = mem.SwapTotal ?? swaps.reduce((a, s) => a + s.sizeKiB, 0)
   const zram = swaps.filter((s) => s.zram)
   const zramKiB = zram.reduce((a, s) => a + s.sizeKiB, 0)

@@ -16,7 +16,8 @@ export interface KernelConfig {
   lookupMany(names: readonly string[]): void
 }
 
-type Found = { raw?: string; present: boolean }
+/** An option's line: its value when there is one, and whether a line names it. */
+export type Found = { raw?: string; present: boolean }
 /** What an option name is (without CONFIG_): any other name has no line. */
 export const OPTION_NAME = /^[A-Za-z0-9_]+$/
 

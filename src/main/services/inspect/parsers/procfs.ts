@@ -1,5 +1,5 @@
-import { unescapeOctal } from './mountinfo'
 /** Small parsers for one-table /proc files. */
+import { unescapeOctal } from './mountinfo'
 
 export interface SwapEntry {
   filename: string
@@ -25,21 +25,17 @@ export function parseSwaps(text: string): SwapEntry[] {
 
 /** A line's key, a colon, blanks (white space within the line) and digits: anchored at a line start without the m flag, whose ^ also matches after a carriage return. */
 const MEMINFO_LINE = /(?<![^\n])([A-Za-z0-9_()]+):[^\S\n]+(\d+)/g
-let lastMeminfo: { text: string; values: Readonly<Record<string, number>> } | undefined
 
 /**
  * /proc/meminfo: "Key:   value kB" → value in KiB (or a plain count for HugePages_*). One
- * pattern over the whole text, and the last text's answer kept: three checks of a report
- * parse the same /proc/meminfo, and cold, splitting it and matching line by line was most of
- * their time (#15). The answer is frozen, since it is shared.
+ * pattern over the whole text: cold, splitting it and matching line by line was most of the
+ * time of the checks that read it (#15). A report parses it once (SystemFacts.meminfo).
  */
-export function parseMeminfo(text: string): Readonly<Record<string, number>> {
-  if (lastMeminfo?.text === text) return lastMeminfo.values
+export function parseMeminfo(text: string): Record<string, number> {
   const out: Record<string, number> = {}
   MEMINFO_LINE.lastIndex = 0
   for (let m = MEMINFO_LINE.exec(text); m; m = MEMINFO_LINE.exec(text)) out[m[1]] = Number(m[2])
-  lastMeminfo = { text, values: Object.freeze(out) }
-  return lastMeminfo.values
+  return out
 }
 
 export interface ProcCgroup {

@@ -3,6 +3,7 @@ import type { AnswerCache } from './answer-cache'
 import type { ReadResult, RootFs } from '../rootfs'
 import { parseMountinfo, type MountEntry } from '../../inspect/parsers/mountinfo'
 import { parseOsRelease } from '../../inspect/parsers/os-release'
+import { parseMeminfo } from '../../inspect/parsers/procfs'
 import { parseKernelRelease, type KernelReleaseInfo } from '../../inspect/parsers/kernel-release'
 import { readCmdline, type CmdlineFact } from './cmdline'
 import { findKernelConfig, type KernelConfigFact } from './kernel-config'
@@ -77,6 +78,14 @@ export class SystemFacts {
   async text(systemPath: string): Promise<string | undefined> {
     const r = await this.read(systemPath)
     return r.ok ? r.data.toString('utf8') : undefined
+  }
+
+  /** /proc/meminfo parsed (values in KiB), once per instance; undefined when it cannot be read. */
+  meminfo(): Promise<Record<string, number> | undefined> {
+    return this.once('meminfo', async () => {
+      const text = await this.text('/proc/meminfo')
+      return text === undefined ? undefined : parseMeminfo(text)
+    })
   }
 
   osRelease(): Promise<Sourced<Record<string, string>> | undefined> {

@@ -1,4 +1,4 @@
-import { OPTION_NAME, type KernelConfig } from '../../inspect/parsers/kernel-config'
+import { OPTION_NAME, type Found, type KernelConfig } from '../../inspect/parsers/kernel-config'
 
 /**
  * What /proc/config.gz said, kept between processes: its compressed bytes (the key, compared
@@ -13,8 +13,6 @@ import { OPTION_NAME, type KernelConfig } from '../../inspect/parsers/kernel-con
  */
 const MAGIC = 'hsc-kconfig 1\n'
 const MAX_OPTIONS = 20_000
-
-type Found = { raw?: string; present: boolean }
 
 export interface KeptAnswers {
   headerRelease?: string
