@@ -45,18 +45,34 @@ function codeCacheDir(env = process.env) {
   return path.isAbsolute(base) ? path.join(base, 'hyperscale-companion', 'code-cache') : undefined
 }
 
+const isLower = (c) => c >= 97 && c <= 122
+const isLowerOrDash = (c) => isLower(c) || c === 45
+const isNamePart = (c) => isLowerOrDash(c) || (c >= 48 && c <= 57)
+
+/**
+ * Whether `s` has 1 to `max` characters, the first one `first`, the others `rest`. A loop, not
+ * a pattern: the few short names a start looks at cost a compiled pattern each, more than
+ * the whole test (#15).
+ */
+function shaped(s, max, first, rest = first) {
+  if (s.length === 0 || s.length > max || !first(s.charCodeAt(0))) return false
+  for (let i = 1; i < s.length; i++) if (!rest(s.charCodeAt(i))) return false
+  return true
+}
+
 /**
  * The command a run is, for its own cache: up to two leading lower-case words after any
  * leading --flags ("repos-list"); --version and --help alone are their own; else "other".
  * Only which compiled functions the cache holds depends on it, never what runs.
  */
 function commandKey(args) {
-  const first = args.findIndex((a) => !/^--[a-z][a-z-]*$/.test(a) || a === '--version' || a === '--help')
+  const isFlag = (a) => a.startsWith('--') && shaped(a.slice(2), Infinity, isLower, isLowerOrDash)
+  const first = args.findIndex((a) => !isFlag(a) || a === '--version' || a === '--help')
   const rest = first < 0 ? [] : args.slice(first, first + 2)
   if (rest[0] === '--version' || rest[0] === '--help') return rest[0].slice(2)
   const words = []
   for (const a of rest) {
-    if (!/^[a-z][a-z-]{0,23}$/.test(a)) break
+    if (!shaped(a, 24, isLower, isLowerOrDash)) break
     words.push(a)
   }
   return words.length ? words.join('-') : 'other'
@@ -203,7 +219,9 @@ function loadScript(file, opts, parts = new Map(), read = readBundle(file)) {
   const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
   const folder = signature && codeCacheDir(opts.env)
   const dir = folder && privateDir(folder)
-  const name = dir ? cacheName(commandKey(opts.args), path.basename(file, '.cjs').replace(/[^a-z0-9-]/g, '-') || 'x', signature) : undefined
+  const base = path.basename(file, '.cjs')
+  const safeBase = shaped(base, Infinity, isNamePart) ? base : base.replace(/[^a-z0-9-]/g, '-') || 'x'
+  const name = dir ? cacheName(commandKey(opts.args), safeBase, signature) : undefined
   // The source is a string of its own now: the cache may take the bundle's buffer.
   const cachedData = name ? readCache(path.join(dir, name), room) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
@@ -265,7 +283,7 @@ function main() {
   // src/cli/main.ts. Anything else, or a build without that bundle, runs the full CLI. The
   // files are opened, not looked up first: two lookups more per command were measurable.
   const word = process.argv.slice(2).find((a) => !a.startsWith('-'))
-  const own = word !== undefined && /^[a-z]{1,20}$/.test(word) ? path.join(bundles, `hsc-${word}.cjs`) : undefined
+  const own = word !== undefined && shaped(word, 20, isLower) ? path.join(bundles, `hsc-${word}.cjs`) : undefined
   const ownRead = own && readBundleIfPresent(own)
   const read = ownRead || readBundleIfPresent(full)
   if (!read) {

@@ -52,6 +52,10 @@ describe('parseCpuinfo', () => {
     expect(parseCpuinfo('processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMD EPYC 7B13 64-Core Processor\n').brand).toBe('EPYC 7B13')
     expect(parseCpuinfo('processor\t: 0\nvendor_id\t: AuthenticAMD\nmodel name\t: AMDx EPYC\n').brand).toBe('AMDx EPYC')
     expect(parseCpuinfo('nothing here').cores).toBe(0)
+    const model = (name: string) => parseCpuinfo(`processor\t: 0\nvendor_id\t: GenuineIntel\nmodel name\t: ${name}\n`)
+    expect(model('Intel(R) Core(TM) i7-8650U CPU @ 1.90ghz')).toMatchObject({ brand: 'Core i7-8650U', speedGHz: 1.9 })
+    expect(model('Intel  Xeon   Gold\t6230')).toMatchObject({ brand: 'Xeon Gold 6230' })
+    expect(model('Intel')).toMatchObject({ brand: 'Intel' })
   })
 
   it('the live /proc/cpuinfo: one CPU per "processor" line', () => {

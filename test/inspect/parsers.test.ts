@@ -17,6 +17,7 @@ import {
   parseXfsReflink
 } from '../../src/main/services/inspect/parsers/versions'
 import { classifyOs } from '../../src/main/services/inspect/checks/os'
+import { parseScheduler } from '../../src/main/services/inspect/parsers/block'
 import { HYPERSCALE_GROUPS } from '../../src/main/services/inspect/checks/kconfig-options'
 
 const read = (rel: string) => readFileSync(path.join(FIXTURES, rel), 'utf8')
@@ -191,6 +192,35 @@ describe('os-release fixtures', () => {
     const spin = parseOsRelease(read('os-release/centos-stream-9') + 'VARIANT="Hyperscale Workstation"\nVARIANT_ID=hyperscale-workstation\n')
     expect(classifyOs(spin)).toMatchObject({ family: 'centos-stream', hyperscaleSpin: true })
     expect(classifyOs(os('centos-stream-9')).hyperscaleSpin).toBe(false)
+  })
+})
+
+describe('block queue scheduler', () => {
+  it('names the bracketed scheduler active; brackets with nothing in them are a name, not a choice', () => {
+    expect(parseScheduler('none [mq-deadline] kyber bfq\n')).toEqual({ active: 'mq-deadline', available: ['none', 'mq-deadline', 'kyber', 'bfq'] })
+    expect(parseScheduler('[none] mq-deadline')).toEqual({ active: 'none', available: ['none', 'mq-deadline'] })
+    expect(parseScheduler('none []')).toEqual({ active: undefined, available: ['none', '[]'] })
+    expect(parseScheduler('')).toEqual({ active: undefined, available: [] })
+  })
+})
+
+describe('os-release lines', () => {
+  it('unescapes quoted values, keeps "=" inside a value and skips lines that are no assignment', () => {
+    const os = parseOsRelease(
+      [
+        'NAME="Say \\"hi\\" \\$HOME \\`x\\` \\\\"',
+        "PLAIN='single'",
+        'HOME_URL=https://example.org/?a=b',
+        'BAD-KEY=x',
+        '=nokey',
+        'no assignment',
+        '  # comment',
+        'EMPTY=',
+        'LONE="',
+        'KEEP=\\n'
+      ].join('\n')
+    )
+    expect(os).toEqual({ NAME: 'Say "hi" $HOME `x` \\', PLAIN: 'single', HOME_URL: 'https://example.org/?a=b', EMPTY: '', LONE: '"', KEEP: '\\n' })
   })
 })
 

@@ -14,20 +14,27 @@ export type HardwareProbe = (text: ReadText) => Promise<HardwareSummary>
 
 const VENDORS: Record<string, string> = { GenuineIntel: 'Intel', AuthenticAMD: 'AMD', HygonGenuine: 'Hygon', CentaurHauls: 'Centaur' }
 
-/** "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz" -> "Xeon E5-2680 v4" (the vendor is shown apart). */
+/**
+ * "Intel(R) Xeon(R) CPU E5-2680 v4 @ 2.40GHz" -> "Xeon E5-2680 v4" (the vendor is shown apart).
+ * Each pattern runs only on a name with its words in it: a cold report compiled every one of
+ * them for names that have none (and a replace pattern to machine code at once) (#15).
+ */
 function brandOf(model: string, manufacturer: string): string {
-  const cleaned = model
-    .replace(/\((R|TM|tm|r)\)/g, '')
-    .replace(/\s+CPU\b/, '')
-    .replace(/\s*@\s*[\d.]+\s*GHz$/i, '')
-    .replace(/\s+\d+-Core Processor$/i, '')
-  return withoutVendor(cleaned, manufacturer).replace(/\s+/g, ' ').trim()
+  const lower = model.toLowerCase()
+  let cleaned = model
+  if (model.includes('(')) cleaned = cleaned.replace(/\((R|TM|tm|r)\)/g, '')
+  if (model.includes('CPU')) cleaned = cleaned.replace(/\s+CPU\b/, '')
+  if (lower.includes('ghz')) cleaned = cleaned.replace(/\s*@\s*[\d.]+\s*GHz$/i, '')
+  if (lower.includes('-core processor')) cleaned = cleaned.replace(/\s+\d+-Core Processor$/i, '')
+  // Split on the blanks, as the other parsers do: one compiled pattern for all of them.
+  return withoutVendor(cleaned, manufacturer).split(/\s+/).join(' ').trim()
 }
 
 /** `text` without a leading `vendor` and the blanks after it (any case). The vendor is text from the file, never a pattern. */
 function withoutVendor(text: string, vendor: string): string {
   const rest = text.slice(vendor.length)
-  return vendor && text.slice(0, vendor.length).toLowerCase() === vendor.toLowerCase() && /^\s/.test(rest) ? rest.trimStart() : text
+  const blankAfter = rest.length > 0 && rest.trimStart() !== rest
+  return vendor && text.slice(0, vendor.length).toLowerCase() === vendor.toLowerCase() && blankAfter ? rest.trimStart() : text
 }
 
 /**
@@ -68,7 +75,7 @@ export function parseCpuinfo(text: string, maxFreqKHz?: number): HardwareSummary
     if (pkg !== undefined && core !== undefined) cores.add(`${pkg}:${core}`)
   }
   const mhz = Number(first.get('cpu MHz') ?? NaN)
-  const atModel = /@\s*([\d.]+)\s*GHz/i.exec(model)?.[1]
+  const atModel = model.includes('@') ? /@\s*([\d.]+)\s*GHz/i.exec(model)?.[1] : undefined
   const speedGHz = maxFreqKHz ? maxFreqKHz / 1e6 : atModel ? Number(atModel) : Number.isFinite(mhz) ? mhz / 1000 : 0
   return {
     manufacturer,

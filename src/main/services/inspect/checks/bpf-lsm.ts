@@ -9,6 +9,13 @@ import type { Facts } from '../facts'
  * options too). The active list is /sys/kernel/security/lsm; without securityfs it is the
  * lsm= parameter, else the kernel's built-in CONFIG_LSM order.
  */
+/** CONFIG_LSM's value without its quotes ("landlock,lockdown,bpf" → landlock,lockdown,bpf). */
+function unquoted(raw: string): string {
+  const from = raw.startsWith('"') ? 1 : 0
+  const to = raw.length > from && raw.endsWith('"') ? raw.length - 1 : raw.length
+  return raw.slice(from, to)
+}
+
 export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'bpf.lsm', group: 'security', title: 'BPF LSM and BTF (RestrictFileSystems=)' } as const
   const [kc, cmd, active, btf] = await Promise.all([
@@ -34,7 +41,7 @@ export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
     listFrom = '/proc/cmdline lsm='
     evidence.push({ source: '/proc/cmdline', excerpt: `lsm=${lsmArg}` })
   } else if (lsmCfg.state === 'value' && lsmCfg.raw) {
-    list = lsmCfg.raw.replace(/^"|"$/g, '').split(',').filter(Boolean)
+    list = unquoted(lsmCfg.raw).split(',').filter(Boolean)
     listFrom = 'CONFIG_LSM (no lsm= and securityfs not readable)'
   } else {
     listFrom = 'none'

@@ -33,7 +33,7 @@ async function readDevice(facts: Facts, name: string): Promise<BlockDevice> {
     facts.text(`${dir}/queue/scheduler`),
     facts.text(`${dir}/queue/wbt_lat_usec`)
   ])
-  const d: BlockDevice = { name, composite: /^(dm-|md)/.test(name), evidence: [] }
+  const d: BlockDevice = { name, composite: name.startsWith('dm-') || name.startsWith('md'), evidence: [] }
   if (dev && /^\d+:\d+$/.test(dev.trim())) d.majMin = dev.trim()
   if (rot !== undefined) d.rotational = rot.trim() === '1'
   if (sched !== undefined) {

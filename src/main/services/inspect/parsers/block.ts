@@ -5,9 +5,9 @@ export function parseScheduler(text: string): { active?: string; available: stri
   const words = text.trim().split(/\s+/).filter(Boolean)
   let active: string | undefined
   const available = words.map((w) => {
-    const m = /^\[(.+)\]$/.exec(w)
-    if (m) active = m[1]
-    return m ? m[1] : w
+    if (w.length < 3 || !w.startsWith('[') || !w.endsWith(']')) return w
+    active = w.slice(1, -1)
+    return active
   })
   return { active, available }
 }

@@ -41,8 +41,9 @@ export function parseKernelRelease(release: string): KernelReleaseInfo {
       if (!markers.includes(t)) markers.push(t)
     }
   }
-  const el = /\.el(\d+)(?:_\d+)?(?:\.|$)/.exec(rest)
-  const fc = /\.fc(\d+)(?:\.|$)/.exec(rest)
+  // Each pattern only where its token can be: a cold report compiles a pattern on first use.
+  const el = rest.includes('.el') ? /\.el(\d+)(?:_\d+)?(?:\.|$)/.exec(rest) : null
+  const fc = rest.includes('.fc') ? /\.fc(\d+)(?:\.|$)/.exec(rest) : null
   return {
     release: r,
     version,

@@ -1,16 +1,22 @@
+/** A variable's name; the same pattern as a kernel option's, so a cold report compiles it once (#15). */
+const KEY = /^[A-Za-z0-9_]+$/
+
 /** Parses os-release(5): KEY=value lines, optional single/double quotes, # comments. */
 export function parseOsRelease(text: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const raw of text.split('\n')) {
     const line = raw.trim()
     if (!line || line.startsWith('#')) continue
-    const m = /^([A-Za-z0-9_]+)=(.*)$/.exec(line)
-    if (!m) continue
-    let v = m[2]
+    const eq = line.indexOf('=')
+    const key = line.slice(0, eq)
+    if (eq < 1 || !KEY.test(key)) continue
+    let v = line.slice(eq + 1)
     if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) {
-      v = v.slice(1, -1).replace(/\\(["'$`\\])/g, '$1')
+      v = v.slice(1, -1)
+      // Most values have no escapes: a replace pattern is compiled to machine code on first use.
+      if (v.includes('\\')) v = v.replace(/\\(["'$`\\])/g, '$1')
     }
-    out[m[1]] = v
+    out[key] = v
   }
   return out
 }
