@@ -1,4 +1,4 @@
-import { mkdirSync, symlinkSync } from 'node:fs'
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inspectRoot, makeRoot } from './fixture-root'
@@ -122,6 +122,23 @@ describe('a machine that fights its own IO controller', () => {
     expect(lsm.status).toBe('warn')
     expect(lsm.value).toMatch(/bpf not in the active LSM list/)
     expect(lsm.remedy?.command).toBe('grubby --update-kernel=ALL --args=lsm=lockdown,capability,yama,selinux,bpf')
+  })
+})
+
+describe('no securityfs and no lsm= on the command line', () => {
+  it('takes the active LSMs from CONFIG_LSM, without its quotes', async () => {
+    const t = tree({ recursive: true, btrfsOpts: 'compress=zstd:1', scheduler: '[none]', wbt: '0', lsm: '', swapKiB: 0, iocost: false })
+    rmSync(path.join(t.root, 'sys/kernel/security/lsm'))
+    try {
+      const { get } = await inspectRoot(t.root)
+      expect(get('bpf.lsm').details).toMatchObject({
+        activeLsms: ['lockdown', 'yama', 'integrity', 'selinux', 'bpf', 'landlock', 'ipe'],
+        activeFrom: 'CONFIG_LSM (no lsm= and securityfs not readable)'
+      })
+      expect(get('bpf.lsm').status).toBe('ok')
+    } finally {
+      t.cleanup()
+    }
   })
 })
 

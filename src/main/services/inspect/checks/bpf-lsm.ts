@@ -2,13 +2,6 @@ import type { Check, Evidence } from '../../../../shared/contract'
 import { optionLine, optionState } from '../parsers/kernel-config'
 import type { Facts } from '../facts'
 
-/**
- * systemd's RestrictFileSystems= (and BPF-based sandboxing generally) needs the BPF LSM
- * in the active LSM list and BTF type information (CONFIG_DEBUG_INFO_BTF) for its programs
- * (systemd README, "Required for RestrictFileSystems="; moby check-config.sh lists BPF
- * options too). The active list is /sys/kernel/security/lsm; without securityfs it is the
- * lsm= parameter, else the kernel's built-in CONFIG_LSM order.
- */
 /** CONFIG_LSM's value without its quotes ("landlock,lockdown,bpf" → landlock,lockdown,bpf). */
 function unquoted(raw: string): string {
   const from = raw.startsWith('"') ? 1 : 0
@@ -16,6 +9,13 @@ function unquoted(raw: string): string {
   return raw.slice(from, to)
 }
 
+/**
+ * systemd's RestrictFileSystems= (and BPF-based sandboxing generally) needs the BPF LSM
+ * in the active LSM list and BTF type information (CONFIG_DEBUG_INFO_BTF) for its programs
+ * (systemd README, "Required for RestrictFileSystems="; moby check-config.sh lists BPF
+ * options too). The active list is /sys/kernel/security/lsm; without securityfs it is the
+ * lsm= parameter, else the kernel's built-in CONFIG_LSM order.
+ */
 export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
   const base = { id: 'bpf.lsm', group: 'security', title: 'BPF LSM and BTF (RestrictFileSystems=)' } as const
   const [kc, cmd, active, btf] = await Promise.all([
