@@ -173,6 +173,8 @@ function readCache(file, room = undefined) {
  * compiled script.
  */
 const cacheName = (key, base, signature) => `${key}.${base}@${signature}.v8`
+/** A script's name as it may stand in a cache's name (the build's own names already do). */
+const namePart = (base) => (shaped(base, Infinity, isNamePart) ? base : base.replace(/[^a-z0-9-]/g, '-') || 'x')
 const CACHE_NAME = /^([a-z][a-z-]*)\.([a-z0-9-]+)@(.+)\.v8$/
 
 /**
@@ -219,9 +221,7 @@ function loadScript(file, opts, parts = new Map(), read = readBundle(file)) {
   const source = isAscii(bytes) ? bytes.latin1Slice(0, bytes.length) : bytes.toString('utf8')
   const folder = signature && codeCacheDir(opts.env)
   const dir = folder && privateDir(folder)
-  const base = path.basename(file, '.cjs')
-  const safeBase = shaped(base, Infinity, isNamePart) ? base : base.replace(/[^a-z0-9-]/g, '-') || 'x'
-  const name = dir ? cacheName(commandKey(opts.args), safeBase, signature) : undefined
+  const name = dir ? cacheName(commandKey(opts.args), namePart(path.basename(file, '.cjs')), signature) : undefined
   // The source is a string of its own now: the cache may take the bundle's buffer.
   const cachedData = name ? readCache(path.join(dir, name), room) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source

@@ -10,7 +10,14 @@ export interface HardwareSummary {
 /** Reads a system file's text, or undefined: the report's own reader, so a file two checks need is read once. */
 export type ReadText = (systemPath: string) => Promise<string | undefined>
 
-export type HardwareProbe = (text: ReadText) => Promise<HardwareSummary>
+/** The report's own readers (its SystemFacts): a file, or /proc/meminfo, that other checks need too is read and parsed once. */
+export interface HardwareSources {
+  text: ReadText
+  /** /proc/meminfo parsed, values in KiB; undefined when it cannot be read. */
+  meminfo(): Promise<Record<string, number> | undefined>
+}
+
+export type HardwareProbe = (sources: HardwareSources) => Promise<HardwareSummary>
 
 const VENDORS: Record<string, string> = { GenuineIntel: 'Intel', AuthenticAMD: 'AMD', HygonGenuine: 'Hygon', CentaurHauls: 'Centaur' }
 
@@ -86,9 +93,13 @@ export function parseCpuinfo(text: string, maxFreqKHz?: number): HardwareSummary
   }
 }
 
-export function parseMeminfo(text: string): HardwareSummary['memory'] {
-  const kib = parseProcMeminfo(text)
+/** Total and available memory from /proc/meminfo's values (KiB). */
+function memoryOf(kib: Record<string, number>): HardwareSummary['memory'] {
   return { totalBytes: (kib.MemTotal ?? 0) * 1024, availableBytes: (kib.MemAvailable ?? 0) * 1024 }
+}
+
+export function parseMeminfo(text: string): HardwareSummary['memory'] {
+  return memoryOf(parseProcMeminfo(text))
 }
 
 /** Firmware placeholders, which say nothing about the machine. */
@@ -103,10 +114,11 @@ const dmi = async (text: ReadText, name: string): Promise<string> => {
  * Reads CPU, memory and board facts straight from /proc and /sys: no helper processes and
  * no probing library on the start-up path of `hsc inspect`.
  */
-export const procfsHardwareProbe: HardwareProbe = async (text) => {
+export const procfsHardwareProbe: HardwareProbe = async (sources) => {
+  const text: ReadText = (p) => sources.text(p)
   const [cpuinfo, meminfo, maxFreq, boardVendor, boardName] = await Promise.all([
     text('/proc/cpuinfo'),
-    text('/proc/meminfo'),
+    sources.meminfo(),
     text('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'),
     dmi(text, 'board_vendor'),
     dmi(text, 'board_name')
@@ -115,7 +127,7 @@ export const procfsHardwareProbe: HardwareProbe = async (text) => {
   const freq = Number(maxFreq?.trim())
   return {
     cpu: parseCpuinfo(cpuinfo, Number.isFinite(freq) && freq > 0 ? freq : undefined),
-    memory: parseMeminfo(meminfo),
+    memory: memoryOf(meminfo),
     board: { manufacturer: boardVendor, model: boardName }
   }
 }

@@ -26,7 +26,7 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
   let hw: HardwareSummary | 'over'
   try {
     hw = await Promise.race([
-      probe((p) => facts.text(p)).finally(() => {
+      probe(facts).finally(() => {
         probing = false
       }),
       deadline.reached

@@ -84,10 +84,10 @@ function recogniseGzipped(raw: Buffer, answers: AnswerCache | undefined): Recogn
   }
   const rec = fromText()
   if (!rec.ok || !blob) return rec
-  const answers0 = answersOf(rec.config)
-  const learned = keepSoon(blob, raw, answers0)
+  const fresh = answersOf(rec.config)
+  const learned = keepSoon(blob, raw, fresh)
   learned()
-  return { ok: true, config: keptConfig(answers0, () => rec.config, learned) }
+  return { ok: true, config: keptConfig(fresh, () => rec.config, learned) }
 }
 
 /** Writes the kept answers once the lookups of this turn are in (a report makes them in a few turns). */
