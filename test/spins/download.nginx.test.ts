@@ -218,13 +218,13 @@ describe.skipIf(why !== null)(`downloads from a real nginx mirror${why ? ` (skip
       const notes: string[] = []
       const urls = [env.url('/missing/', rel), `${silent.url}/${image().name}`, `${midway.url}/${image().name}`, env.url('/mirror2/', rel)]
       const started = Date.now()
-      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { get, stallMs: 400 }, { onNote: (x) => notes.push(x) }))
+      const out = expectDone(await runDownload({ urls, dest: d, expectedHash: image().sha256 }, { get, stallMs: 1000 }, { onNote: (x) => notes.push(x) }))
       expect(out.hash).toBe(image().sha256)
       expect(out.mirror).toBe(urls[3])
       expect(Date.now() - started).toBeLessThan(10_000)
       expect(notes[0]).toMatch(/missing.*HTTP 404/)
-      expect(notes[1]).toMatch(/stalled \(no data for 0.4 s\)/)
-      expect(notes[2]).toMatch(/stalled \(no data for 0.4 s\) after 97.7 KiB/)
+      expect(notes[1]).toMatch(/stalled \(no data for 1 s\)/)
+      expect(notes[2]).toMatch(/stalled \(no data for 1 s\) after 97.7 KiB/)
       expect(silent.requests).toHaveLength(1)
       expect(midway.requests).toHaveLength(1)
       // The 100 000 bytes from the mirror that stalled midway were kept.

@@ -5,8 +5,7 @@
  * Also: a tiny Node server that accepts and then stalls, for stall/failover tests.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { createReadStream } from 'node:fs'
-import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, mkdtemp, open as openFile, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type ServerResponse } from 'node:http'
 import net from 'node:net'
 import os from 'node:os'
@@ -250,6 +249,17 @@ export interface StallServer {
  * optionally sends headers and the first `sendBytes` bytes of `file`, then sends nothing
  * (or, with `close`, drops the connection).
  */
+async function readPrefix(file: string, bytes: number): Promise<Buffer> {
+  const fh = await openFile(file, 'r')
+  try {
+    const buf = Buffer.alloc(bytes)
+    const { bytesRead } = await fh.read(buf, 0, bytes, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await fh.close()
+  }
+}
+
 export async function startStallServer(
   opts: {
     file?: string
@@ -260,6 +270,7 @@ export async function startStallServer(
   } = {}
 ): Promise<StallServer> {
   const requests: StallServer['requests'] = []
+  const sent = opts.file && opts.sendBytes ? await readPrefix(opts.file, opts.sendBytes) : undefined
   const open = new Set<ServerResponse>()
   const server: Server = createServer((req, res) => {
     requests.push({ method: req.method ?? '', url: req.url ?? '', range: req.headers.range })
@@ -268,11 +279,11 @@ export async function startStallServer(
     if (!opts.headersFirst && !opts.sendBytes) return
     res.writeHead(200, { 'content-length': String(opts.size ?? 0), 'content-type': 'application/octet-stream' })
     res.flushHeaders()
-    if (opts.file && opts.sendBytes) {
-      const s = createReadStream(opts.file, { start: 0, end: opts.sendBytes - 1 })
-      s.on('data', (d) => res.write(d))
+    if (sent) {
+      // One write from memory: the bytes go out at once, whatever else this process is doing.
+      res.write(sent)
       // Close a moment later, as a dropped connection would, once the bytes are surely read.
-      if (opts.close) s.on('end', () => setTimeout(() => res.socket?.destroy(), 300))
+      if (opts.close) setTimeout(() => res.socket?.destroy(), 300)
     }
   })
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()))

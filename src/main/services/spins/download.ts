@@ -10,6 +10,7 @@ import { partPath, partSize, readPartMeta, removePart, writePartMeta, type PartM
 import { PartWriter } from './part-writer'
 import { socketHttpGet } from './socket-transport'
 import { SpeedMeter, etaSeconds, percentOf } from './speed'
+import { stallWatch } from './stall-watch'
 import type { HttpGet, HttpResponse } from './transport'
 import { formatBytes } from '../../../shared/format'
 import { startMachine, transition, type DownloadEvent } from './download-machine'
@@ -263,7 +264,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
     const ac = new AbortController()
     const onAbort = (): void => ac.abort(signal?.reason)
     signal?.addEventListener('abort', onAbort, { once: true })
-    const stall = setTimeout(() => ac.abort(failMirror(`stalled (no data for ${Math.round(stallMs / 100) / 10} s)`)), stallMs)
+    const stall = stallWatch(stallMs, () => ac.abort(failMirror(`stalled (no data for ${Math.round(stallMs / 100) / 10} s)`)))
     const stalled = (err: unknown): unknown => (ac.signal.reason instanceof AttemptEnd ? ac.signal.reason : err)
     try {
       const known = t.meta.validators[url]
@@ -275,7 +276,8 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       }
       let consumed = false
       try {
-        stall.refresh()
+        // Judging the answer and reserving the file's blocks are our own work, not the mirror's.
+        stall.busy()
         const judged = judgeResponse(res, { bytes: t.bytes, total: t.total, known, expectedSize: spec.expectedSize, host: new URL(url).host })
         if (judged.kind === 'already-complete') return
         if (judged.kind === 'mirror-failure') throw failMirror(judged.message, judged.permanent)
@@ -298,18 +300,20 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
           t.phase = 'downloading'
           speed.sample(t.bytes, now())
         }
+        stall.waiting()
         // Receive, hash and write in one loop: the digest needs no second pass. A chunk may be a
         // view of the transport's reused buffer: it is copied to the hashing thread and written
         // before the next one is asked for (part-writer.ts says why the write is synchronous).
         try {
           for await (const value of res.body) {
-            stall.refresh()
+            stall.busy()
             const hashing = t.hasher.update(value)
             t.writer!.write(value)
             if (hashing) await hashing
             t.bytes += value.byteLength
             if (t.total !== undefined && t.bytes > t.total)
               throw new AttemptEnd({ type: 'restart-needed', why: `the server sent more than ${t.total} bytes; starting over` })
+            stall.waiting()
           }
         } catch (err) {
           throw stalled(err)
@@ -321,7 +325,7 @@ export async function runDownload(spec: DownloadSpec, deps: DownloadDeps, hooks:
       if (t.total !== undefined && t.bytes < t.total) throw failMirror(`connection closed at ${t.bytes} of ${t.total} bytes`)
       t.total ??= t.bytes
     } finally {
-      clearTimeout(stall)
+      stall.stop()
       signal?.removeEventListener('abort', onAbort)
     }
   }
