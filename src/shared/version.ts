@@ -1,4 +1,6 @@
-import pkg from '../../package.json'
+// Named imports: the bundles then hold these two fields, not the whole package.json
+// (its scripts and dependency lists were built into every command's start-up, #15).
+import { productName, version } from '../../package.json'
 
-export const APP_NAME = pkg.productName
-export const APP_VERSION = pkg.version
+export const APP_NAME = productName
+export const APP_VERSION = version
