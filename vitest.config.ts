@@ -1,12 +1,10 @@
-import os from 'node:os'
-import path from 'node:path'
 import { defineConfig } from 'vitest/config'
+import { RUN_DIRS } from './test/support/run-dirs'
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // Write-job journals of services started by tests stay out of the user's state folder.
-    env: { HSC_STATE_DIR: path.join(os.tmpdir(), `hsc-test-state-${process.pid}`) },
+    env: RUN_DIRS,
     environment: 'node',
     globalSetup: ['./test/support/global-setup.ts'],
     testTimeout: 60_000,

@@ -62,11 +62,14 @@ function shaped(s, max, first, rest = first) {
 
 /**
  * The command a run is, for its own cache: up to two leading lower-case words after any
- * leading --flags ("repos-list"); --version and --help alone are their own; else "other".
+ * leading --flags or --flag=values ("repos-list"); --version and --help alone are their own; else "other".
+ * A run under --root reads a tree, not the live system, through other code: "+root" keeps
+ * its compiled functions apart, so neither kind of run leaves the other a thin cache.
  * Only which compiled functions the cache holds depends on it, never what runs.
  */
 function commandKey(args) {
-  const isFlag = (a) => a.startsWith('--') && shaped(a.slice(2), Infinity, isLower, isLowerOrDash)
+  // --name or --name=value (a value given apart from its option ends the leading flags).
+  const isFlag = (a) => a.startsWith('--') && shaped(a.slice(2, a.includes('=') ? a.indexOf('=') : a.length), Infinity, isLower, isLowerOrDash)
   const first = args.findIndex((a) => !isFlag(a) || a === '--version' || a === '--help')
   const rest = first < 0 ? [] : args.slice(first, first + 2)
   if (rest[0] === '--version' || rest[0] === '--help') return rest[0].slice(2)
@@ -75,8 +78,16 @@ function commandKey(args) {
     if (!shaped(a, 24, isLower, isLowerOrDash)) break
     words.push(a)
   }
-  return words.length ? words.join('-') : 'other'
+  const underRoot = args.some((a) => a === '--root' || a.startsWith('--root='))
+  return (words.length ? words.join('-') : 'other') + (underRoot ? '+root' : '')
 }
+
+/**
+ * Set by the CLI (src/cli/cache-mark.ts) when a run ended on an error path: a usage error, a
+ * failure. Such a run compiled little of its command, and a cache is kept only when there is
+ * none, so keeping its code would leave every later run of that command compiling the rest.
+ */
+const NOT_TO_KEEP = Symbol.for('hsc.runNotToKeep')
 
 /**
  * The bundle's identity: any rewrite changes its ctime, so an edit of the same length is a new
@@ -175,7 +186,7 @@ function readCache(file, room = undefined) {
 const cacheName = (key, base, signature) => `${key}.${base}@${signature}.v8`
 /** A script's name as it may stand in a cache's name (the build's own names already do). */
 const namePart = (base) => (shaped(base, Infinity, isNamePart) ? base : base.replace(/[^a-z0-9-]/g, '-') || 'x')
-const CACHE_NAME = /^([a-z][a-z-]*)\.([a-z0-9-]+)@(.+)\.v8$/
+const CACHE_NAME = /^([a-z][a-z-]*(?:\+root)?)\.([a-z0-9-]+)@(.+)\.v8$/
 
 /**
  * Writes the cache atomically, then drops the caches of this script's other builds, files of
@@ -229,7 +240,7 @@ function loadScript(file, opts, parts = new Map(), read = readBundle(file)) {
   const script = new vm.Script(source, { filename: file, cachedData, lineOffset: -1 })
   if (name && (!cachedData || script.cachedDataRejected)) {
     // At exit the cache also holds every function this command compiled while it ran.
-    process.once('exit', () => writeCache(dir, name, script.createCachedData()))
+    process.once('exit', () => globalThis[NOT_TO_KEEP] !== true && writeCache(dir, name, script.createCachedData()))
   }
   const mod = { exports: {}, filename: file, id: parts.size ? file : '.', loaded: false }
   // Node's require for the file, made for the first module that is not Node's own: most

@@ -22,10 +22,17 @@ if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
 // 41 by default: on a shared 2-core machine a row's ratio moves by ~0.1 over 15 pairs.
 const PAIRS = Math.max(5, Number(process.argv[2]) || 41)
 
+// The runs keep their code caches and kept answers in folders of this bench's own: what they
+// measure is a user's next run of each command (pairedRatio runs each once first), whatever
+// earlier runs (a test suite, an older build) left in this machine's own folders.
+const folders = mkdtempSync(path.join(os.tmpdir(), 'hsc-bench-startup-'))
+process.on('exit', () => rmSync(folders, { recursive: true, force: true }))
+const ENV = { ...nodeEnvOfHsc(), NO_COLOR: '1', HSC_CACHE_DIR: path.join(folders, 'cache'), HSC_STATE_DIR: path.join(folders, 'state') }
+
 // Every process starts with the environment hsc's own Node gets (see nodeEnvOfHsc).
 function timed(argv) {
   const t = process.hrtime.bigint()
-  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: { ...nodeEnvOfHsc(), NO_COLOR: '1' } })
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'], env: ENV })
   if (r.error) throw r.error
   return Number(process.hrtime.bigint() - t) / 1e6
 }

@@ -9,6 +9,7 @@ import { formatHelp, formatCommandHelp } from './help'
 import { suggestion } from './suggest'
 import { humanizeError } from '../shared/error-sentences'
 import { stdStream, writeText } from './stdio'
+import { markRunNotToKeep } from './cache-mark'
 
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { name: 'json', kind: 'flag', summary: 'machine-readable JSON on stdout (stable, see README)' },
@@ -92,6 +93,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     const ctx = createCliContext({ json: args.flags.has('json'), root, style, env, transport: command.transport })
     return await command.run(args, ctx)
   } catch (e) {
+    markRunNotToKeep()
     if (e instanceof UsageError || (e instanceof Error && (e.name === 'UsageError' || e.name === 'ValidationError'))) {
       err(e.message)
       return 2

@@ -55,6 +55,36 @@ describe('code cache of the CLI bundle', () => {
     expect(commandKey(['../../etc/passwd'])).toBe('other')
     expect(commandKey(['a'.repeat(40)])).toBe('other')
     expect(commandKey([])).toBe('other')
+    // A run over a tree runs other code than one over the live system: a cache of its own.
+    expect(commandKey(['repos', 'list', '--root', '/srv/tree'])).toBe('repos-list+root')
+    expect(commandKey(['--root=/srv/tree', 'inspect'])).toBe('inspect+root')
+  })
+
+  it('a run that ended on an error path keeps no cache; the next run that does the work keeps one', () => {
+    const home = scratch()
+    const file = path.join(home, 'bundle.cjs')
+    // What src/cli/cache-mark.ts does when a command ends in a usage error or a failure.
+    const failing = "globalThis[Symbol.for('hsc.runNotToKeep')] = process.argv.includes('--fail'); process.stdout.write('ran')\n"
+    writeFileSync(file, failing)
+    const code = `process.argv.push('--fail'); import(${JSON.stringify(LAUNCHER)}).then((m) => m.runBundle(${JSON.stringify(file)}, { args: ['inspect'] }))`
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: home } })
+    expect(r.stdout).toBe('ran')
+    expect(caches(home)).toEqual([])
+    run(file, home)
+    expect(caches(home)).toHaveLength(1)
+  })
+
+  it('the real hsc: a usage error or an unknown command keeps no cache, a run that does its work keeps one', () => {
+    const cache = scratch()
+    const hsc = (...args: string[]) =>
+      spawnSync(process.execPath, [HSC, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: cache, HSC_CACHE_DIR: cache, NO_COLOR: '1' } })
+    const kept = () => (existsSync(path.join(cache, 'code-cache')) ? readdirSync(path.join(cache, 'code-cache')).filter((f) => f.endsWith('.v8')) : [])
+    expect(hsc('inspect', '--no-such-option').status).toBe(2)
+    expect(hsc('inpsect').status).toBe(2)
+    expect(hsc('repos', 'list', '--root', path.join(cache, 'missing')).status).toBe(2)
+    expect(kept()).toEqual([])
+    expect(hsc('--version').status).toBe(0)
+    expect(kept()).toEqual([expect.stringMatching(/^version\.hsc@.+\.v8$/)])
   })
 
   it('a first run keeps a private cache; the next run uses it (accepted, so not rewritten)', () => {

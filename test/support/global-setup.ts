@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { PROJECT_ROOT } from './paths'
+import { RUN_DIRS } from './run-dirs'
 
 /** Newest modification time under dir (files only). */
 function newest(dir: string): number {
@@ -13,12 +14,18 @@ function newest(dir: string): number {
   return t
 }
 
+/** Rebuilds stale bundles before the run; afterwards removes the run's state and cache folders. */
+export default function setup(): () => void {
+  rebuildIfStale()
+  return () => Object.values(RUN_DIRS).forEach((d) => rmSync(d, { recursive: true, force: true }))
+}
+
 /**
  * CLI, browser-mode and service-process tests run the built bundles in out/. A bare
  * `npx vitest run` after editing src/ would test stale code: rebuild first when any source
  * is newer than the oldest bundle (npm test has just built, so this is a no-op there).
  */
-export default function setup(): void {
+function rebuildIfStale(): void {
   const bundles = ['out/cli/hsc.cjs', 'out/cli/backend.mjs', 'out/renderer/index.html', 'out/main/index.js'].map((f) => path.join(PROJECT_ROOT, f))
   const built = bundles.every((f) => existsSync(f)) ? Math.min(...bundles.map((f) => statSync(f).mtimeMs)) : 0
   const sources = Math.max(newest(path.join(PROJECT_ROOT, 'src')), newest(path.join(PROJECT_ROOT, 'resources')))
