@@ -62,7 +62,8 @@ function shaped(s, max, first, rest = first) {
 
 /**
  * The command a run is, for its own cache: up to two leading lower-case words after any
- * leading --flags or --flag=values ("repos-list"); --version and --help alone are their own; else "other".
+ * leading --flags or --flag=values ("repos-list"); --version alone and --help anywhere are their
+ * own; else "other".
  * A run under --root reads a tree, not the live system, through other code: "+root" keeps
  * its compiled functions apart, so neither kind of run leaves the other a thin cache.
  * Only which compiled functions the cache holds depends on it, never what runs.
@@ -72,7 +73,10 @@ function commandKey(args) {
   const isFlag = (a) => a.startsWith('--') && shaped(a.slice(2, a.includes('=') ? a.indexOf('=') : a.length), Infinity, isLower, isLowerOrDash)
   const first = args.findIndex((a) => !isFlag(a) || a === '--version' || a === '--help')
   const rest = first < 0 ? [] : args.slice(first, first + 2)
-  if (rest[0] === '--version' || rest[0] === '--help') return rest[0].slice(2)
+  if (rest[0] === '--version') return 'version'
+  // Help of any command runs the help code, not the command's: its own cache, or a newcomer's
+  // `hsc inspect --help` would leave every later `hsc inspect` a thin one.
+  if (args.includes('--help')) return 'help'
   const words = []
   for (const a of rest) {
     if (!shaped(a, 24, isLower, isLowerOrDash)) break

@@ -58,6 +58,9 @@ describe('code cache of the CLI bundle', () => {
     // A run over a tree runs other code than one over the live system: a cache of its own.
     expect(commandKey(['repos', 'list', '--root', '/srv/tree'])).toBe('repos-list+root')
     expect(commandKey(['--root=/srv/tree', 'inspect'])).toBe('inspect+root')
+    // Help runs the help code, whichever command it is asked of.
+    expect(commandKey(['inspect', '--help'])).toBe('help')
+    expect(commandKey(['--help'])).toBe('help')
   })
 
   it('a run that ended on an error path keeps no cache; the next run that does the work keeps one', () => {
