@@ -158,8 +158,20 @@ function privateDir(dir) {
 }
 
 /**
- * The cache's bytes, or undefined: a regular file of this user's, one link, no one else may
- * write it. Read into `room` when it is big enough (bytes nothing else uses any more).
+ * A cache is kept twice. The first run of a command compiles what only a first run does (its
+ * kept answers are made then: the kernel config inflated and parsed), so its cache, kept
+ * owner-read-only (0400), is replaced once by the next run's, kept for good (0600), which holds
+ * what every later run compiles; a first-run cache made those runs compile their own path
+ * each time, ~7 % of a cold `hsc inspect`'s CPU (#15). The mode is only this marker: either
+ * one is the user's own file, read under the same rules.
+ */
+const FIRST_RUN_MODE = 0o400
+const SETTLED_MODE = 0o600
+
+/**
+ * The cache's bytes and whether it is settled (not a first run's), or undefined: a regular
+ * file of this user's, one link, no one else may write it. Read into `room` when it is big
+ * enough (bytes nothing else uses any more).
  */
 function readCache(file, room = undefined) {
   let fd
@@ -174,7 +186,7 @@ function readCache(file, room = undefined) {
       if (n === 0) return undefined
       got += n
     }
-    return buf
+    return { bytes: buf, settled: (st.mode & 0o777) !== FIRST_RUN_MODE }
   } catch {
     return undefined
   } finally {
@@ -196,10 +208,10 @@ const CACHE_NAME = /^([a-z][a-z-]*(?:\+root)?)\.([a-z0-9-]+)@(.+)\.v8$/
  * Writes the cache atomically, then drops the caches of this script's other builds, files of
  * no current form, and all but the newest few of this build's.
  */
-function writeCache(dir, name, data) {
+function writeCache(dir, name, data, mode = SETTLED_MODE) {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`)
   try {
-    writeFileSync(tmp, data, { flag: 'wx', mode: 0o600 })
+    writeFileSync(tmp, data, { flag: 'wx', mode })
     renameSync(tmp, path.join(dir, name))
   } catch {
     rmSync(tmp, { force: true })
@@ -238,13 +250,16 @@ function loadScript(file, opts, parts = new Map(), read = readBundle(file)) {
   const dir = folder && privateDir(folder)
   const name = dir ? cacheName(commandKey(opts.args), namePart(path.basename(file, '.cjs')), signature) : undefined
   // The source is a string of its own now: the cache may take the bundle's buffer.
-  const cachedData = name ? readCache(path.join(dir, name), room) : undefined
+  const cached = name ? readCache(path.join(dir, name), room) : undefined
   // The bundle starts on the wrapper's second line, shown as line 1: stack traces and source
   // maps then point at the bundle's own lines and columns.
-  const script = new vm.Script(source, { filename: file, cachedData, lineOffset: -1 })
-  if (name && (!cachedData || script.cachedDataRejected)) {
-    // At exit the cache also holds every function this command compiled while it ran.
-    process.once('exit', () => globalThis[NOT_TO_KEEP] !== true && writeCache(dir, name, script.createCachedData()))
+  const script = new vm.Script(source, { filename: file, cachedData: cached?.bytes, lineOffset: -1 })
+  const ranFromCache = cached !== undefined && !script.cachedDataRejected
+  if (name && !(ranFromCache && cached.settled)) {
+    // At exit the cache also holds every function this command compiled while it ran: a run
+    // without one keeps a first run's, a run from a first run's keeps the settled one.
+    const mode = ranFromCache ? SETTLED_MODE : FIRST_RUN_MODE
+    process.once('exit', () => globalThis[NOT_TO_KEEP] !== true && writeCache(dir, name, script.createCachedData(), mode))
   }
   const mod = { exports: {}, filename: file, id: parts.size ? file : '.', loaded: false }
   // Node's require for the file, made for the first module that is not Node's own: most
