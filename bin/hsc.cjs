@@ -14,7 +14,20 @@
 // length, so a rebuilt bundle of the same length must never meet an old cache). Anything off
 // means running without a cache, never failing. HSC_CODE_CACHE=0 turns it off.
 // Required rather than run (the tests, bin/hsc.mjs), it only exports its parts and `main`.
-const { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, writeFileSync } = require('node:fs')
+const {
+  chmodSync,
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readSync,
+  renameSync,
+  rmSync,
+  writeFileSync
+} = require('node:fs')
 const { isAscii } = require('node:buffer')
 const path = require('node:path')
 // The loader's own createRequire: the public node:module would load the ES module loader and
@@ -212,6 +225,8 @@ function writeCache(dir, name, data, mode = SETTLED_MODE) {
   const tmp = path.join(dir, `.${name}.${process.pid}.tmp`)
   try {
     writeFileSync(tmp, data, { flag: 'wx', mode })
+    // The mode is the first-run marker: set as meant, whatever the umask took from it.
+    chmodSync(tmp, mode)
     renameSync(tmp, path.join(dir, name))
   } catch {
     rmSync(tmp, { force: true })
