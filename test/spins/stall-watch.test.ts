@@ -1,34 +1,8 @@
-import net from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import { stallWatch, type StallWatch } from '../../src/main/services/spins/stall-watch'
+import { blockEventLoop as block, loopbackLink as loopback } from '../support/busy-loop'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
-
-/** Blocks the event loop, as a busy or CPU-starved process does. */
-function block(ms: number): void {
-  const end = Date.now() + ms
-  while (Date.now() < end);
-}
-
-/** A real loopback connection: `send` puts bytes in the kernel, `onData` sees them when Node reads them. */
-async function loopback(onData: () => void): Promise<{ send: (n: number) => void; close: () => Promise<void> }> {
-  const server = net.createServer()
-  const accepted = new Promise<net.Socket>((r) => server.once('connection', r))
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
-  const port = (server.address() as net.AddressInfo).port
-  const client = net.connect(port, '127.0.0.1')
-  client.on('data', onData)
-  await new Promise<void>((r) => client.once('connect', r))
-  const peer = await accepted
-  return {
-    send: (n) => void peer.write(Buffer.alloc(n, 1)),
-    close: async () => {
-      client.destroy()
-      peer.destroy()
-      await new Promise<void>((r) => server.close(() => r()))
-    }
-  }
-}
 
 describe('stall watch: only a mirror that really sent nothing is called stalled', () => {
   const open: StallWatch[] = []

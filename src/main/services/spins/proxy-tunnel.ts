@@ -1,6 +1,7 @@
 import net from 'node:net'
 import { HeadReader } from './http1-parse'
 import { proxyAuthorization, shownProxy } from './proxy'
+import { answerTimer } from '../system/deadline'
 
 /** A proxy failure, worded for people. */
 export class ProxyError extends Error {
@@ -49,7 +50,7 @@ export function connectTunnel(proxy: URL, host: string, port: number, signal: Ab
     const done = (err?: Error): void => {
       if (settled) return
       settled = true
-      clearTimeout(timer)
+      timer.cancel()
       signal.removeEventListener('abort', onAbort)
       socket.removeListener('data', onData)
       if (err) {
@@ -61,9 +62,8 @@ export function connectTunnel(proxy: URL, host: string, port: number, signal: Ab
       }
     }
     const onAbort = (): void => done(signal.reason instanceof Error ? signal.reason : new Error('aborted'))
-    const timer = setTimeout(
-      () => done(new ProxyError(`The proxy ${shownProxy(proxy)} did not answer the tunnel request to ${authority} within ${Math.round(timeoutMs / 1000)} s.`)),
-      timeoutMs
+    const timer = answerTimer(timeoutMs, () =>
+      done(new ProxyError(`The proxy ${shownProxy(proxy)} did not answer the tunnel request to ${authority} within ${Math.round(timeoutMs / 1000)} s.`))
     )
     const onData = (chunk: Buffer): void => {
       try {

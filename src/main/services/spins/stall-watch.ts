@@ -5,8 +5,8 @@
  * process starved of CPU) for longer than `ms`, Node runs due timers before it reads the
  * sockets, so bytes already waiting in the kernel would be taken for silence. And time we
  * spend on our own work (hashing, writing) is not the mirror's. So a due timer only looks
- * again after the next round of I/O (setImmediate runs after the poll phase), and while we
- * are busy it does not count at all.
+ * again after the next round of I/O (setImmediate runs after the poll phase; the rule of
+ * system/deadline.ts's answerTimer), and while we are busy it does not count at all.
  */
 export interface StallWatch {
   /** Bytes arrived, or our own work is done: we wait on the mirror again, from now. */

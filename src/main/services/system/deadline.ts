@@ -12,7 +12,7 @@ export interface LazyDeadline {
 }
 
 export function lazyDeadline(ms: number, waiting: () => boolean): LazyDeadline {
-  let timer: NodeJS.Timeout | undefined
+  let timer: AnswerTimer | undefined
   let cancelled = false
   let reach!: (over: 'over') => void
   const reached = new Promise<'over'>((resolve) => {
@@ -22,13 +22,59 @@ export function lazyDeadline(ms: number, waiting: () => boolean): LazyDeadline {
   // chain of synchronous reads). Queued from anywhere else it runs sooner: that only sets a
   // timer that was not needed.
   process.nextTick(() => {
-    if (!cancelled && waiting()) timer = setTimeout(() => reach('over'), ms)
+    if (!cancelled && waiting()) timer = answerTimer(ms, () => reach('over'))
   })
   return {
     reached,
     cancel: () => {
       cancelled = true
-      if (timer) clearTimeout(timer)
+      timer?.cancel()
     }
   }
+}
+
+/**
+ * A timer for an answer another process owes us: a D-Bus reply, a bus or proxy handshake, a
+ * program's result. A plain setTimeout misjudges a busy machine: when the event loop was
+ * blocked or starved past the deadline, Node runs due timers before it reads sockets and
+ * pipes, so an answer already waiting would lose to its own timeout. `onExpire` runs after the
+ * next round of I/O instead (setImmediate runs after the poll phase), unless cancelled first.
+ */
+export interface AnswerTimer {
+  cancel(): void
+}
+
+export function answerTimer(ms: number, onExpire: () => void, opts: { unref?: boolean } = {}): AnswerTimer {
+  let later: NodeJS.Immediate | undefined
+  const timer = setTimeout(() => {
+    later = setImmediate(onExpire)
+    if (opts.unref) later.unref()
+  }, ms)
+  if (opts.unref) timer.unref()
+  return {
+    cancel: () => {
+      clearTimeout(timer)
+      if (later) clearImmediate(later)
+    }
+  }
+}
+
+/**
+ * `p`, or `onTimeout()`'s error when it has not settled within `ms` (answerTimer's rules).
+ * `unref`: the deadline alone does not keep the process alive.
+ */
+export function withAnswerTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error, opts: { unref?: boolean } = {}): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = answerTimer(ms, () => reject(onTimeout()), opts)
+    p.then(
+      (v) => {
+        timer.cancel()
+        resolve(v)
+      },
+      (e: unknown) => {
+        timer.cancel()
+        reject(e)
+      }
+    )
+  })
 }

@@ -1,6 +1,7 @@
 import { Message, MessageType, type MessageBus, type MessageFlag } from 'dbus-next'
 import { mapSystemdError } from './errors'
 import { JobWatcher, type JobResult } from './jobs'
+import { withAnswerTimeout } from '../system/deadline'
 
 export const SYSTEMD_BUS_NAME = 'org.freedesktop.systemd1'
 export const SYSTEMD_PATH = '/org/freedesktop/systemd1'
@@ -158,7 +159,7 @@ export class SystemdClient {
       // dbus-next's typings only list flags 1 and 2; the wire format takes any header flag.
       flags: (interactive ? ALLOW_INTERACTIVE_AUTHORIZATION : 0) as MessageFlag
     })
-    return withTimeout(this.bus.call(msg), this.callTimeoutMs, () => {
+    return withAnswerTimeout(this.bus.call(msg), this.callTimeoutMs, () => {
       const err = Object.assign(new Error(`${member}: no reply within ${Math.round(this.callTimeoutMs / 1000)} s`), {
         type: 'org.freedesktop.DBus.Error.NoReply',
         text: `no reply within ${Math.round(this.callTimeoutMs / 1000)} s`
@@ -176,21 +177,5 @@ function toChanges(raw: unknown): UnitFileChange[] {
   return raw.map((c) => {
     const [type, file, destination] = Array.isArray(c) ? c : []
     return { type: String(type), file: String(file), destination: String(destination) }
-  })
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(onTimeout()), ms)
-    p.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (e: unknown) => {
-        clearTimeout(timer)
-        reject(e)
-      }
-    )
   })
 }

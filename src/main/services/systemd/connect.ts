@@ -1,4 +1,5 @@
 import type { MessageBus } from 'dbus-next'
+import { answerTimer } from '../system/deadline'
 
 export const DEFAULT_SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket'
 
@@ -32,11 +33,9 @@ export async function connectBus(opts: ConnectOptions = {}): Promise<MessageBus>
       reject(err instanceof Error ? err : new Error(String(err)))
       return
     }
-    const timer = setTimeout(() => {
-      finish(new Error(`no answer from the bus at ${address} within ${timeoutMs} ms`))
-    }, timeoutMs)
+    const timer = answerTimer(timeoutMs, () => finish(new Error(`no answer from the bus at ${address} within ${timeoutMs} ms`)))
     const finish = (err?: Error): void => {
-      clearTimeout(timer)
+      timer.cancel()
       bus.removeListener('connect', onConnect)
       if (err) {
         try {

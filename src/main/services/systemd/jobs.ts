@@ -1,6 +1,7 @@
 import { Message, MessageType, type MessageBus } from 'dbus-next'
 import { AppError } from '../../../shared/contract/errors'
 import { dbusErrorName, mapSystemdError } from './errors'
+import { answerTimer, type AnswerTimer } from '../system/deadline'
 
 const MANAGER_IFACE = 'org.freedesktop.systemd1.Manager'
 const SYSTEMD_PATH = '/org/freedesktop/systemd1'
@@ -17,7 +18,7 @@ export interface JobResult {
   result: string
 }
 
-type Waiter = { resolve: (r: JobResult) => void; reject: (e: unknown) => void; timer: NodeJS.Timeout }
+type Waiter = { resolve: (r: JobResult) => void; reject: (e: unknown) => void; timer: AnswerTimer }
 
 /**
  * Collects JobRemoved signals from the moment `ready()` resolves, so a job that finishes
@@ -34,7 +35,7 @@ export class JobWatcher {
     const waiter = this.waiters.get(r.job)
     if (waiter) {
       this.waiters.delete(r.job)
-      clearTimeout(waiter.timer)
+      waiter.timer.cancel()
       waiter.resolve(r)
       return
     }
@@ -60,7 +61,7 @@ export class JobWatcher {
     const settled: Promise<JobResult> = done
       ? Promise.resolve(done)
       : new Promise((resolve, reject) => {
-          const timer = setTimeout(() => {
+          const timer = answerTimer(timeoutMs, () => {
             this.waiters.delete(job)
             reject(
               new AppError('JobTimeout', `Timed out after ${Math.round(timeoutMs / 1000)} s waiting for systemd to ${what}.`, {
@@ -68,7 +69,7 @@ export class JobWatcher {
                 hint: 'The job may still be running; check the unit state again in a moment.'
               })
             )
-          }, timeoutMs)
+          })
           this.waiters.set(job, { resolve, reject, timer })
         })
     return settled.then((r) => {
@@ -83,7 +84,7 @@ export class JobWatcher {
   close(): void {
     this.bus.removeListener('message', this.onMessage)
     for (const [job, w] of this.waiters) {
-      clearTimeout(w.timer)
+      w.timer.cancel()
       w.reject(new AppError('JobAborted', `Stopped waiting for ${job}: the connection was closed.`, { stage: 'wait for job' }))
     }
     this.waiters.clear()

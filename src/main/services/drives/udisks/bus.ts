@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { sessionBus, type MessageBus } from 'dbus-next'
 import { AppError } from '../../../../shared/contract/errors'
+import { answerTimer } from '../../system/deadline'
 
 export const DEFAULT_SYSTEM_BUS = 'unix:path=/run/dbus/system_bus_socket'
 
@@ -65,9 +66,9 @@ export function connectFdBus(opts: FdBusOptions = {}): Promise<MessageBus> {
       reject(unavailable(err))
       return
     }
-    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs)
+    const timer = answerTimer(timeoutMs, () => finish(new Error(`no answer within ${timeoutMs} ms`)))
     const finish = (err?: unknown): void => {
-      clearTimeout(timer)
+      timer.cancel()
       bus.removeListener('connect', onConnect)
       if (err !== undefined) {
         try {

@@ -1,5 +1,6 @@
 import { Message, type MessageBus } from 'dbus-next'
 import { AppError } from '../../../../shared/contract/errors'
+import { withAnswerTimeout } from '../../system/deadline'
 import { udisksMissing } from './bus'
 import { toObjectTree, UDISKS, IFACE, plain, type ObjectTree } from './tree'
 
@@ -146,13 +147,11 @@ export class UDisksClient {
   }
 }
 
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout
-  const t = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError('UDisksTimeout', `UDisks2 did not answer ${what} within ${Math.round(ms / 1000)} s.`, { stage: what })), ms)
-    // A guard, not work: an awaited call keeps the process alive through its (ref'd) bus socket,
-    // and a fire-and-forget RemoveMatch on a bus the CLI already closed must not hold `hsc` open for 10 s.
-    timer.unref()
+/**
+ * A guard, not work: an awaited call keeps the process alive through its (ref'd) bus socket,
+ * and a fire-and-forget RemoveMatch on a bus the CLI already closed must not hold `hsc` open for 10 s.
+ */
+const withTimeout = <T>(p: Promise<T>, ms: number, what: string): Promise<T> =>
+  withAnswerTimeout(p, ms, () => new AppError('UDisksTimeout', `UDisks2 did not answer ${what} within ${Math.round(ms / 1000)} s.`, { stage: what }), {
+    unref: true
   })
-  return Promise.race([p, t]).finally(() => clearTimeout(timer))
-}

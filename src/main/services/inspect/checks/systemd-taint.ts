@@ -2,6 +2,7 @@ import type { Check } from '../../../../shared/contract'
 import type { Facts } from '../facts'
 import { systemdBooted } from '../../systemd/booted'
 import { monotonicMs } from '../../system/clock'
+import { withAnswerTimeout } from '../../system/deadline'
 
 /**
  * systemd's own verdict on the machine: the manager's Tainted property lists what it
@@ -77,13 +78,9 @@ export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
       }
     ]
   }
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${TAINT_TIMEOUT_MS} ms`)), TAINT_TIMEOUT_MS)
-  })
   let tainted: string
   try {
-    tainted = await Promise.race([readTainted(facts.connect), timeout])
+    tainted = await withAnswerTimeout(readTainted(facts.connect), TAINT_TIMEOUT_MS, () => new Error(`no answer within ${TAINT_TIMEOUT_MS} ms`))
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err)
     return [
@@ -95,8 +92,6 @@ export async function systemdTaintChecks(facts: Facts): Promise<Check[]> {
         details: { flags: null }
       }
     ]
-  } finally {
-    clearTimeout(timer)
   }
   const flags = tainted.split(':').filter(Boolean)
   const evidence = [{ source: 'org.freedesktop.systemd1 Manager.Tainted', excerpt: tainted || '(empty)' }]
