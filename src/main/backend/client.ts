@@ -2,6 +2,7 @@ import { eventNames, type CallResult, type EventName } from '../../shared/contra
 import type { BackendMessage, BackendRequest } from '../../shared/backend-protocol'
 import type { Router } from '../router'
 import { EventHub } from '../services/system/events'
+import { answerTimer } from '../services/system/deadline'
 
 /** One running service process, however it was started (Electron utilityProcess, Node fork). */
 export interface BackendProcess {
@@ -102,10 +103,14 @@ export function connectBackend(spawn: () => BackendProcess, opts: ConnectOptions
       : new Promise<void>((resolve, reject) => {
           const w = { resolve, reject }
           readyWaiters.push(w)
-          setTimeout(() => {
-            readyWaiters = readyWaiters.filter((x) => x !== w)
-            reject(new Error(`the background service did not start within ${Math.round((opts.startTimeoutMs ?? 30_000) / 1000)} s`))
-          }, opts.startTimeoutMs ?? 30_000).unref?.()
+          answerTimer(
+            opts.startTimeoutMs ?? 30_000,
+            () => {
+              readyWaiters = readyWaiters.filter((x) => x !== w)
+              reject(new Error(`the background service did not start within ${Math.round((opts.startTimeoutMs ?? 30_000) / 1000)} s`))
+            },
+            { unref: true }
+          )
         })
 
   // A producer per event: the backend is asked to send an event only while someone here listens.

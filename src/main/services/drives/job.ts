@@ -4,6 +4,7 @@ import type { DriveInfo, WriteJob, WriteStage, WriteTargetState } from '../../..
 import { AppError } from '../../../shared/contract/errors'
 import type { RootFs } from '../system/rootfs'
 import type { DigestStore } from '../system/image-digests'
+import { answerTimer } from '../system/deadline'
 import { cancelled, DriveIoError, ioError, NOT_BOOTABLE, toWriteError } from './errors'
 import { watchRemoval } from './liveness'
 import { writeImage, type PipelineControl, type WriteEvent } from './pipeline'
@@ -450,12 +451,13 @@ export class WriteJobRunner {
   /** Resolves when each of `ids` was reported removed, or after `ms`. */
   private removalGrace(ids: string[], ms: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms)
+      // A removal signal already waiting on the bus counts: the grace ends after that round of I/O.
+      const timer = answerTimer(ms, done)
       this.removalWaiter = () => {
         if (ids.every((id) => this.removed.has(id))) done()
       }
       function done(): void {
-        clearTimeout(timer)
+        timer.cancel()
         resolve()
       }
     }).finally(() => (this.removalWaiter = undefined))
