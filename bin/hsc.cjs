@@ -252,7 +252,8 @@ const OWN_PART = /^\.\/[a-z0-9-]+\.cjs$/
 
 /**
  * Runs `file` as a CommonJS module and returns it. With a cache folder, its compiled code is
- * taken from this command's cache, or kept at exit when there was none or V8 refused it. The
+ * taken from this command's cache, and kept at exit when there was none, V8 refused it or it
+ * was a first run's (see FIRST_RUN_MODE), unless the run ended on an error path. The
  * parts it requires (`./zod.cjs`) load the same way, once each. `read` is the file's
  * readBundle, when the caller has read it already.
  */

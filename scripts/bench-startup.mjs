@@ -23,8 +23,8 @@ if (!existsSync(path.join(ROOT, 'out/cli/hsc.cjs'))) {
 const PAIRS = Math.max(5, Number(process.argv[2]) || 41)
 
 // The runs keep their code caches and kept answers in folders of this bench's own: what they
-// measure is a user's next run of each command (pairedRatio runs each once first), whatever
-// earlier runs (a test suite, an older build) left in this machine's own folders.
+// measure is a user's later runs of each command (see paired), whatever earlier runs (a test
+// suite, an older build) left in this machine's own folders.
 const folders = mkdtempSync(path.join(os.tmpdir(), 'hsc-bench-startup-'))
 process.on('exit', () => rmSync(folders, { recursive: true, force: true }))
 const ENV = { ...nodeEnvOfHsc(), NO_COLOR: '1', HSC_CACHE_DIR: path.join(folders, 'cache'), HSC_STATE_DIR: path.join(folders, 'state') }

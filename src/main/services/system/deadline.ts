@@ -35,18 +35,30 @@ export function lazyDeadline(ms: number, waiting: () => boolean): LazyDeadline {
 
 /**
  * A timer for an answer another process owes us: a D-Bus reply, a bus or proxy handshake, a
- * program's result. A plain setTimeout misjudges a busy machine: when the event loop was
- * blocked or starved past the deadline, Node runs due timers before it reads sockets and
- * pipes, so an answer already waiting would lose to its own timeout. `onExpire` runs after the
- * next round of I/O instead (setImmediate runs after the poll phase), unless cancelled first.
+ * program's result, a mirror's next bytes. A plain setTimeout misjudges a busy machine: when
+ * the event loop was blocked or starved past the deadline, Node runs due timers before it
+ * reads sockets and pipes, so an answer already waiting would lose to its own timeout.
+ * `onExpire` runs after the next round of I/O instead (setImmediate runs after the poll
+ * phase), unless the timer was cancelled, paused or restarted first.
  */
 export interface AnswerTimer {
+  /** Ends it for good. */
   cancel(): void
+  /** The answer came, or our own work is done: the wait starts again from now. */
+  restart(): void
+  /** Our own work starts: no expiry until the next restart (a running timer only). */
+  pause(): void
 }
 
 export function answerTimer(ms: number, onExpire: () => void, opts: { unref?: boolean } = {}): AnswerTimer {
   let later: NodeJS.Immediate | undefined
+  let paused = false
+  const dropLater = (): void => {
+    if (later) clearImmediate(later)
+    later = undefined
+  }
   const timer = setTimeout(() => {
+    if (paused) return
     later = setImmediate(onExpire)
     if (opts.unref) later.unref()
   }, ms)
@@ -54,7 +66,17 @@ export function answerTimer(ms: number, onExpire: () => void, opts: { unref?: bo
   return {
     cancel: () => {
       clearTimeout(timer)
-      if (later) clearImmediate(later)
+      dropLater()
+    },
+    restart: () => {
+      paused = false
+      dropLater()
+      // Refreshing a timer that already ran sets it going again.
+      timer.refresh()
+    },
+    pause: () => {
+      paused = true
+      dropLater()
     }
   }
 }
@@ -66,15 +88,6 @@ export function answerTimer(ms: number, onExpire: () => void, opts: { unref?: bo
 export function withAnswerTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error, opts: { unref?: boolean } = {}): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = answerTimer(ms, () => reject(onTimeout()), opts)
-    p.then(
-      (v) => {
-        timer.cancel()
-        resolve(v)
-      },
-      (e: unknown) => {
-        timer.cancel()
-        reject(e)
-      }
-    )
+    p.then(resolve, reject).finally(() => timer.cancel())
   })
 }
