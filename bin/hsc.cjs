@@ -43,7 +43,7 @@ const MAX_CACHE_BYTES = 32 * 1024 * 1024
 /** Cache files kept: one per command run lately (each is a few hundred KB). */
 const KEEP_CACHES = 12
 
-/** $HSC_CACHE_DIR/code-cache, else $XDG_CACHE_HOME/hyperscale-companion/code-cache, else ~/.cache/…; undefined when turned off. */
+/** $HSC_CACHE_DIR/code-cache, else $XDG_CACHE_HOME/hyperscale-companion/code-cache, else ~/.cache/...; undefined when turned off. */
 function codeCacheDir(env = process.env) {
   if (env.HSC_CODE_CACHE === '0') return undefined
   if (env.HSC_CACHE_DIR) return path.join(env.HSC_CACHE_DIR, 'code-cache')

@@ -2,7 +2,20 @@
 // user's cache folder. A cache is code the process runs: these check that only the user's own,
 // private, current cache is ever used, and that anything else just means running without one.
 import { spawnSync } from 'node:child_process'
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync
+} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -61,6 +74,12 @@ describe('code cache of the CLI bundle', () => {
     // Help runs the help code, whichever command it is asked of.
     expect(commandKey(['inspect', '--help'])).toBe('help')
     expect(commandKey(['--help'])).toBe('help')
+  })
+
+  it('the launcher itself is ASCII: Node compiles it from source each run, and one other character makes its whole source a two-byte string, slower to decode and scan', () => {
+    const launcher = readFileSync(path.join(PROJECT_ROOT, 'bin/hsc.cjs'))
+    const offending = [...launcher].findIndex((b) => b > 0x7f)
+    expect(offending, `bin/hsc.cjs has a non-ASCII byte at offset ${offending}`).toBe(-1)
   })
 
   it('a run that ended on an error path keeps no cache; the next run that does the work keeps one', () => {

@@ -1,54 +1,111 @@
-// system/deadline.ts: a deadline whose timer is set only when something still waits once this
-// turn's promise jobs have run (a cold `hsc inspect` reads files only, and sets none).
+// system/deadline.ts: lazyDeadline, a deadline on V8's own clock that sets no Node timer or
+// tick and never keeps the process alive; answerTimer and withAnswerTimeout, whose due deadline
+// expires only after the next round of I/O.
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { answerTimer, lazyDeadline, withAnswerTimeout } from '../../src/main/services/system/deadline'
 import { blockEventLoop, loopbackLink } from '../support/busy-loop'
+import { PROJECT_ROOT } from '../support/paths'
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+const later = (ms: number): Promise<'still pending'> => new Promise((resolve) => setTimeout(() => resolve('still pending'), ms))
+
+/** Runs `main` (JavaScript that may call lazyDeadline) as a Node process of its own; its output and how long it ran. */
+async function runWithDeadline(main: string): Promise<{ stdout: string; status: number | null; ms: number }> {
+  const out = await build({
+    stdin: { contents: `import { lazyDeadline } from './src/main/services/system/deadline'\n${main}`, resolveDir: PROJECT_ROOT, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    write: false,
+    logLevel: 'silent'
+  })
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-deadline-'))
+  try {
+    const file = path.join(dir, 'main.cjs')
+    writeFileSync(file, out.outputFiles[0].text)
+    const started = Date.now()
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 })
+    return { stdout: r.stdout, status: r.status, ms: Date.now() - started }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 describe('lazyDeadline', () => {
-  it('work settled by promise jobs alone (synchronous reads behind async functions) sets no timer', async () => {
+  it('sets no Node timer, tick or other resource: work that settles at once costs nothing more', async () => {
     await Promise.resolve() // from here on, inside a promise job, as a report runs
-    const before = timers()
-    let waiting = true
-    const deadline = lazyDeadline(60_000, () => waiting)
-    for (let i = 0; i < 100; i++) await Promise.resolve()
-    waiting = false
+    const before = process.getActiveResourcesInfo()
+    const deadline = lazyDeadline(60_000)
     await nextTurn()
-    expect(timers()).toBe(before)
+    expect(process.getActiveResourcesInfo()).toEqual(before)
     deadline.cancel()
   })
 
-  it('work still waiting after them gets its deadline, which passes', async () => {
-    await Promise.resolve()
-    const before = timers()
-    const deadline = lazyDeadline(30, () => true)
-    await nextTurn()
-    expect(timers()).toBe(before + 1)
-    expect(await deadline.reached).toBe('over')
-    expect(timers()).toBe(before)
+  it('passes once its time has gone by, while something else keeps the process alive', async () => {
+    const started = Date.now()
+    const deadline = lazyDeadline(40)
+    expect(await Promise.race([deadline.reached, later(5_000)])).toBe('over')
+    expect(Date.now() - started).toBeGreaterThanOrEqual(35)
+    expect(deadline.stalled).toBe(false)
   })
 
-  it('cancelled, it clears its timer and never passes', async () => {
-    await Promise.resolve()
-    const before = timers()
-    const deadline = lazyDeadline(20, () => true)
-    await nextTurn()
-    expect(timers()).toBe(before + 1)
+  it('cancelled, it never passes', async () => {
+    const deadline = lazyDeadline(20)
     deadline.cancel()
-    expect(timers()).toBe(before)
-    const outcome = await Promise.race([deadline.reached, new Promise((resolve) => setTimeout(() => resolve('still pending'), 60))])
-    expect(outcome).toBe('still pending')
+    expect(await Promise.race([deadline.reached, later(100)])).toBe('still pending')
   })
 
-  it('cancelled before the turn ends, it sets no timer at all', async () => {
-    await Promise.resolve()
-    const before = timers()
-    const deadline = lazyDeadline(20, () => true)
-    deadline.cancel()
-    await nextTurn()
-    expect(timers()).toBe(before)
+  it('an answer already waiting when the loop was blocked past the deadline wins', async () => {
+    let answer!: () => void
+    const answered = new Promise<string>((resolve) => (answer = () => resolve('answer')))
+    const link = await loopbackLink(() => answer())
+    try {
+      const deadline = lazyDeadline(100)
+      const outcome = Promise.race([answered, deadline.reached])
+      // Node's platform sets the deadline's clock going within a few turns of the event loop.
+      // The block then runs in the check phase, so the next turn starts with due timers, and
+      // the deadline's comes before the poll that reads the answer.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      await nextTurn()
+      link.send(16)
+      blockEventLoop(250)
+      expect(await outcome).toBe('answer')
+      deadline.cancel()
+    } finally {
+      await link.close()
+    }
+  })
+
+  it('never keeps a process alive: a process with only a deadline pending ends at once', async () => {
+    const r = await runWithDeadline(`lazyDeadline(60_000); console.log('started')`)
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe('started\n')
+    expect(r.ms).toBeLessThan(20_000)
+  })
+
+  it('when nothing is left that could answer, it passes then, saying so, rather than the process ending with the work unfinished', async () => {
+    const r = await runWithDeadline(`
+      const deadline = lazyDeadline(60_000)
+      Promise.race([new Promise(() => {}), deadline.reached]).then((v) => console.log(v, deadline.stalled))`)
+    expect(r.status).toBe(0)
+    expect(r.stdout).toBe('over true\n')
+    expect(r.ms).toBeLessThan(20_000)
+  })
+
+  it('a cancelled deadline leaves a process free to end', async () => {
+    const r = await runWithDeadline(`
+      const deadline = lazyDeadline(60_000)
+      deadline.reached.then(() => console.log('passed'))
+      deadline.cancel()
+      console.log('done')`)
+    expect(r.stdout).toBe('done\n')
+    expect(r.ms).toBeLessThan(20_000)
   })
 })
 

@@ -69,8 +69,7 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
   const started = monotonicMs()
   const facts = new Facts(deps)
   const budget = deps.budgetMs ?? REPORT_BUDGET_MS
-  let pending = PRODUCERS.length
-  const deadline = lazyDeadline(budget, () => pending > 0)
+  const deadline = lazyDeadline(budget)
   const results = await Promise.all(
     PRODUCERS.map(async (p) => {
       try {
@@ -82,16 +81,19 @@ export async function runInspection(deps: InspectDeps & { budgetMs?: number }): 
             group: p.group,
             title: p.title,
             status: 'unknown' as const,
-            value: `no answer within the report's ${budget / 1000} s budget`,
+            value: deadline.stalled ? 'no answer: nothing it waited for was still running' : `no answer within the report's ${budget / 1000} s budget`,
             evidence: [
-              { source: 'inspector', excerpt: `${p.title}: still waiting after ${budget} ms (a program or D-Bus call did not answer); refresh to try again` }
+              {
+                source: 'inspector',
+                excerpt: deadline.stalled
+                  ? `${p.title}: stopped waiting when nothing it waited for was left running (a program or D-Bus call that can no longer answer); refresh to try again`
+                  : `${p.title}: still waiting after ${budget} ms (a program or D-Bus call did not answer); refresh to try again`
+              }
             ]
           }
         ]
       } catch (err) {
         return [brokenCheck(`${p.id}.error`, p.group, p.title, err)]
-      } finally {
-        pending--
       }
     })
   ).finally(() => deadline.cancel())

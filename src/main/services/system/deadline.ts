@@ -1,34 +1,58 @@
 /**
- * A deadline that costs nothing when nothing waits for it. Its timer is set only if `waiting()`
- * still says so once this turn's promise jobs have all run: work that only reads /proc and /sys
- * (synchronous reads behind promises) has settled by then, work waiting for a program or a
- * D-Bus reply has not. Node's timers, set and cleared for nothing, were ~0.3 ms of a cold
- * `hsc inspect` (#15). The `ms` count from the end of this turn.
+ * A deadline that costs nothing when nothing waits for it. Its clock is V8's own: an
+ * Atomics.waitAsync on a cell of its own, which V8 times out through a platform task. No Node
+ * timer or tick is set, so a cold `hsc inspect`, whose checks read /proc and /sys and settle
+ * at once, loads none of Node's timer and tick machinery (setting and clearing a timer was
+ * ~0.3 ms, queueing a tick ~1.4 % of its instructions, #15).
+ *
+ * Node does not count V8's timed tasks as pending work, so the deadline never keeps the
+ * process alive: something else must (a program running, a D-Bus socket), and then it passes
+ * after `ms` like a timer. When nothing else is left (what a check awaits can no longer
+ * answer), the process would end with the report unwritten; the deadline passes then instead.
  */
 export interface LazyDeadline {
   /** Settles with 'over' when the deadline passes; never settles once cancelled. */
   reached: Promise<'over'>
+  /** Passed because nothing left could answer (the event loop ran dry), not because `ms` went by. */
+  readonly stalled: boolean
   cancel(): void
 }
 
-export function lazyDeadline(ms: number, waiting: () => boolean): LazyDeadline {
-  let timer: AnswerTimer | undefined
-  let cancelled = false
+/** What passes each pending deadline (not yet passed or cancelled) when the event loop runs dry. */
+const passOnDryLoop = new Set<() => void>()
+let watchingDryLoop = false
+
+export function lazyDeadline(ms: number): LazyDeadline {
+  const cell = new Int32Array(new SharedArrayBuffer(4))
   let reach!: (over: 'over') => void
   const reached = new Promise<'over'>((resolve) => {
     reach = resolve
   })
-  // A tick queued from a promise job runs once V8 has run every job queued meanwhile (the whole
-  // chain of synchronous reads). Queued from anywhere else it runs sooner: that only sets a
-  // timer that was not needed.
-  process.nextTick(() => {
-    if (!cancelled && waiting()) timer = answerTimer(ms, () => reach('over'))
-  })
+  let stalled = false
+  const pass = (): void => {
+    if (passOnDryLoop.delete(onDryLoop)) reach('over')
+  }
+  const onDryLoop = (): void => {
+    stalled = true
+    pass()
+  }
+  if (!watchingDryLoop) {
+    watchingDryLoop = true
+    process.on('beforeExit', () => [...passOnDryLoop].forEach((p) => p()))
+  }
+  passOnDryLoop.add(onDryLoop)
+  const wait = Atomics.waitAsync(cell, 0, 0, Math.max(0, ms))
+  // Timed out, it passes after the next round of I/O: an answer already waiting there wins (answerTimer).
+  const expire = (): void => void setImmediate(pass)
+  if (wait.async) void wait.value.then((outcome) => outcome === 'timed-out' && expire())
+  else expire()
   return {
     reached,
+    get stalled() {
+      return stalled
+    },
     cancel: () => {
-      cancelled = true
-      timer?.cancel()
+      if (passOnDryLoop.delete(onDryLoop)) Atomics.notify(cell, 0)
     }
   }
 }

@@ -21,16 +21,10 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
     ]
   }
   const probe = facts.hardware ?? procfsHardwareProbe
-  let probing = true
-  const deadline = lazyDeadline(HARDWARE_TIMEOUT_MS, () => probing)
+  const deadline = lazyDeadline(HARDWARE_TIMEOUT_MS)
   let hw: HardwareSummary | 'over'
   try {
-    hw = await Promise.race([
-      probe(facts).finally(() => {
-        probing = false
-      }),
-      deadline.reached
-    ])
+    hw = await Promise.race([probe(facts), deadline.reached])
   } catch (err) {
     return [
       {
@@ -48,8 +42,10 @@ export async function hardwareChecks(facts: Facts): Promise<Check[]> {
       {
         ...base,
         status: 'unknown',
-        value: `hardware probe still running after ${HARDWARE_TIMEOUT_MS} ms; refresh to see it`,
-        evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: 'timed out' }]
+        value: deadline.stalled
+          ? 'hardware probe stopped answering (nothing it waited for was still running); refresh to try again'
+          : `hardware probe still running after ${HARDWARE_TIMEOUT_MS} ms; refresh to see it`,
+        evidence: [{ source: '/proc/cpuinfo, /proc/meminfo', excerpt: deadline.stalled ? 'stopped answering' : 'timed out' }]
       }
     ]
   }
