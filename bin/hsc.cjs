@@ -313,6 +313,13 @@ function readBundleIfPresent(file) {
   }
 }
 
+/**
+ * Arguments that take a command group past its own bundle: what they need is left out of it
+ * (scripts/build-cli.mjs LEFT_OUT), so the full CLI runs them. Matched loosely, any argument
+ * equal to one: the full CLI runs every command, so a needless match costs only time.
+ */
+const FULL_CLI_ARGS = new Map([['inspect', ['prometheus', '--format=prometheus']]])
+
 function main() {
   // bin/hsc started Node without NODE_EXTRA_CA_CERTS (see there): programs hsc starts get it
   // back, and hsc's own TLS connections find the file under this key (system/extra-ca.ts).
@@ -328,8 +335,10 @@ function main() {
   // scripts/build-cli.mjs): the first word that is not an option names the group, as in
   // src/cli/main.ts. Anything else, or a build without that bundle, runs the full CLI. The
   // files are opened, not looked up first: two lookups more per command were measurable.
-  const word = process.argv.slice(2).find((a) => !a.startsWith('-'))
-  const own = word !== undefined && shaped(word, 20, isLower) ? path.join(bundles, `hsc-${word}.cjs`) : undefined
+  const args = process.argv.slice(2)
+  const word = args.find((a) => !a.startsWith('-'))
+  const lean = word !== undefined && shaped(word, 20, isLower) && !FULL_CLI_ARGS.get(word)?.some((a) => args.includes(a))
+  const own = lean ? path.join(bundles, `hsc-${word}.cjs`) : undefined
   const ownRead = own && readBundleIfPresent(own)
   const read = ownRead || readBundleIfPresent(full)
   if (!read) {

@@ -146,6 +146,12 @@ noImportCalls('out/cli/hsc.cjs')
 // the only way commands reach a service; any other import() of those three modules' loader
 // tables gets a module that fails with a sentence, never a silently missing service.
 const LEAN_GROUPS = ['inspect', 'repos', 'oomd']
+const CONTEXT_FACTORY = path.resolve('src/main/services/create-context.ts')
+// Capabilities a group's bundle leaves out though its command module calls them: each serves
+// one rare path, which bin/hsc.cjs sends to the full CLI instead (its FULL_CLI_ARGS).
+// `inspect --format prometheus` needs a machine's whole fact (fleet: the report, repositories,
+// systemd-oomd); carrying that code cost every `hsc inspect` 1.2 % of its instructions (#15).
+const LEFT_OUT = { inspect: ['fleet'] }
 /** The modules whose import() tables list the command groups, services and schemas, by their resolved path. */
 const LOADER_TABLES = {
   [path.resolve('src/cli/commands/index.ts')]: 'commands',
@@ -169,9 +175,14 @@ function onlyThisGroup(group) {
         const table = args.kind === 'dynamic-import' ? LOADER_TABLES[args.importer] : undefined
         if (!table) return undefined
         const name = args.path.slice(2).split('/')[0]
-        const wanted = table === 'commands' ? name === group : calls.has(name)
+        const wanted = table === 'commands' ? name === group : calls.has(name) && !(LEFT_OUT[group] ?? []).includes(name)
         return wanted ? undefined : { path: `${table}/${name}`, namespace: 'not-in-this-bundle' }
       })
+      // The terminal panel (a pty session per privileged plan) serves the app and browser mode,
+      // which run the full bundle; a command line runs plans in the user's own terminal.
+      b.onResolve({ filter: /^\.\/terminal$/ }, (args) =>
+        args.kind === 'dynamic-import' && args.importer === CONTEXT_FACTORY ? { path: 'panel/terminal', namespace: 'not-in-this-bundle' } : undefined
+      )
       b.onLoad({ filter: /.*/, namespace: 'not-in-this-bundle' }, (args) => ({
         loader: 'js',
         contents: `throw new Error(${JSON.stringify(`out/cli/hsc-${group}.cjs has no ${args.path.replace('/', ' ')}: it is the ${group} commands' own bundle, and bin/hsc.cjs runs the full one (out/cli/hsc.cjs) for anything else`)})`

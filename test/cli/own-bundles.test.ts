@@ -48,6 +48,27 @@ describe.skipIf(!built)('command groups with a bundle of their own', () => {
     expect((await ran(PROJECT_ROOT, ['../inspect'])).files).toEqual(['hsc.cjs'])
   })
 
+  it("the groups' bundles leave out the terminal panel, which only the app and browser mode (the full bundle) run", () => {
+    for (const f of ['hsc-inspect.cjs', 'hsc-oomd.cjs', 'hsc-repos.cjs'])
+      expect(readFileSync(path.join(OUT, f), 'latin1'), f).toContain(`${f} has no panel terminal`)
+    expect(readFileSync(path.join(OUT, 'hsc.cjs'), 'latin1')).not.toContain('has no panel terminal')
+  })
+
+  it("inspect's bundle leaves out the fleet fact; `inspect --format prometheus`, which needs it, runs the full CLI", async () => {
+    const lean = readFileSync(path.join(OUT, 'hsc-inspect.cjs'), 'latin1')
+    expect(lean).toContain('hsc-inspect.cjs has no services fleet')
+    expect(readFileSync(path.join(OUT, 'hsc.cjs'), 'latin1')).not.toContain('has no services fleet')
+    for (const args of [
+      ['inspect', '--format', 'prometheus'],
+      ['inspect', '--format=prometheus']
+    ]) {
+      const r = await ran(PROJECT_ROOT, args)
+      // The full CLI, with zod for the fact's schema; never the inspect bundle.
+      expect(r.files, args.join(' ')).toEqual(['hsc.cjs', 'zod.cjs'])
+      expect(r.stdout).toMatch(/^hyperscale_companion_schema_info\{schema="1",version="[^"]+"\} 1$/m)
+    }
+  })
+
   it('each bundle requires node:path once, shared by every module that imports it', () => {
     // esbuild would give each `import path from 'node:path'` (and node:os) a getter copy of the
     // module (__toESM): 21 of them ran at the start of `hsc inspect` (scripts/build-cli.mjs).
