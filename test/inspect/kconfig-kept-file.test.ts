@@ -66,6 +66,12 @@ describe('the kept kernel-config answers file', () => {
     expect(decodeKept(Buffer.from('not a kept file'), gz)).toBeUndefined()
     expect(decodeKept(Buffer.concat([good.subarray(0, answersAt(good)), Buffer.from('{"found":')]), gz), 'cut short').toBeUndefined()
     expect(decodeKept(good.subarray(0, 30), gz), 'shorter than its bytes').toBeUndefined()
+    const header = `hsc-kconfig 1\n${gz.length}\n`
+    expect(good.subarray(0, header.length).toString('latin1')).toBe(header)
+    const rest = good.subarray(header.length)
+    expect(decodeKept(Buffer.concat([Buffer.from(`hsc-kconfig 1\n0${gz.length}\n`), rest]), gz), 'the length written otherwise').toBeUndefined()
+    expect(decodeKept(Buffer.concat([Buffer.from(`hsc-kconfig 2\n${gz.length}\n`), rest]), gz), 'another format').toBeUndefined()
+    expect(decodeKept(Buffer.concat([Buffer.from(`hsc-kconfig 1\n${gz.length}\r\n`), rest]), gz), 'another line end').toBeUndefined()
     const bad: Array<[string, Buffer]> = [
       ['a name that is no option name', keptWith({ 'PSI=y': ['y', true] })],
       ['a value with a line break', keptWith({ PSI: ['y\nCONFIG_X=y', true] })],

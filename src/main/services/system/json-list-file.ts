@@ -11,7 +11,7 @@ import { tempSibling } from './temp-name'
  */
 export function readJsonList<T>(file: string, isEntry: (e: unknown) => e is T, opts: { maxBytes: number; refuse?: (stats: Stats) => string | undefined }): T[] {
   try {
-    const v: unknown = JSON.parse(readRegularSync(file, { noFollow: true, maxBytes: opts.maxBytes, refuse: opts.refuse }).toString('utf8'))
+    const v: unknown = JSON.parse(readRegularSync(file, { noFollow: true, maxBytes: opts.maxBytes, refuse: opts.refuse }).toString())
     return Array.isArray(v) ? v.filter(isEntry) : []
   } catch {
     return []

@@ -249,7 +249,7 @@ export function createRootFs(root = '/'): RootFs {
           out.push(
             !isLive && (err as FileReadError).why === 'loop'
               ? await readBuffer(systemPath, opts).then(
-                  (b) => b.toString('utf8'),
+                  (b) => b.toString(),
                   () => undefined
                 )
               : undefined

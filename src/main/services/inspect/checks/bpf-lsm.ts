@@ -30,7 +30,7 @@ export async function bpfLsmChecks(facts: Facts): Promise<Check[]> {
   const evidence: Evidence[] = [{ source: kc.source ?? 'kernel config', excerpt: [bpfLsm, btfCfg, lsmCfg].map(optionLine).join('\n') }]
   let list: string[] | undefined
   let listFrom: string
-  const activeText = active.ok ? active.data.toString('utf8').trim() : undefined
+  const activeText = active.ok ? active.data.toString().trim() : undefined
   const lsmArg = cmd.state === 'ok' ? cmd.kernel.filter((a) => a.key === 'lsm' && a.value !== undefined).at(-1)?.value : undefined
   if (activeText !== undefined && /^[a-z0-9_,]*$/.test(activeText)) {
     list = activeText.split(',').filter(Boolean)

@@ -22,7 +22,7 @@ export async function readCmdline(fs: RootFs): Promise<CmdlineFact> {
   const r = await fs.read('/proc/cmdline', { maxBytes: MAX_CMDLINE_BYTES })
   if (!r.ok) return { ...base, state: r.why === 'missing' ? 'missing' : 'unreadable', reason: r.reason }
   if (!isPlainText(r.data)) return { ...base, state: 'unparseable', reason: `not a kernel command line (binary data: ${preview(r.data, 40)})` }
-  const text = r.data.toString('utf8').trim()
+  const text = r.data.toString().trim()
   if (text.includes('\n')) return { ...base, state: 'unparseable', reason: 'not a kernel command line (more than one line)' }
   const parsed = parseCmdline(text)
   return { ...base, state: 'ok', text, kernel: parsed.kernel, init: parsed.init }

@@ -77,7 +77,7 @@ export class SystemFacts {
   /** Text of a system file under the root, read once per instance; undefined when it cannot be read. */
   async text(systemPath: string): Promise<string | undefined> {
     const r = await this.read(systemPath)
-    return r.ok ? r.data.toString('utf8') : undefined
+    return r.ok ? r.data.toString() : undefined
   }
 
   /** /proc/meminfo parsed (values in KiB), once per instance; undefined when it cannot be read. */
@@ -105,7 +105,7 @@ export class SystemFacts {
       const r = await this.read(source)
       let reason: string
       if (r.ok) {
-        const text = r.data.toString('utf8').trim()
+        const text = r.data.toString().trim()
         if (isPlainText(r.data) && text.length <= 64 && RELEASE.test(text)) return { release: { source, text, value: parseKernelRelease(text) } }
         reason = `${source} is unparseable (not a kernel release: ${preview(r.data, 40) || 'empty'})`
       } else reason = r.reason

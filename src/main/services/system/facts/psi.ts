@@ -50,7 +50,7 @@ async function readPsiFile(fs: RootFs, resource: PsiResource): Promise<PsiFile> 
   const path = `/proc/pressure/${resource}`
   const r = await fs.read(path, { maxBytes: 64 * 1024 })
   if (!r.ok) return { resource, path, state: r.why === 'missing' ? 'missing' : 'unreadable', reason: r.reason }
-  const text = r.data.toString('utf8')
+  const text = r.data.toString()
   try {
     return { resource, path, state: 'ok', text, pressure: parsePressure(text, path) }
   } catch (err) {
