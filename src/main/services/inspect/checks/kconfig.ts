@@ -22,7 +22,8 @@ function judge(spec: OptionSpec, o: OptionValue, psiOnCmdline: boolean | undefin
   else if (spec.want === 'empty' && o.state === 'value' && o.raw !== '""') status = spec.miss ?? 'warn'
   // PSI_DEFAULT_DISABLED=y is harmless when the command line turns PSI on.
   if (spec.name === 'PSI_DEFAULT_DISABLED' && status !== 'ok' && status !== 'unknown' && psiOnCmdline === true) status = 'ok'
-  return { ...o, status, why: spec.why, want: spec.want }
+  // One literal, one shape for every option (a spread copies each option's own shape).
+  return { name: o.name, state: o.state, raw: o.raw, present: o.present, status, why: spec.why, want: spec.want }
 }
 
 export async function kconfigChecks(facts: Facts): Promise<Check[]> {
@@ -65,9 +66,20 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
   ]
   const states = new Map(optionStates(kc.config, KCONFIG_OPTION_NAMES).map((o) => [o.name, o]))
   for (const group of HYPERSCALE_GROUPS) {
-    const judged = group.options.map((spec) => judge(spec, states.get(spec.name)!, psiOnCmdline))
+    // One pass over the group's options for what the check is made of: a cold report runs
+    // each callback of a chain of array methods unoptimised (#15).
+    const judged: Judged[] = []
+    const problems: Judged[] = []
+    const lines: string[] = []
+    const options: Array<Record<string, unknown>> = []
+    for (const spec of group.options) {
+      const j = judge(spec, states.get(spec.name)!, psiOnCmdline)
+      judged.push(j)
+      if (j.status === 'warn' || j.status === 'fail') problems.push(j)
+      lines.push(optionLine(j))
+      options.push({ name: j.name, state: j.state, raw: j.raw ?? null, present: j.present, want: j.want, status: j.status, why: j.why })
+    }
     const status = kc.config ? worst(judged.map((j) => j.status)) : 'unknown'
-    const problems = judged.filter((j) => j.status === 'warn' || j.status === 'fail')
     let value: string
     if (!kc.config) value = 'unknown (no kernel config found)'
     else if (group.options.length <= 6) value = judged.map(describeOption).join(', ')
@@ -75,7 +87,7 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
       value = problems.length
         ? `${problems.map(describeOption).join(', ')}; ${judged.length - problems.length} of ${judged.length} as wanted`
         : `all ${judged.length} options as wanted`
-    const evidence: Evidence[] = [{ source: kc.source ?? 'kernel config', excerpt: judged.map(optionLine).join('\n') }]
+    const evidence: Evidence[] = [{ source: kc.source ?? 'kernel config', excerpt: lines.join('\n') }]
     const check: Check = {
       id: group.id,
       group: 'kernel-config',
@@ -83,10 +95,7 @@ export async function kconfigChecks(facts: Facts): Promise<Check[]> {
       status,
       value,
       evidence,
-      details: {
-        source: kc.source ?? null,
-        options: judged.map((j) => ({ name: j.name, state: j.state, raw: j.raw ?? null, present: j.present, want: j.want, status: j.status, why: j.why }))
-      }
+      details: { source: kc.source ?? null, options }
     }
     const byName = new Map(judged.map((j) => [j.name, j]))
     if (group.id === 'kconfig.storage' && byName.get('BTRFS_FS')?.status === 'warn') check.remedy = BTRFS_REMEDY
