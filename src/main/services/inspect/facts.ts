@@ -4,6 +4,7 @@ import { SystemFacts } from '../system/facts'
 import type { HardwareProbe } from './hardware'
 import type { BusConnector } from '../systemd/connect'
 import type { AnswerCache } from '../system/facts/answer-cache'
+import { CUT } from '../system/facts/text'
 
 export type { Sourced, KernelConfigFact } from '../system/facts'
 
@@ -43,7 +44,7 @@ export function errText(err: unknown): string {
 export function excerpt(text: string, maxLines = 12, maxChars = 1500): string {
   const lines = text.trim().split('\n')
   let out = lines.slice(0, maxLines).join('\n')
-  if (out.length > maxChars) out = out.slice(0, maxChars) + '…'
-  if (lines.length > maxLines) out += `\n… (${lines.length - maxLines} more line${lines.length - maxLines === 1 ? '' : 's'})`
+  if (out.length > maxChars) out = out.slice(0, maxChars) + CUT
+  if (lines.length > maxLines) out += `\n${CUT} (${lines.length - maxLines} more line${lines.length - maxLines === 1 ? '' : 's'})`
   return out
 }

@@ -2,6 +2,7 @@ import type { Check } from '../../../../shared/contract'
 import { markerTitle } from '../parsers/kernel-release'
 import { argValue } from '../parsers/cmdline'
 import type { Facts } from '../facts'
+import { CUT } from '../../system/facts/text'
 
 /** Kernel command-line parameters this app cares about (PSI, cgroups, SELinux). */
 const RELEVANT = [
@@ -80,7 +81,7 @@ export async function kernelChecks(facts: Facts): Promise<Check[]> {
       ...cbase,
       status: 'ok',
       value: shown.length ? shown.join(' ') : `${cmd.value.kernel.length} parameters, none about PSI, cgroups or SELinux`,
-      evidence: [{ source: cmd.source, excerpt: cmd.text.length > 1500 ? cmd.text.slice(0, 1500) + '…' : cmd.text }],
+      evidence: [{ source: cmd.source, excerpt: cmd.text.length > 1500 ? cmd.text.slice(0, 1500) + CUT : cmd.text }],
       details: { state: 'ok', parameters: cmd.value.kernel, init: cmd.value.init, relevant }
     })
   }

@@ -2,6 +2,7 @@ import type { Check, Evidence } from '../../../../shared/contract'
 import { classifyRepo, releaseMarker } from '../../repos/hyperscale'
 import { parseBool, parseIni, parseList } from '../../repos/ini'
 import type { Facts } from '../facts'
+import { CUT } from '../../system/facts/text'
 import { findTool } from '../../system/facts/tools'
 import { rpmInventory } from './rpm-inventory'
 import { classifyOs } from './os'
@@ -75,7 +76,7 @@ async function hyperscaleBuilds(facts: Facts): Promise<{ builds: string[]; evide
     evidence.push({
       source: 'rpm -qa',
       excerpt: marked.length
-        ? `${marked.length} Hyperscale builds: ${marked.slice(0, 5).join(', ')}${marked.length > 5 ? ', …' : ''}`
+        ? `${marked.length} Hyperscale builds: ${marked.slice(0, 5).join(', ')}${marked.length > 5 ? `, ${CUT}` : ''}`
         : 'no package with a Hyperscale release marker (.hs/.hsx/.hsk)'
     })
   }
@@ -153,7 +154,7 @@ export async function machineChecks(facts: Facts): Promise<Check[]> {
       evidence,
       details,
       remedy: {
-        text: 'To convert this machine, set up the Hyperscale repositories (Repositories → Set up Hyperscale, or hsc repos setup), then switch to the Hyperscale builds.',
+        text: 'To convert this machine, set up the Hyperscale repositories (Repositories > Set up Hyperscale, or hsc repos setup), then switch to the Hyperscale builds.',
         command: 'hsc repos setup'
       }
     }

@@ -62,7 +62,7 @@ export async function swapSizeChecks(facts: Facts): Promise<Check[]> {
       {
         ...base,
         status: 'ok',
-        value: `${formatBytes(total)} for ${formatBytes(memBytes)} RAM (≥ ${formatBytes(want)}): ${placed.join(', ')}`,
+        value: `${formatBytes(total)} for ${formatBytes(memBytes)} RAM (>= ${formatBytes(want)}): ${placed.join(', ')}`,
         evidence,
         details
       }

@@ -1,5 +1,12 @@
 import { isUtf8 } from 'node:buffer'
 
+/**
+ * What stands for text left out of a report. The report's own words stay within Latin-1: one
+ * character beyond it makes the whole JSON a two-byte string, twice the memory and slower to
+ * encode for output (0.5 % of a cold `hsc inspect --json`'s instructions, #15).
+ */
+export const CUT = '...'
+
 /** Bytes that are text as config and procfs readers expect it: valid UTF-8, no NUL, no control characters but tab/newline/CR. */
 export function isPlainText(data: Buffer | string): boolean {
   const s = typeof data === 'string' ? data : decodeStrict(data)
@@ -23,5 +30,5 @@ export function decodeStrict(data: Buffer): string | undefined {
 export function preview(data: Buffer | string, max = 80): string {
   const s = typeof data === 'string' ? data : data.subarray(0, max * 4).toString()
   const clean = s.replace(/[\x00-\x08\x0b-\x1f\x7f\ufffd]/g, '·')
-  return clean.length > max ? clean.slice(0, max) + '…' : clean
+  return clean.length > max ? clean.slice(0, max) + CUT : clean
 }
