@@ -19,30 +19,59 @@ export type CommandRunner = (argv: readonly string[], opts?: RunOptions) => Prom
 /** Loaded with the first program started: a command that starts none skips its ~7 ms. */
 let childProcess: Promise<typeof import('node:child_process')> | undefined
 
+const MAX_OUTPUT = 64 * 1024 * 1024
+
+/**
+ * Its standard input is /dev/null unless `input` is given. A program that reads it gets end of
+ * file at once instead of waiting out its timeout; and a socket there (what a pipe to a child
+ * is in Node) makes bash, which Debian's rpm starts to expand %_dbpath, believe sshd started it
+ * and run the user's ~/.bashrc: ~150 ms of pyenv set-up for every `rpm --eval` here, and
+ * someone's shell start-up run behind their back.
+ */
 export const runCommand: CommandRunner = async (argv, opts = {}) => {
   if (argv.length === 0) throw new Error('empty argv')
-  const { execFile } = await (childProcess ??= import('node:child_process'))
+  const { spawn } = await (childProcess ??= import('node:child_process'))
   return new Promise((resolve) => {
     const [file, ...args] = argv
-    const child = execFile(
-      file,
-      args,
-      {
-        timeout: opts.timeoutMs ?? 30_000,
-        maxBuffer: 64 * 1024 * 1024,
-        env: opts.env ? { ...process.env, ...opts.env } : process.env,
-        cwd: opts.cwd,
-        encoding: 'utf8'
-      },
-      (err, stdout, stderr) => {
-        if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
-          resolve({ code: 127, stdout: '', stderr: String(stderr ?? ''), spawnError: (err as NodeJS.ErrnoException).code as string })
-          return
-        }
-        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) })
+    const child = spawn(file, args, {
+      timeout: opts.timeoutMs ?? 30_000,
+      env: opts.env ? { ...process.env, ...opts.env } : process.env,
+      cwd: opts.cwd,
+      stdio: [opts.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe']
+    })
+    const out: Buffer[] = []
+    const err: Buffer[] = []
+    let size = 0
+    let tooMuch = false
+    const collect = (into: Buffer[]) => (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_OUTPUT) {
+        // As execFile's maxBuffer: the program is stopped, and its answer is no answer.
+        tooMuch = true
+        child.kill()
+        return
       }
-    )
-    if (opts.input !== undefined) child.stdin?.end(opts.input)
+      into.push(chunk)
+    }
+    child.stdout?.on('data', collect(out))
+    child.stderr?.on('data', collect(err))
+    let settled = false
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      if (settled) return
+      settled = true
+      resolve({ code: 127, stdout: '', stderr: Buffer.concat(err).toString(), spawnError: e.code ?? 'EIO' })
+    })
+    child.on('close', (code) => {
+      if (settled) return
+      settled = true
+      if (tooMuch) resolve({ code: 127, stdout: '', stderr: Buffer.concat(err).toString(), spawnError: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' })
+      // Killed (its timeout, a signal): no exit code, a failure.
+      else resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() })
+    })
+    if (opts.input !== undefined) {
+      // A program that exits without reading its input is not a failure of ours.
+      child.stdin?.on('error', () => undefined)
+      child.stdin?.end(opts.input)
+    }
   })
 }
