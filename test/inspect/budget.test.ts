@@ -25,3 +25,17 @@ describe.skipIf(!haveRpm)('the report budget (live system)', () => {
     expect(report.summary.unknown + report.summary.ok + report.summary.warn + report.summary.fail).toBe(report.checks.length)
   })
 })
+
+describe('the hardware summary budget (live system)', () => {
+  it('a probe that never answers costs only its own line, after its 1.5 s: the report is whole and in time', async () => {
+    const started = Date.now()
+    const report = await runInspection({ fs: createRootFs('/'), run: runCommand, hardware: () => new Promise(() => {}) })
+    expect(report.checks.find((c) => c.id === 'hardware.summary')).toMatchObject({
+      status: 'unknown',
+      value: 'hardware probe still running after 1500 ms; refresh to see it'
+    })
+    expect(report.checks.filter((c) => c.id.endsWith('.timeout'))).toEqual([])
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1400)
+    expect(Date.now() - started).toBeLessThan(8000)
+  })
+})
