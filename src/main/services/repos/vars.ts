@@ -1,6 +1,7 @@
 import os from 'node:os'
 import type { RootFs } from '../system/rootfs'
 import { parseOsRelease } from '../inspect/parsers/os-release'
+import { WORD_NAME } from '../system/word-name'
 
 /** dnf's $basearch for a machine name (hawkey's arch map, the arches CentOS Stream ships). */
 export function baseArch(machine: string): string {
@@ -20,7 +21,6 @@ export interface VarsOptions {
 }
 
 const VAR_DIRS = ['/etc/dnf/vars', '/etc/yum/vars']
-const VAR_NAME = /^[A-Za-z0-9_]+$/
 
 /** The substitutions dnf would use: releasever, arch, basearch and every file in the vars dirs. */
 export async function loadVars(opts: VarsOptions): Promise<Record<string, string>> {
@@ -33,7 +33,7 @@ export async function loadVars(opts: VarsOptions): Promise<Record<string, string
   if (releasever) vars.releasever = releasever
   for (const dir of VAR_DIRS) {
     for (const name of await opts.fs.list(dir)) {
-      if (!VAR_NAME.test(name)) continue
+      if (!WORD_NAME.test(name)) continue
       const text = await opts.fs.tryReadText(`${dir}/${name}`)
       if (text !== undefined) vars[name] = text.split('\n')[0].trim()
     }

@@ -1,4 +1,5 @@
 import type { KconfigState } from '../../../../shared/contract'
+import { WORD_NAME } from '../../system/word-name'
 
 /** A parsed Kconfig .config (as in /boot/config-R or /proc/config.gz). Option names without the CONFIG_ prefix. */
 export interface KernelConfig {
@@ -19,7 +20,7 @@ export interface KernelConfig {
 /** An option's line: its value when there is one, and whether a line names it. */
 export type Found = { raw?: string; present: boolean }
 /** What an option name is (without CONFIG_): any other name has no line. */
-export const OPTION_NAME = /^[A-Za-z0-9_]+$/
+export const OPTION_NAME = WORD_NAME
 
 export interface OptionValue {
   name: string

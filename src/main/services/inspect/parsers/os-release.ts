@@ -1,5 +1,4 @@
-/** A variable's name; the same pattern as a kernel option's, so a cold report compiles it once (#15). */
-const KEY = /^[A-Za-z0-9_]+$/
+import { WORD_NAME } from '../../system/word-name'
 
 /** Parses os-release(5): KEY=value lines, optional single/double quotes, # comments. */
 export function parseOsRelease(text: string): Record<string, string> {
@@ -9,7 +8,7 @@ export function parseOsRelease(text: string): Record<string, string> {
     if (!line || line.startsWith('#')) continue
     const eq = line.indexOf('=')
     const key = line.slice(0, eq)
-    if (eq < 1 || !KEY.test(key)) continue
+    if (eq < 1 || !WORD_NAME.test(key)) continue
     let v = line.slice(eq + 1)
     if ((v.startsWith('"') && v.endsWith('"') && v.length >= 2) || (v.startsWith("'") && v.endsWith("'") && v.length >= 2)) {
       v = v.slice(1, -1)
