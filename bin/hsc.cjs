@@ -83,7 +83,10 @@ function shaped(s, max, first, rest = first) {
  */
 function commandKey(args) {
   // --name or --name=value (a value given apart from its option ends the leading flags).
-  const isFlag = (a) => a.startsWith('--') && shaped(a.slice(2, a.includes('=') ? a.indexOf('=') : a.length), Infinity, isLower, isLowerOrDash)
+  const isFlag = (a) => {
+    const eq = a.indexOf('=')
+    return a.startsWith('--') && shaped(a.slice(2, eq < 0 ? a.length : eq), Infinity, isLower, isLowerOrDash)
+  }
   const first = args.findIndex((a) => !isFlag(a) || a === '--version' || a === '--help')
   const rest = first < 0 ? [] : args.slice(first, first + 2)
   if (rest[0] === '--version') return 'version'
@@ -345,9 +348,9 @@ function main() {
     process.stderr.write('hsc: not built yet: run `npm run build` in the project directory first\n')
     process.exit(1)
   }
-  runBundle(ownRead ? own : full, undefined, read)
+  runBundle(ownRead ? own : full, { args }, read)
 }
 
 if (require.main === module) main()
 
-module.exports = { WRAPPER_PREFIX, MAX_CACHE_BYTES, KEEP_CACHES, codeCacheDir, commandKey, readCache, writeCache, runBundle, main }
+module.exports = { WRAPPER_PREFIX, MAX_CACHE_BYTES, KEEP_CACHES, FULL_CLI_ARGS, codeCacheDir, commandKey, readCache, writeCache, runBundle, main }

@@ -2,6 +2,7 @@
 // out/cli/zod.cjs and a bundle of their own for the most used command groups
 // (out/cli/hsc-GROUP.cjs), and the service process Electron starts into out/cli/backend.mjs.
 import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { build } from 'esbuild'
 import { dbusDecodeFaster } from './lib/dbus-decode-faster.mjs'
@@ -152,6 +153,12 @@ const CONTEXT_FACTORY = path.resolve('src/main/services/create-context.ts')
 // `inspect --format prometheus` needs a machine's whole fact (fleet: the report, repositories,
 // systemd-oomd); carrying that code cost every `hsc inspect` 1.2 % of its instructions (#15).
 const LEFT_OUT = { inspect: ['fleet'] }
+{
+  const { FULL_CLI_ARGS } = createRequire(import.meta.url)('../bin/hsc.cjs')
+  for (const group of Object.keys(LEFT_OUT))
+    if (!FULL_CLI_ARGS.has(group))
+      throw new Error(`hsc-${group}.cjs leaves out ${LEFT_OUT[group].join(', ')}, but bin/hsc.cjs (FULL_CLI_ARGS) never sends ${group} to the full CLI`)
+}
 /** The modules whose import() tables list the command groups, services and schemas, by their resolved path. */
 const LOADER_TABLES = {
   [path.resolve('src/cli/commands/index.ts')]: 'commands',
