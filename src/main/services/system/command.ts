@@ -55,19 +55,12 @@ export const runCommand: CommandRunner = async (argv, opts = {}) => {
     }
     child.stdout?.on('data', collect(out))
     child.stderr?.on('data', collect(err))
-    let settled = false
-    child.on('error', (e: NodeJS.ErrnoException) => {
-      if (settled) return
-      settled = true
-      resolve({ code: 127, stdout: '', stderr: Buffer.concat(err).toString(), spawnError: e.code ?? 'EIO' })
-    })
-    child.on('close', (code) => {
-      if (settled) return
-      settled = true
-      if (tooMuch) resolve({ code: 127, stdout: '', stderr: Buffer.concat(err).toString(), spawnError: 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER' })
-      // Killed (its timeout, a signal): no exit code, a failure.
-      else resolve({ code: code ?? 1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() })
-    })
+    const text = (chunks: Buffer[]): string => Buffer.concat(chunks).toString()
+    const notRun = (spawnError: string): CommandResult => ({ code: 127, stdout: '', stderr: text(err), spawnError })
+    // 'error' (it could not start) and 'close' may both come: the first answer stands.
+    child.on('error', (e: NodeJS.ErrnoException) => resolve(notRun(e.code ?? 'EIO')))
+    // Killed (its timeout, a signal): no exit code, a failure.
+    child.on('close', (code) => resolve(tooMuch ? notRun('ERR_CHILD_PROCESS_STDIO_MAXBUFFER') : { code: code ?? 1, stdout: text(out), stderr: text(err) }))
     if (opts.input !== undefined) {
       // A program that exits without reading its input is not a failure of ours.
       child.stdin?.on('error', () => undefined)
