@@ -244,11 +244,7 @@ export interface StallServer {
   stop(): Promise<void>
 }
 
-/**
- * Stand-in for a mirror that hangs (nginx cannot be told to stop mid-body): it accepts,
- * optionally sends headers and the first `sendBytes` bytes of `file`, then sends nothing
- * (or, with `close`, drops the connection).
- */
+/** The first `bytes` bytes of `file`, read once: the stall server sends them in one write from memory. */
 async function readPrefix(file: string, bytes: number): Promise<Buffer> {
   const fh = await openFile(file, 'r')
   try {
@@ -260,6 +256,11 @@ async function readPrefix(file: string, bytes: number): Promise<Buffer> {
   }
 }
 
+/**
+ * Stand-in for a mirror that hangs (nginx cannot be told to stop mid-body): it accepts,
+ * optionally sends headers and the first `sendBytes` bytes of `file`, then sends nothing
+ * (or, with `close`, drops the connection).
+ */
 export async function startStallServer(
   opts: {
     file?: string
