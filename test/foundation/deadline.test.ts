@@ -2,39 +2,26 @@
 // tick and never keeps the process alive; answerTimer and withAnswerTimeout, whose due deadline
 // expires only after the next round of I/O.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { build } from 'esbuild'
 import { describe, expect, it } from 'vitest'
 import { answerTimer, lazyDeadline, withAnswerTimeout } from '../../src/main/services/system/deadline'
 import { blockEventLoop, loopbackLink } from '../support/busy-loop'
-import { PROJECT_ROOT } from '../support/paths'
+import { withBundledFile } from '../support/bundled'
 
 const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
 const later = (ms: number): Promise<'still pending'> => new Promise((resolve) => setTimeout(() => resolve('still pending'), ms))
 
 /** Runs `main` (JavaScript that may call lazyDeadline) as a Node process of its own; its output and how long it ran. */
-async function runWithDeadline(main: string): Promise<{ stdout: string; status: number | null; ms: number }> {
-  const out = await build({
-    stdin: { contents: `import { lazyDeadline } from './src/main/services/system/deadline'\n${main}`, resolveDir: PROJECT_ROOT, loader: 'ts' },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    write: false,
-    logLevel: 'silent'
-  })
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hsc-deadline-'))
-  try {
-    const file = path.join(dir, 'main.cjs')
-    writeFileSync(file, out.outputFiles[0].text)
-    const started = Date.now()
-    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 })
-    return { stdout: r.stdout, status: r.status, ms: Date.now() - started }
-  } finally {
-    rmSync(dir, { recursive: true, force: true })
-  }
+function runWithDeadline(main: string): Promise<{ stdout: string; status: number | null; ms: number }> {
+  return withBundledFile(
+    `import { lazyDeadline } from './src/main/services/system/deadline'\n${main}`,
+    (file) => {
+      const started = Date.now()
+      const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 30_000 })
+      return { stdout: r.stdout, status: r.status, ms: Date.now() - started }
+    },
+    { loader: 'ts' }
+  )
 }
 
 /** The process ended by itself, well before the 60 s deadline, having printed `stdout`. */
